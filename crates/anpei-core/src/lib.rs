@@ -1,0 +1,15 @@
+//! Pure domain of anpei (安培): validated identifiers, the kinds of subject, post,
+//! certificate and training, the regulatory parameters of `RULES.md`, masking of personal
+//! data, and the plain ledger records every other layer passes around. No I/O, no async.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod ids;
+pub mod kinds;
+pub mod ledger;
+pub mod mask;
+pub mod params;
+
+pub use ids::{IdError, IdNumber, Uscc};
+pub use kinds::{CertType, Post, SubjectKind, TrainingForm, TrainingType};
+pub use params::Params;

@@ -1,0 +1,81 @@
+//! The statutory parameters of RULES.md §1, in one table with their legal basis. A
+//! deployment can override any of them in configuration (`[params]` in `anpei.toml`).
+
+use serde::{Deserialize, Serialize};
+
+/// Regulatory parameters. `Default` is the law as RULES.md states it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Params {
+    /// 高危行业 — 《生产经营单位安全培训规定》第9条.
+    pub high_risk_industries: Vec<String>,
+    /// 主要负责人、安全生产管理人员初次培训学时 (normal, high-risk) — 同上 第9条.
+    pub manager_initial_hours: (f64, f64),
+    /// 管理人员每年再培训学时 (normal, high-risk) — 同上 第9条.
+    pub manager_retrain_hours: (f64, f64),
+    /// 新上岗从业人员岗前培训学时 (normal, high-risk) — 同上 第13条.
+    pub prejob_hours: (f64, f64),
+    /// 从业人员每年再培训学时 (normal: 安委〔2012〕10号, high-risk: 第13条).
+    pub employee_retrain_hours: (f64, f64),
+    /// 高危行业管理人员任职后取得考核合格证的期限（月）— 同上 第24条.
+    pub manager_cert_deadline_months: u32,
+    /// 考核合格证有效期（年）— 《安全生产培训管理办法》第25条.
+    pub manager_cert_validity_years: u32,
+    /// 特种作业操作证有效期（年）— 《特种作业人员安全技术培训考核管理规定》第19条.
+    pub special_cert_validity_years: u32,
+    /// 特种作业操作证复审周期（年）— 同上 第21条.
+    pub special_cert_review_years: u32,
+    /// 复审申请窗口（天）— 同上 第22条.
+    pub review_window_days: u32,
+    /// 复审培训学时 — 同上 第23条.
+    pub review_training_hours: f64,
+    /// 一学时的分钟数 (offline, online) — AQ 8011-2023.
+    pub class_hour_minutes: (u32, u32),
+    /// 考试录像保存年限 — 《安全生产资格考试与证书管理暂行办法》第17条.
+    pub exam_video_retention_years: u32,
+    /// 证书即将到期提醒天数 (dashboard).
+    pub expiry_warning_days: u32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            high_risk_industries: ["煤矿", "非煤矿山", "危险化学品", "烟花爆竹", "金属冶炼"]
+                .map(String::from)
+                .to_vec(),
+            manager_initial_hours: (32.0, 48.0),
+            manager_retrain_hours: (12.0, 16.0),
+            prejob_hours: (24.0, 72.0),
+            employee_retrain_hours: (8.0, 20.0),
+            manager_cert_deadline_months: 6,
+            manager_cert_validity_years: 3,
+            special_cert_validity_years: 6,
+            special_cert_review_years: 3,
+            review_window_days: 60,
+            review_training_hours: 8.0,
+            class_hour_minutes: (45, 30),
+            exam_video_retention_years: 3,
+            expiry_warning_days: 60,
+        }
+    }
+}
+
+impl Params {
+    pub fn is_high_risk(&self, industry: &str) -> bool {
+        self.high_risk_industries.iter().any(|i| i == industry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_five_high_risk_industries_of_the_rules_are_high_risk() {
+        let p = Params::default();
+        for i in ["煤矿", "非煤矿山", "危险化学品", "烟花爆竹", "金属冶炼"] {
+            assert!(p.is_high_risk(i), "{i}");
+        }
+        assert!(!p.is_high_risk("建筑施工"));
+    }
+}

@@ -1,0 +1,255 @@
+//! Accounts and sessions: argon2id password hashes, lockout after repeated failures,
+//! server-side sessions (cookie) and API tokens (bearer), both stored only as SHA-256 of
+//! their secret. Hashing is CPU-heavy and synchronous: callers on an async runtime run
+//! `hash_password` and `verify_password` in `spawn_blocking`.
+
+use crate::audit::{self, Actor, Event};
+use crate::crypto::{random_token, sha256_hex};
+use crate::entity::{department, session, subject, town, user};
+use crate::scope::Role;
+use crate::{Store, StoreError, StoreResult};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+/// Session lifetimes (DESIGN.md, 等保: idle timeout and absolute limit).
+pub const SESSION_IDLE_SECS: i64 = 30 * 60;
+pub const SESSION_ABSOLUTE_SECS: i64 = 12 * 3600;
+/// API tokens for integrations live longer but can be revoked.
+pub const API_TOKEN_SECS: i64 = 30 * 24 * 3600;
+/// Lockout policy: this many failures lock the account for `LOCKOUT_SECS`.
+pub const LOCKOUT_FAILURES: i32 = 5;
+pub const LOCKOUT_SECS: i64 = 10 * 60;
+/// Refresh `last_seen_at` at most this often, so reads do not all become writes.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default params").to_string()
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the account does not exist, so that the answer takes
+/// the same time either way.
+pub fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("anpei-dummy-password"))
+}
+
+/// Minimal password policy of the foundation (issue 7 makes it configurable).
+pub fn check_password_policy(pw: &str) -> Result<(), String> {
+    let classes = [
+        pw.chars().any(|c| c.is_ascii_lowercase()),
+        pw.chars().any(|c| c.is_ascii_uppercase()),
+        pw.chars().any(|c| c.is_ascii_digit()),
+        pw.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if pw.chars().count() < 8 || classes.iter().filter(|&&b| b).count() < 3 {
+        return Err("密码至少8位，且包含大写字母、小写字母、数字、符号中的至少3类".into());
+    }
+    Ok(())
+}
+
+/// The scope part of a new account, by name as an operator types it.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Town/street name, department name or subject USCC, as the role needs.
+    pub scope: Option<String>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResult<user::Model> {
+    let username = nu.username.trim().to_string();
+    if username.is_empty() || username.chars().count() > 64 {
+        return Err(StoreError::Validation("用户名不能为空且不超过64个字符".into()));
+    }
+    let txn = store.write().await?;
+    let (mut dep, mut twn, mut sub) = (None, None, None);
+    let need = |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", nu.role.label()));
+    match nu.role {
+        Role::Department => {
+            let name = nu.scope.as_deref().ok_or_else(|| need("部门"))?;
+            let d = department::Entity::find().filter(department::Column::Name.eq(name)).one(&*txn).await?;
+            dep = Some(d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?.id);
+        }
+        Role::Town => {
+            let name = nu.scope.as_deref().ok_or_else(|| need("镇街"))?;
+            let t = town::Entity::find().filter(town::Column::Name.eq(name)).one(&*txn).await?;
+            twn = Some(t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?.id);
+        }
+        Role::Subject => {
+            let code = nu.scope.as_deref().ok_or_else(|| need("单位统一社会信用代码"))?;
+            let s = subject::Entity::find().filter(subject::Column::Uscc.eq(code.trim().to_ascii_uppercase())).one(&*txn).await?;
+            sub = Some(s.ok_or_else(|| StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在")))?.id);
+        }
+        Role::District | Role::Sysadmin => {}
+    }
+    let now = store.now();
+    let m = user::ActiveModel {
+        username: Set(username.clone()),
+        display_name: Set(if nu.display_name.is_empty() { username.clone() } else { nu.display_name }),
+        password_hash: Set(nu.password_hash),
+        role: Set(nu.role.code().to_string()),
+        scope_department_id: Set(dep),
+        scope_town_id: Set(twn),
+        scope_subject_id: Set(sub),
+        active: Set(true),
+        must_change_password: Set(nu.must_change_password),
+        password_changed_at: Set(now),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique(&format!("用户名“{username}”已存在")))?;
+    let ev = Event::ok("user.create", format!("user:{username}")).with_detail(format!("role={}", nu.role.code()));
+    audit::append(&*txn, now, actor, &ev).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+pub async fn find_user(store: &Store, username: &str) -> StoreResult<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(&store.db).await?)
+}
+
+pub async fn get_user(store: &Store, id: i32) -> StoreResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(&store.db).await?)
+}
+
+pub async fn set_password(store: &Store, actor: &Actor, username: &str, password_hash: String) -> StoreResult<()> {
+    let txn = store.write().await?;
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| StoreError::Validation(format!("用户“{username}”不存在")))?;
+    let uid = u.id;
+    let mut am = u.into_active_model();
+    am.password_hash = Set(password_hash);
+    am.password_changed_at = Set(store.now());
+    am.must_change_password = Set(false);
+    am.failed_logins = Set(0);
+    am.locked_until = Set(None);
+    am.update(&*txn).await?;
+    // A password change ends every session of the account.
+    session::Entity::delete_many().filter(session::Column::UserId.eq(uid)).exec(&*txn).await?;
+    audit::append(&*txn, store.now(), actor, &Event::ok("user.password", format!("user:{username}"))).await?;
+    txn.commit().await
+}
+
+/// Why a sign-in was refused; the user sees one message for all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    BadCredentials,
+    Locked,
+    Disabled,
+}
+
+/// Records the outcome of a password check: counts failures, locks, audits.
+pub async fn record_login(store: &Store, actor: &Actor, user: Option<&user::Model>, password_ok: bool) -> StoreResult<Result<(), LoginRefusal>> {
+    let now = store.now();
+    let txn = store.write().await?;
+    let outcome = match user {
+        None => Err(LoginRefusal::BadCredentials),
+        Some(u) if !u.active => Err(LoginRefusal::Disabled),
+        Some(u) if u.locked_until.is_some_and(|t| t > now) => Err(LoginRefusal::Locked),
+        Some(u) => {
+            let mut am = u.clone().into_active_model();
+            if password_ok {
+                am.failed_logins = Set(0);
+                am.locked_until = Set(None);
+                am.update(&*txn).await?;
+                Ok(())
+            } else {
+                let failures = u.failed_logins + 1;
+                am.failed_logins = Set(failures);
+                if failures >= LOCKOUT_FAILURES {
+                    am.locked_until = Set(Some(now + LOCKOUT_SECS));
+                    am.failed_logins = Set(0);
+                }
+                am.update(&*txn).await?;
+                Err(LoginRefusal::BadCredentials)
+            }
+        }
+    };
+    let ev = match outcome {
+        Ok(()) => Event::ok("login", format!("user:{}", actor.username)),
+        Err(r) => Event::ok("login", format!("user:{}", actor.username)).failed().with_detail(format!("{r:?}")),
+    };
+    audit::append(&*txn, now, actor, &ev).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// A new session's secrets: the token goes to the client, only its hash is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+pub async fn create_session(store: &Store, user_id: i32, kind: &str, client_addr: &str) -> StoreResult<NewSession> {
+    let now = store.now();
+    let token = random_token();
+    let csrf_token = random_token();
+    let expires_at = now + if kind == "api" { API_TOKEN_SECS } else { SESSION_ABSOLUTE_SECS };
+    let txn = store.write().await?;
+    session::ActiveModel {
+        id_hash: Set(sha256_hex(token.as_bytes())),
+        user_id: Set(user_id),
+        kind: Set(kind.to_string()),
+        csrf_token: Set(csrf_token.clone()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(expires_at),
+        client_addr: Set(Some(client_addr.to_string())),
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(NewSession { token, csrf_token, expires_at })
+}
+
+/// Finds the live session of a token and its active user; expired sessions are deleted.
+pub async fn lookup_session(store: &Store, token: &str, kind: &str) -> StoreResult<Option<(session::Model, user::Model)>> {
+    let now = store.now();
+    let found = session::Entity::find_by_id(sha256_hex(token.as_bytes()))
+        .find_also_related(user::Entity)
+        .one(&store.db)
+        .await?;
+    let Some((s, Some(u))) = found else { return Ok(None) };
+    if s.kind != kind {
+        return Ok(None);
+    }
+    let idle_expired = kind == "web" && now - s.last_seen_at > SESSION_IDLE_SECS;
+    if now >= s.expires_at || idle_expired || !u.active {
+        end_session(store, token).await?;
+        return Ok(None);
+    }
+    if now - s.last_seen_at >= TOUCH_EVERY_SECS {
+        let txn = store.write().await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .filter(session::Column::IdHash.eq(s.id_hash.clone()))
+            .exec(&*txn)
+            .await?;
+        txn.commit().await?;
+    }
+    Ok(Some((s, u)))
+}
+
+pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
+    let txn = store.write().await?;
+    session::Entity::delete_by_id(sha256_hex(token.as_bytes())).exec(&*txn).await?;
+    txn.commit().await
+}

@@ -1,0 +1,231 @@
+//! Loads the demo district (generated in `anpei_core::demo`) and the demo accounts. The
+//! ledger is written with batched inserts in one transaction: a half-loaded demo is never
+//! left behind.
+
+use crate::accounts::{self, NewUser};
+use crate::audit::{self, Actor, Event};
+use crate::entity::{certificate, person, subject, training};
+use crate::scope::Role;
+use crate::{reference, Store, StoreError, StoreResult};
+use anpei_core::demo::{self as gen, DemoConfig, DemoDistrict};
+use anpei_core::mask::{mask_id, mask_phone};
+use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Set};
+use std::collections::HashMap;
+
+const BATCH: usize = 500;
+
+/// Password of every demo account (printed by `anpei demo`).
+pub const DEMO_PASSWORD: &str = "Anpei@2021";
+
+/// A demo account: username, role, scope description.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Loaded {
+    pub subjects: usize,
+    pub persons: usize,
+    pub certificates: usize,
+    pub trainings: usize,
+}
+
+async fn insert_batches<C, A, E>(db: &C, rows: Vec<A>) -> StoreResult<()>
+where
+    C: ConnectionTrait,
+    E: EntityTrait<ActiveModel = A>,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    E::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(BATCH).collect();
+        E::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Generates and stores the demo district. Refuses a database that already has subjects.
+pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoDistrict)> {
+    if subject::Entity::find().count(&store.db).await? > 0 {
+        return Err(StoreError::Conflict("数据库中已有单位数据，演示数据只能载入空数据库".into()));
+    }
+    let towns = reference::towns(store).await?;
+    let deps = reference::departments(store).await?;
+    let town_names: Vec<String> = towns.iter().map(|t| t.name.clone()).collect();
+    let dep_lists: Vec<(String, Vec<String>)> = deps.iter().map(|(d, i)| (d.name.clone(), i.clone())).collect();
+    let district = gen::generate(cfg, &town_names, &dep_lists);
+
+    let town_id: HashMap<&str, i32> = towns.iter().map(|t| (t.name.as_str(), t.id)).collect();
+    let dep_id: HashMap<&str, i32> = deps.iter().map(|(d, _)| (d.name.as_str(), d.id)).collect();
+    let industry_dep: HashMap<&str, i32> = deps.iter().flat_map(|(d, inds)| inds.iter().map(|i| (i.as_str(), d.id))).collect();
+    let now = store.now();
+    let c = &store.crypto;
+
+    let txn = store.write().await?;
+    let mut subjects = Vec::with_capacity(district.subjects.len());
+    for s in &district.subjects {
+        let department_id = match (&s.department, &s.industry) {
+            (Some(d), _) => dep_id.get(d.as_str()).copied(),
+            (None, Some(i)) => industry_dep.get(i.as_str()).copied(),
+            (None, None) => None,
+        }
+        .ok_or_else(|| StoreError::Validation(format!("演示单位“{}”没有主管部门", s.name)))?;
+        let town = *town_id.get(s.town.as_str()).ok_or_else(|| StoreError::Validation(format!("镇街“{}”不存在", s.town)))?;
+        subjects.push(subject::ActiveModel {
+            id: NotSet,
+            uscc: Set(s.uscc.to_string()),
+            name: Set(s.name.clone()),
+            kind: Set(s.kind.code().into()),
+            industry: Set(s.industry.clone()),
+            department_id: Set(department_id),
+            town_id: Set(town),
+            address: Set(s.address.clone()),
+            contact_name: Set(s.contact_name.clone()),
+            contact_phone_enc: Set(s.contact_phone.as_deref().map(|p| c.encrypt(p))),
+            contact_phone_masked: Set(s.contact_phone.as_deref().map(mask_phone)),
+            status: Set("normal".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    insert_batches(&*txn, subjects).await?;
+    let subject_ids: HashMap<String, i32> = subject::Entity::find()
+        .select_only()
+        .columns([subject::Column::Uscc, subject::Column::Id])
+        .into_tuple::<(String, i32)>()
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .collect();
+
+    let mut persons = Vec::with_capacity(district.persons.len());
+    let mut employer_of: HashMap<&str, i32> = HashMap::with_capacity(district.persons.len());
+    for p in &district.persons {
+        let sid = *subject_ids.get(p.employer.as_str()).ok_or(StoreError::NotFound)?;
+        employer_of.insert(p.id_number.as_str(), sid);
+        persons.push(person::ActiveModel {
+            id: NotSet,
+            subject_id: Set(sid),
+            name: Set(p.name.clone()),
+            id_enc: Set(c.encrypt(p.id_number.as_str())),
+            id_bidx: Set(c.blind_index(p.id_number.as_str())),
+            id_masked: Set(p.id_number.masked()),
+            phone_enc: Set(p.phone.as_deref().map(|x| c.encrypt(x))),
+            phone_masked: Set(p.phone.as_deref().map(mask_phone)),
+            post: Set(p.post.code().into()),
+            special_category: Set(p.special_category.clone()),
+            appointed_on: Set(p.appointed_on),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    insert_batches(&*txn, persons).await?;
+    let person_ids: HashMap<String, i32> = person::Entity::find()
+        .select_only()
+        .columns([person::Column::IdBidx, person::Column::Id])
+        .into_tuple::<(String, i32)>()
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .collect();
+    let person_id = |id: &anpei_core::IdNumber| person_ids.get(&c.blind_index(id.as_str())).copied().ok_or(StoreError::NotFound);
+
+    let mut certs = Vec::with_capacity(district.certificates.len());
+    for k in &district.certificates {
+        certs.push(certificate::ActiveModel {
+            id: NotSet,
+            person_id: Set(person_id(&k.id_number)?),
+            cert_type: Set(k.cert_type.code().into()),
+            cert_no_enc: Set(c.encrypt(&k.cert_no)),
+            cert_no_bidx: Set(c.blind_index(&k.cert_no)),
+            cert_no_masked: Set(mask_id(&k.cert_no)),
+            category: Set(k.category.clone()),
+            operation_item: Set(k.operation_item.clone()),
+            first_issued: Set(k.first_issued),
+            valid_from: Set(k.valid_from),
+            valid_until: Set(k.valid_until),
+            review_due: Set(k.review_due),
+            reviewed_on: Set(k.reviewed_on),
+            issuer: Set(k.issuer.clone()),
+            created_at: Set(now),
+        });
+    }
+    insert_batches(&*txn, certs).await?;
+
+    let mut trainings = Vec::with_capacity(district.trainings.len());
+    for t in &district.trainings {
+        let sid = subject_ids.get(t.employer.as_str()).copied().ok_or(StoreError::NotFound)?;
+        trainings.push(training::ActiveModel {
+            id: NotSet,
+            person_id: Set(person_id(&t.id_number)?),
+            subject_id: Set(sid),
+            training_type: Set(t.training_type.code().into()),
+            form: Set(t.form.code().into()),
+            start_at: Set(t.start),
+            end_at: Set(t.end),
+            theory_hours: Set(t.theory_hours),
+            practical_hours: Set(t.practical_hours),
+            institution: Set(t.institution.clone()),
+            score: Set(t.score),
+            result: Set(t.result.clone()),
+            created_at: Set(now),
+        });
+    }
+    insert_batches(&*txn, trainings).await?;
+    let loaded = Loaded {
+        subjects: district.subjects.len(),
+        persons: district.persons.len(),
+        certificates: district.certificates.len(),
+        trainings: district.trainings.len(),
+    };
+    let ev = Event::ok("demo.load", "district").with_detail(format!("{loaded:?}"));
+    audit::append(&*txn, now, &Actor::system("demo"), &ev).await?;
+    txn.commit().await?;
+    Ok((loaded, district))
+}
+
+/// The demo accounts, one per role, scoped to the demo enterprise's town and department.
+pub fn demo_accounts(district: &DemoDistrict) -> Vec<DemoAccount> {
+    let first = &district.subjects[0];
+    vec![
+        DemoAccount { username: "district", role: Role::District, scope: String::new() },
+        DemoAccount { username: "department", role: Role::Department, scope: "区应急管理局".into() },
+        DemoAccount { username: "town", role: Role::Town, scope: first.town.clone() },
+        DemoAccount { username: "enterprise", role: Role::Subject, scope: first.uscc.to_string() },
+        DemoAccount { username: "sysadmin", role: Role::Sysadmin, scope: String::new() },
+    ]
+}
+
+/// Creates the demo accounts with `DEMO_PASSWORD` (hashing off the async runtime).
+pub async fn create_accounts(store: &Store, accounts: &[DemoAccount]) -> StoreResult<()> {
+    let hash = tokio::task::spawn_blocking(|| accounts::hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(|e| StoreError::Validation(format!("口令散列失败：{e}")))?;
+    let actor = Actor::system("demo");
+    for a in accounts {
+        let display = match a.role {
+            Role::District => "区应急局演示用户".to_string(),
+            Role::Sysadmin => "系统管理员".to_string(),
+            _ => format!("{}演示用户", a.scope),
+        };
+        let display = if a.role == Role::Subject { "企业演示用户".to_string() } else { display };
+        accounts::create_user(
+            store,
+            &actor,
+            NewUser {
+                username: a.username.into(),
+                display_name: display,
+                role: a.role,
+                scope: (!a.scope.is_empty()).then(|| a.scope.clone()),
+                password_hash: hash.clone(),
+                must_change_password: false,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// An account. `role` is `Role::code()`; exactly the scope column of the role is set.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub scope_department_id: Option<i32>,
+    pub scope_town_id: Option<i32>,
+    pub scope_subject_id: Option<i32>,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub password_changed_at: i64,
+    pub failed_logins: i32,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

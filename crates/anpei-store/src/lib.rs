@@ -1,0 +1,124 @@
+//! Persistence of anpei (安培): SeaORM entities and migrations for SQLite and PostgreSQL,
+//! the scope filter every query goes through, field encryption of personal data, the
+//! hash-chained audit log, accounts and sessions, reference lists and the demo loader.
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod dashboard;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod persons;
+pub mod reference;
+pub mod scope;
+pub mod subjects;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anpei_core::Params;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::Crypto;
+pub use error::{StoreError, StoreResult};
+pub use scope::{Role, Scope};
+
+/// The database, the keys and the parameters every store function needs.
+#[derive(Clone)]
+pub struct Store {
+    pub db: DatabaseConnection,
+    pub crypto: Crypto,
+    pub params: Arc<Params>,
+    pub clock: Arc<dyn Clock>,
+    /// Serialises writers in this process: SQLite has one writer, and the audit chain
+    /// needs the previous entry's hash to be stable while a transaction appends.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Options for opening a database.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectConfig {
+    pub url: String,
+    /// PostgreSQL schema to use (tests run each in a fresh schema).
+    pub pg_schema: Option<String>,
+    pub max_connections: Option<u32>,
+}
+
+impl Store {
+    pub async fn connect(cfg: &ConnectConfig, crypto: Crypto, params: Params, clock: Arc<dyn Clock>) -> StoreResult<Store> {
+        let mut opts = ConnectOptions::new(cfg.url.clone());
+        opts.sqlx_logging(false)
+            .max_connections(cfg.max_connections.unwrap_or(16))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30))
+                    .create_if_missing(true)
+            });
+        if let Some(schema) = &cfg.pg_schema {
+            opts.set_schema_search_path(schema.clone());
+        }
+        let db = Database::connect(opts).await?;
+        Ok(Store { db, crypto, params: Arc::new(params), clock, write_lock: Arc::new(tokio::sync::Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Applies all pending migrations; a new database then gets the default reference lists.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        migration::Migrator::up(&self.db, None).await?;
+        reference::seed_defaults_if_empty(self).await
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
+    /// Begins a write transaction. Every multi-step write goes through one of these and
+    /// appends its audit entry inside it, so a write and its audit stand or fall together.
+    pub async fn write(&self) -> StoreResult<WriteTxn> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        let txn = self.db.begin().await?;
+        if self.backend() == DbBackend::Postgres {
+            // Several app servers may share one PostgreSQL: serialise audit appends across them.
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)").await?;
+        }
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+}
+
+/// A write transaction holding the writer lock until it commits or drops (rolls back).
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> StoreResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}

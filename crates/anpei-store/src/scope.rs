@@ -1,0 +1,141 @@
+//! The one scope mechanism (DESIGN.md): a signed-in user becomes a `Scope`, and every query,
+//! count and export of business data starts from `subjects`, `persons`, `certificates` or
+//! `trainings` below. Deny by default: a role without business data gets `Scope::Nothing`.
+
+use crate::entity::{certificate, person, subject, training, user};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Select};
+use serde::{Deserialize, Serialize};
+
+/// Roles of DESIGN.md. Codes are stable (database, CLI `--role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    District,
+    Department,
+    Town,
+    Subject,
+    Sysadmin,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[Role::District, Role::Department, Role::Town, Role::Subject, Role::Sysadmin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::District => "district",
+            Role::Department => "department",
+            Role::Town => "town",
+            Role::Subject => "subject",
+            Role::Sysadmin => "sysadmin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::District => "区级管理员",
+            Role::Department => "部门用户",
+            Role::Town => "镇街用户",
+            Role::Subject => "主体用户",
+            Role::Sysadmin => "系统管理员",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.code() == s)
+    }
+}
+
+/// What part of the district's business data a user may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole district.
+    All,
+    /// Subjects whose supervising department is this one (行业监管).
+    Department(i32),
+    /// Subjects located in this town or street (属地监管).
+    Town(i32),
+    /// One subject: its own data only.
+    Subject(i32),
+    /// No business data at all.
+    Nothing,
+}
+
+impl Scope {
+    /// The scope of an account; an account whose scope column is missing sees nothing.
+    pub fn for_user(u: &user::Model) -> Scope {
+        match Role::from_code(&u.role) {
+            Some(Role::District) => Scope::All,
+            Some(Role::Department) => u.scope_department_id.map_or(Scope::Nothing, Scope::Department),
+            Some(Role::Town) => u.scope_town_id.map_or(Scope::Nothing, Scope::Town),
+            Some(Role::Subject) => u.scope_subject_id.map_or(Scope::Nothing, Scope::Subject),
+            Some(Role::Sysadmin) | None => Scope::Nothing,
+        }
+    }
+
+    /// The filter on `subjects` columns.
+    pub fn subject_condition(&self) -> Condition {
+        match *self {
+            Scope::All => Condition::all(),
+            Scope::Department(d) => Condition::all().add(subject::Column::DepartmentId.eq(d)),
+            Scope::Town(t) => Condition::all().add(subject::Column::TownId.eq(t)),
+            Scope::Subject(s) => Condition::all().add(subject::Column::Id.eq(s)),
+            Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
+        }
+    }
+
+    /// Whether a subject lies in this scope (the same predicate as `subject_condition`).
+    pub fn contains(&self, s: &subject::Model) -> bool {
+        match *self {
+            Scope::All => true,
+            Scope::Department(d) => s.department_id == d,
+            Scope::Town(t) => s.town_id == t,
+            Scope::Subject(id) => s.id == id,
+            Scope::Nothing => false,
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+}
+
+/// Subjects visible in `scope`.
+pub fn subjects(scope: &Scope) -> Select<subject::Entity> {
+    subject::Entity::find().filter(scope.subject_condition())
+}
+
+/// Persons whose employer is visible in `scope`.
+pub fn persons(scope: &Scope) -> Select<person::Entity> {
+    match scope {
+        Scope::All => person::Entity::find(),
+        Scope::Subject(id) => person::Entity::find().filter(person::Column::SubjectId.eq(*id)),
+        _ => person::Entity::find()
+            .join(sea_orm::JoinType::InnerJoin, person::Relation::Subject.def())
+            .filter(scope.subject_condition()),
+    }
+}
+
+/// Certificates of persons visible in `scope`.
+pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
+    let q = certificate::Entity::find();
+    match scope {
+        Scope::All => q,
+        _ => q
+            .join(sea_orm::JoinType::InnerJoin, certificate::Relation::Person.def())
+            .join(sea_orm::JoinType::InnerJoin, person::Relation::Subject.def())
+            .filter(scope.subject_condition()),
+    }
+}
+
+/// Training records of subjects visible in `scope`.
+pub fn trainings(scope: &Scope) -> Select<training::Entity> {
+    let q = training::Entity::find();
+    match scope {
+        Scope::All => q,
+        Scope::Subject(id) => q.filter(training::Column::SubjectId.eq(*id)),
+        _ => q
+            .join(sea_orm::JoinType::InnerJoin, training::Relation::Subject.def())
+            .filter(scope.subject_condition()),
+    }
+}
