@@ -1,2 +1,10 @@
+//! `anpei`: the command-line entry point. Everything it does is in `cli`; `main` only maps
+//! the outcome to an exit code.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod cli;
+mod config;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

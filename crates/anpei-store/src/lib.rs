@@ -16,6 +16,7 @@ pub mod persons;
 pub mod reference;
 pub mod scope;
 pub mod subjects;
+pub mod testing;
 
 use std::sync::Arc;
 use std::time::Duration;

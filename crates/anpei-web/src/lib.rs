@@ -1,1 +1,57 @@
+//! HTTP layer of anpei (安培): server-rendered pages (askama + htmx), the JSON API under
+//! `/api/v1`, sessions and authorization, embedded assets, health and metrics.
+//!
+//! Every route is declared in `routes::build` with its permission; the authorization
+//! middleware refuses any request whose route has none (deny by default).
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod pages;
+pub mod routes;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anpei_store::Store;
+use axum::Router;
+
+pub use routes::{Perm, RouteSpec};
+
+/// Options of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (when served over TLS or behind a TLS proxy).
+    pub secure_cookies: bool,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Permission of each (method, route pattern), filled by `routes::build`.
+    pub perms: Arc<HashMap<(String, String), Perm>>,
+}
+
+/// Builds the application; tests call this and drive it without a socket.
+pub fn app(store: Store, config: WebConfig) -> Router {
+    let (router, specs) = routes::build();
+    let perms = specs.iter().map(|s| ((s.method.to_string(), s.path.to_string()), s.perm)).collect();
+    let state = AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), perms: Arc::new(perms) };
+    routes::with_middleware(router, state)
+}
+
+/// Serves the application on a bound listener until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

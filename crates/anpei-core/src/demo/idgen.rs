@@ -8,16 +8,42 @@ use std::collections::HashSet;
 const USCC_CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Registration areas of the district's subjects: mostly 渝北区 itself.
-const SUBJECT_AREAS: &[(&str, u32)] =
-    &[("500112", 85), ("500103", 4), ("500105", 4), ("500106", 3), ("500108", 2), ("500107", 2)];
+const SUBJECT_AREAS: &[(&str, u32)] = &[
+    ("500112", 85),
+    ("500103", 4),
+    ("500105", 4),
+    ("500106", 3),
+    ("500108", 2),
+    ("500107", 2),
+];
 
 /// Birth places of the district's workforce (some codes are pre-2000 county codes, which
 /// stay on old ID cards): 渝北 itself, other Chongqing districts and counties, Sichuan.
 const PERSON_AREAS: &[(&str, u32)] = &[
-    ("500112", 40), ("500103", 5), ("500105", 5), ("500106", 4), ("500108", 3), ("500101", 3),
-    ("500102", 3), ("500221", 4), ("500222", 2), ("500223", 2), ("500224", 2), ("500226", 2),
-    ("500228", 3), ("500230", 2), ("500231", 3), ("500233", 2), ("500235", 3), ("500236", 2),
-    ("500237", 1), ("510113", 2), ("511602", 3), ("511321", 2), ("510722", 2), ("511623", 2),
+    ("500112", 40),
+    ("500103", 5),
+    ("500105", 5),
+    ("500106", 4),
+    ("500108", 3),
+    ("500101", 3),
+    ("500102", 3),
+    ("500221", 4),
+    ("500222", 2),
+    ("500223", 2),
+    ("500224", 2),
+    ("500226", 2),
+    ("500228", 3),
+    ("500230", 2),
+    ("500231", 3),
+    ("500233", 2),
+    ("500235", 3),
+    ("500236", 2),
+    ("500237", 1),
+    ("510113", 2),
+    ("511602", 3),
+    ("511321", 2),
+    ("510722", 2),
+    ("511623", 2),
 ];
 
 pub(crate) struct IdFactory {
@@ -68,17 +94,29 @@ impl IdFactory {
 
     /// A fresh ID number for a person born on `birth`; the sequence's parity is the sex.
     pub(crate) fn id_number(&mut self, rng: &mut Rng, birth: NaiveDate, male: bool) -> IdNumber {
-        let date = (birth.year() as u64) * 10_000 + u64::from(birth.month()) * 100 + u64::from(birth.day());
+        let date = (birth.year() as u64) * 10_000
+            + u64::from(birth.month()) * 100
+            + u64::from(birth.day());
         loop {
-            let area: u64 = PERSON_AREAS[rng.weighted(&self.person_area_w)].0.parse().unwrap_or(500_112);
+            let area: u64 = PERSON_AREAS[rng.weighted(&self.person_area_w)]
+                .0
+                .parse()
+                .unwrap_or(500_112);
             let seq = rng.below(500) * 2 + u64::from(male);
             let first = (area * 100_000_000 + date) * 1000 + seq;
             if !self.ids.insert(first) {
                 continue;
             }
-            let first17 = format!("{first:017}");
-            let check = IdNumber::check_char(&first17).expect("17 digits");
-            return IdNumber::parse(&format!("{first17}{check}")).expect("check digit computed");
+            let mut digits = [b'0'; 18];
+            let mut rest = first;
+            for d in digits[..17].iter_mut().rev() {
+                *d = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            let text = std::str::from_utf8(&digits[..17]).expect("ASCII digits");
+            digits[17] = IdNumber::check_char(text).expect("17 digits") as u8;
+            let text = std::str::from_utf8(&digits).expect("ASCII");
+            return IdNumber::parse(text).expect("check digit computed");
         }
     }
 

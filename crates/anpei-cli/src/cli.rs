@@ -1,0 +1,280 @@
+//! Commands of the `anpei` binary (DESIGN.md contracts: names, flags and exit codes).
+
+use crate::config::{redact_url, Config};
+use anpei_core::demo::DemoConfig;
+use anpei_store::accounts::{self, NewUser};
+use anpei_store::audit::{self, Actor, Verdict};
+use anpei_store::{demo, reference, ConnectConfig, Crypto, Role, Store, SystemClock};
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "anpei", version, about = "安培：安全生产培训考试监管平台")]
+struct Cli {
+    /// Data directory: SQLite database, key file, configuration.
+    #[arg(long, global = true, default_value = "data", env = "ANPEI_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://…` or `postgres://…`); default: SQLite in the data directory.
+    #[arg(long, global = true, env = "ANPEI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Configuration file (default: anpei.toml in the data directory, if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve {
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations (and seed the default reference lists).
+    Migrate,
+    /// Load the demo district (an empty database only), create demo accounts, then serve.
+    Demo {
+        #[arg(long, default_value_t = 6000)]
+        persons: usize,
+        #[arg(long, default_value_t = 300)]
+        subjects: usize,
+        #[arg(long, default_value_t = 20211201)]
+        seed: u64,
+        /// Load and exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Reference lists (towns/streets, departments and their industries).
+    Reference {
+        #[command(subcommand)]
+        command: ReferenceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        name: String,
+        /// district, department, town, subject or sysadmin.
+        #[arg(long)]
+        role: String,
+        /// Town/street name, department name or subject USCC, as the role needs.
+        #[arg(long)]
+        scope: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set an account's password from standard input (ends its sessions).
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 1 and name the first broken entry if it is broken.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum ReferenceCommand {
+    /// Replace a reference list from a CSV (`名称,类型` or `名称,监管行业`).
+    Import { file: PathBuf },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = cfg.log.clone().unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .try_init();
+}
+
+async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
+    let data_dir = cli.data_dir.canonicalize()?;
+    let url = match cli.database_url.clone().or_else(|| cfg.database_url.clone()) {
+        Some(u) => u,
+        None => format!("sqlite://{}?mode=rwc", data_dir.join("anpei.db").display()),
+    };
+    let crypto = match &cfg.master_key {
+        Some(k) => Crypto::from_hex(k)?,
+        None => Crypto::load_or_create(&data_dir)?,
+    };
+    let store = Store::connect(&ConnectConfig { url: url.clone(), ..Default::default() }, crypto, cfg.params.clone(), Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
+    Ok(store)
+}
+
+fn read_password() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let pw = s.trim_end_matches(['\r', '\n']).to_string();
+    accounts::check_password_policy(&pw).map_err(|e| anyhow!(e))?;
+    Ok(pw)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let cfg = Config::load(&cli.data_dir, cli.config.as_deref())?;
+    init_logging(&cfg);
+    let store = open(&cli, &cfg).await?;
+    match &cli.command {
+        Command::Migrate => {
+            store.migrate().await?;
+            println!("数据库迁移完成。");
+        }
+        Command::Serve { bind } => {
+            prepare_for_serving(&store).await?;
+            serve(&store, &cfg, bind.clone()).await?;
+        }
+        Command::Demo { persons, subjects, seed, no_serve, bind } => {
+            store.migrate().await?;
+            let demo_cfg = DemoConfig { seed: *seed, subjects: *subjects, persons: *persons, as_of: store.today() };
+            load_demo(&store, &demo_cfg).await?;
+            if !no_serve {
+                serve(&store, &cfg, bind.clone()).await?;
+            }
+        }
+        Command::User { command } => user(&store, command).await?,
+        Command::Audit { command: AuditCommand::Verify } => match audit::verify(&store).await? {
+            Verdict::Intact { entries } => println!("审计日志完整：共 {entries} 条，哈希链校验通过。"),
+            Verdict::Broken { entry_id, reason } => {
+                eprintln!("审计日志被篡改：第一条异常记录 id={entry_id}，{reason}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        Command::Reference { command: ReferenceCommand::Import { file } } => {
+            let text = read_text(file)?;
+            let list = reference::parse_reference_csv(&text).map_err(|e| anyhow!("{}：{e}", file.display()))?;
+            let (n, kept) = reference::apply(&store, &Actor::system("cli"), &list).await?;
+            println!("已导入 {n} 条；{kept} 条旧条目仍被使用，已保留。");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_text(file: &Path) -> Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|_| anyhow!("{} 不是 UTF-8 编码的文本", file.display()))
+}
+
+/// SQLite databases are migrated at start-up; a PostgreSQL one must be migrated by
+/// `anpei migrate` first (an operator decides when a shared database changes).
+async fn prepare_for_serving(store: &Store) -> Result<()> {
+    use sea_orm_migration::MigratorTrait;
+    if store.backend() == sea_orm::DbBackend::Sqlite {
+        store.migrate().await?;
+    } else if !anpei_store::migration::Migrator::get_pending_migrations(&store.db).await?.is_empty() {
+        bail!("数据库有未执行的迁移，请先运行 `anpei migrate`");
+    }
+    Ok(())
+}
+
+async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
+    if accounts::find_user(store, "district").await?.is_some() {
+        println!("演示数据已存在，跳过载入。");
+    } else {
+        let t = std::time::Instant::now();
+        let (loaded, district) = demo::load(store, cfg).await?;
+        let accounts = demo::demo_accounts(&district);
+        demo::create_accounts(store, &accounts).await?;
+        println!(
+            "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
+            loaded.subjects,
+            loaded.persons,
+            loaded.certificates,
+            loaded.trainings,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+    for (name, role, scope) in [
+        ("district", Role::District, "全区"),
+        ("department", Role::Department, "区应急管理局监管的行业"),
+        ("town", Role::Town, "演示企业所在镇街"),
+        ("enterprise", Role::Subject, anpei_core::demo::DEMO_ENTERPRISE_NAME),
+        ("sysadmin", Role::Sysadmin, "账号与组织机构"),
+    ] {
+        println!("  {name:<12} {:<10} {scope}", role.label());
+    }
+    Ok(())
+}
+
+async fn serve(store: &Store, cfg: &Config, bind: Option<String>) -> Result<()> {
+    let bind = bind.or_else(|| cfg.bind.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("无法监听 {bind}"))?;
+    let app = anpei_web::app(store.clone(), anpei_web::WebConfig { secure_cookies: cfg.secure_cookies });
+    println!("\n安培已启动：http://{bind}  （Ctrl-C 停止）");
+    tracing::info!(%bind, "serving");
+    anpei_web::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
+    match cmd {
+        UserCommand::Add { name, role, scope, display_name, .. } => {
+            let role = Role::from_code(role)
+                .ok_or_else(|| anyhow!("未知角色“{role}”，应为 district、department、town、subject 或 sysadmin"))?;
+            let pw = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
+            let nu = NewUser {
+                username: name.clone(),
+                display_name: display_name.clone().unwrap_or_default(),
+                role,
+                scope: scope.clone(),
+                password_hash: hash,
+                must_change_password: false,
+            };
+            accounts::create_user(store, &Actor::system("cli"), nu).await?;
+            println!("已创建账号 {name}（{}）。", role.label());
+        }
+        UserCommand::Passwd { name, .. } => {
+            let pw = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
+            accounts::set_password(store, &Actor::system("cli"), name, hash).await?;
+            println!("已修改 {name} 的密码，其所有会话已结束。");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,26 @@
+// anpei (安培) — small behaviours; no inline scripts (the CSP forbids them).
+(function () {
+  "use strict";
+  // Filter forms submit as soon as a select changes.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el && el.tagName === "SELECT" && el.form && el.form.hasAttribute("data-autosubmit")) {
+      if (window.htmx) { window.htmx.trigger(el.form, "submit"); } else { el.form.submit(); }
+    }
+  });
+  // Buttons and forms that ask before acting.
+  document.addEventListener("submit", function (ev) {
+    var msg = ev.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+  }, true);
+})();
+// A file input with data-into="ID" loads the chosen text file into that textarea.
+document.addEventListener("change", function (ev) {
+  var el = ev.target;
+  if (!el || el.type !== "file" || !el.getAttribute("data-into")) { return; }
+  var target = document.getElementById(el.getAttribute("data-into"));
+  if (!target || !el.files || !el.files[0]) { return; }
+  var reader = new FileReader();
+  reader.onload = function () { target.value = String(reader.result || ""); };
+  reader.readAsText(el.files[0], "utf-8");
+});

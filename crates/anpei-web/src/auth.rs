@@ -1,0 +1,274 @@
+//! Sign-in, sessions and authorization. The `authorize` middleware resolves the caller
+//! (session cookie or bearer token), checks the route's declared permission, and checks the
+//! CSRF token of every state-changing request made with a cookie.
+
+use crate::error::AppError;
+use crate::pages::render;
+use crate::AppState;
+use anpei_store::accounts::{self, LoginRefusal};
+use anpei_store::audit::{self, Actor, Event};
+use anpei_store::{Role, Scope};
+use askama::Template;
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "anpei_session";
+const PRELOGIN_COOKIE: &str = "anpei_prelogin";
+/// Largest urlencoded form body the CSRF check buffers.
+const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The signed-in caller, available to every handler behind `authorize`.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub csrf: String,
+    pub client_addr: String,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.id), username: self.username.clone(), client_addr: self.client_addr.clone() }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentUser>().cloned())
+    }
+}
+
+pub fn client_addr(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// Constant-time comparison of two secrets.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn path_and_query(req: &Request) -> String {
+    req.uri().path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
+}
+
+/// Resolves the caller, enforces the route's permission and CSRF.
+pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let method = req.method().clone();
+    let Some(&perm) = st.perms.get(&(method.as_str().to_string(), path.clone())) else {
+        // A route without a declared permission is refused (deny by default).
+        return AppError::Forbidden.into_response();
+    };
+    let api = is_api(&path);
+    let addr = client_addr(req.extensions());
+    let headers = req.headers().clone();
+    let (token, kind) = match (bearer(&headers), cookie(&headers, SESSION_COOKIE)) {
+        (Some(t), _) if api => (Some(t.to_string()), "api"),
+        (_, Some(c)) => (Some(c.to_string()), "web"),
+        _ => (None, "web"),
+    };
+    let mut user = None;
+    if let Some(t) = &token {
+        match accounts::lookup_session(&st.store, t, kind).await {
+            Ok(Some((s, u))) => {
+                user = Role::from_code(&u.role).map(|role| CurrentUser {
+                    id: u.id,
+                    scope: Scope::for_user(&u),
+                    username: u.username,
+                    display_name: u.display_name,
+                    role,
+                    csrf: s.csrf_token,
+                    client_addr: addr.clone(),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    if !perm.allows(user.as_ref().map(|u| u.role)) {
+        return match (&user, api) {
+            (None, true) => AppError::Unauthorized.api_response(),
+            (None, false) => {
+                let next = if method == Method::GET { path_and_query(&req) } else { "/".to_string() };
+                let to = format!("/login?next={}", serde_urlencoded::to_string([("", next.as_str())]).unwrap_or_default().trim_start_matches('='));
+                Redirect::to(&to).into_response()
+            }
+            (Some(_), true) => AppError::Forbidden.api_response(),
+            (Some(_), false) => AppError::Forbidden.into_response(),
+        };
+    }
+    let mut req = req;
+    let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && kind == "web" && !(api && token.is_none()) {
+        let expected = match &user {
+            Some(u) => Some(u.csrf.clone()),
+            None => cookie(&headers, PRELOGIN_COOKIE).map(String::from),
+        };
+        let (parts, body) = req.into_parts();
+        let bytes = match to_bytes(body, FORM_LIMIT).await {
+            Ok(b) => b,
+            Err(_) => return AppError::BadRequest("提交的内容过大".into()).into_response(),
+        };
+        let given = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+            .or_else(|| form_field(&bytes, "_csrf"));
+        let ok = matches!((&expected, &given), (Some(e), Some(g)) if same_secret(e, g));
+        if !ok {
+            return AppError::Csrf.into_response();
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    next.run(req).await
+}
+
+/// Security headers on every response (等保: CSP without inline script, no framing).
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+    username: String,
+}
+
+fn prelogin_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{PRELOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}")
+}
+
+pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+fn login_form(st: &AppState, error: Option<String>, username: String, status: StatusCode) -> Response {
+    let csrf = anpei_store::crypto::random_token();
+    let mut res = render(LoginPage { csrf: csrf.clone(), error, username });
+    *res.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(&prelogin_cookie(&csrf, st.config.secure_cookies)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn login_page(State(st): State<AppState>, user: Option<CurrentUser>) -> Response {
+    if user.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    login_form(&st, None, String::new(), StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Checks a username and password (argon2 off the runtime), counting failures.
+pub async fn check_credentials(st: &AppState, username: &str, password: &str, addr: &str) -> Result<Result<anpei_store::entity::user::Model, LoginRefusal>, AppError> {
+    let user = accounts::find_user(&st.store, username).await?;
+    let hash = user.as_ref().map_or_else(|| accounts::dummy_hash().to_string(), |u| u.password_hash.clone());
+    let pw = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let actor = Actor { user_id: user.as_ref().map(|u| u.id), username: username.chars().take(64).collect(), client_addr: addr.to_string() };
+    let outcome = accounts::record_login(&st.store, &actor, user.as_ref(), ok).await?;
+    Ok(outcome.map(|()| user.expect("a successful login has a user")))
+}
+
+pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
+    let addr = client_addr(req.extensions());
+    let Form(f) = Form::<LoginForm>::from_request(req, &st).await.map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
+    match check_credentials(&st, &f.username, &f.password, &addr).await? {
+        Ok(u) => {
+            let s = accounts::create_session(&st.store, u.id, "web", &addr).await?;
+            let mut res = Redirect::to("/").into_response();
+            let c = session_cookie(&s.token, accounts::SESSION_ABSOLUTE_SECS, st.config.secure_cookies);
+            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?);
+            Ok(res)
+        }
+        Err(refusal) => {
+            // The same answer whether the account exists, is locked or the password is wrong.
+            let _ = refusal;
+            Ok(login_form(&st, Some("用户名或密码错误，或账号已被临时锁定。".into()), f.username, StatusCode::UNAUTHORIZED))
+        }
+    }
+}
+
+pub async fn logout(State(st): State<AppState>, user: CurrentUser, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        accounts::end_session(&st.store, t).await?;
+    }
+    audit::record(&st.store, &user.actor(), Event::ok("logout", format!("user:{}", user.username))).await?;
+    let mut res = Redirect::to("/login").into_response();
+    let c = session_cookie("", 0, st.config.secure_cookies);
+    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?);
+    Ok(res)
+}

@@ -1,0 +1,107 @@
+//! Errors of the web layer. Users see a Chinese message and a status; internal errors
+//! (database, crypto, panics in tasks) are logged with detail and answered with an opaque
+//! 500, never with their text. Pages get the HTML error page, the API a JSON body.
+
+use crate::pages::ErrorPage;
+use anpei_store::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    Unauthorized,
+    BadCredentials,
+    Forbidden,
+    Csrf,
+    BadRequest(String),
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Forbidden => AppError::Forbidden,
+            StoreError::Validation(m) | StoreError::Conflict(m) => AppError::BadRequest(m),
+            e @ StoreError::Fields(_) => AppError::BadRequest(e.to_string()),
+            e @ (StoreError::Db(_) | StoreError::Crypto(_)) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Unauthorized => "unauthorized",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::BadRequest(_) => "invalid",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound => "您要找的页面或记录不存在，或不在您的管辖范围内。".into(),
+            AppError::Unauthorized => "请先登录。".into(),
+            AppError::BadCredentials => "用户名或密码错误，或账号已被临时锁定。".into(),
+            AppError::Forbidden => "您的账号无权执行此操作。".into(),
+            AppError::Csrf => "页面已过期或请求来源不明，请刷新页面后重试。".into(),
+            AppError::BadRequest(m) => m.clone(),
+            AppError::Internal(_) => "系统内部错误，请稍后重试；如问题持续，请联系系统管理员。".into(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+    }
+
+    pub fn api_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({ "error": self.code(), "message": self.message() });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let page = ErrorPage { status: self.status().as_u16(), message: self.message() };
+        let mut res = crate::pages::render(page);
+        *res.status_mut() = self.status();
+        res
+    }
+}
+
+/// An error of a JSON endpoint: same mapping, JSON body.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.api_response()
+    }
+}

@@ -1,0 +1,129 @@
+//! Server-rendered pages: one typed template struct per page, one `render` that turns it
+//! into a response, the error page rendered the same way.
+
+pub mod dashboard;
+pub mod persons;
+pub mod reference;
+pub mod subjects;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use anpei_store::Role;
+use askama::Template;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+/// Renders a template, or answers an opaque 500 if rendering fails.
+pub fn render<T: Template>(t: T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "系统内部错误")
+                .into_response()
+        }
+    }
+}
+
+/// Shows optional values in templates: the value, or a dash.
+pub trait Show {
+    fn show(&self) -> String;
+}
+
+impl<T: std::fmt::Display> Show for Option<T> {
+    fn show(&self) -> String {
+        self.as_ref().map_or_else(|| "—".to_string(), |v| v.to_string())
+    }
+}
+
+/// Whether the request came from htmx (then a partial is enough).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub key: &'static str,
+}
+
+/// What the shared layout needs: who is signed in, the navigation for the role.
+pub struct Layout {
+    pub title: String,
+    pub active: &'static str,
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub can_edit: bool,
+}
+
+impl Layout {
+    pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Layout {
+        let mut nav = vec![NavItem { href: "/", label: "工作台", key: "home" }];
+        if crate::Perm::ViewBusiness.allows(Some(user.role)) {
+            nav.push(NavItem { href: "/subjects", label: "监管对象", key: "subjects" });
+            nav.push(NavItem { href: "/persons", label: "从业人员", key: "persons" });
+        }
+        if user.role == Role::Sysadmin {
+            nav.push(NavItem { href: "/admin/reference", label: "镇街与部门", key: "reference" });
+        }
+        Layout {
+            title: title.into(),
+            active,
+            user_name: user.display_name.clone(),
+            role_label: user.role.label(),
+            csrf: user.csrf.clone(),
+            nav,
+            can_edit: crate::Perm::EditSubjects.allows(Some(user.role)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub message: String,
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Pagination state for list pages.
+pub struct Pager {
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+    /// The query string without `page`, to build links.
+    pub base_query: String,
+}
+
+impl Pager {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+
+    pub fn link(&self, page: impl std::borrow::Borrow<u64>) -> String {
+        let page = *page.borrow();
+        if self.base_query.is_empty() {
+            format!("?page={page}")
+        } else {
+            format!("?{}&page={page}", self.base_query)
+        }
+    }
+
+    /// Page numbers to show around the current one.
+    pub fn window(&self) -> Vec<u64> {
+        let last = self.pages();
+        let lo = self.page.saturating_sub(3).max(1);
+        let hi = (self.page + 3).min(last);
+        (lo..=hi).collect()
+    }
+}
+
+/// Clamps paging parameters from a query.
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+    (page.unwrap_or(1).max(1), per_page.unwrap_or(20).clamp(1, 200))
+}

@@ -1,0 +1,101 @@
+//! The route table: every route with the one permission it requires. `build` is the only
+//! place routes are added; the authorization matrix test walks `specs()`.
+
+use crate::{api, assets, auth, metrics, pages, AppState};
+use anpei_store::Role;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+
+/// What a route requires of the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Perm {
+    /// Anyone, signed in or not (login, health, assets, public pages).
+    Public,
+    /// Any signed-in account (own account pages, logout).
+    SignedIn,
+    /// Business data in the caller's scope: district, department, town, subject users.
+    ViewBusiness,
+    /// Create and edit subjects in the caller's scope: district, department, town users.
+    EditSubjects,
+    /// Organisation data (reference lists) and accounts: the system administrator.
+    Administer,
+}
+
+impl Perm {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Perm::Public, _) => true,
+            (_, None) => false,
+            (Perm::SignedIn, Some(_)) => true,
+            (Perm::ViewBusiness, Some(r)) => matches!(r, Role::District | Role::Department | Role::Town | Role::Subject),
+            (Perm::EditSubjects, Some(r)) => matches!(r, Role::District | Role::Department | Role::Town),
+            (Perm::Administer, Some(r)) => r == Role::Sysadmin,
+        }
+    }
+}
+
+/// One declared route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub perm: Perm,
+}
+
+struct Builder {
+    router: Router<AppState>,
+    specs: Vec<RouteSpec>,
+}
+
+impl Builder {
+    fn route(mut self, method: &'static str, path: &'static str, perm: Perm, handler: MethodRouter<AppState>) -> Self {
+        self.specs.push(RouteSpec { method, path, perm });
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+/// All routes and their permissions.
+pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
+    use Perm::*;
+    let b = Builder { router: Router::new(), specs: Vec::new() }
+        .route("GET", "/healthz", Public, get(metrics::healthz))
+        .route("GET", "/metrics", Public, get(metrics::prometheus))
+        .route("GET", "/assets/{file}", Public, get(assets::serve))
+        .route("GET", "/login", Public, get(auth::login_page))
+        .route("POST", "/login", Public, post(auth::login_submit))
+        .route("POST", "/logout", SignedIn, post(auth::logout))
+        .route("GET", "/", SignedIn, get(pages::dashboard::home))
+        .route("GET", "/subjects", ViewBusiness, get(pages::subjects::list))
+        .route("POST", "/subjects", EditSubjects, post(pages::subjects::create))
+        .route("GET", "/subjects/new", EditSubjects, get(pages::subjects::new_form))
+        .route("GET", "/subjects/{id}", ViewBusiness, get(pages::subjects::detail))
+        .route("GET", "/subjects/{id}/edit", EditSubjects, get(pages::subjects::edit_form))
+        .route("POST", "/subjects/{id}/edit", EditSubjects, post(pages::subjects::update))
+        .route("GET", "/persons", ViewBusiness, get(pages::persons::list))
+        .route("GET", "/persons/{id}", ViewBusiness, get(pages::persons::detail))
+        .route("GET", "/admin/reference", Administer, get(pages::reference::page))
+        .route("POST", "/admin/reference", Administer, post(pages::reference::import))
+        .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
+        .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
+        .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
+        .route("GET", "/api/v1/subjects/{id}", ViewBusiness, get(api::subject))
+        .route("GET", "/api/v1/persons", ViewBusiness, get(api::persons));
+    (b.router, b.specs)
+}
+
+/// Every declared route (for the authorization matrix test and the docs).
+pub fn specs() -> Vec<RouteSpec> {
+    build().1
+}
+
+/// Adds authorization (per route), security headers and metrics, and the 404 fallback.
+pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .route_layer(from_fn_with_state(state.clone(), auth::authorize))
+        .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn(auth::security_headers))
+        .with_state(state)
+}

@@ -1,0 +1,194 @@
+//! The authorization matrix: every declared route, driven as every role, against an object
+//! inside and one outside the role's scope. A route added to `routes::build` without a row
+//! here makes `every_route_has_a_row_in_the_matrix` fail.
+
+mod common;
+
+use anpei_store::entity::{person, subject};
+use anpei_store::scope::{self, Role, Scope};
+use anpei_store::accounts;
+use anpei_web::routes::{specs, Perm};
+use axum::http::StatusCode;
+use common::{Harness, Reply, Session};
+use sea_orm::{EntityTrait, QueryFilter, ColumnTrait, QuerySelect};
+
+/// What the test expects of a request.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Outcome {
+    /// Reached the handler (success, redirect after success, or its own validation answer).
+    Allowed,
+    /// Refused by authorization: 403, 401 on the API, or a redirect to the login page.
+    Denied,
+    /// The object is outside the caller's scope: 404.
+    Hidden,
+}
+
+/// The routes this matrix knows how to drive: (method, path, object kind in `{id}`).
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", ""),
+    ("GET", "/metrics", ""),
+    ("GET", "/assets/{file}", ""),
+    ("GET", "/login", ""),
+    ("POST", "/login", ""),
+    ("POST", "/logout", ""),
+    ("GET", "/", ""),
+    ("GET", "/subjects", ""),
+    ("POST", "/subjects", ""),
+    ("GET", "/subjects/new", ""),
+    ("GET", "/subjects/{id}", "subject"),
+    ("GET", "/subjects/{id}/edit", "subject"),
+    ("POST", "/subjects/{id}/edit", "subject"),
+    ("GET", "/persons", ""),
+    ("GET", "/persons/{id}", "person"),
+    ("GET", "/admin/reference", ""),
+    ("POST", "/admin/reference", ""),
+    ("POST", "/api/v1/auth/token", ""),
+    ("GET", "/api/v1/openapi.json", ""),
+    ("GET", "/api/v1/subjects", ""),
+    ("GET", "/api/v1/subjects/{id}", "subject"),
+    ("GET", "/api/v1/persons", ""),
+];
+
+#[test]
+fn every_route_has_a_row_in_the_matrix() {
+    for s in specs() {
+        assert!(
+            MATRIX.iter().any(|(m, p, _)| *m == s.method && *p == s.path),
+            "route {} {} has no row in the authorization matrix",
+            s.method,
+            s.path
+        );
+    }
+}
+
+fn classify(path: &str, r: &Reply) -> Outcome {
+    let api = path.starts_with("/api/");
+    match r.status {
+        StatusCode::FORBIDDEN => Outcome::Denied,
+        StatusCode::UNAUTHORIZED if api && !path.ends_with("/auth/token") => Outcome::Denied,
+        StatusCode::SEE_OTHER if r.location().starts_with("/login?next=") => Outcome::Denied,
+        StatusCode::NOT_FOUND => Outcome::Hidden,
+        _ => Outcome::Allowed,
+    }
+}
+
+struct Objects {
+    subject_in: i32,
+    subject_out: Option<i32>,
+    person_in: i32,
+    person_out: Option<i32>,
+}
+
+async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
+    let db = &h.store().db;
+    let all_subjects: Vec<subject::Model> = subject::Entity::find().all(db).await.unwrap();
+    let visible: Vec<i32> = scope::subjects(scope).select_only().column(subject::Column::Id).into_tuple().all(db).await.unwrap();
+    let pick_in = visible.first().copied().unwrap_or(all_subjects[0].id);
+    let pick_out = all_subjects.iter().map(|s| s.id).find(|id| !visible.contains(id));
+    let person_of = |sid: i32| async move {
+        person::Entity::find().filter(person::Column::SubjectId.eq(sid)).one(db).await.unwrap().map(|p| p.id)
+    };
+    let mut person_in = None;
+    for sid in &visible {
+        if let Some(p) = person_of(*sid).await {
+            person_in = Some(p);
+            break;
+        }
+    }
+    let mut person_out = None;
+    for s in all_subjects.iter().filter(|s| !visible.contains(&s.id)) {
+        if let Some(p) = person_of(s.id).await {
+            person_out = Some(p);
+            break;
+        }
+    }
+    Objects { subject_in: pick_in, subject_out: pick_out, person_in: person_in.unwrap_or(1), person_out }
+}
+
+async fn request(h: &Harness, session: Option<&Session>, token: Option<&str>, method: &str, path: &str) -> Reply {
+    if path.starts_with("/api/") && method == "GET" {
+        return match token {
+            Some(t) => h.api_get(t, path).await,
+            None => h.get(None, path).await,
+        };
+    }
+    if method == "POST" && path == "/login" {
+        // Through the form with its CSRF cookie, and wrong credentials: the handler answers.
+        return h.try_login("nobody", "wrong").await.err().expect("wrong credentials are refused");
+    }
+    match method {
+        "GET" => h.get(session, path).await,
+        _ => h.post_form(session, path, &[]).await,
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
+    let h = Harness::with_demo(40, 300).await;
+    let roles: [(Option<&str>, Option<Role>); 6] = [
+        (None, None),
+        (Some("district"), Some(Role::District)),
+        (Some("department"), Some(Role::Department)),
+        (Some("town"), Some(Role::Town)),
+        (Some("enterprise"), Some(Role::Subject)),
+        (Some("sysadmin"), Some(Role::Sysadmin)),
+    ];
+    let mut failures = Vec::new();
+    for (username, role) in roles {
+        let scope = match username {
+            Some(u) => Scope::for_user(&accounts::find_user(h.store(), u).await.unwrap().unwrap()),
+            None => Scope::Nothing,
+        };
+        let objs = objects_for(&h, &scope).await;
+        let mut session = match username {
+            Some(u) => Some(h.login(u).await),
+            None => None,
+        };
+        let token = match username {
+            Some(u) => Some(h.api_token(u).await),
+            None => None,
+        };
+        for &(method, pattern, kind) in MATRIX {
+            let perm = specs().into_iter().find(|s| s.method == method && s.path == pattern).map(|s| s.perm).unwrap_or(Perm::Public);
+            let targets: Vec<(String, bool)> = match kind {
+                "subject" => {
+                    let mut v = vec![(objs.subject_in.to_string(), true)];
+                    if let Some(o) = objs.subject_out {
+                        v.push((o.to_string(), false));
+                    }
+                    v
+                }
+                "person" => {
+                    let mut v = vec![(objs.person_in.to_string(), true)];
+                    if let Some(o) = objs.person_out {
+                        v.push((o.to_string(), false));
+                    }
+                    v
+                }
+                _ => vec![(String::new(), true)],
+            };
+            for (id, inside) in targets {
+                let path = pattern.replace("{id}", &id).replace("{file}", "app.css");
+                let r = request(&h, session.as_ref(), token.as_deref(), method, &path).await;
+                let expected = if !perm.allows(role) {
+                    Outcome::Denied
+                } else if !inside || (role.is_some() && scope == Scope::Nothing && !kind.is_empty()) {
+                    Outcome::Hidden
+                } else {
+                    Outcome::Allowed
+                };
+                let got = classify(&path, &r);
+                if got != expected {
+                    failures.push(format!("{:?} {method} {path}: expected {expected:?}, got {:?} ({})", username, got, r.status));
+                }
+                if pattern == "/logout" {
+                    if let Some(u) = username {
+                        session = Some(h.login(u).await);
+                    }
+                }
+            }
+        }
+    }
+    h.db.cleanup().await;
+    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+}
