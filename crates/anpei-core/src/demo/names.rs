@@ -106,13 +106,13 @@ const MALE_CHARS: &[&str] = &[
     "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞",
     "鑫", "波", "宇", "浩", "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林", "洋", "峰", "建",
     "国", "志", "文", "东", "海", "亮", "成", "兵", "彬", "毅", "江", "川", "松", "德", "福", "贵",
-    "荣", "晨", "阳", "睿", "博", "然", "永", "胜", "兴", "红", "春", "小",
+    "荣", "晨", "阳", "睿", "博", "然", "永", "胜", "兴", "红", "春", "卫",
 ];
 
 const FEMALE_CHARS: &[&str] = &[
     "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "玲", "燕", "琳", "婷", "雪", "慧", "颖",
     "倩", "莉", "萍", "红", "梅", "丹", "蓉", "佳", "欣", "悦", "璐", "瑶", "怡", "琴", "兰", "凤",
-    "洁", "晶", "妍", "英", "华", "小", "春", "莹",
+    "洁", "晶", "妍", "英", "华", "薇", "春", "莹",
 ];
 
 /// Characters for trade names (字号) and road names.
@@ -157,9 +157,16 @@ pub(crate) fn person_name(rng: &mut Rng, male: bool, surname_weights: &[u32]) ->
     let mut s = String::with_capacity(9);
     s.push_str(SURNAMES[rng.weighted(surname_weights)].0);
     let pool = if male { MALE_CHARS } else { FEMALE_CHARS };
-    s.push_str(rng.pick::<&str>(pool));
+    let first = *rng.pick(pool);
+    s.push_str(first);
     if rng.chance(0.72) {
-        s.push_str(rng.pick::<&str>(pool));
+        let second = *rng.pick(pool);
+        // Doubled characters (婷婷) are common in women's names only.
+        if second != first || !male {
+            s.push_str(second);
+        } else {
+            s.push_str(rng.pick::<&str>(pool));
+        }
     }
     s
 }

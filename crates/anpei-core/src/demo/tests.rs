@@ -307,6 +307,42 @@ fn every_rule_fires_on_a_district_of_a_thousand_persons() {
 }
 
 #[test]
+fn every_rule_fires_as_of_a_leap_day() {
+    let params = Params::default();
+    let as_of = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+    let c = DemoConfig {
+        as_of,
+        ..cfg(11, 60, 1500)
+    };
+    let counts = rules_check::check(&district(&c), as_of, &params);
+    assert!(CODES.iter().all(|code| counts[code] >= 1), "{counts:?}");
+}
+
+#[test]
+fn degenerate_inputs_still_give_a_district() {
+    let d = generate(&cfg(1, 0, 0), &[], &[]);
+    assert_eq!(d.subjects.len(), 1);
+    assert_eq!(d.subjects[0].name, DEMO_ENTERPRISE_NAME);
+    assert_eq!(d.subjects[0].town, "龙兴镇");
+    assert!(d.persons.len() >= 2);
+    let d = generate(
+        &cfg(2, 10, 50),
+        &["悦来街道".to_string()],
+        &[("区应急管理局".to_string(), vec!["工贸".to_string()])],
+    );
+    assert_eq!(d.subjects.len(), 10);
+    assert!(d.subjects.iter().all(|s| s.town == "悦来街道"));
+    let institutions = d
+        .subjects
+        .iter()
+        .filter(|s| s.kind != SubjectKind::Enterprise);
+    assert!(institutions.clone().count() >= 3);
+    assert!(institutions
+        .into_iter()
+        .all(|s| s.department.as_deref() == Some("区应急管理局")));
+}
+
+#[test]
 fn violations_are_a_minority_of_their_population() {
     let c = DemoConfig::default();
     let d = district(&c);
@@ -408,10 +444,89 @@ fn two_hundred_thousand_persons_generate_in_well_under_two_seconds() {
 
 #[test]
 #[ignore]
-fn zz_perf_only() {
-    let c = cfg(DemoConfig::default().seed, 10_000, 200_000);
-    let t = Instant::now();
+fn zz_show() {
+    let c = DemoConfig::default();
     let d = district(&c);
-    println!("gen {:?}", t.elapsed());
-    std::hint::black_box(&d);
+    for s in d.subjects.iter().take(14) {
+        println!(
+            "{} | {} | {:?} | {:?} | {:?} | {} | {:?} | {:?} {:?}",
+            s.uscc,
+            s.name,
+            s.kind,
+            s.industry,
+            s.department,
+            s.town,
+            s.address,
+            s.contact_name,
+            s.contact_phone
+        );
+    }
+    let s0 = &d.subjects[0].uscc;
+    let ps: Vec<_> = d.persons.iter().filter(|p| &p.employer == s0).collect();
+    for p in &ps {
+        println!(
+            "{} {} {:?} {:?} {:?} {}",
+            p.name,
+            p.id_number.as_str(),
+            p.phone,
+            p.post,
+            p.special_category,
+            p.appointed_on
+        );
+    }
+    for p in ps.iter().take(6) {
+        for x in d.certificates.iter().filter(|x| x.id_number == p.id_number) {
+            println!("  C {:?}", x);
+        }
+        for t in d.trainings.iter().filter(|x| x.id_number == p.id_number) {
+            println!(
+                "  T {:?} {:?} {} – {} {}+{} {:?} {:?} {:?}",
+                t.training_type,
+                t.form,
+                t.start,
+                t.end,
+                t.theory_hours,
+                t.practical_hours,
+                t.institution,
+                t.score,
+                t.result
+            );
+        }
+    }
+    let sub = DemoDistrict {
+        subjects: d.subjects.clone(),
+        persons: ps.iter().map(|p| (*p).clone()).collect(),
+        certificates: d
+            .certificates
+            .iter()
+            .filter(|x| ps.iter().any(|p| p.id_number == x.id_number))
+            .cloned()
+            .collect(),
+        registry: d.registry.clone(),
+        trainings: d
+            .trainings
+            .iter()
+            .filter(|x| &x.employer == s0)
+            .cloned()
+            .collect(),
+    };
+    println!(
+        "{:?}",
+        rules_check::check(&sub, c.as_of, &Params::default())
+    );
+    let mut sizes: HashMap<&Uscc, usize> = HashMap::new();
+    for p in &d.persons {
+        *sizes.entry(&p.employer).or_default() += 1;
+    }
+    let mut v: Vec<_> = sizes.values().copied().collect();
+    v.sort_unstable();
+    v.reverse();
+    println!("sizes top {:?} median {}", &v[..10], v[v.len() / 2]);
+    let mut ind: HashMap<&str, usize> = HashMap::new();
+    for s in &d.subjects {
+        *ind.entry(s.industry.as_deref().unwrap_or("-")).or_default() += 1;
+    }
+    let mut iv: Vec<_> = ind.into_iter().collect();
+    iv.sort_by_key(|x| std::cmp::Reverse(x.1));
+    println!("{iv:?}");
 }

@@ -130,14 +130,16 @@ impl Gen<'_> {
                 }
             }
         }
-        // Annual retraining in each of the last three years the person held the post.
+        // Annual retraining in each of the last years the person held the post: two years
+        // of history for everyone, three for managers (their ledgers are kept longer).
         let required = if who == Audience::Manager {
             by_risk(params.manager_retrain_hours)
         } else {
             by_risk(params.employee_retrain_hours)
         };
         let short = m.flags & (MGR_RETRAIN_SHORT | EMP_RETRAIN_SHORT) != 0;
-        for k in 0..3 {
+        let years = if who == Audience::Manager { 3 } else { 2 };
+        for k in 0..years {
             let from = sub_years(as_of, k + 1);
             if s > from {
                 break;
