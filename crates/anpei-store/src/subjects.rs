@@ -267,7 +267,15 @@ pub async fn update(store: &Store, scope: &Scope, actor: &Actor, id: i32, input:
         return Err(StoreError::Fields(vec![("uscc", "统一社会信用代码登记后不能修改".into())]));
     }
     let now = store.now();
-    fill(store, existing.into_active_model(), v, now).update(&*txn).await?;
+    // The stored phone is never shown unmasked, so an empty field means "keep it".
+    let keep_phone = v.contact_phone.is_none();
+    let (old_enc, old_masked) = (existing.contact_phone_enc.clone(), existing.contact_phone_masked.clone());
+    let mut am = fill(store, existing.into_active_model(), v, now);
+    if keep_phone {
+        am.contact_phone_enc = Set(old_enc);
+        am.contact_phone_masked = Set(old_masked);
+    }
+    am.update(&*txn).await?;
     audit::append(&*txn, now, actor, &Event::ok("subject.update", format!("subject:{id}"))).await?;
     txn.commit().await
 }
