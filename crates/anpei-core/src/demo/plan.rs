@@ -34,36 +34,54 @@ pub(crate) fn quota(n: usize, rate: f64) -> usize {
     }
 }
 
-pub(crate) fn assign(rng: &mut Rng, as_of: NaiveDate, params: &Params, people: &mut People) {
+/// The populations of RULES.md §3 the violators are drawn from (indices into `People`).
+#[derive(Default)]
+struct Populations {
+    hr_managers_due: Vec<usize>,
+    other_managers: Vec<usize>,
+    special: Vec<usize>,
+    managers_retrain: Vec<usize>,
+    employees_retrain: Vec<usize>,
+    new_employees: Vec<usize>,
+}
+
+fn populations(as_of: NaiveDate, params: &Params, people: &People) -> Populations {
     let year_ago = sub_years(as_of, 1);
-    let mut hr_managers_due = Vec::new();
-    let mut other_managers = Vec::new();
-    let mut special = Vec::new();
-    let mut managers_retrain = Vec::new();
-    let mut employees_retrain = Vec::new();
-    let mut new_employees = Vec::new();
+    let mut pop = Populations::default();
     for (i, (p, m)) in people.records.iter().zip(&people.meta).enumerate() {
         let s = p.appointed_on;
         if p.post.is_manager() {
             if m.high_risk && add_months(s, params.manager_cert_deadline_months) < as_of {
-                hr_managers_due.push(i);
+                pop.hr_managers_due.push(i);
             } else if !m.high_risk {
-                other_managers.push(i);
+                pop.other_managers.push(i);
             }
             if s <= year_ago {
-                managers_retrain.push(i);
+                pop.managers_retrain.push(i);
             }
         } else {
             if p.post == Post::SpecialOperator {
-                special.push(i);
+                pop.special.push(i);
             }
             if s <= year_ago {
-                employees_retrain.push(i);
+                pop.employees_retrain.push(i);
             } else {
-                new_employees.push(i);
+                pop.new_employees.push(i);
             }
         }
     }
+    pop
+}
+
+pub(crate) fn assign(rng: &mut Rng, as_of: NaiveDate, params: &Params, people: &mut People) {
+    let Populations {
+        hr_managers_due,
+        other_managers,
+        special,
+        managers_retrain,
+        employees_retrain,
+        new_employees,
+    } = populations(as_of, params, people);
     let flags = &mut people.meta;
     let mut mark = |who: &[usize], flag: u16| {
         for &i in who {

@@ -98,6 +98,40 @@ fn kind_counts(n: usize) -> [usize; 4] {
     [n - ti - es - ei, ti, es, ei]
 }
 
+/// The kinds of the subjects after the demo enterprise, in random order, and for the
+/// enterprises among them whether they are high-risk: a third of all enterprises are.
+fn kinds_in_order(rng: &mut Rng, n: usize) -> (Vec<SubjectKind>, Vec<bool>) {
+    let [ent, ti, es, ei] = kind_counts(n);
+    let mut kinds = Vec::with_capacity(n - 1);
+    kinds.extend(std::iter::repeat_n(SubjectKind::Enterprise, ent - 1));
+    kinds.extend(std::iter::repeat_n(SubjectKind::TrainingInstitution, ti));
+    kinds.extend(std::iter::repeat_n(SubjectKind::ExamSite, es));
+    kinds.extend(std::iter::repeat_n(SubjectKind::ExamInstitution, ei));
+    rng.shuffle(&mut kinds);
+    let high_risk_more = ((ent + 1) / 3).saturating_sub(1);
+    let mut hr_flags: Vec<bool> = (0..ent - 1).map(|i| i < high_risk_more).collect();
+    rng.shuffle(&mut hr_flags);
+    (kinds, hr_flags)
+}
+
+fn demo_enterprise(rng: &mut Rng, towns: &[String], ids: &mut IdFactory) -> SubjectRecord {
+    let town = towns
+        .iter()
+        .find(|t| *t == DEMO_ENTERPRISE_TOWN)
+        .unwrap_or(&towns[0]);
+    SubjectRecord {
+        uscc: ids.uscc(rng, "91"),
+        name: DEMO_ENTERPRISE_NAME.to_string(),
+        kind: SubjectKind::Enterprise,
+        industry: Some(HAZCHEM.to_string()),
+        department: None,
+        town: town.clone(),
+        address: Some(names::address(rng, town)),
+        contact_name: None,
+        contact_phone: None,
+    }
+}
+
 pub(crate) fn generate(
     rng: &mut Rng,
     cfg: &DemoConfig,
@@ -106,39 +140,14 @@ pub(crate) fn generate(
     ids: &mut IdFactory,
 ) -> Vec<SubjectRecord> {
     let n = cfg.subjects.max(1);
-    let [ent, ti, es, ei] = kind_counts(n);
     // The first subject is the fixed demo enterprise; the others come in random order.
-    let mut kinds = Vec::with_capacity(n - 1);
-    kinds.extend(std::iter::repeat_n(SubjectKind::Enterprise, ent - 1));
-    kinds.extend(std::iter::repeat_n(SubjectKind::TrainingInstitution, ti));
-    kinds.extend(std::iter::repeat_n(SubjectKind::ExamSite, es));
-    kinds.extend(std::iter::repeat_n(SubjectKind::ExamInstitution, ei));
-    rng.shuffle(&mut kinds);
-    // A third of the enterprises, the demo enterprise among them, are high-risk.
-    let high_risk_more = ((ent + 1) / 3).saturating_sub(1);
-    let mut hr_flags: Vec<bool> = (0..ent - 1).map(|i| i < high_risk_more).collect();
-    rng.shuffle(&mut hr_flags);
+    let (kinds, hr_flags) = kinds_in_order(rng, n);
     let mut hr_flags = hr_flags.into_iter();
-
     let townships: Vec<&String> = towns.iter().filter(|t| t.ends_with('镇')).collect();
-    let demo_town = towns
-        .iter()
-        .find(|t| *t == DEMO_ENTERPRISE_TOWN)
-        .unwrap_or(&towns[0]);
     let mut names_seen = HashSet::with_capacity(n);
-    let mut out = Vec::with_capacity(n);
     names_seen.insert(DEMO_ENTERPRISE_NAME.to_string());
-    out.push(SubjectRecord {
-        uscc: ids.uscc(rng, "91"),
-        name: DEMO_ENTERPRISE_NAME.to_string(),
-        kind: SubjectKind::Enterprise,
-        industry: Some(HAZCHEM.to_string()),
-        department: None,
-        town: demo_town.clone(),
-        address: Some(names::address(rng, demo_town)),
-        contact_name: None,
-        contact_phone: None,
-    });
+    let mut out = Vec::with_capacity(n);
+    out.push(demo_enterprise(rng, towns, ids));
     for kind in kinds {
         let (industry, high_risk) = if kind == SubjectKind::Enterprise {
             let hr = hr_flags.next().unwrap_or(false);

@@ -63,6 +63,15 @@ pub(crate) fn generate(
     g.out
 }
 
+/// The (normal, high-risk) statutory hours that apply.
+fn by_risk(high_risk: bool, (normal, high): (f64, f64)) -> u32 {
+    if high_risk {
+        high as u32
+    } else {
+        normal as u32
+    }
+}
+
 /// Who a class is for: it decides where it is held and how it is split into theory and
 /// practice.
 #[derive(Clone, Copy, PartialEq)]
@@ -83,68 +92,77 @@ struct Class<'s> {
 impl Gen<'_> {
     fn person(&mut self, p: &PersonRecord, m: &PersonMeta, reviewed: Option<NaiveDate>) {
         self.busy.clear();
-        let params = self.params;
-        let as_of = self.as_of;
-        let last = add_days(as_of, -1);
-        let s = p.appointed_on;
-        let hr = m.high_risk;
-        let by_risk = |(normal, high): (f64, f64)| if hr { high as u32 } else { normal as u32 };
         let who = match p.post {
             Post::PrincipalManager | Post::SafetyManager => Audience::Manager,
             Post::SpecialOperator => Audience::Special,
             Post::Employee => Audience::Employee,
         };
-        if s > sub_years(as_of, 3) {
-            if who == Audience::Manager {
-                if self.rng.chance(if hr { 0.95 } else { 0.8 }) {
-                    let hours = by_risk(params.manager_initial_hours);
-                    self.class(
-                        p,
-                        TrainingType::Initial,
-                        who,
-                        hours,
-                        add_days(s, -60),
-                        add_days(s, 90).min(last),
-                    );
-                }
-            } else {
-                let required = by_risk(params.prejob_hours);
-                let new = s > sub_years(as_of, 1);
-                let hours = if new && m.flags & PREJOB_SHORT != 0 {
-                    self.short_of(required)
-                } else {
-                    self.enough(required)
-                };
-                let (lo, hi) = (add_days(s, -45), add_days(s, 14).min(last));
-                if hours > 0 {
-                    self.class(p, TrainingType::PreJob, who, hours, lo, hi);
-                }
-                if self.rng.chance(0.4) {
-                    let c = Class {
-                        ty: TrainingType::ThreeLevel,
-                        who,
-                        hours: 8,
-                        inst: IN_HOUSE,
-                    };
-                    self.offline(p, c, lo, hi);
-                }
-            }
+        if p.appointed_on > sub_years(self.as_of, 3) {
+            self.start_of_post(p, m, who);
         }
-        // Annual retraining in each of the last years the person held the post: two years
-        // of history for everyone, three for managers (their ledgers are kept longer).
-        let required = if who == Audience::Manager {
-            by_risk(params.manager_retrain_hours)
+        self.retraining(p, m, who);
+        if let Some(r) = reviewed {
+            let hours = self.params.review_training_hours as u32;
+            let hi = add_days(r, -1).min(add_days(self.as_of, -1));
+            self.class(p, TrainingType::Review, who, hours, add_days(r, -40), hi);
+        }
+    }
+
+    /// Initial training of a manager, or pre-job training and (often) three-level
+    /// education of an employee, around the day he took the post.
+    fn start_of_post(&mut self, p: &PersonRecord, m: &PersonMeta, who: Audience) {
+        let s = p.appointed_on;
+        let last = add_days(self.as_of, -1);
+        if who == Audience::Manager {
+            if self.rng.chance(if m.high_risk { 0.95 } else { 0.8 }) {
+                let hours = by_risk(m.high_risk, self.params.manager_initial_hours);
+                let (lo, hi) = (add_days(s, -60), add_days(s, 90).min(last));
+                self.class(p, TrainingType::Initial, who, hours, lo, hi);
+            }
+            return;
+        }
+        let required = by_risk(m.high_risk, self.params.prejob_hours);
+        let new = s > sub_years(self.as_of, 1);
+        let hours = if new && m.flags & PREJOB_SHORT != 0 {
+            self.short_of(required)
         } else {
-            by_risk(params.employee_retrain_hours)
+            self.enough(required)
+        };
+        let (lo, hi) = (add_days(s, -45), add_days(s, 14).min(last));
+        if hours > 0 {
+            self.class(p, TrainingType::PreJob, who, hours, lo, hi);
+        }
+        if self.rng.chance(0.4) {
+            let c = Class {
+                ty: TrainingType::ThreeLevel,
+                who,
+                hours: 8,
+                inst: IN_HOUSE,
+            };
+            self.offline(p, c, lo, hi);
+        }
+    }
+
+    /// Annual retraining in each of the last years the person held the post: two years of
+    /// history for everyone, three for managers (their ledgers are kept longer).
+    fn retraining(&mut self, p: &PersonRecord, m: &PersonMeta, who: Audience) {
+        let required = if who == Audience::Manager {
+            by_risk(m.high_risk, self.params.manager_retrain_hours)
+        } else {
+            by_risk(m.high_risk, self.params.employee_retrain_hours)
         };
         let short = m.flags & (MGR_RETRAIN_SHORT | EMP_RETRAIN_SHORT) != 0;
         let years = if who == Audience::Manager { 3 } else { 2 };
         for k in 0..years {
-            let from = sub_years(as_of, k + 1);
-            if s > from {
+            let from = sub_years(self.as_of, k + 1);
+            if p.appointed_on > from {
                 break;
             }
-            let to = if k == 0 { last } else { sub_years(as_of, k) };
+            let to = if k == 0 {
+                add_days(self.as_of, -1)
+            } else {
+                sub_years(self.as_of, k)
+            };
             let hours = match k {
                 0 if short => self.short_of(required),
                 0 => self.enough(required),
@@ -159,17 +177,6 @@ impl Gen<'_> {
             } else if hours > 0 {
                 self.class(p, TrainingType::Retraining, who, hours, lo, to);
             }
-        }
-        if let Some(r) = reviewed {
-            let hours = params.review_training_hours as u32;
-            self.class(
-                p,
-                TrainingType::Review,
-                who,
-                hours,
-                add_days(r, -40),
-                add_days(r, -1).min(last),
-            );
         }
     }
 
