@@ -106,7 +106,10 @@ enum ReferenceCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("错误：无法启动运行时：{e}");
@@ -123,7 +126,10 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(cfg: &Config) {
-    let filter = cfg.log.clone().unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
+    let filter = cfg
+        .log
+        .clone()
+        .unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
@@ -131,9 +137,14 @@ fn init_logging(cfg: &Config) {
 }
 
 async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
-    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
     let data_dir = cli.data_dir.canonicalize()?;
-    let url = match cli.database_url.clone().or_else(|| cfg.database_url.clone()) {
+    let url = match cli
+        .database_url
+        .clone()
+        .or_else(|| cfg.database_url.clone())
+    {
         Some(u) => u,
         None => format!("sqlite://{}?mode=rwc", data_dir.join("anpei.db").display()),
     };
@@ -141,9 +152,17 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
         Some(k) => Crypto::from_hex(k)?,
         None => Crypto::load_or_create(&data_dir)?,
     };
-    let store = Store::connect(&ConnectConfig { url: url.clone(), ..Default::default() }, crypto, cfg.params.clone(), Arc::new(SystemClock))
-        .await
-        .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
+    let store = Store::connect(
+        &ConnectConfig {
+            url: url.clone(),
+            ..Default::default()
+        },
+        crypto,
+        cfg.params.clone(),
+        Arc::new(SystemClock),
+    )
+    .await
+    .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
     Ok(store)
 }
 
@@ -168,25 +187,43 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             prepare_for_serving(&store).await?;
             serve(&store, &cfg, bind.clone()).await?;
         }
-        Command::Demo { persons, subjects, seed, no_serve, bind } => {
+        Command::Demo {
+            persons,
+            subjects,
+            seed,
+            no_serve,
+            bind,
+        } => {
             store.migrate().await?;
-            let demo_cfg = DemoConfig { seed: *seed, subjects: *subjects, persons: *persons, as_of: store.today() };
+            let demo_cfg = DemoConfig {
+                seed: *seed,
+                subjects: *subjects,
+                persons: *persons,
+                as_of: store.today(),
+            };
             load_demo(&store, &demo_cfg).await?;
             if !no_serve {
                 serve(&store, &cfg, bind.clone()).await?;
             }
         }
         Command::User { command } => user(&store, command).await?,
-        Command::Audit { command: AuditCommand::Verify } => match audit::verify(&store).await? {
-            Verdict::Intact { entries } => println!("审计日志完整：共 {entries} 条，哈希链校验通过。"),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match audit::verify(&store).await? {
+            Verdict::Intact { entries } => {
+                println!("审计日志完整：共 {entries} 条，哈希链校验通过。")
+            }
             Verdict::Broken { entry_id, reason } => {
                 eprintln!("审计日志被篡改：第一条异常记录 id={entry_id}，{reason}");
                 return Ok(ExitCode::from(1));
             }
         },
-        Command::Reference { command: ReferenceCommand::Import { file } } => {
+        Command::Reference {
+            command: ReferenceCommand::Import { file },
+        } => {
             let text = read_text(file)?;
-            let list = reference::parse_reference_csv(&text).map_err(|e| anyhow!("{}：{e}", file.display()))?;
+            let list = reference::parse_reference_csv(&text)
+                .map_err(|e| anyhow!("{}：{e}", file.display()))?;
             let (n, kept) = reference::apply(&store, &Actor::system("cli"), &list).await?;
             println!("已导入 {n} 条；{kept} 条旧条目仍被使用，已保留。");
         }
@@ -205,7 +242,10 @@ async fn prepare_for_serving(store: &Store) -> Result<()> {
     use sea_orm_migration::MigratorTrait;
     if store.backend() == sea_orm::DbBackend::Sqlite {
         store.migrate().await?;
-    } else if !anpei_store::migration::Migrator::get_pending_migrations(&store.db).await?.is_empty() {
+    } else if !anpei_store::migration::Migrator::get_pending_migrations(&store.db)
+        .await?
+        .is_empty()
+    {
         bail!("数据库有未执行的迁移，请先运行 `anpei migrate`");
     }
     Ok(())
@@ -233,7 +273,11 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         ("district", Role::District, "全区"),
         ("department", Role::Department, "区应急管理局监管的行业"),
         ("town", Role::Town, "演示企业所在镇街"),
-        ("enterprise", Role::Subject, anpei_core::demo::DEMO_ENTERPRISE_NAME),
+        (
+            "enterprise",
+            Role::Subject,
+            anpei_core::demo::DEMO_ENTERPRISE_NAME,
+        ),
         ("sysadmin", Role::Sysadmin, "账号与组织机构"),
     ] {
         println!("  {name:<12} {:<10} {scope}", role.label());
@@ -242,9 +286,18 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
 }
 
 async fn serve(store: &Store, cfg: &Config, bind: Option<String>) -> Result<()> {
-    let bind = bind.or_else(|| cfg.bind.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("无法监听 {bind}"))?;
-    let app = anpei_web::app(store.clone(), anpei_web::WebConfig { secure_cookies: cfg.secure_cookies });
+    let bind = bind
+        .or_else(|| cfg.bind.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("无法监听 {bind}"))?;
+    let app = anpei_web::app(
+        store.clone(),
+        anpei_web::WebConfig {
+            secure_cookies: cfg.secure_cookies,
+        },
+    );
     println!("\n安培已启动：http://{bind}  （Ctrl-C 停止）");
     tracing::info!(%bind, "serving");
     anpei_web::serve(listener, app).await?;
@@ -253,9 +306,16 @@ async fn serve(store: &Store, cfg: &Config, bind: Option<String>) -> Result<()> 
 
 async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
     match cmd {
-        UserCommand::Add { name, role, scope, display_name, .. } => {
-            let role = Role::from_code(role)
-                .ok_or_else(|| anyhow!("未知角色“{role}”，应为 district、department、town、subject 或 sysadmin"))?;
+        UserCommand::Add {
+            name,
+            role,
+            scope,
+            display_name,
+            ..
+        } => {
+            let role = Role::from_code(role).ok_or_else(|| {
+                anyhow!("未知角色“{role}”，应为 district、department、town、subject 或 sysadmin")
+            })?;
             let pw = read_password()?;
             let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
             let nu = NewUser {

@@ -23,8 +23,14 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
-            .field("database_url", &self.database_url.as_ref().map(|u| redact_url(u)))
-            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|u| redact_url(u)),
+            )
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("secure_cookies", &self.secure_cookies)
             .finish()
     }
@@ -53,8 +59,10 @@ impl Config {
         };
         let mut cfg = match &path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("无法读取配置文件 {}", p.display()))?;
-                toml::from_str(&text).with_context(|| format!("配置文件 {} 格式错误", p.display()))?
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("无法读取配置文件 {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("配置文件 {} 格式错误", p.display()))?
             }
             None => Config::default(),
         };
@@ -81,13 +89,22 @@ mod tests {
 
     #[test]
     fn a_database_password_is_redacted() {
-        assert_eq!(redact_url("postgres://anpei:s3cret@db/anpei"), "postgres://anpei:***@db/anpei");
-        assert_eq!(redact_url("sqlite:///data/anpei.db"), "sqlite:///data/anpei.db");
+        assert_eq!(
+            redact_url("postgres://anpei:s3cret@db/anpei"),
+            "postgres://anpei:***@db/anpei"
+        );
+        assert_eq!(
+            redact_url("sqlite:///data/anpei.db"),
+            "sqlite:///data/anpei.db"
+        );
     }
 
     #[test]
     fn debug_output_never_shows_the_master_key() {
-        let cfg = Config { master_key: Some("ab".repeat(32)), ..Default::default() };
+        let cfg = Config {
+            master_key: Some("ab".repeat(32)),
+            ..Default::default()
+        };
         assert!(!format!("{cfg:?}").contains("abab"));
     }
 }

@@ -14,7 +14,10 @@ struct Env {
 
 fn token() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let n = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{:x}{:x}", n, std::process::id())
 }
 
@@ -22,14 +25,26 @@ impl Env {
     async fn new() -> Env {
         let dir = std::env::temp_dir().join(format!("anpei-cli-{}", token()));
         std::fs::create_dir_all(&dir).unwrap();
-        match std::env::var("ANPEI_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+        match std::env::var("ANPEI_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+        {
             Some(base) => {
                 let schema = format!("c_{}", token());
-                let admin = Database::connect(&base).await.expect("PostgreSQL reachable");
-                admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.unwrap();
+                let admin = Database::connect(&base)
+                    .await
+                    .expect("PostgreSQL reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Env { dir, url, pg: Some((base, schema)) }
+                Env {
+                    dir,
+                    url,
+                    pg: Some((base, schema)),
+                }
             }
             None => {
                 let url = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
@@ -40,8 +55,14 @@ impl Env {
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
-        cmd.arg("--data-dir").arg(&self.dir).arg("--database-url").arg(&self.url).args(args);
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.arg("--data-dir")
+            .arg(&self.dir)
+            .arg("--database-url")
+            .arg(&self.url)
+            .args(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         cmd.env_remove("ANPEI_DATABASE_URL");
         let mut child = cmd.spawn().expect("anpei runs");
         let mut input = child.stdin.take().unwrap();
@@ -55,7 +76,10 @@ impl Env {
     async fn cleanup(self) {
         if let Some((base, schema)) = &self.pg {
             if let Ok(admin) = Database::connect(base).await {
-                admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.ok();
+                admin
+                    .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .await
+                    .ok();
             }
         }
         std::fs::remove_dir_all(&self.dir).ok();
@@ -63,7 +87,11 @@ impl Env {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[tokio::test]
@@ -72,23 +100,63 @@ async fn an_operator_migrates_adds_users_and_verifies_the_audit_log() {
     let o = env.run(&["migrate"], None);
     assert!(o.status.success(), "{}", text(&o));
 
-    let o = env.run(&["user", "add", "longxing", "--role", "town", "--scope", "龙兴镇", "--password-stdin"], Some("Longxing#2021\n"));
+    let o = env.run(
+        &[
+            "user",
+            "add",
+            "longxing",
+            "--role",
+            "town",
+            "--scope",
+            "龙兴镇",
+            "--password-stdin",
+        ],
+        Some("Longxing#2021\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已创建账号 longxing"));
 
-    let o = env.run(&["user", "add", "x", "--role", "mayor", "--password-stdin"], Some("Longxing#2021\n"));
+    let o = env.run(
+        &["user", "add", "x", "--role", "mayor", "--password-stdin"],
+        Some("Longxing#2021\n"),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("未知角色“mayor”"), "{}", text(&o));
 
-    let o = env.run(&["user", "add", "weak", "--role", "district", "--password-stdin"], Some("123456\n"));
+    let o = env.run(
+        &[
+            "user",
+            "add",
+            "weak",
+            "--role",
+            "district",
+            "--password-stdin",
+        ],
+        Some("123456\n"),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("密码至少8位"));
 
-    let o = env.run(&["user", "add", "nowhere", "--role", "town", "--scope", "不存在镇", "--password-stdin"], Some("Longxing#2021\n"));
+    let o = env.run(
+        &[
+            "user",
+            "add",
+            "nowhere",
+            "--role",
+            "town",
+            "--scope",
+            "不存在镇",
+            "--password-stdin",
+        ],
+        Some("Longxing#2021\n"),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("镇街“不存在镇”不存在"));
 
-    let o = env.run(&["user", "passwd", "longxing", "--password-stdin"], Some("Another#2022\n"));
+    let o = env.run(
+        &["user", "passwd", "longxing", "--password-stdin"],
+        Some("Another#2022\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
 
     let o = env.run(&["audit", "verify"], None);
@@ -97,9 +165,17 @@ async fn an_operator_migrates_adds_users_and_verifies_the_audit_log() {
 
     // Tamper with the log as someone with the database owner's rights would.
     let db = Database::connect(&env.url).await.unwrap();
-    let drop = if env.pg.is_some() { "DROP TRIGGER audit_log_append_only ON audit_log" } else { "DROP TRIGGER audit_log_no_update" };
+    let drop = if env.pg.is_some() {
+        "DROP TRIGGER audit_log_append_only ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_no_update"
+    };
     db.execute_unprepared(drop).await.unwrap();
-    db.execute_unprepared("UPDATE audit_log SET username = 'nobody' WHERE action = 'user.password'").await.unwrap();
+    db.execute_unprepared(
+        "UPDATE audit_log SET username = 'nobody' WHERE action = 'user.password'",
+    )
+    .await
+    .unwrap();
     db.close().await.ok();
     let o = env.run(&["audit", "verify"], None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
@@ -110,7 +186,10 @@ async fn an_operator_migrates_adds_users_and_verifies_the_audit_log() {
 #[tokio::test]
 async fn the_demo_loads_without_serving_and_prints_the_accounts() {
     let env = Env::new().await;
-    let o = env.run(&["demo", "--no-serve", "--subjects", "20", "--persons", "120"], None);
+    let o = env.run(
+        &["demo", "--no-serve", "--subjects", "20", "--persons", "120"],
+        None,
+    );
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("已载入演示区县：20 家单位、120 名人员"), "{t}");
@@ -133,7 +212,11 @@ async fn a_reference_list_with_a_bad_row_is_refused_with_its_line() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("第3行 类型"), "{}", text(&o));
     let good = env.dir.join("deps.csv");
-    std::fs::write(&good, "\u{feff}名称,监管行业\n区应急管理局,危险化学品;烟花爆竹\n区新部门,数据中心\n").unwrap();
+    std::fs::write(
+        &good,
+        "\u{feff}名称,监管行业\n区应急管理局,危险化学品;烟花爆竹\n区新部门,数据中心\n",
+    )
+    .unwrap();
     let o = env.run(&["reference", "import", good.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已导入 2 条"));

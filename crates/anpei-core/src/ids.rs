@@ -60,7 +60,11 @@ impl IdNumber {
         if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let sum: u32 = b.iter().zip(ID_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        let sum: u32 = b
+            .iter()
+            .zip(ID_WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
         Some(ID_CHECK[(sum % 11) as usize] as char)
     }
 
@@ -112,7 +116,9 @@ pub fn parse_phone(raw: &str) -> Result<String, &'static str> {
     if !digits.chars().all(|c| c.is_ascii_digit()) || s.matches('-').count() > 1 {
         return Err("只能包含数字和一个连字符");
     }
-    let mobile = digits.len() == 11 && digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9');
+    let mobile = digits.len() == 11
+        && digits.starts_with('1')
+        && matches!(digits.as_bytes()[1], b'3'..=b'9');
     let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
     if mobile || landline {
         Ok(s)
@@ -122,7 +128,9 @@ pub fn parse_phone(raw: &str) -> Result<String, &'static str> {
 }
 
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
@@ -141,8 +149,8 @@ impl Uscc {
             return Err(IdError::Length(n));
         }
         let b = s.as_bytes();
-        let shape_ok = b.iter().all(|&c| uscc_value(c).is_some())
-            && b[2..8].iter().all(u8::is_ascii_digit);
+        let shape_ok =
+            b.iter().all(|&c| uscc_value(c).is_some()) && b[2..8].iter().all(u8::is_ascii_digit);
         if !shape_ok {
             return Err(IdError::Charset);
         }
@@ -196,7 +204,10 @@ mod tests {
 
     #[test]
     fn accepts_the_example_id_number_of_the_rules() {
-        assert_eq!(IdNumber::parse("11010519491231002X").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(
+            IdNumber::parse("11010519491231002X").unwrap().as_str(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
@@ -207,7 +218,10 @@ mod tests {
 
     #[test]
     fn rejects_an_id_number_with_a_wrong_check_digit() {
-        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdError::CheckDigit));
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err(IdError::CheckDigit)
+        );
     }
 
     #[test]
@@ -220,7 +234,10 @@ mod tests {
 
     #[test]
     fn rejects_ids_of_the_wrong_length_or_charset() {
-        assert_eq!(IdNumber::parse("1101051949123100"), Err(IdError::Length(16)));
+        assert_eq!(
+            IdNumber::parse("1101051949123100"),
+            Err(IdError::Length(16))
+        );
         assert_eq!(IdNumber::parse("1101051949123100AX"), Err(IdError::Charset));
     }
 
@@ -253,7 +270,8 @@ mod tests {
     }
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {
-        (1900i32..2030, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+        (1900i32..2030, 1u32..=12, 1u32..=28)
+            .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
     proptest! {

@@ -106,24 +106,80 @@ pub struct SpecialOpCategory {
 }
 
 pub const SPECIAL_OP_CATEGORIES: &[SpecialOpCategory] = &[
-    SpecialOpCategory { name: "电工作业", items: &["高压电工作业", "低压电工作业", "防爆电气作业", "电力电缆作业", "继电保护作业", "电气试验作业"] },
-    SpecialOpCategory { name: "焊接与热切割作业", items: &["熔化焊接与热切割作业", "压力焊作业", "钎焊作业"] },
-    SpecialOpCategory { name: "高处作业", items: &["登高架设作业", "高处安装、维护、拆除作业"] },
-    SpecialOpCategory { name: "制冷与空调作业", items: &["制冷与空调设备运行操作作业", "制冷与空调设备安装修理作业"] },
-    SpecialOpCategory { name: "煤矿安全作业", items: &["煤矿井下电气作业", "煤矿瓦斯检查作业"] },
-    SpecialOpCategory { name: "金属非金属矿山安全作业", items: &["金属非金属矿井通风作业", "金属非金属矿山爆破作业", "露天矿山作业"] },
-    SpecialOpCategory { name: "石油天然气安全作业", items: &["司钻作业"] },
-    SpecialOpCategory { name: "冶金（有色）生产安全作业", items: &["煤气作业"] },
+    SpecialOpCategory {
+        name: "电工作业",
+        items: &[
+            "高压电工作业",
+            "低压电工作业",
+            "防爆电气作业",
+            "电力电缆作业",
+            "继电保护作业",
+            "电气试验作业",
+        ],
+    },
+    SpecialOpCategory {
+        name: "焊接与热切割作业",
+        items: &["熔化焊接与热切割作业", "压力焊作业", "钎焊作业"],
+    },
+    SpecialOpCategory {
+        name: "高处作业",
+        items: &["登高架设作业", "高处安装、维护、拆除作业"],
+    },
+    SpecialOpCategory {
+        name: "制冷与空调作业",
+        items: &["制冷与空调设备运行操作作业", "制冷与空调设备安装修理作业"],
+    },
+    SpecialOpCategory {
+        name: "煤矿安全作业",
+        items: &["煤矿井下电气作业", "煤矿瓦斯检查作业"],
+    },
+    SpecialOpCategory {
+        name: "金属非金属矿山安全作业",
+        items: &[
+            "金属非金属矿井通风作业",
+            "金属非金属矿山爆破作业",
+            "露天矿山作业",
+        ],
+    },
+    SpecialOpCategory {
+        name: "石油天然气安全作业",
+        items: &["司钻作业"],
+    },
+    SpecialOpCategory {
+        name: "冶金（有色）生产安全作业",
+        items: &["煤气作业"],
+    },
     SpecialOpCategory {
         name: "危险化学品安全作业",
         items: &[
-            "光气及光气化工艺作业", "氯碱电解工艺作业", "氯化工艺作业", "硝化工艺作业", "合成氨工艺作业",
-            "裂解（裂化）工艺作业", "氟化工艺作业", "加氢工艺作业", "重氮化工艺作业", "氧化工艺作业",
-            "过氧化工艺作业", "胺基化工艺作业", "磺化工艺作业", "聚合工艺作业", "烷基化工艺作业",
+            "光气及光气化工艺作业",
+            "氯碱电解工艺作业",
+            "氯化工艺作业",
+            "硝化工艺作业",
+            "合成氨工艺作业",
+            "裂解（裂化）工艺作业",
+            "氟化工艺作业",
+            "加氢工艺作业",
+            "重氮化工艺作业",
+            "氧化工艺作业",
+            "过氧化工艺作业",
+            "胺基化工艺作业",
+            "磺化工艺作业",
+            "聚合工艺作业",
+            "烷基化工艺作业",
             "化工自动化控制仪表作业",
         ],
     },
-    SpecialOpCategory { name: "烟花爆竹安全作业", items: &["烟火药制造作业", "黑火药制造作业", "引火线制造作业", "烟花爆竹产品涉药作业", "烟花爆竹储存作业"] },
+    SpecialOpCategory {
+        name: "烟花爆竹安全作业",
+        items: &[
+            "烟火药制造作业",
+            "黑火药制造作业",
+            "引火线制造作业",
+            "烟花爆竹产品涉药作业",
+            "烟花爆竹储存作业",
+        ],
+    },
 ];
 
 pub fn special_op_category(name: &str) -> Option<&'static SpecialOpCategory> {
@@ -144,8 +200,14 @@ mod tests {
         for p in Post::ALL {
             assert_eq!(Post::from_label(p.label()), Some(*p));
         }
-        assert_eq!(TrainingType::from_label(" 复审培训 "), Some(TrainingType::Review));
-        assert_eq!(CertType::from_label("特种作业操作证"), Some(CertType::SpecialOperation));
+        assert_eq!(
+            TrainingType::from_label(" 复审培训 "),
+            Some(TrainingType::Review)
+        );
+        assert_eq!(
+            CertType::from_label("特种作业操作证"),
+            Some(CertType::SpecialOperation)
+        );
     }
 
     #[test]
@@ -158,7 +220,10 @@ mod tests {
 
     #[test]
     fn finds_special_op_categories_by_name() {
-        assert!(special_op_category("电工作业").unwrap().items.contains(&"低压电工作业"));
+        assert!(special_op_category("电工作业")
+            .unwrap()
+            .items
+            .contains(&"低压电工作业"));
         assert!(special_op_category("魔法作业").is_none());
     }
 }

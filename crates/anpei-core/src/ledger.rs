@@ -94,8 +94,14 @@ mod tests {
 
     #[test]
     fn a_t_before_an_id_number_is_the_same_certificate_number() {
-        assert_eq!(normalize_cert_no("T11010519491231002x"), "11010519491231002X");
-        assert_eq!(normalize_cert_no("11010519491231002X"), "11010519491231002X");
+        assert_eq!(
+            normalize_cert_no("T11010519491231002x"),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            normalize_cert_no("11010519491231002X"),
+            "11010519491231002X"
+        );
         assert_eq!(normalize_cert_no("TX2021001"), "TX2021001");
     }
 }

@@ -8,7 +8,9 @@ use crate::crypto::{random_token, sha256_hex};
 use crate::entity::{department, session, subject, town, user};
 use crate::scope::Role;
 use crate::{Store, StoreError, StoreResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
@@ -25,11 +27,18 @@ const TOUCH_EVERY_SECS: i64 = 60;
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default params").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 with default params")
+        .to_string()
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the account does not exist, so that the answer takes
@@ -68,33 +77,63 @@ pub struct NewUser {
 pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResult<user::Model> {
     let username = nu.username.trim().to_string();
     if username.is_empty() || username.chars().count() > 64 {
-        return Err(StoreError::Validation("用户名不能为空且不超过64个字符".into()));
+        return Err(StoreError::Validation(
+            "用户名不能为空且不超过64个字符".into(),
+        ));
     }
     let txn = store.write().await?;
     let (mut dep, mut twn, mut sub) = (None, None, None);
-    let need = |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", nu.role.label()));
+    let need =
+        |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", nu.role.label()));
     match nu.role {
         Role::Department => {
             let name = nu.scope.as_deref().ok_or_else(|| need("部门"))?;
-            let d = department::Entity::find().filter(department::Column::Name.eq(name)).one(&*txn).await?;
-            dep = Some(d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?.id);
+            let d = department::Entity::find()
+                .filter(department::Column::Name.eq(name))
+                .one(&*txn)
+                .await?;
+            dep = Some(
+                d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?
+                    .id,
+            );
         }
         Role::Town => {
             let name = nu.scope.as_deref().ok_or_else(|| need("镇街"))?;
-            let t = town::Entity::find().filter(town::Column::Name.eq(name)).one(&*txn).await?;
-            twn = Some(t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?.id);
+            let t = town::Entity::find()
+                .filter(town::Column::Name.eq(name))
+                .one(&*txn)
+                .await?;
+            twn = Some(
+                t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?
+                    .id,
+            );
         }
         Role::Subject => {
-            let code = nu.scope.as_deref().ok_or_else(|| need("单位统一社会信用代码"))?;
-            let s = subject::Entity::find().filter(subject::Column::Uscc.eq(code.trim().to_ascii_uppercase())).one(&*txn).await?;
-            sub = Some(s.ok_or_else(|| StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在")))?.id);
+            let code = nu
+                .scope
+                .as_deref()
+                .ok_or_else(|| need("单位统一社会信用代码"))?;
+            let s = subject::Entity::find()
+                .filter(subject::Column::Uscc.eq(code.trim().to_ascii_uppercase()))
+                .one(&*txn)
+                .await?;
+            sub = Some(
+                s.ok_or_else(|| {
+                    StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在"))
+                })?
+                .id,
+            );
         }
         Role::District | Role::Sysadmin => {}
     }
     let now = store.now();
     let m = user::ActiveModel {
         username: Set(username.clone()),
-        display_name: Set(if nu.display_name.is_empty() { username.clone() } else { nu.display_name }),
+        display_name: Set(if nu.display_name.is_empty() {
+            username.clone()
+        } else {
+            nu.display_name
+        }),
         password_hash: Set(nu.password_hash),
         role: Set(nu.role.code().to_string()),
         scope_department_id: Set(dep),
@@ -111,21 +150,30 @@ pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResu
     .insert(&*txn)
     .await
     .map_err(|e| StoreError::from(e).on_unique(&format!("用户名“{username}”已存在")))?;
-    let ev = Event::ok("user.create", format!("user:{username}")).with_detail(format!("role={}", nu.role.code()));
+    let ev = Event::ok("user.create", format!("user:{username}"))
+        .with_detail(format!("role={}", nu.role.code()));
     audit::append(&*txn, now, actor, &ev).await?;
     txn.commit().await?;
     Ok(m)
 }
 
 pub async fn find_user(store: &Store, username: &str) -> StoreResult<Option<user::Model>> {
-    Ok(user::Entity::find().filter(user::Column::Username.eq(username.trim())).one(&store.db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&store.db)
+        .await?)
 }
 
 pub async fn get_user(store: &Store, id: i32) -> StoreResult<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(&store.db).await?)
 }
 
-pub async fn set_password(store: &Store, actor: &Actor, username: &str, password_hash: String) -> StoreResult<()> {
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    username: &str,
+    password_hash: String,
+) -> StoreResult<()> {
     let txn = store.write().await?;
     let u = user::Entity::find()
         .filter(user::Column::Username.eq(username))
@@ -141,8 +189,17 @@ pub async fn set_password(store: &Store, actor: &Actor, username: &str, password
     am.locked_until = Set(None);
     am.update(&*txn).await?;
     // A password change ends every session of the account.
-    session::Entity::delete_many().filter(session::Column::UserId.eq(uid)).exec(&*txn).await?;
-    audit::append(&*txn, store.now(), actor, &Event::ok("user.password", format!("user:{username}"))).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(uid))
+        .exec(&*txn)
+        .await?;
+    audit::append(
+        &*txn,
+        store.now(),
+        actor,
+        &Event::ok("user.password", format!("user:{username}")),
+    )
+    .await?;
     txn.commit().await
 }
 
@@ -155,7 +212,12 @@ pub enum LoginRefusal {
 }
 
 /// Records the outcome of a password check: counts failures, locks, audits.
-pub async fn record_login(store: &Store, actor: &Actor, user: Option<&user::Model>, password_ok: bool) -> StoreResult<Result<(), LoginRefusal>> {
+pub async fn record_login(
+    store: &Store,
+    actor: &Actor,
+    user: Option<&user::Model>,
+    password_ok: bool,
+) -> StoreResult<Result<(), LoginRefusal>> {
     let now = store.now();
     let txn = store.write().await?;
     let outcome = match user {
@@ -183,7 +245,9 @@ pub async fn record_login(store: &Store, actor: &Actor, user: Option<&user::Mode
     };
     let ev = match outcome {
         Ok(()) => Event::ok("login", format!("user:{}", actor.username)),
-        Err(r) => Event::ok("login", format!("user:{}", actor.username)).failed().with_detail(format!("{r:?}")),
+        Err(r) => Event::ok("login", format!("user:{}", actor.username))
+            .failed()
+            .with_detail(format!("{r:?}")),
     };
     audit::append(&*txn, now, actor, &ev).await?;
     txn.commit().await?;
@@ -198,11 +262,21 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-pub async fn create_session(store: &Store, user_id: i32, kind: &str, client_addr: &str) -> StoreResult<NewSession> {
+pub async fn create_session(
+    store: &Store,
+    user_id: i32,
+    kind: &str,
+    client_addr: &str,
+) -> StoreResult<NewSession> {
     let now = store.now();
     let token = random_token();
     let csrf_token = random_token();
-    let expires_at = now + if kind == "api" { API_TOKEN_SECS } else { SESSION_ABSOLUTE_SECS };
+    let expires_at = now
+        + if kind == "api" {
+            API_TOKEN_SECS
+        } else {
+            SESSION_ABSOLUTE_SECS
+        };
     let txn = store.write().await?;
     session::ActiveModel {
         id_hash: Set(sha256_hex(token.as_bytes())),
@@ -217,17 +291,27 @@ pub async fn create_session(store: &Store, user_id: i32, kind: &str, client_addr
     .insert(&*txn)
     .await?;
     txn.commit().await?;
-    Ok(NewSession { token, csrf_token, expires_at })
+    Ok(NewSession {
+        token,
+        csrf_token,
+        expires_at,
+    })
 }
 
 /// Finds the live session of a token and its active user; expired sessions are deleted.
-pub async fn lookup_session(store: &Store, token: &str, kind: &str) -> StoreResult<Option<(session::Model, user::Model)>> {
+pub async fn lookup_session(
+    store: &Store,
+    token: &str,
+    kind: &str,
+) -> StoreResult<Option<(session::Model, user::Model)>> {
     let now = store.now();
     let found = session::Entity::find_by_id(sha256_hex(token.as_bytes()))
         .find_also_related(user::Entity)
         .one(&store.db)
         .await?;
-    let Some((s, Some(u))) = found else { return Ok(None) };
+    let Some((s, Some(u))) = found else {
+        return Ok(None);
+    };
     if s.kind != kind {
         return Ok(None);
     }
@@ -239,7 +323,10 @@ pub async fn lookup_session(store: &Store, token: &str, kind: &str) -> StoreResu
     if now - s.last_seen_at >= TOUCH_EVERY_SECS {
         let txn = store.write().await?;
         session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                session::Column::LastSeenAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(session::Column::IdHash.eq(s.id_hash.clone()))
             .exec(&*txn)
             .await?;
@@ -250,6 +337,75 @@ pub async fn lookup_session(store: &Store, token: &str, kind: &str) -> StoreResu
 
 pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
     let txn = store.write().await?;
-    session::Entity::delete_by_id(sha256_hex(token.as_bytes())).exec(&*txn).await?;
+    session::Entity::delete_by_id(sha256_hex(token.as_bytes()))
+        .exec(&*txn)
+        .await?;
     txn.commit().await
+}
+
+/// An account as the administrator's list shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRow {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub scope_label: String,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub locked: bool,
+}
+
+/// All accounts with their scope by name (system administrator's page).
+pub async fn list_users(store: &Store) -> StoreResult<Vec<UserRow>> {
+    use sea_orm::QueryOrder;
+    let users = user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(&store.db)
+        .await?;
+    let towns = crate::reference::towns(store).await?;
+    let deps = crate::reference::departments(store).await?;
+    let subject_ids: Vec<i32> = users.iter().filter_map(|u| u.scope_subject_id).collect();
+    let subjects: Vec<subject::Model> = subject::Entity::find()
+        .filter(subject::Column::Id.is_in(subject_ids))
+        .all(&store.db)
+        .await?;
+    let now = store.now();
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let scope_label = if let Some(t) = u.scope_town_id {
+                towns
+                    .iter()
+                    .find(|x| x.id == t)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            } else if let Some(d) = u.scope_department_id {
+                deps.iter()
+                    .find(|(x, _)| x.id == d)
+                    .map(|(x, _)| x.name.clone())
+                    .unwrap_or_default()
+            } else if let Some(s) = u.scope_subject_id {
+                subjects
+                    .iter()
+                    .find(|x| x.id == s)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            } else if u.role == Role::District.code() {
+                "全区".into()
+            } else {
+                "—".into()
+            };
+            UserRow {
+                id: u.id,
+                role_label: Role::from_code(&u.role).map_or("未知", Role::label),
+                scope_label,
+                active: u.active,
+                must_change_password: u.must_change_password,
+                locked: u.locked_until.is_some_and(|t| t > now),
+                username: u.username,
+                display_name: u.display_name,
+            }
+        })
+        .collect())
 }

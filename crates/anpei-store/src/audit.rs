@@ -5,7 +5,9 @@
 use crate::crypto::sha256_hex;
 use crate::entity::audit;
 use crate::{Store, StoreResult};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set,
+};
 
 /// Who did something, from where.
 #[derive(Debug, Clone, Default)]
@@ -17,7 +19,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(name: &str) -> Actor {
-        Actor { user_id: None, username: name.to_string(), client_addr: "local".into() }
+        Actor {
+            user_id: None,
+            username: name.to_string(),
+            client_addr: "local".into(),
+        }
     }
 }
 
@@ -32,7 +38,12 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     pub fn ok(action: &'a str, object: impl Into<String>) -> Self {
-        Event { action, object: object.into(), result: "ok", detail: String::new() }
+        Event {
+            action,
+            object: object.into(),
+            result: "ok",
+            detail: String::new(),
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -64,7 +75,17 @@ fn entry_hash(prev: &str, f: &Fields<'_>) -> String {
     // Length-prefixed fields: no two different entries serialise alike.
     let mut buf = Vec::with_capacity(256);
     let uid = f.user_id.map(|u| u.to_string()).unwrap_or_default();
-    for field in [prev, &f.at.to_string(), &uid, f.username, f.action, f.object, f.result, f.client, f.detail] {
+    for field in [
+        prev,
+        &f.at.to_string(),
+        &uid,
+        f.username,
+        f.action,
+        f.object,
+        f.result,
+        f.client,
+        f.detail,
+    ] {
         buf.extend_from_slice(&(field.len() as u64).to_be_bytes());
         buf.extend_from_slice(field.as_bytes());
     }
@@ -72,7 +93,12 @@ fn entry_hash(prev: &str, f: &Fields<'_>) -> String {
 }
 
 /// Appends an entry inside the caller's transaction (which holds the writer lock).
-pub async fn append<C: ConnectionTrait>(db: &C, at: i64, actor: &Actor, ev: &Event<'_>) -> StoreResult<()> {
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    at: i64,
+    actor: &Actor,
+    ev: &Event<'_>,
+) -> StoreResult<()> {
     let prev = audit::Entity::find()
         .order_by_desc(audit::Column::Id)
         .select_only()
@@ -127,12 +153,17 @@ pub enum Verdict {
 /// Recomputes the whole chain in id order, streaming it in pages.
 pub async fn verify(store: &Store) -> StoreResult<Verdict> {
     let mut prev = GENESIS.to_string();
-    let mut pages = audit::Entity::find().order_by_asc(audit::Column::Id).paginate(&store.db, 1000);
+    let mut pages = audit::Entity::find()
+        .order_by_asc(audit::Column::Id)
+        .paginate(&store.db, 1000);
     let mut n = 0u64;
     while let Some(batch) = pages.fetch_and_next().await? {
         for e in batch {
             if e.prev_hash != prev {
-                return Ok(Verdict::Broken { entry_id: e.id, reason: "前一条记录的哈希不符（记录被删除或调换）" });
+                return Ok(Verdict::Broken {
+                    entry_id: e.id,
+                    reason: "前一条记录的哈希不符（记录被删除或调换）",
+                });
             }
             let fields = Fields {
                 at: e.at,
@@ -146,7 +177,10 @@ pub async fn verify(store: &Store) -> StoreResult<Verdict> {
             };
             let h = entry_hash(&prev, &fields);
             if h != e.hash {
-                return Ok(Verdict::Broken { entry_id: e.id, reason: "记录内容与哈希不符（记录被篡改）" });
+                return Ok(Verdict::Broken {
+                    entry_id: e.id,
+                    reason: "记录内容与哈希不符（记录被篡改）",
+                });
             }
             prev = e.hash;
             n += 1;
@@ -157,5 +191,9 @@ pub async fn verify(store: &Store) -> StoreResult<Verdict> {
 
 /// The latest entries, newest first (for pages and tests).
 pub async fn latest(store: &Store, limit: u64) -> StoreResult<Vec<audit::Model>> {
-    Ok(audit::Entity::find().order_by_desc(audit::Column::Id).limit(limit).all(&store.db).await?)
+    Ok(audit::Entity::find()
+        .order_by_desc(audit::Column::Id)
+        .limit(limit)
+        .all(&store.db)
+        .await?)
 }

@@ -25,7 +25,10 @@ pub enum CryptoError {
     #[error("密文损坏或密钥不符")]
     Decrypt,
     #[error("无法读写密钥文件 {path}: {source}")]
-    KeyFile { path: String, source: std::io::Error },
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Keys for encrypting and indexing personal data.
@@ -51,7 +54,10 @@ impl Crypto {
         };
         let enc = derive(b"anpei/field-encryption/v1");
         let cipher = Sm4Gcm::new_from_slice(&enc[..16]).expect("SM4 takes 16 bytes");
-        Self { cipher, index_key: derive(b"anpei/blind-index/v1") }
+        Self {
+            cipher,
+            index_key: derive(b"anpei/blind-index/v1"),
+        }
     }
 
     /// Parses a master key given as 64 hex characters (configuration `ANPEI_MASTER_KEY`).
@@ -64,7 +70,10 @@ impl Crypto {
     /// Reads `master.key` from the data directory, creating it (mode 0600) on first start.
     pub fn load_or_create(data_dir: &Path) -> Result<Self, CryptoError> {
         let path = data_dir.join("master.key");
-        let io_err = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
+        let io_err = |source| CryptoError::KeyFile {
+            path: path.display().to_string(),
+            source,
+        };
         if path.exists() {
             let text = std::fs::read_to_string(&path).map_err(io_err)?;
             return Self::from_hex(&text);
@@ -95,7 +104,10 @@ impl Crypto {
             return Err(CryptoError::Decrypt);
         }
         let (nonce, ct) = data[1..].split_at(NONCE_LEN);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), ct).map_err(|_| CryptoError::Decrypt)?;
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ct)
+            .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
     }
 
@@ -112,7 +124,11 @@ impl Crypto {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -178,7 +194,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("master.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();

@@ -46,7 +46,10 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
         .iter()
         .map(|k| Count {
             label: k.label().into(),
-            n: by_kind_raw.iter().find(|(c, _)| c == k.code()).map_or(0, |(_, n)| *n),
+            n: by_kind_raw
+                .iter()
+                .find(|(c, _)| c == k.code())
+                .map_or(0, |(_, n)| *n),
         })
         .collect();
     let town_raw: HashMap<i32, i64> = scope::subjects(scope)
@@ -62,7 +65,12 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
     let by_town = reference::towns(store)
         .await?
         .into_iter()
-        .filter_map(|t| town_raw.get(&t.id).map(|n| Count { label: t.name, n: *n }))
+        .filter_map(|t| {
+            town_raw.get(&t.id).map(|n| Count {
+                label: t.name,
+                n: *n,
+            })
+        })
         .collect();
     let mut industry_raw: Vec<(Option<String>, i64)> = scope::subjects(scope)
         .select_only()
@@ -73,10 +81,19 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
         .all(db)
         .await?;
     industry_raw.sort_by(|a, b| b.1.cmp(&a.1));
-    let high_risk = industry_raw.iter().filter(|(i, _)| i.as_deref().is_some_and(|i| store.params.is_high_risk(i))).map(|(_, n)| n).sum();
+    let high_risk = industry_raw
+        .iter()
+        .filter(|(i, _)| i.as_deref().is_some_and(|i| store.params.is_high_risk(i)))
+        .map(|(_, n)| n)
+        .sum();
     let subjects_total = industry_raw.iter().map(|(_, n)| n).sum();
-    let by_industry =
-        industry_raw.into_iter().map(|(i, n)| Count { label: i.unwrap_or_else(|| "培训考试机构".into()), n }).collect();
+    let by_industry = industry_raw
+        .into_iter()
+        .map(|(i, n)| Count {
+            label: i.unwrap_or_else(|| "培训考试机构".into()),
+            n,
+        })
+        .collect();
     let post_raw: Vec<(String, i64)> = scope::persons(scope)
         .select_only()
         .column(person::Column::Post)
@@ -89,7 +106,13 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
     let persons_total = post_raw.iter().map(|(_, n)| n).sum();
     let persons_by_post = Post::ALL
         .iter()
-        .map(|p| Count { label: p.label().into(), n: post_raw.iter().find(|(c, _)| c == p.code()).map_or(0, |(_, n)| *n) })
+        .map(|p| Count {
+            label: p.label().into(),
+            n: post_raw
+                .iter()
+                .find(|(c, _)| c == p.code())
+                .map_or(0, |(_, n)| *n),
+        })
         .collect();
     let today = store.today();
     let days = store.params.expiry_warning_days;
@@ -98,7 +121,10 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
         .filter(certificate::Column::ValidUntil.between(today, until))
         .count(db)
         .await? as i64;
-    let expired = scope::certificates(scope).filter(certificate::Column::ValidUntil.lt(today)).count(db).await? as i64;
+    let expired = scope::certificates(scope)
+        .filter(certificate::Column::ValidUntil.lt(today))
+        .count(db)
+        .await? as i64;
     Ok(Dashboard {
         subjects_total,
         high_risk,

@@ -9,7 +9,9 @@ use crate::scope::Role;
 use crate::{reference, Store, StoreError, StoreResult};
 use anpei_core::demo::{self as gen, DemoConfig, DemoDistrict};
 use anpei_core::mask::{mask_id, mask_phone};
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Set,
+};
 use std::collections::HashMap;
 
 const BATCH: usize = 500;
@@ -51,17 +53,25 @@ where
 /// Generates and stores the demo district. Refuses a database that already has subjects.
 pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoDistrict)> {
     if subject::Entity::find().count(&store.db).await? > 0 {
-        return Err(StoreError::Conflict("数据库中已有单位数据，演示数据只能载入空数据库".into()));
+        return Err(StoreError::Conflict(
+            "数据库中已有单位数据，演示数据只能载入空数据库".into(),
+        ));
     }
     let towns = reference::towns(store).await?;
     let deps = reference::departments(store).await?;
     let town_names: Vec<String> = towns.iter().map(|t| t.name.clone()).collect();
-    let dep_lists: Vec<(String, Vec<String>)> = deps.iter().map(|(d, i)| (d.name.clone(), i.clone())).collect();
+    let dep_lists: Vec<(String, Vec<String>)> = deps
+        .iter()
+        .map(|(d, i)| (d.name.clone(), i.clone()))
+        .collect();
     let district = gen::generate(cfg, &town_names, &dep_lists);
 
     let town_id: HashMap<&str, i32> = towns.iter().map(|t| (t.name.as_str(), t.id)).collect();
     let dep_id: HashMap<&str, i32> = deps.iter().map(|(d, _)| (d.name.as_str(), d.id)).collect();
-    let industry_dep: HashMap<&str, i32> = deps.iter().flat_map(|(d, inds)| inds.iter().map(|i| (i.as_str(), d.id))).collect();
+    let industry_dep: HashMap<&str, i32> = deps
+        .iter()
+        .flat_map(|(d, inds)| inds.iter().map(|i| (i.as_str(), d.id)))
+        .collect();
     let now = store.now();
     let c = &store.crypto;
 
@@ -74,7 +84,9 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
             (None, None) => None,
         }
         .ok_or_else(|| StoreError::Validation(format!("演示单位“{}”没有主管部门", s.name)))?;
-        let town = *town_id.get(s.town.as_str()).ok_or_else(|| StoreError::Validation(format!("镇街“{}”不存在", s.town)))?;
+        let town = *town_id
+            .get(s.town.as_str())
+            .ok_or_else(|| StoreError::Validation(format!("镇街“{}”不存在", s.town)))?;
         subjects.push(subject::ActiveModel {
             id: NotSet,
             uscc: Set(s.uscc.to_string()),
@@ -105,7 +117,9 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
     let mut persons = Vec::with_capacity(district.persons.len());
     let mut employer_of: HashMap<&str, i32> = HashMap::with_capacity(district.persons.len());
     for p in &district.persons {
-        let sid = *subject_ids.get(p.employer.as_str()).ok_or(StoreError::NotFound)?;
+        let sid = *subject_ids
+            .get(p.employer.as_str())
+            .ok_or(StoreError::NotFound)?;
         employer_of.insert(p.id_number.as_str(), sid);
         persons.push(person::ActiveModel {
             id: NotSet,
@@ -132,7 +146,12 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
         .await?
         .into_iter()
         .collect();
-    let person_id = |id: &anpei_core::IdNumber| person_ids.get(&c.blind_index(id.as_str())).copied().ok_or(StoreError::NotFound);
+    let person_id = |id: &anpei_core::IdNumber| {
+        person_ids
+            .get(&c.blind_index(id.as_str()))
+            .copied()
+            .ok_or(StoreError::NotFound)
+    };
 
     let mut certs = Vec::with_capacity(district.certificates.len());
     for k in &district.certificates {
@@ -158,7 +177,10 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
 
     let mut trainings = Vec::with_capacity(district.trainings.len());
     for t in &district.trainings {
-        let sid = subject_ids.get(t.employer.as_str()).copied().ok_or(StoreError::NotFound)?;
+        let sid = subject_ids
+            .get(t.employer.as_str())
+            .copied()
+            .ok_or(StoreError::NotFound)?;
         trainings.push(training::ActiveModel {
             id: NotSet,
             person_id: Set(person_id(&t.id_number)?),
@@ -192,11 +214,31 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
 pub fn demo_accounts(district: &DemoDistrict) -> Vec<DemoAccount> {
     let first = &district.subjects[0];
     vec![
-        DemoAccount { username: "district", role: Role::District, scope: String::new() },
-        DemoAccount { username: "department", role: Role::Department, scope: "区应急管理局".into() },
-        DemoAccount { username: "town", role: Role::Town, scope: first.town.clone() },
-        DemoAccount { username: "enterprise", role: Role::Subject, scope: first.uscc.to_string() },
-        DemoAccount { username: "sysadmin", role: Role::Sysadmin, scope: String::new() },
+        DemoAccount {
+            username: "district",
+            role: Role::District,
+            scope: String::new(),
+        },
+        DemoAccount {
+            username: "department",
+            role: Role::Department,
+            scope: "区应急管理局".into(),
+        },
+        DemoAccount {
+            username: "town",
+            role: Role::Town,
+            scope: first.town.clone(),
+        },
+        DemoAccount {
+            username: "enterprise",
+            role: Role::Subject,
+            scope: first.uscc.to_string(),
+        },
+        DemoAccount {
+            username: "sysadmin",
+            role: Role::Sysadmin,
+            scope: String::new(),
+        },
     ]
 }
 
@@ -212,7 +254,11 @@ pub async fn create_accounts(store: &Store, accounts: &[DemoAccount]) -> StoreRe
             Role::Sysadmin => "系统管理员".to_string(),
             _ => format!("{}演示用户", a.scope),
         };
-        let display = if a.role == Role::Subject { "企业演示用户".to_string() } else { display };
+        let display = if a.role == Role::Subject {
+            "企业演示用户".to_string()
+        } else {
+            display
+        };
         accounts::create_user(
             store,
             &actor,

@@ -28,12 +28,17 @@ impl StoreError {
     /// Maps a unique-key violation to a conflict with the given message.
     pub fn on_unique(self, message: &str) -> StoreError {
         match &self {
-            StoreError::Db(e) if is_unique_violation(e) => StoreError::Conflict(message.to_string()),
+            StoreError::Db(e) if is_unique_violation(e) => {
+                StoreError::Conflict(message.to_string())
+            }
             _ => self,
         }
     }
 }
 
 pub fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

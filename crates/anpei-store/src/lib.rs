@@ -23,7 +23,10 @@ use std::time::Duration;
 
 use anpei_core::Params;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -53,7 +56,12 @@ pub struct ConnectConfig {
 }
 
 impl Store {
-    pub async fn connect(cfg: &ConnectConfig, crypto: Crypto, params: Params, clock: Arc<dyn Clock>) -> StoreResult<Store> {
+    pub async fn connect(
+        cfg: &ConnectConfig,
+        crypto: Crypto,
+        params: Params,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<Store> {
         let mut opts = ConnectOptions::new(cfg.url.clone());
         opts.sqlx_logging(false)
             .max_connections(cfg.max_connections.unwrap_or(16))
@@ -70,7 +78,13 @@ impl Store {
             opts.set_schema_search_path(schema.clone());
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db, crypto, params: Arc::new(params), clock, write_lock: Arc::new(tokio::sync::Mutex::new(())) })
+        Ok(Store {
+            db,
+            crypto,
+            params: Arc::new(params),
+            clock,
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -98,7 +112,8 @@ impl Store {
         let txn = self.db.begin().await?;
         if self.backend() == DbBackend::Postgres {
             // Several app servers may share one PostgreSQL: serialise audit appends across them.
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)").await?;
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)")
+                .await?;
         }
         Ok(WriteTxn { txn, _guard: guard })
     }

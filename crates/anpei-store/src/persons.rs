@@ -46,7 +46,10 @@ fn condition(store: &Store, f: &PersonFilter) -> Condition {
         c = match IdNumber::parse(q) {
             Ok(id) => c.add(person::Column::IdBidx.eq(store.crypto.blind_index(id.as_str()))),
             Err(_) => {
-                let q: String = q.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+                let q: String = q
+                    .chars()
+                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                    .collect();
                 c.add(person::Column::Name.contains(&q))
             }
         };
@@ -85,9 +88,18 @@ async fn to_rows(store: &Store, persons: Vec<person::Model>) -> StoreResult<Vec<
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, scope: &Scope, f: &PersonFilter, page: u64, per_page: u64) -> StoreResult<(Vec<PersonRow>, u64)> {
+pub async fn list(
+    store: &Store,
+    scope: &Scope,
+    f: &PersonFilter,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<PersonRow>, u64)> {
     let cond = condition(store, f);
-    let total = scope::persons(scope).filter(cond.clone()).count(&store.db).await?;
+    let total = scope::persons(scope)
+        .filter(cond.clone())
+        .count(&store.db)
+        .await?;
     let persons = scope::persons(scope)
         .filter(cond)
         .order_by_asc(person::Column::SubjectId)
@@ -135,7 +147,11 @@ pub struct PersonDetail {
     pub trainings: Vec<TrainingRow>,
 }
 
-pub fn cert_status(valid_until: Option<NaiveDate>, today: NaiveDate, warn_days: u32) -> &'static str {
+pub fn cert_status(
+    valid_until: Option<NaiveDate>,
+    today: NaiveDate,
+    warn_days: u32,
+) -> &'static str {
     match valid_until {
         None => "未知",
         Some(d) if d < today => "已过期",
@@ -163,7 +179,8 @@ pub fn certificate_row(c: certificate::Model, today: NaiveDate, warn_days: u32) 
 pub fn training_row(t: training::Model) -> TrainingRow {
     TrainingRow {
         id: t.id,
-        training_type: TrainingType::from_code(&t.training_type).map_or("未知", TrainingType::label),
+        training_type: TrainingType::from_code(&t.training_type)
+            .map_or("未知", TrainingType::label),
         form: TrainingForm::from_code(&t.form).map_or("未知", TrainingForm::label),
         start_at: t.start_at,
         end_at: t.end_at,
@@ -176,7 +193,11 @@ pub fn training_row(t: training::Model) -> TrainingRow {
 
 /// A person visible in `scope`, with certificates and training records.
 pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<PersonDetail>> {
-    let Some(p) = scope::persons(scope).filter(person::Column::Id.eq(id)).one(&store.db).await? else {
+    let Some(p) = scope::persons(scope)
+        .filter(person::Column::Id.eq(id))
+        .one(&store.db)
+        .await?
+    else {
         return Ok(None);
     };
     let today = store.today();
@@ -198,11 +219,19 @@ pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<Pe
         .map(training_row)
         .collect();
     let person = to_rows(store, vec![p]).await?.remove(0);
-    Ok(Some(PersonDetail { person, certificates, trainings }))
+    Ok(Some(PersonDetail {
+        person,
+        certificates,
+        trainings,
+    }))
 }
 
 /// Certificates of a subject's persons with the holder's name (subject page).
-pub async fn subject_certificates(store: &Store, scope: &Scope, subject_id: i32) -> StoreResult<Vec<(String, CertificateRow)>> {
+pub async fn subject_certificates(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+) -> StoreResult<Vec<(String, CertificateRow)>> {
     let persons: HashMap<i32, String> = scope::persons(scope)
         .filter(person::Column::SubjectId.eq(subject_id))
         .select_only()
@@ -221,12 +250,22 @@ pub async fn subject_certificates(store: &Store, scope: &Scope, subject_id: i32)
         .await?;
     Ok(certs
         .into_iter()
-        .map(|c| (persons.get(&c.person_id).cloned().unwrap_or_default(), certificate_row(c, today, warn)))
+        .map(|c| {
+            (
+                persons.get(&c.person_id).cloned().unwrap_or_default(),
+                certificate_row(c, today, warn),
+            )
+        })
         .collect())
 }
 
 /// The latest training records of a subject with the trainee's name (subject page).
-pub async fn subject_trainings(store: &Store, scope: &Scope, subject_id: i32, limit: u64) -> StoreResult<Vec<(String, TrainingRow)>> {
+pub async fn subject_trainings(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+    limit: u64,
+) -> StoreResult<Vec<(String, TrainingRow)>> {
     let rows = scope::trainings(scope)
         .filter(training::Column::SubjectId.eq(subject_id))
         .order_by_desc(training::Column::StartAt)
@@ -243,5 +282,13 @@ pub async fn subject_trainings(store: &Store, scope: &Scope, subject_id: i32, li
         .await?
         .into_iter()
         .collect();
-    Ok(rows.into_iter().map(|t| (names.get(&t.person_id).cloned().unwrap_or_default(), training_row(t))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|t| {
+            (
+                names.get(&t.person_id).cloned().unwrap_or_default(),
+                training_row(t),
+            )
+        })
+        .collect())
 }

@@ -6,7 +6,10 @@
 use crate::audit::{self, Actor, Event};
 use crate::entity::{department, department_industry, subject, town, user};
 use crate::{Store, StoreError, StoreResult};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
 
 pub const DEFAULT_TOWNS_CSV: &str = include_str!("../data/towns.csv");
 pub const DEFAULT_DEPARTMENTS_CSV: &str = include_str!("../data/departments.csv");
@@ -25,7 +28,10 @@ pub enum ReferenceList {
 /// for departments.
 pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
     let text = text.trim_start_matches('\u{feff}');
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().ok_or("文件为空")?;
     let cols: Vec<&str> = header.split(',').map(str::trim).collect();
     match cols.as_slice() {
@@ -33,12 +39,17 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
             let mut out = Vec::new();
             for (i, line) in lines {
                 let f: Vec<&str> = line.split(',').map(str::trim).collect();
-                let [name, kind] = f.as_slice() else { return Err(format!("第{}行：应有2列", i + 1)) };
+                let [name, kind] = f.as_slice() else {
+                    return Err(format!("第{}行：应有2列", i + 1));
+                };
                 if name.is_empty() {
                     return Err(format!("第{}行 名称：不能为空", i + 1));
                 }
                 if *kind != "街道" && *kind != "镇" {
-                    return Err(format!("第{}行 类型：应为“街道”或“镇”，实际为“{kind}”", i + 1));
+                    return Err(format!(
+                        "第{}行 类型：应为“街道”或“镇”，实际为“{kind}”",
+                        i + 1
+                    ));
                 }
                 out.push((name.to_string(), kind.to_string()));
             }
@@ -49,15 +60,24 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
             let mut seen = std::collections::HashMap::new();
             for (i, line) in lines {
                 let f: Vec<&str> = line.split(',').map(str::trim).collect();
-                let [name, inds] = f.as_slice() else { return Err(format!("第{}行：应有2列", i + 1)) };
+                let [name, inds] = f.as_slice() else {
+                    return Err(format!("第{}行：应有2列", i + 1));
+                };
                 if name.is_empty() {
                     return Err(format!("第{}行 名称：不能为空", i + 1));
                 }
-                let industries: Vec<String> =
-                    inds.split([';', '；']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+                let industries: Vec<String> = inds
+                    .split([';', '；'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
                 for ind in &industries {
                     if let Some(other) = seen.insert(ind.clone(), name.to_string()) {
-                        return Err(format!("第{}行 监管行业：“{ind}”已由“{other}”监管，一个行业只能有一个主管部门", i + 1));
+                        return Err(format!(
+                            "第{}行 监管行业：“{ind}”已由“{other}”监管，一个行业只能有一个主管部门",
+                            i + 1
+                        ));
                     }
                 }
                 out.push((name.to_string(), industries));
@@ -82,7 +102,11 @@ pub async fn seed_defaults_if_empty(store: &Store) -> StoreResult<()> {
 
 /// Replaces one reference list in one transaction. Rows in the file are inserted or
 /// updated; rows missing from it are deleted unless subjects or accounts still use them.
-pub async fn apply(store: &Store, actor: &Actor, list: &ReferenceList) -> StoreResult<(usize, usize)> {
+pub async fn apply(
+    store: &Store,
+    actor: &Actor,
+    list: &ReferenceList,
+) -> StoreResult<(usize, usize)> {
     let txn = store.write().await?;
     let now = store.now();
     let (kept, what) = match list {
@@ -93,7 +117,8 @@ pub async fn apply(store: &Store, actor: &Actor, list: &ReferenceList) -> StoreR
         ReferenceList::Towns(r) => r.len(),
         ReferenceList::Departments(r) => r.len(),
     };
-    let ev = Event::ok("reference.import", format!("reference:{what}")).with_detail(format!("rows={n} kept_in_use={kept}"));
+    let ev = Event::ok("reference.import", format!("reference:{what}"))
+        .with_detail(format!("rows={n} kept_in_use={kept}"));
     audit::append(&*txn, now, actor, &ev).await?;
     txn.commit().await?;
     Ok((n, kept))
@@ -110,17 +135,31 @@ async fn apply_towns<C: ConnectionTrait>(db: &C, rows: &[(String, String)]) -> S
                 am.update(db).await?;
             }
             None => {
-                town::ActiveModel { name: Set(name.clone()), kind: Set(kind.clone()), sort: Set(i as i32), ..Default::default() }
-                    .insert(db)
-                    .await?;
+                town::ActiveModel {
+                    name: Set(name.clone()),
+                    kind: Set(kind.clone()),
+                    sort: Set(i as i32),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
             }
         }
     }
     let mut kept = 0;
-    for t in existing.iter().filter(|t| !rows.iter().any(|(n, _)| n == &t.name)) {
+    for t in existing
+        .iter()
+        .filter(|t| !rows.iter().any(|(n, _)| n == &t.name))
+    {
         // A town that subjects or accounts still reference stays.
-        let used = subject::Entity::find().filter(subject::Column::TownId.eq(t.id)).count(db).await?
-            + user::Entity::find().filter(user::Column::ScopeTownId.eq(t.id)).count(db).await?;
+        let used = subject::Entity::find()
+            .filter(subject::Column::TownId.eq(t.id))
+            .count(db)
+            .await?
+            + user::Entity::find()
+                .filter(user::Column::ScopeTownId.eq(t.id))
+                .count(db)
+                .await?;
         if used > 0 {
             kept += 1;
         } else {
@@ -130,7 +169,10 @@ async fn apply_towns<C: ConnectionTrait>(db: &C, rows: &[(String, String)]) -> S
     Ok(kept)
 }
 
-async fn apply_departments<C: ConnectionTrait>(db: &C, rows: &[(String, Vec<String>)]) -> StoreResult<usize> {
+async fn apply_departments<C: ConnectionTrait>(
+    db: &C,
+    rows: &[(String, Vec<String>)],
+) -> StoreResult<usize> {
     let existing = department::Entity::find().all(db).await?;
     department_industry::Entity::delete_many().exec(db).await?;
     let mut sort = 0;
@@ -143,10 +185,14 @@ async fn apply_departments<C: ConnectionTrait>(db: &C, rows: &[(String, Vec<Stri
                 d.id
             }
             None => {
-                department::ActiveModel { name: Set(name.clone()), sort: Set(i as i32), ..Default::default() }
-                    .insert(db)
-                    .await?
-                    .id
+                department::ActiveModel {
+                    name: Set(name.clone()),
+                    sort: Set(i as i32),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?
+                .id
             }
         };
         for ind in industries {
@@ -162,9 +208,18 @@ async fn apply_departments<C: ConnectionTrait>(db: &C, rows: &[(String, Vec<Stri
         }
     }
     let mut kept = 0;
-    for d in existing.iter().filter(|d| !rows.iter().any(|(n, _)| n == &d.name)) {
-        let used = subject::Entity::find().filter(subject::Column::DepartmentId.eq(d.id)).count(db).await?
-            + user::Entity::find().filter(user::Column::ScopeDepartmentId.eq(d.id)).count(db).await?;
+    for d in existing
+        .iter()
+        .filter(|d| !rows.iter().any(|(n, _)| n == &d.name))
+    {
+        let used = subject::Entity::find()
+            .filter(subject::Column::DepartmentId.eq(d.id))
+            .count(db)
+            .await?
+            + user::Entity::find()
+                .filter(user::Column::ScopeDepartmentId.eq(d.id))
+                .count(db)
+                .await?;
         if used > 0 {
             kept += 1;
         } else {
@@ -176,24 +231,40 @@ async fn apply_departments<C: ConnectionTrait>(db: &C, rows: &[(String, Vec<Stri
 
 /// Towns and streets in their list order.
 pub async fn towns(store: &Store) -> StoreResult<Vec<town::Model>> {
-    Ok(town::Entity::find().order_by_asc(town::Column::Sort).all(&store.db).await?)
+    Ok(town::Entity::find()
+        .order_by_asc(town::Column::Sort)
+        .all(&store.db)
+        .await?)
 }
 
 /// Departments in their list order, each with its industries.
 pub async fn departments(store: &Store) -> StoreResult<Vec<(department::Model, Vec<String>)>> {
-    let deps = department::Entity::find().order_by_asc(department::Column::Sort).all(&store.db).await?;
-    let inds = department_industry::Entity::find().order_by_asc(department_industry::Column::Sort).all(&store.db).await?;
+    let deps = department::Entity::find()
+        .order_by_asc(department::Column::Sort)
+        .all(&store.db)
+        .await?;
+    let inds = department_industry::Entity::find()
+        .order_by_asc(department_industry::Column::Sort)
+        .all(&store.db)
+        .await?;
     Ok(deps
         .into_iter()
         .map(|d| {
-            let mine = inds.iter().filter(|i| i.department_id == d.id).map(|i| i.industry.clone()).collect();
+            let mine = inds
+                .iter()
+                .filter(|i| i.department_id == d.id)
+                .map(|i| i.industry.clone())
+                .collect();
             (d, mine)
         })
         .collect())
 }
 
 /// The department that supervises an industry.
-pub async fn department_of_industry<C: ConnectionTrait>(db: &C, industry: &str) -> StoreResult<Option<i32>> {
+pub async fn department_of_industry<C: ConnectionTrait>(
+    db: &C,
+    industry: &str,
+) -> StoreResult<Option<i32>> {
     Ok(department_industry::Entity::find()
         .filter(department_industry::Column::Industry.eq(industry))
         .one(db)
@@ -207,11 +278,18 @@ mod tests {
 
     #[test]
     fn the_built_in_lists_parse() {
-        let ReferenceList::Towns(t) = parse_reference_csv(DEFAULT_TOWNS_CSV).unwrap() else { panic!() };
+        let ReferenceList::Towns(t) = parse_reference_csv(DEFAULT_TOWNS_CSV).unwrap() else {
+            panic!()
+        };
         assert_eq!(t.len(), 30);
         assert_eq!(t.iter().filter(|(_, k)| k == "镇").count(), 11);
-        let ReferenceList::Departments(d) = parse_reference_csv(DEFAULT_DEPARTMENTS_CSV).unwrap() else { panic!() };
-        assert!(d.iter().any(|(n, i)| n == "区应急管理局" && i.contains(&"危险化学品".to_string())));
+        let ReferenceList::Departments(d) = parse_reference_csv(DEFAULT_DEPARTMENTS_CSV).unwrap()
+        else {
+            panic!()
+        };
+        assert!(d
+            .iter()
+            .any(|(n, i)| n == "区应急管理局" && i.contains(&"危险化学品".to_string())));
     }
 
     #[test]
@@ -223,6 +301,9 @@ mod tests {
     #[test]
     fn an_industry_under_two_departments_is_refused() {
         let err = parse_reference_csv("名称,监管行业\n甲,燃气\n乙,燃气;电力\n").unwrap_err();
-        assert!(err.starts_with("第3行 监管行业：“燃气”已由“甲”监管"), "{err}");
+        assert!(
+            err.starts_with("第3行 监管行业：“燃气”已由“甲”监管"),
+            "{err}"
+        );
     }
 }

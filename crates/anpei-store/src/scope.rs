@@ -19,7 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::District, Role::Department, Role::Town, Role::Subject, Role::Sysadmin];
+    pub const ALL: &'static [Role] = &[
+        Role::District,
+        Role::Department,
+        Role::Town,
+        Role::Subject,
+        Role::Sysadmin,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -66,7 +72,9 @@ impl Scope {
     pub fn for_user(u: &user::Model) -> Scope {
         match Role::from_code(&u.role) {
             Some(Role::District) => Scope::All,
-            Some(Role::Department) => u.scope_department_id.map_or(Scope::Nothing, Scope::Department),
+            Some(Role::Department) => u
+                .scope_department_id
+                .map_or(Scope::Nothing, Scope::Department),
             Some(Role::Town) => u.scope_town_id.map_or(Scope::Nothing, Scope::Town),
             Some(Role::Subject) => u.scope_subject_id.map_or(Scope::Nothing, Scope::Subject),
             Some(Role::Sysadmin) | None => Scope::Nothing,
@@ -111,7 +119,10 @@ pub fn persons(scope: &Scope) -> Select<person::Entity> {
         Scope::All => person::Entity::find(),
         Scope::Subject(id) => person::Entity::find().filter(person::Column::SubjectId.eq(*id)),
         _ => person::Entity::find()
-            .join(sea_orm::JoinType::InnerJoin, person::Relation::Subject.def())
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                person::Relation::Subject.def(),
+            )
             .filter(scope.subject_condition()),
     }
 }
@@ -122,8 +133,14 @@ pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
     match scope {
         Scope::All => q,
         _ => q
-            .join(sea_orm::JoinType::InnerJoin, certificate::Relation::Person.def())
-            .join(sea_orm::JoinType::InnerJoin, person::Relation::Subject.def())
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                certificate::Relation::Person.def(),
+            )
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                person::Relation::Subject.def(),
+            )
             .filter(scope.subject_condition()),
     }
 }
@@ -135,7 +152,10 @@ pub fn trainings(scope: &Scope) -> Select<training::Entity> {
         Scope::All => q,
         Scope::Subject(id) => q.filter(training::Column::SubjectId.eq(*id)),
         _ => q
-            .join(sea_orm::JoinType::InnerJoin, training::Relation::Subject.def())
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                training::Relation::Subject.def(),
+            )
             .filter(scope.subject_condition()),
     }
 }

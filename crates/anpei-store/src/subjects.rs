@@ -8,8 +8,8 @@ use crate::{reference, Store, StoreError, StoreResult};
 use anpei_core::{SubjectKind, Uscc};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, IntoActiveModel, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::Serialize;
 
@@ -66,12 +66,19 @@ fn filter_condition(store: &Store, f: &SubjectFilter) -> Condition {
     match f.high_risk {
         Some(true) => c = c.add(subject::Column::Industry.is_in(high)),
         Some(false) => {
-            c = c.add(Condition::any().add(subject::Column::Industry.is_null()).add(subject::Column::Industry.is_not_in(high)))
+            c = c.add(
+                Condition::any()
+                    .add(subject::Column::Industry.is_null())
+                    .add(subject::Column::Industry.is_not_in(high)),
+            )
         }
         None => {}
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let q: String = q.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+        let q: String = q
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .collect();
         c = c.add(
             Condition::any()
                 .add(subject::Column::Name.contains(&q))
@@ -105,9 +112,18 @@ fn rows(scope: &Scope) -> sea_orm::Select<subject::Entity> {
 
 /// A page of the subjects visible in `scope` (page numbers start at 1) and the total.
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, scope: &Scope, f: &SubjectFilter, page: u64, per_page: u64) -> StoreResult<(Vec<SubjectRow>, u64)> {
+pub async fn list(
+    store: &Store,
+    scope: &Scope,
+    f: &SubjectFilter,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<SubjectRow>, u64)> {
     let cond = filter_condition(store, f);
-    let total = scope::subjects(scope).filter(cond.clone()).count(&store.db).await?;
+    let total = scope::subjects(scope)
+        .filter(cond.clone())
+        .count(&store.db)
+        .await?;
     let items = rows(scope)
         .filter(cond)
         .order_by_asc(subject::Column::Name)
@@ -122,7 +138,11 @@ pub async fn list(store: &Store, scope: &Scope, f: &SubjectFilter, page: u64, pe
 
 /// One subject, if it is visible in `scope` (otherwise `None`: a foreign id answers 404).
 pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<SubjectRow>> {
-    Ok(rows(scope).filter(subject::Column::Id.eq(id)).into_model::<SubjectRow>().one(&store.db).await?)
+    Ok(rows(scope)
+        .filter(subject::Column::Id.eq(id))
+        .into_model::<SubjectRow>()
+        .one(&store.db)
+        .await?)
 }
 
 /// The raw fields of the create/edit form.
@@ -165,14 +185,19 @@ fn opt(s: &str) -> Option<String> {
 
 async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> StoreResult<Valid> {
     let mut errs: Vec<(&'static str, String)> = Vec::new();
-    let uscc = Uscc::parse(&input.uscc).map_err(|e| errs.push(("uscc", format!("统一社会信用代码：{e}")))).ok();
+    let uscc = Uscc::parse(&input.uscc)
+        .map_err(|e| errs.push(("uscc", format!("统一社会信用代码：{e}"))))
+        .ok();
     let name = anpei_core::ids::trim_cell(&input.name).to_string();
     if name.is_empty() || name.chars().count() > 100 {
         errs.push(("name", "单位名称：不能为空，且不超过100个字符".into()));
     }
     let kind = SubjectKind::from_code(&input.kind).or_else(|| SubjectKind::from_label(&input.kind));
     if kind.is_none() {
-        errs.push(("kind", "单位类型：请选择生产经营单位、安全培训机构、考试点或考试机构".into()));
+        errs.push((
+            "kind",
+            "单位类型：请选择生产经营单位、安全培训机构、考试点或考试机构".into(),
+        ));
     }
     let industry = opt(&input.industry);
     let mut department_id = None;
@@ -181,11 +206,17 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
             Some(d) => department_id = Some(d),
             None => errs.push(("industry", format!("行业：“{ind}”不是任何部门监管的行业"))),
         },
-        (None, Some(SubjectKind::Enterprise)) => errs.push(("industry", "行业：生产经营单位必须选择行业".into())),
+        (None, Some(SubjectKind::Enterprise)) => {
+            errs.push(("industry", "行业：生产经营单位必须选择行业".into()))
+        }
         // Institutions are supervised by the department of the high-risk trades (应急局).
         (None, _) => department_id = reference::department_of_industry(db, "危险化学品").await?,
     }
-    if industry.is_none() && kind.is_some() && kind != Some(SubjectKind::Enterprise) && department_id.is_none() {
+    if industry.is_none()
+        && kind.is_some()
+        && kind != Some(SubjectKind::Enterprise)
+        && department_id.is_none()
+    {
         errs.push(("industry", "行业：请选择行业，以确定行业主管部门".into()));
     }
     let town_id = input.town_id.trim().parse::<i32>().ok();
@@ -228,11 +259,19 @@ fn in_scope(scope: &Scope, v: &Valid) -> bool {
 }
 
 /// Creates a subject inside the actor's scope.
-pub async fn create(store: &Store, scope: &Scope, actor: &Actor, input: &SubjectInput) -> StoreResult<i32> {
+pub async fn create(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    input: &SubjectInput,
+) -> StoreResult<i32> {
     let txn = store.write().await?;
     let v = validate(&*txn, input).await?;
     if !in_scope(scope, &v) {
-        return Err(StoreError::Fields(vec![("town_id", "只能在本辖区（本部门监管行业或本镇街）内新增单位".into())]));
+        return Err(StoreError::Fields(vec![(
+            "town_id",
+            "只能在本辖区（本部门监管行业或本镇街）内新增单位".into(),
+        )]));
     }
     let now = store.now();
     let uscc = v.uscc.to_string();
@@ -250,33 +289,64 @@ pub async fn create(store: &Store, scope: &Scope, actor: &Actor, input: &Subject
             StoreError::Conflict(m) => StoreError::Fields(vec![("uscc", m)]),
             e => e,
         })?;
-    audit::append(&*txn, now, actor, &Event::ok("subject.create", format!("subject:{}", m.id)).with_detail(uscc)).await?;
+    audit::append(
+        &*txn,
+        now,
+        actor,
+        &Event::ok("subject.create", format!("subject:{}", m.id)).with_detail(uscc),
+    )
+    .await?;
     txn.commit().await?;
     Ok(m.id)
 }
 
 /// Edits a subject visible in `scope`; it must stay inside the scope.
-pub async fn update(store: &Store, scope: &Scope, actor: &Actor, id: i32, input: &SubjectInput) -> StoreResult<()> {
+pub async fn update(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    id: i32,
+    input: &SubjectInput,
+) -> StoreResult<()> {
     let txn = store.write().await?;
-    let existing = scope::subjects(scope).filter(subject::Column::Id.eq(id)).one(&*txn).await?.ok_or(StoreError::NotFound)?;
+    let existing = scope::subjects(scope)
+        .filter(subject::Column::Id.eq(id))
+        .one(&*txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let v = validate(&*txn, input).await?;
     if !in_scope(scope, &v) {
-        return Err(StoreError::Fields(vec![("town_id", "修改后的单位必须仍在本辖区内".into())]));
+        return Err(StoreError::Fields(vec![(
+            "town_id",
+            "修改后的单位必须仍在本辖区内".into(),
+        )]));
     }
     if v.uscc.as_str() != existing.uscc {
-        return Err(StoreError::Fields(vec![("uscc", "统一社会信用代码登记后不能修改".into())]));
+        return Err(StoreError::Fields(vec![(
+            "uscc",
+            "统一社会信用代码登记后不能修改".into(),
+        )]));
     }
     let now = store.now();
     // The stored phone is never shown unmasked, so an empty field means "keep it".
     let keep_phone = v.contact_phone.is_none();
-    let (old_enc, old_masked) = (existing.contact_phone_enc.clone(), existing.contact_phone_masked.clone());
+    let (old_enc, old_masked) = (
+        existing.contact_phone_enc.clone(),
+        existing.contact_phone_masked.clone(),
+    );
     let mut am = fill(store, existing.into_active_model(), v, now);
     if keep_phone {
         am.contact_phone_enc = Set(old_enc);
         am.contact_phone_masked = Set(old_masked);
     }
     am.update(&*txn).await?;
-    audit::append(&*txn, now, actor, &Event::ok("subject.update", format!("subject:{id}"))).await?;
+    audit::append(
+        &*txn,
+        now,
+        actor,
+        &Event::ok("subject.update", format!("subject:{id}")),
+    )
+    .await?;
     txn.commit().await
 }
 
@@ -296,5 +366,9 @@ fn fill(store: &Store, mut am: subject::ActiveModel, v: Valid, now: i64) -> subj
 
 /// The industries known to the district (for filters and forms), in list order.
 pub async fn industries(store: &Store) -> StoreResult<Vec<String>> {
-    Ok(reference::departments(store).await?.into_iter().flat_map(|(_, i)| i).collect())
+    Ok(reference::departments(store)
+        .await?
+        .into_iter()
+        .flat_map(|(_, i)| i)
+        .collect())
 }

@@ -20,7 +20,9 @@ pub struct TestDb {
 
 /// The moment tests start at: 2026-11-24 09:00 in China.
 pub fn test_start() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-24T01:00:00Z").expect("valid").with_timezone(&chrono::Utc)
+    chrono::DateTime::parse_from_rfc3339("2026-11-24T01:00:00Z")
+        .expect("valid")
+        .with_timezone(&chrono::Utc)
 }
 
 fn unique_name() -> String {
@@ -31,25 +33,60 @@ impl TestDb {
     pub async fn new() -> TestDb {
         let clock = Arc::new(FixedClock::new(test_start()));
         let crypto = Crypto::from_master_key(&[42u8; 32]);
-        let (cfg, sqlite_path) = match std::env::var("ANPEI_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        let (cfg, sqlite_path) = match std::env::var("ANPEI_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(url) if url.starts_with("postgres") => {
                 let schema = unique_name();
-                let admin = Database::connect(&url).await.unwrap_or_else(|e| panic!("PostgreSQL unreachable at {url}: {e}"));
-                admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+                let admin = Database::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL unreachable at {url}: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("create schema");
                 admin.close().await.ok();
-                (ConnectConfig { url, pg_schema: Some(schema), max_connections: Some(4) }, None)
+                (
+                    ConnectConfig {
+                        url,
+                        pg_schema: Some(schema),
+                        max_connections: Some(4),
+                    },
+                    None,
+                )
             }
             _ => {
                 let dir = std::env::temp_dir().join("anpei-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let path = dir.join(format!("{}.db", unique_name()));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
-                (ConnectConfig { url, pg_schema: None, max_connections: Some(4) }, Some(path))
+                (
+                    ConnectConfig {
+                        url,
+                        pg_schema: None,
+                        max_connections: Some(4),
+                    },
+                    Some(path),
+                )
             }
         };
-        let store = Store::connect(&cfg, crypto, Params::default(), clock.clone() as Arc<dyn Clock>).await.expect("connect");
+        let store = Store::connect(
+            &cfg,
+            crypto,
+            Params::default(),
+            clock.clone() as Arc<dyn Clock>,
+        )
+        .await
+        .expect("connect");
         store.migrate().await.expect("migrate");
-        TestDb { store, clock, sqlite_path, url: cfg.url, pg_schema: cfg.pg_schema }
+        TestDb {
+            store,
+            clock,
+            sqlite_path,
+            url: cfg.url,
+            pg_schema: cfg.pg_schema,
+        }
     }
 
     /// Drops the PostgreSQL schema or deletes the SQLite files.
@@ -57,7 +94,10 @@ impl TestDb {
         self.store.db.close().await.ok();
         if let Some(schema) = &self.pg_schema {
             if let Ok(admin) = Database::connect(&self.url).await {
-                admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await.ok();
+                admin
+                    .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .await
+                    .ok();
                 admin.close().await.ok();
             }
         }

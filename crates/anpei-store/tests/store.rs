@@ -8,12 +8,17 @@ use anpei_store::entity::{person, subject, user};
 use anpei_store::reference::{self, ReferenceList};
 use anpei_store::subjects::{self, SubjectFilter, SubjectInput};
 use anpei_store::testing::TestDb;
-use anpei_store::{demo, dashboard, Role, Scope, StoreError};
+use anpei_store::{dashboard, demo, Role, Scope, StoreError};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 
 async fn demo_db(subjects: usize, persons: usize) -> (TestDb, anpei_core::demo::DemoDistrict) {
     let db = TestDb::new().await;
-    let cfg = DemoConfig { seed: 11, subjects, persons, as_of: db.store.today() };
+    let cfg = DemoConfig {
+        seed: 11,
+        subjects,
+        persons,
+        as_of: db.store.today(),
+    };
     let (_, district) = demo::load(&db.store, &cfg).await.expect("demo loads");
     (db, district)
 }
@@ -25,7 +30,10 @@ async fn a_new_database_holds_the_reference_lists_of_the_district() {
     assert_eq!(towns.len(), 30);
     assert_eq!(towns.iter().filter(|t| t.kind == "镇").count(), 11);
     let deps = reference::departments(&db.store).await.unwrap();
-    let (yjj, inds) = deps.iter().find(|(d, _)| d.name == "区应急管理局").expect("emergency bureau");
+    let (yjj, inds) = deps
+        .iter()
+        .find(|(d, _)| d.name == "区应急管理局")
+        .expect("emergency bureau");
     assert!(inds.contains(&"危险化学品".to_string()), "{}", yjj.name);
     db.cleanup().await;
 }
@@ -35,8 +43,20 @@ async fn the_demo_district_loads_in_one_piece_and_refuses_a_second_load() {
     let (db, district) = demo_db(30, 400).await;
     let n = subject::Entity::find().count(&db.store.db).await.unwrap();
     assert_eq!(n as usize, district.subjects.len());
-    assert_eq!(person::Entity::find().count(&db.store.db).await.unwrap() as usize, district.persons.len());
-    let again = demo::load(&db.store, &DemoConfig { seed: 11, subjects: 30, persons: 400, as_of: db.store.today() }).await;
+    assert_eq!(
+        person::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        district.persons.len()
+    );
+    let again = demo::load(
+        &db.store,
+        &DemoConfig {
+            seed: 11,
+            subjects: 30,
+            persons: 400,
+            as_of: db.store.today(),
+        },
+    )
+    .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))));
     db.cleanup().await;
 }
@@ -49,16 +69,27 @@ async fn no_plaintext_id_or_phone_number_is_in_the_database_file() {
         db.cleanup().await;
         return;
     };
-    db.store.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
+    db.store
+        .db
+        .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
     let mut raw = std::fs::read(&path).unwrap();
     if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
         raw.extend(wal);
     }
     let text = String::from_utf8_lossy(&raw);
     for p in &district.persons {
-        assert!(!text.contains(p.id_number.as_str()), "plaintext ID number of {} in the database file", p.name);
+        assert!(
+            !text.contains(p.id_number.as_str()),
+            "plaintext ID number of {} in the database file",
+            p.name
+        );
         if let Some(phone) = &p.phone {
-            assert!(!text.contains(phone.as_str()), "plaintext phone number in the database file");
+            assert!(
+                !text.contains(phone.as_str()),
+                "plaintext phone number in the database file"
+            );
         }
     }
     // The masked form is there, so the check above looked at real data.
@@ -70,8 +101,13 @@ async fn no_plaintext_id_or_phone_number_is_in_the_database_file() {
 async fn a_person_is_found_by_id_number_through_the_blind_index() {
     let (db, district) = demo_db(10, 80).await;
     let target = &district.persons[5];
-    let f = anpei_store::persons::PersonFilter { q: Some(target.id_number.as_str().to_lowercase()), ..Default::default() };
-    let (rows, total) = anpei_store::persons::list(&db.store, &Scope::All, &f, 1, 10).await.unwrap();
+    let f = anpei_store::persons::PersonFilter {
+        q: Some(target.id_number.as_str().to_lowercase()),
+        ..Default::default()
+    };
+    let (rows, total) = anpei_store::persons::list(&db.store, &Scope::All, &f, 1, 10)
+        .await
+        .unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].name, target.name);
     assert_eq!(rows[0].id_number_masked, target.id_number.masked());
@@ -83,11 +119,24 @@ async fn audit_verify_names_the_first_edited_entry() {
     let db = TestDb::new().await;
     let actor = Actor::system("test");
     for i in 0..5 {
-        audit::record(&db.store, &actor, Event::ok("test.write", format!("thing:{i}"))).await.unwrap();
+        audit::record(
+            &db.store,
+            &actor,
+            Event::ok("test.write", format!("thing:{i}")),
+        )
+        .await
+        .unwrap();
     }
-    assert!(matches!(audit::verify(&db.store).await.unwrap(), Verdict::Intact { .. }));
+    assert!(matches!(
+        audit::verify(&db.store).await.unwrap(),
+        Verdict::Intact { .. }
+    ));
     // The application cannot change the log…
-    let refused = db.store.db.execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'").await;
+    let refused = db
+        .store
+        .db
+        .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
+        .await;
     assert!(refused.is_err(), "the audit log must be append-only");
     // …so an attacker with the database's owner rights drops the trigger first.
     let drop = match db.store.backend() {
@@ -95,10 +144,20 @@ async fn audit_verify_names_the_first_edited_entry() {
         _ => "DROP TRIGGER audit_log_no_update",
     };
     db.store.db.execute_unprepared(drop).await.unwrap();
-    db.store.db.execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'").await.unwrap();
+    db.store
+        .db
+        .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
+        .await
+        .unwrap();
     let entries = audit::latest(&db.store, 100).await.unwrap();
     let edited = entries.iter().find(|e| e.object == "thing:x").unwrap().id;
-    assert_eq!(audit::verify(&db.store).await.unwrap(), Verdict::Broken { entry_id: edited, reason: "记录内容与哈希不符（记录被篡改）" });
+    assert_eq!(
+        audit::verify(&db.store).await.unwrap(),
+        Verdict::Broken {
+            entry_id: edited,
+            reason: "记录内容与哈希不符（记录被篡改）"
+        }
+    );
     db.cleanup().await;
 }
 
@@ -116,7 +175,9 @@ async fn a_failed_write_leaves_neither_the_record_nor_its_audit_entry() {
         town_id: town.to_string(),
         ..Default::default()
     };
-    let err = subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input).await.unwrap_err();
+    let err = subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("已登记"), "{err}");
     assert_eq!(audit::latest(&db.store, 1000).await.unwrap().len(), before);
     db.cleanup().await;
@@ -125,12 +186,23 @@ async fn a_failed_write_leaves_neither_the_record_nor_its_audit_entry() {
 #[tokio::test]
 async fn creating_a_subject_reports_every_bad_field_in_chinese() {
     let db = TestDb::new().await;
-    let input = SubjectInput { uscc: "91110000600037341M".into(), kind: "enterprise".into(), town_id: "9999".into(), contact_phone: "12345".into(), ..Default::default() };
-    let Err(StoreError::Fields(errs)) = subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input).await else {
+    let input = SubjectInput {
+        uscc: "91110000600037341M".into(),
+        kind: "enterprise".into(),
+        town_id: "9999".into(),
+        contact_phone: "12345".into(),
+        ..Default::default()
+    };
+    let Err(StoreError::Fields(errs)) =
+        subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input).await
+    else {
         panic!("expected field errors");
     };
     let fields: Vec<&str> = errs.iter().map(|(f, _)| *f).collect();
-    assert_eq!(fields, ["uscc", "name", "industry", "town_id", "contact_phone"]);
+    assert_eq!(
+        fields,
+        ["uscc", "name", "industry", "town_id", "contact_phone"]
+    );
     assert_eq!(errs[0].1, "统一社会信用代码：校验位错误");
     db.cleanup().await;
 }
@@ -147,28 +219,76 @@ async fn a_town_user_cannot_create_a_subject_in_another_town() {
         town_id: towns[1].id.to_string(),
         ..Default::default()
     };
-    let r = subjects::create(&db.store, &Scope::Town(towns[0].id), &Actor::system("t"), &input).await;
+    let r = subjects::create(
+        &db.store,
+        &Scope::Town(towns[0].id),
+        &Actor::system("t"),
+        &input,
+    )
+    .await;
     assert!(matches!(r, Err(StoreError::Fields(_))));
-    let id = subjects::create(&db.store, &Scope::Town(towns[1].id), &Actor::system("t"), &input).await.unwrap();
-    let s = subjects::get(&db.store, &Scope::Town(towns[1].id), id).await.unwrap().unwrap();
-    assert_eq!(s.department, "区住房城乡建委", "the department follows from the industry");
-    assert!(subjects::get(&db.store, &Scope::Town(towns[0].id), id).await.unwrap().is_none());
+    let id = subjects::create(
+        &db.store,
+        &Scope::Town(towns[1].id),
+        &Actor::system("t"),
+        &input,
+    )
+    .await
+    .unwrap();
+    let s = subjects::get(&db.store, &Scope::Town(towns[1].id), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.department, "区住房城乡建委",
+        "the department follows from the industry"
+    );
+    assert!(subjects::get(&db.store, &Scope::Town(towns[0].id), id)
+        .await
+        .unwrap()
+        .is_none());
     db.cleanup().await;
 }
 
 #[tokio::test]
 async fn scoped_counts_add_up_to_the_district() {
     let (db, _) = demo_db(60, 500).await;
-    let all = subjects::list(&db.store, &Scope::All, &SubjectFilter::default(), 1, 10).await.unwrap().1;
+    let all = subjects::list(&db.store, &Scope::All, &SubjectFilter::default(), 1, 10)
+        .await
+        .unwrap()
+        .1;
     let mut sum = 0;
     for t in reference::towns(&db.store).await.unwrap() {
-        let scoped = subjects::list(&db.store, &Scope::Town(t.id), &SubjectFilter::default(), 1, 10).await.unwrap().1;
-        let d = dashboard::load(&db.store, &Scope::Town(t.id)).await.unwrap();
+        let scoped = subjects::list(
+            &db.store,
+            &Scope::Town(t.id),
+            &SubjectFilter::default(),
+            1,
+            10,
+        )
+        .await
+        .unwrap()
+        .1;
+        let d = dashboard::load(&db.store, &Scope::Town(t.id))
+            .await
+            .unwrap();
         assert_eq!(d.subjects_total as u64, scoped);
         sum += scoped;
     }
     assert_eq!(sum, all);
-    let high = subjects::list(&db.store, &Scope::All, &SubjectFilter { high_risk: Some(true), ..Default::default() }, 1, 10).await.unwrap().1;
+    let high = subjects::list(
+        &db.store,
+        &Scope::All,
+        &SubjectFilter {
+            high_risk: Some(true),
+            ..Default::default()
+        },
+        1,
+        10,
+    )
+    .await
+    .unwrap()
+    .1;
     let d = dashboard::load(&db.store, &Scope::All).await.unwrap();
     assert_eq!(d.high_risk as u64, high);
     assert!(high > 0 && high < all);
@@ -180,9 +300,16 @@ async fn replacing_the_towns_keeps_those_in_use() {
     let (db, district) = demo_db(10, 40).await;
     let used = district.subjects[0].town.clone();
     let list = ReferenceList::Towns(vec![("新镇".into(), "镇".into())]);
-    let (n, kept) = reference::apply(&db.store, &Actor::system("t"), &list).await.unwrap();
+    let (n, kept) = reference::apply(&db.store, &Actor::system("t"), &list)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    let names: Vec<String> = reference::towns(&db.store).await.unwrap().into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = reference::towns(&db.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert!(names.contains(&"新镇".to_string()));
     assert!(names.contains(&used), "a town with subjects stays");
     assert!(kept >= 1 && names.len() == 1 + kept);
@@ -198,7 +325,9 @@ async fn make_user(db: &TestDb, name: &str) -> user::Model {
         password_hash: accounts::hash_password("Secret#2021"),
         must_change_password: false,
     };
-    accounts::create_user(&db.store, &Actor::system("t"), nu).await.unwrap()
+    accounts::create_user(&db.store, &Actor::system("t"), nu)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -208,15 +337,38 @@ async fn five_failed_logins_lock_the_account_for_ten_minutes() {
     let actor = Actor::system("alice");
     for _ in 0..5 {
         let u = accounts::find_user(&db.store, "alice").await.unwrap();
-        let r = accounts::record_login(&db.store, &actor, u.as_ref(), false).await.unwrap();
+        let r = accounts::record_login(&db.store, &actor, u.as_ref(), false)
+            .await
+            .unwrap();
         assert_eq!(r, Err(LoginRefusal::BadCredentials));
     }
-    let locked = accounts::find_user(&db.store, "alice").await.unwrap().unwrap();
-    assert_eq!(accounts::record_login(&db.store, &actor, Some(&locked), true).await.unwrap(), Err(LoginRefusal::Locked));
+    let locked = accounts::find_user(&db.store, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        accounts::record_login(&db.store, &actor, Some(&locked), true)
+            .await
+            .unwrap(),
+        Err(LoginRefusal::Locked)
+    );
     db.clock.advance(chrono::Duration::minutes(11));
-    let later = accounts::find_user(&db.store, "alice").await.unwrap().unwrap();
-    assert_eq!(accounts::record_login(&db.store, &actor, Some(&later), true).await.unwrap(), Ok(()));
-    let failures = audit::latest(&db.store, 100).await.unwrap().into_iter().filter(|e| e.action == "login" && e.result == "failed").count();
+    let later = accounts::find_user(&db.store, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        accounts::record_login(&db.store, &actor, Some(&later), true)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    let failures = audit::latest(&db.store, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "login" && e.result == "failed")
+        .count();
     assert_eq!(failures, 6, "every failure is audited");
     let _ = u;
     db.cleanup().await;
@@ -226,22 +378,47 @@ async fn five_failed_logins_lock_the_account_for_ten_minutes() {
 async fn sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all() {
     let db = TestDb::new().await;
     let u = make_user(&db, "bob").await;
-    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1").await.unwrap();
+    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1")
+        .await
+        .unwrap();
     db.clock.advance(chrono::Duration::minutes(29));
-    assert!(accounts::lookup_session(&db.store, &s.token, "web").await.unwrap().is_some());
+    assert!(accounts::lookup_session(&db.store, &s.token, "web")
+        .await
+        .unwrap()
+        .is_some());
     db.clock.advance(chrono::Duration::minutes(31));
-    assert!(accounts::lookup_session(&db.store, &s.token, "web").await.unwrap().is_none(), "idle for 31 minutes");
+    assert!(
+        accounts::lookup_session(&db.store, &s.token, "web")
+            .await
+            .unwrap()
+            .is_none(),
+        "idle for 31 minutes"
+    );
 
-    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1").await.unwrap();
+    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1")
+        .await
+        .unwrap();
     for _ in 0..(12 * 3) {
         db.clock.advance(chrono::Duration::minutes(20));
-        let alive = accounts::lookup_session(&db.store, &s.token, "web").await.unwrap().is_some();
+        let alive = accounts::lookup_session(&db.store, &s.token, "web")
+            .await
+            .unwrap()
+            .is_some();
         if !alive {
             break;
         }
     }
-    assert!(accounts::lookup_session(&db.store, &s.token, "web").await.unwrap().is_none(), "12 hours at most");
-    assert!(accounts::lookup_session(&db.store, &s.token, "api").await.unwrap().is_none());
+    assert!(
+        accounts::lookup_session(&db.store, &s.token, "web")
+            .await
+            .unwrap()
+            .is_none(),
+        "12 hours at most"
+    );
+    assert!(accounts::lookup_session(&db.store, &s.token, "api")
+        .await
+        .unwrap()
+        .is_none());
     db.cleanup().await;
 }
 
@@ -249,10 +426,30 @@ async fn sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all() {
 async fn a_password_change_ends_the_users_sessions() {
     let db = TestDb::new().await;
     let u = make_user(&db, "carol").await;
-    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1").await.unwrap();
-    accounts::set_password(&db.store, &Actor::system("t"), "carol", accounts::hash_password("Other#2021")).await.unwrap();
-    assert!(accounts::lookup_session(&db.store, &s.token, "web").await.unwrap().is_none());
-    let stored = user::Entity::find().filter(user::Column::Username.eq("carol")).one(&db.store.db).await.unwrap().unwrap();
-    assert!(accounts::verify_password(&stored.password_hash, "Other#2021"));
+    let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1")
+        .await
+        .unwrap();
+    accounts::set_password(
+        &db.store,
+        &Actor::system("t"),
+        "carol",
+        accounts::hash_password("Other#2021"),
+    )
+    .await
+    .unwrap();
+    assert!(accounts::lookup_session(&db.store, &s.token, "web")
+        .await
+        .unwrap()
+        .is_none());
+    let stored = user::Entity::find()
+        .filter(user::Column::Username.eq("carol"))
+        .one(&db.store.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(accounts::verify_password(
+        &stored.password_hash,
+        "Other#2021"
+    ));
     db.cleanup().await;
 }

@@ -28,15 +28,25 @@ pub struct TokenResponse {
     expires_at: i64,
 }
 
-pub async fn auth_token(State(st): State<AppState>, req: Request) -> Result<Json<TokenResponse>, ApiError> {
+pub async fn auth_token(
+    State(st): State<AppState>,
+    req: Request,
+) -> Result<Json<TokenResponse>, ApiError> {
     let addr = client_addr(req.extensions());
     let Json(body) = Json::<TokenRequest>::from_request(req, &st)
         .await
-        .map_err(|_| AppError::BadRequest("请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}".into()))?;
+        .map_err(|_| {
+            AppError::BadRequest(
+                "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}".into(),
+            )
+        })?;
     match check_credentials(&st, &body.username, &body.password, &addr).await? {
         Ok(u) => {
             let s = accounts::create_session(&st.store, u.id, "api", &addr).await?;
-            Ok(Json(TokenResponse { token: s.token, expires_at: s.expires_at }))
+            Ok(Json(TokenResponse {
+                token: s.token,
+                expires_at: s.expires_at,
+            }))
         }
         Err(_) => Err(ApiError(AppError::BadCredentials)),
     }
@@ -69,7 +79,10 @@ pub struct SubjectItem {
 
 fn item(st: &AppState, r: SubjectRow) -> SubjectItem {
     SubjectItem {
-        high_risk: r.industry.as_deref().is_some_and(|i| st.store.params.is_high_risk(i)),
+        high_risk: r
+            .industry
+            .as_deref()
+            .is_some_and(|i| st.store.params.is_high_risk(i)),
         id: r.id,
         uscc: r.uscc,
         name: r.name,
@@ -84,23 +97,48 @@ fn item(st: &AppState, r: SubjectRow) -> SubjectItem {
     }
 }
 
-pub async fn subjects(State(st): State<AppState>, user: CurrentUser, Query(q): Query<ListQuery>) -> Result<Json<ListResponse<SubjectItem>>, ApiError> {
+pub async fn subjects(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ListResponse<SubjectItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
     let (page, per_page) = paging(q.page, q.per_page);
-    let (rows, total) = subjects::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
+    let (rows, total) =
+        subjects::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
     let items = rows.into_iter().map(|r| item(&st, r)).collect();
-    Ok(Json(ListResponse { items, total, page, per_page }))
+    Ok(Json(ListResponse {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
-pub async fn subject(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i32>) -> Result<Json<SubjectItem>, ApiError> {
-    let r = subjects::get(&st.store, &user.scope, id).await?.ok_or(AppError::NotFound)?;
+pub async fn subject(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Json<SubjectItem>, ApiError> {
+    let r = subjects::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Json(item(&st, r)))
 }
 
-pub async fn persons(State(st): State<AppState>, user: CurrentUser, Query(q): Query<PersonQuery>) -> Result<Json<ListResponse<PersonRow>>, ApiError> {
+pub async fn persons(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PersonQuery>,
+) -> Result<Json<ListResponse<PersonRow>>, ApiError> {
     let (page, per_page) = paging(q.page, q.per_page);
     let (items, total) = persons::list(&st.store, &user.scope, &q.filter(), page, per_page).await?;
-    Ok(Json(ListResponse { items, total, page, per_page }))
+    Ok(Json(ListResponse {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 pub async fn openapi() -> Response {

@@ -34,11 +34,17 @@ pub struct CurrentUser {
     pub scope: Scope,
     pub csrf: String,
     pub client_addr: String,
+    /// Set when an administrator created the account: only the password page is open.
+    pub must_change_password: bool,
 }
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.id), username: self.username.clone(), client_addr: self.client_addr.clone() }
+        Actor {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            client_addr: self.client_addr.clone(),
+        }
     }
 }
 
@@ -46,7 +52,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthorized)
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::Unauthorized)
     }
 }
 
@@ -59,7 +69,9 @@ impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for CurrentUser 
 }
 
 pub fn client_addr(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -74,7 +86,12 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 fn is_api(path: &str) -> bool {
@@ -83,20 +100,34 @@ fn is_api(path: &str) -> bool {
 
 /// Constant-time comparison of two secrets.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn path_and_query(req: &Request) -> String {
-    req.uri().path_and_query().map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
+    req.uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_string(), |p| p.as_str().to_string())
 }
 
 /// Resolves the caller, enforces the route's permission and CSRF.
 pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
     let method = req.method().clone();
     let Some(&perm) = st.perms.get(&(method.as_str().to_string(), path.clone())) else {
         // A route without a declared permission is refused (deny by default).
@@ -119,6 +150,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                     scope: Scope::for_user(&u),
                     username: u.username,
                     display_name: u.display_name,
+                    must_change_password: u.must_change_password,
                     role,
                     csrf: s.csrf_token,
                     client_addr: addr.clone(),
@@ -132,13 +164,35 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         return match (&user, api) {
             (None, true) => AppError::Unauthorized.api_response(),
             (None, false) => {
-                let next = if method == Method::GET { path_and_query(&req) } else { "/".to_string() };
-                let to = format!("/login?next={}", serde_urlencoded::to_string([("", next.as_str())]).unwrap_or_default().trim_start_matches('='));
+                let next = if method == Method::GET {
+                    path_and_query(&req)
+                } else {
+                    "/".to_string()
+                };
+                let to = format!(
+                    "/login?next={}",
+                    serde_urlencoded::to_string([("", next.as_str())])
+                        .unwrap_or_default()
+                        .trim_start_matches('=')
+                );
                 Redirect::to(&to).into_response()
             }
             (Some(_), true) => AppError::Forbidden.api_response(),
             (Some(_), false) => AppError::Forbidden.into_response(),
         };
+    }
+    if let Some(u) = &user {
+        let open = matches!(
+            path.as_str(),
+            "/account/password" | "/logout" | "/assets/{file}" | "/healthz"
+        );
+        if u.must_change_password && !open {
+            return if api {
+                AppError::Forbidden.api_response()
+            } else {
+                Redirect::to("/account/password").into_response()
+            };
+        }
     }
     let mut req = req;
     let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -180,10 +234,17 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     res
 }
 
@@ -202,12 +263,23 @@ fn prelogin_cookie(token: &str, secure: bool) -> String {
 
 pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
 }
 
-fn login_form(st: &AppState, error: Option<String>, username: String, status: StatusCode) -> Response {
+fn login_form(
+    st: &AppState,
+    error: Option<String>,
+    username: String,
+    status: StatusCode,
+) -> Response {
     let csrf = anpei_store::crypto::random_token();
-    let mut res = render(LoginPage { csrf: csrf.clone(), error, username });
+    let mut res = render(LoginPage {
+        csrf: csrf.clone(),
+        error,
+        username,
+    });
     *res.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(&prelogin_cookie(&csrf, st.config.secure_cookies)) {
         res.headers_mut().append(header::SET_COOKIE, v);
@@ -231,44 +303,82 @@ pub struct LoginForm {
 }
 
 /// Checks a username and password (argon2 off the runtime), counting failures.
-pub async fn check_credentials(st: &AppState, username: &str, password: &str, addr: &str) -> Result<Result<anpei_store::entity::user::Model, LoginRefusal>, AppError> {
+pub async fn check_credentials(
+    st: &AppState,
+    username: &str,
+    password: &str,
+    addr: &str,
+) -> Result<Result<anpei_store::entity::user::Model, LoginRefusal>, AppError> {
     let user = accounts::find_user(&st.store, username).await?;
-    let hash = user.as_ref().map_or_else(|| accounts::dummy_hash().to_string(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map_or_else(
+        || accounts::dummy_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
     let pw = password.to_string();
     let ok = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &pw))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let actor = Actor { user_id: user.as_ref().map(|u| u.id), username: username.chars().take(64).collect(), client_addr: addr.to_string() };
+    let actor = Actor {
+        user_id: user.as_ref().map(|u| u.id),
+        username: username.chars().take(64).collect(),
+        client_addr: addr.to_string(),
+    };
     let outcome = accounts::record_login(&st.store, &actor, user.as_ref(), ok).await?;
     Ok(outcome.map(|()| user.expect("a successful login has a user")))
 }
 
 pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
     let addr = client_addr(req.extensions());
-    let Form(f) = Form::<LoginForm>::from_request(req, &st).await.map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
+    let Form(f) = Form::<LoginForm>::from_request(req, &st)
+        .await
+        .map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
     match check_credentials(&st, &f.username, &f.password, &addr).await? {
         Ok(u) => {
             let s = accounts::create_session(&st.store, u.id, "web", &addr).await?;
             let mut res = Redirect::to("/").into_response();
-            let c = session_cookie(&s.token, accounts::SESSION_ABSOLUTE_SECS, st.config.secure_cookies);
-            res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?);
+            let c = session_cookie(
+                &s.token,
+                accounts::SESSION_ABSOLUTE_SECS,
+                st.config.secure_cookies,
+            );
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+            );
             Ok(res)
         }
         Err(refusal) => {
             // The same answer whether the account exists, is locked or the password is wrong.
             let _ = refusal;
-            Ok(login_form(&st, Some("用户名或密码错误，或账号已被临时锁定。".into()), f.username, StatusCode::UNAUTHORIZED))
+            Ok(login_form(
+                &st,
+                Some("用户名或密码错误，或账号已被临时锁定。".into()),
+                f.username,
+                StatusCode::UNAUTHORIZED,
+            ))
         }
     }
 }
 
-pub async fn logout(State(st): State<AppState>, user: CurrentUser, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn logout(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(t) = cookie(&headers, SESSION_COOKIE) {
         accounts::end_session(&st.store, t).await?;
     }
-    audit::record(&st.store, &user.actor(), Event::ok("logout", format!("user:{}", user.username))).await?;
+    audit::record(
+        &st.store,
+        &user.actor(),
+        Event::ok("logout", format!("user:{}", user.username)),
+    )
+    .await?;
     let mut res = Redirect::to("/login").into_response();
     let c = session_cookie("", 0, st.config.secure_cookies);
-    res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
     Ok(res)
 }

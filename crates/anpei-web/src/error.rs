@@ -63,7 +63,9 @@ impl AppError {
             AppError::Forbidden => "您的账号无权执行此操作。".into(),
             AppError::Csrf => "页面已过期或请求来源不明，请刷新页面后重试。".into(),
             AppError::BadRequest(m) => m.clone(),
-            AppError::Internal(_) => "系统内部错误，请稍后重试；如问题持续，请联系系统管理员。".into(),
+            AppError::Internal(_) => {
+                "系统内部错误，请稍后重试；如问题持续，请联系系统管理员。".into()
+            }
         }
     }
 
@@ -83,7 +85,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let page = ErrorPage { status: self.status().as_u16(), message: self.message() };
+        let page = ErrorPage {
+            status: self.status().as_u16(),
+            message: self.message(),
+        };
         let mut res = crate::pages::render(page);
         *res.status_mut() = self.status();
         res

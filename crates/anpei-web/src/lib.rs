@@ -42,16 +42,27 @@ pub struct AppState {
 /// Builds the application; tests call this and drive it without a socket.
 pub fn app(store: Store, config: WebConfig) -> Router {
     let (router, specs) = routes::build();
-    let perms = specs.iter().map(|s| ((s.method.to_string(), s.path.to_string()), s.perm)).collect();
-    let state = AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()), perms: Arc::new(perms) };
+    let perms = specs
+        .iter()
+        .map(|s| ((s.method.to_string(), s.path.to_string()), s.perm))
+        .collect();
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        metrics: Arc::new(metrics::Metrics::default()),
+        perms: Arc::new(perms),
+    };
     routes::with_middleware(router, state)
 }
 
 /// Serves the application on a bound listener until Ctrl-C.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -20,7 +20,9 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let res = next.run(req).await;
     let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
     st.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
-    st.metrics.latency_micros.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+    st.metrics
+        .latency_micros
+        .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
     res
 }
 
@@ -29,7 +31,11 @@ pub async fn healthz(State(st): State<AppState>) -> Response {
         Ok(()) => "ok".into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }
@@ -38,9 +44,15 @@ pub async fn prometheus(State(st): State<AppState>) -> Response {
     let m = &st.metrics;
     let mut out = String::from("# HELP anpei_http_requests_total HTTP requests by status class.\n# TYPE anpei_http_requests_total counter\n");
     for (i, c) in m.requests.iter().enumerate() {
-        out.push_str(&format!("anpei_http_requests_total{{class=\"{}xx\"}} {}\n", i + 1, c.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "anpei_http_requests_total{{class=\"{}xx\"}} {}\n",
+            i + 1,
+            c.load(Ordering::Relaxed)
+        ));
     }
-    out.push_str("# HELP anpei_http_request_duration_seconds_sum Total time spent answering requests.\n");
+    out.push_str(
+        "# HELP anpei_http_request_duration_seconds_sum Total time spent answering requests.\n",
+    );
     out.push_str("# TYPE anpei_http_request_duration_seconds_sum counter\n");
     out.push_str(&format!(
         "anpei_http_request_duration_seconds_sum {:.6}\n",

@@ -28,8 +28,13 @@ impl Perm {
             (Perm::Public, _) => true,
             (_, None) => false,
             (Perm::SignedIn, Some(_)) => true,
-            (Perm::ViewBusiness, Some(r)) => matches!(r, Role::District | Role::Department | Role::Town | Role::Subject),
-            (Perm::EditSubjects, Some(r)) => matches!(r, Role::District | Role::Department | Role::Town),
+            (Perm::ViewBusiness, Some(r)) => matches!(
+                r,
+                Role::District | Role::Department | Role::Town | Role::Subject
+            ),
+            (Perm::EditSubjects, Some(r)) => {
+                matches!(r, Role::District | Role::Department | Role::Town)
+            }
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
         }
     }
@@ -49,7 +54,13 @@ struct Builder {
 }
 
 impl Builder {
-    fn route(mut self, method: &'static str, path: &'static str, perm: Perm, handler: MethodRouter<AppState>) -> Self {
+    fn route(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        perm: Perm,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
         self.specs.push(RouteSpec { method, path, perm });
         self.router = self.router.route(path, handler);
         self
@@ -59,29 +70,96 @@ impl Builder {
 /// All routes and their permissions.
 pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     use Perm::*;
-    let b = Builder { router: Router::new(), specs: Vec::new() }
-        .route("GET", "/healthz", Public, get(metrics::healthz))
-        .route("GET", "/metrics", Public, get(metrics::prometheus))
-        .route("GET", "/assets/{file}", Public, get(assets::serve))
-        .route("GET", "/login", Public, get(auth::login_page))
-        .route("POST", "/login", Public, post(auth::login_submit))
-        .route("POST", "/logout", SignedIn, post(auth::logout))
-        .route("GET", "/", SignedIn, get(pages::dashboard::home))
-        .route("GET", "/subjects", ViewBusiness, get(pages::subjects::list))
-        .route("POST", "/subjects", EditSubjects, post(pages::subjects::create))
-        .route("GET", "/subjects/new", EditSubjects, get(pages::subjects::new_form))
-        .route("GET", "/subjects/{id}", ViewBusiness, get(pages::subjects::detail))
-        .route("GET", "/subjects/{id}/edit", EditSubjects, get(pages::subjects::edit_form))
-        .route("POST", "/subjects/{id}/edit", EditSubjects, post(pages::subjects::update))
-        .route("GET", "/persons", ViewBusiness, get(pages::persons::list))
-        .route("GET", "/persons/{id}", ViewBusiness, get(pages::persons::detail))
-        .route("GET", "/admin/reference", Administer, get(pages::reference::page))
-        .route("POST", "/admin/reference", Administer, post(pages::reference::import))
-        .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
-        .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
-        .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
-        .route("GET", "/api/v1/subjects/{id}", ViewBusiness, get(api::subject))
-        .route("GET", "/api/v1/persons", ViewBusiness, get(api::persons));
+    let b = Builder {
+        router: Router::new(),
+        specs: Vec::new(),
+    }
+    .route("GET", "/healthz", Public, get(metrics::healthz))
+    .route("GET", "/metrics", Public, get(metrics::prometheus))
+    .route("GET", "/assets/{file}", Public, get(assets::serve))
+    .route("GET", "/login", Public, get(auth::login_page))
+    .route("POST", "/login", Public, post(auth::login_submit))
+    .route("POST", "/logout", SignedIn, post(auth::logout))
+    .route("GET", "/", SignedIn, get(pages::dashboard::home))
+    .route("GET", "/subjects", ViewBusiness, get(pages::subjects::list))
+    .route(
+        "POST",
+        "/subjects",
+        EditSubjects,
+        post(pages::subjects::create),
+    )
+    .route(
+        "GET",
+        "/subjects/new",
+        EditSubjects,
+        get(pages::subjects::new_form),
+    )
+    .route(
+        "GET",
+        "/subjects/{id}",
+        ViewBusiness,
+        get(pages::subjects::detail),
+    )
+    .route(
+        "GET",
+        "/subjects/{id}/edit",
+        EditSubjects,
+        get(pages::subjects::edit_form),
+    )
+    .route(
+        "POST",
+        "/subjects/{id}/edit",
+        EditSubjects,
+        post(pages::subjects::update),
+    )
+    .route("GET", "/persons", ViewBusiness, get(pages::persons::list))
+    .route(
+        "GET",
+        "/persons/{id}",
+        ViewBusiness,
+        get(pages::persons::detail),
+    )
+    .route(
+        "GET",
+        "/account/password",
+        SignedIn,
+        get(pages::account::password_form),
+    )
+    .route(
+        "POST",
+        "/account/password",
+        SignedIn,
+        post(pages::account::change_password),
+    )
+    .route("GET", "/admin/users", Administer, get(pages::users::page))
+    .route(
+        "POST",
+        "/admin/users",
+        Administer,
+        post(pages::users::create),
+    )
+    .route(
+        "GET",
+        "/admin/reference",
+        Administer,
+        get(pages::reference::page),
+    )
+    .route(
+        "POST",
+        "/admin/reference",
+        Administer,
+        post(pages::reference::import),
+    )
+    .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
+    .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
+    .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
+    .route(
+        "GET",
+        "/api/v1/subjects/{id}",
+        ViewBusiness,
+        get(api::subject),
+    )
+    .route("GET", "/api/v1/persons", ViewBusiness, get(api::persons));
     (b.router, b.specs)
 }
 

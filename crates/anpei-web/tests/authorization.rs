@@ -4,13 +4,13 @@
 
 mod common;
 
+use anpei_store::accounts;
 use anpei_store::entity::{person, subject};
 use anpei_store::scope::{self, Role, Scope};
-use anpei_store::accounts;
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;
 use common::{Harness, Reply, Session};
-use sea_orm::{EntityTrait, QueryFilter, ColumnTrait, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 /// What the test expects of a request.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -40,6 +40,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/subjects/{id}/edit", "subject"),
     ("GET", "/persons", ""),
     ("GET", "/persons/{id}", "person"),
+    ("GET", "/account/password", ""),
+    ("POST", "/account/password", ""),
+    ("GET", "/admin/users", ""),
+    ("POST", "/admin/users", ""),
     ("GET", "/admin/reference", ""),
     ("POST", "/admin/reference", ""),
     ("POST", "/api/v1/auth/token", ""),
@@ -53,7 +57,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
 fn every_route_has_a_row_in_the_matrix() {
     for s in specs() {
         assert!(
-            MATRIX.iter().any(|(m, p, _)| *m == s.method && *p == s.path),
+            MATRIX
+                .iter()
+                .any(|(m, p, _)| *m == s.method && *p == s.path),
             "route {} {} has no row in the authorization matrix",
             s.method,
             s.path
@@ -82,11 +88,25 @@ struct Objects {
 async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     let db = &h.store().db;
     let all_subjects: Vec<subject::Model> = subject::Entity::find().all(db).await.unwrap();
-    let visible: Vec<i32> = scope::subjects(scope).select_only().column(subject::Column::Id).into_tuple().all(db).await.unwrap();
+    let visible: Vec<i32> = scope::subjects(scope)
+        .select_only()
+        .column(subject::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
     let pick_in = visible.first().copied().unwrap_or(all_subjects[0].id);
-    let pick_out = all_subjects.iter().map(|s| s.id).find(|id| !visible.contains(id));
+    let pick_out = all_subjects
+        .iter()
+        .map(|s| s.id)
+        .find(|id| !visible.contains(id));
     let person_of = |sid: i32| async move {
-        person::Entity::find().filter(person::Column::SubjectId.eq(sid)).one(db).await.unwrap().map(|p| p.id)
+        person::Entity::find()
+            .filter(person::Column::SubjectId.eq(sid))
+            .one(db)
+            .await
+            .unwrap()
+            .map(|p| p.id)
     };
     let mut person_in = None;
     for sid in &visible {
@@ -102,10 +122,21 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
             break;
         }
     }
-    Objects { subject_in: pick_in, subject_out: pick_out, person_in: person_in.unwrap_or(1), person_out }
+    Objects {
+        subject_in: pick_in,
+        subject_out: pick_out,
+        person_in: person_in.unwrap_or(1),
+        person_out,
+    }
 }
 
-async fn request(h: &Harness, session: Option<&Session>, token: Option<&str>, method: &str, path: &str) -> Reply {
+async fn request(
+    h: &Harness,
+    session: Option<&Session>,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+) -> Reply {
     if path.starts_with("/api/") && method == "GET" {
         return match token {
             Some(t) => h.api_get(t, path).await,
@@ -114,7 +145,11 @@ async fn request(h: &Harness, session: Option<&Session>, token: Option<&str>, me
     }
     if method == "POST" && path == "/login" {
         // Through the form with its CSRF cookie, and wrong credentials: the handler answers.
-        return h.try_login("nobody", "wrong").await.err().expect("wrong credentials are refused");
+        return h
+            .try_login("nobody", "wrong")
+            .await
+            .err()
+            .expect("wrong credentials are refused");
     }
     match method {
         "GET" => h.get(session, path).await,
@@ -149,7 +184,11 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
             None => None,
         };
         for &(method, pattern, kind) in MATRIX {
-            let perm = specs().into_iter().find(|s| s.method == method && s.path == pattern).map(|s| s.perm).unwrap_or(Perm::Public);
+            let perm = specs()
+                .into_iter()
+                .find(|s| s.method == method && s.path == pattern)
+                .map(|s| s.perm)
+                .unwrap_or(Perm::Public);
             let targets: Vec<(String, bool)> = match kind {
                 "subject" => {
                     let mut v = vec![(objs.subject_in.to_string(), true)];
@@ -172,14 +211,18 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                 let r = request(&h, session.as_ref(), token.as_deref(), method, &path).await;
                 let expected = if !perm.allows(role) {
                     Outcome::Denied
-                } else if !inside || (role.is_some() && scope == Scope::Nothing && !kind.is_empty()) {
+                } else if !inside || (role.is_some() && scope == Scope::Nothing && !kind.is_empty())
+                {
                     Outcome::Hidden
                 } else {
                     Outcome::Allowed
                 };
                 let got = classify(&path, &r);
                 if got != expected {
-                    failures.push(format!("{:?} {method} {path}: expected {expected:?}, got {:?} ({})", username, got, r.status));
+                    failures.push(format!(
+                        "{:?} {method} {path}: expected {expected:?}, got {:?} ({})",
+                        username, got, r.status
+                    ));
                 }
                 if pattern == "/logout" {
                     if let Some(u) = username {
@@ -190,5 +233,9 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
         }
     }
     h.db.cleanup().await;
-    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
 }

@@ -8,7 +8,12 @@ use common::Harness;
 
 fn total_of(html: &str) -> u64 {
     let i = html.find("共 ").expect("the pager shows a total") + "共 ".len();
-    html[i..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+    html[i..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -21,8 +26,12 @@ async fn a_district_official_signs_in_and_sees_the_dashboard_and_subjects() {
     let list = h.get(Some(&s), "/subjects").await;
     assert!(list.body.contains(anpei_core::demo::DEMO_ENTERPRISE_NAME));
     assert_eq!(total_of(&list.body), 30);
-    let filtered = h.get(Some(&s), "/subjects?q=%E4%B8%A4%E6%B1%9F&high_risk=1").await;
-    assert!(filtered.body.contains(anpei_core::demo::DEMO_ENTERPRISE_NAME));
+    let filtered = h
+        .get(Some(&s), "/subjects?q=%E4%B8%A4%E6%B1%9F&high_risk=1")
+        .await;
+    assert!(filtered
+        .body
+        .contains(anpei_core::demo::DEMO_ENTERPRISE_NAME));
     assert!(total_of(&filtered.body) < 30);
     h.db.cleanup().await;
 }
@@ -46,31 +55,73 @@ async fn htmx_requests_get_only_the_results_fragment() {
 async fn a_town_official_cannot_see_count_or_open_another_towns_subject() {
     let h = Harness::with_demo(40, 300).await;
     let own_town = h.district.subjects[0].town.clone();
-    let foreign = h.district.subjects.iter().find(|s| s.town != own_town).expect("a subject elsewhere");
-    let own_count = h.district.subjects.iter().filter(|s| s.town == own_town).count() as u64;
+    let foreign = h
+        .district
+        .subjects
+        .iter()
+        .find(|s| s.town != own_town)
+        .expect("a subject elsewhere");
+    let own_count = h
+        .district
+        .subjects
+        .iter()
+        .filter(|s| s.town == own_town)
+        .count() as u64;
     let s = h.login("town").await;
 
     let list = h.get(Some(&s), "/subjects?per_page=200").await;
     assert_eq!(total_of(&list.body), own_count);
     assert!(!list.body.contains(&foreign.name));
-    let search = h.get(Some(&s), &format!("/subjects?q={}", foreign.uscc)).await;
+    let search = h
+        .get(Some(&s), &format!("/subjects?q={}", foreign.uscc))
+        .await;
     assert_eq!(total_of(&search.body), 0);
 
-    let foreign_id = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, 0).await.unwrap();
+    let foreign_id = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, 0)
+        .await
+        .unwrap();
     assert!(foreign_id.is_none());
-    let all = anpei_store::subjects::list(h.store(), &anpei_store::Scope::All, &Default::default(), 1, 200).await.unwrap().0;
+    let all = anpei_store::subjects::list(
+        h.store(),
+        &anpei_store::Scope::All,
+        &Default::default(),
+        1,
+        200,
+    )
+    .await
+    .unwrap()
+    .0;
     let fid = all.iter().find(|r| r.name == foreign.name).unwrap().id;
-    assert_eq!(h.get(Some(&s), &format!("/subjects/{fid}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(h.get(Some(&s), &format!("/subjects/{fid}/edit")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.get(Some(&s), &format!("/subjects/{fid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.get(Some(&s), &format!("/subjects/{fid}/edit"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     let token = h.api_token("town").await;
     let api = h.api_get(&token, "/api/v1/subjects?per_page=200").await;
     let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(v["total"].as_u64().unwrap(), own_count);
-    assert!(v["items"].as_array().unwrap().iter().all(|i| i["town"] == own_town.as_str()));
-    assert_eq!(h.api_get(&token, &format!("/api/v1/subjects/{fid}")).await.status, StatusCode::NOT_FOUND);
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["town"] == own_town.as_str()));
+    assert_eq!(
+        h.api_get(&token, &format!("/api/v1/subjects/{fid}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let dash = h.get(Some(&s), "/").await;
-    assert!(dash.body.contains(&format!("<div class=\"card-num\">{own_count}</div>")));
+    assert!(dash
+        .body
+        .contains(&format!("<div class=\"card-num\">{own_count}</div>")));
     h.db.cleanup().await;
 }
 
@@ -78,31 +129,64 @@ async fn a_town_official_cannot_see_count_or_open_another_towns_subject() {
 async fn the_api_lists_subjects_in_the_contract_shape_and_persons_masked() {
     let h = Harness::with_demo(10, 80).await;
     let token = h.api_token("district").await;
-    let r = h.api_get(&token, "/api/v1/subjects?per_page=5&page=2").await;
+    let r = h
+        .api_get(&token, "/api/v1/subjects?per_page=5&page=2")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["total"], 10);
     let item = &v["items"][0];
-    for key in ["id", "uscc", "name", "kind", "industry", "high_risk", "town", "department"] {
+    for key in [
+        "id",
+        "uscc",
+        "name",
+        "kind",
+        "industry",
+        "high_risk",
+        "town",
+        "department",
+    ] {
         assert!(item.get(key).is_some(), "subject item lacks {key}");
     }
-    assert!(["enterprise", "training_institution", "exam_site", "exam_institution"].contains(&item["kind"].as_str().unwrap()));
-    let first = h.api_get(&token, "/api/v1/subjects?q=%E4%B8%A4%E6%B1%9F").await;
+    assert!([
+        "enterprise",
+        "training_institution",
+        "exam_site",
+        "exam_institution"
+    ]
+    .contains(&item["kind"].as_str().unwrap()));
+    let first = h
+        .api_get(&token, "/api/v1/subjects?q=%E4%B8%A4%E6%B1%9F")
+        .await;
     let v: serde_json::Value = serde_json::from_str(&first.body).unwrap();
     let id = v["items"][0]["id"].as_i64().unwrap();
     let one = h.api_get(&token, &format!("/api/v1/subjects/{id}")).await;
     assert!(one.body.contains("危险化学品") && one.body.contains("\"high_risk\":true"));
 
-    let persons = h.api_get(&token, &format!("/api/v1/persons?subject_id={id}&per_page=200")).await;
+    let persons = h
+        .api_get(
+            &token,
+            &format!("/api/v1/persons?subject_id={id}&per_page=200"),
+        )
+        .await;
     assert_eq!(persons.status, StatusCode::OK);
     for p in &h.district.persons {
-        assert!(!persons.body.contains(p.id_number.as_str()), "an unmasked ID number in the API");
+        assert!(
+            !persons.body.contains(p.id_number.as_str()),
+            "an unmasked ID number in the API"
+        );
         if let Some(phone) = &p.phone {
-            assert!(!persons.body.contains(phone.as_str()), "an unmasked phone number in the API");
+            assert!(
+                !persons.body.contains(phone.as_str()),
+                "an unmasked phone number in the API"
+            );
         }
     }
     assert!(persons.body.contains("***********"));
-    assert_eq!(h.api_get("not-a-token", "/api/v1/subjects").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.api_get("not-a-token", "/api/v1/subjects").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     h.db.cleanup().await;
 }
 
@@ -110,22 +194,50 @@ async fn the_api_lists_subjects_in_the_contract_shape_and_persons_masked() {
 async fn a_subject_is_created_through_the_form_with_chinese_errors_first() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let town = anpei_store::reference::towns(h.store()).await.unwrap()[3].id.to_string();
+    let town = anpei_store::reference::towns(h.store()).await.unwrap()[3]
+        .id
+        .to_string();
     let bad = h
-        .post_form(Some(&s), "/subjects", &[("uscc", "91110000600037341M"), ("name", "重庆测试燃气有限公司"), ("kind", "enterprise"), ("industry", "燃气"), ("town_id", &town)])
+        .post_form(
+            Some(&s),
+            "/subjects",
+            &[
+                ("uscc", "91110000600037341M"),
+                ("name", "重庆测试燃气有限公司"),
+                ("kind", "enterprise"),
+                ("industry", "燃气"),
+                ("town_id", &town),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("统一社会信用代码：校验位错误"));
-    assert!(bad.body.contains("重庆测试燃气有限公司"), "the form keeps what was typed");
+    assert!(
+        bad.body.contains("重庆测试燃气有限公司"),
+        "the form keeps what was typed"
+    );
     let good = h
-        .post_form(Some(&s), "/subjects", &[("uscc", "91110000600037341L"), ("name", "重庆测试燃气有限公司"), ("kind", "enterprise"), ("industry", "燃气"), ("town_id", &town), ("contact_phone", "13812345678")])
+        .post_form(
+            Some(&s),
+            "/subjects",
+            &[
+                ("uscc", "91110000600037341L"),
+                ("name", "重庆测试燃气有限公司"),
+                ("kind", "enterprise"),
+                ("industry", "燃气"),
+                ("town_id", &town),
+                ("contact_phone", "13812345678"),
+            ],
+        )
         .await;
     assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
     let page = h.get(Some(&s), good.location()).await;
     assert!(page.body.contains("区住房城乡建委"));
     assert!(page.body.contains("138****5678") && !page.body.contains("13812345678"));
     let entries = audit::latest(h.store(), 5).await.unwrap();
-    assert!(entries.iter().any(|e| e.action == "subject.create" && e.username == "district"));
+    assert!(entries
+        .iter()
+        .any(|e| e.action == "subject.create" && e.username == "district"));
     h.db.cleanup().await;
 }
 
@@ -133,8 +245,13 @@ async fn a_subject_is_created_through_the_form_with_chinese_errors_first() {
 async fn a_form_post_without_the_csrf_token_is_refused() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let forged = common::Session { cookie: s.cookie.clone(), csrf: "forged".into() };
-    let r = h.post_form(Some(&forged), "/subjects", &[("name", "x")]).await;
+    let forged = common::Session {
+        cookie: s.cookie.clone(),
+        csrf: "forged".into(),
+    };
+    let r = h
+        .post_form(Some(&forged), "/subjects", &[("name", "x")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("页面已过期"));
     h.db.cleanup().await;
@@ -143,11 +260,27 @@ async fn a_form_post_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let h = Harness::with_demo(5, 20).await;
-    let a = h.try_login("district", "wrong-password").await.err().unwrap();
-    let b = h.try_login("no-such-user", "wrong-password").await.err().unwrap();
+    let a = h
+        .try_login("district", "wrong-password")
+        .await
+        .err()
+        .unwrap();
+    let b = h
+        .try_login("no-such-user", "wrong-password")
+        .await
+        .err()
+        .unwrap();
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert_eq!(a.status, b.status);
-    let msg = |body: &str| body.split("alert-error").nth(1).unwrap_or("").split("</div>").next().unwrap_or("").to_string();
+    let msg = |body: &str| {
+        body.split("alert-error")
+            .nth(1)
+            .unwrap_or("")
+            .split("</div>")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     assert_eq!(msg(&a.body), msg(&b.body));
     h.db.cleanup().await;
 }
@@ -169,8 +302,16 @@ async fn every_response_carries_the_security_headers() {
     let h = Harness::with_demo(5, 20).await;
     for path in ["/login", "/healthz", "/nope", "/assets/app.css"] {
         let r = h.get(None, path).await;
-        let csp = r.headers.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(!csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{path}");
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"),
+            "{path}"
+        );
         assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
         assert!(r.headers.get("referrer-policy").is_some());
     }
@@ -184,9 +325,20 @@ async fn every_response_carries_the_security_headers() {
 async fn a_person_page_shows_certificates_and_training_masked() {
     let h = Harness::with_demo(10, 120).await;
     let s = h.login("district").await;
-    let (rows, _) = anpei_store::persons::list(h.store(), &anpei_store::Scope::All, &Default::default(), 1, 200).await.unwrap();
+    let (rows, _) = anpei_store::persons::list(
+        h.store(),
+        &anpei_store::Scope::All,
+        &Default::default(),
+        1,
+        200,
+    )
+    .await
+    .unwrap();
     let with_cert = h.district.certificates.first().unwrap();
-    let row = rows.iter().find(|r| r.id_number_masked == with_cert.id_number.masked()).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.id_number_masked == with_cert.id_number.masked())
+        .unwrap();
     let page = h.get(Some(&s), &format!("/persons/{}", row.id)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(with_cert.cert_type.label()));
@@ -198,15 +350,40 @@ async fn a_person_page_shows_certificates_and_training_masked() {
 async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let all = anpei_store::subjects::list(h.store(), &anpei_store::Scope::All, &Default::default(), 1, 10).await.unwrap().0;
-    let subj = all.iter().find(|r| r.contact_phone_masked.is_some()).expect("a subject with a phone");
+    let all = anpei_store::subjects::list(
+        h.store(),
+        &anpei_store::Scope::All,
+        &Default::default(),
+        1,
+        10,
+    )
+    .await
+    .unwrap()
+    .0;
+    let subj = all
+        .iter()
+        .find(|r| r.contact_phone_masked.is_some())
+        .expect("a subject with a phone");
     let town = subj.town_id.to_string();
     let industry = subj.industry.clone().unwrap_or_default();
     let r = h
-        .post_form(Some(&s), &format!("/subjects/{}/edit", subj.id), &[("uscc", &subj.uscc), ("name", "改名后的单位"), ("kind", &subj.kind), ("industry", &industry), ("town_id", &town)])
+        .post_form(
+            Some(&s),
+            &format!("/subjects/{}/edit", subj.id),
+            &[
+                ("uscc", &subj.uscc),
+                ("name", "改名后的单位"),
+                ("kind", &subj.kind),
+                ("industry", &industry),
+                ("town_id", &town),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let after = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, subj.id).await.unwrap().unwrap();
+    let after = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, subj.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.name, "改名后的单位");
     assert_eq!(after.contact_phone_masked, subj.contact_phone_masked);
     h.db.cleanup().await;

@@ -130,6 +130,32 @@ fn posts(
     out
 }
 
+/// How long a person of the demo enterprise has held his post: its ledger must show both
+/// old hands and a new hire, whatever the size of the district.
+#[derive(Clone, Copy, PartialEq)]
+enum Seniority {
+    Any,
+    Veteran,
+    NewHire,
+}
+
+/// The seniority of the `j`-th of the posts of subject `i`.
+fn seniority(i: usize, posts: &[(Post, Option<&str>)], j: usize) -> Seniority {
+    if i != 0 {
+        return Seniority::Any;
+    }
+    let post = posts[j].0;
+    let first = posts.iter().position(|x| x.0 == post);
+    let last = posts.iter().rposition(|x| x.0 == post);
+    if first == Some(j) && post != Post::SafetyManager {
+        Seniority::Veteran
+    } else if last == Some(j) && post == Post::Employee {
+        Seniority::NewHire
+    } else {
+        Seniority::Any
+    }
+}
+
 /// 任职日期: spread over 15 years (more recent more likely); ~8 % hired within the year;
 /// some high-risk managers appointed 3–12 months ago; never before the age of 18.
 fn appointed(
@@ -138,10 +164,12 @@ fn appointed(
     birth: NaiveDate,
     post: Post,
     high_risk: bool,
-    veteran: bool,
+    seniority: Seniority,
 ) -> NaiveDate {
-    let days = if veteran {
+    let days = if seniority == Seniority::Veteran {
         rng.range(730, 12 * 365)
+    } else if seniority == Seniority::NewHire {
+        rng.range(30, 330)
     } else if high_risk && post.is_manager() && rng.chance(0.15) {
         rng.range(91, 365)
     } else if rng.chance(0.08) {
@@ -171,7 +199,8 @@ pub(crate) fn generate(
         let start = people.records.len();
         let hr = high_risk[i];
         let institution = s.kind != SubjectKind::Enterprise;
-        for (post, category) in posts(rng, k, s, hr, i == 0) {
+        let posts = posts(rng, k, s, hr, i == 0);
+        for (j, &(post, category)) in posts.iter().enumerate() {
             let (p_male, ages) = match post {
                 Post::PrincipalManager | Post::SafetyManager => (0.8, (28, 58)),
                 Post::SpecialOperator => (0.93, (24, 58)),
@@ -181,7 +210,7 @@ pub(crate) fn generate(
             let male = rng.chance(p_male);
             let age = rng.range(ages.0, ages.1) as u32;
             let birth = add_days(sub_years(cfg.as_of, age), -rng.range(0, 364));
-            let veteran = i == 0 && post == Post::PrincipalManager;
+            let seniority = seniority(i, &posts, j);
             people.records.push(PersonRecord {
                 employer: s.uscc.clone(),
                 name: names::person_name(rng, male, &surname_w),
@@ -193,7 +222,7 @@ pub(crate) fn generate(
                 },
                 post,
                 special_category: category.map(str::to_string),
-                appointed_on: appointed(rng, cfg.as_of, birth, post, hr, veteran),
+                appointed_on: appointed(rng, cfg.as_of, birth, post, hr, seniority),
             });
             people.meta.push(PersonMeta {
                 high_risk: hr,

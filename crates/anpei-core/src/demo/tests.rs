@@ -307,6 +307,19 @@ fn every_rule_fires_on_a_district_of_a_thousand_persons() {
 }
 
 #[test]
+fn every_rule_fires_even_when_subjects_are_many_and_small() {
+    let params = Params::default();
+    for (subjects, persons) in [(300, 1000), (1000, 1000), (10, 1000)] {
+        let c = cfg(9, subjects, persons);
+        let counts = rules_check::check(&district(&c), c.as_of, &params);
+        assert!(
+            CODES.iter().all(|code| counts[code] >= 1),
+            "{subjects}/{persons}: {counts:?}"
+        );
+    }
+}
+
+#[test]
 fn every_rule_fires_as_of_a_leap_day() {
     let params = Params::default();
     let as_of = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();

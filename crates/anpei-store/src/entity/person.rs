@@ -25,7 +25,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::subject::Entity", from = "Column::SubjectId", to = "super::subject::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::subject::Entity",
+        from = "Column::SubjectId",
+        to = "super::subject::Column::Id"
+    )]
     Subject,
 }
 

@@ -26,7 +26,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::town::Entity", from = "Column::TownId", to = "super::town::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::town::Entity",
+        from = "Column::TownId",
+        to = "super::town::Column::Id"
+    )]
     Town,
     #[sea_orm(
         belongs_to = "super::department::Entity",

@@ -25,9 +25,17 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::person::Entity", from = "Column::PersonId", to = "super::person::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::person::Entity",
+        from = "Column::PersonId",
+        to = "super::person::Column::Id"
+    )]
     Person,
-    #[sea_orm(belongs_to = "super::subject::Entity", from = "Column::SubjectId", to = "super::subject::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::subject::Entity",
+        from = "Column::SubjectId",
+        to = "super::subject::Column::Id"
+    )]
     Subject,
 }
 

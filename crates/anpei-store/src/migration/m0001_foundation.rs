@@ -166,10 +166,19 @@ fn fk(
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
     to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).to_owned()
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .to_owned()
 }
 
-async fn index(m: &SchemaManager<'_>, name: &str, table: impl IntoIden + 'static, cols: &[&str]) -> Result<(), DbErr> {
+async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&str],
+) -> Result<(), DbErr> {
     let mut idx = Index::create();
     idx.name(name).table(table);
     for c in cols {
@@ -209,7 +218,10 @@ impl MigrationTrait for Migration {
                 .col(integer(DepartmentIndustries::Sort))
                 .foreign_key(&mut fk(
                     "fk_department_industries_department",
-                    (DepartmentIndustries::Table, DepartmentIndustries::DepartmentId),
+                    (
+                        DepartmentIndustries::Table,
+                        DepartmentIndustries::DepartmentId,
+                    ),
                     (Departments::Table, Departments::Id),
                 ))
                 .to_owned(),
@@ -232,7 +244,11 @@ impl MigrationTrait for Migration {
                 .col(string(Subjects::Status).default("normal"))
                 .col(big_integer(Subjects::CreatedAt))
                 .col(big_integer(Subjects::UpdatedAt))
-                .foreign_key(&mut fk("fk_subjects_town", (Subjects::Table, Subjects::TownId), (Towns::Table, Towns::Id)))
+                .foreign_key(&mut fk(
+                    "fk_subjects_town",
+                    (Subjects::Table, Subjects::TownId),
+                    (Towns::Table, Towns::Id),
+                ))
                 .foreign_key(&mut fk(
                     "fk_subjects_department",
                     (Subjects::Table, Subjects::DepartmentId),
@@ -241,8 +257,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_subjects_town", Subjects::Table, &["town_id", "name"]).await?;
-        index(m, "idx_subjects_department", Subjects::Table, &["department_id", "name"]).await?;
+        index(
+            m,
+            "idx_subjects_town",
+            Subjects::Table,
+            &["town_id", "name"],
+        )
+        .await?;
+        index(
+            m,
+            "idx_subjects_department",
+            Subjects::Table,
+            &["department_id", "name"],
+        )
+        .await?;
         index(m, "idx_subjects_kind", Subjects::Table, &["kind"]).await?;
         index(m, "idx_subjects_industry", Subjects::Table, &["industry"]).await?;
         index(m, "idx_subjects_name", Subjects::Table, &["name"]).await?;
@@ -263,11 +291,21 @@ impl MigrationTrait for Migration {
                 .col(date(Persons::AppointedOn))
                 .col(big_integer(Persons::CreatedAt))
                 .col(big_integer(Persons::UpdatedAt))
-                .foreign_key(&mut fk("fk_persons_subject", (Persons::Table, Persons::SubjectId), (Subjects::Table, Subjects::Id)))
+                .foreign_key(&mut fk(
+                    "fk_persons_subject",
+                    (Persons::Table, Persons::SubjectId),
+                    (Subjects::Table, Subjects::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_persons_subject", Persons::Table, &["subject_id", "post"]).await?;
+        index(
+            m,
+            "idx_persons_subject",
+            Persons::Table,
+            &["subject_id", "post"],
+        )
+        .await?;
         index(m, "idx_persons_post", Persons::Table, &["post"]).await?;
 
         m.create_table(
@@ -296,8 +334,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_certificates_person", Certificates::Table, &["person_id"]).await?;
-        index(m, "idx_certificates_valid_until", Certificates::Table, &["valid_until"]).await?;
+        index(
+            m,
+            "idx_certificates_person",
+            Certificates::Table,
+            &["person_id"],
+        )
+        .await?;
+        index(
+            m,
+            "idx_certificates_valid_until",
+            Certificates::Table,
+            &["valid_until"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -315,7 +365,11 @@ impl MigrationTrait for Migration {
                 .col(double_null(Trainings::Score))
                 .col(string_null(Trainings::Result))
                 .col(big_integer(Trainings::CreatedAt))
-                .foreign_key(&mut fk("fk_trainings_person", (Trainings::Table, Trainings::PersonId), (Persons::Table, Persons::Id)))
+                .foreign_key(&mut fk(
+                    "fk_trainings_person",
+                    (Trainings::Table, Trainings::PersonId),
+                    (Persons::Table, Persons::Id),
+                ))
                 .foreign_key(&mut fk(
                     "fk_trainings_subject",
                     (Trainings::Table, Trainings::SubjectId),
@@ -324,8 +378,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, "idx_trainings_person", Trainings::Table, &["person_id", "start_at"]).await?;
-        index(m, "idx_trainings_subject", Trainings::Table, &["subject_id"]).await?;
+        index(
+            m,
+            "idx_trainings_person",
+            Trainings::Table,
+            &["person_id", "start_at"],
+        )
+        .await?;
+        index(
+            m,
+            "idx_trainings_subject",
+            Trainings::Table,
+            &["subject_id"],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -349,8 +415,16 @@ impl MigrationTrait for Migration {
                     (Users::Table, Users::ScopeDepartmentId),
                     (Departments::Table, Departments::Id),
                 ))
-                .foreign_key(&mut fk("fk_users_town", (Users::Table, Users::ScopeTownId), (Towns::Table, Towns::Id)))
-                .foreign_key(&mut fk("fk_users_subject", (Users::Table, Users::ScopeSubjectId), (Subjects::Table, Subjects::Id)))
+                .foreign_key(&mut fk(
+                    "fk_users_town",
+                    (Users::Table, Users::ScopeTownId),
+                    (Towns::Table, Towns::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_users_subject",
+                    (Users::Table, Users::ScopeSubjectId),
+                    (Subjects::Table, Subjects::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -366,7 +440,11 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Sessions::LastSeenAt))
                 .col(big_integer(Sessions::ExpiresAt))
                 .col(string_null(Sessions::ClientAddr))
-                .foreign_key(&mut fk("fk_sessions_user", (Sessions::Table, Sessions::UserId), (Users::Table, Users::Id)))
+                .foreign_key(&mut fk(
+                    "fk_sessions_user",
+                    (Sessions::Table, Sessions::UserId),
+                    (Users::Table, Users::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -395,7 +473,10 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         match db.get_database_backend() {
             DbBackend::Sqlite => {
-                for (name, op) in [("audit_log_no_update", "UPDATE"), ("audit_log_no_delete", "DELETE")] {
+                for (name, op) in [
+                    ("audit_log_no_update", "UPDATE"),
+                    ("audit_log_no_delete", "DELETE"),
+                ] {
                     db.execute_unprepared(&format!(
                         "CREATE TRIGGER {name} BEFORE {op} ON audit_log \
                          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"

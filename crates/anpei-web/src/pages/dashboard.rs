@@ -23,7 +23,12 @@ pub fn bars(counts: &[Count], limit: usize) -> Vec<Bar> {
         .iter()
         .take(limit)
         .enumerate()
-        .map(|(i, c)| Bar { label: c.label.clone(), n: c.n, width: (c.n * 600 / max) as u32, y: i as u32 * 24 })
+        .map(|(i, c)| Bar {
+            label: c.label.clone(),
+            n: c.n,
+            width: (c.n * 600 / max) as u32,
+            y: i as u32 * 24,
+        })
         .collect()
 }
 
@@ -41,7 +46,14 @@ struct HomePage {
 pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let layout = Layout::new(&user, "工作台", "home");
     if !crate::Perm::ViewBusiness.allows(Some(user.role)) {
-        return Ok(render(HomePage { layout, d: None, town_bars: vec![], industry_bars: vec![], town_height: 0, industry_height: 0 }));
+        return Ok(render(HomePage {
+            layout,
+            d: None,
+            town_bars: vec![],
+            industry_bars: vec![],
+            town_height: 0,
+            industry_height: 0,
+        }));
     }
     let d = dashboard::load(&st.store, &user.scope).await?;
     let town_bars = bars(&d.by_town, 30);

@@ -1,10 +1,12 @@
 //! Server-rendered pages: one typed template struct per page, one `render` that turns it
 //! into a response, the error page rendered the same way.
 
+pub mod account;
 pub mod dashboard;
 pub mod persons;
 pub mod reference;
 pub mod subjects;
+pub mod users;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -19,7 +21,11 @@ pub fn render<T: Template>(t: T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template rendering failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "系统内部错误")
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "系统内部错误",
+            )
                 .into_response()
         }
     }
@@ -32,7 +38,8 @@ pub trait Show {
 
 impl<T: std::fmt::Display> Show for Option<T> {
     fn show(&self) -> String {
-        self.as_ref().map_or_else(|| "—".to_string(), |v| v.to_string())
+        self.as_ref()
+            .map_or_else(|| "—".to_string(), |v| v.to_string())
     }
 }
 
@@ -60,14 +67,40 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Layout {
-        let mut nav = vec![NavItem { href: "/", label: "工作台", key: "home" }];
+        let mut nav = vec![NavItem {
+            href: "/",
+            label: "工作台",
+            key: "home",
+        }];
         if crate::Perm::ViewBusiness.allows(Some(user.role)) {
-            nav.push(NavItem { href: "/subjects", label: "监管对象", key: "subjects" });
-            nav.push(NavItem { href: "/persons", label: "从业人员", key: "persons" });
+            nav.push(NavItem {
+                href: "/subjects",
+                label: "监管对象",
+                key: "subjects",
+            });
+            nav.push(NavItem {
+                href: "/persons",
+                label: "从业人员",
+                key: "persons",
+            });
         }
         if user.role == Role::Sysadmin {
-            nav.push(NavItem { href: "/admin/reference", label: "镇街与部门", key: "reference" });
+            nav.push(NavItem {
+                href: "/admin/users",
+                label: "账号管理",
+                key: "users",
+            });
+            nav.push(NavItem {
+                href: "/admin/reference",
+                label: "镇街与部门",
+                key: "reference",
+            });
         }
+        nav.push(NavItem {
+            href: "/account/password",
+            label: "修改密码",
+            key: "password",
+        });
         Layout {
             title: title.into(),
             active,
@@ -125,5 +158,8 @@ impl Pager {
 
 /// Clamps paging parameters from a query.
 pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
-    (page.unwrap_or(1).max(1), per_page.unwrap_or(20).clamp(1, 200))
+    (
+        page.unwrap_or(1).max(1),
+        per_page.unwrap_or(20).clamp(1, 200),
+    )
 }

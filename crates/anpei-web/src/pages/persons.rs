@@ -25,7 +25,10 @@ impl PersonQuery {
     pub fn filter(&self) -> PersonFilter {
         PersonFilter {
             subject_id: self.subject_id,
-            post: self.post.as_deref().and_then(|p| Post::from_code(p).or_else(|| Post::from_label(p))),
+            post: self
+                .post
+                .as_deref()
+                .and_then(|p| Post::from_code(p).or_else(|| Post::from_label(p))),
             q: self.q.clone().filter(|s| !s.trim().is_empty()),
         }
     }
@@ -56,14 +59,32 @@ struct Results {
     pager: Pager,
 }
 
-pub async fn list(State(st): State<AppState>, user: CurrentUser, headers: HeaderMap, Query(q): Query<PersonQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(q): Query<PersonQuery>,
+) -> Result<Response, AppError> {
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = persons::list(&st.store, &user.scope, &q.filter(), page, per_page).await?;
-    let results = Results { rows, pager: Pager { page, per_page, total, base_query: q.base_query() } };
+    let results = Results {
+        rows,
+        pager: Pager {
+            page,
+            per_page,
+            total,
+            base_query: q.base_query(),
+        },
+    };
     if is_htmx(&headers) {
         return Ok(render(results));
     }
-    Ok(render(ListPage { layout: Layout::new(&user, "从业人员", "persons"), results, posts: Post::ALL, q }))
+    Ok(render(ListPage {
+        layout: Layout::new(&user, "从业人员", "persons"),
+        results,
+        posts: Post::ALL,
+        q,
+    }))
 }
 
 #[derive(Template)]
@@ -73,7 +94,16 @@ struct DetailPage {
     p: PersonDetail,
 }
 
-pub async fn detail(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i32>) -> Result<Response, AppError> {
-    let p = persons::get(&st.store, &user.scope, id).await?.ok_or(AppError::NotFound)?;
-    Ok(render(DetailPage { layout: Layout::new(&user, p.person.name.clone(), "persons"), p }))
+pub async fn detail(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let p = persons::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(DetailPage {
+        layout: Layout::new(&user, p.person.name.clone(), "persons"),
+        p,
+    }))
 }

@@ -24,8 +24,18 @@ struct ReferencePage {
     csv: String,
 }
 
-async fn page_with(st: &AppState, user: &CurrentUser, message: Option<String>, error: Option<String>, csv: String) -> Result<Response, AppError> {
-    let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+async fn page_with(
+    st: &AppState,
+    user: &CurrentUser,
+    message: Option<String>,
+    error: Option<String>,
+    csv: String,
+) -> Result<Response, AppError> {
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
     let mut res = render(ReferencePage {
         layout: Layout::new(user, "镇街与部门", "reference"),
         towns: reference::towns(&st.store).await?,
@@ -48,7 +58,11 @@ pub struct ImportForm {
     csv: String,
 }
 
-pub async fn import(State(st): State<AppState>, user: CurrentUser, Form(f): Form<ImportForm>) -> Result<Response, AppError> {
+pub async fn import(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ImportForm>,
+) -> Result<Response, AppError> {
     match reference::parse_reference_csv(&f.csv) {
         Ok(list) => {
             let (n, kept) = reference::apply(&st.store, &user.actor(), &list).await?;
@@ -58,7 +72,9 @@ pub async fn import(State(st): State<AppState>, user: CurrentUser, Form(f): Form
             };
             let mut msg = format!("已导入{what}名单 {n} 条。");
             if kept > 0 {
-                msg.push_str(&format!("另有 {kept} 条不在新名单中但仍有单位或账号使用，已保留。"));
+                msg.push_str(&format!(
+                    "另有 {kept} 条不在新名单中但仍有单位或账号使用，已保留。"
+                ));
             }
             page_with(&st, &user, Some(msg), None, String::new()).await
         }

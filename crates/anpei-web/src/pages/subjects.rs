@@ -32,12 +32,22 @@ pub struct ListQuery {
 impl ListQuery {
     /// Turns the query into a filter; `town` may be an id or a name.
     pub fn filter(&self, towns: &[town::Model]) -> SubjectFilter {
-        let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let nonempty = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
         let town_id = nonempty(&self.town).map(|t| {
-            t.parse::<i32>().ok().or_else(|| towns.iter().find(|x| x.name == t).map(|x| x.id)).unwrap_or(-1)
+            t.parse::<i32>()
+                .ok()
+                .or_else(|| towns.iter().find(|x| x.name == t).map(|x| x.id))
+                .unwrap_or(-1)
         });
         SubjectFilter {
-            kind: nonempty(&self.kind).map(|k| SubjectKind::from_code(&k).or_else(|| SubjectKind::from_label(&k))).map(|k| k.unwrap_or(SubjectKind::Enterprise)),
+            kind: nonempty(&self.kind)
+                .map(|k| SubjectKind::from_code(&k).or_else(|| SubjectKind::from_label(&k)))
+                .map(|k| k.unwrap_or(SubjectKind::Enterprise)),
             town_id,
             industry: nonempty(&self.industry),
             high_risk: match self.high_risk.as_deref() {
@@ -83,7 +93,12 @@ struct Results {
     pager: Pager,
 }
 
-pub async fn list(State(st): State<AppState>, user: CurrentUser, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
     let f = q.filter(&towns);
     let (page, per_page) = paging(q.page, q.per_page);
@@ -91,11 +106,22 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser, headers: Header
     let rows = rows
         .into_iter()
         .map(|r| {
-            let high = r.industry.as_deref().is_some_and(|i| st.store.params.is_high_risk(i));
+            let high = r
+                .industry
+                .as_deref()
+                .is_some_and(|i| st.store.params.is_high_risk(i));
             (r, high)
         })
         .collect();
-    let results = Results { rows, pager: Pager { page, per_page, total, base_query: q.base_query() } };
+    let results = Results {
+        rows,
+        pager: Pager {
+            page,
+            per_page,
+            total,
+            base_query: q.base_query(),
+        },
+    };
     if is_htmx(&headers) {
         return Ok(render(results));
     }
@@ -124,15 +150,27 @@ struct DetailPage {
     can_edit: bool,
 }
 
-pub async fn detail(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i32>) -> Result<Response, AppError> {
-    let s = subjects::get(&st.store, &user.scope, id).await?.ok_or(AppError::NotFound)?;
-    let pf = PersonFilter { subject_id: Some(id), ..Default::default() };
+pub async fn detail(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let s = subjects::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pf = PersonFilter {
+        subject_id: Some(id),
+        ..Default::default()
+    };
     let (persons, persons_total) = persons::list(&st.store, &user.scope, &pf, 1, 200).await?;
     let certificates = persons::subject_certificates(&st.store, &user.scope, id).await?;
     let trainings = persons::subject_trainings(&st.store, &user.scope, id, 100).await?;
     Ok(render(DetailPage {
         layout: Layout::new(&user, s.name.clone(), "subjects"),
-        high_risk: s.industry.as_deref().is_some_and(|i| st.store.params.is_high_risk(i)),
+        high_risk: s
+            .industry
+            .as_deref()
+            .is_some_and(|i| st.store.params.is_high_risk(i)),
         can_edit: crate::Perm::EditSubjects.allows(Some(user.role)),
         s,
         persons,
@@ -157,11 +195,20 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 }
 
-async fn form_page(st: &AppState, user: &CurrentUser, id: Option<i32>, input: SubjectInput, errors: Vec<(&'static str, String)>) -> Result<Response, AppError> {
+async fn form_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: Option<i32>,
+    input: SubjectInput,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
     let mut towns = reference::towns(&st.store).await?;
     if let Scope::Town(t) = user.scope {
         towns.retain(|x| x.id == t);
@@ -169,24 +216,51 @@ async fn form_page(st: &AppState, user: &CurrentUser, id: Option<i32>, input: Su
     let mut industries = subjects::industries(&st.store).await?;
     if let Scope::Department(d) = user.scope {
         let deps = reference::departments(&st.store).await?;
-        industries = deps.into_iter().find(|(dep, _)| dep.id == d).map(|(_, i)| i).unwrap_or_default();
+        industries = deps
+            .into_iter()
+            .find(|(dep, _)| dep.id == d)
+            .map(|(_, i)| i)
+            .unwrap_or_default();
     }
-    let title = if id.is_some() { "编辑单位" } else { "新增单位" };
-    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    let mut res = render(FormPage { layout: Layout::new(user, title, "subjects"), id, input, errors, kinds: SubjectKind::ALL, towns, industries });
+    let title = if id.is_some() {
+        "编辑单位"
+    } else {
+        "新增单位"
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(FormPage {
+        layout: Layout::new(user, title, "subjects"),
+        id,
+        input,
+        errors,
+        kinds: SubjectKind::ALL,
+        towns,
+        industries,
+    });
     *res.status_mut() = status;
     Ok(res)
 }
 
 pub async fn new_form(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let mut input = SubjectInput { kind: SubjectKind::Enterprise.code().into(), ..Default::default() };
+    let mut input = SubjectInput {
+        kind: SubjectKind::Enterprise.code().into(),
+        ..Default::default()
+    };
     if let Scope::Town(t) = user.scope {
         input.town_id = t.to_string();
     }
     form_page(&st, &user, None, input, vec![]).await
 }
 
-pub async fn create(State(st): State<AppState>, user: CurrentUser, Form(input): Form<SubjectInput>) -> Result<Response, AppError> {
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(input): Form<SubjectInput>,
+) -> Result<Response, AppError> {
     match subjects::create(&st.store, &user.scope, &user.actor(), &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/subjects/{id}")).into_response()),
         Err(StoreError::Fields(errs)) => form_page(&st, &user, None, input, errs).await,
@@ -194,8 +268,14 @@ pub async fn create(State(st): State<AppState>, user: CurrentUser, Form(input): 
     }
 }
 
-pub async fn edit_form(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i32>) -> Result<Response, AppError> {
-    let s = subjects::get(&st.store, &user.scope, id).await?.ok_or(AppError::NotFound)?;
+pub async fn edit_form(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let s = subjects::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let input = SubjectInput {
         uscc: s.uscc,
         name: s.name,
@@ -210,7 +290,12 @@ pub async fn edit_form(State(st): State<AppState>, user: CurrentUser, Path(id): 
     form_page(&st, &user, Some(id), input, vec![]).await
 }
 
-pub async fn update(State(st): State<AppState>, user: CurrentUser, Path(id): Path<i32>, Form(input): Form<SubjectInput>) -> Result<Response, AppError> {
+pub async fn update(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Form(input): Form<SubjectInput>,
+) -> Result<Response, AppError> {
     match subjects::update(&st.store, &user.scope, &user.actor(), id, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/subjects/{id}")).into_response()),
         Err(StoreError::Fields(errs)) => form_page(&st, &user, Some(id), input, errs).await,

@@ -31,7 +31,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -44,9 +47,16 @@ impl Harness {
     /// A fresh database with a small demo district and the demo accounts.
     pub async fn with_demo(subjects: usize, persons: usize) -> Harness {
         let db = TestDb::new().await;
-        let cfg = DemoConfig { seed: 7, subjects, persons, as_of: db.store.today() };
+        let cfg = DemoConfig {
+            seed: 7,
+            subjects,
+            persons,
+            as_of: db.store.today(),
+        };
         let (_, district) = demo::load(&db.store, &cfg).await.expect("demo loads");
-        demo::create_accounts(&db.store, &demo::demo_accounts(&district)).await.expect("accounts");
+        demo::create_accounts(&db.store, &demo::demo_accounts(&district))
+            .await
+            .expect("accounts");
         let app = anpei_web::app(db.store.clone(), anpei_web::WebConfig::default());
         Harness { db, app, district }
     }
@@ -60,7 +70,11 @@ impl Harness {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, s: Option<&Session>, path: &str) -> Reply {
@@ -71,13 +85,19 @@ impl Harness {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
-    pub async fn post_form(&self, s: Option<&Session>, path: &str, fields: &[(&str, &str)]) -> Reply {
+    pub async fn post_form(
+        &self,
+        s: Option<&Session>,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if let Some(s) = s {
             all.push(("_csrf", &s.csrf));
         }
         let body = serde_urlencoded::to_string(&all).unwrap();
-        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(s) = s {
             b = b.header(header::COOKIE, &s.cookie);
         }
@@ -87,9 +107,23 @@ impl Harness {
     /// Signs in through the login form, as a browser does.
     pub async fn try_login(&self, username: &str, password: &str) -> Result<Session, Reply> {
         let page = self.get(None, "/login").await;
-        let pre = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+        let pre = page
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         let csrf = hidden_csrf(&page.body).expect("login form has a CSRF field");
-        let body = serde_urlencoded::to_string([("username", username), ("password", password), ("_csrf", &csrf)]).unwrap();
+        let body = serde_urlencoded::to_string([
+            ("username", username),
+            ("password", password),
+            ("_csrf", &csrf),
+        ])
+        .unwrap();
         let req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, pre)
@@ -99,8 +133,25 @@ impl Harness {
         if r.status != StatusCode::SEE_OTHER {
             return Err(r);
         }
-        let cookie = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-        let home = self.get(Some(&Session { cookie: cookie.clone(), csrf: String::new() }), "/").await;
+        let cookie = r
+            .headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let home = self
+            .get(
+                Some(&Session {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                }),
+                "/",
+            )
+            .await;
         let csrf = hidden_csrf(&home.body).expect("signed-in pages carry the CSRF token");
         Ok(Session { cookie, csrf })
     }
@@ -113,8 +164,12 @@ impl Harness {
     }
 
     pub async fn api_token(&self, username: &str) -> String {
-        let body = serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD }).to_string();
-        let req = Request::post("/api/v1/auth/token").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+        let body = serde_json::json!({ "username": username, "password": demo::DEMO_PASSWORD })
+            .to_string();
+        let req = Request::post("/api/v1/auth/token")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
         let r = self.send(req).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
@@ -122,7 +177,10 @@ impl Harness {
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> Reply {
-        let req = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
         self.send(req).await
     }
 }

@@ -1,0 +1,128 @@
+//! 账号管理 (system administrator): the accounts and a form to add one. An account made
+//! here must change its password at first sign-in.
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+use anpei_store::accounts::{self, NewUser, UserRow};
+use anpei_store::entity::{department, town};
+use anpei_store::{reference, Role, StoreError};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+    roles: &'static [Role],
+    towns: Vec<town::Model>,
+    departments: Vec<(department::Model, Vec<String>)>,
+    form: UserForm,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    uscc: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn page_with(
+    st: &AppState,
+    user: &CurrentUser,
+    form: UserForm,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(UsersPage {
+        layout: Layout::new(user, "账号管理", "users"),
+        users: accounts::list_users(&st.store).await?,
+        roles: Role::ALL,
+        towns: reference::towns(&st.store).await?,
+        departments: reference::departments(&st.store).await?,
+        form: UserForm {
+            password: String::new(),
+            ..form
+        },
+        message,
+        error,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn page(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    page_with(&st, &user, UserForm::default(), None, None).await
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<UserForm>,
+) -> Result<Response, AppError> {
+    let Some(role) = Role::from_code(&f.role) else {
+        return page_with(&st, &user, f, None, Some("请选择角色".into())).await;
+    };
+    if let Err(e) = accounts::check_password_policy(&f.password) {
+        return page_with(&st, &user, f, None, Some(format!("初始密码：{e}"))).await;
+    }
+    let scope = match role {
+        Role::Town => Some(f.town.clone()),
+        Role::Department => Some(f.department.clone()),
+        Role::Subject => Some(f.uscc.clone()),
+        Role::District | Role::Sysadmin => None,
+    }
+    .filter(|s| !s.trim().is_empty());
+    let pw = f.password.clone();
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let nu = NewUser {
+        username: f.username.clone(),
+        display_name: f.display_name.clone(),
+        role,
+        scope,
+        password_hash: hash,
+        must_change_password: true,
+    };
+    match accounts::create_user(&st.store, &user.actor(), nu).await {
+        Ok(u) => {
+            page_with(
+                &st,
+                &user,
+                UserForm::default(),
+                Some(format!("已创建账号 {}，首次登录须修改密码。", u.username)),
+                None,
+            )
+            .await
+        }
+        Err(StoreError::Validation(m) | StoreError::Conflict(m)) => {
+            page_with(&st, &user, f, None, Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
