@@ -388,3 +388,85 @@ async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
     assert_eq!(after.contact_phone_masked, subj.contact_phone_masked);
     h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_account_made_by_the_administrator_must_change_its_password_first() {
+    let h = Harness::with_demo(5, 20).await;
+    let admin = h.login("sysadmin").await;
+    let town = h.district.subjects[0].town.clone();
+    let weak = h
+        .post_form(
+            Some(&admin),
+            "/admin/users",
+            &[
+                ("username", "zhang"),
+                ("role", "town"),
+                ("town", &town),
+                ("password", "123"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("初始密码：密码至少8位"));
+    let r = h
+        .post_form(
+            Some(&admin),
+            "/admin/users",
+            &[
+                ("username", "zhang"),
+                ("display_name", "张三"),
+                ("role", "town"),
+                ("town", &town),
+                ("password", "Initial#2021"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("已创建账号 zhang"));
+    assert!(r.body.contains("待改密码"));
+
+    let zhang = h
+        .try_login("zhang", "Initial#2021")
+        .await
+        .expect("the new account signs in");
+    let blocked = h.get(Some(&zhang), "/subjects").await;
+    assert_eq!(blocked.location(), "/account/password");
+    let mismatch = h
+        .post_form(
+            Some(&zhang),
+            "/account/password",
+            &[
+                ("current", "Initial#2021"),
+                ("new", "Changed#2022"),
+                ("confirm", "Changed#2023"),
+            ],
+        )
+        .await;
+    assert!(mismatch.body.contains("两次输入的新密码不一致"));
+    let ok = h
+        .post_form(
+            Some(&zhang),
+            "/account/password",
+            &[
+                ("current", "Initial#2021"),
+                ("new", "Changed#2022"),
+                ("confirm", "Changed#2022"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The old session ended with the change; the new password works and the pages open.
+    assert!(h
+        .get(Some(&zhang), "/subjects")
+        .await
+        .location()
+        .starts_with("/login"));
+    let again = h
+        .try_login("zhang", "Changed#2022")
+        .await
+        .expect("new password works");
+    let list = h.get(Some(&again), "/subjects").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(anpei_core::demo::DEMO_ENTERPRISE_NAME));
+    h.db.cleanup().await;
+}

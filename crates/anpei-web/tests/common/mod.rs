@@ -23,6 +23,7 @@ pub struct Session {
     pub csrf: String,
 }
 
+#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -143,15 +144,15 @@ impl Harness {
             .next()
             .unwrap()
             .to_string();
-        let home = self
-            .get(
-                Some(&Session {
-                    cookie: cookie.clone(),
-                    csrf: String::new(),
-                }),
-                "/",
-            )
-            .await;
+        let probe = Session {
+            cookie: cookie.clone(),
+            csrf: String::new(),
+        };
+        let mut home = self.get(Some(&probe), "/").await;
+        if home.status == StatusCode::SEE_OTHER {
+            let to = home.location().to_string();
+            home = self.get(Some(&probe), &to).await;
+        }
         let csrf = hidden_csrf(&home.body).expect("signed-in pages carry the CSRF token");
         Ok(Session { cookie, csrf })
     }
