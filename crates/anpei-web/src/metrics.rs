@@ -17,7 +17,11 @@ pub struct Metrics {
 
 pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let t = Instant::now();
+    // The path only: query strings may carry an ID number someone searched for.
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
     let res = next.run(req).await;
+    tracing::info!(%method, %path, status = res.status().as_u16(), ms = t.elapsed().as_millis() as u64, "request");
     let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
     st.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
     st.metrics

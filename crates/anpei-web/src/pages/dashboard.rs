@@ -12,12 +12,14 @@ use axum::response::Response;
 /// A horizontal bar of a chart, with its width precomputed (the CSP allows no inline style).
 pub struct Bar {
     pub label: String,
+    /// Drawn in red: a high-risk industry.
+    pub danger: bool,
     pub n: i64,
     pub width: u32,
     pub y: u32,
 }
 
-pub fn bars(counts: &[Count], limit: usize) -> Vec<Bar> {
+pub fn bars(counts: &[Count], limit: usize, danger: impl Fn(&str) -> bool) -> Vec<Bar> {
     let max = counts.iter().map(|c| c.n).max().unwrap_or(0).max(1);
     counts
         .iter()
@@ -25,6 +27,7 @@ pub fn bars(counts: &[Count], limit: usize) -> Vec<Bar> {
         .enumerate()
         .map(|(i, c)| Bar {
             label: c.label.clone(),
+            danger: danger(&c.label),
             n: c.n,
             width: (c.n * 600 / max) as u32,
             y: i as u32 * 24,
@@ -56,8 +59,8 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
         }));
     }
     let d = dashboard::load(&st.store, &user.scope).await?;
-    let town_bars = bars(&d.by_town, 30);
-    let industry_bars = bars(&d.by_industry, 20);
+    let town_bars = bars(&d.by_town, 30, |_| false);
+    let industry_bars = bars(&d.by_industry, 20, |i| st.store.params.is_high_risk(i));
     Ok(render(HomePage {
         layout,
         town_height: town_bars.len() as u32 * 24,
