@@ -80,7 +80,7 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
         .into_tuple()
         .all(db)
         .await?;
-    industry_raw.sort_by(|a, b| b.1.cmp(&a.1));
+    industry_raw.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let high_risk = industry_raw
         .iter()
         .filter(|(i, _)| i.as_deref().is_some_and(|i| store.params.is_high_risk(i)))

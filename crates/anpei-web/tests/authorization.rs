@@ -148,8 +148,7 @@ async fn request(
         return h
             .try_login("nobody", "wrong")
             .await
-            .err()
-            .expect("wrong credentials are refused");
+            .expect_err("wrong credentials are refused");
     }
     match method {
         "GET" => h.get(session, path).await,
