@@ -1,6 +1,8 @@
 //! Plain ledger records (台账) as they come from an import or the demo generator, already
 //! validated: every layer behind the parser can trust their identifiers and vocabularies.
 
+pub mod rules;
+
 use crate::ids::{IdNumber, Uscc};
 use crate::kinds::{CertType, Post, SubjectKind, TrainingForm, TrainingType};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -76,6 +78,57 @@ impl TrainingRecord {
     /// 理论学时 + 实操学时.
     pub fn hours(&self) -> f64 {
         self.theory_hours + self.practical_hours
+    }
+}
+
+/// The sheet (table) a ledger row comes from; `sheet()` is its name in workbooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    Subjects,
+    Persons,
+    Certificates,
+    Trainings,
+    Registry,
+}
+
+impl Table {
+    pub const ALL: [Table; 5] = [Table::Subjects, Table::Persons, Table::Certificates, Table::Trainings, Table::Registry];
+
+    /// 单位, 人员, 证书, 培训, 登记库.
+    pub fn sheet(self) -> &'static str {
+        match self {
+            Table::Subjects => "单位",
+            Table::Persons => "人员",
+            Table::Certificates => "证书",
+            Table::Trainings => "培训",
+            Table::Registry => "登记库",
+        }
+    }
+
+    pub fn from_sheet(name: &str) -> Option<Table> {
+        let name = crate::ids::trim_cell(name);
+        Table::ALL.into_iter().find(|t| t.sheet() == name)
+    }
+}
+
+/// A rejected row: where (sheet, spreadsheet row number counting the header as 1, column)
+/// and why, in Chinese, with the row's original cells for the error report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub sheet: String,
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+    pub cells: Vec<String>,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} 第{}行", self.sheet, self.row)?;
+        if !self.column.is_empty() {
+            write!(f, " {}", self.column)?;
+        }
+        write!(f, "：{}", self.reason)
     }
 }
 

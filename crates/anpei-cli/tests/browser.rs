@@ -1,0 +1,642 @@
+//! Browser smoke test: headless Chromium, driven over W3C WebDriver by `chromedriver`, against
+//! the real `anpei demo` binary. A district official logs in, opens the subjects list, finds
+//! the demo enterprise, searches for it, and the pages are saved as screenshots under
+//! `target/screenshots/`; then a town official sees fewer subjects, only his town's, and a
+//! foreign subject answers 404.
+//!
+//! Runs when `ANPEI_BROWSER_TEST=1` or `CI=true`; otherwise it prints a note and passes.
+//! `ANPEI_BROWSER_TEST=0` skips it even in CI (`.ci/run` runs it in a step of its own). Once it
+//! is asked for, a missing `chromedriver` or Chromium fails the test instead of skipping it.
+//! Needs Debian's `chromium` and `chromium-driver` (`ANPEI_CHROMIUM` and `ANPEI_CHROMEDRIVER`
+//! override the paths).
+
+use serde_json::{json, Value};
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const DEMO_ENTERPRISE: &str = "重庆两江精细化工有限公司";
+const PASSWORD: &str = "Anpei@2021";
+const SERVER_START: Duration = Duration::from_secs(120);
+const DRIVER_START: Duration = Duration::from_secs(30);
+const PAGE: Duration = Duration::from_secs(30);
+/// The key W3C WebDriver uses for an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+#[test]
+fn a_district_and_a_town_official_use_the_subjects_list_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-browser");
+    let server = Server::start_demo(&tmp.path.join("data"), &tmp.path.join("server.log"));
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+
+    let district_total;
+    let (demo_town, foreign_subject);
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district"));
+        b.log_in(&server.base, "district");
+        b.save_screenshot(&shots.join("dashboard.png"));
+
+        b.open(&format!("{}/subjects", server.base));
+        b.wait_for_element("#subjects-table");
+        assert!(
+            b.text_of("#subjects-table").contains(DEMO_ENTERPRISE),
+            "the district's subjects list should show {DEMO_ENTERPRISE} on its first page:\n{}",
+            b.text_of("#subjects-table")
+        );
+        district_total = b.list_total();
+        let rows = b.subject_rows();
+
+        b.search_subjects("两江");
+        let found = b.subject_rows();
+        let demo = found
+            .iter()
+            .find(|r| r.name == DEMO_ENTERPRISE)
+            .unwrap_or_else(|| panic!("searching 两江 should keep {DEMO_ENTERPRISE}: {found:?}"));
+        demo_town = demo.town.clone();
+        b.save_screenshot(&shots.join("subjects.png"));
+
+        foreign_subject = rows
+            .iter()
+            .find(|r| r.town != demo_town)
+            .unwrap_or_else(|| panic!("the district list should span several towns: {rows:?}"))
+            .clone();
+    }
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town"));
+        b.log_in(&server.base, "town");
+        b.open(&format!("{}/subjects", server.base));
+        b.wait_for_element("#subjects-table");
+        let town_total = b.list_total();
+        assert!(
+            town_total > 0 && town_total < district_total,
+            "the town official should see some but not all subjects: town {town_total}, \
+             district {district_total}"
+        );
+        let rows = b.subject_rows();
+        assert!(
+            rows.iter().all(|r| r.town == demo_town),
+            "the town official's list should hold only {demo_town}'s subjects: {rows:?}"
+        );
+        b.search_subjects("两江");
+        assert!(
+            b.text_of("#subjects-table").contains(DEMO_ENTERPRISE),
+            "{DEMO_ENTERPRISE} lies in {demo_town} and should be found by its town official"
+        );
+        b.save_screenshot(&shots.join("subjects-town.png"));
+
+        b.open(&format!("{}{}", server.base, foreign_subject.href));
+        let title = b.title();
+        assert!(
+            title.starts_with("404"),
+            "{} ({}) is outside the town official's scope and should answer 404, got page {title:?}",
+            foreign_subject.name,
+            foreign_subject.town
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gate and tools
+
+fn env_is(name: &str, value: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == value)
+}
+
+/// The Chromium binary and `chromedriver`, or `None` when the test should be skipped. Once the
+/// test is asked for, missing tools fail it: a smoke test that silently skips proves nothing.
+fn browser_tools() -> Option<(PathBuf, PathBuf)> {
+    let asked = env_is("CI", "true") || env_is("ANPEI_BROWSER_TEST", "1");
+    if env_is("ANPEI_BROWSER_TEST", "0") || !asked {
+        eprintln!(
+            "note: browser smoke test skipped; set ANPEI_BROWSER_TEST=1 to run it \
+             (needs Debian's chromium and chromium-driver)"
+        );
+        return None;
+    }
+    let chromium = std::env::var_os("ANPEI_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.is_file(),
+        "browser smoke test required but Chromium is not at {} \
+         (apt-get install -y chromium chromium-driver)",
+        chromium.display()
+    );
+    let driver = std::env::var_os("ANPEI_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromedriver"))
+        .unwrap_or_else(|| {
+            panic!(
+                "browser smoke test required but chromedriver is not on PATH \
+                 (apt-get install -y chromium chromium-driver)"
+            )
+        });
+    Some((chromium, driver))
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// `<workspace>/target/screenshots`, created.
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+/// A port nobody listens on right now (bind port 0, read it, let it go).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Calls `probe` every 100 ms until it answers `Ok`; panics after `timeout` with the last
+/// observation (`Err`).
+fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<T, String>) -> T {
+    let start = Instant::now();
+    loop {
+        match probe() {
+            Ok(v) => return v,
+            Err(last) if start.elapsed() >= timeout => {
+                panic!("timed out after {timeout:?} waiting for {what}; last: {last}")
+            }
+            Err(_) => sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and temporary files, cleaned up on drop (also when the test panics)
+
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(prefix: &str) -> TempDir {
+        let n = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{n:x}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept {} for inspection", self.path.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// A child process killed on drop; when the test is failing, the tail of its log is printed.
+struct Guard {
+    name: &'static str,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Guard {
+    fn spawn(name: &'static str, cmd: &mut Command, log: &Path) -> Guard {
+        let out = File::create(log).expect("create a log file");
+        let err = out.try_clone().expect("clone the log file");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Guard {
+            name,
+            child,
+            log: log.to_path_buf(),
+        }
+    }
+
+    /// Panics with the log when the process has already ended.
+    fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!(
+                "{} exited early ({status}); its output:\n{}",
+                self.name,
+                log_tail(&self.log)
+            );
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "--- {} output ({}) ---\n{}",
+                self.name,
+                self.log.display(),
+                log_tail(&self.log)
+            );
+        }
+    }
+}
+
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// `anpei demo` serving a small demo district on a free port.
+struct Server {
+    base: String,
+    _process: Guard,
+}
+
+impl Server {
+    fn start_demo(data_dir: &Path, log: &Path) -> Server {
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
+        cmd.arg("--data-dir")
+            .arg(data_dir)
+            .args(["demo", "--persons", "600", "--subjects", "40", "--bind"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env_remove("ANPEI_DATABASE_URL")
+            .env_remove("ANPEI_BIND");
+        let mut process = Guard::spawn("anpei demo", &mut cmd, log);
+        let base = format!("http://127.0.0.1:{port}");
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(5))
+            .build();
+        wait_for("anpei demo to answer /healthz", SERVER_START, || {
+            process.assert_running();
+            match agent.get(&format!("{base}/healthz")).call() {
+                Ok(r) if r.status() == 200 => Ok(()),
+                Ok(r) => Err(format!("status {}", r.status())),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        Server {
+            base,
+            _process: process,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebDriver
+
+/// A running `chromedriver`.
+struct Driver {
+    url: String,
+    agent: ureq::Agent,
+    _process: Guard,
+}
+
+impl Driver {
+    fn start(program: &Path, log: &Path) -> Driver {
+        let port = free_port();
+        let mut cmd = Command::new(program);
+        cmd.arg(format!("--port={port}"));
+        let mut process = Guard::spawn("chromedriver", &mut cmd, log);
+        let url = format!("http://127.0.0.1:{port}");
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(Duration::from_secs(5))
+            .timeout(Duration::from_secs(90))
+            .build();
+        wait_for("chromedriver to be ready", DRIVER_START, || {
+            process.assert_running();
+            let status = call(&agent, "GET", &format!("{url}/status"), None)?;
+            match status["ready"].as_bool() {
+                Some(true) => Ok(()),
+                _ => Err(status.to_string()),
+            }
+        });
+        Driver {
+            url,
+            agent,
+            _process: process,
+        }
+    }
+
+    /// A new headless Chromium with its own fresh profile.
+    fn new_session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
+        std::fs::create_dir_all(profile).expect("create a browser profile directory");
+        let args = [
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--window-size=1400,1000".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+        }}});
+        let session = call(
+            &self.agent,
+            "POST",
+            &format!("{}/session", self.url),
+            Some(caps),
+        )
+        .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"));
+        let id = session["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no sessionId in {session}"))
+            .to_string();
+        let b = Browser { driver: self, id };
+        b.post(
+            "timeouts",
+            json!({"pageLoad": PAGE.as_millis() as u64, "script": 10_000, "implicit": 0}),
+        );
+        b
+    }
+}
+
+/// One WebDriver request; answers the response's `value`, or the driver's error message.
+fn call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    let req = agent.request(method, url);
+    let res = match body {
+        Some(b) => req.send_json(b),
+        None => req.call(),
+    };
+    let res = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(code, r)) => {
+            let v: Value = r.into_json().unwrap_or(Value::Null);
+            return Err(format!("{method} {url}: HTTP {code}: {}", v["value"]));
+        }
+        Err(e) => return Err(format!("{method} {url}: {e}")),
+    };
+    let mut v: Value = res
+        .into_json()
+        .map_err(|e| format!("{method} {url}: bad JSON: {e}"))?;
+    Ok(v["value"].take())
+}
+
+/// One WebDriver session; deleted (Chromium closed) on drop.
+struct Browser<'d> {
+    driver: &'d Driver,
+    id: String,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    name: String,
+    href: String,
+    town: String,
+}
+
+impl Browser<'_> {
+    fn url_of(&self, path: &str) -> String {
+        format!("{}/session/{}/{path}", self.driver.url, self.id)
+    }
+
+    fn try_get(&self, path: &str) -> Result<Value, String> {
+        call(&self.driver.agent, "GET", &self.url_of(path), None)
+    }
+
+    fn try_post(&self, path: &str, body: Value) -> Result<Value, String> {
+        call(&self.driver.agent, "POST", &self.url_of(path), Some(body))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.try_get(path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.try_post(path, body).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn open(&self, url: &str) {
+        self.post("url", json!({ "url": url }));
+    }
+
+    fn current_url(&self) -> String {
+        self.get("url").as_str().unwrap_or_default().to_string()
+    }
+
+    fn title(&self) -> String {
+        self.get("title").as_str().unwrap_or_default().to_string()
+    }
+
+    fn source(&self) -> String {
+        self.get("source").as_str().unwrap_or_default().to_string()
+    }
+
+    /// The element a CSS selector picks, if there is one now.
+    fn try_find(&self, css: &str) -> Result<String, String> {
+        let v = self.try_post("element", json!({"using": "css selector", "value": css}))?;
+        element_id(&v).ok_or_else(|| format!("no element reference in {v}"))
+    }
+
+    fn find(&self, css: &str) -> String {
+        self.try_find(css)
+            .unwrap_or_else(|e| panic!("no element {css:?} on {}: {e}", self.current_url()))
+    }
+
+    fn find_all_in(&self, parent: &str, css: &str) -> Vec<String> {
+        let path = format!("element/{parent}/elements");
+        let v = self.post(&path, json!({"using": "css selector", "value": css}));
+        v.as_array()
+            .map(|a| a.iter().filter_map(element_id).collect())
+            .unwrap_or_default()
+    }
+
+    fn wait_for_element(&self, css: &str) -> String {
+        wait_for(&format!("element {css:?}"), PAGE, || self.try_find(css))
+    }
+
+    fn element_text(&self, element: &str) -> String {
+        let v = self.get(&format!("element/{element}/text"));
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    fn text_of(&self, css: &str) -> String {
+        self.element_text(&self.find(css))
+    }
+
+    fn attribute(&self, element: &str, name: &str) -> String {
+        let v = self.get(&format!("element/{element}/attribute/{name}"));
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    fn click(&self, css: &str) {
+        self.post(&format!("element/{}/click", self.find(css)), json!({}));
+    }
+
+    fn type_text(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.post(&format!("element/{el}/clear"), json!({}));
+        self.post(&format!("element/{el}/value"), json!({ "text": text }));
+    }
+
+    /// Signs in through the login form and waits for the dashboard (工作台).
+    fn log_in(&self, base: &str, username: &str) {
+        self.open(&format!("{base}/login"));
+        self.wait_for_element("#login-form");
+        self.type_text("#username", username);
+        self.type_text("#password", PASSWORD);
+        self.click("#login-submit");
+        let home = format!("{base}/");
+        wait_for(&format!("{username}'s dashboard after login"), PAGE, || {
+            let url = self.current_url();
+            if url == home && self.source().contains("工作台") {
+                Ok(())
+            } else {
+                Err(format!("at {url}: {}", self.title()))
+            }
+        });
+    }
+
+    /// Types into the subject filter's keyword box, submits, and waits for the new results.
+    fn search_subjects(&self, keyword: &str) {
+        self.type_text("#subject-filters input[name=q]", keyword);
+        self.click("#subject-filters button[type=submit]");
+        wait_for(
+            &format!("the subjects list filtered by {keyword:?}"),
+            PAGE,
+            || {
+                let url = self.current_url();
+                if !url.contains("q=") {
+                    return Err(format!("still at {url}"));
+                }
+                self.try_find("#subjects-table").map(|_| ())
+            },
+        );
+    }
+
+    /// `N` of the list's "共 N 条" (`.pager-info`).
+    fn list_total(&self) -> u64 {
+        let info = self.text_of(".pager-info");
+        parse_total(&info).unwrap_or_else(|| panic!("no \"共 N\" in the pager text {info:?}"))
+    }
+
+    /// Name, link and town/street (5th column) of each row of `#subjects-table`.
+    fn subject_rows(&self) -> Vec<Row> {
+        let table = self.find("#subjects-table");
+        self.find_all_in(&table, "tbody tr")
+            .into_iter()
+            .filter_map(|tr| {
+                let link = self
+                    .find_all_in(&tr, "td:first-child a")
+                    .into_iter()
+                    .next()?;
+                let town = self
+                    .find_all_in(&tr, "td:nth-child(5)")
+                    .into_iter()
+                    .next()?;
+                Some(Row {
+                    name: self.element_text(&link),
+                    href: self.attribute(&link, "href"),
+                    town: self.element_text(&town),
+                })
+            })
+            .collect()
+    }
+
+    fn save_screenshot(&self, file: &Path) {
+        let v = self.get("screenshot");
+        let b64 = v.as_str().expect("a base64 screenshot");
+        let png = base64_decode(b64).expect("valid base64 from the screenshot endpoint");
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        std::fs::write(file, png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+        eprintln!("screenshot saved: {}", file.display());
+    }
+}
+
+impl Drop for Browser<'_> {
+    fn drop(&mut self) {
+        let url = format!("{}/session/{}", self.driver.url, self.id);
+        let _ = call(&self.driver.agent, "DELETE", &url, None);
+    }
+}
+
+fn element_id(v: &Value) -> Option<String> {
+    v.get(ELEMENT_KEY)?.as_str().map(str::to_string)
+}
+
+/// The number after "共 " in e.g. "共 40 条，第 1/2 页".
+fn parse_total(text: &str) -> Option<u64> {
+    let rest = text.split_once('共')?.1.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Standard base64 (RFC 4648, padded or not, whitespace ignored).
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn sextet(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let clean: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let body = clean
+        .strip_suffix(b"==")
+        .or_else(|| clean.strip_suffix(b"="));
+    let body = body.unwrap_or(&clean);
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    for chunk in body.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= sextet(c)? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        match chunk.len() {
+            4 => out.extend_from_slice(&bytes[1..4]),
+            3 => out.extend_from_slice(&bytes[1..3]),
+            2 => out.push(bytes[1]),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[test]
+fn base64_decodes_what_webdriver_sends() {
+    assert_eq!(base64_decode("").unwrap(), b"");
+    assert_eq!(base64_decode("Zg==").unwrap(), b"f");
+    assert_eq!(base64_decode("Zm8=").unwrap(), b"fo");
+    assert_eq!(base64_decode("Zm9v").unwrap(), b"foo");
+    assert_eq!(base64_decode("Zm9vYmFy\n").unwrap(), b"foobar");
+    assert_eq!(base64_decode("iVBORw0KGgo=").unwrap(), b"\x89PNG\r\n\x1a\n");
+    assert!(base64_decode("Zm9v!").is_none());
+}
+
+#[test]
+fn the_pager_total_is_read_from_its_text() {
+    assert_eq!(parse_total("共 40 条，第 1/2 页"), Some(40));
+    assert_eq!(parse_total("共 7 家单位"), Some(7));
+    assert_eq!(parse_total("第 1 页"), None);
+}

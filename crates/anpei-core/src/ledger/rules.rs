@@ -1,0 +1,1 @@
+//! The automated checks of RULES.md §3 (the rule engine).
