@@ -153,7 +153,7 @@ fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// A port nobody listens on right now (bind port 0, read it, let it go).

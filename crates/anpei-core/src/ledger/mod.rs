@@ -92,7 +92,13 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 5] = [Table::Subjects, Table::Persons, Table::Certificates, Table::Trainings, Table::Registry];
+    pub const ALL: [Table; 5] = [
+        Table::Subjects,
+        Table::Persons,
+        Table::Certificates,
+        Table::Trainings,
+        Table::Registry,
+    ];
 
     /// 单位, 人员, 证书, 培训, 登记库.
     pub fn sheet(self) -> &'static str {
