@@ -48,6 +48,9 @@ enum Command {
         /// Load and exit instead of serving.
         #[arg(long)]
         no_serve: bool,
+        /// Instead of loading, write the generated ledger as import files (CSVs and ledger.xlsx) into this directory.
+        #[arg(long)]
+        export: Option<PathBuf>,
         #[arg(long)]
         bind: Option<String>,
     },
@@ -60,6 +63,34 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Import a ledger workbook or one table's CSV (exit 0 all accepted, 3 some rejected, 2 strict abort, 1 failure).
+    Import {
+        kind: crate::import::Kind,
+        file: PathBuf,
+        /// Validate against the database and report; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Store nothing if any row is rejected.
+        #[arg(long)]
+        strict: bool,
+        /// Write the rejected rows to this report (.xlsx or .csv).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
+    /// Run the rule engine (RULES.md §3) and print the findings; a scan as of today is stored.
+    Scan {
+        /// Evaluate as of this date (YYYY-MM-DD); default today.
+        #[arg(long, value_parser = crate::scan::parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only this subject (统一社会信用代码).
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::scan::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Reference lists (towns/streets, departments and their industries).
     Reference {
@@ -193,6 +224,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             no_serve,
             bind,
+            export,
         } => {
             store.migrate().await?;
             let demo_cfg = DemoConfig {
@@ -201,12 +233,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 persons: *persons,
                 as_of: store.today(),
             };
+            if let Some(dir) = export {
+                export_demo(&store, &demo_cfg, dir).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             load_demo(&store, &demo_cfg).await?;
             if !no_serve {
                 serve(&store, &cfg, bind.clone()).await?;
             }
         }
         Command::User { command } => user(&store, command).await?,
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            strict,
+            errors,
+        } => {
+            store.migrate_if_sqlite().await?;
+            let args = crate::import::ImportArgs {
+                kind: *kind,
+                file: file.clone(),
+                dry_run: *dry_run,
+                strict: *strict,
+                errors: errors.clone(),
+            };
+            return crate::import::run(&store, args).await;
+        }
+        Command::Scan {
+            as_of,
+            subject,
+            format,
+            output,
+        } => {
+            store.migrate_if_sqlite().await?;
+            let args = crate::scan::ScanArgs {
+                as_of: *as_of,
+                subject: subject.clone(),
+                format: *format,
+                output: output.clone(),
+            };
+            crate::scan::run(&store, args).await?;
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => match audit::verify(&store).await? {
@@ -248,6 +316,35 @@ async fn prepare_for_serving(store: &Store) -> Result<()> {
     {
         bail!("数据库有未执行的迁移，请先运行 `anpei migrate`");
     }
+    Ok(())
+}
+
+async fn export_demo(store: &Store, cfg: &DemoConfig, dir: &Path) -> Result<()> {
+    let towns: Vec<String> = reference::towns(store)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
+        .await?
+        .into_iter()
+        .map(|(d, i)| (d.name, i))
+        .collect();
+    let district = anpei_core::demo::generate(cfg, &towns, &deps);
+    let t = std::time::Instant::now();
+    let summary = anpei_import::export_district(dir, &district)?;
+    for f in &summary.files {
+        println!("已写入 {}", f.display());
+    }
+    println!(
+        "演示台账：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录、登记库 {} 条（用时 {:.1} 秒）。",
+        district.subjects.len(),
+        district.persons.len(),
+        district.certificates.len(),
+        district.trainings.len(),
+        district.registry.len(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

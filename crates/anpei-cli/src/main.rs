@@ -4,6 +4,8 @@
 
 mod cli;
 mod config;
+mod import;
+mod scan;
 
 fn main() -> std::process::ExitCode {
     cli::main()

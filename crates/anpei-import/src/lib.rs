@@ -1,4 +1,127 @@
 //! Ledger import and export: streaming readers for xlsx workbooks and CSV files (UTF-8 with or
 //! without BOM, GB18030) that turn rows into validated `anpei_core::ledger` records or
 //! row-level Chinese errors, and writers for error reports, template workbooks and exports.
+//!
+//! Reading never holds a sheet: xlsx cells come from calamine's streaming cell reader (only
+//! the workbook's shared-strings table is in memory), CSV records from a buffered reader,
+//! and each row goes to a [`Sink`] as soon as it is validated. What the reader cannot know
+//! (whether an employer or a person already exists in the database, duplicates across
+//! imports) is the sink's business; what it can know inside one workbook it checks: a row
+//! that refers to a 单位 or 人员 row rejected earlier in the same workbook is rejected too.
+//!
+//! The formats are those of issue 3 (see [`columns`] and [`required_columns`]); cells are
+//! normalised as RULES.md §2 says (see [`cells`]).
 #![forbid(unsafe_code)]
+
+pub mod cells;
+mod error;
+mod read;
+mod schema;
+mod validate;
+mod write;
+
+use anpei_core::ledger::{
+    CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
+};
+use std::collections::{HashMap, HashSet};
+
+pub use error::ImportError;
+pub use read::{read_bytes, read_path, table_of_sheet};
+pub use schema::{columns, required_columns};
+pub use write::{
+    error_report_csv, error_report_xlsx, export_district, template_workbook, write_error_report,
+    write_table_xlsx, ExportSummary, LEDGER_WORKBOOK,
+};
+
+/// What the importer knows of the district: the reference lists a row is checked against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reference {
+    /// Names of the district's towns and streets (所属镇街).
+    pub towns: HashSet<String>,
+    /// Supervised industries (行业) → the department that supervises each.
+    pub industries: HashMap<String, String>,
+    /// Names of the district's departments (行业主管部门).
+    pub departments: HashSet<String>,
+}
+
+impl Reference {
+    /// Builds the reference from the lists a deployment loads: town names, and departments
+    /// with the industries each supervises (`data/towns.csv`, `data/departments.csv`).
+    pub fn new(
+        towns: impl IntoIterator<Item = String>,
+        departments: &[(String, Vec<String>)],
+    ) -> Self {
+        let mut industries = HashMap::new();
+        for (department, list) in departments {
+            for industry in list {
+                industries
+                    .entry(industry.clone())
+                    .or_insert_with(|| department.clone());
+            }
+        }
+        Self {
+            towns: towns.into_iter().collect(),
+            industries,
+            departments: departments.iter().map(|(d, _)| d.clone()).collect(),
+        }
+    }
+
+    /// The department that supervises `industry`, if it is a supervised industry.
+    pub fn department_of(&self, industry: &str) -> Option<&str> {
+        self.industries.get(industry).map(String::as_str)
+    }
+}
+
+/// One validated ledger row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Subject(SubjectRecord),
+    Person(PersonRecord),
+    /// A certificate of the 证书 sheet or of the registry (登记库): the table says which.
+    Certificate(CertificateRecord),
+    Training(TrainingRecord),
+}
+
+/// Where the reader delivers rows, in file order (单位 before 人员 before 证书 before 培训
+/// before 登记库 in a workbook).
+pub trait Sink {
+    /// A valid row: its table (registry rows come as [`Row::Certificate`] with
+    /// [`Table::Registry`]), its spreadsheet row number (header = 1), the record, and the
+    /// original cells in the file's column order (for an error report if a later stage
+    /// rejects it).
+    fn row(&mut self, table: Table, row_no: usize, row: Row, cells: &[String]);
+    /// A rejected row.
+    fn error(&mut self, err: RowError);
+    /// Something the user should know that rejects nothing (ignored sheet or columns …), in
+    /// Chinese.
+    fn warning(&mut self, message: String);
+}
+
+/// What a read saw: per table, the data rows read (empty rows are not counted) and how many
+/// of them were rejected, so that `read = accepted + rejected`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub read: HashMap<Table, usize>,
+    pub rejected: HashMap<Table, usize>,
+    /// Sheets (or, for a CSV, the file) actually read, in order.
+    pub sheets: Vec<String>,
+    /// Number of warnings given to the sink.
+    pub warnings: usize,
+}
+
+impl ReadSummary {
+    /// Rows of `table` read.
+    pub fn read_of(&self, table: Table) -> usize {
+        self.read.get(&table).copied().unwrap_or(0)
+    }
+
+    /// Rows of `table` rejected.
+    pub fn rejected_of(&self, table: Table) -> usize {
+        self.rejected.get(&table).copied().unwrap_or(0)
+    }
+
+    /// Rows of `table` accepted (given to [`Sink::row`]).
+    pub fn accepted_of(&self, table: Table) -> usize {
+        self.read_of(table) - self.rejected_of(table)
+    }
+}

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod ledger;
 pub mod migration;
 pub mod persons;
 pub mod reference;
@@ -136,5 +137,15 @@ impl std::ops::Deref for WriteTxn {
     type Target = DatabaseTransaction;
     fn deref(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+}
+
+impl Store {
+    /// SQLite databases migrate themselves; PostgreSQL ones are migrated by the operator.
+    pub async fn migrate_if_sqlite(&self) -> StoreResult<()> {
+        if self.backend() == DbBackend::Sqlite {
+            self.migrate().await?;
+        }
+        Ok(())
     }
 }

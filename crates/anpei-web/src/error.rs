@@ -31,6 +31,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -18,6 +18,8 @@ pub enum Perm {
     ViewBusiness,
     /// Create and edit subjects in the caller's scope: district, department, town users.
     EditSubjects,
+    /// District-wide actions (a full re-scan): district users.
+    District,
     /// Organisation data (reference lists) and accounts: the system administrator.
     Administer,
 }
@@ -35,6 +37,7 @@ impl Perm {
             (Perm::EditSubjects, Some(r)) => {
                 matches!(r, Role::District | Role::Department | Role::Town)
             }
+            (Perm::District, Some(r)) => r == Role::District,
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
         }
     }
@@ -111,6 +114,37 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/subjects/{id}/edit",
         EditSubjects,
         post(pages::subjects::update),
+    )
+    .route("GET", "/findings", ViewBusiness, get(pages::findings::list))
+    .route(
+        "GET",
+        "/findings/export",
+        ViewBusiness,
+        get(pages::findings::export),
+    )
+    .route(
+        "POST",
+        "/findings/scan",
+        District,
+        post(pages::findings::scan_district),
+    )
+    .route(
+        "GET",
+        "/findings/{id}",
+        ViewBusiness,
+        get(pages::findings::detail),
+    )
+    .route(
+        "GET",
+        "/rules",
+        ViewBusiness,
+        get(pages::findings::catalogue),
+    )
+    .route(
+        "POST",
+        "/subjects/{id}/scan",
+        ViewBusiness,
+        post(pages::findings::scan_subject),
     )
     .route("GET", "/persons", ViewBusiness, get(pages::persons::list))
     .route(

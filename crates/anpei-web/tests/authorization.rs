@@ -5,7 +5,7 @@
 mod common;
 
 use anpei_store::accounts;
-use anpei_store::entity::{person, subject};
+use anpei_store::entity::{finding, person, subject};
 use anpei_store::scope::{self, Role, Scope};
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;
@@ -38,6 +38,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/subjects/{id}", "subject"),
     ("GET", "/subjects/{id}/edit", "subject"),
     ("POST", "/subjects/{id}/edit", "subject"),
+    ("GET", "/findings", ""),
+    ("GET", "/findings/export", ""),
+    ("POST", "/findings/scan", ""),
+    ("GET", "/findings/{id}", "finding"),
+    ("GET", "/rules", ""),
+    ("POST", "/subjects/{id}/scan", "subject"),
     ("GET", "/persons", ""),
     ("GET", "/persons/{id}", "person"),
     ("GET", "/account/password", ""),
@@ -52,6 +58,17 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/subjects/{id}", "subject"),
     ("GET", "/api/v1/persons", ""),
 ];
+
+#[test]
+fn every_row_of_the_matrix_is_a_declared_route() {
+    let declared = specs();
+    for (m, p, _) in MATRIX {
+        assert!(
+            declared.iter().any(|s| s.method == *m && s.path == *p),
+            "matrix row {m} {p} is not a declared route"
+        );
+    }
+}
 
 #[test]
 fn every_route_has_a_row_in_the_matrix() {
@@ -83,6 +100,8 @@ struct Objects {
     subject_out: Option<i32>,
     person_in: i32,
     person_out: Option<i32>,
+    finding_in: i32,
+    finding_out: Option<i32>,
 }
 
 async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
@@ -122,11 +141,22 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
             break;
         }
     }
+    let all_findings: Vec<finding::Model> = finding::Entity::find().all(db).await.unwrap();
+    let finding_in = all_findings
+        .iter()
+        .find(|f| visible.contains(&f.subject_id))
+        .map_or(1, |f| f.id);
+    let finding_out = all_findings
+        .iter()
+        .find(|f| !visible.contains(&f.subject_id))
+        .map(|f| f.id);
     Objects {
         subject_in: pick_in,
         subject_out: pick_out,
         person_in: person_in.unwrap_or(1),
         person_out,
+        finding_in,
+        finding_out,
     }
 }
 
@@ -192,6 +222,13 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                 "subject" => {
                     let mut v = vec![(objs.subject_in.to_string(), true)];
                     if let Some(o) = objs.subject_out {
+                        v.push((o.to_string(), false));
+                    }
+                    v
+                }
+                "finding" => {
+                    let mut v = vec![(objs.finding_in.to_string(), true)];
+                    if let Some(o) = objs.finding_out {
                         v.push((o.to_string(), false));
                     }
                     v

@@ -19,7 +19,7 @@ mod subjects;
 mod trainings;
 
 #[cfg(test)]
-mod rules_check;
+pub(crate) mod rules_check;
 #[cfg(test)]
 mod tests;
 

@@ -8,7 +8,7 @@ use crate::params::Params;
 use chrono::{Months, NaiveDate, TimeDelta};
 use std::collections::{BTreeMap, HashMap};
 
-pub(super) const CODES: [&str; 10] = [
+pub(crate) const CODES: [&str; 10] = [
     "MANAGER_CERT_MISSING",
     "CERT_EXPIRED",
     "SPECIAL_OP_NO_CERT",
@@ -51,7 +51,7 @@ fn review_due(c: &CertificateRecord, p: &Params) -> Option<NaiveDate> {
 }
 
 /// The findings per rule code of a district as of `d`.
-pub(super) fn check(dd: &DemoDistrict, d: NaiveDate, p: &Params) -> BTreeMap<&'static str, usize> {
+pub(crate) fn check(dd: &DemoDistrict, d: NaiveDate, p: &Params) -> BTreeMap<&'static str, usize> {
     let year_before = d.checked_sub_months(Months::new(12)).unwrap();
     let mut certs: HashMap<&str, Vec<&CertificateRecord>> = HashMap::new();
     for c in &dd.certificates {

@@ -399,7 +399,11 @@ impl Gen<'_> {
                 *self.rng.pick(&self.institutions)
             };
             if !short && self.rng.chance(0.5) && a.institution.as_deref() != Some(other) {
+                // Half an hour later, so the two records are distinct rows (natural key
+                // 身份证号 + 开始时间 + 结束时间 + 培训类型) and still overlap.
                 b.institution = Some(other.to_string());
+                b.start += TimeDelta::minutes(30);
+                b.end += TimeDelta::minutes(30);
             } else {
                 b.training_type = TrainingType::Other;
                 b.form = TrainingForm::Online;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod findings;
 pub mod persons;
 pub mod reference;
 pub mod subjects;

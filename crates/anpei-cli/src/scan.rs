@@ -1,0 +1,235 @@
+//! `anpei scan`: runs the rule engine over the district or one subject and prints the
+//! findings as a table, JSON (the DESIGN.md contract) or CSV. A scan as of today is also
+//! merged into the stored findings (new, still open, resolved).
+
+use anpei_core::ledger::rules::{self, Finding, Rule};
+use anpei_store::audit::Actor;
+use anpei_store::entity::{person, subject};
+use anpei_store::ledger::{facts, findings};
+use anpei_store::Store;
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    subject_uscc: &'a str,
+    subject_name: &'a str,
+    person_name: &'a str,
+    id_number_masked: &'a str,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    as_of: String,
+    findings: Vec<JsonFinding<'a>>,
+    counts: BTreeMap<&'static str, usize>,
+}
+
+pub struct ScanArgs {
+    pub as_of: Option<NaiveDate>,
+    pub subject: Option<String>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
+pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
+    let subject_id = match &args.subject {
+        Some(code) => {
+            let code = code.trim().to_ascii_uppercase();
+            let s = subject::Entity::find()
+                .filter(subject::Column::Uscc.eq(code.clone()))
+                .one(&store.db)
+                .await?;
+            Some(
+                s.ok_or_else(|| anyhow!("统一社会信用代码为 {code} 的单位不存在"))?
+                    .id,
+            )
+        }
+        None => None,
+    };
+    let today = store.today();
+    let as_of = args.as_of.unwrap_or(today);
+    let t = std::time::Instant::now();
+    let ledger = facts::load(store, subject_id).await?;
+    let loaded = t.elapsed();
+    let params = store.params.clone();
+    let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params)).await?;
+    tracing::info!(
+        findings = found.len(),
+        load_ms = loaded.as_millis() as u64,
+        total_ms = t.elapsed().as_millis() as u64,
+        "scan"
+    );
+    if as_of == today {
+        let m = findings::merge(store, &Actor::system("cli"), subject_id, as_of, &found).await?;
+        eprintln!(
+            "已保存扫描结果：新发现 {} 条，仍存在 {} 条，已消除 {} 条。",
+            m.new, m.still_open, m.resolved
+        );
+    } else {
+        eprintln!("按 {as_of} 扫描的结果仅输出，不保存（只有按当天扫描的结果会保存）。");
+    }
+
+    let subjects: HashMap<i64, (String, String)> = subject::Entity::find()
+        .select_only()
+        .columns([
+            subject::Column::Id,
+            subject::Column::Uscc,
+            subject::Column::Name,
+        ])
+        .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
+        .into_tuple::<(i32, String, String)>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|(id, u, n)| (i64::from(id), (u, n)))
+        .collect();
+    let persons: HashMap<i64, (String, String)> = person::Entity::find()
+        .select_only()
+        .columns([
+            person::Column::Id,
+            person::Column::Name,
+            person::Column::IdMasked,
+        ])
+        .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
+        .into_tuple::<(i32, String, String)>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|(id, n, m)| (i64::from(id), (n, m)))
+        .collect();
+    let empty = (String::new(), String::new());
+    let rows: Vec<JsonFinding> = found
+        .iter()
+        .map(|f: &Finding| {
+            let (uscc, sname) = subjects.get(&f.subject_id).unwrap_or(&empty);
+            let (pname, masked) = persons.get(&f.person_id).unwrap_or(&empty);
+            JsonFinding {
+                rule: f.rule.code(),
+                severity: f.rule.severity().code(),
+                subject_uscc: uscc,
+                subject_name: sname,
+                person_name: pname,
+                id_number_masked: masked,
+                detail: &f.detail,
+            }
+        })
+        .collect();
+    let mut counts: BTreeMap<&'static str, usize> =
+        Rule::ALL.iter().map(|r| (r.code(), 0)).collect();
+    for f in &found {
+        *counts.entry(f.rule.code()).or_default() += 1;
+    }
+
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("无法写入 {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match args.format {
+        Format::Json => {
+            let report = JsonReport {
+                as_of: as_of.to_string(),
+                findings: rows,
+                counts,
+            };
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            out.write_all(
+                "\u{feff}规则,严重程度,统一社会信用代码,单位名称,姓名,身份证号,情况\n".as_bytes(),
+            )?;
+            for r in &rows {
+                let cells = [
+                    r.rule,
+                    r.severity,
+                    r.subject_uscc,
+                    r.subject_name,
+                    r.person_name,
+                    r.id_number_masked,
+                    r.detail,
+                ];
+                writeln!(
+                    out,
+                    "{}",
+                    cells
+                        .iter()
+                        .map(|c| csv_cell(c))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )?;
+            }
+        }
+        Format::Table => {
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{:<22} {:<6} {:<20} {:<8} {:<18} {}",
+                    r.rule, r.severity, r.subject_name, r.person_name, r.id_number_masked, r.detail
+                )?;
+            }
+            writeln!(out, "\n按 {as_of} 检查，共 {} 条问题线索：", rows.len())?;
+            for rule in Rule::ALL {
+                writeln!(
+                    out,
+                    "  {:<24} {:>6}  {}",
+                    rule.code(),
+                    counts[rule.code()],
+                    rule.name()
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Quotes a CSV cell and neutralises formula injection (a leading = + - @).
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate> {
+    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => Ok(d),
+        Err(_) => bail!("日期格式应为 YYYY-MM-DD，实际为“{s}”"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("普通"), "普通");
+    }
+}

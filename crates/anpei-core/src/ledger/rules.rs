@@ -1,1 +1,0 @@
-//! The automated checks of RULES.md §3 (the rule engine).

@@ -1,0 +1,290 @@
+//! Stored findings: a scan's results are merged into the `findings` table by their stable
+//! key — new ones inserted, those seen again touched, those no longer found resolved — in one
+//! transaction. Queries go through the scope filter like everything else.
+
+use crate::audit::{self, Actor, Event};
+use crate::entity::{finding, person, subject, town};
+use crate::scope::Scope;
+use crate::{Store, StoreResult};
+use anpei_core::ledger::rules::{Finding, Rule};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What a merge changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub new: u64,
+    pub still_open: u64,
+    pub resolved: u64,
+}
+
+/// Merges a scan of the whole district (`subject_id` None) or of one subject, as of `as_of`.
+#[tracing::instrument(skip_all)]
+pub async fn merge(
+    store: &Store,
+    actor: &Actor,
+    subject_id: Option<i32>,
+    as_of: NaiveDate,
+    found: &[Finding],
+) -> StoreResult<Merge> {
+    let txn = store.write().await?;
+    let existing: HashMap<String, (i32, String, String)> = finding::Entity::find()
+        .select_only()
+        .columns([
+            finding::Column::FindingKey,
+            finding::Column::Id,
+            finding::Column::Status,
+            finding::Column::Detail,
+        ])
+        .apply_if(subject_id, |q, s| {
+            q.filter(finding::Column::SubjectId.eq(s))
+        })
+        .into_tuple::<(String, i32, String, String)>()
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|(k, id, st, d)| (k, (id, st, d)))
+        .collect();
+    let mut m = Merge::default();
+    let mut seen_ids = Vec::new();
+    let mut inserts = Vec::new();
+    let mut seen_keys = std::collections::HashSet::new();
+    for f in found {
+        let key = f.key();
+        if !seen_keys.insert(key.clone()) {
+            continue;
+        }
+        match existing.get(&key) {
+            Some((id, _, detail)) => {
+                m.still_open += 1;
+                seen_ids.push(*id);
+                if detail != &f.detail {
+                    finding::Entity::update_many()
+                        .col_expr(finding::Column::Detail, Expr::value(f.detail.clone()))
+                        .filter(finding::Column::Id.eq(*id))
+                        .exec(&*txn)
+                        .await?;
+                }
+            }
+            None => {
+                m.new += 1;
+                inserts.push(finding::ActiveModel {
+                    id: NotSet,
+                    rule: Set(f.rule.code().into()),
+                    severity: Set(f.rule.severity().code().into()),
+                    subject_id: Set(f.subject_id as i32),
+                    person_id: Set(f.person_id as i32),
+                    finding_key: Set(key),
+                    records: Set(serde_json::to_string(&f.records).unwrap_or_default()),
+                    detail: Set(f.detail.clone()),
+                    first_seen: Set(as_of),
+                    last_seen: Set(as_of),
+                    status: Set("open".into()),
+                    resolved_at: Set(None),
+                });
+            }
+        }
+    }
+    for chunk in seen_ids.chunks(900) {
+        finding::Entity::update_many()
+            .col_expr(finding::Column::LastSeen, Expr::value(as_of))
+            .col_expr(finding::Column::Status, Expr::value("open"))
+            .col_expr(
+                finding::Column::ResolvedAt,
+                Expr::value(Option::<NaiveDate>::None),
+            )
+            .filter(finding::Column::Id.is_in(chunk.to_vec()))
+            .exec(&*txn)
+            .await?;
+    }
+    let mut rows = inserts.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(400).collect();
+        finding::Entity::insert_many(chunk)
+            .exec_without_returning(&*txn)
+            .await?;
+    }
+    let gone: Vec<i32> = existing
+        .iter()
+        .filter(|(k, (_, status, _))| status == "open" && !seen_keys.contains(*k))
+        .map(|(_, (id, _, _))| *id)
+        .collect();
+    m.resolved = gone.len() as u64;
+    for chunk in gone.chunks(900) {
+        finding::Entity::update_many()
+            .col_expr(finding::Column::Status, Expr::value("resolved"))
+            .col_expr(finding::Column::ResolvedAt, Expr::value(as_of))
+            .filter(finding::Column::Id.is_in(chunk.to_vec()))
+            .exec(&*txn)
+            .await?;
+    }
+    let object = subject_id.map_or_else(|| "district".to_string(), |s| format!("subject:{s}"));
+    let ev = Event::ok("scan", object).with_detail(format!(
+        "as_of={as_of} new={} open={} resolved={}",
+        m.new, m.still_open, m.resolved
+    ));
+    audit::append(&*txn, store.now(), actor, &ev).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub rule: Option<Rule>,
+    pub town_id: Option<i32>,
+    pub industry: Option<String>,
+    pub subject_id: Option<i32>,
+    /// open / resolved; None: both.
+    pub status: Option<String>,
+}
+
+/// A finding as pages, exports and the API show it (masked).
+#[derive(Debug, Clone, Serialize, FromQueryResult)]
+pub struct FindingRow {
+    pub id: i32,
+    pub rule: String,
+    pub severity: String,
+    pub subject_id: i32,
+    pub subject_name: String,
+    pub subject_uscc: String,
+    pub town: String,
+    pub industry: Option<String>,
+    pub person_id: i32,
+    pub person_name: String,
+    pub id_number_masked: String,
+    pub detail: String,
+    pub records: String,
+    pub first_seen: NaiveDate,
+    pub last_seen: NaiveDate,
+    pub status: String,
+}
+
+impl FindingRow {
+    pub fn rule_name(&self) -> &'static str {
+        Rule::from_code(&self.rule).map_or("未知规则", Rule::name)
+    }
+}
+
+fn query(scope: &Scope, f: &FindingFilter) -> sea_orm::Select<finding::Entity> {
+    let mut c = Condition::all().add(scope.subject_condition());
+    if let Some(r) = f.rule {
+        c = c.add(finding::Column::Rule.eq(r.code()));
+    }
+    if let Some(t) = f.town_id {
+        c = c.add(subject::Column::TownId.eq(t));
+    }
+    if let Some(i) = f.industry.as_deref().filter(|s| !s.is_empty()) {
+        c = c.add(subject::Column::Industry.eq(i));
+    }
+    if let Some(s) = f.subject_id {
+        c = c.add(finding::Column::SubjectId.eq(s));
+    }
+    if let Some(st) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        c = c.add(finding::Column::Status.eq(st));
+    }
+    finding::Entity::find()
+        .join(JoinType::InnerJoin, finding::Relation::Subject.def())
+        .filter(c)
+}
+
+/// A page of findings visible in `scope`, and the total.
+pub async fn list(
+    store: &Store,
+    scope: &Scope,
+    f: &FindingFilter,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<FindingRow>, u64)> {
+    let total = query(scope, f).count(&store.db).await?;
+    let rows = rows(query(scope, f))
+        .order_by_asc(finding::Column::Status)
+        .order_by_asc(finding::Column::Rule)
+        .order_by_asc(finding::Column::Id)
+        .offset((page.max(1) - 1) * per_page)
+        .limit(per_page)
+        .into_model::<FindingRow>()
+        .all(&store.db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Every finding matching the filter (exports), in one query.
+pub async fn all(store: &Store, scope: &Scope, f: &FindingFilter) -> StoreResult<Vec<FindingRow>> {
+    Ok(rows(query(scope, f))
+        .order_by_asc(finding::Column::Id)
+        .into_model::<FindingRow>()
+        .all(&store.db)
+        .await?)
+}
+
+fn rows(q: sea_orm::Select<finding::Entity>) -> sea_orm::Select<finding::Entity> {
+    q.select_only()
+        .columns([
+            finding::Column::Id,
+            finding::Column::Rule,
+            finding::Column::Severity,
+            finding::Column::SubjectId,
+            finding::Column::PersonId,
+            finding::Column::Detail,
+            finding::Column::Records,
+            finding::Column::FirstSeen,
+            finding::Column::LastSeen,
+            finding::Column::Status,
+        ])
+        .column_as(subject::Column::Name, "subject_name")
+        .column_as(subject::Column::Uscc, "subject_uscc")
+        .column_as(subject::Column::Industry, "industry")
+        .column_as(town::Column::Name, "town")
+        .column_as(person::Column::Name, "person_name")
+        .column_as(person::Column::IdMasked, "id_number_masked")
+        .join(JoinType::InnerJoin, subject::Relation::Town.def())
+        .join(JoinType::InnerJoin, finding::Relation::Person.def())
+}
+
+/// Open findings by rule code and by town name, in the scope and filter.
+pub async fn counts(
+    store: &Store,
+    scope: &Scope,
+    f: &FindingFilter,
+) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    let by_rule: Vec<(String, i64)> = query(scope, f)
+        .select_only()
+        .column(finding::Column::Rule)
+        .column_as(
+            Expr::col((finding::Entity, finding::Column::Id)).count(),
+            "n",
+        )
+        .group_by(finding::Column::Rule)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    let by_town: Vec<(String, i64)> = query(scope, f)
+        .select_only()
+        .column_as(town::Column::Name, "town")
+        .column_as(
+            Expr::col((finding::Entity, finding::Column::Id)).count(),
+            "n",
+        )
+        .join(JoinType::InnerJoin, subject::Relation::Town.def())
+        .group_by(town::Column::Name)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    Ok((by_rule, by_town))
+}
+
+/// One finding, if it is visible in `scope`.
+pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<FindingRow>> {
+    Ok(
+        rows(query(scope, &FindingFilter::default()).filter(finding::Column::Id.eq(id)))
+            .into_model::<FindingRow>()
+            .one(&store.db)
+            .await?,
+    )
+}

@@ -1,0 +1,1087 @@
+//! Bulk ingestion of ledger rows inside one write transaction. Rows arrive table by table
+//! (单位 → 人员 → 证书 → 培训, and 登记库), are buffered, and each batch is resolved against
+//! the database: references (employer, holder) must exist in the file or the database and lie
+//! in the importer's scope; natural keys decide insert, update or unchanged. Every row read is
+//! counted exactly once: read = inserted + updated + unchanged + rejected.
+
+use super::resolve::Names;
+use crate::audit::{self, Actor, Event};
+use crate::entity::{certificate, import, person, registry, subject, training};
+use crate::scope::Scope;
+use crate::{Store, StoreResult, WriteTxn};
+use anpei_core::ledger::{
+    CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
+};
+use anpei_core::mask::{mask_id, mask_phone};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+const BATCH: usize = 2000;
+const INSERT_CHUNK: usize = 400;
+
+/// Per-table counts of one import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+impl Counts {
+    pub fn reconciles(&self) -> bool {
+        self.read == self.inserted + self.updated + self.unchanged + self.rejected
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct IngestReport {
+    pub counts: BTreeMap<Table, Counts>,
+    pub rejections: Vec<RowError>,
+    pub warnings: Vec<String>,
+}
+
+impl IngestReport {
+    pub fn rejected(&self) -> u64 {
+        self.counts.values().map(|c| c.rejected).sum()
+    }
+
+    pub fn counts_json(&self) -> String {
+        let m: BTreeMap<&str, Counts> = self.counts.iter().map(|(t, c)| (t.sheet(), *c)).collect();
+        serde_json::to_string(&m).unwrap_or_default()
+    }
+}
+
+/// How an import ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Store the valid rows.
+    Normal,
+    /// Store nothing if any row is rejected.
+    Strict,
+    /// Validate against the database, store nothing.
+    DryRun,
+}
+
+impl Mode {
+    fn code(self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::Strict => "strict",
+            Mode::DryRun => "dry-run",
+        }
+    }
+}
+
+/// Where the file came from, for the import history and the audit log.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub file_name: String,
+    pub sha256: String,
+    /// ledger, subjects, persons, certificates, training, registry.
+    pub kind: String,
+}
+
+struct Pending<T> {
+    row: usize,
+    rec: T,
+    cells: Vec<String>,
+}
+
+/// An import in progress.
+pub struct Ingest<'a> {
+    store: &'a Store,
+    txn: WriteTxn,
+    scope: Scope,
+    names: Names,
+    now: i64,
+    subjects: HashMap<String, (i32, i32, i32)>,
+    persons: HashMap<String, (i32, i32)>,
+    seen: HashMap<Table, HashMap<String, usize>>,
+    subject_buf: Vec<Pending<SubjectRecord>>,
+    person_buf: Vec<Pending<PersonRecord>>,
+    cert_buf: Vec<Pending<CertificateRecord>>,
+    registry_buf: Vec<Pending<CertificateRecord>>,
+    training_buf: Vec<Pending<TrainingRecord>>,
+    report: IngestReport,
+}
+
+fn reject(
+    report: &mut IngestReport,
+    table: Table,
+    row: usize,
+    column: &str,
+    reason: String,
+    cells: Vec<String>,
+) {
+    report.counts.entry(table).or_default().rejected += 1;
+    report.rejections.push(RowError {
+        sheet: table.sheet().into(),
+        row,
+        column: column.into(),
+        reason,
+        cells,
+    });
+}
+
+impl<'a> Ingest<'a> {
+    pub async fn begin(store: &'a Store, scope: Scope) -> StoreResult<Ingest<'a>> {
+        let names = Names::load(store).await?;
+        let txn = store.write().await?;
+        let subjects = subject::Entity::find()
+            .select_only()
+            .columns([
+                subject::Column::Uscc,
+                subject::Column::Id,
+                subject::Column::TownId,
+                subject::Column::DepartmentId,
+            ])
+            .into_tuple::<(String, i32, i32, i32)>()
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|(u, id, t, d)| (u, (id, t, d)))
+            .collect();
+        Ok(Ingest {
+            store,
+            txn,
+            scope,
+            names,
+            now: store.now(),
+            subjects,
+            persons: HashMap::new(),
+            seen: HashMap::new(),
+            subject_buf: Vec::new(),
+            person_buf: Vec::new(),
+            cert_buf: Vec::new(),
+            registry_buf: Vec::new(),
+            training_buf: Vec::new(),
+            report: IngestReport::default(),
+        })
+    }
+
+    fn subject_in_scope(&self, town: i32, dep: i32, id: Option<i32>) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::Town(t) => t == town,
+            Scope::Department(d) => d == dep,
+            Scope::Subject(s) => id == Some(s),
+            Scope::Nothing => false,
+        }
+    }
+
+    /// Refuses a second row with the same natural key in one import.
+    fn duplicate(&mut self, table: Table, key: &str, row: usize) -> Option<usize> {
+        let seen = self.seen.entry(table).or_default();
+        match seen.get(key) {
+            Some(first) => Some(*first),
+            None => {
+                seen.insert(key.to_string(), row);
+                None
+            }
+        }
+    }
+
+    /// A row the reader already rejected.
+    pub fn parse_error(&mut self, e: RowError) {
+        let table = Table::from_sheet(&e.sheet).unwrap_or(Table::Subjects);
+        let c = self.report.counts.entry(table).or_default();
+        c.read += 1;
+        c.rejected += 1;
+        self.report.rejections.push(e);
+    }
+
+    pub fn warning(&mut self, w: String) {
+        self.report.warnings.push(w);
+    }
+
+    pub async fn subject(
+        &mut self,
+        row: usize,
+        rec: SubjectRecord,
+        cells: Vec<String>,
+    ) -> StoreResult<()> {
+        self.flush_except(Table::Subjects).await?;
+        self.subject_buf.push(Pending { row, rec, cells });
+        if self.subject_buf.len() >= BATCH {
+            self.flush_subjects().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn person(
+        &mut self,
+        row: usize,
+        rec: PersonRecord,
+        cells: Vec<String>,
+    ) -> StoreResult<()> {
+        self.flush_except(Table::Persons).await?;
+        self.person_buf.push(Pending { row, rec, cells });
+        if self.person_buf.len() >= BATCH {
+            self.flush_persons().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn certificate(
+        &mut self,
+        row: usize,
+        rec: CertificateRecord,
+        cells: Vec<String>,
+    ) -> StoreResult<()> {
+        self.flush_except(Table::Certificates).await?;
+        self.cert_buf.push(Pending { row, rec, cells });
+        if self.cert_buf.len() >= BATCH {
+            self.flush_certificates().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn registry(
+        &mut self,
+        row: usize,
+        rec: CertificateRecord,
+        cells: Vec<String>,
+    ) -> StoreResult<()> {
+        self.flush_except(Table::Registry).await?;
+        self.registry_buf.push(Pending { row, rec, cells });
+        if self.registry_buf.len() >= BATCH {
+            self.flush_registry().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn training(
+        &mut self,
+        row: usize,
+        rec: TrainingRecord,
+        cells: Vec<String>,
+    ) -> StoreResult<()> {
+        self.flush_except(Table::Trainings).await?;
+        self.training_buf.push(Pending { row, rec, cells });
+        if self.training_buf.len() >= BATCH {
+            self.flush_trainings().await?;
+        }
+        Ok(())
+    }
+
+    /// Rows of later tables refer to earlier ones: flush every other table's buffer first.
+    async fn flush_except(&mut self, keep: Table) -> StoreResult<()> {
+        if keep != Table::Subjects && !self.subject_buf.is_empty() {
+            self.flush_subjects().await?;
+        }
+        if keep != Table::Persons && !self.person_buf.is_empty() {
+            self.flush_persons().await?;
+        }
+        if keep != Table::Certificates && !self.cert_buf.is_empty() {
+            self.flush_certificates().await?;
+        }
+        if keep != Table::Registry && !self.registry_buf.is_empty() {
+            self.flush_registry().await?;
+        }
+        if keep != Table::Trainings && !self.training_buf.is_empty() {
+            self.flush_trainings().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush_subjects(&mut self) -> StoreResult<()> {
+        let batch = std::mem::take(&mut self.subject_buf);
+        let usccs: Vec<String> = batch.iter().map(|p| p.rec.uscc.to_string()).collect();
+        let existing: HashMap<String, subject::Model> = subject::Entity::find()
+            .filter(subject::Column::Uscc.is_in(usccs))
+            .all(&*self.txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.uscc.clone(), m))
+            .collect();
+        let mut inserts = Vec::new();
+        for Pending { row, rec, cells } in batch {
+            self.report.counts.entry(Table::Subjects).or_default().read += 1;
+            let uscc = rec.uscc.to_string();
+            if let Some(first) = self.duplicate(Table::Subjects, &uscc, row) {
+                reject(
+                    &mut self.report,
+                    Table::Subjects,
+                    row,
+                    "统一社会信用代码",
+                    format!("与第{first}行重复"),
+                    cells,
+                );
+                continue;
+            }
+            let Some(town) = self.names.towns.get(&rec.town).copied() else {
+                reject(
+                    &mut self.report,
+                    Table::Subjects,
+                    row,
+                    "所属镇街",
+                    format!("“{}”不是本区的镇街", rec.town),
+                    cells,
+                );
+                continue;
+            };
+            let Some(dep) = self
+                .names
+                .department_for(rec.department.as_deref(), rec.industry.as_deref())
+            else {
+                reject(
+                    &mut self.report,
+                    Table::Subjects,
+                    row,
+                    "行业主管部门",
+                    "无法确定行业主管部门".into(),
+                    cells,
+                );
+                continue;
+            };
+            let old = existing.get(&uscc);
+            if !self.subject_in_scope(town, dep, old.map(|o| o.id))
+                || old
+                    .is_some_and(|o| !self.subject_in_scope(o.town_id, o.department_id, Some(o.id)))
+            {
+                reject(
+                    &mut self.report,
+                    Table::Subjects,
+                    row,
+                    "统一社会信用代码",
+                    "该单位不在您的管辖范围内".into(),
+                    cells,
+                );
+                continue;
+            }
+            let phone = rec.contact_phone.clone();
+            match old {
+                Some(o) => {
+                    let old_phone = o
+                        .contact_phone_enc
+                        .as_deref()
+                        .and_then(|e| self.store.crypto.decrypt(e).ok());
+                    let same = o.name == rec.name
+                        && o.kind == rec.kind.code()
+                        && o.industry == rec.industry
+                        && o.department_id == dep
+                        && o.town_id == town
+                        && o.address == rec.address
+                        && o.contact_name == rec.contact_name
+                        && old_phone == phone;
+                    if same {
+                        self.report
+                            .counts
+                            .entry(Table::Subjects)
+                            .or_default()
+                            .unchanged += 1;
+                    } else {
+                        let mut am = o.clone().into_active_model();
+                        am.name = Set(rec.name);
+                        am.kind = Set(rec.kind.code().into());
+                        am.industry = Set(rec.industry);
+                        am.department_id = Set(dep);
+                        am.town_id = Set(town);
+                        am.address = Set(rec.address);
+                        am.contact_name = Set(rec.contact_name);
+                        am.contact_phone_enc =
+                            Set(phone.as_deref().map(|p| self.store.crypto.encrypt(p)));
+                        am.contact_phone_masked = Set(phone.as_deref().map(mask_phone));
+                        am.updated_at = Set(self.now);
+                        am.update(&*self.txn).await?;
+                        self.subjects.insert(uscc, (o.id, town, dep));
+                        self.report
+                            .counts
+                            .entry(Table::Subjects)
+                            .or_default()
+                            .updated += 1;
+                    }
+                }
+                None => {
+                    inserts.push(subject::ActiveModel {
+                        id: NotSet,
+                        uscc: Set(uscc),
+                        name: Set(rec.name),
+                        kind: Set(rec.kind.code().into()),
+                        industry: Set(rec.industry),
+                        department_id: Set(dep),
+                        town_id: Set(town),
+                        address: Set(rec.address),
+                        contact_name: Set(rec.contact_name),
+                        contact_phone_enc: Set(phone
+                            .as_deref()
+                            .map(|p| self.store.crypto.encrypt(p))),
+                        contact_phone_masked: Set(phone.as_deref().map(mask_phone)),
+                        status: Set("normal".into()),
+                        created_at: Set(self.now),
+                        updated_at: Set(self.now),
+                    });
+                }
+            }
+        }
+        let n = inserts.len() as u64;
+        let new_usccs: Vec<String> = inserts
+            .iter()
+            .filter_map(|a| a.uscc.try_as_ref().cloned())
+            .collect();
+        insert_chunks(&self.txn, inserts).await?;
+        self.report
+            .counts
+            .entry(Table::Subjects)
+            .or_default()
+            .inserted += n;
+        if n > 0 {
+            let ids = subject::Entity::find()
+                .select_only()
+                .columns([
+                    subject::Column::Uscc,
+                    subject::Column::Id,
+                    subject::Column::TownId,
+                    subject::Column::DepartmentId,
+                ])
+                .filter(subject::Column::Uscc.is_in(new_usccs))
+                .into_tuple::<(String, i32, i32, i32)>()
+                .all(&*self.txn)
+                .await?;
+            for (u, id, t, d) in ids {
+                self.subjects.insert(u, (id, t, d));
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks up persons by blind index (cache first, then the database).
+    async fn resolve_persons(&mut self, bidxs: impl Iterator<Item = String>) -> StoreResult<()> {
+        let missing: Vec<String> = bidxs
+            .filter(|b| !self.persons.contains_key(b))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in missing.chunks(900) {
+            let found = person::Entity::find()
+                .select_only()
+                .columns([
+                    person::Column::IdBidx,
+                    person::Column::Id,
+                    person::Column::SubjectId,
+                ])
+                .filter(person::Column::IdBidx.is_in(chunk.to_vec()))
+                .into_tuple::<(String, i32, i32)>()
+                .all(&*self.txn)
+                .await?;
+            for (b, id, s) in found {
+                self.persons.insert(b, (id, s));
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush_persons(&mut self) -> StoreResult<()> {
+        let batch = std::mem::take(&mut self.person_buf);
+        let c = &self.store.crypto;
+        let bidxs: Vec<String> = batch
+            .iter()
+            .map(|p| c.blind_index(p.rec.id_number.as_str()))
+            .collect();
+        let existing: HashMap<String, person::Model> = person::Entity::find()
+            .filter(person::Column::IdBidx.is_in(bidxs.clone()))
+            .all(&*self.txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id_bidx.clone(), m))
+            .collect();
+        let mut inserts = Vec::new();
+        for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
+            self.report.counts.entry(Table::Persons).or_default().read += 1;
+            if let Some(first) = self.duplicate(Table::Persons, &bidx, row) {
+                reject(
+                    &mut self.report,
+                    Table::Persons,
+                    row,
+                    "身份证号",
+                    format!("与第{first}行重复"),
+                    cells,
+                );
+                continue;
+            }
+            let Some(&(sid, town, dep)) = self.subjects.get(rec.employer.as_str()) else {
+                let why = format!(
+                    "未知单位：{}（单位表和系统中均无此统一社会信用代码）",
+                    rec.employer
+                );
+                reject(
+                    &mut self.report,
+                    Table::Persons,
+                    row,
+                    "统一社会信用代码",
+                    why,
+                    cells,
+                );
+                continue;
+            };
+            let old = existing.get(&bidx);
+            let old_in_scope = old.map(|o| {
+                self.subjects
+                    .values()
+                    .any(|&(id, t, d)| id == o.subject_id && self.subject_in_scope(t, d, Some(id)))
+            });
+            if !self.subject_in_scope(town, dep, Some(sid)) || old_in_scope == Some(false) {
+                reject(
+                    &mut self.report,
+                    Table::Persons,
+                    row,
+                    "统一社会信用代码",
+                    "该单位或人员不在您的管辖范围内".into(),
+                    cells,
+                );
+                continue;
+            }
+            let phone = rec.phone.clone();
+            match old {
+                Some(o) => {
+                    let old_phone = o.phone_enc.as_deref().and_then(|e| c.decrypt(e).ok());
+                    let same = o.subject_id == sid
+                        && o.name == rec.name
+                        && o.post == rec.post.code()
+                        && o.special_category == rec.special_category
+                        && o.appointed_on == rec.appointed_on
+                        && old_phone == phone;
+                    if same {
+                        self.report
+                            .counts
+                            .entry(Table::Persons)
+                            .or_default()
+                            .unchanged += 1;
+                    } else {
+                        let mut am = o.clone().into_active_model();
+                        am.subject_id = Set(sid);
+                        am.name = Set(rec.name);
+                        am.post = Set(rec.post.code().into());
+                        am.special_category = Set(rec.special_category);
+                        am.appointed_on = Set(rec.appointed_on);
+                        am.phone_enc = Set(phone.as_deref().map(|p| c.encrypt(p)));
+                        am.phone_masked = Set(phone.as_deref().map(mask_phone));
+                        am.updated_at = Set(self.now);
+                        am.update(&*self.txn).await?;
+                        self.persons.insert(bidx, (o.id, sid));
+                        self.report
+                            .counts
+                            .entry(Table::Persons)
+                            .or_default()
+                            .updated += 1;
+                    }
+                }
+                None => inserts.push(person::ActiveModel {
+                    id: NotSet,
+                    subject_id: Set(sid),
+                    name: Set(rec.name),
+                    id_enc: Set(c.encrypt(rec.id_number.as_str())),
+                    id_bidx: Set(bidx),
+                    id_masked: Set(rec.id_number.masked()),
+                    phone_enc: Set(phone.as_deref().map(|p| c.encrypt(p))),
+                    phone_masked: Set(phone.as_deref().map(mask_phone)),
+                    post: Set(rec.post.code().into()),
+                    special_category: Set(rec.special_category),
+                    appointed_on: Set(rec.appointed_on),
+                    created_at: Set(self.now),
+                    updated_at: Set(self.now),
+                }),
+            }
+        }
+        let n = inserts.len() as u64;
+        let new: Vec<String> = inserts
+            .iter()
+            .filter_map(|a| a.id_bidx.try_as_ref().cloned())
+            .collect();
+        insert_chunks(&self.txn, inserts).await?;
+        self.report
+            .counts
+            .entry(Table::Persons)
+            .or_default()
+            .inserted += n;
+        self.resolve_persons(new.into_iter()).await
+    }
+
+    async fn flush_certificates(&mut self) -> StoreResult<()> {
+        let batch = std::mem::take(&mut self.cert_buf);
+        let c = &self.store.crypto;
+        self.resolve_persons(
+            batch
+                .iter()
+                .map(|p| c.blind_index(p.rec.id_number.as_str())),
+        )
+        .await?;
+        let keys: Vec<String> = batch
+            .iter()
+            .map(|p| c.blind_index(&p.rec.cert_no))
+            .collect();
+        let existing: HashMap<String, certificate::Model> = certificate::Entity::find()
+            .filter(certificate::Column::CertNoBidx.is_in(keys.clone()))
+            .all(&*self.txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.cert_no_bidx.clone(), m))
+            .collect();
+        let mut inserts = Vec::new();
+        for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
+            self.report
+                .counts
+                .entry(Table::Certificates)
+                .or_default()
+                .read += 1;
+            if let Some(first) = self.duplicate(Table::Certificates, &key, row) {
+                reject(
+                    &mut self.report,
+                    Table::Certificates,
+                    row,
+                    "证书编号",
+                    format!("与第{first}行重复"),
+                    cells,
+                );
+                continue;
+            }
+            let holder = c.blind_index(rec.id_number.as_str());
+            let Some(&(pid, sid)) = self.persons.get(&holder) else {
+                reject(
+                    &mut self.report,
+                    Table::Certificates,
+                    row,
+                    "身份证号",
+                    "持证人不在人员台账中（人员表和系统中均无此身份证号）".into(),
+                    cells,
+                );
+                continue;
+            };
+            if !self.person_in_scope(sid) {
+                reject(
+                    &mut self.report,
+                    Table::Certificates,
+                    row,
+                    "身份证号",
+                    "持证人不在您的管辖范围内".into(),
+                    cells,
+                );
+                continue;
+            }
+            match existing.get(&key) {
+                Some(o) => {
+                    let same = o.person_id == pid
+                        && o.cert_type == rec.cert_type.code()
+                        && o.category == rec.category
+                        && o.operation_item == rec.operation_item
+                        && o.first_issued == rec.first_issued
+                        && o.valid_from == rec.valid_from
+                        && o.valid_until == rec.valid_until
+                        && o.review_due == rec.review_due
+                        && o.reviewed_on == rec.reviewed_on
+                        && o.issuer == rec.issuer;
+                    if same {
+                        self.report
+                            .counts
+                            .entry(Table::Certificates)
+                            .or_default()
+                            .unchanged += 1;
+                    } else {
+                        let mut am = o.clone().into_active_model();
+                        am.person_id = Set(pid);
+                        am.cert_type = Set(rec.cert_type.code().into());
+                        am.category = Set(rec.category);
+                        am.operation_item = Set(rec.operation_item);
+                        am.first_issued = Set(rec.first_issued);
+                        am.valid_from = Set(rec.valid_from);
+                        am.valid_until = Set(rec.valid_until);
+                        am.review_due = Set(rec.review_due);
+                        am.reviewed_on = Set(rec.reviewed_on);
+                        am.issuer = Set(rec.issuer);
+                        am.update(&*self.txn).await?;
+                        self.report
+                            .counts
+                            .entry(Table::Certificates)
+                            .or_default()
+                            .updated += 1;
+                    }
+                }
+                None => inserts.push(certificate::ActiveModel {
+                    id: NotSet,
+                    person_id: Set(pid),
+                    cert_type: Set(rec.cert_type.code().into()),
+                    cert_no_enc: Set(c.encrypt(&rec.cert_no)),
+                    cert_no_bidx: Set(key),
+                    cert_no_masked: Set(mask_id(&rec.cert_no)),
+                    category: Set(rec.category),
+                    operation_item: Set(rec.operation_item),
+                    first_issued: Set(rec.first_issued),
+                    valid_from: Set(rec.valid_from),
+                    valid_until: Set(rec.valid_until),
+                    review_due: Set(rec.review_due),
+                    reviewed_on: Set(rec.reviewed_on),
+                    issuer: Set(rec.issuer),
+                    created_at: Set(self.now),
+                }),
+            }
+        }
+        let n = inserts.len() as u64;
+        insert_chunks(&self.txn, inserts).await?;
+        self.report
+            .counts
+            .entry(Table::Certificates)
+            .or_default()
+            .inserted += n;
+        Ok(())
+    }
+
+    fn person_in_scope(&self, subject_id: i32) -> bool {
+        match self.scope {
+            Scope::All => true,
+            Scope::Subject(s) => s == subject_id,
+            _ => self
+                .subjects
+                .values()
+                .any(|&(id, t, d)| id == subject_id && self.subject_in_scope(t, d, Some(id))),
+        }
+    }
+
+    async fn flush_registry(&mut self) -> StoreResult<()> {
+        let batch = std::mem::take(&mut self.registry_buf);
+        let c = &self.store.crypto;
+        let keys: Vec<String> = batch
+            .iter()
+            .map(|p| c.blind_index(&p.rec.cert_no))
+            .collect();
+        let existing: HashMap<String, registry::Model> = registry::Entity::find()
+            .filter(registry::Column::CertNoBidx.is_in(keys.clone()))
+            .all(&*self.txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.cert_no_bidx.clone(), m))
+            .collect();
+        let mut inserts = Vec::new();
+        for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
+            self.report.counts.entry(Table::Registry).or_default().read += 1;
+            if self.scope != Scope::All {
+                reject(
+                    &mut self.report,
+                    Table::Registry,
+                    row,
+                    "",
+                    "只有区级用户可以导入证书登记库".into(),
+                    cells,
+                );
+                continue;
+            }
+            if let Some(first) = self.duplicate(Table::Registry, &key, row) {
+                reject(
+                    &mut self.report,
+                    Table::Registry,
+                    row,
+                    "证书编号",
+                    format!("与第{first}行重复"),
+                    cells,
+                );
+                continue;
+            }
+            let holder = c.blind_index(rec.id_number.as_str());
+            match existing.get(&key) {
+                Some(o) => {
+                    let same = o.holder_bidx == holder
+                        && o.name == rec.name
+                        && o.cert_type == rec.cert_type.code()
+                        && o.category == rec.category
+                        && o.operation_item == rec.operation_item
+                        && o.first_issued == rec.first_issued
+                        && o.valid_from == rec.valid_from
+                        && o.valid_until == rec.valid_until
+                        && o.review_due == rec.review_due
+                        && o.reviewed_on == rec.reviewed_on
+                        && o.issuer == rec.issuer;
+                    if same {
+                        self.report
+                            .counts
+                            .entry(Table::Registry)
+                            .or_default()
+                            .unchanged += 1;
+                    } else {
+                        let mut am = o.clone().into_active_model();
+                        am.holder_bidx = Set(holder);
+                        am.holder_masked = Set(rec.id_number.masked());
+                        am.name = Set(rec.name);
+                        am.cert_type = Set(rec.cert_type.code().into());
+                        am.category = Set(rec.category);
+                        am.operation_item = Set(rec.operation_item);
+                        am.first_issued = Set(rec.first_issued);
+                        am.valid_from = Set(rec.valid_from);
+                        am.valid_until = Set(rec.valid_until);
+                        am.review_due = Set(rec.review_due);
+                        am.reviewed_on = Set(rec.reviewed_on);
+                        am.issuer = Set(rec.issuer);
+                        am.updated_at = Set(self.now);
+                        am.update(&*self.txn).await?;
+                        self.report
+                            .counts
+                            .entry(Table::Registry)
+                            .or_default()
+                            .updated += 1;
+                    }
+                }
+                None => inserts.push(registry::ActiveModel {
+                    id: NotSet,
+                    cert_type: Set(rec.cert_type.code().into()),
+                    cert_no_enc: Set(c.encrypt(&rec.cert_no)),
+                    cert_no_bidx: Set(key),
+                    cert_no_masked: Set(mask_id(&rec.cert_no)),
+                    holder_bidx: Set(holder),
+                    holder_masked: Set(rec.id_number.masked()),
+                    name: Set(rec.name),
+                    category: Set(rec.category),
+                    operation_item: Set(rec.operation_item),
+                    first_issued: Set(rec.first_issued),
+                    valid_from: Set(rec.valid_from),
+                    valid_until: Set(rec.valid_until),
+                    review_due: Set(rec.review_due),
+                    reviewed_on: Set(rec.reviewed_on),
+                    issuer: Set(rec.issuer),
+                    created_at: Set(self.now),
+                    updated_at: Set(self.now),
+                }),
+            }
+        }
+        let n = inserts.len() as u64;
+        insert_chunks(&self.txn, inserts).await?;
+        self.report
+            .counts
+            .entry(Table::Registry)
+            .or_default()
+            .inserted += n;
+        Ok(())
+    }
+
+    async fn flush_trainings(&mut self) -> StoreResult<()> {
+        let batch = std::mem::take(&mut self.training_buf);
+        let c = &self.store.crypto;
+        let bidxs: Vec<String> = batch
+            .iter()
+            .map(|p| c.blind_index(p.rec.id_number.as_str()))
+            .collect();
+        self.resolve_persons(bidxs.iter().cloned()).await?;
+        let pids: Vec<i32> = bidxs
+            .iter()
+            .filter_map(|b| self.persons.get(b).map(|p| p.0))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut existing: HashMap<
+            (i32, chrono::NaiveDateTime, chrono::NaiveDateTime, String),
+            training::Model,
+        > = HashMap::new();
+        for chunk in pids.chunks(900) {
+            for m in training::Entity::find()
+                .filter(training::Column::PersonId.is_in(chunk.to_vec()))
+                .all(&*self.txn)
+                .await?
+            {
+                existing.insert(
+                    (m.person_id, m.start_at, m.end_at, m.training_type.clone()),
+                    m,
+                );
+            }
+        }
+        let mut inserts = Vec::new();
+        for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
+            self.report.counts.entry(Table::Trainings).or_default().read += 1;
+            let Some(&(pid, _)) = self.persons.get(&bidx) else {
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "身份证号",
+                    "学员不在人员台账中（人员表和系统中均无此身份证号）".into(),
+                    cells,
+                );
+                continue;
+            };
+            let Some(&(sid, town, dep)) = self.subjects.get(rec.employer.as_str()) else {
+                let why = format!(
+                    "未知单位：{}（单位表和系统中均无此统一社会信用代码）",
+                    rec.employer
+                );
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "统一社会信用代码",
+                    why,
+                    cells,
+                );
+                continue;
+            };
+            if !self.subject_in_scope(town, dep, Some(sid)) {
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "统一社会信用代码",
+                    "该单位不在您的管辖范围内".into(),
+                    cells,
+                );
+                continue;
+            }
+            let key = (
+                pid,
+                rec.start,
+                rec.end,
+                rec.training_type.code().to_string(),
+            );
+            let dup_key = format!(
+                "{pid}|{}|{}|{}",
+                rec.start,
+                rec.end,
+                rec.training_type.code()
+            );
+            if let Some(first) = self.duplicate(Table::Trainings, &dup_key, row) {
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "开始时间",
+                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
+                    cells,
+                );
+                continue;
+            }
+            match existing.get(&key) {
+                Some(o) => {
+                    let same = o.subject_id == sid
+                        && o.form == rec.form.code()
+                        && o.theory_hours == rec.theory_hours
+                        && o.practical_hours == rec.practical_hours
+                        && o.institution == rec.institution
+                        && o.score == rec.score
+                        && o.result == rec.result;
+                    if same {
+                        self.report
+                            .counts
+                            .entry(Table::Trainings)
+                            .or_default()
+                            .unchanged += 1;
+                    } else {
+                        let mut am = o.clone().into_active_model();
+                        am.subject_id = Set(sid);
+                        am.form = Set(rec.form.code().into());
+                        am.theory_hours = Set(rec.theory_hours);
+                        am.practical_hours = Set(rec.practical_hours);
+                        am.institution = Set(rec.institution);
+                        am.score = Set(rec.score);
+                        am.result = Set(rec.result);
+                        am.update(&*self.txn).await?;
+                        self.report
+                            .counts
+                            .entry(Table::Trainings)
+                            .or_default()
+                            .updated += 1;
+                    }
+                }
+                None => inserts.push(training::ActiveModel {
+                    id: NotSet,
+                    person_id: Set(pid),
+                    subject_id: Set(sid),
+                    training_type: Set(rec.training_type.code().into()),
+                    form: Set(rec.form.code().into()),
+                    start_at: Set(rec.start),
+                    end_at: Set(rec.end),
+                    theory_hours: Set(rec.theory_hours),
+                    practical_hours: Set(rec.practical_hours),
+                    institution: Set(rec.institution),
+                    score: Set(rec.score),
+                    result: Set(rec.result),
+                    created_at: Set(self.now),
+                }),
+            }
+        }
+        let n = inserts.len() as u64;
+        insert_chunks(&self.txn, inserts).await?;
+        self.report
+            .counts
+            .entry(Table::Trainings)
+            .or_default()
+            .inserted += n;
+        Ok(())
+    }
+
+    /// Flushes what is buffered, then commits (or rolls back, per `mode` and the
+    /// rejections), and records the import in the history and the audit log.
+    pub async fn finish(
+        mut self,
+        actor: &Actor,
+        mode: Mode,
+        prov: &Provenance,
+    ) -> StoreResult<(IngestReport, &'static str)> {
+        self.flush_except(Table::Registry).await?;
+        self.flush_except(Table::Subjects).await?;
+        let rejected = self.report.rejected();
+        let outcome = match mode {
+            Mode::DryRun => "validated",
+            Mode::Strict if rejected > 0 => "aborted",
+            _ if rejected > 0 => "partial",
+            _ => "stored",
+        };
+        let store = self.store;
+        let report = self.report;
+        let keep = matches!(outcome, "stored" | "partial");
+        let txn = if keep {
+            self.txn
+        } else {
+            drop(self.txn); // rolls back
+            store.write().await?
+        };
+        import::ActiveModel {
+            id: NotSet,
+            at: Set(store.now()),
+            user_id: Set(actor.user_id),
+            username: Set(actor.username.clone()),
+            file_name: Set(prov.file_name.clone()),
+            sha256: Set(prov.sha256.clone()),
+            kind: Set(prov.kind.clone()),
+            mode: Set(mode.code().into()),
+            outcome: Set(outcome.into()),
+            counts: Set(report.counts_json()),
+        }
+        .insert(&*txn)
+        .await?;
+        let ev = Event::ok("import", format!("import:{}", prov.kind)).with_detail(format!(
+            "{} {} {} {}",
+            prov.file_name,
+            prov.sha256,
+            outcome,
+            report.counts_json()
+        ));
+        audit::append(&*txn, store.now(), actor, &ev).await?;
+        txn.commit().await?;
+        Ok((report, outcome))
+    }
+}
+
+async fn insert_chunks<A, E>(txn: &WriteTxn, rows: Vec<A>) -> StoreResult<()>
+where
+    E: EntityTrait<ActiveModel = A>,
+    A: ActiveModelTrait<Entity = E> + Send,
+    E::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
+        E::insert_many(chunk).exec_without_returning(&**txn).await?;
+    }
+    Ok(())
+}
+
+/// The import history, newest first.
+pub async fn history(store: &Store, limit: u64) -> StoreResult<Vec<import::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(import::Entity::find()
+        .order_by_desc(import::Column::Id)
+        .limit(limit)
+        .all(&store.db)
+        .await?)
+}

@@ -1,0 +1,263 @@
+//! Ledger ingestion (natural-key upserts, rejections, modes, scope) and stored findings.
+
+use anpei_core::demo::{generate, DemoConfig, DemoDistrict};
+use anpei_core::ledger::rules;
+use anpei_core::ledger::Table;
+use anpei_store::audit::Actor;
+use anpei_store::entity::{finding, import, person, subject, training};
+use anpei_store::ledger::{facts, findings, Ingest, IngestReport, Mode, Provenance};
+use anpei_store::testing::TestDb;
+use anpei_store::{reference, Scope, Store};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+fn prov() -> Provenance {
+    Provenance {
+        file_name: "ledger.xlsx".into(),
+        sha256: "ab".repeat(32),
+        kind: "ledger".into(),
+    }
+}
+
+async fn district(store: &Store, subjects: usize, persons: usize) -> DemoDistrict {
+    let towns: Vec<String> = reference::towns(store)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(d, i)| (d.name, i))
+        .collect();
+    generate(
+        &DemoConfig {
+            seed: 5,
+            subjects,
+            persons,
+            as_of: store.today(),
+        },
+        &towns,
+        &deps,
+    )
+}
+
+async fn ingest_all(
+    store: &Store,
+    scope: Scope,
+    d: &DemoDistrict,
+    mode: Mode,
+) -> (IngestReport, &'static str) {
+    let mut ing = Ingest::begin(store, scope).await.unwrap();
+    for (i, s) in d.subjects.iter().enumerate() {
+        ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
+    }
+    for (i, p) in d.persons.iter().enumerate() {
+        ing.person(i + 2, p.clone(), vec![]).await.unwrap();
+    }
+    for (i, c) in d.certificates.iter().enumerate() {
+        ing.certificate(i + 2, c.clone(), vec![]).await.unwrap();
+    }
+    for (i, t) in d.trainings.iter().enumerate() {
+        ing.training(i + 2, t.clone(), vec![]).await.unwrap();
+    }
+    for (i, c) in d.registry.iter().enumerate() {
+        ing.registry(i + 2, c.clone(), vec![]).await.unwrap();
+    }
+    ing.finish(&Actor::system("test"), mode, &prov())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
+    let db = TestDb::new().await;
+    let d = district(&db.store, 12, 150).await;
+    let (first, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    assert_eq!(outcome, "stored", "{:?}", first.rejections.first());
+    for c in first.counts.values() {
+        assert!(c.reconciles());
+        assert_eq!(c.inserted, c.read);
+    }
+    assert_eq!(
+        first.counts[&Table::Persons].inserted as usize,
+        d.persons.len()
+    );
+    assert_eq!(
+        training::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        d.trainings.len()
+    );
+
+    let (second, _) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    for (t, c) in &second.counts {
+        assert_eq!(c.unchanged, c.read, "{t:?} changed on re-import: {c:?}");
+    }
+
+    let mut changed = d.clone();
+    changed.persons[0].name = "改了名字".into();
+    changed.trainings[0].theory_hours += 1.0;
+    let (third, _) = ingest_all(&db.store, Scope::All, &changed, Mode::Normal).await;
+    assert_eq!(third.counts[&Table::Persons].updated, 1);
+    assert_eq!(third.counts[&Table::Trainings].updated, 1);
+    assert_eq!(
+        import::Entity::find().count(&db.store.db).await.unwrap(),
+        3,
+        "every import is in the history"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
+    let db = TestDb::new().await;
+    let mut d = district(&db.store, 6, 40).await;
+    let orphan_employer = d.subjects.remove(1).uscc;
+    let (report, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    assert_eq!(outcome, "partial");
+    let persons = &report.counts[&Table::Persons];
+    assert!(persons.rejected > 0 && persons.reconciles());
+    let first = report
+        .rejections
+        .iter()
+        .find(|e| e.sheet == "人员")
+        .unwrap();
+    assert_eq!(first.column, "统一社会信用代码");
+    assert!(
+        first.reason.contains(orphan_employer.as_str()) && first.reason.starts_with("未知单位"),
+        "{}",
+        first.reason
+    );
+    // The orphans' certificates and trainings are rejected too: their holder is unknown.
+    assert!(report
+        .rejections
+        .iter()
+        .any(|e| e.sheet == "培训" && e.reason.starts_with("学员不在人员台账中")));
+    let stored = person::Entity::find().count(&db.store.db).await.unwrap();
+    assert_eq!(stored, persons.inserted);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
+    let db = TestDb::new().await;
+    let mut d = district(&db.store, 6, 40).await;
+    d.subjects.remove(2);
+    let (_, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Strict).await;
+    assert_eq!(outcome, "aborted");
+    assert_eq!(
+        subject::Entity::find().count(&db.store.db).await.unwrap(),
+        0
+    );
+    let (report, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::DryRun).await;
+    assert_eq!(outcome, "validated");
+    assert!(report.rejected() > 0);
+    assert_eq!(
+        subject::Entity::find().count(&db.store.db).await.unwrap(),
+        0
+    );
+    let history = anpei_store::ledger::ingest::history(&db.store, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.outcome.as_str())
+            .collect::<Vec<_>>(),
+        ["validated", "aborted"]
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_town_user_imports_only_subjects_of_his_town() {
+    let db = TestDb::new().await;
+    let d = district(&db.store, 20, 60).await;
+    let town_name = d.subjects[0].town.clone();
+    let town = reference::towns(&db.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == town_name)
+        .unwrap();
+    let (report, _) = ingest_all(&db.store, Scope::Town(town.id), &d, Mode::Normal).await;
+    let own = d.subjects.iter().filter(|s| s.town == town_name).count() as u64;
+    assert_eq!(report.counts[&Table::Subjects].inserted, own);
+    assert!(report
+        .rejections
+        .iter()
+        .any(|e| e.reason.contains("不在您的管辖范围内")));
+    assert!(report
+        .rejections
+        .iter()
+        .any(|e| e.sheet == "登记库" && e.reason.contains("只有区级用户")));
+    let stored: Vec<subject::Model> = subject::Entity::find().all(&db.store.db).await.unwrap();
+    assert!(stored.iter().all(|s| s.town_id == town.id));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rescans_update_findings_and_resolve_what_is_fixed() {
+    let db = TestDb::new().await;
+    let d = district(&db.store, 40, 1000).await;
+    ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    let today = db.store.today();
+    let ledger = facts::load(&db.store, None).await.unwrap();
+    let found = rules::scan(&ledger, today, &db.store.params);
+    assert!(!found.is_empty());
+    let actor = Actor::system("test");
+    let m1 = findings::merge(&db.store, &actor, None, today, &found)
+        .await
+        .unwrap();
+    assert_eq!(m1.new as usize, found.len());
+    let m2 = findings::merge(&db.store, &actor, None, today, &found)
+        .await
+        .unwrap();
+    assert_eq!(
+        (m2.new, m2.still_open as usize, m2.resolved),
+        (0, found.len(), 0)
+    );
+    assert_eq!(
+        finding::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        found.len(),
+        "no duplicates"
+    );
+
+    // Delete one person's training records and certificates' finding disappears on rescan:
+    // simplest fix to simulate: drop the findings' first rule occurrences from the input.
+    let fixed: Vec<_> = found.iter().skip(1).cloned().collect();
+    let m3 = findings::merge(&db.store, &actor, None, today, &fixed)
+        .await
+        .unwrap();
+    assert_eq!(m3.resolved, 1);
+    let resolved = finding::Entity::find()
+        .filter(finding::Column::Status.eq("resolved"))
+        .count(&db.store.db)
+        .await
+        .unwrap();
+    assert_eq!(resolved, 1);
+
+    // A one-subject scan sees only that subject's rows and leaves the others' findings alone.
+    let sid = found[5].subject_id as i32;
+    let one = facts::load(&db.store, Some(sid)).await.unwrap();
+    assert!(one.persons.iter().all(|p| p.subject_id == i64::from(sid)));
+    let found_one = rules::scan(&one, today, &db.store.params);
+    let expected: Vec<_> = found
+        .iter()
+        .filter(|f| f.subject_id == i64::from(sid))
+        .map(|f| f.key())
+        .collect();
+    let mut got: Vec<_> = found_one.iter().map(|f| f.key()).collect();
+    got.sort();
+    let mut want = expected.clone();
+    want.sort();
+    assert_eq!(
+        got, want,
+        "a one-subject scan finds what the full scan found for that subject"
+    );
+    let m4 = findings::merge(&db.store, &actor, Some(sid), today, &found_one)
+        .await
+        .unwrap();
+    assert_eq!(m4.resolved, 0);
+    db.cleanup().await;
+}
