@@ -114,6 +114,8 @@ fn messy_workbook(k: &Codes) -> Vec<u8> {
         vec![N(5.0), T("重庆戊有限公司"), T(&k.e), T("生产经营单位"), T("工贸"), T("火星镇"), T("")],
         vec![],
         vec![N(6.0), T("重庆己有限公司"), T(&k.f), T("生产经营单位"), T("工贸"), T("龙兴镇"), T("1381234")],
+        vec![N(7.0)],
+        vec![N(8.0), T(""), T("\u{3000}")],
     ]);
 
     let ws = wb.add_worksheet();
@@ -224,7 +226,7 @@ fn a_messy_workbook_rejects_exactly_its_bad_rows() {
     assert_eq!(phone.cells[1], "重庆己有限公司");
     assert_eq!(phone.cells[6], "1381234");
 
-    // Counts reconcile, per table.
+    // Counts reconcile, per table. (单位 rows 9 and 10 hold only a 序号: they are no rows.)
     for (table, read, rejected) in [
         (Table::Subjects, 6, 4),
         (Table::Persons, 11, 7),

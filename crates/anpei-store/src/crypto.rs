@@ -35,7 +35,8 @@ pub enum CryptoError {
 #[derive(Clone)]
 pub struct Crypto {
     cipher: Sm4Gcm,
-    index_key: [u8; 32],
+    /// HMAC keyed once; each index clones this state (imports compute millions).
+    index_mac: HmacSha256,
 }
 
 impl std::fmt::Debug for Crypto {
@@ -54,10 +55,9 @@ impl Crypto {
         };
         let enc = derive(b"anpei/field-encryption/v1");
         let cipher = Sm4Gcm::new_from_slice(&enc[..16]).expect("SM4 takes 16 bytes");
-        Self {
-            cipher,
-            index_key: derive(b"anpei/blind-index/v1"),
-        }
+        let index_key = derive(b"anpei/blind-index/v1");
+        let index_mac = <HmacSha256 as Mac>::new_from_slice(&index_key).expect("any key length");
+        Self { cipher, index_mac }
     }
 
     /// Parses a master key given as 64 hex characters (configuration `ANPEI_MASTER_KEY`).
@@ -114,7 +114,7 @@ impl Crypto {
     /// The keyed hash of a normalised value: equal values give equal indexes, and without
     /// the key the index tells nothing about the value.
     pub fn blind_index(&self, normalized: &str) -> String {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.index_key).expect("any key length");
+        let mut mac = self.index_mac.clone();
         mac.update(normalized.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

@@ -14,8 +14,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-const BATCH: usize = 500;
-
 /// Password of every demo account (printed by `anpei demo`).
 pub const DEMO_PASSWORD: &str = "Anpei@2021";
 
@@ -39,15 +37,9 @@ async fn insert_batches<C, A, E>(db: &C, rows: Vec<A>) -> StoreResult<()>
 where
     C: ConnectionTrait,
     E: EntityTrait<ActiveModel = A>,
-    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
-    E::Model: sea_orm::IntoActiveModel<A>,
+    A: sea_orm::ActiveModelTrait<Entity = E>,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(BATCH).collect();
-        E::insert_many(chunk).exec_without_returning(db).await?;
-    }
-    Ok(())
+    crate::bulk::insert_models(db, rows).await
 }
 
 /// Generates and stores the demo district. Refuses a database that already has subjects.

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod clock;
 pub mod crypto;
 pub mod dashboard;
@@ -73,6 +74,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
+                    // 64 MiB page cache per connection: bulk imports touch random pages of
+                    // the blind-index B-trees, and the default 2 MiB cache spills to disk.
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory")
                     .create_if_missing(true)
             });
         if let Some(schema) = &cfg.pg_schema {

@@ -55,6 +55,12 @@ impl RowBuf {
         self.cells().iter().all(|c| trim(c).is_empty())
     }
 
+    fn is_blank_in(&self, map: &HeaderMap) -> bool {
+        (0..schema::MAX_COLUMNS)
+            .filter_map(|col| map.get(col))
+            .all(|i| self.cells().get(i).is_none_or(|c| trim(c).is_empty()))
+    }
+
     fn pad_to(&mut self, width: usize) {
         if width > self.len {
             self.cell_mut(width - 1);
@@ -208,10 +214,11 @@ impl<'a> Engine<'a> {
         row_no: usize,
         row: &mut RowBuf,
     ) -> Result<(), ImportError> {
-        if row.is_blank() {
-            return Ok(());
-        }
         match &sheet.header {
+            // A row with nothing in the table's columns is no row: templates often number
+            // (序号) hundreds of rows ahead.
+            Some(map) if row.is_blank_in(map) => Ok(()),
+            None if row.is_blank() => Ok(()),
             Some(map) => {
                 row.pad_to(map.width);
                 self.data_row(sheet, map, row_no, row);

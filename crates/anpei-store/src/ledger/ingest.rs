@@ -13,6 +13,7 @@ use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
+use anpei_core::TrainingType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, Set,
@@ -21,7 +22,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 const BATCH: usize = 2000;
-const INSERT_CHUNK: usize = 400;
 
 /// Per-table counts of one import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -88,10 +88,25 @@ pub struct Provenance {
     pub kind: String,
 }
 
+/// Cells are kept joined in one string (one allocation a row) until a row is rejected.
+const SEP: char = '\u{1f}';
+
+fn join_cells(cells: Vec<String>) -> String {
+    cells.join("\u{1f}")
+}
+
+fn split_cells(cells: String) -> Vec<String> {
+    if cells.is_empty() {
+        Vec::new()
+    } else {
+        cells.split(SEP).map(String::from).collect()
+    }
+}
+
 struct Pending<T> {
     row: usize,
     rec: T,
-    cells: Vec<String>,
+    cells: String,
 }
 
 /// An import in progress.
@@ -104,6 +119,15 @@ pub struct Ingest<'a> {
     subjects: HashMap<String, (i32, i32, i32)>,
     persons: HashMap<String, (i32, i32)>,
     seen: HashMap<Table, HashMap<String, usize>>,
+    seen_trainings: HashMap<
+        (
+            i32,
+            chrono::NaiveDateTime,
+            chrono::NaiveDateTime,
+            TrainingType,
+        ),
+        usize,
+    >,
     subject_buf: Vec<Pending<SubjectRecord>>,
     person_buf: Vec<Pending<PersonRecord>>,
     cert_buf: Vec<Pending<CertificateRecord>>,
@@ -118,7 +142,7 @@ fn reject(
     row: usize,
     column: &str,
     reason: String,
-    cells: Vec<String>,
+    cells: String,
 ) {
     report.counts.entry(table).or_default().rejected += 1;
     report.rejections.push(RowError {
@@ -126,7 +150,7 @@ fn reject(
         row,
         column: column.into(),
         reason,
-        cells,
+        cells: split_cells(cells),
     });
 }
 
@@ -157,6 +181,7 @@ impl<'a> Ingest<'a> {
             subjects,
             persons: HashMap::new(),
             seen: HashMap::new(),
+            seen_trainings: HashMap::new(),
             subject_buf: Vec::new(),
             person_buf: Vec::new(),
             cert_buf: Vec::new(),
@@ -208,7 +233,11 @@ impl<'a> Ingest<'a> {
         cells: Vec<String>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Subjects).await?;
-        self.subject_buf.push(Pending { row, rec, cells });
+        self.subject_buf.push(Pending {
+            row,
+            rec,
+            cells: join_cells(cells),
+        });
         if self.subject_buf.len() >= BATCH {
             self.flush_subjects().await?;
         }
@@ -222,7 +251,11 @@ impl<'a> Ingest<'a> {
         cells: Vec<String>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Persons).await?;
-        self.person_buf.push(Pending { row, rec, cells });
+        self.person_buf.push(Pending {
+            row,
+            rec,
+            cells: join_cells(cells),
+        });
         if self.person_buf.len() >= BATCH {
             self.flush_persons().await?;
         }
@@ -236,7 +269,11 @@ impl<'a> Ingest<'a> {
         cells: Vec<String>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Certificates).await?;
-        self.cert_buf.push(Pending { row, rec, cells });
+        self.cert_buf.push(Pending {
+            row,
+            rec,
+            cells: join_cells(cells),
+        });
         if self.cert_buf.len() >= BATCH {
             self.flush_certificates().await?;
         }
@@ -250,7 +287,11 @@ impl<'a> Ingest<'a> {
         cells: Vec<String>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Registry).await?;
-        self.registry_buf.push(Pending { row, rec, cells });
+        self.registry_buf.push(Pending {
+            row,
+            rec,
+            cells: join_cells(cells),
+        });
         if self.registry_buf.len() >= BATCH {
             self.flush_registry().await?;
         }
@@ -264,7 +305,11 @@ impl<'a> Ingest<'a> {
         cells: Vec<String>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Trainings).await?;
-        self.training_buf.push(Pending { row, rec, cells });
+        self.training_buf.push(Pending {
+            row,
+            rec,
+            cells: join_cells(cells),
+        });
         if self.training_buf.len() >= BATCH {
             self.flush_trainings().await?;
         }
@@ -933,13 +978,8 @@ impl<'a> Ingest<'a> {
                 rec.end,
                 rec.training_type.code().to_string(),
             );
-            let dup_key = format!(
-                "{pid}|{}|{}|{}",
-                rec.start,
-                rec.end,
-                rec.training_type.code()
-            );
-            if let Some(first) = self.duplicate(Table::Trainings, &dup_key, row) {
+            let natural = (pid, rec.start, rec.end, rec.training_type);
+            if let Some(&first) = self.seen_trainings.get(&natural) {
                 reject(
                     &mut self.report,
                     Table::Trainings,
@@ -950,6 +990,7 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             }
+            self.seen_trainings.insert(natural, row);
             match existing.get(&key) {
                 Some(o) => {
                     let same = o.subject_id == sid
@@ -1065,15 +1106,9 @@ impl<'a> Ingest<'a> {
 async fn insert_chunks<A, E>(txn: &WriteTxn, rows: Vec<A>) -> StoreResult<()>
 where
     E: EntityTrait<ActiveModel = A>,
-    A: ActiveModelTrait<Entity = E> + Send,
-    E::Model: sea_orm::IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E>,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
-        E::insert_many(chunk).exec_without_returning(&**txn).await?;
-    }
-    Ok(())
+    crate::bulk::insert_models(&**txn, rows).await
 }
 
 /// The import history, newest first.

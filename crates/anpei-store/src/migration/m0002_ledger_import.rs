@@ -181,6 +181,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The natural key's prefix (person_id, start_at) serves the old index's queries.
+        m.drop_index(
+            Index::drop()
+                .name("idx_trainings_person")
+                .table(Trainings::Table)
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }
