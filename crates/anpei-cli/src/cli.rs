@@ -164,6 +164,7 @@ fn init_logging(cfg: &Config) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-struct Env {
+pub struct Env {
     dir: PathBuf,
     url: String,
     pg: Option<(String, String)>,
@@ -220,5 +220,194 @@ async fn a_reference_list_with_a_bad_row_is_refused_with_its_line() {
     let o = env.run(&["reference", "import", good.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("已导入 2 条"));
+    env.cleanup().await;
+}
+
+/// Writes the demo ledger of a small district as import files and returns the directory.
+fn export_small_ledger(env: &Env) -> PathBuf {
+    let dir = env.dir.join("export");
+    let o = env.run(
+        &[
+            "demo",
+            "--subjects",
+            "15",
+            "--persons",
+            "200",
+            "--export",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    dir
+}
+
+#[tokio::test]
+async fn a_ledger_workbook_imports_and_reimporting_it_changes_nothing() {
+    let env = Env::new().await;
+    let dir = export_small_ledger(&env);
+    let book = dir.join("ledger.xlsx");
+    let o = env.run(&["import", "ledger", book.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("全部行已导入"));
+    let again = env.run(&["import", "ledger", book.to_str().unwrap()], None);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    // Every table line reads: read == unchanged, nothing inserted, updated or rejected.
+    for line in String::from_utf8_lossy(&again.stdout).lines().filter(|l| {
+        ["单位", "人员", "证书", "培训", "登记库"]
+            .iter()
+            .any(|t| l.starts_with(t))
+    }) {
+        let n: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert_eq!(
+            (n[1], n[2], n[3], n[4]),
+            (0, 0, n[0], 0),
+            "re-import changed something: {line}"
+        );
+    }
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_csv_with_bad_rows_stores_the_good_ones_and_exits_3_strict_exits_2() {
+    let env = Env::new().await;
+    let dir = export_small_ledger(&env);
+    assert!(env
+        .run(
+            &["import", "subjects", dir.join("单位.csv").to_str().unwrap()],
+            None
+        )
+        .status
+        .success());
+    let good = std::fs::read_to_string(dir.join("人员.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    let header: Vec<String> = lines[0]
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(String::from)
+        .collect();
+    let id_col = header.iter().position(|h| *h == "身份证号").unwrap();
+    // Row 3 gets a wrong check digit; row 4 an impossible appointment date.
+    let mut cells: Vec<String> = lines[2].split(',').map(String::from).collect();
+    let last = cells[id_col].pop().unwrap();
+    cells[id_col].push(if last == '0' { '1' } else { '0' });
+    lines[2] = cells.join(",");
+    let date_col = header.iter().position(|h| *h == "任职日期").unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+    cells[date_col] = "2021-02-30".into();
+    lines[3] = cells.join(",");
+    let messy = env.dir.join("人员-有错.csv");
+    std::fs::write(&messy, lines.join("\n")).unwrap();
+
+    let strict = env.run(
+        &["import", "persons", messy.to_str().unwrap(), "--strict"],
+        None,
+    );
+    assert_eq!(strict.status.code(), Some(2), "{}", text(&strict));
+    let report = env.dir.join("errors.xlsx");
+    let o = env.run(
+        &[
+            "import",
+            "persons",
+            messy.to_str().unwrap(),
+            "--errors",
+            report.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("人员 第3行 身份证号：校验位错误"), "{t}");
+    assert!(t.contains("人员 第4行 任职日期"), "{t}");
+    assert!(
+        std::fs::read(&report).unwrap().starts_with(b"PK"),
+        "the error report is an xlsx workbook"
+    );
+    let dry = env.run(
+        &["import", "persons", messy.to_str().unwrap(), "--dry-run"],
+        None,
+    );
+    assert_eq!(dry.status.code(), Some(3));
+    assert!(text(&dry).contains("试运行"));
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn scan_prints_the_contract_json_and_stores_findings() {
+    let env = Env::new().await;
+    let dir = export_small_ledger(&env);
+    assert_eq!(
+        env.run(
+            &[
+                "import",
+                "ledger",
+                dir.join("ledger.xlsx").to_str().unwrap()
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let out = env.dir.join("scan.json");
+    let o = env.run(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(v["as_of"].as_str().unwrap().len() == 10);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for key in [
+        "rule",
+        "severity",
+        "subject_uscc",
+        "subject_name",
+        "person_name",
+        "id_number_masked",
+        "detail",
+    ] {
+        assert!(findings[0].get(key).is_some(), "finding lacks {key}");
+    }
+    assert!(findings
+        .iter()
+        .all(|f| f["id_number_masked"].as_str().unwrap().contains("***")));
+    let counts = v["counts"].as_object().unwrap();
+    assert_eq!(counts.len(), 10);
+    assert_eq!(
+        counts.values().map(|n| n.as_u64().unwrap()).sum::<u64>() as usize,
+        findings.len()
+    );
+    assert!(text(&o).contains("已保存扫描结果"));
+    let again = env.run(&["scan", "--format", "csv"], None);
+    assert!(text(&again).contains("新发现 0 条"), "{}", text(&again));
+
+    let uscc = findings[0]["subject_uscc"].as_str().unwrap().to_string();
+    let one = env.run(&["scan", "--subject", &uscc, "--format", "json"], None);
+    let v1: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert!(v1["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["subject_uscc"] == uscc.as_str()));
+    let past = env.run(
+        &["scan", "--as-of", "2020-01-01", "--format", "table"],
+        None,
+    );
+    assert!(text(&past).contains("仅输出，不保存"));
+    let bad = env.run(&["scan", "--as-of", "2021-02-30"], None);
+    assert_ne!(bad.status.code(), Some(0));
     env.cleanup().await;
 }

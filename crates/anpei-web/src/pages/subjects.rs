@@ -147,6 +147,8 @@ struct DetailPage {
     persons_total: u64,
     certificates: Vec<(String, CertificateRow)>,
     trainings: Vec<(String, TrainingRow)>,
+    findings: Vec<anpei_store::ledger::findings::FindingRow>,
+    findings_total: u64,
     can_edit: bool,
 }
 
@@ -165,6 +167,13 @@ pub async fn detail(
     let (persons, persons_total) = persons::list(&st.store, &user.scope, &pf, 1, 200).await?;
     let certificates = persons::subject_certificates(&st.store, &user.scope, id).await?;
     let trainings = persons::subject_trainings(&st.store, &user.scope, id, 100).await?;
+    let ff = anpei_store::ledger::findings::FindingFilter {
+        subject_id: Some(id),
+        status: Some("open".into()),
+        ..Default::default()
+    };
+    let (findings, findings_total) =
+        anpei_store::ledger::findings::list(&st.store, &user.scope, &ff, 1, 100).await?;
     Ok(render(DetailPage {
         layout: Layout::new(&user, s.name.clone(), "subjects"),
         high_risk: s
@@ -177,6 +186,8 @@ pub async fn detail(
         persons_total,
         certificates,
         trainings,
+        findings,
+        findings_total,
     }))
 }
 
