@@ -217,7 +217,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve { bind } => {
             prepare_for_serving(&store).await?;
-            serve(&store, &cfg, bind.clone()).await?;
+            serve(&store, &cfg, &cli.data_dir, bind.clone()).await?;
         }
         Command::Demo {
             persons,
@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             load_demo(&store, &demo_cfg).await?;
             if !no_serve {
-                serve(&store, &cfg, bind.clone()).await?;
+                serve(&store, &cfg, &cli.data_dir, bind.clone()).await?;
             }
         }
         Command::User { command } => user(&store, command).await?,
@@ -383,7 +383,7 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
     Ok(())
 }
 
-async fn serve(store: &Store, cfg: &Config, bind: Option<String>) -> Result<()> {
+async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String>) -> Result<()> {
     let bind = bind
         .or_else(|| cfg.bind.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -394,6 +394,7 @@ async fn serve(store: &Store, cfg: &Config, bind: Option<String>) -> Result<()> 
         store.clone(),
         anpei_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
+            uploads_dir: data_dir.join("uploads"),
         },
     );
     println!("\n安培已启动：http://{bind}  （Ctrl-C 停止）");

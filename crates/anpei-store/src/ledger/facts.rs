@@ -1,5 +1,7 @@
 //! Loads the facts the rule engine reads, for the whole district or one subject, with
-//! column-only queries (no full models): this is the bulk path of every scan.
+//! column-only queries (no full models). This is the bulk path of every scan: the four
+//! tables are read concurrently on separate connections (SQLite's WAL allows parallel
+//! readers), and a one-subject scan reads only that subject's rows and registry entries.
 
 use crate::entity::{certificate, person, registry, subject, training};
 use crate::{Store, StoreResult};
@@ -7,28 +9,137 @@ use anpei_core::ledger::rules::{CertFacts, Ledger, PersonFacts, RegistryEntry, T
 use anpei_core::{CertType, Post, TrainingForm, TrainingType};
 use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::{
-    ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, QueryTrait, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
+    QueryTrait, RelationTrait,
 };
 use std::collections::HashMap;
+use std::time::Instant;
 
-/// Loads a ledger: every person, certificate and training record, or those of one subject;
-/// the registry when one has been imported.
-#[tracing::instrument(skip_all)]
-pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger> {
-    let db = &store.db;
+type PersonRow = (i32, i32, String, String, Option<String>, NaiveDate, String);
+type TrainingRow = (
+    i32,
+    i32,
+    String,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+    f64,
+    f64,
+);
+
+/// Reads many rows from SQLite in few round trips: each chunk of up to `CHUNK` rows comes
+/// back as one string (fields joined by U+001F, rows by U+001E), because the driver's
+/// per-row hand-off between its worker thread and the caller costs more than the row.
+/// `cols` are SQL expressions; `filter` an optional `AND …` clause on the table's columns.
+async fn sqlite_bulk_rows(
+    store: &Store,
+    table: &str,
+    cols: &[&str],
+    filter: &'static str,
+) -> StoreResult<Vec<String>> {
+    const CHUNK: i64 = 50_000;
+    let fields = cols
+        .iter()
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+        .collect::<Vec<_>>()
+        .join(" || char(31) || ");
+    let mut out = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let sql = format!(
+            "SELECT max(id), group_concat(r, char(30)) FROM \
+             (SELECT id, {fields} AS r FROM {table} WHERE id > {after} {filter} ORDER BY id LIMIT {CHUNK})"
+        );
+        let row = store
+            .db
+            .query_one(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                sql,
+            ))
+            .await?;
+        let Some(row) = row else { break };
+        let max: Option<i64> = row.try_get_by_index(0)?;
+        let text: Option<String> = row.try_get_by_index(1)?;
+        match (max, text) {
+            (Some(m), Some(t)) => {
+                out.extend(t.split('\u{1e}').map(String::from));
+                after = m;
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Parses SQLite's stored `YYYY-MM-DD HH:MM:SS` (the driver's generic decoder tries several
+/// formats in turn, which dominated full scans); anything else falls back to chrono.
+fn parse_sqlite_datetime(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+    {
+        let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        return date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?);
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()
+}
+
+async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<PersonFacts>> {
+    let t = Instant::now();
     let high: HashMap<i32, bool> = subject::Entity::find()
         .select_only()
         .columns([subject::Column::Id, subject::Column::Industry])
         .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
         .into_tuple::<(i32, Option<String>)>()
-        .all(db)
+        .all(&store.db)
         .await?
         .into_iter()
         .map(|(id, ind)| (id, ind.is_some_and(|i| store.params.is_high_risk(&i))))
         .collect();
-
-    type PersonRow = (i32, i32, String, String, Option<String>, NaiveDate, String);
-    let persons: Vec<PersonFacts> = person::Entity::find()
+    if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
+        let cols = [
+            "id",
+            "subject_id",
+            "name",
+            "post",
+            "special_category",
+            "appointed_on",
+            "id_bidx",
+        ];
+        let out: Vec<PersonFacts> = sqlite_bulk_rows(store, "persons", &cols, "")
+            .await?
+            .iter()
+            .filter_map(|r| {
+                let f: Vec<&str> = r.split('\u{1f}').collect();
+                let [id, sid, name, post, cat, appointed, bidx] = f.as_slice() else {
+                    return None;
+                };
+                let sid: i32 = sid.parse().ok()?;
+                Some(PersonFacts {
+                    id: id.parse().ok()?,
+                    subject_id: sid.into(),
+                    name: name.to_string(),
+                    post: Post::from_code(post)?,
+                    special_category: (!cat.is_empty()).then(|| cat.to_string()),
+                    appointed_on: NaiveDate::parse_from_str(appointed, "%Y-%m-%d").ok()?,
+                    high_risk: high.get(&sid).copied().unwrap_or(false),
+                    holder_key: bidx.to_string(),
+                })
+            })
+            .collect();
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "facts: persons (bulk)");
+        return Ok(out);
+    }
+    let rows: Vec<PersonRow> = person::Entity::find()
         .select_only()
         .columns([
             person::Column::Id,
@@ -40,9 +151,10 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
             person::Column::IdBidx,
         ])
         .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
-        .into_tuple::<PersonRow>()
-        .all(db)
-        .await?
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    let out = rows
         .into_iter()
         .filter_map(|(id, sid, name, post, cat, appointed, bidx)| {
             Some(PersonFacts {
@@ -57,21 +169,13 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
             })
         })
         .collect();
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "facts: persons");
+    Ok(out)
+}
 
-    type CertRow = (
-        i32,
-        i32,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    );
-    let mut cq = certificate::Entity::find().select_only().columns([
+async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<CertFacts>> {
+    let t = Instant::now();
+    let mut q = certificate::Entity::find().select_only().columns([
         certificate::Column::Id,
         certificate::Column::PersonId,
         certificate::Column::CertType,
@@ -85,14 +189,75 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
         certificate::Column::ReviewedOn,
     ]);
     if let Some(s) = subject_id {
-        cq = cq
+        q = q
             .join(JoinType::InnerJoin, certificate::Relation::Person.def())
             .filter(person::Column::SubjectId.eq(s));
+    } else if store.backend() == sea_orm::DbBackend::Sqlite {
+        let cols = [
+            "id",
+            "person_id",
+            "cert_type",
+            "cert_no_bidx",
+            "category",
+            "operation_item",
+            "first_issued",
+            "valid_from",
+            "valid_until",
+            "review_due",
+            "reviewed_on",
+        ];
+        let date = |s: &str| {
+            (!s.is_empty())
+                .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                .flatten()
+        };
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let out = sqlite_bulk_rows(store, "certificates", &cols, "")
+            .await?
+            .iter()
+            .filter_map(|r| {
+                let f: Vec<&str> = r.split('\u{1f}').collect();
+                let [id, pid, ty, key, cat, item, first, from, until, due, reviewed] = f.as_slice()
+                else {
+                    return None;
+                };
+                Some(CertFacts {
+                    id: id.parse().ok()?,
+                    person_id: pid.parse().ok()?,
+                    cert_type: CertType::from_code(ty)?,
+                    cert_no_key: key.to_string(),
+                    category: text(cat),
+                    operation_item: text(item),
+                    first_issued: date(first),
+                    valid_from: date(from),
+                    valid_until: date(until),
+                    review_due: date(due),
+                    reviewed_on: date(reviewed),
+                })
+            })
+            .collect();
+        tracing::debug!(
+            ms = t.elapsed().as_millis() as u64,
+            "facts: certificates (bulk)"
+        );
+        return Ok(out);
     }
-    let certificates = cq
-        .into_tuple::<CertRow>()
-        .all(db)
-        .await?
+    type Date = Option<NaiveDate>;
+    type CertRow = (
+        i32,
+        i32,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Date,
+        Date,
+        Date,
+        Date,
+        Date,
+    );
+    let rows: Vec<CertRow> = q.into_tuple().all(&store.db).await?;
+    let out = rows
         .into_iter()
         .filter_map(
             |(id, pid, ty, key, cat, item, first, from, until, due, reviewed)| {
@@ -112,18 +277,13 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
             },
         )
         .collect();
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "facts: certificates");
+    Ok(out)
+}
 
-    type TrainingRow = (
-        i32,
-        i32,
-        String,
-        String,
-        NaiveDateTime,
-        NaiveDateTime,
-        f64,
-        f64,
-    );
-    let trainings = training::Entity::find()
+async fn trainings(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<TrainingFacts>> {
+    let t = Instant::now();
+    let q = training::Entity::find()
         .select_only()
         .columns([
             training::Column::Id,
@@ -137,10 +297,44 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
         ])
         .apply_if(subject_id, |q, s| {
             q.filter(training::Column::SubjectId.eq(s))
-        })
-        .into_tuple::<TrainingRow>()
-        .all(db)
-        .await?
+        });
+    // A whole district on SQLite goes the bulk way; one subject's rows come by index.
+    let rows: Vec<TrainingRow> =
+        if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
+            let cols = [
+                "id",
+                "person_id",
+                "training_type",
+                "form",
+                "start_at",
+                "end_at",
+                "theory_hours",
+                "practical_hours",
+            ];
+            sqlite_bulk_rows(store, "trainings", &cols, "")
+                .await?
+                .iter()
+                .filter_map(|r| {
+                    let f: Vec<&str> = r.split('\u{1f}').collect();
+                    let [id, pid, ty, form, start, end, a, b] = f.as_slice() else {
+                        return None;
+                    };
+                    Some((
+                        id.parse().ok()?,
+                        pid.parse().ok()?,
+                        ty.to_string(),
+                        form.to_string(),
+                        parse_sqlite_datetime(start)?,
+                        parse_sqlite_datetime(end)?,
+                        a.parse().ok()?,
+                        b.parse().ok()?,
+                    ))
+                })
+                .collect()
+        } else {
+            q.into_tuple().all(&store.db).await?
+        };
+    let out = rows
         .into_iter()
         .filter_map(|(id, pid, ty, form, start, end, theory, practical)| {
             Some(TrainingFacts {
@@ -155,23 +349,95 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
             })
         })
         .collect();
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "facts: trainings");
+    Ok(out)
+}
 
-    let entries: Vec<(String, String, String)> = registry::Entity::find()
-        .select_only()
-        .columns([
-            registry::Column::CertNoBidx,
-            registry::Column::HolderBidx,
-            registry::Column::Name,
-        ])
-        .into_tuple()
-        .all(db)
-        .await?;
-    let registry = (!entries.is_empty()).then(|| {
-        entries
-            .into_iter()
-            .map(|(k, holder_key, name)| (k, RegistryEntry { holder_key, name }))
-            .collect()
-    });
+/// The registry, when one has been imported; for one subject only the entries of its
+/// certificates' numbers (an absent number is what the rule looks for).
+async fn registry(
+    store: &Store,
+    keys: Option<Vec<String>>,
+) -> StoreResult<Option<HashMap<String, RegistryEntry>>> {
+    if registry::Entity::find().count(&store.db).await? == 0 {
+        return Ok(None);
+    }
+    let q = registry::Entity::find().select_only().columns([
+        registry::Column::CertNoBidx,
+        registry::Column::HolderBidx,
+        registry::Column::Name,
+    ]);
+    let mut out = HashMap::new();
+    let mut add = |rows: Vec<(String, String, String)>| {
+        for (k, holder_key, name) in rows {
+            out.insert(k, RegistryEntry { holder_key, name });
+        }
+    };
+    match keys {
+        None if store.backend() == sea_orm::DbBackend::Sqlite => {
+            let rows = sqlite_bulk_rows(
+                store,
+                "registry_entries",
+                &["cert_no_bidx", "holder_bidx", "name"],
+                "",
+            )
+            .await?;
+            add(rows
+                .iter()
+                .filter_map(|r| {
+                    let mut f = r.split('\u{1f}');
+                    Some((
+                        f.next()?.to_string(),
+                        f.next()?.to_string(),
+                        f.next()?.to_string(),
+                    ))
+                })
+                .collect())
+        }
+        None => add(q.into_tuple().all(&store.db).await?),
+        Some(keys) => {
+            for chunk in keys.chunks(900) {
+                add(q
+                    .clone()
+                    .filter(registry::Column::CertNoBidx.is_in(chunk.to_vec()))
+                    .into_tuple()
+                    .all(&store.db)
+                    .await?);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_stored_datetime_form_and_refuses_impossible_ones() {
+        let d = parse_sqlite_datetime("2024-02-29 08:30:05").unwrap();
+        assert_eq!(d.to_string(), "2024-02-29 08:30:05");
+        assert!(parse_sqlite_datetime("2023-02-29 08:30:05").is_none());
+        assert_eq!(
+            parse_sqlite_datetime("2024-02-08 08:30:00.5")
+                .unwrap()
+                .to_string(),
+            "2024-02-08 08:30:00.500"
+        );
+    }
+}
+
+/// Loads a ledger: every person, certificate and training record, or those of one subject;
+/// the registry when one has been imported.
+#[tracing::instrument(skip_all)]
+pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger> {
+    let (persons, certificates, trainings) = tokio::try_join!(
+        persons(store, subject_id),
+        certificates(store, subject_id),
+        trainings(store, subject_id)
+    )?;
+    let keys = subject_id.map(|_| certificates.iter().map(|c| c.cert_no_key.clone()).collect());
+    let registry = registry(store, keys).await?;
     Ok(Ledger {
         persons,
         certificates,
