@@ -62,23 +62,6 @@ fn statement(backend: DbBackend, table: &str, columns: &[&str], rows: usize) -> 
     sql
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builds_numbered_placeholders_for_postgres_and_question_marks_for_sqlite() {
-        assert_eq!(
-            statement(DbBackend::Postgres, "t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-        assert_eq!(
-            statement(DbBackend::Sqlite, "t", &["a"], 2),
-            "INSERT INTO t (a) VALUES (?), (?)"
-        );
-    }
-}
-
 /// Inserts active models through [`insert`]: the columns are those set in the first model
 /// (every model of one call sets the same ones).
 pub async fn insert_models<C, A, E>(db: &C, rows: Vec<A>) -> StoreResult<()>
@@ -104,4 +87,21 @@ where
         })
         .collect();
     insert(db, E::default().table_name(), &names, values).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_numbered_placeholders_for_postgres_and_question_marks_for_sqlite() {
+        assert_eq!(
+            statement(DbBackend::Postgres, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            statement(DbBackend::Sqlite, "t", &["a"], 2),
+            "INSERT INTO t (a) VALUES (?), (?)"
+        );
+    }
 }

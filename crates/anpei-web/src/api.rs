@@ -4,14 +4,21 @@
 
 use crate::auth::{check_credentials, client_addr, CurrentUser};
 use crate::error::{ApiError, AppError};
+use crate::pages::findings::FindingQuery;
+use crate::pages::imports::{self, Failure};
 use crate::pages::paging;
 use crate::pages::persons::PersonQuery;
 use crate::pages::subjects::ListQuery;
 use crate::AppState;
+use anpei_core::ledger::rules::Rule;
+use anpei_store::ledger::findings::{self, FindingRow};
+use anpei_store::ledger::{Counts, Mode};
 use anpei_store::persons::{self, PersonRow};
 use anpei_store::subjects::{self, SubjectRow};
 use anpei_store::{accounts, reference};
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -139,6 +146,185 @@ pub async fn persons(
         page,
         per_page,
     }))
+}
+
+/// A finding as the API shows it (masked identifiers).
+#[derive(Serialize)]
+pub struct FindingItem {
+    id: i32,
+    rule: String,
+    rule_name: &'static str,
+    severity: String,
+    subject_id: i32,
+    subject_uscc: String,
+    subject_name: String,
+    town: String,
+    industry: Option<String>,
+    person_id: i32,
+    person_name: String,
+    id_number_masked: String,
+    detail: String,
+    first_seen: chrono::NaiveDate,
+    last_seen: chrono::NaiveDate,
+    status: String,
+}
+
+impl From<FindingRow> for FindingItem {
+    fn from(r: FindingRow) -> Self {
+        FindingItem {
+            rule_name: r.rule_name(),
+            id: r.id,
+            rule: r.rule,
+            severity: r.severity,
+            subject_id: r.subject_id,
+            subject_uscc: r.subject_uscc,
+            subject_name: r.subject_name,
+            town: r.town,
+            industry: r.industry,
+            person_id: r.person_id,
+            person_name: r.person_name,
+            id_number_masked: r.id_number_masked,
+            detail: r.detail,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            status: r.status,
+        }
+    }
+}
+
+/// Findings in the caller's scope: `rule`, `town` (id or name), `industry`, `subject_id`,
+/// `status` (open by default, `resolved`, or `all`).
+pub async fn findings(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<FindingQuery>,
+) -> Result<Json<ListResponse<FindingItem>>, ApiError> {
+    if let Some(r) = q.rule.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        if Rule::from_code(r).is_none() {
+            return Err(AppError::BadRequest(format!(
+                "未知的规则代码“{r}”，可用的代码见规则目录（/rules）。"
+            ))
+            .into());
+        }
+    }
+    let towns = reference::towns(&st.store).await?;
+    let (page, per_page) = paging(q.page, q.per_page);
+    let (rows, total) =
+        findings::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
+    Ok(Json(ListResponse {
+        items: rows.into_iter().map(FindingItem::from).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ImportQuery {
+    dry_run: Option<String>,
+    strict: Option<String>,
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("1" | "true" | "yes"))
+}
+
+/// Rejected rows in an API answer: at most this many (`rejected_total` has the count).
+const API_REJECTIONS: usize = 10_000;
+
+#[derive(Serialize)]
+pub struct RejectionItem {
+    sheet: String,
+    row: usize,
+    column: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+pub struct ImportResponse {
+    outcome: &'static str,
+    file_name: String,
+    sha256: String,
+    counts: std::collections::BTreeMap<&'static str, Counts>,
+    rejected_total: usize,
+    rejections_truncated: bool,
+    rejections: Vec<RejectionItem>,
+    warnings: Vec<String>,
+}
+
+fn failure_response(f: Failure) -> Response {
+    match f {
+        Failure::Internal(e) => e.api_response(),
+        f => {
+            let code = match f {
+                Failure::Forbidden => "forbidden",
+                Failure::TooLarge => "too_large",
+                _ => "invalid",
+            };
+            let body = serde_json::json!({ "error": code, "message": f.message() });
+            (f.status(), Json(body)).into_response()
+        }
+    }
+}
+
+/// Imports one multipart upload (`kind`, `file`) in the caller's scope. 200 with the
+/// outcome whenever the file was read (stored, partial, aborted, validated); 422 when it
+/// cannot be read at all, 413 when too large, 403 for the registry unless district.
+#[tracing::instrument(skip_all)]
+pub async fn import(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    if let Err(f) = imports::check_length(&headers) {
+        return failure_response(f);
+    }
+    let mode = if flag(&q.dry_run) {
+        Mode::DryRun
+    } else if flag(&q.strict) {
+        Mode::Strict
+    } else {
+        Mode::Normal
+    };
+    let (_, dir) = match imports::new_pending_dir(&st).await {
+        Ok(x) => x,
+        Err(f) => return failure_response(f),
+    };
+    let done = async {
+        let up = imports::receive(multipart, &dir, &user).await?;
+        let (report, outcome) = imports::run(&st, &user, &up, mode).await?;
+        Ok::<_, Failure>((up, report, outcome))
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let (up, report, outcome) = match done {
+        Ok(x) => x,
+        Err(f) => return failure_response(f),
+    };
+    let rejected_total = report.rejections.len();
+    let body = ImportResponse {
+        outcome,
+        file_name: up.file_name,
+        sha256: up.sha256,
+        counts: report.counts.iter().map(|(t, c)| (t.sheet(), *c)).collect(),
+        rejected_total,
+        rejections_truncated: rejected_total > API_REJECTIONS,
+        rejections: report
+            .rejections
+            .into_iter()
+            .take(API_REJECTIONS)
+            .map(|e| RejectionItem {
+                sheet: e.sheet,
+                row: e.row,
+                column: e.column,
+                reason: e.reason,
+            })
+            .collect(),
+        warnings: report.warnings,
+    };
+    (StatusCode::OK, Json(body)).into_response()
 }
 
 pub async fn openapi() -> Response {

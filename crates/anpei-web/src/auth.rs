@@ -201,21 +201,30 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
             Some(u) => Some(u.csrf.clone()),
             None => cookie(&headers, PRELOGIN_COOKIE).map(String::from),
         };
-        let (parts, body) = req.into_parts();
-        let bytes = match to_bytes(body, FORM_LIMIT).await {
-            Ok(b) => b,
-            Err(_) => return AppError::BadRequest("提交的内容过大".into()).into_response(),
-        };
-        let given = headers
+        // The header (htmx), then the query string (multipart uploads, whose bodies are
+        // streamed and never buffered here), then the urlencoded form field.
+        let mut given = headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(String::from)
-            .or_else(|| form_field(&bytes, "_csrf"));
+            .or_else(|| {
+                req.uri()
+                    .query()
+                    .and_then(|q| form_field(q.as_bytes(), "_csrf"))
+            });
+        if given.is_none() {
+            let (parts, body) = req.into_parts();
+            let bytes = match to_bytes(body, FORM_LIMIT).await {
+                Ok(b) => b,
+                Err(_) => return AppError::BadRequest("提交的内容过大".into()).into_response(),
+            };
+            given = form_field(&bytes, "_csrf");
+            req = Request::from_parts(parts, Body::from(bytes));
+        }
         let ok = matches!((&expected, &given), (Some(e), Some(g)) if same_secret(e, g));
         if !ok {
             return AppError::Csrf.into_response();
         }
-        req = Request::from_parts(parts, Body::from(bytes));
     }
     if let Some(u) = user {
         req.extensions_mut().insert(u);

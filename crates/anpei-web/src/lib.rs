@@ -9,12 +9,14 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod ingest_file;
 pub mod metrics;
 pub mod pages;
 pub mod routes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anpei_store::Store;
@@ -27,6 +29,21 @@ pub use routes::{Perm, RouteSpec};
 pub struct WebConfig {
     /// Mark cookies `Secure` (when served over TLS or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Where uploaded ledgers wait between the dry run and the confirmed import
+    /// (`<data-dir>/uploads`); never a served path. Empty: `anpei-uploads` in the system's
+    /// temporary directory.
+    pub uploads_dir: PathBuf,
+}
+
+impl WebConfig {
+    /// The pending-uploads directory in force.
+    pub fn uploads_dir(&self) -> PathBuf {
+        if self.uploads_dir.as_os_str().is_empty() {
+            std::env::temp_dir().join("anpei-uploads")
+        } else {
+            self.uploads_dir.clone()
+        }
+    }
 }
 
 /// Shared state of every handler.

@@ -3,6 +3,7 @@
 
 use crate::{api, assets, auth, metrics, pages, AppState};
 use anpei_store::Role;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -193,7 +194,51 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         get(api::subject),
     )
-    .route("GET", "/api/v1/persons", ViewBusiness, get(api::persons));
+    .route("GET", "/api/v1/persons", ViewBusiness, get(api::persons))
+    .route("GET", "/imports", ViewBusiness, get(pages::imports::page))
+    .route(
+        "POST",
+        "/imports",
+        ViewBusiness,
+        post(pages::imports::upload).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
+    )
+    .route(
+        "GET",
+        "/imports/template.xlsx",
+        ViewBusiness,
+        get(pages::imports::template),
+    )
+    .route(
+        "GET",
+        "/imports/review",
+        ViewBusiness,
+        get(pages::imports::review),
+    )
+    .route(
+        "GET",
+        "/imports/errors.xlsx",
+        ViewBusiness,
+        get(pages::imports::errors),
+    )
+    .route(
+        "POST",
+        "/imports/confirm",
+        ViewBusiness,
+        post(pages::imports::confirm),
+    )
+    .route(
+        "POST",
+        "/imports/cancel",
+        ViewBusiness,
+        post(pages::imports::cancel),
+    )
+    .route(
+        "POST",
+        "/api/v1/imports",
+        ViewBusiness,
+        post(api::import).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
+    )
+    .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings));
     (b.router, b.specs)
 }
 

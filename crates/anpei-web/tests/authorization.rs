@@ -57,6 +57,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/subjects", ""),
     ("GET", "/api/v1/subjects/{id}", "subject"),
     ("GET", "/api/v1/persons", ""),
+    ("GET", "/imports", ""),
+    ("POST", "/imports", ""),
+    ("GET", "/imports/template.xlsx", ""),
+    ("GET", "/imports/review", ""),
+    ("GET", "/imports/errors.xlsx", ""),
+    ("POST", "/imports/confirm", ""),
+    ("POST", "/imports/cancel", ""),
+    ("POST", "/api/v1/imports", ""),
+    ("GET", "/api/v1/findings", ""),
 ];
 
 #[test]

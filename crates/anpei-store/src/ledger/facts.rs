@@ -409,24 +409,6 @@ async fn registry(
     Ok(Some(out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_stored_datetime_form_and_refuses_impossible_ones() {
-        let d = parse_sqlite_datetime("2024-02-29 08:30:05").unwrap();
-        assert_eq!(d.to_string(), "2024-02-29 08:30:05");
-        assert!(parse_sqlite_datetime("2023-02-29 08:30:05").is_none());
-        assert_eq!(
-            parse_sqlite_datetime("2024-02-08 08:30:00.5")
-                .unwrap()
-                .to_string(),
-            "2024-02-08 08:30:00.500"
-        );
-    }
-}
-
 /// Loads a ledger: every person, certificate and training record, or those of one subject;
 /// the registry when one has been imported.
 #[tracing::instrument(skip_all)]
@@ -444,4 +426,22 @@ pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger>
         trainings,
         registry,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_stored_datetime_form_and_refuses_impossible_ones() {
+        let d = parse_sqlite_datetime("2024-02-29 08:30:05").unwrap();
+        assert_eq!(d.to_string(), "2024-02-29 08:30:05");
+        assert!(parse_sqlite_datetime("2023-02-29 08:30:05").is_none());
+        assert_eq!(
+            parse_sqlite_datetime("2024-02-08 08:30:00.5")
+                .unwrap()
+                .to_string(),
+            "2024-02-08 08:30:00.500"
+        );
+    }
 }

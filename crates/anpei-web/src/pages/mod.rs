@@ -4,6 +4,7 @@
 pub mod account;
 pub mod dashboard;
 pub mod findings;
+pub mod imports;
 pub mod persons;
 pub mod reference;
 pub mod subjects;
@@ -11,7 +12,6 @@ pub mod users;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use anpei_store::Role;
 use askama::Template;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -55,6 +55,39 @@ pub struct NavItem {
     pub key: &'static str,
 }
 
+/// The navigation: each entry shows to the roles its page's permission allows.
+const NAV: &[(&str, &str, &str, crate::Perm)] = &[
+    ("/", "工作台", "home", crate::Perm::SignedIn),
+    (
+        "/subjects",
+        "监管对象",
+        "subjects",
+        crate::Perm::ViewBusiness,
+    ),
+    ("/persons", "从业人员", "persons", crate::Perm::ViewBusiness),
+    (
+        "/findings",
+        "问题线索",
+        "findings",
+        crate::Perm::ViewBusiness,
+    ),
+    ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
+    ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
+    ("/admin/users", "账号管理", "users", crate::Perm::Administer),
+    (
+        "/admin/reference",
+        "镇街与部门",
+        "reference",
+        crate::Perm::Administer,
+    ),
+    (
+        "/account/password",
+        "修改密码",
+        "password",
+        crate::Perm::SignedIn,
+    ),
+];
+
 /// What the shared layout needs: who is signed in, the navigation for the role.
 pub struct Layout {
     pub title: String,
@@ -68,40 +101,11 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Layout {
-        let mut nav = vec![NavItem {
-            href: "/",
-            label: "工作台",
-            key: "home",
-        }];
-        if crate::Perm::ViewBusiness.allows(Some(user.role)) {
-            nav.push(NavItem {
-                href: "/subjects",
-                label: "监管对象",
-                key: "subjects",
-            });
-            nav.push(NavItem {
-                href: "/persons",
-                label: "从业人员",
-                key: "persons",
-            });
-        }
-        if user.role == Role::Sysadmin {
-            nav.push(NavItem {
-                href: "/admin/users",
-                label: "账号管理",
-                key: "users",
-            });
-            nav.push(NavItem {
-                href: "/admin/reference",
-                label: "镇街与部门",
-                key: "reference",
-            });
-        }
-        nav.push(NavItem {
-            href: "/account/password",
-            label: "修改密码",
-            key: "password",
-        });
+        let nav = NAV
+            .iter()
+            .filter(|(_, _, _, perm)| perm.allows(Some(user.role)))
+            .map(|&(href, label, key, _)| NavItem { href, label, key })
+            .collect();
         Layout {
             title: title.into(),
             active,

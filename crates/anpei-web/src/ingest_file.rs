@@ -1,0 +1,135 @@
+//! Streams a ledger file through the validating reader into one ingest: the reader runs on a
+//! blocking thread and hands rows over a bounded channel, so memory stays bounded whatever
+//! the file's size. Shared by the web upload and the `anpei import` command.
+
+use anpei_core::ledger::{RowError, Table};
+use anpei_import::{ImportError, Reference, Row, Sink};
+use anpei_store::audit::Actor;
+use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
+use anpei_store::{reference, Scope, Store, StoreError};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+/// Why a file could not be ingested at all (a bad row is never one).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestFileError {
+    #[error("{0}")]
+    Read(#[from] ImportError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("读取线程异常结束：{0}")]
+    Thread(String),
+}
+
+/// The reference lists the reader checks rows against, from the store.
+pub async fn load_reference(store: &Store) -> Result<Reference, StoreError> {
+    let towns = reference::towns(store).await?.into_iter().map(|t| t.name);
+    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
+        .await?
+        .into_iter()
+        .map(|(d, i)| (d.name, i))
+        .collect();
+    Ok(Reference::new(towns, &deps))
+}
+
+enum Msg {
+    Row(Table, usize, Row, Vec<String>),
+    Error(RowError),
+    Warning(String),
+}
+
+struct ChannelSink {
+    tx: mpsc::Sender<Msg>,
+    only: Option<Table>,
+    skipped: usize,
+}
+
+impl Sink for ChannelSink {
+    fn row(&mut self, table: Table, row_no: usize, row: Row, cells: &[String]) {
+        if self.only.is_some_and(|t| t != table) {
+            self.skipped += 1;
+            return;
+        }
+        let _ = self
+            .tx
+            .blocking_send(Msg::Row(table, row_no, row, cells.to_vec()));
+    }
+
+    fn error(&mut self, err: RowError) {
+        let _ = self.tx.blocking_send(Msg::Error(err));
+    }
+
+    fn warning(&mut self, message: String) {
+        let _ = self.tx.blocking_send(Msg::Warning(message));
+    }
+}
+
+/// Everything an ingest of one file needs.
+pub struct FileIngest<'a> {
+    pub store: &'a Store,
+    pub scope: Scope,
+    pub actor: &'a Actor,
+    pub path: PathBuf,
+    /// Only this table's rows (a single-table import), or every known sheet.
+    pub only: Option<Table>,
+    pub mode: Mode,
+    pub provenance: Provenance,
+}
+
+/// Reads the file and ingests its rows in the scope, ending per the mode. `progress` is
+/// called with the number of rows handled so far, every 20,000 rows.
+pub async fn ingest_file(
+    job: FileIngest<'_>,
+    mut progress: impl FnMut(u64),
+) -> Result<(IngestReport, &'static str), IngestFileError> {
+    let reference = load_reference(job.store).await?;
+    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let (path, only) = (job.path.clone(), job.only);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut sink = ChannelSink {
+            tx,
+            only,
+            skipped: 0,
+        };
+        let r = anpei_import::read_path(&path, only, &reference, &mut sink);
+        (r, sink.skipped)
+    });
+    let mut ingest = Ingest::begin(job.store, job.scope).await?;
+    let mut n = 0u64;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Row(table, row_no, row, cells) => {
+                match (table, row) {
+                    (Table::Subjects, Row::Subject(s)) => ingest.subject(row_no, s, cells).await?,
+                    (Table::Persons, Row::Person(p)) => ingest.person(row_no, p, cells).await?,
+                    (Table::Registry, Row::Certificate(c)) => {
+                        ingest.registry(row_no, c, cells).await?
+                    }
+                    (_, Row::Certificate(c)) => ingest.certificate(row_no, c, cells).await?,
+                    (_, Row::Training(t)) => ingest.training(row_no, t, cells).await?,
+                    (t, _) => {
+                        ingest.warning(format!("{}表中出现了不属于该表的行，已忽略", t.sheet()))
+                    }
+                }
+                n += 1;
+                if n.is_multiple_of(20_000) {
+                    progress(n);
+                }
+            }
+            Msg::Error(e) => ingest.parse_error(e),
+            Msg::Warning(w) => ingest.warning(w),
+        }
+    }
+    let (read, skipped) = reader
+        .await
+        .map_err(|e| IngestFileError::Thread(e.to_string()))?;
+    // A file-level failure: nothing is stored (the transaction is dropped unused).
+    read?;
+    if skipped > 0 {
+        ingest.warning(format!(
+            "工作簿中其他工作表的 {skipped} 行未导入（本次只导入{}）",
+            only.map_or("", |t| t.sheet())
+        ));
+    }
+    Ok(ingest.finish(job.actor, job.mode, &job.provenance).await?)
+}
