@@ -355,6 +355,17 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
     } else {
         let t = std::time::Instant::now();
         let (loaded, district) = demo::load(store, cfg).await?;
+        let ledger = anpei_store::ledger::facts::load(store, None).await?;
+        let found = anpei_core::ledger::rules::scan(&ledger, store.today(), &store.params);
+        let m = anpei_store::ledger::findings::merge(
+            store,
+            &Actor::system("demo"),
+            None,
+            store.today(),
+            &found,
+        )
+        .await?;
+        println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
         let accounts = demo::demo_accounts(&district);
         demo::create_accounts(store, &accounts).await?;
         println!(

@@ -4,7 +4,7 @@
 
 use crate::accounts::{self, NewUser};
 use crate::audit::{self, Actor, Event};
-use crate::entity::{certificate, person, subject, training};
+use crate::entity::{certificate, person, registry, subject, training};
 use crate::scope::Role;
 use crate::{reference, Store, StoreError, StoreResult};
 use anpei_core::demo::{self as gen, DemoConfig, DemoDistrict};
@@ -190,6 +190,33 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
         });
     }
     insert_batches(&*txn, trainings).await?;
+
+    // The registry (登记库) the district checks certificates against.
+    let registry: Vec<registry::ActiveModel> = district
+        .registry
+        .iter()
+        .map(|k| registry::ActiveModel {
+            id: NotSet,
+            cert_type: Set(k.cert_type.code().into()),
+            cert_no_enc: Set(c.encrypt(&k.cert_no)),
+            cert_no_bidx: Set(c.blind_index(&k.cert_no)),
+            cert_no_masked: Set(mask_id(&k.cert_no)),
+            holder_bidx: Set(c.blind_index(k.id_number.as_str())),
+            holder_masked: Set(k.id_number.masked()),
+            name: Set(k.name.clone()),
+            category: Set(k.category.clone()),
+            operation_item: Set(k.operation_item.clone()),
+            first_issued: Set(k.first_issued),
+            valid_from: Set(k.valid_from),
+            valid_until: Set(k.valid_until),
+            review_due: Set(k.review_due),
+            reviewed_on: Set(k.reviewed_on),
+            issuer: Set(k.issuer.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    insert_batches(&*txn, registry).await?;
     let loaded = Loaded {
         subjects: district.subjects.len(),
         persons: district.persons.len(),
