@@ -34,12 +34,7 @@ pub struct FindingQuery {
 
 impl FindingQuery {
     pub fn filter(&self, towns: &[town::Model]) -> FindingFilter {
-        let nonempty = |o: &Option<String>| {
-            o.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-        };
+        use super::nonempty;
         FindingFilter {
             rule: nonempty(&self.rule).map(|r| Rule::from_code(&r).unwrap_or(Rule::ALL[0])),
             town_id: nonempty(&self.town).map(|t| {
@@ -61,17 +56,13 @@ impl FindingQuery {
 
     fn base_query(&self) -> String {
         let sid = self.subject_id.map(|s| s.to_string());
-        let pairs: Vec<(&str, &str)> = [
+        super::query_string(&[
             ("rule", &self.rule),
             ("town", &self.town),
             ("industry", &self.industry),
             ("subject_id", &sid),
             ("status", &self.status),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| (k, v)))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 

@@ -161,6 +161,23 @@ impl Pager {
     }
 }
 
+/// A query string of the given non-empty parameters (pager links, export links).
+pub fn query_string(pairs: &[(&str, &Option<String>)]) -> String {
+    let present: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| (*k, v)))
+        .collect();
+    serde_urlencoded::to_string(present).unwrap_or_default()
+}
+
+/// A query parameter trimmed, or `None` when absent or blank.
+pub fn nonempty(o: &Option<String>) -> Option<String> {
+    o.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
 /// Clamps paging parameters from a query.
 pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
     (

@@ -35,11 +35,7 @@ impl PersonQuery {
 
     fn base_query(&self) -> String {
         let sid = self.subject_id.map(|s| s.to_string());
-        let pairs: Vec<(&str, &str)> = [("subject_id", &sid), ("post", &self.post), ("q", &self.q)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| (k, v)))
-            .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        super::query_string(&[("subject_id", &sid), ("post", &self.post), ("q", &self.q)])
     }
 }
 

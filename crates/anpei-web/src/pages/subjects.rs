@@ -32,12 +32,7 @@ pub struct ListQuery {
 impl ListQuery {
     /// Turns the query into a filter; `town` may be an id or a name.
     pub fn filter(&self, towns: &[town::Model]) -> SubjectFilter {
-        let nonempty = |o: &Option<String>| {
-            o.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-        };
+        use super::nonempty;
         let town_id = nonempty(&self.town).map(|t| {
             t.parse::<i32>()
                 .ok()
@@ -60,17 +55,13 @@ impl ListQuery {
     }
 
     fn base_query(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
+        super::query_string(&[
             ("kind", &self.kind),
             ("town", &self.town),
             ("industry", &self.industry),
             ("high_risk", &self.high_risk),
             ("q", &self.q),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|v| (k, v)))
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+        ])
     }
 }
 
