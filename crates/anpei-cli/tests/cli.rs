@@ -225,14 +225,19 @@ async fn a_reference_list_with_a_bad_row_is_refused_with_its_line() {
 
 /// Writes the demo ledger of a small district as import files and returns the directory.
 fn export_small_ledger(env: &Env) -> PathBuf {
+    export_ledger(env, 15, 200)
+}
+
+fn export_ledger(env: &Env, subjects: usize, persons: usize) -> PathBuf {
     let dir = env.dir.join("export");
+    let (s, p) = (subjects.to_string(), persons.to_string());
     let o = env.run(
         &[
             "demo",
             "--subjects",
-            "15",
+            &s,
             "--persons",
-            "200",
+            &p,
             "--export",
             dir.to_str().unwrap(),
         ],
@@ -339,7 +344,8 @@ async fn a_csv_with_bad_rows_stores_the_good_ones_and_exits_3_strict_exits_2() {
 #[tokio::test]
 async fn scan_prints_the_contract_json_and_stores_findings() {
     let env = Env::new().await;
-    let dir = export_small_ledger(&env);
+    // At 1,000 persons the demo ledger breaks every rule at least once.
+    let dir = export_ledger(&env, 40, 1000);
     assert_eq!(
         env.run(
             &[
@@ -386,6 +392,12 @@ async fn scan_prints_the_contract_json_and_stores_findings() {
         .all(|f| f["id_number_masked"].as_str().unwrap().contains("***")));
     let counts = v["counts"].as_object().unwrap();
     assert_eq!(counts.len(), 10);
+    for (rule, n) in counts {
+        assert!(
+            n.as_u64().unwrap() > 0,
+            "the imported demo ledger should break {rule}"
+        );
+    }
     assert_eq!(
         counts.values().map(|n| n.as_u64().unwrap()).sum::<u64>() as usize,
         findings.len()
