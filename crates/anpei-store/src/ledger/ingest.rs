@@ -15,8 +15,8 @@ use anpei_core::ledger::{
 use anpei_core::mask::{mask_id, mask_phone};
 use anpei_core::TrainingType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -128,6 +128,9 @@ pub struct Ingest<'a> {
         ),
         usize,
     >,
+    /// Tables that held no row when the import began: no row of them can exist but those
+    /// this import inserts (which the duplicate checks track), so batches skip the lookup.
+    empty_at_start: HashSet<Table>,
     subject_buf: Vec<Pending<SubjectRecord>>,
     person_buf: Vec<Pending<PersonRecord>>,
     cert_buf: Vec<Pending<CertificateRecord>>,
@@ -172,6 +175,19 @@ impl<'a> Ingest<'a> {
             .into_iter()
             .map(|(u, id, t, d)| (u, (id, t, d)))
             .collect();
+        let mut empty_at_start = HashSet::new();
+        if person::Entity::find().count(&*txn).await? == 0 {
+            empty_at_start.insert(Table::Persons);
+        }
+        if certificate::Entity::find().count(&*txn).await? == 0 {
+            empty_at_start.insert(Table::Certificates);
+        }
+        if training::Entity::find().count(&*txn).await? == 0 {
+            empty_at_start.insert(Table::Trainings);
+        }
+        if registry::Entity::find().count(&*txn).await? == 0 {
+            empty_at_start.insert(Table::Registry);
+        }
         Ok(Ingest {
             store,
             txn,
@@ -182,6 +198,7 @@ impl<'a> Ingest<'a> {
             persons: HashMap::new(),
             seen: HashMap::new(),
             seen_trainings: HashMap::new(),
+            empty_at_start,
             subject_buf: Vec::new(),
             person_buf: Vec::new(),
             cert_buf: Vec::new(),
@@ -530,8 +547,13 @@ impl<'a> Ingest<'a> {
             .iter()
             .map(|p| c.blind_index(p.rec.id_number.as_str()))
             .collect();
+        let lookup = if self.empty_at_start.contains(&Table::Persons) {
+            Vec::new()
+        } else {
+            bidxs.clone()
+        };
         let existing: HashMap<String, person::Model> = person::Entity::find()
-            .filter(person::Column::IdBidx.is_in(bidxs.clone()))
+            .filter(person::Column::IdBidx.is_in(lookup))
             .all(&*self.txn)
             .await?
             .into_iter()
@@ -662,8 +684,13 @@ impl<'a> Ingest<'a> {
             .iter()
             .map(|p| c.blind_index(&p.rec.cert_no))
             .collect();
+        let lookup = if self.empty_at_start.contains(&Table::Certificates) {
+            Vec::new()
+        } else {
+            keys.clone()
+        };
         let existing: HashMap<String, certificate::Model> = certificate::Entity::find()
-            .filter(certificate::Column::CertNoBidx.is_in(keys.clone()))
+            .filter(certificate::Column::CertNoBidx.is_in(lookup))
             .all(&*self.txn)
             .await?
             .into_iter()
@@ -795,8 +822,13 @@ impl<'a> Ingest<'a> {
             .iter()
             .map(|p| c.blind_index(&p.rec.cert_no))
             .collect();
+        let lookup = if self.empty_at_start.contains(&Table::Registry) {
+            Vec::new()
+        } else {
+            keys.clone()
+        };
         let existing: HashMap<String, registry::Model> = registry::Entity::find()
-            .filter(registry::Column::CertNoBidx.is_in(keys.clone()))
+            .filter(registry::Column::CertNoBidx.is_in(lookup))
             .all(&*self.txn)
             .await?
             .into_iter()
@@ -920,6 +952,11 @@ impl<'a> Ingest<'a> {
             (i32, chrono::NaiveDateTime, chrono::NaiveDateTime, String),
             training::Model,
         > = HashMap::new();
+        let pids = if self.empty_at_start.contains(&Table::Trainings) {
+            Vec::new()
+        } else {
+            pids
+        };
         for chunk in pids.chunks(900) {
             for m in training::Entity::find()
                 .filter(training::Column::PersonId.is_in(chunk.to_vec()))
