@@ -355,6 +355,16 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
     } else {
         let t = std::time::Instant::now();
         let (loaded, district) = demo::load(store, cfg).await?;
+        let accounts = demo::demo_accounts(&district);
+        demo::create_accounts(store, &accounts).await?;
+        println!(
+            "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
+            loaded.subjects,
+            loaded.persons,
+            loaded.certificates,
+            loaded.trainings,
+            t.elapsed().as_secs_f64()
+        );
         let ledger = anpei_store::ledger::facts::load(store, None).await?;
         let found = anpei_core::ledger::rules::scan(&ledger, store.today(), &store.params);
         let m = anpei_store::ledger::findings::merge(
@@ -366,16 +376,6 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         )
         .await?;
         println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
-        let accounts = demo::demo_accounts(&district);
-        demo::create_accounts(store, &accounts).await?;
-        println!(
-            "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
-            loaded.subjects,
-            loaded.persons,
-            loaded.certificates,
-            loaded.trainings,
-            t.elapsed().as_secs_f64()
-        );
     }
     println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
     for (name, role, scope) in [
