@@ -86,8 +86,10 @@ impl Crypto {
     }
 
     pub fn encrypt(&self, plain: &str) -> Vec<u8> {
+        // A fresh 96-bit nonce from the thread's CSPRNG (ChaCha, seeded and reseeded from
+        // the OS): random nonces never repeat in practice, and no system call per value.
         let mut nonce = [0u8; NONCE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
             .cipher
             .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
