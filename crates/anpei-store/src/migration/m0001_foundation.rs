@@ -4,6 +4,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::index;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -171,20 +173,6 @@ fn fk(
         .from(from.0, from.1)
         .to(to.0, to.1)
         .to_owned()
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden + 'static,
-    cols: &[&str],
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for c in cols {
-        idx.col(Alias::new(*c));
-    }
-    m.create_index(idx).await
 }
 
 #[async_trait::async_trait]

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::index;
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -157,18 +159,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for (name, cols) in [
-            ("idx_findings_subject", &["subject_id", "status"][..]),
-            ("idx_findings_rule", &["rule", "status"][..]),
-            ("idx_findings_person", &["person_id"][..]),
-        ] {
-            let mut idx = Index::create();
-            idx.name(name).table(Findings::Table);
-            for c in cols {
-                idx.col(Alias::new(*c));
-            }
-            m.create_index(idx).await?;
-        }
+        index(
+            m,
+            "idx_findings_subject",
+            Findings::Table,
+            &["subject_id", "status"],
+        )
+        .await?;
+        index(m, "idx_findings_rule", Findings::Table, &["rule", "status"]).await?;
+        index(m, "idx_findings_person", Findings::Table, &["person_id"]).await?;
         m.create_index(
             Index::create()
                 .name("uq_trainings_natural_key")

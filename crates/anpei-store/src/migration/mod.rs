@@ -6,6 +6,21 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_ledger_import;
 
+/// Creates a plain index on `table` over `cols`.
+pub(crate) async fn index(
+    m: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&str],
+) -> Result<(), DbErr> {
+    let mut idx = Index::create();
+    idx.name(name).table(table);
+    for c in cols {
+        idx.col(Alias::new(*c));
+    }
+    m.create_index(idx).await
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
