@@ -8,7 +8,7 @@ use super::resolve::Names;
 use crate::audit::{self, Actor, Event};
 use crate::entity::{certificate, import, person, registry, subject, training};
 use crate::scope::Scope;
-use crate::{Store, StoreResult, WriteTxn};
+use crate::{Store, StoreError, StoreResult, WriteTxn};
 use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
@@ -112,7 +112,19 @@ struct Pending<T> {
 /// An import in progress.
 pub struct Ingest<'a> {
     store: &'a Store,
-    txn: WriteTxn,
+    /// Shared with the insert in flight (see `dispatch`).
+    txn: std::sync::Arc<WriteTxn>,
+    /// The last batch's insert, running on the driver's thread while the next batch is
+    /// prepared; settled before any other use of the transaction.
+    pending:
+        Option<std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'a>>>,
+    /// Persons inserted whose ids have not been read back yet (read when first needed).
+    unresolved: Vec<String>,
+    /// Batches that had to look persons up in the database; from the second one on, the
+    /// whole person index is read once instead (big imports), see `resolve_persons`.
+    person_lookups: usize,
+    /// The whole person index is in `persons`: only persons inserted since can be missing.
+    persons_loaded: bool,
     scope: Scope,
     names: Names,
     now: i64,
@@ -190,7 +202,11 @@ impl<'a> Ingest<'a> {
         }
         Ok(Ingest {
             store,
-            txn,
+            txn: std::sync::Arc::new(txn),
+            pending: None,
+            unresolved: Vec::new(),
+            person_lookups: 0,
+            persons_loaded: false,
             scope,
             names,
             now: store.now(),
@@ -206,6 +222,45 @@ impl<'a> Ingest<'a> {
             training_buf: Vec::new(),
             report: IngestReport::default(),
         })
+    }
+
+    /// Waits for the insert in flight, if any.
+    async fn settle(&mut self) -> StoreResult<()> {
+        match self.pending.take() {
+            Some(insert) => insert.await,
+            None => Ok(()),
+        }
+    }
+
+    /// The transaction, once the insert in flight has finished.
+    async fn settled(&mut self) -> StoreResult<std::sync::Arc<WriteTxn>> {
+        self.settle().await?;
+        Ok(self.txn.clone())
+    }
+
+    /// Starts inserting `rows` and returns without waiting: one poll hands the statement to
+    /// the driver's worker thread, which runs it while this task prepares the next batch.
+    async fn dispatch<A, E>(&mut self, rows: Vec<A>) -> StoreResult<()>
+    where
+        E: EntityTrait<ActiveModel = A>,
+        A: ActiveModelTrait<Entity = E> + Send + 'a,
+    {
+        self.settle().await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let txn = self.txn.clone();
+        let mut insert: std::pin::Pin<
+            Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'a>,
+        > = Box::pin(async move { crate::bulk::insert_models(&**txn, rows).await });
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match insert.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => {
+                self.pending = Some(insert);
+                Ok(())
+            }
+        }
     }
 
     fn subject_in_scope(&self, town: i32, dep: i32, id: Option<i32>) -> bool {
@@ -354,11 +409,13 @@ impl<'a> Ingest<'a> {
     }
 
     async fn flush_subjects(&mut self) -> StoreResult<()> {
+        // Subjects are few and their ids are read back at once: no overlap needed.
+        self.settle().await?;
         let batch = std::mem::take(&mut self.subject_buf);
         let usccs: Vec<String> = batch.iter().map(|p| p.rec.uscc.to_string()).collect();
         let existing: HashMap<String, subject::Model> = subject::Entity::find()
             .filter(subject::Column::Uscc.is_in(usccs))
-            .all(&*self.txn)
+            .all(&**self.txn)
             .await?
             .into_iter()
             .map(|m| (m.uscc.clone(), m))
@@ -452,7 +509,8 @@ impl<'a> Ingest<'a> {
                             Set(phone.as_deref().map(|p| self.store.crypto.encrypt(p)));
                         am.contact_phone_masked = Set(phone.as_deref().map(mask_phone));
                         am.updated_at = Set(self.now);
-                        am.update(&*self.txn).await?;
+                        self.settle().await?;
+                        am.update(&**self.txn).await?;
                         self.subjects.insert(uscc, (o.id, town, dep));
                         self.report
                             .counts
@@ -488,7 +546,7 @@ impl<'a> Ingest<'a> {
             .iter()
             .filter_map(|a| a.uscc.try_as_ref().cloned())
             .collect();
-        insert_chunks(&self.txn, inserts).await?;
+        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Subjects)
@@ -505,7 +563,7 @@ impl<'a> Ingest<'a> {
                 ])
                 .filter(subject::Column::Uscc.is_in(new_usccs))
                 .into_tuple::<(String, i32, i32, i32)>()
-                .all(&*self.txn)
+                .all(&**self.settled().await?)
                 .await?;
             for (u, id, t, d) in ids {
                 self.subjects.insert(u, (id, t, d));
@@ -514,14 +572,54 @@ impl<'a> Ingest<'a> {
         Ok(())
     }
 
-    /// Looks up persons by blind index (cache first, then the database).
+    /// Looks up persons by blind index: the cache first; then, for the first batch that
+    /// misses, the database by those keys; for later ones (a big import) the whole person
+    /// index once, so that later batches need no round trip and their inserts overlap.
     async fn resolve_persons(&mut self, bidxs: impl Iterator<Item = String>) -> StoreResult<()> {
         let missing: Vec<String> = bidxs
             .filter(|b| !self.persons.contains_key(b))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        for chunk in missing.chunks(900) {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if self.persons_loaded {
+            // Only persons inserted since the index was read can be found now.
+            let recent = std::mem::take(&mut self.unresolved);
+            return self.lookup_persons(recent).await;
+        }
+        self.person_lookups += 1;
+        if self.person_lookups < 2 {
+            let mut keys = missing;
+            keys.extend(std::mem::take(&mut self.unresolved));
+            return self.lookup_persons(keys).await;
+        }
+        let txn = self.settled().await?;
+        let all = person::Entity::find()
+            .select_only()
+            .columns([
+                person::Column::IdBidx,
+                person::Column::Id,
+                person::Column::SubjectId,
+            ])
+            .into_tuple::<(String, i32, i32)>()
+            .all(&**txn)
+            .await?;
+        for (b, id, s) in all {
+            self.persons.insert(b, (id, s));
+        }
+        self.unresolved.clear();
+        self.persons_loaded = true;
+        Ok(())
+    }
+
+    async fn lookup_persons(&mut self, keys: Vec<String>) -> StoreResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let txn = self.settled().await?;
+        for chunk in keys.chunks(900) {
             let found = person::Entity::find()
                 .select_only()
                 .columns([
@@ -531,7 +629,7 @@ impl<'a> Ingest<'a> {
                 ])
                 .filter(person::Column::IdBidx.is_in(chunk.to_vec()))
                 .into_tuple::<(String, i32, i32)>()
-                .all(&*self.txn)
+                .all(&**txn)
                 .await?;
             for (b, id, s) in found {
                 self.persons.insert(b, (id, s));
@@ -552,13 +650,17 @@ impl<'a> Ingest<'a> {
         } else {
             bidxs.clone()
         };
-        let existing: HashMap<String, person::Model> = person::Entity::find()
-            .filter(person::Column::IdBidx.is_in(lookup))
-            .all(&*self.txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.id_bidx.clone(), m))
-            .collect();
+        let existing: HashMap<String, person::Model> = if lookup.is_empty() {
+            Vec::new()
+        } else {
+            person::Entity::find()
+                .filter(person::Column::IdBidx.is_in(lookup))
+                .all(&**self.settled().await?)
+                .await?
+        }
+        .into_iter()
+        .map(|m| (m.id_bidx.clone(), m))
+        .collect();
         let mut inserts = Vec::new();
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
             self.report.counts.entry(Table::Persons).or_default().read += 1;
@@ -631,7 +733,8 @@ impl<'a> Ingest<'a> {
                         am.phone_enc = Set(phone.as_deref().map(|p| c.encrypt(p)));
                         am.phone_masked = Set(phone.as_deref().map(mask_phone));
                         am.updated_at = Set(self.now);
-                        am.update(&*self.txn).await?;
+                        self.settle().await?;
+                        am.update(&**self.txn).await?;
                         self.persons.insert(bidx, (o.id, sid));
                         self.report
                             .counts
@@ -662,13 +765,15 @@ impl<'a> Ingest<'a> {
             .iter()
             .filter_map(|a| a.id_bidx.try_as_ref().cloned())
             .collect();
-        insert_chunks(&self.txn, inserts).await?;
+        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Persons)
             .or_default()
             .inserted += n;
-        self.resolve_persons(new.into_iter()).await
+        // Their ids are read when certificates or trainings first need them.
+        self.unresolved.extend(new);
+        Ok(())
     }
 
     async fn flush_certificates(&mut self) -> StoreResult<()> {
@@ -689,13 +794,17 @@ impl<'a> Ingest<'a> {
         } else {
             keys.clone()
         };
-        let existing: HashMap<String, certificate::Model> = certificate::Entity::find()
-            .filter(certificate::Column::CertNoBidx.is_in(lookup))
-            .all(&*self.txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.cert_no_bidx.clone(), m))
-            .collect();
+        let existing: HashMap<String, certificate::Model> = if lookup.is_empty() {
+            Vec::new()
+        } else {
+            certificate::Entity::find()
+                .filter(certificate::Column::CertNoBidx.is_in(lookup))
+                .all(&**self.settled().await?)
+                .await?
+        }
+        .into_iter()
+        .map(|m| (m.cert_no_bidx.clone(), m))
+        .collect();
         let mut inserts = Vec::new();
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report
@@ -767,7 +876,8 @@ impl<'a> Ingest<'a> {
                         am.review_due = Set(rec.review_due);
                         am.reviewed_on = Set(rec.reviewed_on);
                         am.issuer = Set(rec.issuer);
-                        am.update(&*self.txn).await?;
+                        self.settle().await?;
+                        am.update(&**self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Certificates)
@@ -795,7 +905,7 @@ impl<'a> Ingest<'a> {
             }
         }
         let n = inserts.len() as u64;
-        insert_chunks(&self.txn, inserts).await?;
+        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Certificates)
@@ -827,13 +937,17 @@ impl<'a> Ingest<'a> {
         } else {
             keys.clone()
         };
-        let existing: HashMap<String, registry::Model> = registry::Entity::find()
-            .filter(registry::Column::CertNoBidx.is_in(lookup))
-            .all(&*self.txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.cert_no_bidx.clone(), m))
-            .collect();
+        let existing: HashMap<String, registry::Model> = if lookup.is_empty() {
+            Vec::new()
+        } else {
+            registry::Entity::find()
+                .filter(registry::Column::CertNoBidx.is_in(lookup))
+                .all(&**self.settled().await?)
+                .await?
+        }
+        .into_iter()
+        .map(|m| (m.cert_no_bidx.clone(), m))
+        .collect();
         let mut inserts = Vec::new();
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report.counts.entry(Table::Registry).or_default().read += 1;
@@ -894,7 +1008,8 @@ impl<'a> Ingest<'a> {
                         am.reviewed_on = Set(rec.reviewed_on);
                         am.issuer = Set(rec.issuer);
                         am.updated_at = Set(self.now);
-                        am.update(&*self.txn).await?;
+                        self.settle().await?;
+                        am.update(&**self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Registry)
@@ -925,7 +1040,7 @@ impl<'a> Ingest<'a> {
             }
         }
         let n = inserts.len() as u64;
-        insert_chunks(&self.txn, inserts).await?;
+        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Registry)
@@ -957,10 +1072,13 @@ impl<'a> Ingest<'a> {
         } else {
             pids
         };
+        if !pids.is_empty() {
+            self.settle().await?;
+        }
         for chunk in pids.chunks(900) {
             for m in training::Entity::find()
                 .filter(training::Column::PersonId.is_in(chunk.to_vec()))
-                .all(&*self.txn)
+                .all(&**self.txn)
                 .await?
             {
                 existing.insert(
@@ -1052,7 +1170,8 @@ impl<'a> Ingest<'a> {
                         am.institution = Set(rec.institution);
                         am.score = Set(rec.score);
                         am.result = Set(rec.result);
-                        am.update(&*self.txn).await?;
+                        self.settle().await?;
+                        am.update(&**self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Trainings)
@@ -1078,7 +1197,7 @@ impl<'a> Ingest<'a> {
             }
         }
         let n = inserts.len() as u64;
-        insert_chunks(&self.txn, inserts).await?;
+        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Trainings)
@@ -1097,6 +1216,7 @@ impl<'a> Ingest<'a> {
     ) -> StoreResult<(IngestReport, &'static str)> {
         self.flush_except(Table::Registry).await?;
         self.flush_except(Table::Subjects).await?;
+        self.settle().await?;
         let rejected = self.report.rejected();
         let outcome = match mode {
             Mode::DryRun => "validated",
@@ -1107,10 +1227,13 @@ impl<'a> Ingest<'a> {
         let store = self.store;
         let report = self.report;
         let keep = matches!(outcome, "stored" | "partial");
+        // With the insert settled, this is the only reference left.
+        let txn = std::sync::Arc::into_inner(self.txn)
+            .ok_or_else(|| StoreError::Validation("导入事务仍被占用".into()))?;
         let txn = if keep {
-            self.txn
+            txn
         } else {
-            drop(self.txn); // rolls back
+            drop(txn); // rolls back
             store.write().await?
         };
         import::ActiveModel {
@@ -1138,14 +1261,6 @@ impl<'a> Ingest<'a> {
         txn.commit().await?;
         Ok((report, outcome))
     }
-}
-
-async fn insert_chunks<A, E>(txn: &WriteTxn, rows: Vec<A>) -> StoreResult<()>
-where
-    E: EntityTrait<ActiveModel = A>,
-    A: ActiveModelTrait<Entity = E>,
-{
-    crate::bulk::insert_models(&**txn, rows).await
 }
 
 /// The import history, newest first.
