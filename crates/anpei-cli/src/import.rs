@@ -3,54 +3,28 @@
 //! (DESIGN.md): 0 every row accepted, 3 some rows rejected (valid ones stored), 2 `--strict`
 //! stored nothing, 1 any other failure.
 
-use anpei_core::ledger::Table;
 use anpei_store::audit::Actor;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
 use anpei_store::{Scope, Store};
 use anpei_web::ingest_file::{ingest_file, FileIngest};
+use anpei_web::pages::imports::ImportKind;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// A workbook with the sheets 单位, 人员, 证书, 培训 (and 登记库).
-    Ledger,
-    Subjects,
-    Persons,
-    Certificates,
-    Training,
-    Registry,
-}
-
-impl Kind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::Ledger => "ledger",
-            Kind::Subjects => "subjects",
-            Kind::Persons => "persons",
-            Kind::Certificates => "certificates",
-            Kind::Training => "training",
-            Kind::Registry => "registry",
-        }
-    }
-
-    fn table(self) -> Option<Table> {
-        match self {
-            Kind::Ledger => None,
-            Kind::Subjects => Some(Table::Subjects),
-            Kind::Persons => Some(Table::Persons),
-            Kind::Certificates => Some(Table::Certificates),
-            Kind::Training => Some(Table::Trainings),
-            Kind::Registry => Some(Table::Registry),
-        }
-    }
+/// Parses the KIND argument: ledger, subjects, persons, certificates, training, registry.
+pub fn parse_kind(s: &str) -> Result<ImportKind, String> {
+    ImportKind::from_code(s).ok_or_else(|| {
+        format!(
+            "未知导入内容“{s}”，应为 ledger、subjects、persons、certificates、training 或 registry"
+        )
+    })
 }
 
 pub struct ImportArgs {
-    pub kind: Kind,
+    pub kind: ImportKind,
     pub file: PathBuf,
     pub dry_run: bool,
     pub strict: bool,

@@ -14,6 +14,11 @@ use sea_orm::{
 pub const DEFAULT_TOWNS_CSV: &str = include_str!("../data/towns.csv");
 pub const DEFAULT_DEPARTMENTS_CSV: &str = include_str!("../data/departments.csv");
 
+/// Training institutions, exam sites and exam institutions have no industry of their own;
+/// they are supervised by the department that supervises this industry (区应急管理局 in
+/// Yubei: notice §三(二) puts them under the emergency bureau).
+pub const INSTITUTIONS_SUPERVISED_AS: &str = "危险化学品";
+
 /// A parsed reference list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReferenceList {

@@ -210,7 +210,10 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
             errs.push(("industry", "行业：生产经营单位必须选择行业".into()))
         }
         // Institutions are supervised by the department of the high-risk trades (应急局).
-        (None, _) => department_id = reference::department_of_industry(db, "危险化学品").await?,
+        (None, _) => {
+            department_id =
+                reference::department_of_industry(db, reference::INSTITUTIONS_SUPERVISED_AS).await?
+        }
     }
     if industry.is_none()
         && kind.is_some()

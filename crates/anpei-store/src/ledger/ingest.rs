@@ -310,10 +310,7 @@ impl<'a> Ingest<'a> {
             rec,
             cells: join_cells(cells),
         });
-        if self.subject_buf.len() >= BATCH {
-            self.flush_subjects().await?;
-        }
-        Ok(())
+        self.flush_if_full(Table::Subjects).await
     }
 
     pub async fn person(
@@ -328,10 +325,7 @@ impl<'a> Ingest<'a> {
             rec,
             cells: join_cells(cells),
         });
-        if self.person_buf.len() >= BATCH {
-            self.flush_persons().await?;
-        }
-        Ok(())
+        self.flush_if_full(Table::Persons).await
     }
 
     pub async fn certificate(
@@ -346,10 +340,7 @@ impl<'a> Ingest<'a> {
             rec,
             cells: join_cells(cells),
         });
-        if self.cert_buf.len() >= BATCH {
-            self.flush_certificates().await?;
-        }
-        Ok(())
+        self.flush_if_full(Table::Certificates).await
     }
 
     pub async fn registry(
@@ -364,10 +355,7 @@ impl<'a> Ingest<'a> {
             rec,
             cells: join_cells(cells),
         });
-        if self.registry_buf.len() >= BATCH {
-            self.flush_registry().await?;
-        }
-        Ok(())
+        self.flush_if_full(Table::Registry).await
     }
 
     pub async fn training(
@@ -382,28 +370,42 @@ impl<'a> Ingest<'a> {
             rec,
             cells: join_cells(cells),
         });
-        if self.training_buf.len() >= BATCH {
-            self.flush_trainings().await?;
+        self.flush_if_full(Table::Trainings).await
+    }
+
+    fn buffered(&self, table: Table) -> usize {
+        match table {
+            Table::Subjects => self.subject_buf.len(),
+            Table::Persons => self.person_buf.len(),
+            Table::Certificates => self.cert_buf.len(),
+            Table::Trainings => self.training_buf.len(),
+            Table::Registry => self.registry_buf.len(),
+        }
+    }
+
+    async fn flush(&mut self, table: Table) -> StoreResult<()> {
+        match table {
+            Table::Subjects => self.flush_subjects().await,
+            Table::Persons => self.flush_persons().await,
+            Table::Certificates => self.flush_certificates().await,
+            Table::Trainings => self.flush_trainings().await,
+            Table::Registry => self.flush_registry().await,
+        }
+    }
+
+    async fn flush_if_full(&mut self, table: Table) -> StoreResult<()> {
+        if self.buffered(table) >= BATCH {
+            self.flush(table).await?;
         }
         Ok(())
     }
 
     /// Rows of later tables refer to earlier ones: flush every other table's buffer first.
     async fn flush_except(&mut self, keep: Table) -> StoreResult<()> {
-        if keep != Table::Subjects && !self.subject_buf.is_empty() {
-            self.flush_subjects().await?;
-        }
-        if keep != Table::Persons && !self.person_buf.is_empty() {
-            self.flush_persons().await?;
-        }
-        if keep != Table::Certificates && !self.cert_buf.is_empty() {
-            self.flush_certificates().await?;
-        }
-        if keep != Table::Registry && !self.registry_buf.is_empty() {
-            self.flush_registry().await?;
-        }
-        if keep != Table::Trainings && !self.training_buf.is_empty() {
-            self.flush_trainings().await?;
+        for table in Table::ALL {
+            if table != keep && self.buffered(table) > 0 {
+                self.flush(table).await?;
+            }
         }
         Ok(())
     }
@@ -1214,8 +1216,11 @@ impl<'a> Ingest<'a> {
         mode: Mode,
         prov: &Provenance,
     ) -> StoreResult<(IngestReport, &'static str)> {
-        self.flush_except(Table::Registry).await?;
-        self.flush_except(Table::Subjects).await?;
+        for table in Table::ALL {
+            if self.buffered(table) > 0 {
+                self.flush(table).await?;
+            }
+        }
         self.settle().await?;
         let rejected = self.report.rejected();
         let outcome = match mode {

@@ -41,7 +41,10 @@ impl Names {
         match (named, industry) {
             (Some(n), _) => self.departments.get(n).copied(),
             (None, Some(i)) => self.industries.get(i).copied(),
-            (None, None) => self.industries.get("危险化学品").copied(),
+            (None, None) => self
+                .industries
+                .get(crate::reference::INSTITUTIONS_SUPERVISED_AS)
+                .copied(),
         }
     }
 }

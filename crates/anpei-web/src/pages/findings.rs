@@ -37,12 +37,7 @@ impl FindingQuery {
         use super::nonempty;
         FindingFilter {
             rule: nonempty(&self.rule).map(|r| Rule::from_code(&r).unwrap_or(Rule::ALL[0])),
-            town_id: nonempty(&self.town).map(|t| {
-                t.parse()
-                    .ok()
-                    .or_else(|| towns.iter().find(|x| x.name == t).map(|x| x.id))
-                    .unwrap_or(-1)
-            }),
+            town_id: super::town_param(&self.town, towns),
             industry: nonempty(&self.industry),
             subject_id: self.subject_id,
             // Open findings unless asked otherwise; "all" shows both.

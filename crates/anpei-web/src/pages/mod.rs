@@ -178,6 +178,16 @@ pub fn nonempty(o: &Option<String>) -> Option<String> {
         .map(String::from)
 }
 
+/// The `town` parameter as an id: given as an id or a name; an unknown one matches nothing.
+pub fn town_param(o: &Option<String>, towns: &[anpei_store::entity::town::Model]) -> Option<i32> {
+    nonempty(o).map(|t| {
+        t.parse()
+            .ok()
+            .or_else(|| towns.iter().find(|x| x.name == t).map(|x| x.id))
+            .unwrap_or(-1)
+    })
+}
+
 /// Clamps paging parameters from a query.
 pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
     (

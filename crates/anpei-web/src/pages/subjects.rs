@@ -33,12 +33,7 @@ impl ListQuery {
     /// Turns the query into a filter; `town` may be an id or a name.
     pub fn filter(&self, towns: &[town::Model]) -> SubjectFilter {
         use super::nonempty;
-        let town_id = nonempty(&self.town).map(|t| {
-            t.parse::<i32>()
-                .ok()
-                .or_else(|| towns.iter().find(|x| x.name == t).map(|x| x.id))
-                .unwrap_or(-1)
-        });
+        let town_id = super::town_param(&self.town, towns);
         SubjectFilter {
             kind: nonempty(&self.kind)
                 .map(|k| SubjectKind::from_code(&k).or_else(|| SubjectKind::from_label(&k)))
