@@ -9,6 +9,8 @@ pub mod kinds;
 pub mod ledger;
 pub mod mask;
 pub mod params;
+pub mod qr;
+pub mod totp;
 
 pub use ids::{IdError, IdNumber, Uscc};
 pub use kinds::{CertType, Post, SubjectKind, TrainingForm, TrainingType};
