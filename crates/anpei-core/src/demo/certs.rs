@@ -119,7 +119,7 @@ impl Ctx<'_> {
         }
         if let Some(prev) = previous {
             let c = self.manager_cert(&p.id_number, &p.name, prev);
-            if self.rng.chance(0.3) {
+            if self.rng.chance(0.15) {
                 self.ledger.push(c);
             } else {
                 self.registry_only.push(c);

@@ -50,11 +50,11 @@ pub(crate) fn special_categories(industry: &str) -> &'static [(&'static str, u32
 /// The share of an enterprise's workforce (besides its managers) in special operations.
 fn special_share(industry: &str, high_risk: bool) -> f64 {
     match industry {
-        _ if high_risk => 0.3,
-        "建筑施工" | "电力" | "特种设备" | "燃气" | "城镇燃气管网" => 0.25,
+        _ if high_risk => 0.24,
+        "建筑施工" | "电力" | "特种设备" | "燃气" | "城镇燃气管网" => 0.2,
         "商贸" | "学校" | "医疗机构" | "文化娱乐场所" | "旅游景区" | "道路运输" | "交通运输"
-        | "道路交通" => 0.05,
-        _ => 0.15,
+        | "道路交通" => 0.04,
+        _ => 0.12,
     }
 }
 
@@ -113,7 +113,7 @@ fn posts(
     if let Some(industry) = s.industry.as_deref() {
         let share = special_share(industry, high_risk);
         special = (rest as f64 * share * (0.7 + 0.6 * rng.unit())).round() as usize;
-        if special == 0 && rest >= 3 && share >= 0.15 {
+        if special == 0 && rest >= 3 && share >= 0.12 {
             special = 1;
         }
         if demo {

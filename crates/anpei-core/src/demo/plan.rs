@@ -95,10 +95,11 @@ pub(crate) fn assign(rng: &mut Rng, as_of: NaiveDate, params: &Params, people: &
     let half = chosen.len().div_ceil(2);
     mark(&chosen[..half], MGR_NO_CERT);
     mark(&chosen[half..], MGR_LAPSED);
-    // Elsewhere a certificate is customary, not required: 15 % have none, 4 % let it lapse.
+    // Elsewhere a certificate is customary, not required: a third have none, 4 % let it
+    // lapse.
     let chosen = rng.sample(
         &other_managers,
-        quota(other_managers.len(), 0.04) + other_managers.len() * 15 / 100,
+        quota(other_managers.len(), 0.04) + other_managers.len() * 33 / 100,
     );
     let lapsed = quota(other_managers.len(), 0.04).min(chosen.len());
     mark(&chosen[..lapsed], MGR_LAPSED);

@@ -1,7 +1,8 @@
 //! Training records (培训): initial and pre-job training around the hire, three-level
-//! education, annual retraining over the last three years, review training before a
-//! certificate review; then the planned problems: short hours, compressed classes and
-//! overlapping records.
+//! education, annual retraining over the last three years (four for managers), review
+//! training before a certificate review; then the planned problems: short hours, compressed
+//! classes and overlapping records. An offline class is one record per class day, as
+//! enterprises keep their sign-in sheets (200,000 persons: about 1.17 million records).
 
 use super::calendar::{
     add_days, align_start, at, is_working_day, offline_days, offline_span, online_span, sub_years,
@@ -17,7 +18,8 @@ use std::ops::Range;
 
 /// The institution of an in-house class.
 pub(crate) const IN_HOUSE: &str = "本单位";
-/// An offline class is split into records of at most a working week.
+/// An offline class is scheduled in blocks of at most a working week (each block then
+/// recorded day by day).
 const MAX_BLOCK_HOURS: u32 = 40;
 
 struct Gen<'a> {
@@ -79,6 +81,13 @@ enum Audience {
     Manager,
     Employee,
     Special,
+}
+
+/// What a class's records share: the part held in practice, the assessment.
+struct Outcome {
+    practical_share: f64,
+    score: f64,
+    result: &'static str,
 }
 
 /// One class to schedule.
@@ -143,8 +152,8 @@ impl Gen<'_> {
         }
     }
 
-    /// Annual retraining in each of the last years the person held the post: two years of
-    /// history for everyone, three for managers (their ledgers are kept longer).
+    /// Annual retraining in each of the last years the person held the post: three years of
+    /// history for everyone, four for managers (their ledgers are kept longer).
     fn retraining(&mut self, p: &PersonRecord, m: &PersonMeta, who: Audience) {
         let required = if who == Audience::Manager {
             by_risk(m.high_risk, self.params.manager_retrain_hours)
@@ -152,7 +161,7 @@ impl Gen<'_> {
             by_risk(m.high_risk, self.params.employee_retrain_hours)
         };
         let short = m.flags & (MGR_RETRAIN_SHORT | EMP_RETRAIN_SHORT) != 0;
-        let years = if who == Audience::Manager { 3 } else { 2 };
+        let years = if who == Audience::Manager { 4 } else { 3 };
         for k in 0..years {
             let from = sub_years(self.as_of, k + 1);
             if p.appointed_on > from {
@@ -256,14 +265,24 @@ impl Gen<'_> {
         }
     }
 
+    /// An offline class, recorded as enterprises keep their sign-in sheets: one record per
+    /// class day (8 学时 a day, a last half day ending at noon), all with the class's result.
     fn offline(&mut self, p: &PersonRecord, c: Class<'_>, lo: NaiveDate, hi: NaiveDate) {
         let days = offline_days(c.hours);
         let afternoon = self.rng.chance(0.4);
         let span = self.place(lo, hi, i64::from(days) + 2, |d| {
             Some(offline_span(align_start(d, days), c.hours, afternoon))
         });
-        if let Some(span) = span {
-            self.push(p, &c, TrainingForm::Offline, span);
+        let Some((start, _)) = span else { return };
+        let outcome = self.outcome(&c);
+        let mut day = start.date();
+        let mut left = c.hours;
+        while left > 0 {
+            let h = left.min(8);
+            let span = offline_span(day, h, afternoon && days == 1);
+            self.push(p, &c, h, TrainingForm::Offline, span, &outcome);
+            left -= h;
+            day = add_days(day, 1);
         }
     }
 
@@ -273,7 +292,8 @@ impl Gen<'_> {
             is_working_day(d).then(|| online_span(d, len))
         });
         if let Some(span) = span {
-            self.push(p, &c, TrainingForm::Online, span);
+            let outcome = self.outcome(&c);
+            self.push(p, &c, c.hours, TrainingForm::Online, span, &outcome);
         }
     }
 
@@ -312,23 +332,35 @@ impl Gen<'_> {
         None
     }
 
-    fn push(
-        &mut self,
-        p: &PersonRecord,
-        c: &Class<'_>,
-        form: TrainingForm,
-        (start, end): (NaiveDateTime, NaiveDateTime),
-    ) {
-        let hours = c.hours;
+    /// The share of practice and the assessment of a class, the same on each of its records.
+    fn outcome(&mut self, c: &Class<'_>) -> Outcome {
         let practical_share = match (c.who, c.ty) {
             (_, TrainingType::ThreeLevel) => 0.5,
             (Audience::Manager, _) => 0.0,
             (Audience::Special, _) => 0.25 + 0.25 * self.rng.unit(),
             (Audience::Employee, _) => 0.3 * self.rng.unit(),
         };
-        let practical =
-            ((f64::from(hours) * practical_share / 2.0).round() * 2.0).min(f64::from(hours));
         let (score, result) = self.assessment();
+        Outcome {
+            practical_share,
+            score,
+            result,
+        }
+    }
+
+    /// One record of `hours` of class `c`.
+    fn push(
+        &mut self,
+        p: &PersonRecord,
+        c: &Class<'_>,
+        hours: u32,
+        form: TrainingForm,
+        (start, end): (NaiveDateTime, NaiveDateTime),
+        o: &Outcome,
+    ) {
+        let practical =
+            ((f64::from(hours) * o.practical_share / 2.0).round() * 2.0).min(f64::from(hours));
+        let (score, result) = (o.score, o.result);
         self.out.push(TrainingRecord {
             employer: p.employer.clone(),
             id_number: p.id_number.clone(),
