@@ -407,6 +407,7 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
         anpei_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
             uploads_dir: data_dir.join("uploads"),
+            ..Default::default()
         },
     );
     println!("\n安培已启动：http://{bind}  （Ctrl-C 停止）");

@@ -4,6 +4,7 @@
 
 use crate::auth::{check_credentials, client_addr, CurrentUser};
 use crate::error::{ApiError, AppError};
+use crate::ingest_file::check_ledger_file;
 use crate::pages::findings::FindingQuery;
 use crate::pages::imports::{self, Failure};
 use crate::pages::paging;
@@ -11,6 +12,7 @@ use crate::pages::persons::PersonQuery;
 use crate::pages::subjects::ListQuery;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
+use anpei_import::sniff::UploadError;
 use anpei_store::ledger::findings::{self, FindingRow};
 use anpei_store::ledger::{Counts, Mode};
 use anpei_store::persons::{self, PersonRow};
@@ -35,11 +37,12 @@ pub struct TokenResponse {
     expires_at: i64,
 }
 
-pub async fn auth_token(
-    State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<TokenResponse>, ApiError> {
+/// A bearer token for a username and password. Every attempt counts against the sign-in
+/// rate limits (per client address and per username) before the password is checked: over
+/// them, 429 with `Retry-After`.
+pub async fn auth_token(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let addr = client_addr(req.extensions());
+    let client = st.limiter.client_key(req.extensions(), req.headers());
     let Json(body) = Json::<TokenRequest>::from_request(req, &st)
         .await
         .map_err(|_| {
@@ -47,13 +50,18 @@ pub async fn auth_token(
                 "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}".into(),
             )
         })?;
+    if let Err(wait) = st.limiter.check_login(&client, &body.username) {
+        tracing::warn!(client = %client, "sign-in rate limit (API token)");
+        return Ok(wait.json());
+    }
     match check_credentials(&st, &body.username, &body.password, &addr).await? {
         Ok(u) => {
             let s = accounts::create_session(&st.store, u.id, "api", &addr).await?;
             Ok(Json(TokenResponse {
                 token: s.token,
                 expires_at: s.expires_at,
-            }))
+            })
+            .into_response())
         }
         Err(_) => Err(ApiError(AppError::BadCredentials)),
     }
@@ -267,9 +275,26 @@ fn failure_response(f: Failure) -> Response {
     }
 }
 
+/// An upload refused by its content check: 413 (`too_large`) over the size limit or for a
+/// zip bomb, 422 (`invalid`) for a wrong or renamed type, as for any unreadable file.
+fn upload_refusal(e: UploadError) -> Response {
+    if let UploadError::Io { message, .. } = &e {
+        return AppError::Internal(format!("upload check: {message}")).api_response();
+    }
+    let (status, code) = if e.is_too_large() {
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    };
+    let body = serde_json::json!({ "error": code, "message": e.to_string() });
+    (status, Json(body)).into_response()
+}
+
 /// Imports one multipart upload (`kind`, `file`) in the caller's scope. 200 with the
 /// outcome whenever the file was read (stored, partial, aborted, validated); 422 when it
-/// cannot be read at all, 413 when too large, 403 for the registry unless district.
+/// cannot be read at all or its content is not what its name says, 413 when too large or a
+/// zip bomb, 403 for the registry unless district. The file is checked by its content
+/// before it is read (`ingest_file::check_ledger_file`).
 #[tracing::instrument(skip_all)]
 pub async fn import(
     State(st): State<AppState>,
@@ -293,15 +318,23 @@ pub async fn import(
         Err(f) => return failure_response(f),
     };
     let done = async {
-        let up = imports::receive(multipart, &dir, &user).await?;
-        let (report, outcome) = imports::run(&st, &user, &up, mode).await?;
-        Ok::<_, Failure>((up, report, outcome))
+        let up = imports::receive(multipart, &dir, &user)
+            .await
+            .map_err(failure_response)?;
+        let limits = st.config.upload_limits();
+        check_ledger_file(up.path.clone(), up.file_name.clone(), limits)
+            .await
+            .map_err(upload_refusal)?;
+        let (report, outcome) = imports::run(&st, &user, &up, mode)
+            .await
+            .map_err(failure_response)?;
+        Ok::<_, Response>((up, report, outcome))
     }
     .await;
     let _ = tokio::fs::remove_dir_all(&dir).await;
     let (up, report, outcome) = match done {
         Ok(x) => x,
-        Err(f) => return failure_response(f),
+        Err(res) => return res,
     };
     let rejected_total = report.rejections.len();
     let body = ImportResponse {

@@ -3,6 +3,7 @@
 //! the file's size. Shared by the web upload and the `anpei import` command.
 
 use anpei_core::ledger::{RowError, Table};
+use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
 use anpei_store::audit::Actor;
 use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
@@ -19,6 +20,50 @@ pub enum IngestFileError {
     Store(#[from] StoreError),
     #[error("读取线程异常结束：{0}")]
     Thread(String),
+}
+
+/// What a ledger file may be: the reader's formats.
+pub const LEDGER_KINDS: &[FileKind] = &[FileKind::Xlsx, FileKind::Csv];
+
+/// Checks a ledger file received on disk before anything reads it (等保: size, type by
+/// content agreeing with the name's extension, zip-bomb limits read from the central
+/// directory — nothing is decompressed), on a blocking thread.
+pub async fn check_ledger_file(
+    path: PathBuf,
+    declared_name: String,
+    limits: UploadLimits,
+) -> Result<FileKind, UploadError> {
+    let file = declared_name.clone();
+    tokio::task::spawn_blocking(move || {
+        sniff::check_upload_path(&path, &declared_name, LEDGER_KINDS, &limits)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(UploadError::Io {
+            file,
+            message: e.to_string(),
+        })
+    })
+}
+
+/// [`check_ledger_file`] for an upload of the import pages, refused as those pages show a
+/// refusal: over the size limit 413, anything else (wrong type, renamed file, zip bomb)
+/// with its Chinese reason.
+pub async fn screen_upload(
+    st: &crate::AppState,
+    up: &crate::pages::imports::Upload,
+) -> Result<FileKind, crate::pages::imports::Failure> {
+    use crate::pages::imports::Failure;
+    let limits = st.config.upload_limits();
+    check_ledger_file(up.path.clone(), up.file_name.clone(), limits)
+        .await
+        .map_err(|e| match e {
+            UploadError::TooLarge { .. } => Failure::TooLarge,
+            UploadError::Io { message, .. } => Failure::Internal(crate::error::AppError::Internal(
+                format!("upload check: {message}"),
+            )),
+            e => Failure::Refused(e.to_string()),
+        })
 }
 
 /// The reference lists the reader checks rows against, from the store.

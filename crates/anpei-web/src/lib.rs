@@ -12,6 +12,7 @@ pub mod error;
 pub mod ingest_file;
 pub mod metrics;
 pub mod pages;
+pub mod ratelimit;
 pub mod routes;
 
 use std::collections::HashMap;
@@ -33,6 +34,11 @@ pub struct WebConfig {
     /// (`<data-dir>/uploads`); never a served path. Empty: `anpei-uploads` in the system's
     /// temporary directory.
     pub uploads_dir: PathBuf,
+    /// Limits of an uploaded file (size, zip-bomb limits); `None`: those of
+    /// [`WebConfig::upload_limits`].
+    pub upload_limits: Option<anpei_import::sniff::UploadLimits>,
+    /// Rate limits of sign-in, exports and tip-offs.
+    pub rate_limits: ratelimit::RateLimits,
 }
 
 impl WebConfig {
@@ -44,6 +50,14 @@ impl WebConfig {
             self.uploads_dir.clone()
         }
     }
+
+    /// The upload limits in force: as configured, or up to the upload routes' own limit
+    /// (`pages::imports::MAX_UPLOAD`) with the default zip-bomb limits scaled to it.
+    pub fn upload_limits(&self) -> anpei_import::sniff::UploadLimits {
+        self.upload_limits.unwrap_or_else(|| {
+            anpei_import::sniff::UploadLimits::for_size(pages::imports::MAX_UPLOAD)
+        })
+    }
 }
 
 /// Shared state of every handler.
@@ -54,6 +68,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Permission of each (method, route pattern), filled by `routes::build`.
     pub perms: Arc<HashMap<(String, String), Perm>>,
+    /// Rate limits (sign-in, exports, tip-offs), timed by the store's clock.
+    pub limiter: Arc<ratelimit::RateLimiter>,
 }
 
 /// Builds the application; tests call this and drive it without a socket.
@@ -63,12 +79,19 @@ pub fn app(store: Store, config: WebConfig) -> Router {
         .iter()
         .map(|s| ((s.method.to_string(), s.path.to_string()), s.perm))
         .collect();
+    let limiter = ratelimit::RateLimiter::new(config.rate_limits.clone(), store.clock.clone());
     let state = AppState {
         store,
         config: Arc::new(config),
         metrics: Arc::new(metrics::Metrics::default()),
         perms: Arc::new(perms),
+        limiter: Arc::new(limiter),
     };
+    // Inside authorization (added after it in `with_middleware`): keyed by the user.
+    let router = router.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        ratelimit::limit_exports,
+    ));
     routes::with_middleware(router, state)
 }
 

@@ -758,6 +758,7 @@ async fn validate(
     dir: &Path,
 ) -> Result<(), Failure> {
     let up = receive(multipart, dir, user).await?;
+    crate::ingest_file::screen_upload(st, &up).await?;
     let (report, outcome) = run(st, user, &up, Mode::DryRun).await?;
     save_error_report(dir, &report).await?;
     let meta = Meta {
