@@ -7,10 +7,11 @@ use super::table_of_sheet;
 use crate::cells::{format_number, trim};
 use crate::ImportError;
 use anpei_core::ledger::Table;
-use calamine::{DataRef, ExcelDateTime, Reader, Xlsx};
+use calamine::{DataRef, ExcelDateTime, Reader, Xlsx, XlsxError};
 use chrono::{NaiveDate, TimeDelta};
 use std::fmt::Write as _;
 use std::io::{Read, Seek};
+use std::panic::AssertUnwindSafe;
 
 /// Sheets of the template workbook that hold no data: ignored without a warning.
 pub(crate) const TEMPLATE_SHEETS: [&str; 2] = ["说明", "下拉选项"];
@@ -25,7 +26,7 @@ pub(crate) fn read_workbook<RS: Read + Seek + Send>(
         file: file.to_string(),
         source,
     };
-    let mut workbook: Xlsx<RS> = Xlsx::new(input).map_err(bad)?;
+    let mut workbook: Xlsx<RS> = guarded(|| Xlsx::new(input)).map_err(bad)?;
     engine.link_rows();
     let names = workbook.sheet_names();
     let plan = plan(&names, only);
@@ -50,10 +51,10 @@ pub(crate) fn read_workbook<RS: Read + Seek + Send>(
             source,
         };
         for (_, name) in &sheets {
-            let mut cells = workbook.worksheet_cells_reader(name).map_err(bad)?;
+            let mut cells = guarded(|| workbook.worksheet_cells_reader(name)).map_err(bad)?;
             let mut row = RowBuf::default();
             let mut current = None;
-            while let Some(cell) = cells.next_cell().map_err(bad)? {
+            while let Some(cell) = guarded(|| cells.next_cell()).map_err(bad)? {
                 let (r, c) = cell.get_position();
                 if current != Some(r) {
                     if let Some(prev) = current {
@@ -72,6 +73,14 @@ pub(crate) fn read_workbook<RS: Read + Seek + Send>(
         }
         Ok(())
     })
+}
+
+/// Runs a calamine call on an uploaded file, taking a panic in it for a damaged workbook:
+/// calamine 0.38 overflows on a row number past `u32::MAX` (`<row r="4294967296">`), a
+/// panic in builds with overflow checks, found by `tests/fuzz_props.rs`.
+fn guarded<T>(f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, XlsxError> {
+    std::panic::catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or(Err(XlsxError::Unexpected("damaged workbook")))
 }
 
 /// The sheets to read, in table order, each with its table. With `only`, a workbook without
