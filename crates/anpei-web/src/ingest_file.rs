@@ -6,6 +6,7 @@ use anpei_core::ledger::{RowError, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
 use anpei_store::audit::Actor;
+use anpei_store::ledger::ingest::Cells;
 use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
 use anpei_store::{reference, Scope, Store, StoreError};
 use std::path::PathBuf;
@@ -78,15 +79,35 @@ pub async fn load_reference(store: &Store) -> Result<Reference, StoreError> {
 }
 
 enum Msg {
-    Row(Table, usize, Row, Vec<String>),
+    Row(Table, usize, Row, Cells),
     Error(RowError),
     Warning(String),
 }
 
+/// Messages travel in batches: one hand-over between the threads per `SINK_BATCH` rows.
+const SINK_BATCH: usize = 256;
+
 struct ChannelSink {
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<Vec<Msg>>,
+    batch: Vec<Msg>,
     only: Option<Table>,
     skipped: usize,
+}
+
+impl ChannelSink {
+    fn push(&mut self, msg: Msg) {
+        self.batch.push(msg);
+        if self.batch.len() >= SINK_BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(SINK_BATCH));
+            let _ = self.tx.blocking_send(batch);
+        }
+    }
 }
 
 impl Sink for ChannelSink {
@@ -95,17 +116,15 @@ impl Sink for ChannelSink {
             self.skipped += 1;
             return;
         }
-        let _ = self
-            .tx
-            .blocking_send(Msg::Row(table, row_no, row, cells.to_vec()));
+        self.push(Msg::Row(table, row_no, row, Cells::new(cells)));
     }
 
     fn error(&mut self, err: RowError) {
-        let _ = self.tx.blocking_send(Msg::Error(err));
+        self.push(Msg::Error(err));
     }
 
     fn warning(&mut self, message: String) {
-        let _ = self.tx.blocking_send(Msg::Warning(message));
+        self.push(Msg::Warning(message));
     }
 }
 
@@ -128,41 +147,47 @@ pub async fn ingest_file(
     mut progress: impl FnMut(u64),
 ) -> Result<(IngestReport, &'static str), IngestFileError> {
     let reference = load_reference(job.store).await?;
-    let (tx, mut rx) = mpsc::channel::<Msg>(4096);
+    let (tx, mut rx) = mpsc::channel::<Vec<Msg>>(16);
     let (path, only) = (job.path.clone(), job.only);
     let reader = tokio::task::spawn_blocking(move || {
         let mut sink = ChannelSink {
             tx,
+            batch: Vec::with_capacity(SINK_BATCH),
             only,
             skipped: 0,
         };
         let r = anpei_import::read_path(&path, only, &reference, &mut sink);
+        sink.flush();
         (r, sink.skipped)
     });
     let mut ingest = Ingest::begin(job.store, job.scope).await?;
     let mut n = 0u64;
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            Msg::Row(table, row_no, row, cells) => {
-                match (table, row) {
-                    (Table::Subjects, Row::Subject(s)) => ingest.subject(row_no, s, cells).await?,
-                    (Table::Persons, Row::Person(p)) => ingest.person(row_no, p, cells).await?,
-                    (Table::Registry, Row::Certificate(c)) => {
-                        ingest.registry(row_no, c, cells).await?
+    while let Some(batch) = rx.recv().await {
+        for msg in batch {
+            match msg {
+                Msg::Row(table, row_no, row, cells) => {
+                    match (table, row) {
+                        (Table::Subjects, Row::Subject(s)) => {
+                            ingest.subject(row_no, s, cells).await?
+                        }
+                        (Table::Persons, Row::Person(p)) => ingest.person(row_no, p, cells).await?,
+                        (Table::Registry, Row::Certificate(c)) => {
+                            ingest.registry(row_no, c, cells).await?
+                        }
+                        (_, Row::Certificate(c)) => ingest.certificate(row_no, c, cells).await?,
+                        (_, Row::Training(t)) => ingest.training(row_no, t, cells).await?,
+                        (t, _) => {
+                            ingest.warning(format!("{}表中出现了不属于该表的行，已忽略", t.sheet()))
+                        }
                     }
-                    (_, Row::Certificate(c)) => ingest.certificate(row_no, c, cells).await?,
-                    (_, Row::Training(t)) => ingest.training(row_no, t, cells).await?,
-                    (t, _) => {
-                        ingest.warning(format!("{}表中出现了不属于该表的行，已忽略", t.sheet()))
+                    n += 1;
+                    if n.is_multiple_of(20_000) {
+                        progress(n);
                     }
                 }
-                n += 1;
-                if n.is_multiple_of(20_000) {
-                    progress(n);
-                }
+                Msg::Error(e) => ingest.parse_error(e),
+                Msg::Warning(w) => ingest.warning(w),
             }
-            Msg::Error(e) => ingest.parse_error(e),
-            Msg::Warning(w) => ingest.warning(w),
         }
     }
     let (read, skipped) = reader

@@ -16,12 +16,28 @@ use anpei_core::mask::{mask_id, mask_phone};
 use anpei_core::TrainingType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, Value,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 const BATCH: usize = 2000;
+
+/// The columns of a training row inserted, in the order `flush_trainings` gives them.
+const TRAINING_COLUMNS: [&str; 12] = [
+    "person_id",
+    "subject_id",
+    "training_type",
+    "form",
+    "start_at",
+    "end_at",
+    "theory_hours",
+    "practical_hours",
+    "institution",
+    "score",
+    "result",
+    "created_at",
+];
 
 /// Per-table counts of one import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -88,25 +104,44 @@ pub struct Provenance {
     pub kind: String,
 }
 
-/// Cells are kept joined in one string (one allocation a row) until a row is rejected.
+/// The original cells of a row, for the error report should the row be rejected: kept
+/// joined in one string (one allocation a row), split again only for a rejected row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells(String);
+
 const SEP: char = '\u{1f}';
 
-fn join_cells(cells: Vec<String>) -> String {
-    cells.join("\u{1f}")
+impl Cells {
+    pub fn new(cells: &[String]) -> Cells {
+        let mut joined = String::with_capacity(cells.iter().map(|c| c.len() + 1).sum());
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                joined.push(SEP);
+            }
+            joined.push_str(c);
+        }
+        Cells(joined)
+    }
+
+    fn split(self) -> Vec<String> {
+        if self.0.is_empty() {
+            Vec::new()
+        } else {
+            self.0.split(SEP).map(String::from).collect()
+        }
+    }
 }
 
-fn split_cells(cells: String) -> Vec<String> {
-    if cells.is_empty() {
-        Vec::new()
-    } else {
-        cells.split(SEP).map(String::from).collect()
+impl From<Vec<String>> for Cells {
+    fn from(cells: Vec<String>) -> Cells {
+        Cells::new(&cells)
     }
 }
 
 struct Pending<T> {
     row: usize,
     rec: T,
-    cells: String,
+    cells: Cells,
 }
 
 /// An import in progress.
@@ -114,10 +149,10 @@ pub struct Ingest<'a> {
     store: &'a Store,
     /// Shared with the insert in flight (see `dispatch`).
     txn: std::sync::Arc<WriteTxn>,
-    /// The last batch's insert, running on the driver's thread while the next batch is
-    /// prepared; settled before any other use of the transaction.
-    pending:
-        Option<std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'a>>>,
+    /// The last batch's insert, a task of its own (its statements run on the driver's
+    /// thread while this one prepares the next batch); settled before any other use of the
+    /// transaction.
+    pending: Option<tokio::task::JoinHandle<StoreResult<()>>>,
     /// Persons inserted whose ids have not been read back yet (read when first needed).
     unresolved: Vec<String>,
     /// Batches that had to look persons up in the database; from the second one on, the
@@ -157,7 +192,7 @@ fn reject(
     row: usize,
     column: &str,
     reason: String,
-    cells: String,
+    cells: Cells,
 ) {
     report.counts.entry(table).or_default().rejected += 1;
     report.rejections.push(RowError {
@@ -165,7 +200,7 @@ fn reject(
         row,
         column: column.into(),
         reason,
-        cells: split_cells(cells),
+        cells: cells.split(),
     });
 }
 
@@ -227,7 +262,9 @@ impl<'a> Ingest<'a> {
     /// Waits for the insert in flight, if any.
     async fn settle(&mut self) -> StoreResult<()> {
         match self.pending.take() {
-            Some(insert) => insert.await,
+            Some(insert) => insert.await.map_err(|e| {
+                StoreError::Db(sea_orm::DbErr::Custom(format!("导入写入任务异常结束：{e}")))
+            })?,
             None => Ok(()),
         }
     }
@@ -238,29 +275,41 @@ impl<'a> Ingest<'a> {
         Ok(self.txn.clone())
     }
 
-    /// Starts inserting `rows` and returns without waiting: one poll hands the statement to
-    /// the driver's worker thread, which runs it while this task prepares the next batch.
+    /// Starts inserting `rows` and returns without waiting: the insert runs as a task of
+    /// its own, its statements on the driver's worker thread, while this task prepares the
+    /// next batch. (In a single-threaded runtime it runs when this task next waits.)
     async fn dispatch<A, E>(&mut self, rows: Vec<A>) -> StoreResult<()>
     where
         E: EntityTrait<ActiveModel = A>,
-        A: ActiveModelTrait<Entity = E> + Send + 'a,
+        A: ActiveModelTrait<Entity = E> + Send + 'static,
     {
         self.settle().await?;
         if rows.is_empty() {
             return Ok(());
         }
         let txn = self.txn.clone();
-        let mut insert: std::pin::Pin<
-            Box<dyn std::future::Future<Output = StoreResult<()>> + Send + 'a>,
-        > = Box::pin(async move { crate::bulk::insert_models(&**txn, rows).await });
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match insert.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(r) => r,
-            std::task::Poll::Pending => {
-                self.pending = Some(insert);
-                Ok(())
-            }
+        self.pending = Some(tokio::spawn(async move {
+            crate::bulk::insert_models(&**txn, rows).await
+        }));
+        Ok(())
+    }
+
+    /// [`Self::dispatch`] for rows already turned into values, `columns.len()` a row.
+    async fn dispatch_values(
+        &mut self,
+        table: &'static str,
+        columns: &'static [&'static str],
+        values: Vec<Value>,
+    ) -> StoreResult<()> {
+        self.settle().await?;
+        if values.is_empty() {
+            return Ok(());
         }
+        let txn = self.txn.clone();
+        self.pending = Some(tokio::spawn(async move {
+            crate::bulk::insert_flat(&**txn, table, columns, values).await
+        }));
+        Ok(())
     }
 
     fn subject_in_scope(&self, town: i32, dep: i32, id: Option<i32>) -> bool {
@@ -302,13 +351,13 @@ impl<'a> Ingest<'a> {
         &mut self,
         row: usize,
         rec: SubjectRecord,
-        cells: Vec<String>,
+        cells: impl Into<Cells>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Subjects).await?;
         self.subject_buf.push(Pending {
             row,
             rec,
-            cells: join_cells(cells),
+            cells: cells.into(),
         });
         self.flush_if_full(Table::Subjects).await
     }
@@ -317,13 +366,13 @@ impl<'a> Ingest<'a> {
         &mut self,
         row: usize,
         rec: PersonRecord,
-        cells: Vec<String>,
+        cells: impl Into<Cells>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Persons).await?;
         self.person_buf.push(Pending {
             row,
             rec,
-            cells: join_cells(cells),
+            cells: cells.into(),
         });
         self.flush_if_full(Table::Persons).await
     }
@@ -332,13 +381,13 @@ impl<'a> Ingest<'a> {
         &mut self,
         row: usize,
         rec: CertificateRecord,
-        cells: Vec<String>,
+        cells: impl Into<Cells>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Certificates).await?;
         self.cert_buf.push(Pending {
             row,
             rec,
-            cells: join_cells(cells),
+            cells: cells.into(),
         });
         self.flush_if_full(Table::Certificates).await
     }
@@ -347,13 +396,13 @@ impl<'a> Ingest<'a> {
         &mut self,
         row: usize,
         rec: CertificateRecord,
-        cells: Vec<String>,
+        cells: impl Into<Cells>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Registry).await?;
         self.registry_buf.push(Pending {
             row,
             rec,
-            cells: join_cells(cells),
+            cells: cells.into(),
         });
         self.flush_if_full(Table::Registry).await
     }
@@ -362,13 +411,13 @@ impl<'a> Ingest<'a> {
         &mut self,
         row: usize,
         rec: TrainingRecord,
-        cells: Vec<String>,
+        cells: impl Into<Cells>,
     ) -> StoreResult<()> {
         self.flush_except(Table::Trainings).await?;
         self.training_buf.push(Pending {
             row,
             rec,
-            cells: join_cells(cells),
+            cells: cells.into(),
         });
         self.flush_if_full(Table::Trainings).await
     }
@@ -1054,45 +1103,60 @@ impl<'a> Ingest<'a> {
     async fn flush_trainings(&mut self) -> StoreResult<()> {
         let batch = std::mem::take(&mut self.training_buf);
         let c = &self.store.crypto;
-        let bidxs: Vec<String> = batch
+        // Rows come grouped by person: the blind index is computed once for each run of
+        // rows with the same ID number, and each row refers to its run's key.
+        let mut keys: Vec<String> = Vec::new();
+        let mut key_of = Vec::with_capacity(batch.len());
+        let mut last_id: Option<&str> = None;
+        for p in &batch {
+            let id = p.rec.id_number.as_str();
+            if last_id != Some(id) {
+                keys.push(c.blind_index(id));
+                last_id = Some(id);
+            }
+            key_of.push(keys.len() - 1);
+        }
+        self.resolve_persons(keys.iter().cloned()).await?;
+        let holders: Vec<Option<i32>> = keys
             .iter()
-            .map(|p| c.blind_index(p.rec.id_number.as_str()))
-            .collect();
-        self.resolve_persons(bidxs.iter().cloned()).await?;
-        let pids: Vec<i32> = bidxs
-            .iter()
-            .filter_map(|b| self.persons.get(b).map(|p| p.0))
-            .collect::<HashSet<_>>()
-            .into_iter()
+            .map(|k| self.persons.get(k).map(|p| p.0))
             .collect();
         let mut existing: HashMap<
             (i32, chrono::NaiveDateTime, chrono::NaiveDateTime, String),
             training::Model,
         > = HashMap::new();
-        let pids = if self.empty_at_start.contains(&Table::Trainings) {
-            Vec::new()
-        } else {
-            pids
-        };
-        if !pids.is_empty() {
-            self.settle().await?;
-        }
-        for chunk in pids.chunks(900) {
-            for m in training::Entity::find()
-                .filter(training::Column::PersonId.is_in(chunk.to_vec()))
-                .all(&**self.txn)
-                .await?
-            {
-                existing.insert(
-                    (m.person_id, m.start_at, m.end_at, m.training_type.clone()),
-                    m,
-                );
+        if !self.empty_at_start.contains(&Table::Trainings) {
+            let pids: Vec<i32> = holders
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            if !pids.is_empty() {
+                self.settle().await?;
+            }
+            for chunk in pids.chunks(900) {
+                for m in training::Entity::find()
+                    .filter(training::Column::PersonId.is_in(chunk.to_vec()))
+                    .all(&**self.txn)
+                    .await?
+                {
+                    existing.insert(
+                        (m.person_id, m.start_at, m.end_at, m.training_type.clone()),
+                        m,
+                    );
+                }
             }
         }
-        let mut inserts = Vec::new();
-        for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
-            self.report.counts.entry(Table::Trainings).or_default().read += 1;
-            let Some(&(pid, _)) = self.persons.get(&bidx) else {
+        let backend = self.store.backend();
+        let mut counts = Counts::default();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * TRAINING_COLUMNS.len());
+        // The employer of the previous row (rows of one person share it).
+        let mut employer: Option<(String, Option<(i32, bool)>)> = None;
+        for (Pending { row, rec, cells }, k) in batch.into_iter().zip(key_of) {
+            counts.read += 1;
+            let Some(pid) = holders[k] else {
                 reject(
                     &mut self.report,
                     Table::Trainings,
@@ -1103,7 +1167,18 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             };
-            let Some(&(sid, town, dep)) = self.subjects.get(rec.employer.as_str()) else {
+            let uscc = rec.employer.as_str();
+            let subject = match &employer {
+                Some((u, s)) if u == uscc => *s,
+                _ => {
+                    let s = self.subjects.get(uscc).map(|&(sid, town, dep)| {
+                        (sid, self.subject_in_scope(town, dep, Some(sid)))
+                    });
+                    employer = Some((uscc.to_string(), s));
+                    s
+                }
+            };
+            let Some((sid, in_scope)) = subject else {
                 let why = format!(
                     "未知单位：{}（单位表和系统中均无此统一社会信用代码）",
                     rec.employer
@@ -1118,7 +1193,7 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             };
-            if !self.subject_in_scope(town, dep, Some(sid)) {
+            if !in_scope {
                 reject(
                     &mut self.report,
                     Table::Trainings,
@@ -1129,26 +1204,35 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             }
-            let key = (
-                pid,
-                rec.start,
-                rec.end,
-                rec.training_type.code().to_string(),
-            );
             let natural = (pid, rec.start, rec.end, rec.training_type);
-            if let Some(&first) = self.seen_trainings.get(&natural) {
-                reject(
-                    &mut self.report,
-                    Table::Trainings,
-                    row,
-                    "开始时间",
-                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
-                    cells,
-                );
-                continue;
+            match self.seen_trainings.entry(natural) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let first = *first.get();
+                    reject(
+                        &mut self.report,
+                        Table::Trainings,
+                        row,
+                        "开始时间",
+                        format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
+                        cells,
+                    );
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(row);
+                }
             }
-            self.seen_trainings.insert(natural, row);
-            match existing.get(&key) {
+            let old = if existing.is_empty() {
+                None
+            } else {
+                existing.get(&(
+                    pid,
+                    rec.start,
+                    rec.end,
+                    rec.training_type.code().to_string(),
+                ))
+            };
+            match old {
                 Some(o) => {
                     let same = o.subject_id == sid
                         && o.form == rec.form.code()
@@ -1158,11 +1242,7 @@ impl<'a> Ingest<'a> {
                         && o.score == rec.score
                         && o.result == rec.result;
                     if same {
-                        self.report
-                            .counts
-                            .entry(Table::Trainings)
-                            .or_default()
-                            .unchanged += 1;
+                        counts.unchanged += 1;
                     } else {
                         let mut am = o.clone().into_active_model();
                         am.subject_id = Set(sid);
@@ -1174,38 +1254,36 @@ impl<'a> Ingest<'a> {
                         am.result = Set(rec.result);
                         self.settle().await?;
                         am.update(&**self.txn).await?;
-                        self.report
-                            .counts
-                            .entry(Table::Trainings)
-                            .or_default()
-                            .updated += 1;
+                        counts.updated += 1;
                     }
                 }
-                None => inserts.push(training::ActiveModel {
-                    id: NotSet,
-                    person_id: Set(pid),
-                    subject_id: Set(sid),
-                    training_type: Set(rec.training_type.code().into()),
-                    form: Set(rec.form.code().into()),
-                    start_at: Set(rec.start),
-                    end_at: Set(rec.end),
-                    theory_hours: Set(rec.theory_hours),
-                    practical_hours: Set(rec.practical_hours),
-                    institution: Set(rec.institution),
-                    score: Set(rec.score),
-                    result: Set(rec.result),
-                    created_at: Set(self.now),
-                }),
+                None => {
+                    // In TRAINING_COLUMNS order.
+                    values.extend([
+                        Value::Int(Some(pid)),
+                        Value::Int(Some(sid)),
+                        Value::String(Some(Box::new(rec.training_type.code().into()))),
+                        Value::String(Some(Box::new(rec.form.code().into()))),
+                        crate::bulk::datetime(backend, rec.start),
+                        crate::bulk::datetime(backend, rec.end),
+                        Value::Double(Some(rec.theory_hours)),
+                        Value::Double(Some(rec.practical_hours)),
+                        Value::String(rec.institution.map(Box::new)),
+                        Value::Double(rec.score),
+                        Value::String(rec.result.map(Box::new)),
+                        Value::BigInt(Some(self.now)),
+                    ]);
+                    counts.inserted += 1;
+                }
             }
         }
-        let n = inserts.len() as u64;
-        self.dispatch(inserts).await?;
-        self.report
-            .counts
-            .entry(Table::Trainings)
-            .or_default()
-            .inserted += n;
-        Ok(())
+        let total = self.report.counts.entry(Table::Trainings).or_default();
+        total.read += counts.read;
+        total.inserted += counts.inserted;
+        total.updated += counts.updated;
+        total.unchanged += counts.unchanged;
+        self.dispatch_values("trainings", &TRAINING_COLUMNS, values)
+            .await
     }
 
     /// Flushes what is buffered, then commits (or rolls back, per `mode` and the
@@ -1276,4 +1354,26 @@ pub async fn history(store: &Store, limit: u64) -> StoreResult<Vec<import::Model
         .limit(limit)
         .all(&store.db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{IdenStatic, Iterable};
+
+    #[test]
+    fn the_training_columns_are_the_entity_s_but_its_id() {
+        let entity: Vec<String> = training::Column::iter()
+            .map(|c| c.as_str().to_string())
+            .filter(|c| c != "id")
+            .collect();
+        assert_eq!(entity, TRAINING_COLUMNS);
+    }
+
+    #[test]
+    fn cells_split_back_into_the_original_cells() {
+        let cells = vec!["a".to_string(), String::new(), "张三 ".to_string()];
+        assert_eq!(Cells::new(&cells).split(), cells);
+        assert_eq!(Cells::from(Vec::new()).split(), Vec::<String>::new());
+    }
 }
