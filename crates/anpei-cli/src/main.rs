@@ -2,6 +2,7 @@
 //! the outcome to an exit code.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod cli;
 mod config;
 mod import;

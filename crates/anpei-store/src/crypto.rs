@@ -37,6 +37,8 @@ pub struct Crypto {
     cipher: Sm4Gcm,
     /// HMAC keyed once; each index clones this state (imports compute millions).
     index_mac: HmacSha256,
+    /// Signs backup manifests (`backup`): a key of its own, derived like the others.
+    manifest_mac: HmacSha256,
 }
 
 impl std::fmt::Debug for Crypto {
@@ -57,7 +59,33 @@ impl Crypto {
         let cipher = Sm4Gcm::new_from_slice(&enc[..16]).expect("SM4 takes 16 bytes");
         let index_key = derive(b"anpei/blind-index/v1");
         let index_mac = <HmacSha256 as Mac>::new_from_slice(&index_key).expect("any key length");
-        Self { cipher, index_mac }
+        let manifest_key = derive(b"anpei/backup-manifest/v1");
+        let manifest_mac =
+            <HmacSha256 as Mac>::new_from_slice(&manifest_key).expect("any key length");
+        Self {
+            cipher,
+            index_mac,
+            manifest_mac,
+        }
+    }
+
+    /// HMAC-SHA-256 (hex) of a backup manifest under the manifest key, derived from the
+    /// master key with the label `anpei/backup-manifest/v1`: a backup edited consistently
+    /// (data and manifest together) is still caught, and only the same master key accepts it.
+    pub fn sign_manifest(&self, manifest: &[u8]) -> String {
+        let mut mac = self.manifest_mac.clone();
+        mac.update(manifest);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Checks a manifest signature in constant time.
+    pub fn verify_manifest(&self, manifest: &[u8], signature_hex: &str) -> bool {
+        let Ok(sig) = hex::decode(signature_hex) else {
+            return false;
+        };
+        let mut mac = self.manifest_mac.clone();
+        mac.update(manifest);
+        mac.verify_slice(&sig).is_ok()
     }
 
     /// Parses a master key given as 64 hex characters (configuration `ANPEI_MASTER_KEY`).

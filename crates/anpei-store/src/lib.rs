@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod clock;
 pub mod crypto;
