@@ -10,6 +10,7 @@ use anpei_import::cells::{
     excel_serial, format_date, format_datetime, format_number, parse_date, parse_datetime,
     parse_number, to_excel_serial,
 };
+use anpei_import::sniff::{check_upload, FileKind, UploadLimits};
 use anpei_import::{read_bytes, Reference, Row, Sink};
 use std::sync::{Once, OnceLock};
 
@@ -71,9 +72,20 @@ pub fn tolerate_calamine_panics() {
     });
 }
 
-/// Reads an upload and checks that the summary agrees with what the sink was given.
+/// Checks an upload as the web layer does (type by content, zip-bomb limits from the
+/// central directory), then reads it — whatever the check said, so that the reader sees
+/// every input — and checks that the summary agrees with what the sink was given.
 pub fn read_upload(data: &[u8], file_name: &str, table: Option<Table>) {
     tolerate_calamine_panics();
+    let checked = check_upload(
+        data,
+        file_name,
+        &[FileKind::Xlsx, FileKind::Csv],
+        &UploadLimits::default(),
+    );
+    if let Err(e) = checked {
+        assert!(!e.to_string().is_empty());
+    }
     let mut sink = Discard::default();
     match read_bytes(data, file_name, table, reference(), &mut sink) {
         Ok(summary) => {

@@ -13,6 +13,7 @@ use anpei_import::cells::{
     excel_serial, format_date, format_datetime, format_number, parse_date, parse_datetime,
     parse_number, to_excel_serial,
 };
+use anpei_import::sniff::{check_upload, FileKind, UploadLimits};
 use anpei_import::{
     columns, export_district, read_bytes, template_workbook, ReadSummary, Row, Sink,
     LEDGER_WORKBOOK,
@@ -41,8 +42,18 @@ impl Sink for Discard {
     }
 }
 
-/// Reads `bytes` as an upload named `name` and checks the summary against what the sink saw.
+/// Checks `bytes` as an upload named `name` as the web layer does, then reads it (whatever
+/// the check said) and checks the summary against what the sink saw.
 fn read(bytes: &[u8], name: &str, table: Option<Table>) -> Result<ReadSummary, String> {
+    let checked = check_upload(
+        bytes,
+        name,
+        &[FileKind::Xlsx, FileKind::Csv],
+        &UploadLimits::default(),
+    );
+    if let Err(e) = checked {
+        assert!(!e.to_string().is_empty());
+    }
     let mut sink = Discard::default();
     let result = read_bytes(bytes, name, table, &common::reference(), &mut sink);
     match result {
