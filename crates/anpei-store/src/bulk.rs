@@ -17,17 +17,194 @@ pub async fn insert<C: ConnectionTrait>(
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> StoreResult<()> {
-    insert_flat(db, table, columns, rows.into_iter().flatten().collect()).await
+    let shape = Shape::plain(table, columns);
+    insert_shaped(db, &shape, rows.into_iter().flatten().collect()).await
 }
 
-/// Inserts rows given as one flat list of values, `columns.len()` a row in `columns` order.
-pub async fn insert_flat<C: ConnectionTrait>(
+/// How a column's value is bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    /// One parameter, the value itself.
+    Value,
+    /// One of a closed vocabulary (stable codes, never user text), bound as its index in
+    /// the list: SQLite binds an integer far more cheaply than a string. NULL stays NULL.
+    Coded(Vec<&'static str>),
+    /// Text that is usually one of a few values: two parameters, the index of the usual
+    /// value (or NULL) and else the text itself (or NULL).
+    Usual(Vec<&'static str>),
+}
+
+impl Bind {
+    fn params(&self) -> usize {
+        match self {
+            Bind::Usual(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The rows of a bulk insert: the table, its columns and how each is bound.
+///
+/// On SQLite a shape with coded columns inserts `SELECT … FROM (VALUES (?, …), …)`, the
+/// codes turned back into text by one `CASE` each in the select list (written once, so the
+/// statement stays cheap to prepare however many rows it has). Elsewhere the codes are
+/// turned back into text before binding.
+#[derive(Debug, Clone)]
+pub struct Shape {
+    table: String,
+    columns: Vec<(String, Bind)>,
+}
+
+impl Shape {
+    pub fn new(table: &str, columns: Vec<(&str, Bind)>) -> Shape {
+        Shape {
+            table: table.to_string(),
+            columns: columns
+                .into_iter()
+                .map(|(c, b)| (c.to_string(), b))
+                .collect(),
+        }
+    }
+
+    /// Every column bound as its value.
+    pub fn plain(table: &str, columns: &[&str]) -> Shape {
+        Shape::new(table, columns.iter().map(|c| (*c, Bind::Value)).collect())
+    }
+
+    pub fn column_names(&self) -> Vec<&str> {
+        self.columns.iter().map(|(c, _)| c.as_str()).collect()
+    }
+
+    /// Parameters a row takes.
+    pub fn params(&self) -> usize {
+        self.columns.iter().map(|(_, b)| b.params()).sum()
+    }
+
+    fn is_plain(&self) -> bool {
+        self.columns.iter().all(|(_, b)| *b == Bind::Value)
+    }
+
+    /// The INSERT of `rows` rows: a plain multi-row `VALUES` of the parameters, or on
+    /// SQLite the select that decodes the coded ones.
+    fn statement(&self, backend: DbBackend, rows: usize) -> String {
+        let mut sql = format!(
+            "INSERT INTO {} ({}) ",
+            self.table,
+            self.column_names().join(", ")
+        );
+        let decode = backend == DbBackend::Sqlite && !self.is_plain();
+        if decode {
+            sql.push_str("SELECT ");
+            let mut k = 0;
+            let cases = |sql: &mut String, words: &[&str]| {
+                for (i, w) in words.iter().enumerate() {
+                    sql.push_str(&format!(" WHEN {i} THEN '{}'", w.replace('\'', "''")));
+                }
+            };
+            for (c, (_, bind)) in self.columns.iter().enumerate() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                k += 1;
+                match bind {
+                    Bind::Value => sql.push_str(&format!("column{k}")),
+                    Bind::Coded(words) => {
+                        sql.push_str(&format!("CASE column{k}"));
+                        cases(&mut sql, words);
+                        sql.push_str(" END");
+                    }
+                    Bind::Usual(words) => {
+                        sql.push_str(&format!("CASE column{k}"));
+                        cases(&mut sql, words);
+                        k += 1;
+                        sql.push_str(&format!(" ELSE column{k} END"));
+                    }
+                }
+            }
+            sql.push_str(" FROM (");
+        }
+        sql.push_str("VALUES ");
+        let width = if decode {
+            self.params()
+        } else {
+            self.columns.len()
+        };
+        let mut n = 0;
+        for r in 0..rows {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                match backend {
+                    DbBackend::Postgres => sql.push_str(&format!("${n}")),
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
+        }
+        if decode {
+            sql.push(')');
+        }
+        sql
+    }
+
+    /// Turns a chunk's coded values back into text, for a backend that binds them so.
+    fn decode(&self, values: Vec<Value>) -> Vec<Value> {
+        let word = |words: &[&'static str], v: &Value| match v {
+            Value::Int(Some(i)) => words
+                .get(*i as usize)
+                .map(|w| Value::String(Some(Box::new((*w).to_string())))),
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(values.len());
+        let mut values = values.into_iter();
+        'rows: loop {
+            for (_, bind) in &self.columns {
+                let Some(v) = values.next() else {
+                    break 'rows;
+                };
+                match bind {
+                    Bind::Value => out.push(v),
+                    Bind::Coded(words) => out.push(word(words, &v).unwrap_or(Value::String(None))),
+                    Bind::Usual(words) => {
+                        let text = values.next().unwrap_or(Value::String(None));
+                        out.push(word(words, &v).unwrap_or(text));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The value binding `code` in a [`Bind::Coded`] column of `words` (NULL for none).
+pub fn coded(words: &[&str], code: Option<&str>) -> Value {
+    Value::Int(code.and_then(|c| words.iter().position(|w| *w == c).map(|i| i as i32)))
+}
+
+/// The two values binding `text` in a [`Bind::Usual`] column of `words`.
+pub fn usual(words: &[&str], text: Option<String>) -> [Value; 2] {
+    match text {
+        Some(t) => match words.iter().position(|w| *w == t) {
+            Some(i) => [Value::Int(Some(i as i32)), Value::String(None)],
+            None => [Value::Int(None), Value::String(Some(Box::new(t)))],
+        },
+        None => [Value::Int(None), Value::String(None)],
+    }
+}
+
+/// Inserts rows given as one flat list of values, [`Shape::params`] a row, in its order.
+pub async fn insert_shaped<C: ConnectionTrait>(
     db: &C,
-    table: &str,
-    columns: &[&str],
+    shape: &Shape,
     values: Vec<Value>,
 ) -> StoreResult<()> {
-    let width = columns.len();
+    let width = shape.params();
     if values.is_empty() || width == 0 {
         return Ok(());
     }
@@ -40,13 +217,16 @@ pub async fn insert_flat<C: ConnectionTrait>(
     while left > 0 {
         let rows = left.min(per);
         left -= rows;
-        let chunk: Vec<Value> = values.by_ref().take(rows * width).collect();
+        let mut chunk: Vec<Value> = values.by_ref().take(rows * width).collect();
+        if backend != DbBackend::Sqlite && !shape.is_plain() {
+            chunk = shape.decode(chunk);
+        }
         let sql = if rows == per {
             sql_full
-                .get_or_insert_with(|| statement(backend, table, columns, per))
+                .get_or_insert_with(|| shape.statement(backend, per))
                 .clone()
         } else {
-            statement(backend, table, columns, rows)
+            shape.statement(backend, rows)
         };
         db.execute(Statement::from_sql_and_values(backend, sql, chunk))
             .await?;
@@ -110,29 +290,6 @@ fn push_date(s: &mut String, d: NaiveDate) -> bool {
 fn push2(s: &mut String, n: u32) {
     s.push(char::from(b'0' + (n / 10 % 10) as u8));
     s.push(char::from(b'0' + (n % 10) as u8));
-}
-
-fn statement(backend: DbBackend, table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                DbBackend::Postgres => sql.push_str(&format!("${n}")),
-                _ => sql.push('?'),
-            }
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 /// Inserts active models through [`insert`]: the columns are those set in the first model
@@ -206,12 +363,67 @@ mod tests {
     #[test]
     fn builds_numbered_placeholders_for_postgres_and_question_marks_for_sqlite() {
         assert_eq!(
-            statement(DbBackend::Postgres, "t", &["a", "b"], 2),
+            Shape::plain("t", &["a", "b"]).statement(DbBackend::Postgres, 2),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
         );
         assert_eq!(
-            statement(DbBackend::Sqlite, "t", &["a"], 2),
+            Shape::plain("t", &["a"]).statement(DbBackend::Sqlite, 2),
             "INSERT INTO t (a) VALUES (?), (?)"
+        );
+    }
+
+    #[test]
+    fn binds_vocabularies_as_indexes_and_usual_values_as_an_index_or_the_text() {
+        let shape = Shape::new(
+            "t",
+            vec![
+                ("a", Bind::Coded(vec!["x", "it's"])),
+                ("b", Bind::Usual(vec!["合格"])),
+                ("c", Bind::Value),
+            ],
+        );
+        assert_eq!(shape.params(), 4);
+        assert_eq!(
+            shape.statement(DbBackend::Sqlite, 2),
+            "INSERT INTO t (a, b, c) SELECT CASE column1 WHEN 0 THEN 'x' WHEN 1 THEN 'it''s' END, \
+             CASE column2 WHEN 0 THEN '合格' ELSE column3 END, column4 \
+             FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?))"
+        );
+        assert_eq!(
+            shape.statement(DbBackend::Postgres, 1),
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3)"
+        );
+        let text = |t: &str| Value::String(Some(Box::new(t.to_string())));
+        let mut values = vec![
+            coded(&["x", "it's"], Some("it's")),
+            Value::Int(Some(0)),
+            Value::String(None),
+            Value::Int(Some(7)),
+        ];
+        values.extend(vec![Value::Int(None)]);
+        values.extend(usual(&["合格"], Some("良好".into())));
+        values.push(Value::Int(None));
+        assert_eq!(
+            shape.decode(values),
+            vec![
+                text("it's"),
+                text("合格"),
+                Value::Int(Some(7)),
+                Value::String(None),
+                text("良好"),
+                Value::Int(None)
+            ]
+        );
+        let words = ["x", "y"];
+        assert_eq!(coded(&words, Some("y")), Value::Int(Some(1)));
+        assert_eq!(coded(&words, None), Value::Int(None));
+        assert_eq!(
+            usual(&words, Some("x".into())),
+            [Value::Int(Some(0)), Value::String(None)]
+        );
+        assert_eq!(
+            usual(&words, Some("z".into())),
+            [Value::Int(None), Value::String(Some(Box::new("z".into())))]
         );
     }
 }

@@ -6,6 +6,7 @@
 
 use super::resolve::Names;
 use crate::audit::{self, Actor, Event};
+use crate::bulk::{coded, datetime, insert_shaped, usual, Bind, Shape};
 use crate::entity::{certificate, import, person, registry, subject, training};
 use crate::scope::Scope;
 use crate::{Store, StoreError, StoreResult, WriteTxn};
@@ -13,31 +14,44 @@ use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
-use anpei_core::TrainingType;
+use anpei_core::{TrainingForm, TrainingType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect, Set, Value,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 const BATCH: usize = 2000;
 
-/// The columns of a training row inserted, in the order `flush_trainings` gives them.
-const TRAINING_COLUMNS: [&str; 12] = [
-    "person_id",
-    "subject_id",
-    "training_type",
-    "form",
-    "start_at",
-    "end_at",
-    "theory_hours",
-    "practical_hours",
-    "institution",
-    "score",
-    "result",
-    "created_at",
-];
+/// How training rows are inserted (see `flush_trainings` for the values of a row).
+static TRAINING_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(
+        "trainings",
+        vec![
+            ("person_id", Bind::Value),
+            ("subject_id", Bind::Value),
+            ("training_type", Bind::Coded(TRAINING_TYPES.to_vec())),
+            ("form", Bind::Coded(TRAINING_FORMS.to_vec())),
+            ("start_at", Bind::Value),
+            ("end_at", Bind::Value),
+            ("theory_hours", Bind::Value),
+            ("practical_hours", Bind::Value),
+            ("institution", Bind::Value),
+            ("score", Bind::Value),
+            ("result", Bind::Usual(USUAL_RESULTS.to_vec())),
+            ("created_at", Bind::Value),
+        ],
+    )
+});
+
+static TRAINING_TYPES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| TrainingType::ALL.iter().map(|t| t.code()).collect());
+static TRAINING_FORMS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| TrainingForm::ALL.iter().map(|t| t.code()).collect());
+/// 考核结果 as ledgers mostly write it.
+const USUAL_RESULTS: [&str; 2] = ["合格", "不合格"];
 
 /// Per-table counts of one import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -294,11 +308,10 @@ impl<'a> Ingest<'a> {
         Ok(())
     }
 
-    /// [`Self::dispatch`] for rows already turned into values, `columns.len()` a row.
+    /// [`Self::dispatch`] for rows already turned into values, [`Shape::params`] a row.
     async fn dispatch_values(
         &mut self,
-        table: &'static str,
-        columns: &'static [&'static str],
+        shape: &'static Shape,
         values: Vec<Value>,
     ) -> StoreResult<()> {
         self.settle().await?;
@@ -307,7 +320,7 @@ impl<'a> Ingest<'a> {
         }
         let txn = self.txn.clone();
         self.pending = Some(tokio::spawn(async move {
-            crate::bulk::insert_flat(&**txn, table, columns, values).await
+            insert_shaped(&**txn, shape, values).await
         }));
         Ok(())
     }
@@ -1151,7 +1164,7 @@ impl<'a> Ingest<'a> {
         }
         let backend = self.store.backend();
         let mut counts = Counts::default();
-        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * TRAINING_COLUMNS.len());
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * TRAINING_ROWS.params());
         // The employer of the previous row (rows of one person share it).
         let mut employer: Option<(String, Option<(i32, bool)>)> = None;
         for (Pending { row, rec, cells }, k) in batch.into_iter().zip(key_of) {
@@ -1258,19 +1271,21 @@ impl<'a> Ingest<'a> {
                     }
                 }
                 None => {
-                    // In TRAINING_COLUMNS order.
+                    // In TRAINING_ROWS order.
+                    let [result_code, result_text] = usual(&USUAL_RESULTS, rec.result);
                     values.extend([
                         Value::Int(Some(pid)),
                         Value::Int(Some(sid)),
-                        Value::String(Some(Box::new(rec.training_type.code().into()))),
-                        Value::String(Some(Box::new(rec.form.code().into()))),
-                        crate::bulk::datetime(backend, rec.start),
-                        crate::bulk::datetime(backend, rec.end),
+                        coded(&TRAINING_TYPES, Some(rec.training_type.code())),
+                        coded(&TRAINING_FORMS, Some(rec.form.code())),
+                        datetime(backend, rec.start),
+                        datetime(backend, rec.end),
                         Value::Double(Some(rec.theory_hours)),
                         Value::Double(Some(rec.practical_hours)),
                         Value::String(rec.institution.map(Box::new)),
                         Value::Double(rec.score),
-                        Value::String(rec.result.map(Box::new)),
+                        result_code,
+                        result_text,
                         Value::BigInt(Some(self.now)),
                     ]);
                     counts.inserted += 1;
@@ -1282,8 +1297,7 @@ impl<'a> Ingest<'a> {
         total.inserted += counts.inserted;
         total.updated += counts.updated;
         total.unchanged += counts.unchanged;
-        self.dispatch_values("trainings", &TRAINING_COLUMNS, values)
-            .await
+        self.dispatch_values(&TRAINING_ROWS, values).await
     }
 
     /// Flushes what is buffered, then commits (or rolls back, per `mode` and the
@@ -1367,7 +1381,121 @@ mod tests {
             .map(|c| c.as_str().to_string())
             .filter(|c| c != "id")
             .collect();
-        assert_eq!(entity, TRAINING_COLUMNS);
+        assert_eq!(TRAINING_ROWS.column_names(), entity);
+    }
+
+    /// Every stored training row reads back as it was imported, whatever its result and
+    /// institution hold, and importing the same rows again changes nothing.
+    #[tokio::test]
+    async fn training_rows_read_back_as_imported() {
+        use anpei_core::demo::{generate, DemoConfig};
+        let db = crate::testing::TestDb::new().await;
+        let store = &db.store;
+        let towns: Vec<String> = crate::reference::towns(store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        let deps: Vec<(String, Vec<String>)> = crate::reference::departments(store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(d, i)| (d.name, i))
+            .collect();
+        let cfg = DemoConfig {
+            seed: 3,
+            subjects: 8,
+            persons: 120,
+            as_of: store.today(),
+        };
+        let mut d = generate(&cfg, &towns, &deps);
+        for (i, t) in d.trainings.iter_mut().enumerate() {
+            match i % 5 {
+                0 => t.result = Some("良好".into()),
+                1 => t.result = None,
+                2 => t.institution = Some("O'Brien 培训中心 \\ ?".into()),
+                3 => t.start += chrono::TimeDelta::milliseconds(250),
+                _ => {}
+            }
+        }
+        let key = |ty: &str,
+                   form: &str,
+                   start: chrono::NaiveDateTime,
+                   end: chrono::NaiveDateTime,
+                   hours: (f64, f64),
+                   inst: &Option<String>,
+                   score: Option<f64>,
+                   result: &Option<String>| {
+            format!("{ty} {form} {start} {end} {hours:?} {inst:?} {score:?} {result:?}")
+        };
+        let mut want: Vec<String> = d
+            .trainings
+            .iter()
+            .map(|t| {
+                key(
+                    t.training_type.code(),
+                    t.form.code(),
+                    t.start,
+                    t.end,
+                    (t.theory_hours, t.practical_hours),
+                    &t.institution,
+                    t.score,
+                    &t.result,
+                )
+            })
+            .collect();
+        want.sort();
+        for round in 0..2 {
+            let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+            for (i, s) in d.subjects.iter().enumerate() {
+                ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
+            }
+            for (i, p) in d.persons.iter().enumerate() {
+                ing.person(i + 2, p.clone(), vec![]).await.unwrap();
+            }
+            for (i, t) in d.trainings.iter().enumerate() {
+                ing.training(i + 2, t.clone(), vec![]).await.unwrap();
+            }
+            let prov = Provenance {
+                file_name: "t.xlsx".into(),
+                sha256: "00".repeat(32),
+                kind: "ledger".into(),
+            };
+            let (report, outcome) = ing
+                .finish(&Actor::system("test"), Mode::Normal, &prov)
+                .await
+                .unwrap();
+            assert_eq!(outcome, "stored", "{:?}", report.rejections.first());
+            let c = report.counts[&Table::Trainings];
+            assert_eq!(c.read as usize, d.trainings.len());
+            if round == 0 {
+                assert_eq!(c.inserted, c.read);
+            } else {
+                assert_eq!(c.unchanged, c.read, "{c:?}");
+            }
+        }
+        let mut got: Vec<String> = training::Entity::find()
+            .all(&store.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| {
+                key(
+                    &t.training_type,
+                    &t.form,
+                    t.start_at,
+                    t.end_at,
+                    (t.theory_hours, t.practical_hours),
+                    &t.institution,
+                    t.score,
+                    &t.result,
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want);
+        db.cleanup().await;
     }
 
     #[test]
