@@ -6,15 +6,16 @@
 
 use super::resolve::Names;
 use crate::audit::{self, Actor, Event};
-use crate::bulk::{coded, datetime, insert_shaped, usual, Bind, Shape};
+use crate::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
 use crate::entity::{certificate, import, person, registry, subject, training};
 use crate::scope::Scope;
 use crate::{Store, StoreError, StoreResult, WriteTxn};
+use anpei_core::kinds::SPECIAL_OP_CATEGORIES;
 use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
-use anpei_core::{TrainingForm, TrainingType};
+use anpei_core::{CertType, Post, TrainingForm, TrainingType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect, Set, Value,
@@ -46,6 +47,92 @@ static TRAINING_ROWS: LazyLock<Shape> = LazyLock::new(|| {
     )
 });
 
+/// How person rows are inserted (see `flush_persons`).
+static PERSON_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(
+        "persons",
+        vec![
+            ("subject_id", Bind::Value),
+            ("name", Bind::Value),
+            ("id_enc", Bind::Value),
+            ("id_bidx", Bind::Value),
+            ("id_masked", Bind::Value),
+            ("phone_enc", Bind::Value),
+            ("phone_masked", Bind::Value),
+            ("post", Bind::Coded(POSTS.clone())),
+            ("special_category", Bind::Usual(CATEGORIES.clone())),
+            ("appointed_on", Bind::Value),
+            ("created_at", Bind::Value),
+            ("updated_at", Bind::Value),
+        ],
+    )
+});
+
+/// How certificate rows are inserted (see `flush_certificates`).
+static CERTIFICATE_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(
+        "certificates",
+        vec![
+            ("person_id", Bind::Value),
+            ("cert_type", Bind::Coded(CERT_TYPES.clone())),
+            ("cert_no_enc", Bind::Value),
+            ("cert_no_masked", Bind::Value),
+            ("cert_no_bidx", Bind::Value),
+            ("category", Bind::Usual(CATEGORIES.clone())),
+            ("operation_item", Bind::Usual(OPERATION_ITEMS.clone())),
+            ("first_issued", Bind::Value),
+            ("valid_from", Bind::Value),
+            ("valid_until", Bind::Value),
+            ("review_due", Bind::Value),
+            ("reviewed_on", Bind::Value),
+            ("issuer", Bind::Value),
+            ("created_at", Bind::Value),
+        ],
+    )
+});
+
+/// How registry rows are inserted (see `flush_registry`).
+static REGISTRY_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::new(
+        "registry_entries",
+        vec![
+            ("cert_type", Bind::Coded(CERT_TYPES.clone())),
+            ("cert_no_enc", Bind::Value),
+            ("cert_no_bidx", Bind::Value),
+            ("cert_no_masked", Bind::Value),
+            ("holder_bidx", Bind::Value),
+            ("holder_masked", Bind::Value),
+            ("name", Bind::Value),
+            ("category", Bind::Usual(CATEGORIES.clone())),
+            ("operation_item", Bind::Usual(OPERATION_ITEMS.clone())),
+            ("first_issued", Bind::Value),
+            ("valid_from", Bind::Value),
+            ("valid_until", Bind::Value),
+            ("review_due", Bind::Value),
+            ("reviewed_on", Bind::Value),
+            ("issuer", Bind::Value),
+            ("created_at", Bind::Value),
+            ("updated_at", Bind::Value),
+        ],
+    )
+});
+
+static POSTS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| Post::ALL.iter().map(|p| p.code()).collect());
+static CERT_TYPES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| CertType::ALL.iter().map(|t| t.code()).collect());
+/// The special-operation categories (作业类别) and their 操作项目, as imports store them.
+static CATEGORIES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| SPECIAL_OP_CATEGORIES.iter().map(|c| c.name).collect());
+static OPERATION_ITEMS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut items: Vec<&'static str> = SPECIAL_OP_CATEGORIES
+        .iter()
+        .flat_map(|c| c.items.iter().copied())
+        .collect();
+    items.sort_unstable();
+    items.dedup();
+    items
+});
 static TRAINING_TYPES: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| TrainingType::ALL.iter().map(|t| t.code()).collect());
 static TRAINING_FORMS: LazyLock<Vec<&'static str>> =
@@ -725,7 +812,9 @@ impl<'a> Ingest<'a> {
         .into_iter()
         .map(|m| (m.id_bidx.clone(), m))
         .collect();
-        let mut inserts = Vec::new();
+        let backend = self.store.backend();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * PERSON_ROWS.params());
+        let mut new: Vec<String> = Vec::new();
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
             self.report.counts.entry(Table::Persons).or_default().read += 1;
             if let Some(first) = self.duplicate(Table::Persons, &bidx, row) {
@@ -807,34 +896,34 @@ impl<'a> Ingest<'a> {
                             .updated += 1;
                     }
                 }
-                None => inserts.push(person::ActiveModel {
-                    id: NotSet,
-                    subject_id: Set(sid),
-                    name: Set(rec.name),
-                    id_enc: Set(c.encrypt(rec.id_number.as_str())),
-                    id_bidx: Set(bidx),
-                    id_masked: Set(rec.id_number.masked()),
-                    phone_enc: Set(phone.as_deref().map(|p| c.encrypt(p))),
-                    phone_masked: Set(phone.as_deref().map(mask_phone)),
-                    post: Set(rec.post.code().into()),
-                    special_category: Set(rec.special_category),
-                    appointed_on: Set(rec.appointed_on),
-                    created_at: Set(self.now),
-                    updated_at: Set(self.now),
-                }),
+                None => {
+                    // In PERSON_ROWS order.
+                    let [cat_code, cat_text] = usual(&CATEGORIES, rec.special_category);
+                    values.extend([
+                        Value::Int(Some(sid)),
+                        Value::String(Some(Box::new(rec.name))),
+                        Value::Bytes(Some(Box::new(c.encrypt(rec.id_number.as_str())))),
+                        Value::String(Some(Box::new(bidx.clone()))),
+                        Value::String(Some(Box::new(rec.id_number.masked()))),
+                        Value::Bytes(phone.as_deref().map(|p| Box::new(c.encrypt(p)))),
+                        Value::String(phone.as_deref().map(|p| Box::new(mask_phone(p)))),
+                        coded(&POSTS, Some(rec.post.code())),
+                        cat_code,
+                        cat_text,
+                        date(backend, Some(rec.appointed_on)),
+                        Value::BigInt(Some(self.now)),
+                        Value::BigInt(Some(self.now)),
+                    ]);
+                    new.push(bidx);
+                }
             }
         }
-        let n = inserts.len() as u64;
-        let new: Vec<String> = inserts
-            .iter()
-            .filter_map(|a| a.id_bidx.try_as_ref().cloned())
-            .collect();
-        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Persons)
             .or_default()
-            .inserted += n;
+            .inserted += new.len() as u64;
+        self.dispatch_values(&PERSON_ROWS, values).await?;
         // Their ids are read when certificates or trainings first need them.
         self.unresolved.extend(new);
         Ok(())
@@ -869,7 +958,9 @@ impl<'a> Ingest<'a> {
         .into_iter()
         .map(|m| (m.cert_no_bidx.clone(), m))
         .collect();
-        let mut inserts = Vec::new();
+        let backend = self.store.backend();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * CERTIFICATE_ROWS.params());
+        let mut inserted = 0u64;
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report
                 .counts
@@ -949,33 +1040,38 @@ impl<'a> Ingest<'a> {
                             .updated += 1;
                     }
                 }
-                None => inserts.push(certificate::ActiveModel {
-                    id: NotSet,
-                    person_id: Set(pid),
-                    cert_type: Set(rec.cert_type.code().into()),
-                    cert_no_enc: Set(c.encrypt(&rec.cert_no)),
-                    cert_no_bidx: Set(key),
-                    cert_no_masked: Set(mask_id(&rec.cert_no)),
-                    category: Set(rec.category),
-                    operation_item: Set(rec.operation_item),
-                    first_issued: Set(rec.first_issued),
-                    valid_from: Set(rec.valid_from),
-                    valid_until: Set(rec.valid_until),
-                    review_due: Set(rec.review_due),
-                    reviewed_on: Set(rec.reviewed_on),
-                    issuer: Set(rec.issuer),
-                    created_at: Set(self.now),
-                }),
+                None => {
+                    // In CERTIFICATE_ROWS order.
+                    let [cat_code, cat_text] = usual(&CATEGORIES, rec.category);
+                    let [item_code, item_text] = usual(&OPERATION_ITEMS, rec.operation_item);
+                    values.extend([
+                        Value::Int(Some(pid)),
+                        coded(&CERT_TYPES, Some(rec.cert_type.code())),
+                        Value::Bytes(Some(Box::new(c.encrypt(&rec.cert_no)))),
+                        Value::String(Some(Box::new(mask_id(&rec.cert_no)))),
+                        Value::String(Some(Box::new(key))),
+                        cat_code,
+                        cat_text,
+                        item_code,
+                        item_text,
+                        date(backend, rec.first_issued),
+                        date(backend, rec.valid_from),
+                        date(backend, rec.valid_until),
+                        date(backend, rec.review_due),
+                        date(backend, rec.reviewed_on),
+                        Value::String(rec.issuer.map(Box::new)),
+                        Value::BigInt(Some(self.now)),
+                    ]);
+                    inserted += 1;
+                }
             }
         }
-        let n = inserts.len() as u64;
-        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Certificates)
             .or_default()
-            .inserted += n;
-        Ok(())
+            .inserted += inserted;
+        self.dispatch_values(&CERTIFICATE_ROWS, values).await
     }
 
     fn person_in_scope(&self, subject_id: i32) -> bool {
@@ -1012,7 +1108,9 @@ impl<'a> Ingest<'a> {
         .into_iter()
         .map(|m| (m.cert_no_bidx.clone(), m))
         .collect();
-        let mut inserts = Vec::new();
+        let backend = self.store.backend();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * REGISTRY_ROWS.params());
+        let mut inserted = 0u64;
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report.counts.entry(Table::Registry).or_default().read += 1;
             if self.scope != Scope::All {
@@ -1081,36 +1179,41 @@ impl<'a> Ingest<'a> {
                             .updated += 1;
                     }
                 }
-                None => inserts.push(registry::ActiveModel {
-                    id: NotSet,
-                    cert_type: Set(rec.cert_type.code().into()),
-                    cert_no_enc: Set(c.encrypt(&rec.cert_no)),
-                    cert_no_bidx: Set(key),
-                    cert_no_masked: Set(mask_id(&rec.cert_no)),
-                    holder_bidx: Set(holder),
-                    holder_masked: Set(rec.id_number.masked()),
-                    name: Set(rec.name),
-                    category: Set(rec.category),
-                    operation_item: Set(rec.operation_item),
-                    first_issued: Set(rec.first_issued),
-                    valid_from: Set(rec.valid_from),
-                    valid_until: Set(rec.valid_until),
-                    review_due: Set(rec.review_due),
-                    reviewed_on: Set(rec.reviewed_on),
-                    issuer: Set(rec.issuer),
-                    created_at: Set(self.now),
-                    updated_at: Set(self.now),
-                }),
+                None => {
+                    // In REGISTRY_ROWS order.
+                    let [cat_code, cat_text] = usual(&CATEGORIES, rec.category);
+                    let [item_code, item_text] = usual(&OPERATION_ITEMS, rec.operation_item);
+                    values.extend([
+                        coded(&CERT_TYPES, Some(rec.cert_type.code())),
+                        Value::Bytes(Some(Box::new(c.encrypt(&rec.cert_no)))),
+                        Value::String(Some(Box::new(key))),
+                        Value::String(Some(Box::new(mask_id(&rec.cert_no)))),
+                        Value::String(Some(Box::new(holder))),
+                        Value::String(Some(Box::new(rec.id_number.masked()))),
+                        Value::String(Some(Box::new(rec.name))),
+                        cat_code,
+                        cat_text,
+                        item_code,
+                        item_text,
+                        date(backend, rec.first_issued),
+                        date(backend, rec.valid_from),
+                        date(backend, rec.valid_until),
+                        date(backend, rec.review_due),
+                        date(backend, rec.reviewed_on),
+                        Value::String(rec.issuer.map(Box::new)),
+                        Value::BigInt(Some(self.now)),
+                        Value::BigInt(Some(self.now)),
+                    ]);
+                    inserted += 1;
+                }
             }
         }
-        let n = inserts.len() as u64;
-        self.dispatch(inserts).await?;
         self.report
             .counts
             .entry(Table::Registry)
             .or_default()
-            .inserted += n;
-        Ok(())
+            .inserted += inserted;
+        self.dispatch_values(&REGISTRY_ROWS, values).await
     }
 
     async fn flush_trainings(&mut self) -> StoreResult<()> {
@@ -1384,10 +1487,31 @@ mod tests {
         assert_eq!(TRAINING_ROWS.column_names(), entity);
     }
 
+    #[test]
+    fn the_other_shapes_have_the_entities_columns_but_their_ids() {
+        fn names<C: Iterable + IdenStatic>() -> Vec<String> {
+            let mut v: Vec<String> = C::iter()
+                .map(|c| c.as_str().to_string())
+                .filter(|c| c != "id")
+                .collect();
+            v.sort();
+            v
+        }
+        let sorted = |s: &Shape| {
+            let mut v: Vec<String> = s.column_names().iter().map(|c| c.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&PERSON_ROWS), names::<person::Column>());
+        assert_eq!(sorted(&CERTIFICATE_ROWS), names::<certificate::Column>());
+        assert_eq!(sorted(&REGISTRY_ROWS), names::<registry::Column>());
+    }
+
     /// Every stored training row reads back as it was imported, whatever its result and
-    /// institution hold, and importing the same rows again changes nothing.
+    /// institution hold, and importing the same rows again (unusual categories and items
+    /// included) changes nothing.
     #[tokio::test]
-    async fn training_rows_read_back_as_imported() {
+    async fn rows_read_back_as_imported() {
         use anpei_core::demo::{generate, DemoConfig};
         let db = crate::testing::TestDb::new().await;
         let store = &db.store;
@@ -1417,6 +1541,19 @@ mod tests {
                 2 => t.institution = Some("O'Brien 培训中心 \\ ?".into()),
                 3 => t.start += chrono::TimeDelta::milliseconds(250),
                 _ => {}
+            }
+        }
+        for (i, c) in d.certificates.iter_mut().chain(&mut d.registry).enumerate() {
+            match i % 4 {
+                0 => c.operation_item = Some("自定义的操作项目".into()),
+                1 => c.category = None,
+                2 => c.issuer = None,
+                _ => {}
+            }
+        }
+        for (i, p) in d.persons.iter_mut().enumerate() {
+            if i % 7 == 3 && p.special_category.is_some() {
+                p.special_category = Some("未列出的作业类别".into());
             }
         }
         let key = |ty: &str,
@@ -1454,8 +1591,14 @@ mod tests {
             for (i, p) in d.persons.iter().enumerate() {
                 ing.person(i + 2, p.clone(), vec![]).await.unwrap();
             }
+            for (i, c) in d.certificates.iter().enumerate() {
+                ing.certificate(i + 2, c.clone(), vec![]).await.unwrap();
+            }
             for (i, t) in d.trainings.iter().enumerate() {
                 ing.training(i + 2, t.clone(), vec![]).await.unwrap();
+            }
+            for (i, c) in d.registry.iter().enumerate() {
+                ing.registry(i + 2, c.clone(), vec![]).await.unwrap();
             }
             let prov = Provenance {
                 file_name: "t.xlsx".into(),
@@ -1467,12 +1610,16 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(outcome, "stored", "{:?}", report.rejections.first());
-            let c = report.counts[&Table::Trainings];
-            assert_eq!(c.read as usize, d.trainings.len());
-            if round == 0 {
-                assert_eq!(c.inserted, c.read);
-            } else {
-                assert_eq!(c.unchanged, c.read, "{c:?}");
+            assert_eq!(
+                report.counts[&Table::Trainings].read as usize,
+                d.trainings.len()
+            );
+            for (t, c) in &report.counts {
+                if round == 0 {
+                    assert_eq!(c.inserted, c.read, "{t:?}");
+                } else {
+                    assert_eq!(c.unchanged, c.read, "{t:?}: {c:?}");
+                }
             }
         }
         let mut got: Vec<String> = training::Entity::find()
