@@ -27,7 +27,7 @@ use anpei_core::ledger::{
 use std::collections::{HashMap, HashSet};
 
 pub use error::ImportError;
-pub use read::{read_bytes, read_path, table_of_sheet};
+pub use read::{read_bytes, read_path, read_path_counted, table_of_sheet};
 pub use schema::{columns, required_columns};
 pub use write::{
     error_report_csv, error_report_xlsx, export_district, template_workbook, write_error_report,

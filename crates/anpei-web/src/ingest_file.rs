@@ -10,6 +10,8 @@ use anpei_store::ledger::ingest::Cells;
 use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
 use anpei_store::{reference, Scope, Store, StoreError};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Why a file could not be ingested at all (a bad row is never one).
@@ -140,15 +142,130 @@ pub struct FileIngest<'a> {
     pub provenance: Provenance,
 }
 
+/// Where an import stands, shared between the import and whoever shows its progress (the
+/// web page polls it). Counters only grow; every field is read without locking.
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    stage: AtomicU8,
+    /// Bytes of the upload received, and the request's declared length.
+    received: AtomicU64,
+    expected: AtomicU64,
+    /// Rows handled by the ingest (stored, compared or rejected).
+    rows: AtomicU64,
+    /// Bytes of the file read by the reader, and the file's size.
+    read: Arc<AtomicU64>,
+    size: AtomicU64,
+}
+
+/// The stages of an import, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The upload is arriving.
+    Receiving,
+    /// The file is being checked (type, size) before it is read.
+    Checking,
+    /// Rows are being read, validated and compared with the database.
+    Reading,
+    /// Every row is read: committing the transaction (or rolling a dry run back).
+    Finishing,
+    Done,
+    Failed,
+}
+
+impl Stage {
+    const ALL: [Stage; 6] = [
+        Stage::Receiving,
+        Stage::Checking,
+        Stage::Reading,
+        Stage::Finishing,
+        Stage::Done,
+        Stage::Failed,
+    ];
+}
+
+/// A moment's reading of an [`ImportProgress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressSnapshot {
+    pub stage: Stage,
+    pub received: u64,
+    pub expected: u64,
+    pub rows: u64,
+    pub read: u64,
+    pub size: u64,
+}
+
+impl ImportProgress {
+    pub fn set_stage(&self, stage: Stage) {
+        let i = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        self.stage.store(i as u8, Ordering::Relaxed);
+    }
+
+    /// The upload's declared length (0: unknown).
+    pub fn expect(&self, bytes: u64) {
+        self.expected.store(bytes, Ordering::Relaxed);
+    }
+
+    pub fn add_received(&self, bytes: u64) {
+        self.received.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn add_rows(&self, rows: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        let stage = Stage::ALL
+            .get(usize::from(self.stage.load(Ordering::Relaxed)))
+            .copied()
+            .unwrap_or(Stage::Receiving);
+        ProgressSnapshot {
+            stage,
+            received: self.received.load(Ordering::Relaxed),
+            expected: self.expected.load(Ordering::Relaxed),
+            rows: self.rows.load(Ordering::Relaxed),
+            read: self.read.load(Ordering::Relaxed),
+            size: self.size.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// Reads the file and ingests its rows in the scope, ending per the mode. `progress` is
 /// called with the number of rows handled so far, every 20,000 rows.
 pub async fn ingest_file(
     job: FileIngest<'_>,
+    progress: impl FnMut(u64),
+) -> Result<(IngestReport, &'static str), IngestFileError> {
+    ingest(job, &ImportProgress::default(), progress).await
+}
+
+/// [`ingest_file`], keeping `progress` up to date as it goes (the stage, rows handled,
+/// bytes of the file read); it ends in [`Stage::Done`] or [`Stage::Failed`].
+pub async fn ingest_file_tracked(
+    job: FileIngest<'_>,
+    progress: &ImportProgress,
+) -> Result<(IngestReport, &'static str), IngestFileError> {
+    let r = ingest(job, progress, |_| {}).await;
+    progress.set_stage(if r.is_ok() {
+        Stage::Done
+    } else {
+        Stage::Failed
+    });
+    r
+}
+
+async fn ingest(
+    job: FileIngest<'_>,
+    tracker: &ImportProgress,
     mut progress: impl FnMut(u64),
 ) -> Result<(IngestReport, &'static str), IngestFileError> {
     let reference = load_reference(job.store).await?;
+    if let Ok(m) = tokio::fs::metadata(&job.path).await {
+        tracker.size.store(m.len(), Ordering::Relaxed);
+    }
+    tracker.set_stage(Stage::Reading);
     let (tx, mut rx) = mpsc::channel::<Vec<Msg>>(16);
     let (path, only) = (job.path.clone(), job.only);
+    let read_bytes = tracker.read.clone();
     let reader = tokio::task::spawn_blocking(move || {
         let mut sink = ChannelSink {
             tx,
@@ -156,13 +273,15 @@ pub async fn ingest_file(
             only,
             skipped: 0,
         };
-        let r = anpei_import::read_path(&path, only, &reference, &mut sink);
+        let r = anpei_import::read_path_counted(&path, only, &reference, &mut sink, read_bytes);
         sink.flush();
         (r, sink.skipped)
     });
     let mut ingest = Ingest::begin(job.store, job.scope).await?;
     let mut n = 0u64;
     while let Some(batch) = rx.recv().await {
+        let rows = batch.iter().filter(|m| !matches!(m, Msg::Warning(_)));
+        tracker.add_rows(rows.count() as u64);
         for msg in batch {
             match msg {
                 Msg::Row(table, row_no, row, cells) => {
@@ -201,5 +320,6 @@ pub async fn ingest_file(
             only.map_or("", |t| t.sheet())
         ));
     }
+    tracker.set_stage(Stage::Finishing);
     Ok(ingest.finish(job.actor, job.mode, &job.provenance).await?)
 }

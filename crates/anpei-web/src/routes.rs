@@ -216,6 +216,12 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     )
     .route(
         "GET",
+        "/imports/progress",
+        ViewBusiness,
+        get(pages::imports::progress),
+    )
+    .route(
+        "GET",
         "/imports/errors.xlsx",
         ViewBusiness,
         get(pages::imports::errors),

@@ -61,6 +61,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/imports", ""),
     ("GET", "/imports/template.xlsx", ""),
     ("GET", "/imports/review", ""),
+    ("GET", "/imports/progress", ""),
     ("GET", "/imports/errors.xlsx", ""),
     ("POST", "/imports/confirm", ""),
     ("POST", "/imports/cancel", ""),

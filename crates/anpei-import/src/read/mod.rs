@@ -13,6 +13,8 @@ use engine::Engine;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Reads the file at `path`: an xlsx workbook or a CSV holding one table. See [`read_bytes`]
 /// for the formats. The file is streamed, never loaded whole.
@@ -22,6 +24,18 @@ pub fn read_path(
     reference: &Reference,
     sink: &mut dyn Sink,
 ) -> Result<ReadSummary, ImportError> {
+    read_path_counted(path, table, reference, sink, Arc::default())
+}
+
+/// [`read_path`], adding the bytes it reads from the file to `read` as it goes: with the
+/// file's size, a measure of its progress for a progress bar.
+pub fn read_path_counted(
+    path: &Path,
+    table: Option<Table>,
+    reference: &Reference,
+    sink: &mut dyn Sink,
+    read: Arc<AtomicU64>,
+) -> Result<ReadSummary, ImportError> {
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -30,6 +44,7 @@ pub fn read_path(
     let mut magic = [0u8; 8];
     let n = read_up_to(&mut file, &mut magic)?;
     file.seek(SeekFrom::Start(0))?;
+    let file = Counted { inner: file, read };
     let mut engine = Engine::new(reference, sink);
     match kind_of(&magic[..n], &file_name)? {
         Kind::Xlsx => xlsx::read_workbook(
@@ -142,6 +157,26 @@ fn csv_table(table: Option<Table>, file_name: &str) -> Result<Table, ImportError
         .ok_or_else(|| ImportError::UnknownCsvTable {
             file: file_name.to_string(),
         })
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

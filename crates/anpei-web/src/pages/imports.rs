@@ -11,7 +11,9 @@
 use super::{is_htmx, render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::ingest_file::{ingest_file, FileIngest, IngestFileError};
+use crate::ingest_file::{
+    ingest_file, ingest_file_tracked, FileIngest, ImportProgress, IngestFileError, Stage,
+};
 use crate::AppState;
 use anpei_core::ledger::Table;
 use anpei_core::mask::mask_id;
@@ -28,8 +30,10 @@ use axum::Form;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::AsyncWriteExt;
 
 /// Largest file accepted (the body limit of the upload routes adds room for the form).
@@ -240,14 +244,34 @@ pub async fn receive(
     dir: &Path,
     user: &CurrentUser,
 ) -> Result<Upload, Failure> {
+    Ok(receive_tracked(multipart, dir, user, 0).await?.0)
+}
+
+/// [`receive`], and when the form names a `progress` key (before its file), the progress of
+/// the upload (of `expected` bytes in all), polled by the page under that key.
+async fn receive_tracked(
+    multipart: Result<Multipart, MultipartRejection>,
+    dir: &Path,
+    user: &CurrentUser,
+    expected: u64,
+) -> Result<(Upload, Option<Arc<ImportProgress>>), Failure> {
     let mut mp = multipart.map_err(|_| {
         Failure::Refused("请以 multipart/form-data 表单上传文件（字段 kind 与 file）。".into())
     })?;
     let mut kind = None;
+    let mut progress: Option<Arc<ImportProgress>> = None;
     let mut file: Option<(String, PathBuf, String, u64)> = None;
     while let Some(mut field) = mp.next_field().await.map_err(multipart_failure)? {
         match field.name() {
             Some("kind") => kind = Some(small_text(field).await?),
+            Some("progress") => {
+                let key = small_text(field).await?;
+                if valid_id(key.trim()) {
+                    let p = track(key.trim(), user.id, false);
+                    p.expect(expected);
+                    progress = Some(p);
+                }
+            }
             Some("file") => {
                 if file.is_some() {
                     return Err(Failure::Refused("一次只能上传一个文件。".into()));
@@ -268,6 +292,9 @@ pub async fn receive(
                     }
                     hash.update(&chunk);
                     out.write_all(&chunk).await.map_err(io_failure)?;
+                    if let Some(p) = &progress {
+                        p.add_received(chunk.len() as u64);
+                    }
                 }
                 out.flush().await.map_err(io_failure)?;
                 file = Some((name, path, hex::encode(hash.finalize()), size));
@@ -286,13 +313,16 @@ pub async fn receive(
         return Err(Failure::Forbidden);
     }
     match file {
-        Some((file_name, path, sha256, size)) if size > 0 => Ok(Upload {
-            kind,
-            file_name,
-            path,
-            sha256,
-            size,
-        }),
+        Some((file_name, path, sha256, size)) if size > 0 => Ok((
+            Upload {
+                kind,
+                file_name,
+                path,
+                sha256,
+                size,
+            },
+            progress,
+        )),
         Some((file_name, ..)) if file_name != "upload" => {
             Err(Failure::Refused(format!("“{file_name}”是空文件。")))
         }
@@ -313,6 +343,17 @@ pub async fn run(
     up: &Upload,
     mode: Mode,
 ) -> Result<(IngestReport, &'static str), Failure> {
+    run_tracked(st, user, up, mode, None).await
+}
+
+/// [`run`], keeping `progress` (when given) up to date.
+async fn run_tracked(
+    st: &AppState,
+    user: &CurrentUser,
+    up: &Upload,
+    mode: Mode,
+    progress: Option<&ImportProgress>,
+) -> Result<(IngestReport, &'static str), Failure> {
     let job = FileIngest {
         store: &st.store,
         scope: user.scope,
@@ -326,7 +367,11 @@ pub async fn run(
             kind: up.kind.code().into(),
         },
     };
-    ingest_file(job, |_| {}).await.map_err(|e| match e {
+    let done = match progress {
+        Some(p) => ingest_file_tracked(job, p).await,
+        None => ingest_file(job, |_| {}).await,
+    };
+    done.map_err(|e| match e {
         IngestFileError::Read(e) => Failure::Refused(e.to_string()),
         IngestFileError::Store(e) => Failure::from(AppError::from(e)),
         IngestFileError::Thread(e) => Failure::from(AppError::Internal(e)),
@@ -623,6 +668,8 @@ async fn history(st: &AppState, user: &CurrentUser) -> Result<Vec<HistoryRow>, A
 #[template(path = "imports/page.html")]
 struct ImportsPage {
     layout: Layout,
+    /// The key the upload's progress is polled under.
+    progress_key: String,
     kinds: Vec<ImportKind>,
     history: Vec<HistoryRow>,
     error: Option<String>,
@@ -638,6 +685,7 @@ async fn page_with(
 ) -> Result<ImportsPage, AppError> {
     Ok(ImportsPage {
         layout: Layout::new(user, "台账导入", "imports"),
+        progress_key: anpei_store::crypto::random_token(),
         kinds: ImportKind::ALL
             .into_iter()
             .filter(|k| k.allowed_for(user.role))
@@ -742,7 +790,12 @@ pub async fn upload(
         Ok(x) => x,
         Err(f) => return refused(&st, &user, &headers, f).await,
     };
-    match validate(&st, &user, multipart, &dir).await {
+    let expected = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    match validate(&st, &user, multipart, &dir, expected).await {
         Ok(()) => Ok(go_to(&headers, &format!("/imports/review?id={id}"))),
         Err(f) => {
             let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -756,10 +809,17 @@ async fn validate(
     user: &CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
     dir: &Path,
+    expected: u64,
 ) -> Result<(), Failure> {
-    let up = receive(multipart, dir, user).await?;
-    crate::ingest_file::screen_upload(st, &up).await?;
-    let (report, outcome) = run(st, user, &up, Mode::DryRun).await?;
+    let (up, progress) = receive_tracked(multipart, dir, user, expected).await?;
+    let progress = progress.unwrap_or_default();
+    progress.set_stage(Stage::Checking);
+    let checked = crate::ingest_file::screen_upload(st, &up).await;
+    if checked.is_err() {
+        progress.set_stage(Stage::Failed);
+    }
+    checked?;
+    let (report, outcome) = run_tracked(st, user, &up, Mode::DryRun, Some(&progress)).await?;
     save_error_report(dir, &report).await?;
     let meta = Meta {
         user_id: user.id,
@@ -858,7 +918,7 @@ pub async fn confirm(
     Form(f): Form<PendingId>,
 ) -> Result<Response, AppError> {
     let (dir, mut meta) = load_pending(&st, &user, f.id.as_deref()).await?;
-    let to = format!("/imports/review?id={}", f.id.unwrap_or_default());
+    let to = format!("/imports/review?id={}", f.id.as_deref().unwrap_or_default());
     // Claiming the file by renaming it makes a second click (or a second tab) a no-op.
     let claimed = dir.join("importing");
     if meta.result.is_some() || tokio::fs::rename(dir.join("file"), &claimed).await.is_err() {
@@ -876,7 +936,8 @@ pub async fn confirm(
         if !kind.allowed_for(user.role) {
             return Err(Failure::Forbidden);
         }
-        let (report, outcome) = run(&st, &user, &up, Mode::Normal).await?;
+        let progress = track(f.id.as_deref().unwrap_or_default(), user.id, true);
+        let (report, outcome) = run_tracked(&st, &user, &up, Mode::Normal, Some(&progress)).await?;
         save_error_report(&dir, &report).await?;
         meta.result = Some(Summary::of(&report, outcome));
         save_meta(&dir, &meta).await
@@ -904,9 +965,197 @@ pub async fn cancel(
     Ok(go_to(&headers, "/imports?cancelled=1"))
 }
 
+// ---- progress ---------------------------------------------------------------------------
+
+/// An import whose progress a page may poll.
+struct Tracked {
+    user_id: i32,
+    since: Instant,
+    /// The confirmed import (else the dry run of an upload).
+    confirm: bool,
+    progress: Arc<ImportProgress>,
+}
+
+/// Imports in progress or lately ended, by key: the upload form's random `progress` field,
+/// or for a confirmation the pending upload's id. In this process's memory only (a page
+/// polls the server that runs its import); at most [`BOARD_MAX`], none older than a day.
+static BOARD: LazyLock<Mutex<HashMap<String, Tracked>>> = LazyLock::new(Mutex::default);
+const BOARD_MAX: usize = 256;
+
+/// The progress of the import keyed `key` for `user_id` (a fresh handle that nobody polls
+/// when another user holds the key).
+fn track(key: &str, user_id: i32, confirm: bool) -> Arc<ImportProgress> {
+    let progress = Arc::new(ImportProgress::default());
+    let Ok(mut board) = BOARD.lock() else {
+        return progress;
+    };
+    board.retain(|_, t| t.since.elapsed() < PENDING_TTL);
+    if board.get(key).is_some_and(|t| t.user_id != user_id) {
+        return progress;
+    }
+    if board.len() >= BOARD_MAX {
+        if let Some(oldest) = board
+            .iter()
+            .min_by_key(|(_, t)| t.since)
+            .map(|(k, _)| k.clone())
+        {
+            board.remove(&oldest);
+        }
+    }
+    board.insert(
+        key.to_string(),
+        Tracked {
+            user_id,
+            since: Instant::now(),
+            confirm,
+            progress: progress.clone(),
+        },
+    );
+    progress
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProgressKey {
+    key: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "imports/progress.html")]
+struct ProgressView {
+    key: String,
+    /// Poll again in a second.
+    polling: bool,
+    /// (value, max) of the bar; none: an indeterminate bar.
+    bar: Option<(u64, u64)>,
+    text: String,
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn percent(part: u64, whole: u64) -> u64 {
+    (part.min(whole) * 100).checked_div(whole).unwrap_or(0)
+}
+
+impl ProgressView {
+    fn of(key: String, tracked: Option<(bool, crate::ingest_file::ProgressSnapshot)>) -> Self {
+        let Some((confirm, p)) = tracked else {
+            // The upload may not have reached the server yet.
+            return ProgressView {
+                polling: !key.is_empty(),
+                bar: None,
+                text: if key.is_empty() {
+                    "没有进行中的导入。".into()
+                } else {
+                    "正在上传，请稍候…".into()
+                },
+                key,
+            };
+        };
+        let verb = if confirm {
+            "正在导入"
+        } else {
+            "正在校验"
+        };
+        let (bar, text) = match p.stage {
+            Stage::Receiving if p.expected > 0 => (
+                Some((p.received.min(p.expected), p.expected)),
+                format!(
+                    "正在上传：{} / {}（{}%）",
+                    mb(p.received),
+                    mb(p.expected),
+                    percent(p.received, p.expected)
+                ),
+            ),
+            Stage::Receiving => (None, format!("正在上传：已收到 {}", mb(p.received))),
+            Stage::Checking => (None, "文件已上传，正在检查文件类型…".into()),
+            Stage::Reading if p.size > 0 => (
+                Some((p.read.min(p.size), p.size)),
+                format!(
+                    "{verb}：已处理 {} 行，已读取 {} / {}（{}%）",
+                    p.rows,
+                    mb(p.read),
+                    mb(p.size),
+                    percent(p.read, p.size)
+                ),
+            ),
+            Stage::Reading => (None, format!("{verb}：已处理 {} 行", p.rows)),
+            Stage::Finishing if confirm => (None, format!("已处理 {} 行，正在写入数据库…", p.rows)),
+            Stage::Finishing => (None, format!("已处理 {} 行，正在汇总校验结果…", p.rows)),
+            Stage::Done => (
+                Some((1, 1)),
+                format!("已完成：共处理 {} 行，正在打开结果…", p.rows),
+            ),
+            Stage::Failed => (None, "未能完成，请查看页面上的提示。".into()),
+        };
+        ProgressView {
+            polling: !matches!(p.stage, Stage::Done | Stage::Failed),
+            bar,
+            text,
+            key,
+        }
+    }
+}
+
+/// The progress of the caller's import keyed `key`, as a fragment that polls itself every
+/// second until the import ends (htmx swaps it in place).
+pub async fn progress(user: CurrentUser, Query(q): Query<ProgressKey>) -> Response {
+    let key = q.key.unwrap_or_default();
+    let key = if valid_id(&key) { key } else { String::new() };
+    let tracked = BOARD.lock().ok().and_then(|board| {
+        board
+            .get(&key)
+            .filter(|t| t.user_id == user.id)
+            .map(|t| (t.confirm, t.progress.snapshot()))
+    });
+    let mut res = render(ProgressView::of(key, tracked));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_import_in_progress_shows_its_rows_and_bytes_and_polls_on() {
+        let p = ImportProgress::default();
+        p.expect(4 * 1_048_576);
+        p.add_received(1_048_576);
+        let key = "a".repeat(64);
+        let view = |confirm| ProgressView::of(key.clone(), Some((confirm, p.snapshot())));
+        let v = view(false);
+        assert!(v.polling);
+        assert_eq!(v.bar, Some((1_048_576, 4 * 1_048_576)));
+        assert_eq!(v.text, "正在上传：1.0 MB / 4.0 MB（25%）");
+        p.set_stage(Stage::Checking);
+        assert_eq!(view(false).bar, None);
+        let html = view(false).render().unwrap();
+        assert!(html.contains("hx-trigger=\"every 1s\"") && html.contains("<progress></progress>"));
+        let reading = crate::ingest_file::ProgressSnapshot {
+            stage: Stage::Reading,
+            received: 0,
+            expected: 0,
+            rows: 120_000,
+            read: 30 * 1_048_576,
+            size: 120 * 1_048_576,
+        };
+        let v = ProgressView::of(key.clone(), Some((true, reading)));
+        assert!(v.polling);
+        assert_eq!(v.bar, Some((30 * 1_048_576, 120 * 1_048_576)));
+        assert_eq!(
+            v.text,
+            "正在导入：已处理 120000 行，已读取 30.0 MB / 120.0 MB（25%）"
+        );
+        let html = v.render().unwrap();
+        assert!(html.contains(&format!(
+            "<progress value=\"{}\" max=\"{}\">",
+            30 * 1_048_576,
+            120 * 1_048_576
+        )));
+    }
 
     #[test]
     fn a_browser_file_name_becomes_one_safe_path_component() {
