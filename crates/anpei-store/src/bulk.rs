@@ -241,18 +241,17 @@ pub fn datetime(backend: DbBackend, t: NaiveDateTime) -> Value {
     if backend != DbBackend::Sqlite {
         return Value::ChronoDateTime(Some(Box::new(t)));
     }
-    let mut s = String::with_capacity(19);
-    if push_date(&mut s, t.date()) && t.nanosecond() == 0 {
-        s.push(' ');
-        push2(&mut s, t.hour());
-        s.push(':');
-        push2(&mut s, t.minute());
-        s.push(':');
-        push2(&mut s, t.second());
+    let mut b = *b"0000-00-00 00:00:00";
+    let text = if put_date(&mut b, t.date()) && t.nanosecond() == 0 {
+        put2(&mut b[11..13], t.hour());
+        put2(&mut b[14..16], t.minute());
+        put2(&mut b[17..19], t.second());
+        String::from_utf8(b.to_vec()).ok()
     } else {
-        s = t.format("%F %T%.f").to_string();
-    }
-    Value::String(Some(Box::new(s)))
+        None
+    };
+    let text = text.unwrap_or_else(|| t.format("%F %T%.f").to_string());
+    Value::String(Some(Box::new(text)))
 }
 
 /// A date bound as the driver would bind it (see [`datetime`]): `YYYY-MM-DD` on SQLite.
@@ -262,34 +261,36 @@ pub fn date(backend: DbBackend, d: Option<NaiveDate>) -> Value {
         None => Value::ChronoDate(None),
         Some(d) if backend != DbBackend::Sqlite => Value::ChronoDate(Some(Box::new(d))),
         Some(d) => {
-            let mut s = String::with_capacity(10);
-            if !push_date(&mut s, d) {
-                s = d.format("%F").to_string();
-            }
-            Value::String(Some(Box::new(s)))
+            let mut b = *b"0000-00-00";
+            let text = if put_date(&mut b, d) {
+                String::from_utf8(b.to_vec()).ok()
+            } else {
+                None
+            };
+            let text = text.unwrap_or_else(|| d.format("%F").to_string());
+            Value::String(Some(Box::new(text)))
         }
     }
 }
 
-/// Appends `YYYY-MM-DD` for a year of four digits (else leaves the formatting to chrono).
-fn push_date(s: &mut String, d: NaiveDate) -> bool {
+/// Writes `YYYY-MM-DD` at the start of `b` for a year of four digits (else leaves the
+/// formatting to chrono).
+fn put_date(b: &mut [u8], d: NaiveDate) -> bool {
     let y = d.year();
     if !(0..=9999).contains(&y) {
         return false;
     }
     let y = y as u32;
-    push2(s, y / 100);
-    push2(s, y % 100);
-    s.push('-');
-    push2(s, d.month());
-    s.push('-');
-    push2(s, d.day());
+    put2(&mut b[0..2], y / 100);
+    put2(&mut b[2..4], y % 100);
+    put2(&mut b[5..7], d.month());
+    put2(&mut b[8..10], d.day());
     true
 }
 
-fn push2(s: &mut String, n: u32) {
-    s.push(char::from(b'0' + (n / 10 % 10) as u8));
-    s.push(char::from(b'0' + (n % 10) as u8));
+fn put2(b: &mut [u8], n: u32) {
+    b[0] = b'0' + (n / 10 % 10) as u8;
+    b[1] = b'0' + (n % 10) as u8;
 }
 
 /// Inserts active models through [`insert`]: the columns are those set in the first model

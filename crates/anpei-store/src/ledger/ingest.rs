@@ -16,6 +16,7 @@ use anpei_core::ledger::{
 };
 use anpei_core::mask::{mask_id, mask_phone};
 use anpei_core::{CertType, Post, TrainingForm, TrainingType};
+use chrono::{NaiveDateTime, Timelike};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect, Set, Value,
@@ -245,6 +246,63 @@ struct Pending<T> {
     cells: Cells,
 }
 
+/// The natural keys (person, start, end, type) of the training rows of this import, each
+/// with the row that had it first. A key packs into 128 bits when its times are whole
+/// seconds from 1900 on (all but odd ones), which hashes in one go and takes a third of
+/// the room of the whole key; the others are kept whole.
+#[derive(Default)]
+struct SeenTrainings {
+    packed: HashMap<u128, usize>,
+    whole: HashMap<(i32, NaiveDateTime, NaiveDateTime, TrainingType), usize>,
+}
+
+impl SeenTrainings {
+    /// The row that first had this key; none if this is the first (which `row` now is).
+    fn first(
+        &mut self,
+        person: i32,
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+        ty: TrainingType,
+        row: usize,
+    ) -> Option<usize> {
+        use std::collections::hash_map::Entry;
+        match pack_training_key(person, start, end, ty) {
+            Some(k) => match self.packed.entry(k) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(row);
+                    None
+                }
+            },
+            None => match self.whole.entry((person, start, end, ty)) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(row);
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// person (32 bits) | type (8) | start (44) | end (44), the times in whole seconds from
+/// 1900-01-01; none for a time with a fraction of a second or outside 1900 … 559,000.
+fn pack_training_key(
+    person: i32,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    ty: TrainingType,
+) -> Option<u128> {
+    const FROM_1900: i64 = 2_208_988_800;
+    let secs = |t: NaiveDateTime| -> Option<u128> {
+        let s = t.and_utc().timestamp().checked_add(FROM_1900)?;
+        (t.nanosecond() == 0 && (0..1 << 44).contains(&s)).then_some(s as u128)
+    };
+    let ty = TrainingType::ALL.iter().position(|t| *t == ty)? as u128;
+    Some(u128::from(person as u32) << 96 | (ty & 0xff) << 88 | secs(start)? << 44 | secs(end)?)
+}
+
 /// An import in progress.
 pub struct Ingest<'a> {
     store: &'a Store,
@@ -267,15 +325,7 @@ pub struct Ingest<'a> {
     subjects: HashMap<String, (i32, i32, i32)>,
     persons: HashMap<String, (i32, i32)>,
     seen: HashMap<Table, HashMap<String, usize>>,
-    seen_trainings: HashMap<
-        (
-            i32,
-            chrono::NaiveDateTime,
-            chrono::NaiveDateTime,
-            TrainingType,
-        ),
-        usize,
-    >,
+    seen_trainings: SeenTrainings,
     /// Tables that held no row when the import began: no row of them can exist but those
     /// this import inserts (which the duplicate checks track), so batches skip the lookup.
     empty_at_start: HashSet<Table>,
@@ -349,7 +399,7 @@ impl<'a> Ingest<'a> {
             subjects,
             persons: HashMap::new(),
             seen: HashMap::new(),
-            seen_trainings: HashMap::new(),
+            seen_trainings: SeenTrainings::default(),
             empty_at_start,
             subject_buf: Vec::new(),
             person_buf: Vec::new(),
@@ -1320,23 +1370,19 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             }
-            let natural = (pid, rec.start, rec.end, rec.training_type);
-            match self.seen_trainings.entry(natural) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    let first = *first.get();
-                    reject(
-                        &mut self.report,
-                        Table::Trainings,
-                        row,
-                        "开始时间",
-                        format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
-                        cells,
-                    );
-                    continue;
-                }
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(row);
-                }
+            let first = self
+                .seen_trainings
+                .first(pid, rec.start, rec.end, rec.training_type, row);
+            if let Some(first) = first {
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "开始时间",
+                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
+                    cells,
+                );
+                continue;
             }
             let old = if existing.is_empty() {
                 None
@@ -1643,6 +1689,44 @@ mod tests {
         got.sort();
         assert_eq!(got, want);
         db.cleanup().await;
+    }
+
+    #[test]
+    fn training_keys_pack_one_to_one_or_not_at_all() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let a = t("2026-02-11 08:30:00");
+        let b = t("2026-02-11 17:30:00");
+        let k = pack_training_key(7, a, b, TrainingType::Retraining).unwrap();
+        assert_ne!(
+            k,
+            pack_training_key(7, b, a, TrainingType::Retraining).unwrap()
+        );
+        assert_ne!(
+            k,
+            pack_training_key(8, a, b, TrainingType::Retraining).unwrap()
+        );
+        assert_ne!(
+            k,
+            pack_training_key(-7, a, b, TrainingType::Retraining).unwrap()
+        );
+        assert_ne!(k, pack_training_key(7, a, b, TrainingType::Other).unwrap());
+        assert_ne!(
+            k,
+            pack_training_key(7, a, t("2026-02-11 17:30:01"), TrainingType::Retraining).unwrap()
+        );
+        assert!(
+            pack_training_key(7, t("2026-02-11 08:30:00.5"), b, TrainingType::Retraining).is_none()
+        );
+        assert!(pack_training_key(7, t("1899-12-31 23:59:59"), b, TrainingType::Other).is_none());
+        assert!(pack_training_key(7, t("1900-01-01 00:00:00"), b, TrainingType::Other).is_some());
+
+        let mut seen = SeenTrainings::default();
+        let odd = t("2026-02-11 08:30:00.5");
+        assert_eq!(seen.first(7, a, b, TrainingType::Retraining, 2), None);
+        assert_eq!(seen.first(7, odd, b, TrainingType::Retraining, 3), None);
+        assert_eq!(seen.first(7, a, b, TrainingType::Retraining, 4), Some(2));
+        assert_eq!(seen.first(7, odd, b, TrainingType::Retraining, 5), Some(3));
+        assert_eq!(seen.first(7, a, b, TrainingType::Review, 6), None);
     }
 
     #[test]
