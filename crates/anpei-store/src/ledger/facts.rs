@@ -31,8 +31,8 @@ type TrainingRow = (
 /// back as one string (fields joined by U+001F, rows by U+001E), because the driver's
 /// per-row hand-off between its worker thread and the caller costs more than the row.
 /// `cols` are SQL expressions; `filter` an optional `AND …` clause on the table's columns.
-async fn sqlite_bulk_rows(
-    store: &Store,
+pub(crate) async fn sqlite_bulk_rows<C: ConnectionTrait>(
+    db: &C,
     table: &str,
     cols: &[&str],
     filter: &'static str,
@@ -50,8 +50,7 @@ async fn sqlite_bulk_rows(
             "SELECT max(id), group_concat(r, char(30)) FROM \
              (SELECT id, {fields} AS r FROM {table} WHERE id > {after} {filter} ORDER BY id LIMIT {CHUNK})"
         );
-        let row = store
-            .db
+        let row = db
             .query_one(sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Sqlite,
                 sql,
@@ -115,7 +114,7 @@ async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Pers
             "appointed_on",
             "id_bidx",
         ];
-        let out: Vec<PersonFacts> = sqlite_bulk_rows(store, "persons", &cols, "")
+        let out: Vec<PersonFacts> = sqlite_bulk_rows(&store.db, "persons", &cols, "")
             .await?
             .iter()
             .filter_map(|r| {
@@ -212,7 +211,7 @@ async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec
                 .flatten()
         };
         let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        let out = sqlite_bulk_rows(store, "certificates", &cols, "")
+        let out = sqlite_bulk_rows(&store.db, "certificates", &cols, "")
             .await?
             .iter()
             .filter_map(|r| {
@@ -311,7 +310,7 @@ async fn trainings(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Tr
                 "theory_hours",
                 "practical_hours",
             ];
-            sqlite_bulk_rows(store, "trainings", &cols, "")
+            sqlite_bulk_rows(&store.db, "trainings", &cols, "")
                 .await?
                 .iter()
                 .filter_map(|r| {
@@ -376,7 +375,7 @@ async fn registry(
     match keys {
         None if store.backend() == sea_orm::DbBackend::Sqlite => {
             let rows = sqlite_bulk_rows(
-                store,
+                &store.db,
                 "registry_entries",
                 &["cert_no_bidx", "holder_bidx", "name"],
                 "",

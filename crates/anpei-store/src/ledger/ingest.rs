@@ -797,18 +797,35 @@ impl<'a> Ingest<'a> {
             return self.lookup_persons(keys).await;
         }
         let txn = self.settled().await?;
-        let all = person::Entity::find()
-            .select_only()
-            .columns([
-                person::Column::IdBidx,
-                person::Column::Id,
-                person::Column::SubjectId,
-            ])
-            .into_tuple::<(String, i32, i32)>()
-            .all(&**txn)
-            .await?;
-        for (b, id, s) in all {
-            self.persons.insert(b, (id, s));
+        if self.store.backend() == sea_orm::DbBackend::Sqlite {
+            // The driver's per-row hand-off costs more than the row: chunks come as strings.
+            let cols = ["id_bidx", "id", "subject_id"];
+            let rows = super::facts::sqlite_bulk_rows(&**txn, "persons", &cols, "").await?;
+            self.persons.reserve(rows.len());
+            for r in rows {
+                let mut f = r.split('\u{1f}');
+                if let (Some(b), Some(Ok(id)), Some(Ok(s))) = (
+                    f.next(),
+                    f.next().map(str::parse::<i32>),
+                    f.next().map(str::parse::<i32>),
+                ) {
+                    self.persons.insert(b.to_string(), (id, s));
+                }
+            }
+        } else {
+            let all = person::Entity::find()
+                .select_only()
+                .columns([
+                    person::Column::IdBidx,
+                    person::Column::Id,
+                    person::Column::SubjectId,
+                ])
+                .into_tuple::<(String, i32, i32)>()
+                .all(&**txn)
+                .await?;
+            for (b, id, s) in all {
+                self.persons.insert(b, (id, s));
+            }
         }
         self.unresolved.clear();
         self.persons_loaded = true;
@@ -1727,6 +1744,62 @@ mod tests {
         assert_eq!(seen.first(7, a, b, TrainingType::Retraining, 4), Some(2));
         assert_eq!(seen.first(7, odd, b, TrainingType::Retraining, 5), Some(3));
         assert_eq!(seen.first(7, a, b, TrainingType::Review, 6), None);
+    }
+
+    /// Trainings imported apart from their persons, in more batches than the cache of
+    /// looked-up persons covers: from the second batch the whole person index is read.
+    #[tokio::test]
+    async fn a_big_training_import_finds_persons_stored_before_it() {
+        use anpei_core::demo::{generate, DemoConfig};
+        let db = crate::testing::TestDb::new().await;
+        let store = &db.store;
+        let towns: Vec<String> = crate::reference::towns(store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        let deps: Vec<(String, Vec<String>)> = crate::reference::departments(store)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(d, i)| (d.name, i))
+            .collect();
+        let cfg = DemoConfig {
+            seed: 4,
+            subjects: 40,
+            persons: 1000,
+            as_of: store.today(),
+        };
+        let d = generate(&cfg, &towns, &deps);
+        assert!(d.trainings.len() > 2 * BATCH, "{}", d.trainings.len());
+        let prov = Provenance {
+            file_name: "t.csv".into(),
+            sha256: "00".repeat(32),
+            kind: "training".into(),
+        };
+        let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+        for (i, s) in d.subjects.iter().enumerate() {
+            ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
+        }
+        for (i, p) in d.persons.iter().enumerate() {
+            ing.person(i + 2, p.clone(), vec![]).await.unwrap();
+        }
+        ing.finish(&Actor::system("test"), Mode::Normal, &prov)
+            .await
+            .unwrap();
+        let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+        for (i, t) in d.trainings.iter().enumerate() {
+            ing.training(i + 2, t.clone(), vec![]).await.unwrap();
+        }
+        let (report, outcome) = ing
+            .finish(&Actor::system("test"), Mode::Normal, &prov)
+            .await
+            .unwrap();
+        assert_eq!(outcome, "stored", "{:?}", report.rejections.first());
+        let c = report.counts[&Table::Trainings];
+        assert_eq!(c.inserted as usize, d.trainings.len());
+        db.cleanup().await;
     }
 
     #[test]
