@@ -801,8 +801,8 @@ impl<'a> Ingest<'a> {
             // The driver's per-row hand-off costs more than the row: chunks come as strings.
             let cols = ["id_bidx", "id", "subject_id"];
             let rows = super::facts::sqlite_bulk_rows(&**txn, "persons", &cols, "").await?;
-            self.persons.reserve(rows.len());
-            for r in rows {
+            self.persons.reserve(rows.estimate());
+            for r in rows.rows() {
                 let mut f = r.split('\u{1f}');
                 if let (Some(b), Some(Ok(id)), Some(Ok(s))) = (
                     f.next(),
