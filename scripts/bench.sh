@@ -1,9 +1,67 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of issue #2's floors: 10,000 subjects and 200,000 persons in SQLite;
-# the dashboard and the subjects list for one user (p50/p90/p99), and the API list endpoint's
-# throughput. Needs `wrk` (Debian package). Usage: scripts/bench.sh [SUBJECTS] [PERSONS]
+# Benchmarks (BENCHMARKS.md). Two modes:
+#
+#   scripts/bench.sh [SUBJECTS] [PERSONS]
+#     Issue #2's floors: 10,000 subjects and 200,000 persons in SQLite; the dashboard and
+#     the subjects list for one user (p50/p90/p99), and the API list endpoint's throughput.
+#     Needs `wrk` (Debian package).
+#
+#   scripts/bench.sh import [SUBJECTS] [PERSONS]
+#     Issue #3's floors: exports the demo district as the five import CSVs and ledger.xlsx,
+#     imports each CSV (单位, 人员, 证书, 培训, 登记库) into a fresh database, then the
+#     workbook into another, each timed with its peak RSS; then a full and a one-subject
+#     scan (`scan_bench`). SQLite in a temporary data directory, or the PostgreSQL database
+#     that BENCH_DATABASE_URL names (dropped and created again: use a scratch database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "import" ]; then
+  shift
+  subjects=${1:-10000}
+  persons=${2:-200000}
+  dir=$(mktemp -d /tmp/anpei-bench.XXXXXX)
+  trap 'rm -rf "$dir"' EXIT
+  cargo build --release -p anpei-cli
+  cargo build --release -p anpei-store --example scan_bench
+  bin=target/release/anpei
+  "$bin" --data-dir "$dir/gen" demo --subjects "$subjects" --persons "$persons" --export "$dir/csv" --no-serve | tail -1
+  wc -l "$dir"/csv/*.csv | sed 's/^/rows+1: /'
+  url=${BENCH_DATABASE_URL:-}
+  fresh() { # fresh DATADIR: an empty, migrated database; prints its URL
+    rm -rf "$1"
+    mkdir -p "$1"
+    if [ -n "$url" ]; then
+      local base=${url%/*} name=${url##*/}
+      psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+      "$bin" --data-dir "$1" --database-url "$url" migrate >/dev/null
+      echo "$url"
+    else
+      "$bin" --data-dir "$1" migrate >/dev/null
+      echo "sqlite://$1/anpei.db"
+    fi
+  }
+  run() { # run DATADIR DB_URL LABEL anpei-args…
+    local d=$1 db=$2 label=$3
+    shift 3
+    /usr/bin/time -f "$label: %e s wall, %M KiB max RSS" "$bin" --data-dir "$d" --database-url "$db" "$@" >/dev/null ||
+      echo "$label: exit status $? (3: some rows rejected)"
+  }
+  echo "== CSV import, one file after the other (${url:-SQLite})"
+  db=$(fresh "$dir/csvdb")
+  start=$(date +%s%N)
+  for k in subjects:单位 persons:人员 certificates:证书 training:培训 registry:登记库; do
+    run "$dir/csvdb" "$db" "${k#*:}" import "${k%%:*}" "$dir/csv/${k#*:}.csv"
+  done
+  ms=$((($(date +%s%N) - start) / 1000000))
+  echo "CSV total: $((ms / 1000)).$(printf %03d $((ms % 1000))) s wall (five processes, start-ups included)"
+  echo "== full and one-subject scans (load the facts and run the rules)"
+  target/release/examples/scan_bench "$db" 3
+  echo "== xlsx import, the whole district in one workbook"
+  db=$(fresh "$dir/xlsxdb")
+  run "$dir/xlsxdb" "$db" "ledger.xlsx" import ledger "$dir/csv/ledger.xlsx"
+  exit 0
+fi
+
 subjects=${1:-10000}
 persons=${2:-200000}
 port=${BENCH_PORT:-18090}
