@@ -381,10 +381,9 @@ fn cell_references_past_the_sheet_limits_are_a_damaged_workbook_not_a_panic() {
 
 /// Found by the `identifiers` fuzz target: `normalize_cert_no` strips the `T` but returns
 /// the rest untrimmed, so `T 11010519491231002x` becomes ` 11010519491231002X` — a key that
-/// matches neither the ID number nor itself normalised again. The fix is in anpei-core
-/// (`crates/anpei-core/src/ledger/mod.rs`: return the parsed `IdNumber`'s text).
+/// matched neither the ID number nor itself normalised again. Fixed in anpei-core: the
+/// number after the T is the parsed `IdNumber`'s text.
 #[test]
-#[ignore = "normalize_cert_no keeps the space after a T: fix in anpei-core, then drop this"]
 fn a_t_a_space_and_an_id_number_normalise_to_the_id_number() {
     for raw in [
         "T 11010519491231002x\u{3000}",

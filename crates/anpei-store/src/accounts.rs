@@ -320,8 +320,14 @@ pub async fn lookup_session(
         end_session(store, token).await?;
         return Ok(None);
     }
-    if now - s.last_seen_at >= TOUCH_EVERY_SECS {
-        let txn = store.write().await?;
+    // Skipped while this process has a writer (a long import), so that reads never wait
+    // for it; the next request touches the session instead.
+    let touch = if now - s.last_seen_at >= TOUCH_EVERY_SECS {
+        store.try_write().await?
+    } else {
+        None
+    };
+    if let Some(txn) = touch {
         session::Entity::update_many()
             .col_expr(
                 session::Column::LastSeenAt,

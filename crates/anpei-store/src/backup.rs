@@ -692,18 +692,10 @@ fn known_migrations() -> Vec<String> {
         .collect()
 }
 
-/// `audit::record`, safe against writers in other processes on SQLite (`anpei serve` while
-/// `anpei backup` runs): the transaction takes the write lock with its first statement,
-/// waiting for it under the busy timeout, instead of reading the chain's head first and
-/// failing at once with "database is locked" when another process appended in between.
+/// Records an event in the audit log (`Store::write` takes SQLite's write lock first, so
+/// this waits for a running server's writes instead of failing).
 async fn record(store: &Store, actor: &Actor, ev: Event<'_>) -> Result<(), BackupError> {
-    let txn = store.write().await?;
-    if store.backend() == DbBackend::Sqlite {
-        txn.execute_unprepared("UPDATE audit_log SET id = id WHERE 0")
-            .await?;
-    }
-    audit::append(&*txn, store.now(), actor, &ev).await?;
-    txn.commit().await?;
+    audit::record(store, actor, ev).await?;
     Ok(())
 }
 

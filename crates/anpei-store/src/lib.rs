@@ -116,11 +116,36 @@ impl Store {
     /// appends its audit entry inside it, so a write and its audit stand or fall together.
     pub async fn write(&self) -> StoreResult<WriteTxn> {
         let guard = self.write_lock.clone().lock_owned().await;
+        self.begin_write(guard).await
+    }
+
+    /// Like `write`, but `None` at once when this process already has a writer (a long
+    /// import): for bookkeeping that can be skipped, such as a session's last-seen time.
+    pub async fn try_write(&self) -> StoreResult<Option<WriteTxn>> {
+        match self.write_lock.clone().try_lock_owned() {
+            Ok(guard) => Ok(Some(self.begin_write(guard).await?)),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn begin_write(&self, guard: tokio::sync::OwnedMutexGuard<()>) -> StoreResult<WriteTxn> {
         let txn = self.db.begin().await?;
-        if self.backend() == DbBackend::Postgres {
-            // Several app servers may share one PostgreSQL: serialise audit appends across them.
-            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)")
-                .await?;
+        match self.backend() {
+            DbBackend::Postgres => {
+                // Several app servers may share one PostgreSQL: serialise audit appends
+                // across them.
+                txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)")
+                    .await?;
+            }
+            DbBackend::Sqlite => {
+                // Take SQLite's write lock now (waiting out the busy timeout), not at the
+                // first write: a deferred transaction that read the audit chain's head and
+                // then found another process writing would fail with "database is locked"
+                // instead of waiting.
+                txn.execute_unprepared("UPDATE seaql_migrations SET version = version WHERE 0")
+                    .await?;
+            }
+            _ => {}
         }
         Ok(WriteTxn { txn, _guard: guard })
     }

@@ -338,9 +338,21 @@ pub async fn check_credentials(
 
 pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
     let addr = client_addr(req.extensions());
+    let client = st.limiter.client_key(req.extensions(), req.headers());
     let Form(f) = Form::<LoginForm>::from_request(req, &st)
         .await
         .map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
+    // Per client address and per username, before the password is even checked.
+    if let Err(wait) = st.limiter.check_login(&client, &f.username) {
+        let mut res = login_form(
+            &st,
+            Some(wait.message()),
+            f.username,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        wait.apply(&mut res);
+        return Ok(res);
+    }
     match check_credentials(&st, &f.username, &f.password, &addr).await? {
         Ok(u) => {
             let s = accounts::create_session(&st.store, u.id, "web", &addr).await?;

@@ -236,3 +236,28 @@ async fn without_connect_info_requests_share_one_key_and_still_work() {
     }
     finish(h, dir).await;
 }
+
+#[tokio::test]
+async fn the_login_form_is_limited_per_username_before_the_password_is_checked() {
+    let (h, dir) = harness_with(RateLimits {
+        login_user: Limit::new(3, Duration::from_secs(60)),
+        ..Default::default()
+    })
+    .await;
+    for i in 0..3 {
+        let r = h.try_login("district", "wrong-password").await.unwrap_err();
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // Over the limit even with the right password, with the Chinese message and Retry-After.
+    let r = h
+        .try_login("district", demo::DEMO_PASSWORD)
+        .await
+        .unwrap_err();
+    let wait = assert_limited(&r, "4th sign-in for one username");
+    // Another account is not held; after the wait the right password works again.
+    assert!(h.try_login("town", demo::DEMO_PASSWORD).await.is_ok());
+    advance(&h, wait);
+    // The three failures above count towards the lockout (5), so one more is still allowed.
+    assert!(h.try_login("district", demo::DEMO_PASSWORD).await.is_ok());
+    finish(h, dir).await;
+}

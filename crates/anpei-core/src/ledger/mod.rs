@@ -141,8 +141,10 @@ impl std::fmt::Display for RowError {
 /// Normalises a certificate number: `T` + ID number and the ID number are one number.
 pub fn normalize_cert_no(raw: &str) -> String {
     let s = crate::ids::trim_cell(raw).to_ascii_uppercase();
-    match s.strip_prefix('T') {
-        Some(rest) if IdNumber::parse(rest).is_ok() => rest.to_string(),
+    // The number after the T goes through the same normalisation as an ID number
+    // ("T 11010519491231002x" and "11010519491231002X" are one certificate).
+    match s.strip_prefix('T').map(IdNumber::parse) {
+        Some(Ok(id)) => id.as_str().to_string(),
         _ => s,
     }
 }
