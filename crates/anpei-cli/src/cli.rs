@@ -124,7 +124,7 @@ enum UserCommand {
     /// Add an account; the password is read from standard input.
     Add {
         name: String,
-        /// district, department, town, subject or sysadmin.
+        /// district, department, town, subject, sysadmin, secadmin or auditor.
         #[arg(long)]
         role: String,
         /// Town/street name, department name or subject USCC, as the role needs.
@@ -424,6 +424,8 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
             anpei_core::demo::DEMO_ENTERPRISE_NAME,
         ),
         ("sysadmin", Role::Sysadmin, "账号与组织机构"),
+        ("secadmin", Role::SecurityAdmin, "安全策略与角色授权"),
+        ("auditor", Role::Auditor, "审计日志（查询与校验）"),
     ] {
         println!("  {name:<12} {:<10} {scope}", role.label());
     }
@@ -461,7 +463,7 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             ..
         } => {
             let role = Role::from_code(role).ok_or_else(|| {
-                anyhow!("未知角色“{role}”，应为 district、department、town、subject 或 sysadmin")
+                anyhow!("未知角色“{role}”，应为 district、department、town、subject、sysadmin、secadmin 或 auditor")
             })?;
             let pw = read_password()?;
             let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;

@@ -124,7 +124,7 @@ pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResu
                 .id,
             );
         }
-        Role::District | Role::Sysadmin => {}
+        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => {}
     }
     let now = store.now();
     let m = user::ActiveModel {

@@ -197,3 +197,51 @@ pub async fn latest(store: &Store, limit: u64) -> StoreResult<Vec<audit::Model>>
         .all(&store.db)
         .await?)
 }
+
+/// What the audit administrator searches by; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Part of the account name.
+    pub username: String,
+    /// Part of the action code (`login`, `import`, `user.create` …).
+    pub action: String,
+    /// Only failures.
+    pub failures_only: bool,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// One page of entries matching `q`, newest first, and how many match in all.
+pub async fn search(
+    store: &Store,
+    q: &Search,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<audit::Model>, u64)> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let mut sel = audit::Entity::find();
+    if !q.username.trim().is_empty() {
+        sel = sel.filter(audit::Column::Username.contains(q.username.trim()));
+    }
+    if !q.action.trim().is_empty() {
+        sel = sel.filter(audit::Column::Action.contains(q.action.trim()));
+    }
+    if q.failures_only {
+        sel = sel.filter(audit::Column::Result.ne("ok"));
+    }
+    if let Some(f) = q.from {
+        sel = sel.filter(audit::Column::At.gte(f));
+    }
+    if let Some(t) = q.to {
+        sel = sel.filter(audit::Column::At.lte(t));
+    }
+    let total = sel.clone().count(&store.db).await?;
+    let rows = sel
+        .order_by_desc(audit::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(&store.db)
+        .await?;
+    Ok((rows, total))
+}

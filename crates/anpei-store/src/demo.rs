@@ -258,6 +258,16 @@ pub fn demo_accounts(district: &DemoDistrict) -> Vec<DemoAccount> {
             role: Role::Sysadmin,
             scope: String::new(),
         },
+        DemoAccount {
+            username: "secadmin",
+            role: Role::SecurityAdmin,
+            scope: String::new(),
+        },
+        DemoAccount {
+            username: "auditor",
+            role: Role::Auditor,
+            scope: String::new(),
+        },
     ]
 }
 
@@ -270,7 +280,7 @@ pub async fn create_accounts(store: &Store, accounts: &[DemoAccount]) -> StoreRe
     for a in accounts {
         let display = match a.role {
             Role::District => "区应急局演示用户".to_string(),
-            Role::Sysadmin => "系统管理员".to_string(),
+            Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => a.role.label().to_string(),
             _ => format!("{}演示用户", a.scope),
         };
         let display = if a.role == Role::Subject {

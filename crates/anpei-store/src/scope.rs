@@ -16,6 +16,10 @@ pub enum Role {
     Town,
     Subject,
     Sysadmin,
+    /// 安全管理员: security policy and role grants (三员分立; no business data).
+    SecurityAdmin,
+    /// 审计管理员: reads and verifies the audit log, nothing else.
+    Auditor,
 }
 
 impl Role {
@@ -25,6 +29,8 @@ impl Role {
         Role::Town,
         Role::Subject,
         Role::Sysadmin,
+        Role::SecurityAdmin,
+        Role::Auditor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -34,6 +40,8 @@ impl Role {
             Role::Town => "town",
             Role::Subject => "subject",
             Role::Sysadmin => "sysadmin",
+            Role::SecurityAdmin => "secadmin",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -44,6 +52,8 @@ impl Role {
             Role::Town => "镇街用户",
             Role::Subject => "主体用户",
             Role::Sysadmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::Auditor => "审计管理员",
         }
     }
 
@@ -77,7 +87,8 @@ impl Scope {
                 .map_or(Scope::Nothing, Scope::Department),
             Some(Role::Town) => u.scope_town_id.map_or(Scope::Nothing, Scope::Town),
             Some(Role::Subject) => u.scope_subject_id.map_or(Scope::Nothing, Scope::Subject),
-            Some(Role::Sysadmin) | None => Scope::Nothing,
+            // The three administrators (三员) never see business data.
+            Some(Role::Sysadmin | Role::SecurityAdmin | Role::Auditor) | None => Scope::Nothing,
         }
     }
 

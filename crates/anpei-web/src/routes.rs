@@ -23,6 +23,8 @@ pub enum Perm {
     District,
     /// Organisation data (reference lists) and accounts: the system administrator.
     Administer,
+    /// The audit log (search, verify the chain): the audit administrator only.
+    Audit,
 }
 
 impl Perm {
@@ -40,6 +42,7 @@ impl Perm {
             }
             (Perm::District, Some(r)) => r == Role::District,
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
+            (Perm::Audit, Some(r)) => r == Role::Auditor,
         }
     }
 }
@@ -184,6 +187,13 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/admin/reference",
         Administer,
         post(pages::reference::import),
+    )
+    .route("GET", "/admin/audit", Audit, get(pages::audit::page))
+    .route(
+        "POST",
+        "/admin/audit/verify",
+        Audit,
+        post(pages::audit::verify),
     )
     .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
     .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))

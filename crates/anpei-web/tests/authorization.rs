@@ -52,6 +52,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/admin/users", ""),
     ("GET", "/admin/reference", ""),
     ("POST", "/admin/reference", ""),
+    ("GET", "/admin/audit", ""),
+    ("POST", "/admin/audit/verify", ""),
     ("POST", "/api/v1/auth/token", ""),
     ("GET", "/api/v1/openapi.json", ""),
     ("GET", "/api/v1/subjects", ""),
@@ -199,13 +201,15 @@ async fn request(
 #[tokio::test]
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
-    let roles: [(Option<&str>, Option<Role>); 6] = [
+    let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),
         (Some("department"), Some(Role::Department)),
         (Some("town"), Some(Role::Town)),
         (Some("enterprise"), Some(Role::Subject)),
         (Some("sysadmin"), Some(Role::Sysadmin)),
+        (Some("secadmin"), Some(Role::SecurityAdmin)),
+        (Some("auditor"), Some(Role::Auditor)),
     ];
     let mut failures = Vec::new();
     for (username, role) in roles {
@@ -284,4 +288,29 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
         "authorization matrix mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// 三员分立: each of the three administrators holds exactly one of the three powers, and none
+/// of them reaches business data.
+#[test]
+fn the_three_administrators_hold_one_power_each_and_no_business_data() {
+    let powers = [Perm::Administer, Perm::Audit];
+    for role in [Role::Sysadmin, Role::SecurityAdmin, Role::Auditor] {
+        for p in [Perm::ViewBusiness, Perm::EditSubjects, Perm::District] {
+            assert!(!p.allows(Some(role)), "{role:?} must not have {p:?}");
+        }
+        let held = powers.iter().filter(|p| p.allows(Some(role))).count();
+        assert!(held <= 1, "{role:?} holds {held} administrator powers");
+    }
+    assert!(Perm::Audit.allows(Some(Role::Auditor)));
+    assert!(!Perm::Audit.allows(Some(Role::Sysadmin)));
+    assert!(!Perm::Administer.allows(Some(Role::Auditor)));
+    for role in Role::ALL {
+        if *role != Role::Auditor {
+            assert!(
+                !Perm::Audit.allows(Some(*role)),
+                "{role:?} reads the audit log"
+            );
+        }
+    }
 }

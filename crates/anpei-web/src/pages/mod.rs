@@ -2,6 +2,7 @@
 //! into a response, the error page rendered the same way.
 
 pub mod account;
+pub mod audit;
 pub mod dashboard;
 pub mod findings;
 pub mod imports;
@@ -74,6 +75,7 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
+    ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
     (
         "/admin/reference",
         "镇街与部门",

@@ -94,7 +94,7 @@ pub async fn create(
         Role::Town => Some(f.town.clone()),
         Role::Department => Some(f.department.clone()),
         Role::Subject => Some(f.uscc.clone()),
-        Role::District | Role::Sysadmin => None,
+        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => None,
     }
     .filter(|s| !s.trim().is_empty());
     let pw = f.password.clone();
