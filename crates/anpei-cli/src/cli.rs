@@ -357,17 +357,7 @@ async fn prepare_for_serving(store: &Store) -> Result<()> {
 }
 
 async fn export_demo(store: &Store, cfg: &DemoConfig, dir: &Path) -> Result<()> {
-    let towns: Vec<String> = reference::towns(store)
-        .await?
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
-        .await?
-        .into_iter()
-        .map(|(d, i)| (d.name, i))
-        .collect();
-    let district = anpei_core::demo::generate(cfg, &towns, &deps);
+    let district = anpei_store::demo::generate(store, cfg).await?;
     let t = std::time::Instant::now();
     let summary = anpei_import::export_district(dir, &district)?;
     for f in &summary.files {

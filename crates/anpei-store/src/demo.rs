@@ -42,6 +42,27 @@ where
     crate::bulk::insert_models(db, rows).await
 }
 
+/// The demo district for this database's reference lists (towns, departments and their
+/// industries), without storing it: for exports and tests.
+pub async fn generate(store: &Store, cfg: &DemoConfig) -> StoreResult<DemoDistrict> {
+    let towns = reference::towns(store).await?;
+    let deps = reference::departments(store).await?;
+    Ok(generate_with(cfg, &towns, &deps))
+}
+
+fn generate_with(
+    cfg: &DemoConfig,
+    towns: &[crate::entity::town::Model],
+    deps: &[(crate::entity::department::Model, Vec<String>)],
+) -> DemoDistrict {
+    let town_names: Vec<String> = towns.iter().map(|t| t.name.clone()).collect();
+    let dep_lists: Vec<(String, Vec<String>)> = deps
+        .iter()
+        .map(|(d, i)| (d.name.clone(), i.clone()))
+        .collect();
+    gen::generate(cfg, &town_names, &dep_lists)
+}
+
 /// Generates and stores the demo district. Refuses a database that already has subjects.
 pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoDistrict)> {
     if subject::Entity::find().count(&store.db).await? > 0 {
@@ -51,12 +72,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
     }
     let towns = reference::towns(store).await?;
     let deps = reference::departments(store).await?;
-    let town_names: Vec<String> = towns.iter().map(|t| t.name.clone()).collect();
-    let dep_lists: Vec<(String, Vec<String>)> = deps
-        .iter()
-        .map(|(d, i)| (d.name.clone(), i.clone()))
-        .collect();
-    let district = gen::generate(cfg, &town_names, &dep_lists);
+    let district = generate_with(cfg, &towns, &deps);
 
     let town_id: HashMap<&str, i32> = towns.iter().map(|t| (t.name.as_str(), t.id)).collect();
     let dep_id: HashMap<&str, i32> = deps.iter().map(|(d, _)| (d.name.as_str(), d.id)).collect();

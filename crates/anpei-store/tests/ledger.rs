@@ -1,6 +1,6 @@
 //! Ledger ingestion (natural-key upserts, rejections, modes, scope) and stored findings.
 
-use anpei_core::demo::{generate, DemoConfig, DemoDistrict};
+use anpei_core::demo::{DemoConfig, DemoDistrict};
 use anpei_core::ledger::rules;
 use anpei_core::ledger::Table;
 use anpei_store::audit::Actor;
@@ -19,28 +19,13 @@ fn prov() -> Provenance {
 }
 
 async fn district(store: &Store, subjects: usize, persons: usize) -> DemoDistrict {
-    let towns: Vec<String> = reference::towns(store)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(d, i)| (d.name, i))
-        .collect();
-    generate(
-        &DemoConfig {
-            seed: 5,
-            subjects,
-            persons,
-            as_of: store.today(),
-        },
-        &towns,
-        &deps,
-    )
+    let cfg = DemoConfig {
+        seed: 5,
+        subjects,
+        persons,
+        as_of: store.today(),
+    };
+    anpei_store::demo::generate(store, &cfg).await.unwrap()
 }
 
 async fn ingest_all(

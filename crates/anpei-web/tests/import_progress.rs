@@ -5,23 +5,11 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Harness, Session};
+use common::{finish, Harness, Session};
 use std::path::PathBuf;
 
 async fn harness() -> (Harness, PathBuf) {
-    let mut h = Harness::with_demo(30, 200).await;
-    let dir = std::env::temp_dir().join(format!(
-        "anpei-test-uploads-{}",
-        &anpei_store::crypto::random_token()[..16]
-    ));
-    h.app = anpei_web::app(
-        h.db.store.clone(),
-        anpei_web::WebConfig {
-            uploads_dir: dir.clone(),
-            ..Default::default()
-        },
-    );
-    (h, dir)
+    common::with_uploads(30, 200, |_| {}).await
 }
 
 /// The value of the form's hidden `progress` field.
@@ -132,6 +120,5 @@ async fn the_progress_endpoint_counts_the_rows_of_the_uploader_s_import() {
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("没有进行中的导入") && !r.body.contains("hx-trigger"));
     }
-    let _ = std::fs::remove_dir_all(dir);
-    h.db.cleanup().await;
+    finish(h, dir).await;
 }

@@ -6,30 +6,12 @@ mod common;
 use anpei_core::ids::IdNumber;
 use anpei_store::entity::person;
 use axum::http::{header, StatusCode};
-use common::{Harness, Reply, Session};
+use common::{finish, Harness, Reply, Session};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::path::PathBuf;
 
-/// A demo district whose app keeps pending uploads in a directory of its own.
 async fn harness() -> (Harness, PathBuf) {
-    let mut h = Harness::with_demo(30, 200).await;
-    let dir = std::env::temp_dir().join(format!(
-        "anpei-test-uploads-{}",
-        &anpei_store::crypto::random_token()[..16]
-    ));
-    h.app = anpei_web::app(
-        h.db.store.clone(),
-        anpei_web::WebConfig {
-            uploads_dir: dir.clone(),
-            ..Default::default()
-        },
-    );
-    (h, dir)
-}
-
-async fn finish(h: Harness, dir: PathBuf) {
-    let _ = std::fs::remove_dir_all(dir);
-    h.db.cleanup().await;
+    common::with_uploads(30, 200, |_| {}).await
 }
 
 /// A valid ID number not in the demo district (born 1990-01-01, sequence `n`).

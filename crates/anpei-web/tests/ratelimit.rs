@@ -7,34 +7,15 @@ mod common;
 
 use anpei_store::demo;
 use anpei_web::ratelimit::{Limit, RateLimits, EXPORT_ROUTES};
-use anpei_web::WebConfig;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use common::{Harness, Reply, Session};
+use common::{finish, Harness, Reply, Session};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 async fn harness_with(limits: RateLimits) -> (Harness, std::path::PathBuf) {
-    let mut h = Harness::with_demo(20, 100).await;
-    let dir = std::env::temp_dir().join(format!(
-        "anpei-test-ratelimit-{}",
-        &anpei_store::crypto::random_token()[..16]
-    ));
-    h.app = anpei_web::app(
-        h.db.store.clone(),
-        WebConfig {
-            uploads_dir: dir.clone(),
-            rate_limits: limits,
-            ..Default::default()
-        },
-    );
-    (h, dir)
-}
-
-async fn finish(h: Harness, dir: std::path::PathBuf) {
-    let _ = std::fs::remove_dir_all(dir);
-    h.db.cleanup().await;
+    common::with_uploads(20, 100, |c| c.rate_limits = limits).await
 }
 
 fn advance(h: &Harness, secs: u64) {

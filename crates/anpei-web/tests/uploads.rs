@@ -10,35 +10,17 @@ use anpei_store::entity::import;
 use anpei_web::routes::specs;
 use anpei_web::WebConfig;
 use axum::http::{header, StatusCode};
-use common::{Harness, Reply, Session};
+use common::{finish, Harness, Reply, Session};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::path::{Path, PathBuf};
 
 /// A demo district whose app keeps pending uploads in a directory of its own.
 async fn harness_with(limits: Option<UploadLimits>) -> (Harness, PathBuf) {
-    let mut h = Harness::with_demo(30, 200).await;
-    let dir = std::env::temp_dir().join(format!(
-        "anpei-test-uploads-{}",
-        &anpei_store::crypto::random_token()[..16]
-    ));
-    h.app = anpei_web::app(
-        h.db.store.clone(),
-        WebConfig {
-            uploads_dir: dir.clone(),
-            upload_limits: limits,
-            ..Default::default()
-        },
-    );
-    (h, dir)
+    common::with_uploads(30, 200, |c| c.upload_limits = limits).await
 }
 
 async fn harness() -> (Harness, PathBuf) {
     harness_with(None).await
-}
-
-async fn finish(h: Harness, dir: PathBuf) {
-    let _ = std::fs::remove_dir_all(dir);
-    h.db.cleanup().await;
 }
 
 async fn upload(h: &Harness, s: &Session, kind: &str, name: &str, bytes: &[u8]) -> Reply {

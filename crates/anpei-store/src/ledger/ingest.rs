@@ -1575,28 +1575,16 @@ mod tests {
     /// included) changes nothing.
     #[tokio::test]
     async fn rows_read_back_as_imported() {
-        use anpei_core::demo::{generate, DemoConfig};
+        use anpei_core::demo::DemoConfig;
         let db = crate::testing::TestDb::new().await;
         let store = &db.store;
-        let towns: Vec<String> = crate::reference::towns(store)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
-        let deps: Vec<(String, Vec<String>)> = crate::reference::departments(store)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(d, i)| (d.name, i))
-            .collect();
         let cfg = DemoConfig {
             seed: 3,
             subjects: 8,
             persons: 120,
             as_of: store.today(),
         };
-        let mut d = generate(&cfg, &towns, &deps);
+        let mut d = crate::demo::generate(store, &cfg).await.unwrap();
         for (i, t) in d.trainings.iter_mut().enumerate() {
             match i % 5 {
                 0 => t.result = Some("良好".into()),
@@ -1750,28 +1738,16 @@ mod tests {
     /// looked-up persons covers: from the second batch the whole person index is read.
     #[tokio::test]
     async fn a_big_training_import_finds_persons_stored_before_it() {
-        use anpei_core::demo::{generate, DemoConfig};
+        use anpei_core::demo::DemoConfig;
         let db = crate::testing::TestDb::new().await;
         let store = &db.store;
-        let towns: Vec<String> = crate::reference::towns(store)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
-        let deps: Vec<(String, Vec<String>)> = crate::reference::departments(store)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(d, i)| (d.name, i))
-            .collect();
         let cfg = DemoConfig {
             seed: 4,
             subjects: 40,
             persons: 1000,
             as_of: store.today(),
         };
-        let d = generate(&cfg, &towns, &deps);
+        let d = crate::demo::generate(store, &cfg).await.unwrap();
         assert!(d.trainings.len() > 2 * BATCH, "{}", d.trainings.len());
         let prov = Provenance {
             file_name: "t.csv".into(),

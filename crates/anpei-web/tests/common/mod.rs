@@ -44,6 +44,46 @@ pub fn hidden_csrf(html: &str) -> Option<String> {
     Some(html[i..].split('"').next()?.to_string())
 }
 
+/// The configuration of a test app. Requests driven without a socket all come from one
+/// client (`unknown`), so the per-address sign-in limit would count every test's logins
+/// together: it is lifted here and tested on its own in tests/ratelimit.rs.
+pub fn test_config() -> anpei_web::WebConfig {
+    anpei_web::WebConfig {
+        rate_limits: anpei_web::ratelimit::RateLimits {
+            login_addr: anpei_web::ratelimit::Limit::UNLIMITED,
+            login_user: anpei_web::ratelimit::Limit::UNLIMITED,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// A demo district whose app keeps pending uploads in a directory of its own, with
+/// `config` changed as the test needs; `finish` removes both.
+pub async fn with_uploads(
+    subjects: usize,
+    persons: usize,
+    config: impl FnOnce(&mut anpei_web::WebConfig),
+) -> (Harness, std::path::PathBuf) {
+    let mut h = Harness::with_demo(subjects, persons).await;
+    let dir = std::env::temp_dir().join(format!(
+        "anpei-test-uploads-{}",
+        &anpei_store::crypto::random_token()[..16]
+    ));
+    let mut cfg = anpei_web::WebConfig {
+        uploads_dir: dir.clone(),
+        ..test_config()
+    };
+    config(&mut cfg);
+    h.app = anpei_web::app(h.db.store.clone(), cfg);
+    (h, dir)
+}
+
+pub async fn finish(h: Harness, dir: std::path::PathBuf) {
+    let _ = std::fs::remove_dir_all(dir);
+    h.db.cleanup().await;
+}
+
 impl Harness {
     /// A fresh database with a small demo district and the demo accounts.
     pub async fn with_demo(subjects: usize, persons: usize) -> Harness {
@@ -58,18 +98,7 @@ impl Harness {
         demo::create_accounts(&db.store, &demo::demo_accounts(&district))
             .await
             .expect("accounts");
-        // Requests driven without a socket all come from one client (`unknown`), so the
-        // per-address sign-in limit would count every test's logins together: it is lifted
-        // here and tested on its own in tests/ratelimit.rs.
-        let config = anpei_web::WebConfig {
-            rate_limits: anpei_web::ratelimit::RateLimits {
-                login_addr: anpei_web::ratelimit::Limit::UNLIMITED,
-                login_user: anpei_web::ratelimit::Limit::UNLIMITED,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let app = anpei_web::app(db.store.clone(), config);
+        let app = anpei_web::app(db.store.clone(), test_config());
         Harness { db, app, district }
     }
 
