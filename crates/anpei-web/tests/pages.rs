@@ -492,6 +492,16 @@ async fn the_audit_administrator_searches_the_log_and_verifies_the_chain() {
         .get(Some(&s), "/admin/audit?username=auditor&failures=1")
         .await;
     assert!(r.body.contains("没有符合条件的记录"), "{}", r.body);
+    // The shared pager asks with htmx for `#results` only.
+    let req = axum::http::Request::get("/admin/audit?page=2")
+        .header(axum::http::header::COOKIE, &s.cookie)
+        .header("hx-request", "true")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r2 = h.send(req).await;
+    assert_eq!(r2.status, StatusCode::OK);
+    assert_eq!(r2.headers.get("hx-reselect").unwrap(), "#results");
+    assert_eq!(r2.headers.get("hx-reswap").unwrap(), "outerHTML");
     let r = h.get(Some(&s), "/admin/audit?from=2020-13-01").await;
     assert!(r.body.contains("日期格式应为"));
     // Verify: intact, and the verification is itself recorded.

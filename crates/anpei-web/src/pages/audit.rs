@@ -2,7 +2,7 @@
 //! and verifies the chain. Nobody else reaches these pages; the verification itself is
 //! recorded in the log.
 
-use super::{paging, query_string, render, Layout, Pager};
+use super::{is_htmx, paging, query_string, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -10,6 +10,7 @@ use anpei_store::audit::{self, Event, Search, Verdict};
 use anpei_store::entity::audit as entry;
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use serde::Deserialize;
@@ -141,9 +142,18 @@ async fn render_page(
 pub async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
+    headers: HeaderMap,
     Query(f): Query<Filter>,
 ) -> Result<Response, AppError> {
-    render_page(&st, &user, f, None).await
+    let mut res = render_page(&st, &user, f, None).await?;
+    if is_htmx(&headers) {
+        // The shared pager loads pages into `#results` with htmx: swap in only that
+        // section of the page.
+        let h = res.headers_mut();
+        h.insert("hx-reselect", HeaderValue::from_static("#results"));
+        h.insert("hx-reswap", HeaderValue::from_static("outerHTML"));
+    }
+    Ok(res)
 }
 
 /// Recomputes the whole chain and says whether it is intact or where it breaks.
