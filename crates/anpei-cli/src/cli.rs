@@ -215,6 +215,7 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
     )
     .await
     .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
+    store.set_policy(cfg.security.policy()?);
     Ok(store)
 }
 

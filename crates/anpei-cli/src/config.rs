@@ -17,6 +17,73 @@ pub struct Config {
     pub secure_cookies: bool,
     pub log: Option<String>,
     pub params: Params,
+    pub security: SecurityConfig,
+    pub tls: TlsConfig,
+}
+
+/// `[security]`: the baseline of the security policy (see `anpei_store::policy`); the
+/// security administrator's saved settings are laid over it. Unset keys keep the defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Role codes that must sign in with TOTP; `[]` turns the second factor off.
+    /// Environment: `ANPEI_SECURITY_MFA_ROLES` (comma-separated; empty: off).
+    pub mfa_roles: Option<Vec<String>>,
+    pub password_min_length: Option<usize>,
+    pub password_min_classes: Option<usize>,
+    pub password_history: Option<usize>,
+    pub password_max_age_days: Option<i64>,
+    pub unmask_roles: Option<Vec<String>>,
+    pub personal_export_roles: Option<Vec<String>>,
+    pub personal_export_threshold: Option<usize>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl SecurityConfig {
+    /// The policy this configuration gives.
+    pub fn policy(&self) -> Result<anpei_store::policy::SecurityPolicy> {
+        use anpei_store::policy::{parse_roles, SecurityPolicy};
+        let mut p = SecurityPolicy::default();
+        let roles = |key: &str, list: &Option<Vec<String>>| -> Result<Option<Vec<_>>> {
+            list.as_ref()
+                .map(|l| parse_roles(&l.join(",")))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("配置项 security.{key}：{e}"))
+        };
+        if let Some(r) = roles("mfa_roles", &self.mfa_roles)? {
+            p.mfa_roles = r;
+        }
+        if let Some(r) = roles("unmask_roles", &self.unmask_roles)? {
+            p.unmask_roles = r;
+        }
+        if let Some(r) = roles("personal_export_roles", &self.personal_export_roles)? {
+            p.personal_export_roles = r;
+        }
+        let pw = &mut p.password;
+        pw.min_length = self.password_min_length.unwrap_or(pw.min_length);
+        pw.min_classes = self.password_min_classes.unwrap_or(pw.min_classes);
+        pw.history = self.password_history.unwrap_or(pw.history);
+        pw.max_age_days = self.password_max_age_days.unwrap_or(pw.max_age_days);
+        if !(1..=4).contains(&pw.min_classes) {
+            anyhow::bail!("配置项 security.password_min_classes 应在 1 到 4 之间");
+        }
+        if pw.min_length < 6 {
+            anyhow::bail!("配置项 security.password_min_length 不应小于 6");
+        }
+        p.personal_export_threshold = self
+            .personal_export_threshold
+            .unwrap_or(p.personal_export_threshold);
+        Ok(p)
+    }
+}
+
+/// `[tls]`: serve HTTPS with this certificate chain and private key (PEM files).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -76,6 +143,24 @@ impl Config {
         if let Some(v) = env("ANPEI_LOG") {
             cfg.log = Some(v);
         }
+        // Read even when empty: an empty list turns the second factor off.
+        if let Ok(v) = std::env::var("ANPEI_SECURITY_MFA_ROLES") {
+            cfg.security.mfa_roles = Some(
+                v.split([',', '，'])
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect(),
+            );
+        }
+        if let Some(v) = env("ANPEI_SECURITY_TRUSTED_PROXIES") {
+            cfg.security.trusted_proxies = v.split(',').map(|r| r.trim().to_string()).collect();
+        }
+        if let Some(v) = env("ANPEI_TLS_CERT_FILE") {
+            cfg.tls.cert_file = Some(v.into());
+        }
+        if let Some(v) = env("ANPEI_TLS_KEY_FILE") {
+            cfg.tls.key_file = Some(v.into());
+        }
         if let Some(v) = env("ANPEI_SECURE_COOKIES") {
             cfg.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -86,6 +171,23 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_security_section_sets_the_policy_and_an_empty_mfa_list_turns_it_off() {
+        let cfg: Config = toml::from_str(
+            "[security]\nmfa_roles = []\npassword_min_length = 12\npassword_history = 3\n",
+        )
+        .unwrap();
+        let p = cfg.security.policy().unwrap();
+        assert!(p.mfa_roles.is_empty());
+        assert_eq!(p.password.min_length, 12);
+        assert_eq!(p.password.history, 3);
+        assert_eq!(p.password.max_age_days, 90);
+        let bad: Config = toml::from_str("[security]\nmfa_roles = [\"boss\"]\n").unwrap();
+        assert!(bad.security.policy().unwrap_err().to_string().contains("boss"));
+        let default = Config::default().security.policy().unwrap();
+        assert!(default.requires_mfa(anpei_store::Role::District));
+    }
 
     #[test]
     fn a_database_password_is_redacted() {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod ledger;
 pub mod migration;
 pub mod persons;
+pub mod policy;
 pub mod reference;
 pub mod scope;
 pub mod subjects;
@@ -44,6 +45,9 @@ pub struct Store {
     pub crypto: Crypto,
     pub params: Arc<Params>,
     pub clock: Arc<dyn Clock>,
+    /// The security policy in force (configuration, then the security administrator's
+    /// saved settings).
+    policy: Arc<std::sync::RwLock<policy::SecurityPolicy>>,
     /// Serialises writers in this process: SQLite has one writer, and the audit chain
     /// needs the previous entry's hash to be stable while a transaction appends.
     write_lock: Arc<tokio::sync::Mutex<()>>,
@@ -90,8 +94,26 @@ impl Store {
             crypto,
             params: Arc::new(params),
             clock,
+            policy: Arc::default(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
+    }
+
+    /// The security policy in force.
+    pub fn policy(&self) -> policy::SecurityPolicy {
+        self.policy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the security policy in force (start-up configuration, or the security
+    /// administrator's saved settings); every clone of this store sees it.
+    pub fn set_policy(&self, p: policy::SecurityPolicy) {
+        *self
+            .policy
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -80,6 +80,12 @@ impl TestDb {
         .await
         .expect("connect");
         store.migrate().await.expect("migrate");
+        // Tests sign in without a second factor unless they turn it on (as a test
+        // installation would, with `ANPEI_SECURITY_MFA_ROLES=`).
+        store.set_policy(crate::policy::SecurityPolicy {
+            mfa_roles: Vec::new(),
+            ..Default::default()
+        });
         TestDb {
             store,
             clock,

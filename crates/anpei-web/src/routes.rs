@@ -25,6 +25,8 @@ pub enum Perm {
     Administer,
     /// The audit log (search, verify the chain): the audit administrator only.
     Audit,
+    /// Security policy and role grants: the security administrator only.
+    Security,
 }
 
 impl Perm {
@@ -43,6 +45,7 @@ impl Perm {
             (Perm::District, Some(r)) => r == Role::District,
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
             (Perm::Audit, Some(r)) => r == Role::Auditor,
+            (Perm::Security, Some(r)) => r == Role::SecurityAdmin,
         }
     }
 }

@@ -294,17 +294,21 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
 /// of them reaches business data.
 #[test]
 fn the_three_administrators_hold_one_power_each_and_no_business_data() {
-    let powers = [Perm::Administer, Perm::Audit];
+    let powers = [Perm::Administer, Perm::Audit, Perm::Security];
     for role in [Role::Sysadmin, Role::SecurityAdmin, Role::Auditor] {
         for p in [Perm::ViewBusiness, Perm::EditSubjects, Perm::District] {
             assert!(!p.allows(Some(role)), "{role:?} must not have {p:?}");
         }
         let held = powers.iter().filter(|p| p.allows(Some(role))).count();
-        assert!(held <= 1, "{role:?} holds {held} administrator powers");
+        assert_eq!(held, 1, "{role:?} holds {held} administrator powers");
     }
     assert!(Perm::Audit.allows(Some(Role::Auditor)));
     assert!(!Perm::Audit.allows(Some(Role::Sysadmin)));
     assert!(!Perm::Administer.allows(Some(Role::Auditor)));
+    assert!(Perm::Security.allows(Some(Role::SecurityAdmin)));
+    for role in [Role::District, Role::Sysadmin, Role::Auditor, Role::Subject] {
+        assert!(!Perm::Security.allows(Some(role)), "{role:?} grants roles");
+    }
     for role in Role::ALL {
         if *role != Role::Auditor {
             assert!(

@@ -5,6 +5,9 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_ledger_import;
+mod m0003_security_policy;
+mod m0004_mfa;
+mod m0005_campaign;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -29,6 +32,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_ledger_import::Migration),
+            Box::new(m0003_security_policy::Migration),
+            Box::new(m0004_mfa::Migration),
+            Box::new(m0005_campaign::Migration),
         ]
     }
 }
