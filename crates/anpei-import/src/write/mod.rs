@@ -3,7 +3,9 @@
 //! mode (rows stream to a temporary file), and split over continuation sheets (`培训2` …)
 //! before Excel's row limit.
 
+pub mod docx;
 mod export;
+pub mod problems;
 mod template;
 
 pub use export::{export_district, ExportSummary, LEDGER_WORKBOOK};
