@@ -435,6 +435,7 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
         anpei_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
             uploads_dir: data_dir.join("uploads"),
+            evidence_dir: data_dir.join("evidence"),
             ..Default::default()
         },
     );

@@ -9,6 +9,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod evidence;
 pub mod ingest_file;
 pub mod metrics;
 pub mod pages;
@@ -34,6 +35,10 @@ pub struct WebConfig {
     /// (`<data-dir>/uploads`); never a served path. Empty: `anpei-uploads` in the system's
     /// temporary directory.
     pub uploads_dir: PathBuf,
+    /// Where evidence files (佐证材料) are kept, named by their SHA-256
+    /// (`<data-dir>/evidence`); never a served path. Empty: `anpei-evidence` in the system's
+    /// temporary directory.
+    pub evidence_dir: PathBuf,
     /// Limits of an uploaded file (size, zip-bomb limits); `None`: those of
     /// [`WebConfig::upload_limits`].
     pub upload_limits: Option<anpei_import::sniff::UploadLimits>,
@@ -48,6 +53,15 @@ impl WebConfig {
             std::env::temp_dir().join("anpei-uploads")
         } else {
             self.uploads_dir.clone()
+        }
+    }
+
+    /// The evidence directory in force.
+    pub fn evidence_dir(&self) -> PathBuf {
+        if self.evidence_dir.as_os_str().is_empty() {
+            std::env::temp_dir().join("anpei-evidence")
+        } else {
+            self.evidence_dir.clone()
         }
     }
 

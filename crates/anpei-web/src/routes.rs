@@ -1,7 +1,7 @@
 //! The route table: every route with the one permission it requires. `build` is the only
 //! place routes are added; the authorization matrix test walks `specs()`.
 
-use crate::{api, assets, auth, metrics, pages, AppState};
+use crate::{api, assets, auth, evidence, metrics, pages, AppState};
 use anpei_store::Role;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
@@ -257,7 +257,8 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         post(api::import).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
     )
-    .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings));
+    .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings))
+    .route("GET", "/evidence/{id}", ViewBusiness, get(evidence::download));
     (b.router, b.specs)
 }
 

@@ -69,6 +69,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/imports/cancel", ""),
     ("POST", "/api/v1/imports", ""),
     ("GET", "/api/v1/findings", ""),
+    ("GET", "/evidence/{id}", "evidence"),
 ];
 
 #[test]
@@ -114,6 +115,47 @@ struct Objects {
     person_out: Option<i32>,
     finding_in: i32,
     finding_out: Option<i32>,
+    /// Other kinds of object by the subject they belong to: kind → (inside, outside).
+    by_subject: std::collections::HashMap<&'static str, (i32, Option<i32>)>,
+}
+
+/// Ids of `(id, subject_id)` rows: one whose subject is visible, one whose subject is not.
+fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32>) {
+    let inside = rows
+        .iter()
+        .find(|(_, s)| visible.contains(s))
+        .map_or(-1, |r| r.0);
+    let outside = rows.iter().find(|(_, s)| !visible.contains(s)).map(|r| r.0);
+    (inside, outside)
+}
+
+/// One evidence file per subject, stored where the test app keeps evidence.
+async fn evidence_fixtures(h: &Harness) {
+    use anpei_store::entity::evidence_file;
+    use sea_orm::{ActiveModelTrait, Set};
+    let png = b"\x89PNG\r\n\x1a\n authorization matrix fixture";
+    let sha = anpei_store::crypto::sha256_hex(png);
+    let dir = common::test_config().evidence_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&sha), png).unwrap();
+    for s in subject::Entity::find().all(&h.store().db).await.unwrap() {
+        evidence_file::ActiveModel {
+            owner_kind: Set("answer".into()),
+            owner_id: Set(0),
+            subject_id: Set(Some(s.id)),
+            file_name: Set("照片.png".into()),
+            mime: Set("image/png".into()),
+            size: Set(png.len() as i64),
+            sha256: Set(sha.clone()),
+            stored_name: Set(sha.clone()),
+            uploaded_by: Set(None),
+            uploaded_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&h.store().db)
+        .await
+        .unwrap();
+    }
 }
 
 async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
@@ -162,7 +204,22 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .iter()
         .find(|f| !visible.contains(&f.subject_id))
         .map(|f| f.id);
+    let mut by_subject = std::collections::HashMap::new();
+    let evidence: Vec<(i32, Option<i32>)> = anpei_store::entity::evidence_file::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::evidence_file::Column::Id)
+        .column(anpei_store::entity::evidence_file::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    let evidence: Vec<(i32, i32)> = evidence
+        .into_iter()
+        .filter_map(|(id, s)| s.map(|s| (id, s)))
+        .collect();
+    by_subject.insert("evidence", pick_by_subject(&evidence, &visible));
     Objects {
+        by_subject,
         subject_in: pick_in,
         subject_out: pick_out,
         person_in: person_in.unwrap_or(1),
@@ -201,6 +258,7 @@ async fn request(
 #[tokio::test]
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
+    evidence_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),
@@ -254,7 +312,15 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                     }
                     v
                 }
-                _ => vec![(String::new(), true)],
+                "" => vec![(String::new(), true)],
+                other => {
+                    let (inside, outside) = objs.by_subject[other];
+                    let mut v = vec![(inside.to_string(), true)];
+                    if let Some(o) = outside {
+                        v.push((o.to_string(), false));
+                    }
+                    v
+                }
             };
             for (id, inside) in targets {
                 let path = pattern.replace("{id}", &id).replace("{file}", "app.css");
