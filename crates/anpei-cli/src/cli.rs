@@ -216,14 +216,20 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
     .await
     .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
     store.set_policy(cfg.security.policy()?);
+    // The security administrator's saved settings over the configured baseline.
+    anpei_store::security::apply_saved_policy(&store)
+        .await
+        .context("无法读取安全管理员保存的安全策略")?;
     Ok(store)
 }
 
-fn read_password() -> Result<String> {
+/// Reads a password from standard input and checks it against the password policy in
+/// force (configuration and the security administrator's saved settings).
+fn read_password(store: &Store) -> Result<String> {
     let mut s = String::new();
     std::io::stdin().read_to_string(&mut s)?;
     let pw = s.trim_end_matches(['\r', '\n']).to_string();
-    accounts::check_password_policy(&pw).map_err(|e| anyhow!(e))?;
+    accounts::check_password_policy(&store.policy().password, &pw).map_err(|e| anyhow!(e))?;
     Ok(pw)
 }
 
@@ -457,8 +463,9 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             let role = Role::from_code(role).ok_or_else(|| {
                 anyhow!("未知角色“{role}”，应为 district、department、town、subject、sysadmin、secadmin 或 auditor")
             })?;
-            let pw = read_password()?;
+            let pw = read_password(store)?;
             let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
+            // Set by the operator on the server: a final password, no forced change.
             let nu = NewUser {
                 username: name.clone(),
                 display_name: display_name.clone().unwrap_or_default(),
@@ -471,9 +478,9 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             println!("已创建账号 {name}（{}）。", role.label());
         }
         UserCommand::Passwd { name, .. } => {
-            let pw = read_password()?;
-            let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
-            accounts::set_password(store, &Actor::system("cli"), name, hash).await?;
+            let pw = read_password(store)?;
+            // Checks the password history too, and records the new password in it.
+            accounts::set_password(store, &Actor::system("cli"), name, &pw).await?;
             println!("已修改 {name} 的密码，其所有会话已结束。");
         }
     }

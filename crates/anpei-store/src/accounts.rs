@@ -6,13 +6,16 @@
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{random_token, sha256_hex};
 use crate::entity::{department, session, subject, town, user};
+use crate::policy::PasswordPolicy;
 use crate::scope::Role;
 use crate::{Store, StoreError, StoreResult};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 /// Session lifetimes (DESIGN.md, 等保: idle timeout and absolute limit).
 pub const SESSION_IDLE_SECS: i64 = 30 * 60;
@@ -48,16 +51,33 @@ pub fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("anpei-dummy-password"))
 }
 
-/// Minimal password policy of the foundation (issue 7 makes it configurable).
-pub fn check_password_policy(pw: &str) -> Result<(), String> {
+/// Longest password accepted (bounds the work of hashing what a form sends).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Checks a new password against the password rules in force; the message names the rule
+/// that is broken.
+pub fn check_password_policy(policy: &PasswordPolicy, pw: &str) -> Result<(), String> {
+    let n = pw.chars().count();
+    if n < policy.min_length {
+        return Err(format!("密码至少{}位（当前{n}位）", policy.min_length));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(format!("密码不能超过{MAX_PASSWORD_CHARS}个字符"));
+    }
     let classes = [
         pw.chars().any(|c| c.is_ascii_lowercase()),
         pw.chars().any(|c| c.is_ascii_uppercase()),
         pw.chars().any(|c| c.is_ascii_digit()),
         pw.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ];
-    if pw.chars().count() < 8 || classes.iter().filter(|&&b| b).count() < 3 {
-        return Err("密码至少8位，且包含大写字母、小写字母、数字、符号中的至少3类".into());
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
+    if classes < policy.min_classes {
+        return Err(format!(
+            "密码须包含大写字母、小写字母、数字、符号中的至少{}类（当前{classes}类）",
+            policy.min_classes
+        ));
     }
     Ok(())
 }
@@ -74,6 +94,49 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
+/// The scope columns (department, town, subject) of an account of `role`, from the name
+/// (town/street, department) or USCC (subject) an operator types.
+pub(crate) async fn resolve_scope<C: ConnectionTrait>(
+    db: &C,
+    role: Role,
+    scope: Option<&str>,
+) -> StoreResult<(Option<i32>, Option<i32>, Option<i32>)> {
+    let scope = scope.map(str::trim).filter(|s| !s.is_empty());
+    let need = |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", role.label()));
+    Ok(match role {
+        Role::Department => {
+            let name = scope.ok_or_else(|| need("部门"))?;
+            let d = department::Entity::find()
+                .filter(department::Column::Name.eq(name))
+                .one(db)
+                .await?;
+            let d = d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?;
+            (Some(d.id), None, None)
+        }
+        Role::Town => {
+            let name = scope.ok_or_else(|| need("镇街"))?;
+            let t = town::Entity::find()
+                .filter(town::Column::Name.eq(name))
+                .one(db)
+                .await?;
+            let t = t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?;
+            (None, Some(t.id), None)
+        }
+        Role::Subject => {
+            let code = scope.ok_or_else(|| need("单位统一社会信用代码"))?;
+            let s = subject::Entity::find()
+                .filter(subject::Column::Uscc.eq(code.to_ascii_uppercase()))
+                .one(db)
+                .await?;
+            let s = s.ok_or_else(|| {
+                StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在"))
+            })?;
+            (None, None, Some(s.id))
+        }
+        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => (None, None, None),
+    })
+}
+
 pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResult<user::Model> {
     let username = nu.username.trim().to_string();
     if username.is_empty() || username.chars().count() > 64 {
@@ -82,50 +145,7 @@ pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResu
         ));
     }
     let txn = store.write().await?;
-    let (mut dep, mut twn, mut sub) = (None, None, None);
-    let need =
-        |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", nu.role.label()));
-    match nu.role {
-        Role::Department => {
-            let name = nu.scope.as_deref().ok_or_else(|| need("部门"))?;
-            let d = department::Entity::find()
-                .filter(department::Column::Name.eq(name))
-                .one(&*txn)
-                .await?;
-            dep = Some(
-                d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?
-                    .id,
-            );
-        }
-        Role::Town => {
-            let name = nu.scope.as_deref().ok_or_else(|| need("镇街"))?;
-            let t = town::Entity::find()
-                .filter(town::Column::Name.eq(name))
-                .one(&*txn)
-                .await?;
-            twn = Some(
-                t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?
-                    .id,
-            );
-        }
-        Role::Subject => {
-            let code = nu
-                .scope
-                .as_deref()
-                .ok_or_else(|| need("单位统一社会信用代码"))?;
-            let s = subject::Entity::find()
-                .filter(subject::Column::Uscc.eq(code.trim().to_ascii_uppercase()))
-                .one(&*txn)
-                .await?;
-            sub = Some(
-                s.ok_or_else(|| {
-                    StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在"))
-                })?
-                .id,
-            );
-        }
-        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => {}
-    }
+    let (dep, twn, sub) = resolve_scope(&*txn, nu.role, nu.scope.as_deref()).await?;
     let now = store.now();
     let m = user::ActiveModel {
         username: Set(username.clone()),
@@ -150,6 +170,7 @@ pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResu
     .insert(&*txn)
     .await
     .map_err(|e| StoreError::from(e).on_unique(&format!("用户名“{username}”已存在")))?;
+    crate::security::record_password(&*txn, m.id, &m.password_hash, now, 0).await?;
     let ev = Event::ok("user.create", format!("user:{username}"))
         .with_detail(format!("role={}", nu.role.code()));
     audit::append(&*txn, now, actor, &ev).await?;
@@ -168,26 +189,40 @@ pub async fn get_user(store: &Store, id: i32) -> StoreResult<Option<user::Model>
     Ok(user::Entity::find_by_id(id).one(&store.db).await?)
 }
 
+/// Sets an account's password after checking it against the password policy in force and
+/// the account's password history; records it in the history, clears a forced change and
+/// a lockout, and ends every session of the account. Hashing runs off the async runtime.
 pub async fn set_password(
     store: &Store,
     actor: &Actor,
     username: &str,
-    password_hash: String,
+    password: &str,
 ) -> StoreResult<()> {
+    let policy = store.policy().password;
+    check_password_policy(&policy, password).map_err(StoreError::Validation)?;
+    let u = find_user(store, username)
+        .await?
+        .ok_or_else(|| StoreError::Validation(format!("用户“{username}”不存在")))?;
+    crate::security::check_history(store, &u, password, policy.history).await?;
+    let pw = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| StoreError::Validation(format!("密码散列失败：{e}")))?;
+    let now = store.now();
     let txn = store.write().await?;
-    let u = user::Entity::find()
-        .filter(user::Column::Username.eq(username))
+    let u = user::Entity::find_by_id(u.id)
         .one(&*txn)
         .await?
         .ok_or_else(|| StoreError::Validation(format!("用户“{username}”不存在")))?;
     let uid = u.id;
     let mut am = u.into_active_model();
-    am.password_hash = Set(password_hash);
-    am.password_changed_at = Set(store.now());
+    am.password_hash = Set(hash.clone());
+    am.password_changed_at = Set(now);
     am.must_change_password = Set(false);
     am.failed_logins = Set(0);
     am.locked_until = Set(None);
     am.update(&*txn).await?;
+    crate::security::record_password(&*txn, uid, &hash, now, policy.history).await?;
     // A password change ends every session of the account.
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(uid))
@@ -195,7 +230,7 @@ pub async fn set_password(
         .await?;
     audit::append(
         &*txn,
-        store.now(),
+        now,
         actor,
         &Event::ok("user.password", format!("user:{username}")),
     )

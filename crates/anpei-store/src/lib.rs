@@ -19,6 +19,7 @@ pub mod persons;
 pub mod policy;
 pub mod reference;
 pub mod scope;
+pub mod security;
 pub mod subjects;
 pub mod testing;
 

@@ -433,7 +433,7 @@ async fn a_password_change_ends_the_users_sessions() {
         &db.store,
         &Actor::system("t"),
         "carol",
-        accounts::hash_password("Other#2021"),
+        "Other#2021",
     )
     .await
     .unwrap();

@@ -34,7 +34,8 @@ pub struct CurrentUser {
     pub scope: Scope,
     pub csrf: String,
     pub client_addr: String,
-    /// Set when an administrator created the account: only the password page is open.
+    /// Set when an administrator created the account, or its password is older than the
+    /// policy allows: only the password page is open.
     pub must_change_password: bool,
 }
 
@@ -145,12 +146,18 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
     if let Some(t) = &token {
         match accounts::lookup_session(&st.store, t, kind).await {
             Ok(Some((s, u))) => {
+                // A password older than the policy allows is changed before anything else.
+                let expired = anpei_store::security::password_expired(
+                    &st.store.policy().password,
+                    &u,
+                    st.store.now(),
+                );
                 user = Role::from_code(&u.role).map(|role| CurrentUser {
                     id: u.id,
                     scope: Scope::for_user(&u),
                     username: u.username,
                     display_name: u.display_name,
-                    must_change_password: u.must_change_password,
+                    must_change_password: u.must_change_password || expired,
                     role,
                     csrf: s.csrf_token,
                     client_addr: addr.clone(),

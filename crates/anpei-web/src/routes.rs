@@ -160,6 +160,13 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         get(pages::persons::detail),
     )
+    // ViewBusiness, and inside the handler the policy's `unmask_roles` (403 otherwise).
+    .route(
+        "POST",
+        "/persons/{id}/unmask",
+        ViewBusiness,
+        post(pages::persons::unmask),
+    )
     .route(
         "GET",
         "/account/password",
@@ -190,6 +197,30 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/admin/reference",
         Administer,
         post(pages::reference::import),
+    )
+    .route(
+        "GET",
+        "/admin/security",
+        Security,
+        get(pages::security::policy_page),
+    )
+    .route(
+        "POST",
+        "/admin/security",
+        Security,
+        post(pages::security::save_policy),
+    )
+    .route(
+        "GET",
+        "/admin/grants",
+        Security,
+        get(pages::security::grants_page),
+    )
+    .route(
+        "POST",
+        "/admin/grants/{id}",
+        Security,
+        post(pages::security::grant),
     )
     .route("GET", "/admin/audit", Audit, get(pages::audit::page))
     .route(

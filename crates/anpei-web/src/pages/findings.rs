@@ -148,7 +148,9 @@ pub async fn list(
     }))
 }
 
-/// The filtered findings as an xlsx workbook (masked identifiers).
+/// The filtered findings as an xlsx workbook (masked identifiers). Rows naming a person
+/// are personal data: more of them than the policy's threshold need a role allowed to
+/// export personal data in bulk (403 otherwise); every export is audited with its counts.
 pub async fn export(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -157,6 +159,31 @@ pub async fn export(
     let towns = reference::towns(&st.store).await?;
     let rows = findings::all(&st.store, &user.scope, &q.filter(&towns)).await?;
     let n = rows.len();
+    let personal = rows
+        .iter()
+        .filter(|r| !r.person_name.is_empty() || !r.id_number_masked.is_empty())
+        .count();
+    let policy = st.store.policy();
+    if let Err(message) = anpei_store::security::check_personal_export(&policy, user.role, personal)
+    {
+        anpei_store::audit::record(
+            &st.store,
+            &user.actor(),
+            anpei_store::audit::Event::ok("export.findings", "findings")
+                .failed()
+                .with_detail(format!(
+                    "rows={n} personal={personal} threshold={} 无批量导出个人信息权限",
+                    policy.personal_export_threshold
+                )),
+        )
+        .await?;
+        let mut res = render(super::ErrorPage {
+            status: 403,
+            message,
+        });
+        *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        return Ok(res);
+    }
     let headers = [
         "规则代码",
         "问题",
@@ -195,7 +222,7 @@ pub async fn export(
         &st.store,
         &user.actor(),
         anpei_store::audit::Event::ok("export.findings", "findings")
-            .with_detail(format!("rows={n}")),
+            .with_detail(format!("rows={n} personal={personal}")),
     )
     .await?;
     let disposition = "attachment; filename=\"findings.xlsx\"; filename*=UTF-8''%E9%97%AE%E9%A2%98%E7%BA%BF%E7%B4%A2.xlsx";

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod imports;
 pub mod persons;
 pub mod reference;
+pub mod security;
 pub mod subjects;
 pub mod users;
 
@@ -76,6 +77,13 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
     ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
+    (
+        "/admin/security",
+        "安全策略",
+        "security",
+        crate::Perm::Security,
+    ),
+    ("/admin/grants", "角色授权", "grants", crate::Perm::Security),
     (
         "/admin/reference",
         "镇街与部门",

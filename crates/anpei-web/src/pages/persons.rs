@@ -1,4 +1,6 @@
 //! 从业人员: the scoped list (masked) and a person's page with certificates and training.
+//! Roles the security policy lets unmask see a 查看完整号码 control beside the masked ID
+//! and phone numbers: a form with a reason that shows the full number once, audited.
 
 use super::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::auth::CurrentUser;
@@ -6,10 +8,13 @@ use crate::error::AppError;
 use crate::AppState;
 use anpei_core::Post;
 use anpei_store::persons::{self, PersonDetail, PersonFilter, PersonRow};
+use anpei_store::security::{self, UnmaskField};
+use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Form;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +93,39 @@ pub async fn list(
 struct DetailPage {
     layout: Layout,
     p: PersonDetail,
+    /// Whether the policy lets this role unmask (the control shows).
+    can_unmask: bool,
+    /// The full ID number, once, after an unmasking.
+    full_id: Option<String>,
+    /// The full phone number, once, after an unmasking.
+    full_phone: Option<String>,
+    /// Which control the error is about, and the error.
+    error: Option<(&'static str, String)>,
+    reason: String,
+    reason_min: usize,
+}
+
+impl DetailPage {
+    fn new(st: &AppState, user: &CurrentUser, p: PersonDetail) -> DetailPage {
+        DetailPage {
+            layout: Layout::new(user, p.person.name.clone(), "persons"),
+            p,
+            can_unmask: st.store.policy().may_unmask(user.role),
+            full_id: None,
+            full_phone: None,
+            error: None,
+            reason: String::new(),
+            reason_min: security::REASON_MIN_CHARS,
+        }
+    }
+
+    /// The error of the unmask control of `field`, if the last attempt failed there.
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 pub async fn detail(
@@ -98,8 +136,63 @@ pub async fn detail(
     let p = persons::get(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(render(DetailPage {
-        layout: Layout::new(&user, p.person.name.clone(), "persons"),
-        p,
-    }))
+    Ok(render(DetailPage::new(&st, &user, p)))
+}
+
+#[derive(Deserialize)]
+pub struct UnmaskForm {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 查看完整号码: the person's page with the full ID or phone number shown once (the
+/// response is not cached), for a role in the policy's `unmask_roles` (403 otherwise),
+/// of a person in scope (404 otherwise), with a reason of at least five characters;
+/// audited as `person.unmask` with the reason.
+pub async fn unmask(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Form(f): Form<UnmaskForm>,
+) -> Result<Response, AppError> {
+    let field = UnmaskField::from_code(&f.field).unwrap_or(UnmaskField::IdNumber);
+    let outcome = security::unmask_person(
+        &st.store,
+        user.role,
+        &user.scope,
+        &user.actor(),
+        id,
+        field,
+        &f.reason,
+    )
+    .await;
+    let full = match outcome {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => return Err(AppError::NotFound),
+        Err(StoreError::Validation(m)) => Err(m),
+        Err(e) => return Err(e.into()),
+    };
+    let p = persons::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut page = DetailPage::new(&st, &user, p);
+    let status = match full {
+        Ok(v) => {
+            match field {
+                UnmaskField::IdNumber => page.full_id = Some(v),
+                UnmaskField::Phone => page.full_phone = Some(v),
+            }
+            StatusCode::OK
+        }
+        Err(m) => {
+            page.error = Some((field.code(), m));
+            page.reason = f.reason.trim().chars().take(200).collect();
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    let mut res = render(page);
+    *res.status_mut() = status;
+    Ok(res)
 }

@@ -1,13 +1,17 @@
 //! 账号管理 (system administrator): the accounts and a form to add one. An account made
-//! here must change its password at first sign-in.
+//! here must change its password at first sign-in. 三员分立: the system administrator
+//! creates accounts of the business roles only; the administrators' roles (系统管理员,
+//! 安全管理员, 审计管理员) are granted by the security administrator (`/admin/grants`) or
+//! created by the operator with `anpei user add`.
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_store::accounts::{self, NewUser, UserRow};
+use anpei_store::audit::{self, Event};
 use anpei_store::entity::{department, town};
-use anpei_store::{reference, Role, StoreError};
+use anpei_store::{reference, security, Role, StoreError};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,6 +25,8 @@ struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,
     roles: &'static [Role],
+    /// The password rules in force (for the initial password).
+    rules: String,
     towns: Vec<town::Model>,
     departments: Vec<(department::Model, Vec<String>)>,
     form: UserForm,
@@ -61,7 +67,8 @@ async fn page_with(
     let mut res = render(UsersPage {
         layout: Layout::new(user, "账号管理", "users"),
         users: accounts::list_users(&st.store).await?,
-        roles: Role::ALL,
+        roles: security::BUSINESS_ROLES,
+        rules: security::password_rules_text(&st.store.policy().password),
         towns: reference::towns(&st.store).await?,
         departments: reference::departments(&st.store).await?,
         form: UserForm {
@@ -87,7 +94,30 @@ pub async fn create(
     let Some(role) = Role::from_code(&f.role) else {
         return page_with(&st, &user, f, None, Some("请选择角色".into())).await;
     };
-    if let Err(e) = accounts::check_password_policy(&f.password) {
+    if security::is_administrator(role) {
+        audit::record(
+            &st.store,
+            &user.actor(),
+            Event::ok("user.create", format!("user:{}", f.username.trim()))
+                .failed()
+                .with_detail(format!("role={} 只能由安全管理员授予", role.code())),
+        )
+        .await?;
+        let mut res = page_with(
+            &st,
+            &user,
+            f,
+            None,
+            Some(format!(
+                "{}角色只能由安全管理员授予：请先创建业务账号，再由安全管理员在“角色授权”中授予，或由运维人员用 anpei user add 创建",
+                role.label()
+            )),
+        )
+        .await?;
+        *res.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(res);
+    }
+    if let Err(e) = accounts::check_password_policy(&st.store.policy().password, &f.password) {
         return page_with(&st, &user, f, None, Some(format!("初始密码：{e}"))).await;
     }
     let scope = match role {
