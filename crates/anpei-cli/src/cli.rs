@@ -433,6 +433,19 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
     let bind = bind
         .or_else(|| cfg.bind.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
+    // Certificate, key and proxies are checked before anything listens.
+    let tls = match (&cfg.tls.cert_file, &cfg.tls.key_file) {
+        (Some(cert), Some(key)) => Some(anpei_web::tls::load_server_config(cert, key)?),
+        (None, None) => None,
+        (Some(_), None) => bail!(
+            "已配置证书文件（tls.cert_file / ANPEI_TLS_CERT_FILE），但未配置私钥文件（tls.key_file / ANPEI_TLS_KEY_FILE）"
+        ),
+        (None, Some(_)) => bail!(
+            "已配置私钥文件（tls.key_file / ANPEI_TLS_KEY_FILE），但未配置证书文件（tls.cert_file / ANPEI_TLS_CERT_FILE）"
+        ),
+    };
+    let trusted_proxies = anpei_web::proxy::TrustedProxies::parse(&cfg.security.trusted_proxies)
+        .map_err(|e| anyhow!(e))?;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("无法监听 {bind}"))?;
@@ -440,14 +453,17 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
         store.clone(),
         anpei_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
+            tls: tls.is_some(),
+            trusted_proxies,
             uploads_dir: data_dir.join("uploads"),
             evidence_dir: data_dir.join("evidence"),
             ..Default::default()
         },
     );
-    println!("\n安培已启动：http://{bind}  （Ctrl-C 停止）");
-    tracing::info!(%bind, "serving");
-    anpei_web::serve(listener, app).await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("\n安培已启动：{scheme}://{bind}  （Ctrl-C 停止）");
+    tracing::info!(%bind, tls = tls.is_some(), "serving");
+    anpei_web::serve(listener, tls, app).await?;
     Ok(())
 }
 

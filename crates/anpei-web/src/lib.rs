@@ -13,8 +13,10 @@ pub mod evidence;
 pub mod ingest_file;
 pub mod metrics;
 pub mod pages;
+pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -29,8 +31,15 @@ pub use routes::{Perm, RouteSpec};
 /// Options of the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Mark cookies `Secure` (when served over TLS or behind a TLS proxy).
+    /// Mark cookies `Secure` (when served over TLS or behind a TLS proxy). Implied by
+    /// [`WebConfig::tls`]. Set alone (a TLS proxy in front), it also sends HSTS.
     pub secure_cookies: bool,
+    /// This process terminates TLS itself (`[tls] cert_file` / `key_file`): cookies are
+    /// `Secure` and every response carries `Strict-Transport-Security`.
+    pub tls: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`[security] trusted_proxies`),
+    /// for the rate limits and the audit log's client address; none by default.
+    pub trusted_proxies: proxy::TrustedProxies,
     /// Where uploaded ledgers wait between the dry run and the confirmed import
     /// (`<data-dir>/uploads`); never a served path. Empty: `anpei-uploads` in the system's
     /// temporary directory.
@@ -47,6 +56,13 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// Whether responses carry `Strict-Transport-Security`: when this process terminates
+    /// TLS, and when `secure_cookies` says the site is reached over HTTPS through a TLS
+    /// proxy (browsers ignore the header on a plain-HTTP response, RFC 6797 §8.1).
+    pub fn sends_hsts(&self) -> bool {
+        self.tls || self.secure_cookies
+    }
+
     /// The pending-uploads directory in force.
     pub fn uploads_dir(&self) -> PathBuf {
         if self.uploads_dir.as_os_str().is_empty() {
@@ -87,13 +103,16 @@ pub struct AppState {
 }
 
 /// Builds the application; tests call this and drive it without a socket.
-pub fn app(store: Store, config: WebConfig) -> Router {
+pub fn app(store: Store, mut config: WebConfig) -> Router {
+    // Under TLS every cookie is `Secure`, whatever else was configured.
+    config.secure_cookies |= config.tls;
     let (router, specs) = routes::build();
     let perms = specs
         .iter()
         .map(|s| ((s.method.to_string(), s.path.to_string()), s.perm))
         .collect();
-    let limiter = ratelimit::RateLimiter::new(config.rate_limits.clone(), store.clock.clone());
+    let limiter = ratelimit::RateLimiter::new(config.rate_limits.clone(), store.clock.clone())
+        .with_trusted_proxies(config.trusted_proxies.clone());
     let state = AppState {
         store,
         config: Arc::new(config),
@@ -109,14 +128,41 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     routes::with_middleware(router, state)
 }
 
-/// Serves the application on a bound listener until Ctrl-C.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+/// Serves the application on a bound listener until Ctrl-C: plain HTTP, or HTTPS with
+/// `tls` (see [`tls::load_server_config`]). Handlers see the peer as
+/// `ConnectInfo<SocketAddr>` either way.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<tls::rustls::ServerConfig>>,
+    app: Router,
+) -> std::io::Result<()> {
+    serve_until(listener, tls, app, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+/// [`serve`] until `shutdown` completes (then open connections are let finish).
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<tls::rustls::ServerConfig>>,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(config) => {
+            // `tap_io` only to get axum's `ConnectInfo<SocketAddr>` for this listener.
+            let listener = tls::TlsListener::new(listener, config).tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }

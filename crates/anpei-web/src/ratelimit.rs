@@ -19,15 +19,16 @@
 
 use crate::auth::CurrentUser;
 use crate::pages::{render, ErrorPage};
+use crate::proxy::{client_ip, TrustedProxies};
 use crate::AppState;
 use anpei_store::Clock;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -94,9 +95,6 @@ pub struct RateLimits {
     pub tipoff: Limit,
     /// Keys tracked per bucket at most (least recently seen evicted): 100,000.
     pub max_keys: usize,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (`[security] trusted_proxies`);
-    /// from any other peer the header is ignored.
-    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for RateLimits {
@@ -107,7 +105,6 @@ impl Default for RateLimits {
             export: Limit::new(30, Duration::from_secs(600)),
             tipoff: Limit::new(5, Duration::from_secs(3600)),
             max_keys: 100_000,
-            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -233,6 +230,8 @@ const MAX_KEY_BYTES: usize = 128;
 /// The in-memory limiter. Cheap to share (`Arc`), safe across threads.
 pub struct RateLimiter {
     limits: RateLimits,
+    /// Whose `X-Forwarded-For` is believed when keying by client address.
+    trusted: TrustedProxies,
     clock: Arc<dyn Clock>,
     tables: [Mutex<Table>; 4],
 }
@@ -249,9 +248,17 @@ impl RateLimiter {
     pub fn new(limits: RateLimits, clock: Arc<dyn Clock>) -> Self {
         RateLimiter {
             limits,
+            trusted: TrustedProxies::default(),
             clock,
             tables: Default::default(),
         }
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` this limiter believes
+    /// (`WebConfig::trusted_proxies`); none by default.
+    pub fn with_trusted_proxies(mut self, trusted: TrustedProxies) -> Self {
+        self.trusted = trusted;
+        self
     }
 
     pub fn limits(&self) -> &RateLimits {
@@ -330,7 +337,7 @@ impl RateLimiter {
     /// The key of the client that sent a request: see [`client_key`], with this limiter's
     /// trusted proxies.
     pub fn client_key(&self, extensions: &Extensions, headers: &HeaderMap) -> String {
-        client_key(extensions, headers, &self.limits.trusted_proxies)
+        client_key(extensions, headers, &self.trusted)
     }
 }
 
@@ -345,52 +352,24 @@ fn cut(key: &str) -> &str {
     &key[..end]
 }
 
-/// The client address a limit is keyed by: the peer of the connection (axum's
-/// `ConnectInfo`), or — when the peer is one of `trusted` proxies — the right-most address
-/// of `X-Forwarded-For` that is not itself a trusted proxy. An IPv6 client is keyed by its
-/// /64 network (one subscriber gets a whole /64). Without `ConnectInfo` (a router driven in
-/// tests) every request shares the key `unknown`.
-pub fn client_key(extensions: &Extensions, headers: &HeaderMap, trusted: &[IpAddr]) -> String {
-    let Some(peer) = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-    else {
-        return "unknown".into();
-    };
-    let mut ip = canonical(peer);
-    if trusted.contains(&ip) {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>();
-        for hop in forwarded.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(a) if trusted.contains(&canonical(a)) => ip = canonical(a),
-                Ok(a) => {
-                    ip = canonical(a);
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-    }
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => {
+/// The client address a limit is keyed by: the client the request came from
+/// ([`crate::proxy::client_ip`]: the connection's peer, or — when the peer is one of the
+/// `trusted` proxies — the right-most address of `X-Forwarded-For` that is not itself a
+/// trusted proxy). An IPv6 client is keyed by its /64 network (one subscriber gets a whole
+/// /64). Without `ConnectInfo` (a router driven in tests) every request shares the key
+/// `unknown`.
+pub fn client_key(
+    extensions: &Extensions,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> String {
+    match client_ip(extensions, headers, trusted) {
+        None => "unknown".into(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-    }
-}
-
-/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as the IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
     }
 }
 
@@ -433,6 +412,8 @@ pub async fn limit_exports(State(st): State<AppState>, req: Request, next: Next)
 mod tests {
     use super::*;
     use anpei_store::FixedClock;
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
 
     fn at_hour() -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::parse_from_rfc3339("2024-03-01T08:00:00Z")
@@ -587,20 +568,37 @@ mod tests {
         let mut ext = Extensions::new();
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.5".parse().unwrap());
-        assert_eq!(client_key(&ext, &headers, &[]), "unknown");
+        assert_eq!(
+            client_key(&ext, &headers, &TrustedProxies::default()),
+            "unknown"
+        );
         ext.insert(ConnectInfo("10.0.0.1:5000".parse::<SocketAddr>().unwrap()));
-        assert_eq!(client_key(&ext, &headers, &[]), "10.0.0.1");
-        let proxies: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap(), "10.0.0.5".parse().unwrap()];
+        let none = TrustedProxies::default();
+        assert_eq!(client_key(&ext, &headers, &none), "10.0.0.1");
+        let proxies = TrustedProxies::parse(&["10.0.0.1", "10.0.0.5"]).unwrap();
         assert_eq!(client_key(&ext, &headers, &proxies), "203.0.113.9");
+        let network = TrustedProxies::parse(&["10.0.0.0/24"]).unwrap();
+        assert_eq!(client_key(&ext, &headers, &network), "203.0.113.9");
+        let other = TrustedProxies::parse(&["10.0.1.0/24"]).unwrap();
+        assert_eq!(client_key(&ext, &headers, &other), "10.0.0.1");
+        // The address the middleware resolved wins.
+        ext.insert(crate::proxy::ClientIp("198.51.100.3".parse().unwrap()));
+        assert_eq!(client_key(&ext, &headers, &none), "198.51.100.3");
         let mut v6 = Extensions::new();
         v6.insert(ConnectInfo(
             "[2001:db8:1:2:aaaa::1]:443".parse::<SocketAddr>().unwrap(),
         ));
-        assert_eq!(client_key(&v6, &HeaderMap::new(), &[]), "2001:db8:1:2::/64");
+        assert_eq!(
+            client_key(&v6, &HeaderMap::new(), &TrustedProxies::default()),
+            "2001:db8:1:2::/64"
+        );
         let mut mapped = Extensions::new();
         mapped.insert(ConnectInfo(
             "[::ffff:192.0.2.7]:443".parse::<SocketAddr>().unwrap(),
         ));
-        assert_eq!(client_key(&mapped, &HeaderMap::new(), &[]), "192.0.2.7");
+        assert_eq!(
+            client_key(&mapped, &HeaderMap::new(), &TrustedProxies::default()),
+            "192.0.2.7"
+        );
     }
 }

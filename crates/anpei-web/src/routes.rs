@@ -304,6 +304,6 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), auth::authorize))
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::from_fn(auth::security_headers))
+        .layer(from_fn_with_state(state.clone(), auth::security_headers))
         .with_state(state)
 }
