@@ -790,6 +790,30 @@ pub async fn list_grants(store: &Store) -> StoreResult<Vec<GrantRow>> {
         .collect())
 }
 
+/// Accounts with a confirmed second factor, when the two-factor table exists (`None`
+/// otherwise: a database from before two-factor sign-in). Read by SQL, not through the
+/// two-factor module, so that the grants page only reports what is enrolled.
+pub async fn mfa_enrolled(store: &Store) -> StoreResult<Option<std::collections::HashSet<i32>>> {
+    let has = sea_orm_migration::SchemaManager::new(&store.db)
+        .has_table("user_mfa")
+        .await?;
+    if !has {
+        return Ok(None);
+    }
+    let rows = store
+        .db
+        .query_all(sea_orm::Statement::from_string(
+            store.backend(),
+            "SELECT user_id FROM user_mfa WHERE secret_enc IS NOT NULL",
+        ))
+        .await?;
+    let mut ids = std::collections::HashSet::new();
+    for r in rows {
+        ids.insert(r.try_get::<i32>("", "user_id")?);
+    }
+    Ok(Some(ids))
+}
+
 /// What the security administrator does to an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grant {

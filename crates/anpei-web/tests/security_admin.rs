@@ -381,6 +381,12 @@ async fn a_role_change_is_audited_and_ends_that_users_sessions() {
     let page = h.get(Some(&sec), "/admin/grants").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("角色授权") && page.body.contains(">town<"));
+    // The two-factor column shows once two-factor sign-in has its table.
+    let mfa = security::mfa_enrolled(h.store()).await.unwrap();
+    assert_eq!(page.body.contains("<th>两步验证</th>"), mfa.is_some());
+    if let Some(enrolled) = mfa {
+        assert!(enrolled.is_empty() && page.body.contains("未启用"));
+    }
 
     // A bad scope is named, nothing changes.
     let path = format!("/admin/grants/{}", town.id);

@@ -217,6 +217,8 @@ pub struct GrantView {
     /// Locked until (China time), when locked now.
     pub locked_until: Option<String>,
     pub password_changed: String,
+    /// Whether a second factor is enrolled (`None`: no two-factor table).
+    pub mfa: Option<bool>,
 }
 
 #[derive(Template)]
@@ -224,6 +226,8 @@ pub struct GrantView {
 struct GrantsPage {
     layout: Layout,
     rows: Vec<GrantView>,
+    /// Whether the two-factor column shows (the table exists).
+    show_mfa: bool,
     roles: &'static [Role],
     scope_names: Vec<String>,
     message: Option<String>,
@@ -237,10 +241,12 @@ async fn grants_with(
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, AppError> {
     let now = st.store.now();
+    let enrolled = security::mfa_enrolled(&st.store).await?;
     let rows = security::list_grants(&st.store)
         .await?
         .into_iter()
         .map(|row| GrantView {
+            mfa: enrolled.as_ref().map(|e| e.contains(&row.id)),
             own: row.id == user.id,
             locked_until: row.locked_until.filter(|t| *t > now).map(fmt_time),
             password_changed: fmt_time(row.password_changed_at),
@@ -261,6 +267,7 @@ async fn grants_with(
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     let mut res = render(GrantsPage {
         layout: Layout::new(user, "角色授权", "grants"),
+        show_mfa: enrolled.is_some(),
         rows,
         roles: Role::ALL,
         scope_names,
