@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod mask;
 pub mod params;
 pub mod qr;
+pub mod tipoff;
 pub mod totp;
 
 pub use ids::{IdError, IdNumber, Uscc};

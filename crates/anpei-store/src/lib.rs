@@ -22,6 +22,7 @@ pub mod scope;
 pub mod security;
 pub mod subjects;
 pub mod testing;
+pub mod tipoffs;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,6 +8,8 @@ mod m0002_ledger_import;
 mod m0003_security_policy;
 mod m0004_mfa;
 mod m0005_campaign;
+mod m0008_tipoffs;
+mod m0009_enforcement;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_security_policy::Migration),
             Box::new(m0004_mfa::Migration),
             Box::new(m0005_campaign::Migration),
+            Box::new(m0008_tipoffs::Migration),
+            Box::new(m0009_enforcement::Migration),
         ]
     }
 }
