@@ -35,6 +35,15 @@ pub struct Params {
     pub exam_video_retention_years: u32,
     /// 证书即将到期提醒天数 (dashboard).
     pub expiry_warning_days: u32,
+    /// 举报办理时限：受理后 N 日内办结 — 《安全生产领域举报奖励办法》; local rules differ.
+    pub tipoff_close_days: u32,
+    /// 经批准可延长一次，最多 N 日.
+    pub tipoff_extend_max_days: u32,
+    /// 办结后 N 日内告知举报人.
+    pub tipoff_feedback_days: u32,
+    /// 办结后 N 日删除举报人身份和联系方式 (PIPL: kept no longer than needed; the reward
+    /// claim period of 90 days after notification fits inside the default).
+    pub tipoff_reporter_retention_days: u32,
 }
 
 impl Default for Params {
@@ -56,6 +65,10 @@ impl Default for Params {
             class_hour_minutes: (45, 30),
             exam_video_retention_years: 3,
             expiry_warning_days: 60,
+            tipoff_close_days: 60,
+            tipoff_extend_max_days: 30,
+            tipoff_feedback_days: 10,
+            tipoff_reporter_retention_days: 180,
         }
     }
 }
