@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod enforcement;
 pub mod ids;
 pub mod kinds;
 pub mod ledger;
