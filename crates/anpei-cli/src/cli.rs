@@ -426,6 +426,31 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
     ] {
         println!("  {name:<12} {:<10} {scope}", role.label());
     }
+    // The second factor (policy in force: `[security] mfa_roles`, ANPEI_SECURITY_MFA_ROLES).
+    let policy = store.policy();
+    let mfa: Vec<&str> = [
+        ("district", Role::District),
+        ("department", Role::Department),
+        ("town", Role::Town),
+        ("enterprise", Role::Subject),
+        ("sysadmin", Role::Sysadmin),
+        ("secadmin", Role::SecurityAdmin),
+        ("auditor", Role::Auditor),
+    ]
+    .into_iter()
+    .filter(|(_, r)| policy.requires_mfa(*r))
+    .map(|(n, _)| n)
+    .collect();
+    if mfa.is_empty() {
+        println!(
+            "两步验证：已关闭（ANPEI_SECURITY_MFA_ROLES 为空）；正式环境默认要求 district 和三个管理员账号首次登录时绑定手机身份验证器（TOTP）。"
+        );
+    } else {
+        println!(
+            "两步验证：{} 首次登录时须用手机身份验证器（TOTP）扫码绑定，之后登录须输入6位验证码；测试环境可设 ANPEI_SECURITY_MFA_ROLES=（留空）关闭。",
+            mfa.join("、")
+        );
+    }
     Ok(())
 }
 

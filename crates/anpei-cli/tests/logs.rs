@@ -131,6 +131,11 @@ fn no_id_number_phone_password_or_token_reaches_the_logs() {
         }
     }
 
+    // A second factor enrolled by choice (this server runs with ANPEI_SECURITY_MFA_ROLES
+    // empty), then an API token with one of its recovery codes: neither the secret nor the
+    // recovery codes may reach the logs. Redirects are not followed, to keep the cookie.
+    let (mfa_secret, recovery, mfa_token, mfa_cookie) = enrol_second_factor(&base);
+
     // An import carrying an ID number and a phone number, then reads of personal data.
     let subjects: serde_json::Value = agent
         .get(&format!("{base}/api/v1/subjects?per_page=1"))
@@ -187,6 +192,14 @@ fn no_id_number_phone_password_or_token_reaches_the_logs() {
         ("ID number body", ID_NUMBER[..17].to_string()),
         ("phone number", PHONE.to_string()),
     ];
+    secrets.push(("TOTP secret", mfa_secret.replace(' ', "")));
+    secrets.push(("TOTP secret (grouped)", mfa_secret));
+    secrets.push(("API token (with a recovery code)", mfa_token));
+    secrets.push(("session cookie (second factor)", mfa_cookie));
+    for code in recovery {
+        secrets.push(("recovery code", code.replace('-', "")));
+        secrets.push(("recovery code", code));
+    }
     for c in &cookies {
         if let Some((_, v)) = c.split_once('=') {
             if !v.is_empty() {
@@ -210,4 +223,96 @@ fn no_id_number_phone_password_or_token_reaches_the_logs() {
                 .unwrap_or_default()
         );
     }
+}
+
+/// Signs `town` in, enrols a second factor from the account page (the code computed from
+/// the secret shown) and takes an API token with a recovery code. Returns the secret as
+/// shown (groups of four), the recovery codes, the token and the session cookie's value.
+fn enrol_second_factor(base: &str) -> (String, Vec<String>, String, String) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(20))
+        .redirects(0)
+        .build();
+    let between = |text: &str, start: &str, end: char| -> String {
+        let i = text
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} in {text}"))
+            + start.len();
+        text[i..].split(end).next().unwrap().to_string()
+    };
+    let login = agent.get(&format!("{base}/login")).call().unwrap();
+    let pre = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = between(
+        &login.into_string().unwrap(),
+        "name=\"_csrf\" value=\"",
+        '"',
+    );
+    let r = agent
+        .post(&format!("{base}/login"))
+        .set("Cookie", &pre)
+        .send_form(&[
+            ("username", "town"),
+            ("password", PASSWORD),
+            ("_csrf", &csrf),
+        ])
+        .expect("town signs in");
+    let session = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = agent
+        .get(&format!("{base}/account/mfa"))
+        .set("Cookie", &session)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let shown = between(&page, "id=\"mfa-secret\">", '<');
+    let csrf = between(&page, "name=\"_csrf\" value=\"", '"');
+    let secret = anpei_core::totp::base32_decode(&shown).expect("a base32 secret");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let done = agent
+        .post(&format!("{base}/account/mfa"))
+        .set("Cookie", &session)
+        .send_form(&[
+            ("_csrf", csrf.as_str()),
+            ("action", "confirm"),
+            ("code", &anpei_core::totp::totp(&secret, now)),
+        ])
+        .expect("enrolment confirmed")
+        .into_string()
+        .unwrap();
+    let start = done
+        .find("id=\"recovery-codes\"")
+        .expect("recovery codes shown");
+    let list = &done[start..start + done[start..].find("</ol>").unwrap()];
+    let codes: Vec<String> = list
+        .split("<li>")
+        .skip(1)
+        .map(|li| li.split('<').next().unwrap().trim().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "recovery codes shown: {done}");
+    let v: serde_json::Value = agent
+        .post(&format!("{base}/api/v1/auth/token"))
+        .send_json(serde_json::json!({
+            "username": "town", "password": PASSWORD, "recovery_code": codes[0],
+        }))
+        .expect("a token with a recovery code")
+        .into_json()
+        .unwrap();
+    let token = v["token"].as_str().expect("a token").to_string();
+    let cookie = session.split_once('=').unwrap().1.to_string();
+    (shown, codes, token, cookie)
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod inbox;
 pub mod jobs;
 pub mod ledger;
+pub mod mfa;
 pub mod migration;
 pub mod persons;
 pub mod policy;

@@ -13,11 +13,12 @@ use crate::pages::subjects::ListQuery;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_import::sniff::UploadError;
+use anpei_store::audit::Actor;
 use anpei_store::ledger::findings::{self, FindingRow};
 use anpei_store::ledger::{Counts, Mode};
 use anpei_store::persons::{self, PersonRow};
 use anpei_store::subjects::{self, SubjectRow};
-use anpei_store::{accounts, reference};
+use anpei_store::{mfa, reference};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -29,6 +30,13 @@ use serde::{Deserialize, Serialize};
 pub struct TokenRequest {
     username: String,
     password: String,
+    /// The six digits of the authenticator app, for an account with a second factor (or a
+    /// recovery code in its place).
+    #[serde(default)]
+    totp: Option<String>,
+    /// A single-use recovery code, in place of `totp`.
+    #[serde(default)]
+    recovery_code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -37,9 +45,12 @@ pub struct TokenResponse {
     expires_at: i64,
 }
 
-/// A bearer token for a username and password. Every attempt counts against the sign-in
-/// rate limits (per client address and per username) before the password is checked: over
-/// them, 429 with `Retry-After`.
+/// A bearer token for a username and password, and for an account with a second factor
+/// (enrolled, or of a role the policy requires one of) a `totp` code or a `recovery_code`:
+/// without one, 401 `mfa_required` (需要两步验证码); a wrong one counts toward the lockout
+/// like a wrong password. Every attempt counts against the sign-in rate limits (per client
+/// address and per username) before the password is checked: over them, 429 with
+/// `Retry-After`.
 pub async fn auth_token(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let addr = client_addr(req.extensions());
     let client = st.limiter.client_key(req.extensions(), req.headers());
@@ -56,15 +67,57 @@ pub async fn auth_token(State(st): State<AppState>, req: Request) -> Result<Resp
     }
     match check_credentials(&st, &body.username, &body.password, &addr).await? {
         Ok(u) => {
-            let s = accounts::create_session(&st.store, u.id, "api", &addr).await?;
-            Ok(Json(TokenResponse {
-                token: s.token,
-                expires_at: s.expires_at,
-            })
-            .into_response())
+            let code = body
+                .totp
+                .as_deref()
+                .or(body.recovery_code.as_deref())
+                .map(str::trim)
+                .filter(|c| !c.is_empty());
+            let code = match mfa::second_factor(&st.store, &u).await? {
+                mfa::SecondFactor::None => None,
+                mfa::SecondFactor::Code => match code {
+                    Some(c) => Some(c),
+                    None => return Ok(mfa_required(NO_CODE)),
+                },
+                mfa::SecondFactor::MustEnrol => return Ok(mfa_required(NOT_ENROLLED)),
+            };
+            let actor = Actor {
+                user_id: Some(u.id),
+                username: u.username.clone(),
+                client_addr: addr.clone(),
+            };
+            match mfa::issue_api_token(&st.store, &actor, &u, mfa::API_LOGIN_LABEL, code).await? {
+                Ok(t) => Ok(Json(TokenResponse {
+                    token: t.token,
+                    expires_at: t.expires_at,
+                })
+                .into_response()),
+                // The same answer whether the code is wrong or the account is locked.
+                Err(_) => Ok((
+                    StatusCode::UNAUTHORIZED,
+                    Json(serde_json::json!({
+                        "error": "bad_credentials",
+                        "message": "两步验证码错误，或账号已被临时锁定。",
+                    })),
+                )
+                    .into_response()),
+            }
         }
         Err(_) => Err(ApiError(AppError::BadCredentials)),
     }
+}
+
+const NO_CODE: &str =
+    "需要两步验证码：请在请求中提供 totp（身份验证器中的6位数字）或 recovery_code";
+const NOT_ENROLLED: &str = "需要两步验证码：该账号尚未绑定身份验证器，请先登录网页完成两步验证绑定";
+
+/// 401 `{"error": "mfa_required", "message": "需要两步验证码…"}`.
+fn mfa_required(message: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({ "error": "mfa_required", "message": message })),
+    )
+        .into_response()
 }
 
 #[derive(Serialize)]

@@ -206,6 +206,20 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                 Redirect::to("/account/password").into_response()
             };
         }
+        // A role that must use a second factor and has none enrolled: nothing but the
+        // enrolment page (and public routes) until it has one.
+        let enrol_open = matches!(
+            path.as_str(),
+            "/account/mfa" | "/logout" | "/assets/{file}" | "/healthz"
+        );
+        if !u.must_change_password && !enrol_open && perm != crate::Perm::Public {
+            match anpei_store::mfa::must_enrol(&st.store, u.id, u.role).await {
+                Ok(false) => {}
+                Ok(true) if api => return AppError::Forbidden.api_response(),
+                Ok(true) => return Redirect::to("/account/mfa").into_response(),
+                Err(e) => return AppError::from(e).into_response(),
+            }
+        }
     }
     let mut req = req;
     let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -302,7 +316,7 @@ struct LoginPage {
     username: String,
 }
 
-fn prelogin_cookie(token: &str, secure: bool) -> String {
+pub(crate) fn prelogin_cookie(token: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{PRELOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}")
 }
@@ -392,8 +406,19 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
     }
     match check_credentials(&st, &f.username, &f.password, &addr).await? {
         Ok(u) => {
+            // No session before the second factor: a pending sign-in awaits the code.
+            let second = anpei_store::mfa::second_factor(&st.store, &u).await?;
+            if second == anpei_store::mfa::SecondFactor::Code {
+                return crate::pages::mfa::start_pending(&st, u.id, &addr).await;
+            }
+            // Must enrol: a session that reaches only the enrolment page (see `authorize`).
+            let to = if second == anpei_store::mfa::SecondFactor::MustEnrol {
+                "/account/mfa"
+            } else {
+                "/"
+            };
             let s = accounts::create_session(&st.store, u.id, "web", &addr).await?;
-            let mut res = Redirect::to("/").into_response();
+            let mut res = Redirect::to(to).into_response();
             let c = session_cookie(
                 &s.token,
                 accounts::SESSION_ABSOLUTE_SECS,

@@ -89,6 +89,19 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     .route("GET", "/assets/{file}", Public, get(assets::serve))
     .route("GET", "/login", Public, get(auth::login_page))
     .route("POST", "/login", Public, post(auth::login_submit))
+    // The second step of a sign-in (a pending sign-in's cookie, no session yet).
+    .route(
+        "GET",
+        "/login/mfa",
+        Public,
+        get(pages::mfa::login_code_page),
+    )
+    .route(
+        "POST",
+        "/login/mfa",
+        Public,
+        post(pages::mfa::login_code_submit),
+    )
     .route("POST", "/logout", SignedIn, post(auth::logout))
     .route("GET", "/", SignedIn, get(pages::dashboard::home))
     .route("GET", "/subjects", ViewBusiness, get(pages::subjects::list))
@@ -178,6 +191,15 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/account/password",
         SignedIn,
         post(pages::account::change_password),
+    )
+    .route("GET", "/account/mfa", SignedIn, get(pages::mfa::page))
+    .route("POST", "/account/mfa", SignedIn, post(pages::mfa::submit))
+    .route("GET", "/account/tokens", SignedIn, get(pages::mfa::tokens))
+    .route(
+        "POST",
+        "/account/tokens",
+        SignedIn,
+        post(pages::mfa::tokens_submit),
     )
     .route("GET", "/admin/users", Administer, get(pages::users::page))
     .route(

@@ -30,6 +30,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/assets/{file}", ""),
     ("GET", "/login", ""),
     ("POST", "/login", ""),
+    ("GET", "/login/mfa", ""),
+    ("POST", "/login/mfa", ""),
     ("POST", "/logout", ""),
     ("GET", "/", ""),
     ("GET", "/subjects", ""),
@@ -49,6 +51,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/persons/{id}/unmask", "person"),
     ("GET", "/account/password", ""),
     ("POST", "/account/password", ""),
+    ("GET", "/account/mfa", ""),
+    ("POST", "/account/mfa", ""),
+    ("GET", "/account/tokens", ""),
+    ("POST", "/account/tokens", ""),
     ("GET", "/admin/users", ""),
     ("POST", "/admin/users", ""),
     ("GET", "/admin/reference", ""),
@@ -272,6 +278,27 @@ async fn request(
             .try_login("nobody", "wrong")
             .await
             .expect_err("wrong credentials are refused");
+    }
+    if method == "POST" && path == "/login/mfa" && session.is_none() {
+        // With the sign-in form's CSRF cookie but no pending sign-in: back to the login page.
+        let page = h.get(None, "/login").await;
+        let pre = page.headers[axum::http::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let csrf = common::hidden_csrf(&page.body).unwrap();
+        let req = axum::http::Request::post(path)
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(axum::http::header::COOKIE, pre)
+            .body(axum::body::Body::from(format!("code=000000&_csrf={csrf}")))
+            .unwrap();
+        return h.send(req).await;
     }
     match method {
         "GET" => h.get(session, path).await,

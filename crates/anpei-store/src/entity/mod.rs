@@ -1,6 +1,7 @@
 //! SeaORM entities: one file per table. Technical timestamps are Unix seconds (`i64`),
 //! business dates are `Date`/`DateTime` without zone (they are local Chinese dates).
 
+pub mod api_token;
 pub mod audit;
 pub mod campaign;
 pub mod campaign_phase;
@@ -21,6 +22,7 @@ pub mod password_history;
 pub mod person;
 pub mod problem;
 pub mod problem_event;
+pub mod recovery_code;
 pub mod registry;
 pub mod self_inspection;
 pub mod self_inspection_answer;
@@ -36,4 +38,5 @@ pub mod town;
 pub mod training;
 pub mod typical_case;
 pub mod user;
+pub mod user_mfa;
 pub mod user_grant;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod findings;
 pub mod imports;
+pub mod mfa;
 pub mod persons;
 pub mod reference;
 pub mod security;
@@ -96,6 +97,8 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "password",
         crate::Perm::SignedIn,
     ),
+    ("/account/mfa", "两步验证", "mfa", crate::Perm::SignedIn),
+    ("/account/tokens", "接口令牌", "tokens", crate::Perm::SignedIn),
 ];
 
 /// What the shared layout needs: who is signed in, the navigation for the role.
