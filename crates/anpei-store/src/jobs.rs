@@ -295,6 +295,7 @@ pub async fn send_reminders(store: &Store, date: NaiveDate) -> StoreResult<Remin
     let who = recipients(&*txn).await?;
     let mut msgs = self_inspection_due(&*txn, date, until, &who).await?;
     msgs.extend(problems_due(&*txn, date, until, &who).await?);
+    msgs.extend(crate::supervision::summary::reminders(&*txn, date).await?);
     let sent = inbox::send_many(&*txn, now, msgs).await?;
     let overdue_recorded = problems::record_overdue(&*txn, date, now).await?;
     let report = ReminderReport {

@@ -26,6 +26,7 @@ pub mod reference;
 pub mod scope;
 pub mod security;
 pub mod subjects;
+pub mod supervision;
 pub mod testing;
 pub mod tipoffs;
 

@@ -31,6 +31,7 @@ pub mod session;
 pub mod spot_test;
 pub mod subject;
 pub mod summary_report;
+pub mod supervision_problem;
 pub mod supervision_sheet;
 pub mod tipoff;
 pub mod tipoff_event;
