@@ -37,6 +37,8 @@ pub struct CurrentUser {
     /// Set when an administrator created the account, or its password is older than the
     /// policy allows: only the password page is open.
     pub must_change_password: bool,
+    /// Unread inbox messages (counted for pages only: GET requests outside the API).
+    pub unread: u64,
 }
 
 impl CurrentUser {
@@ -167,6 +169,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                     role,
                     csrf: s.csrf_token,
                     client_addr: addr.clone(),
+                    unread: 0,
                 })
             }
             Ok(None) => {}
@@ -252,6 +255,12 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         if !ok {
             return AppError::Csrf.into_response();
         }
+    }
+    if let Some(u) = user.as_mut().filter(|_| !api && method == Method::GET) {
+        // The header's badge: one indexed count.
+        u.unread = anpei_store::inbox::unread_count(&st.store, u.id)
+            .await
+            .unwrap_or(0);
     }
     if let Some(u) = user {
         req.extensions_mut().insert(u);

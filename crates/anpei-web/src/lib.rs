@@ -16,6 +16,7 @@ pub mod pages;
 pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
+pub mod scheduler;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use anpei_store::Store;
 use axum::Router;
 
 pub use routes::{Perm, RouteSpec};
+pub use scheduler::spawn_scheduler;
 
 /// Options of the web layer.
 #[derive(Debug, Clone, Default)]

@@ -379,6 +379,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/findings/export"),
     ("GET", "/imports/errors.xlsx"),
     ("GET", "/imports/template.xlsx"),
+    ("GET", "/problems/export.xlsx"),
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route

@@ -19,6 +19,9 @@ pub enum Perm {
     ViewBusiness,
     /// Create and edit subjects in the caller's scope: district, department, town users.
     EditSubjects,
+    /// Supervise subjects in the caller's scope — enter a problem, verify (销号) or reject a
+    /// rectification: district, department, town users (never the subject itself).
+    Supervise,
     /// District-wide actions (a full re-scan): district users.
     District,
     /// Organisation data (reference lists) and accounts: the system administrator.
@@ -39,7 +42,7 @@ impl Perm {
                 r,
                 Role::District | Role::Department | Role::Town | Role::Subject
             ),
-            (Perm::EditSubjects, Some(r)) => {
+            (Perm::EditSubjects | Perm::Supervise, Some(r)) => {
                 matches!(r, Role::District | Role::Department | Role::Town)
             }
             (Perm::District, Some(r)) => r == Role::District,
@@ -173,6 +176,58 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         get(pages::persons::detail),
     )
+    .route("GET", "/problems", ViewBusiness, get(pages::problems::list))
+    .route(
+        "POST",
+        "/problems",
+        Supervise,
+        post(pages::problems::create),
+    )
+    .route(
+        "GET",
+        "/problems/export.xlsx",
+        ViewBusiness,
+        get(pages::problems::export),
+    )
+    .route(
+        "GET",
+        "/problems/new",
+        Supervise,
+        get(pages::problems::new_form),
+    )
+    .route(
+        "GET",
+        "/problems/{id}",
+        ViewBusiness,
+        get(pages::problems::detail),
+    )
+    .route(
+        "POST",
+        "/problems/{id}/rectify",
+        ViewBusiness,
+        post(pages::problems::rectify).layer(DefaultBodyLimit::max(evidence::EVIDENCE_BODY_LIMIT)),
+    )
+    .route(
+        "POST",
+        "/problems/{id}/verify",
+        Supervise,
+        post(pages::problems::verify),
+    )
+    .route(
+        "POST",
+        "/problems/{id}/reject",
+        Supervise,
+        post(pages::problems::reject),
+    )
+    .route("GET", "/progress", ViewBusiness, get(pages::progress::page))
+    .route(
+        "GET",
+        "/progress/subjects",
+        ViewBusiness,
+        get(pages::progress::subjects),
+    )
+    .route("GET", "/inbox", SignedIn, get(pages::inbox::page))
+    .route("POST", "/inbox/read", SignedIn, post(pages::inbox::read))
     // ViewBusiness, and inside the handler the policy's `unmask_roles` (403 otherwise).
     .route(
         "POST",

@@ -81,6 +81,18 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/imports", ""),
     ("GET", "/api/v1/findings", ""),
     ("GET", "/evidence/{id}", "evidence"),
+    ("GET", "/problems", ""),
+    ("POST", "/problems", ""),
+    ("GET", "/problems/export.xlsx", ""),
+    ("GET", "/problems/new", ""),
+    ("GET", "/problems/{id}", "problem"),
+    ("POST", "/problems/{id}/rectify", "problem"),
+    ("POST", "/problems/{id}/verify", "problem"),
+    ("POST", "/problems/{id}/reject", "problem"),
+    ("GET", "/progress", ""),
+    ("GET", "/progress/subjects", ""),
+    ("GET", "/inbox", ""),
+    ("POST", "/inbox/read", ""),
 ];
 
 #[test]
@@ -152,6 +164,37 @@ fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32>) {
         .map_or(-1, |r| r.0);
     let outside = rows.iter().find(|(_, s)| !visible.contains(s)).map(|r| r.0);
     (inside, outside)
+}
+
+/// One problem per subject (the problem list's routes).
+async fn problem_fixtures(h: &Harness) {
+    use anpei_store::problems::{insert_new, NewProblem, Source};
+    let due = h.store().today() + chrono::Days::new(30);
+    let txn = h.store().write().await.unwrap();
+    for s in subject::Entity::find().all(&*txn).await.unwrap() {
+        insert_new(
+            &*txn,
+            &h.store().crypto,
+            0,
+            NewProblem {
+                campaign_id: None,
+                subject_id: s.id,
+                source: Source::Enforcement,
+                source_ref: None,
+                item_code: None,
+                description: "授权矩阵用问题".into(),
+                measures: "整改".into(),
+                deadline: due,
+                responsible_name: "张三".into(),
+                responsible_phone: None,
+                created_by: None,
+                by_name: "测试".into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
 }
 
 /// One evidence file per subject, stored where the test app keeps evidence.
@@ -243,6 +286,15 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .filter_map(|(id, s)| s.map(|s| (id, s)))
         .collect();
     by_subject.insert("evidence", pick_by_subject(&evidence, &visible));
+    let problems: Vec<(i32, i32)> = anpei_store::entity::problem::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::problem::Column::Id)
+        .column(anpei_store::entity::problem::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    by_subject.insert("problem", pick_by_subject(&problems, &visible));
     Objects {
         by_subject,
         subject_in: pick_in,
@@ -310,6 +362,7 @@ async fn request(
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
     evidence_fixtures(&h).await;
+    problem_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),

@@ -6,8 +6,11 @@ pub mod audit;
 pub mod dashboard;
 pub mod findings;
 pub mod imports;
+pub mod inbox;
 pub mod mfa;
 pub mod persons;
+pub mod problems;
+pub mod progress;
 pub mod reference;
 pub mod security;
 pub mod subjects;
@@ -74,6 +77,19 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "findings",
         crate::Perm::ViewBusiness,
     ),
+    (
+        "/problems",
+        "问题清单",
+        "problems",
+        crate::Perm::ViewBusiness,
+    ),
+    (
+        "/progress",
+        "工作进度",
+        "progress",
+        crate::Perm::ViewBusiness,
+    ),
+    ("/inbox", "消息", "inbox", crate::Perm::SignedIn),
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
@@ -110,6 +126,8 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub can_edit: bool,
+    /// Unread messages in the user's inbox (the header's badge).
+    pub unread: u64,
 }
 
 impl Layout {
@@ -127,6 +145,7 @@ impl Layout {
             csrf: user.csrf.clone(),
             nav,
             can_edit: crate::Perm::EditSubjects.allows(Some(user.role)),
+            unread: user.unread,
         }
     }
 }
