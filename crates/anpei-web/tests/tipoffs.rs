@@ -59,7 +59,7 @@ async fn submit_public(h: &Harness, fields: &[(&str, &str)], file: Option<(&str,
         .await
 }
 
-fn real_name_fields<'a>(subject: &'a str) -> Vec<(&'a str, &'a str)> {
+fn real_name_fields(subject: &str) -> Vec<(&str, &str)> {
     vec![
         ("category", "pass_guarantee"),
         ("subject_text", subject),
@@ -593,5 +593,36 @@ async fn only_district_accounts_take_the_intake_duty() {
         .collect();
     assert!(actions.contains(&"grant.add".to_string()));
     assert!(actions.contains(&"grant.remove".to_string()));
+    // The security administrator grants it on the 角色授权 page; a town account cannot hold it.
+    let sec = h.login("secadmin").await;
+    let r = h
+        .post_form(
+            Some(&sec),
+            &format!("/admin/grants/{}", d.id),
+            &[("action", "intake_on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("已授予举报受理权限"));
+    assert!(tipoffs::has_grant(h.store(), d.id, INTAKE_GRANT).await.unwrap());
+    let r = h
+        .post_form(
+            Some(&sec),
+            &format!("/admin/grants/{}", town.id),
+            &[("action", "intake_on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("只能授予区级管理员"));
+    // Nobody else reaches the grants page.
+    let district = h.login("district").await;
+    let r = h
+        .post_form(
+            Some(&district),
+            &format!("/admin/grants/{}", d.id),
+            &[("action", "intake_off")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     h.db.cleanup().await;
 }
