@@ -93,6 +93,19 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// 提醒：运行一次每日提醒（自查将截止、问题将到期、问题已逾期），并打印发送的消息。
+    ///
+    /// Run the daily reminders once, as the server does after 08:00, and print what was
+    /// sent (exit 0). A date already run by an instance is skipped unless --force (messages
+    /// already sent are never sent again).
+    Remind {
+        /// Remind as of this date (YYYY-MM-DD); default today.
+        #[arg(long, value_parser = crate::scan::parse_date)]
+        date: Option<chrono::NaiveDate>,
+        /// Run even if this date's reminders were already run.
+        #[arg(long)]
+        force: bool,
+    },
     /// Reference lists (towns/streets, departments and their industries).
     Reference {
         #[command(subcommand)]
@@ -322,6 +335,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let url = database_url(&cli, &cfg);
             crate::backup::restore(&store, file, url.as_deref()).await?;
         }
+        Command::Remind { date, force } => {
+            store.migrate_if_sqlite().await?;
+            crate::remind::run(&store, *date, *force).await?;
+        }
         Command::Reference {
             command: ReferenceCommand::Import { file },
         } => {
@@ -488,6 +505,7 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("\n安培已启动：{scheme}://{bind}  （Ctrl-C 停止）");
     tracing::info!(%bind, tls = tls.is_some(), "serving");
+    anpei_web::spawn_scheduler(store.clone());
     anpei_web::serve(listener, tls, app).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod config;
 mod import;
+mod remind;
 mod scan;
 
 fn main() -> std::process::ExitCode {

@@ -365,7 +365,7 @@ async fn self_inspection_due<C: ConnectionTrait>(
                             "请在{}前对照检查清单完成自查并提交自查报告；不符合项将列入问题清单。",
                             ph.ends_on
                         ),
-                        link: "/".into(),
+                        link: "/selfcheck".into(),
                         dedupe_key: format!("si_due:{}:{s}:{uid}", ph.id),
                     });
                 }
