@@ -78,6 +78,17 @@ pub async fn has_grant(store: &Store, user_id: i32, grant: &str) -> StoreResult<
         > 0)
 }
 
+/// The accounts holding a grant.
+pub async fn holders(store: &Store, grant: &str) -> StoreResult<Vec<i32>> {
+    Ok(user_grant::Entity::find()
+        .select_only()
+        .column(user_grant::Column::UserId)
+        .filter(user_grant::Column::Grant.eq(grant))
+        .into_tuple()
+        .all(&store.db)
+        .await?)
+}
+
 /// Grants or withdraws a duty (the security administrator's decision), audited as a
 /// permission change. The intake duty is for district accounts only.
 pub async fn set_grant(

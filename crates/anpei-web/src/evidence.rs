@@ -164,7 +164,11 @@ pub async fn save_upload(
 
 /// Writes `bytes` to `dir/<sha>` unless a file of that content is there already (through a
 /// temporary name, so a reader never sees half a file).
-async fn store_bytes(dir: &std::path::Path, sha: &str, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) async fn store_bytes(
+    dir: &std::path::Path,
+    sha: &str,
+    bytes: &[u8],
+) -> std::io::Result<()> {
     let path = dir.join(sha);
     if tokio::fs::try_exists(&path).await? {
         return Ok(());

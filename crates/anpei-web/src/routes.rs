@@ -310,6 +310,75 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
     .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
     .route(
+    .route("GET", "/tipoff", Public, get(pages::tipoffs::public_page))
+    .route(
+        "POST",
+        "/tipoff",
+        Public,
+        post(pages::tipoffs::public_submit)
+            .layer(DefaultBodyLimit::max(pages::tipoffs::BODY_LIMIT)),
+    )
+    .route(
+        "GET",
+        "/tipoff/status",
+        Public,
+        get(pages::tipoffs::status_page),
+    )
+    .route(
+        "POST",
+        "/tipoff/status",
+        Public,
+        post(pages::tipoffs::status_submit),
+    )
+    .route("GET", "/tipoffs", Supervise, get(pages::tipoffs::list))
+    .route(
+        "GET",
+        "/tipoffs/new",
+        Supervise,
+        get(pages::tipoffs::new_form),
+    )
+    .route(
+        "POST",
+        "/tipoffs/new",
+        Supervise,
+        post(pages::tipoffs::create),
+    )
+    .route(
+        "GET",
+        "/tipoffs/{id}",
+        Supervise,
+        get(pages::tipoffs::detail),
+    )
+    .route(
+        "GET",
+        "/tipoffs/{id}/files/{file}",
+        Supervise,
+        get(pages::tipoffs::file),
+    )
+    .route(
+        "POST",
+        "/tipoffs/{id}/assign",
+        Supervise,
+        post(pages::tipoffs::assign),
+    )
+    .route(
+        "POST",
+        "/tipoffs/{id}/extend",
+        Supervise,
+        post(pages::tipoffs::extend),
+    )
+    .route(
+        "POST",
+        "/tipoffs/{id}/close",
+        Supervise,
+        post(pages::tipoffs::close),
+    )
+    .route(
+        "POST",
+        "/tipoffs/{id}/feedback",
+        Supervise,
+        post(pages::tipoffs::feedback),
+    )
         "GET",
         "/api/v1/subjects/{id}",
         ViewBusiness,

@@ -16,6 +16,7 @@ pub mod security;
 pub mod subjects;
 pub mod users;
 
+pub mod tipoffs;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use askama::Template;
@@ -105,6 +106,7 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "/admin/reference",
         "镇街与部门",
         "reference",
+    ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
         crate::Perm::Administer,
     ),
     (

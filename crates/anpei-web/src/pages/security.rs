@@ -219,6 +219,8 @@ pub struct GrantView {
     pub password_changed: String,
     /// Whether a second factor is enrolled (`None`: no two-factor table).
     pub mfa: Option<bool>,
+    /// Whether the account holds the tip-off intake duty (举报受理).
+    pub intake: bool,
 }
 
 #[derive(Template)]
@@ -242,10 +244,12 @@ async fn grants_with(
 ) -> Result<Response, AppError> {
     let now = st.store.now();
     let enrolled = security::mfa_enrolled(&st.store).await?;
+    let intake = anpei_store::tipoffs::holders(&st.store, anpei_store::tipoffs::INTAKE_GRANT).await?;
     let rows = security::list_grants(&st.store)
         .await?
         .into_iter()
         .map(|row| GrantView {
+            intake: intake.contains(&row.id),
             mfa: enrolled.as_ref().map(|e| e.contains(&row.id)),
             own: row.id == user.id,
             locked_until: row.locked_until.filter(|t| *t > now).map(fmt_time),
@@ -302,6 +306,41 @@ pub async fn grant(
     Form(f): Form<GrantForm>,
 ) -> Result<Response, AppError> {
     let unprocessable = |m: &str| Some((StatusCode::UNPROCESSABLE_ENTITY, m.to_string()));
+    // Duties beside the role, and the reset of a lost second factor.
+    let extra = match f.action.as_str() {
+        "intake_on" | "intake_off" if id != user.id => Some(
+            anpei_store::tipoffs::set_grant(
+                &st.store,
+                &user.actor(),
+                id,
+                anpei_store::tipoffs::INTAKE_GRANT,
+                f.action == "intake_on",
+            )
+            .await
+            .map(|()| {
+                if f.action == "intake_on" {
+                    "已授予举报受理权限".to_string()
+                } else {
+                    "已收回举报受理权限".to_string()
+                }
+            }),
+        ),
+        "mfa_reset" if id != user.id => Some(
+            anpei_store::mfa::reset_mfa(&st.store, &user.actor(), id)
+                .await
+                .map(|()| "已重置两步验证，该账号下次登录时需重新绑定".to_string()),
+        ),
+        _ => None,
+    };
+    if let Some(r) = extra {
+        return match r {
+            Ok(done) => grants_with(&st, &user, Some(done), None).await,
+            Err(StoreError::Validation(m)) => {
+                grants_with(&st, &user, None, unprocessable(&m)).await
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let g = match f.action.as_str() {
         "role" => match Role::from_code(&f.role) {
             Some(role) => Grant::Role {
