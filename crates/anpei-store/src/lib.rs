@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod clock;
 pub mod crypto;
 pub mod dashboard;
+pub mod enforcement;
 pub mod demo;
 pub mod entity;
 pub mod error;

@@ -31,6 +31,8 @@ pub struct Model {
     pub town_id: Option<i32>,
     pub created_by: Option<i32>,
     pub created_at: i64,
+    /// For a fine, the stage of 《安全生产法》第九十七条: ordered, not_corrected (m0010).
+    pub fine_stage: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

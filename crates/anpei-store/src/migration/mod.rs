@@ -10,6 +10,7 @@ mod m0004_mfa;
 mod m0005_campaign;
 mod m0008_tipoffs;
 mod m0009_enforcement;
+mod m0010_enforcement_stage;
 mod m0011_supervision_problems;
 
 /// Creates a plain index on `table` over `cols`.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_campaign::Migration),
             Box::new(m0008_tipoffs::Migration),
             Box::new(m0009_enforcement::Migration),
+            Box::new(m0010_enforcement_stage::Migration),
             Box::new(m0011_supervision_problems::Migration),
         ]
     }
