@@ -81,6 +81,19 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/imports", ""),
     ("GET", "/api/v1/findings", ""),
     ("GET", "/evidence/{id}", "evidence"),
+    ("GET", "/tipoff", ""),
+    ("POST", "/tipoff", ""),
+    ("GET", "/tipoff/status", ""),
+    ("POST", "/tipoff/status", ""),
+    ("GET", "/tipoffs", ""),
+    ("GET", "/tipoffs/new", ""),
+    ("POST", "/tipoffs/new", ""),
+    ("GET", "/tipoffs/{id}", "tipoff"),
+    ("GET", "/tipoffs/{id}/files/{file}", "tipoff"),
+    ("POST", "/tipoffs/{id}/assign", "tipoff"),
+    ("POST", "/tipoffs/{id}/extend", "tipoff"),
+    ("POST", "/tipoffs/{id}/close", "tipoff"),
+    ("POST", "/tipoffs/{id}/feedback", "tipoff"),
     ("GET", "/problems", ""),
     ("POST", "/problems", ""),
     ("GET", "/problems/export.xlsx", ""),
@@ -128,6 +141,12 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -
     let policy = h.store().policy();
     match (method, pattern) {
         ("POST", "/persons/{id}/unmask") => role.is_some_and(|r| policy.may_unmask(r)),
+        // The tip-off intake duty (granted to the demo district account by
+        // `tipoff_fixtures`): recording, assigning, extending, answering the reporter.
+        ("GET" | "POST", "/tipoffs/new")
+        | ("POST", "/tipoffs/{id}/assign" | "/tipoffs/{id}/extend" | "/tipoffs/{id}/feedback") => {
+            role == Some(Role::District)
+        }
         _ => true,
     }
 }
@@ -167,6 +186,97 @@ fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32>) {
 }
 
 /// One problem per subject (the problem list's routes).
+/// Two tip-offs, one assigned to the demo town and one to the demo department, each with an
+/// attachment; the demo district account holds the intake duty.
+async fn tipoff_fixtures(h: &Harness) {
+    use anpei_store::audit::Actor;
+    use anpei_store::entity::evidence_file;
+    use anpei_store::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    use sea_orm::{ActiveModelTrait, Set};
+    let system = Actor::system("test");
+    let district = accounts::find_user(h.store(), "district")
+        .await
+        .unwrap()
+        .unwrap();
+    tipoffs::set_grant(h.store(), &system, district.id, tipoffs::INTAKE_GRANT, true)
+        .await
+        .unwrap();
+    let town = accounts::find_user(h.store(), "town")
+        .await
+        .unwrap()
+        .unwrap();
+    let dept = accounts::find_user(h.store(), "department")
+        .await
+        .unwrap()
+        .unwrap();
+    let png = b"\x89PNG\r\n\x1a\n tip-off matrix fixture";
+    let sha = anpei_store::crypto::sha256_hex(png);
+    let dir = common::test_config().evidence_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&sha), png).unwrap();
+    for to in [
+        Assignee::Town(town.scope_town_id.unwrap()),
+        Assignee::Department(dept.scope_department_id.unwrap()),
+    ] {
+        let r = tipoffs::submit(
+            h.store(),
+            None,
+            NewTipoff {
+                channel: "web".into(),
+                category: "other".into(),
+                description: "授权矩阵测试用举报，描述不少于十个字。".into(),
+                anonymous: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        tipoffs::assign(h.store(), &system, Viewer::Intake, r.id, to)
+            .await
+            .unwrap();
+        evidence_file::ActiveModel {
+            owner_kind: Set("tipoff".into()),
+            owner_id: Set(r.id),
+            subject_id: Set(None),
+            file_name: Set("照片.png".into()),
+            mime: Set("image/png".into()),
+            size: Set(png.len() as i64),
+            sha256: Set(sha.clone()),
+            stored_name: Set(sha.clone()),
+            uploaded_by: Set(None),
+            uploaded_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&h.store().db)
+        .await
+        .unwrap();
+    }
+}
+
+/// The tip-offs a scope's role may open (assigned to it; the district all) and one it may
+/// not; and the attachment of each.
+async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<(i32, i32)>) {
+    use anpei_store::entity::{evidence_file, tipoff};
+    let all = tipoff::Entity::find().all(&h.store().db).await.unwrap();
+    let mine = |t: &tipoff::Model| match scope {
+        Scope::Town(x) => t.assigned_town_id == Some(*x),
+        Scope::Department(x) => t.assigned_department_id == Some(*x),
+        Scope::All => true,
+        _ => false,
+    };
+    let inside = all.iter().find(|t| mine(t)).map_or(all[0].id, |t| t.id);
+    let outside = all.iter().find(|t| !mine(t)).map(|t| t.id);
+    let files = evidence_file::Entity::find()
+        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
+        .all(&h.store().db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.owner_id, f.id))
+        .collect();
+    ((inside, outside), files)
+}
+
 async fn problem_fixtures(h: &Harness) {
     use anpei_store::problems::{insert_new, NewProblem, Source};
     let due = h.store().today() + chrono::Days::new(30);
@@ -371,6 +481,35 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
         (Some("enterprise"), Some(Role::Subject)),
         (Some("sysadmin"), Some(Role::Sysadmin)),
         (Some("secadmin"), Some(Role::SecurityAdmin)),
+    if method == "POST" && (path == "/tipoff" || path == "/tipoff/status") {
+        // Through the public form, as a browser has it: its CSRF token (the session's when
+        // signed in, else the form's own cookie), empty fields: the handler answers.
+        let page = h.get(session, path).await;
+        let csrf = match page.body.find("/tipoff?_csrf=") {
+            Some(i) => page.body[i + "/tipoff?_csrf=".len()..]
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string(),
+            None => common::hidden_csrf(&page.body).unwrap_or_default(),
+        };
+        let mut cookie = session.map(|s| s.cookie.clone()).unwrap_or_default();
+        if let Some(c) = page.headers.get(axum::http::header::SET_COOKIE) {
+            let c = c.to_str().unwrap().split(';').next().unwrap();
+            cookie = if cookie.is_empty() {
+                c.to_string()
+            } else {
+                format!("{cookie}; {c}")
+            };
+        }
+        let s = Session { cookie, csrf };
+        return if path == "/tipoff" {
+            h.post_multipart(Some(&s), &format!("/tipoff?_csrf={}", s.csrf), &[], None)
+                .await
+        } else {
+            h.post_form(Some(&s), path, &[]).await
+        };
+    }
         (Some("auditor"), Some(Role::Auditor)),
     ];
     let mut failures = Vec::new();
@@ -379,9 +518,12 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
             Some(u) => Scope::for_user(&accounts::find_user(h.store(), u).await.unwrap().unwrap()),
             None => Scope::Nothing,
         };
-        let objs = objects_for(&h, &scope).await;
+        let mut objs = objects_for(&h, &scope).await;
+        let (tipoff_pick, tipoff_files) = tipoff_objects(&h, &scope).await;
+        objs.by_subject.insert("tipoff", tipoff_pick);
         let mut session = match username {
             Some(u) => Some(h.login(u).await),
+    tipoff_fixtures(&h).await;
             None => None,
         };
         let token = match username {
@@ -428,7 +570,14 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                 }
             };
             for (id, inside) in targets {
-                let path = pattern.replace("{id}", &id).replace("{file}", "app.css");
+                let file = match kind {
+                    "tipoff" => tipoff_files
+                        .iter()
+                        .find(|(t, _)| t.to_string() == id)
+                        .map_or_else(|| "0".to_string(), |(_, f)| f.to_string()),
+                    _ => "app.css".to_string(),
+                };
+                let path = pattern.replace("{id}", &id).replace("{file}", &file);
                 let r = request(&h, session.as_ref(), token.as_deref(), method, &path).await;
                 let expected = if !perm.allows(role) || !policy_allows(&h, method, pattern, role) {
                     Outcome::Denied

@@ -78,13 +78,31 @@ struct PublicFields {
     reporter_contact: String,
 }
 
+/// The CSRF token of a public form: a signed-in official's session token (the check
+/// expects it when a session cookie comes along), else a fresh one in a cookie of its own.
+fn public_csrf(user: Option<&CurrentUser>) -> (String, bool) {
+    match user {
+        Some(u) => (u.csrf.clone(), false),
+        None => (anpei_store::crypto::random_token(), true),
+    }
+}
+
+fn finish_public(st: &AppState, res: Response, csrf: &str, fresh: bool) -> Response {
+    if fresh {
+        with_public_csrf(st, res, csrf)
+    } else {
+        res
+    }
+}
+
 fn public_form(
     st: &AppState,
+    user: Option<&CurrentUser>,
     error: Option<String>,
     f: PublicFields,
     status: StatusCode,
 ) -> Response {
-    let csrf = anpei_store::crypto::random_token();
+    let (csrf, fresh) = public_csrf(user);
     let mut res = render(PublicForm {
         csrf: csrf.clone(),
         categories: Category::ALL,
@@ -92,13 +110,14 @@ fn public_form(
         f,
     });
     *res.status_mut() = status;
-    with_public_csrf(st, res, &csrf)
+    finish_public(st, res, &csrf, fresh)
 }
 
 /// `GET /tipoff`: the public report form.
-pub async fn public_page(State(st): State<AppState>) -> Response {
+pub async fn public_page(State(st): State<AppState>, user: Option<CurrentUser>) -> Response {
     public_form(
         &st,
+        user.as_ref(),
         None,
         PublicFields {
             anonymous: true,
@@ -193,9 +212,12 @@ fn public_actor() -> Actor {
 /// receipt code and query password once.
 pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
     let client = st.limiter.client_key(req.extensions(), req.headers());
+    let user = req.extensions().get::<CurrentUser>().cloned();
+    let user = user.as_ref();
     if let Err(wait) = st.limiter.check(Bucket::Tipoff, &client) {
         let mut res = public_form(
             &st,
+            user,
             Some(wait.message()),
             PublicFields::default(),
             StatusCode::TOO_MANY_REQUESTS,
@@ -229,6 +251,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
     if let Err(msg) = tipoffs::validate(&new) {
         return Ok(public_form(
             &st,
+            user,
             Some(msg),
             f,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -245,6 +268,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         {
             return Ok(public_form(
                 &st,
+                user,
                 Some(format!("附件：{e}（可上传图片或 PDF，不超过 5 MB）")),
                 f,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -281,15 +305,15 @@ struct StatusPage {
 }
 
 /// `GET /tipoff/status`: the form to follow a tip-off.
-pub async fn status_page(State(st): State<AppState>) -> Response {
-    let csrf = anpei_store::crypto::random_token();
+pub async fn status_page(State(st): State<AppState>, user: Option<CurrentUser>) -> Response {
+    let (csrf, fresh) = public_csrf(user.as_ref());
     let res = render(StatusPage {
         csrf: csrf.clone(),
         error: None,
         receipt_code: String::new(),
         found: None,
     });
-    with_public_csrf(&st, res, &csrf)
+    finish_public(&st, res, &csrf, fresh)
 }
 
 #[derive(Deserialize)]
@@ -303,11 +327,12 @@ pub struct StatusForm {
 /// `POST /tipoff/status`: the status, result and feedback, for the right code and password.
 pub async fn status_submit(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
     let client = st.limiter.client_key(req.extensions(), req.headers());
+    let user = req.extensions().get::<CurrentUser>().cloned();
     let Form(f) = req
         .extract::<Form<StatusForm>, _>()
         .await
         .map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
-    let csrf = anpei_store::crypto::random_token();
+    let (csrf, fresh) = public_csrf(user.as_ref());
     // Guessing passwords is held back like guessing sign-ins.
     let (found, error, status, wait) = match st.limiter.check_login(&client, &f.receipt_code) {
         Err(wait) => (
@@ -336,7 +361,7 @@ pub async fn status_submit(State(st): State<AppState>, req: Request) -> Result<R
     if let Some(w) = wait {
         w.apply(&mut res);
     }
-    Ok(with_public_csrf(&st, res, &csrf))
+    Ok(finish_public(&st, res, &csrf, fresh))
 }
 
 // ----- staff pages ------------------------------------------------------------------------
@@ -497,11 +522,12 @@ pub async fn detail(
 pub async fn file(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path((id, file_id)): Path<(i32, i32)>,
+    Path((id, file_id)): Path<(i32, String)>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
     // Visibility (and the audit of the access) through the store.
     tipoffs::get(&st.store, &user.actor(), v, id).await?;
+    let file_id: i32 = file_id.parse().map_err(|_| AppError::NotFound)?;
     let f = evidence_file::Entity::find_by_id(file_id)
         .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
         .filter(evidence_file::Column::OwnerId.eq(id))
@@ -555,6 +581,10 @@ pub async fn assign(
     Form(f): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
+    // The intake duty's action: refused before the form is even read.
+    if v != Viewer::Intake {
+        return Err(AppError::Forbidden);
+    }
     let to = match f.to.split_once(':') {
         Some(("department", d)) => d.parse().ok().map(Assignee::Department),
         Some(("town", t)) => t.parse().ok().map(Assignee::Town),
@@ -585,6 +615,10 @@ pub async fn extend(
     Form(f): Form<ExtendForm>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
+    // The intake duty's action: refused before the form is even read.
+    if v != Viewer::Intake {
+        return Err(AppError::Forbidden);
+    }
     let Ok(days) = f.days.trim().parse::<u32>() else {
         return detail_page(&st, &user, id, Some("延期天数：请填写整数".into())).await;
     };
