@@ -200,8 +200,12 @@ pub async fn daily_reminders(
     };
     match send_reminders(store, date).await {
         Ok(r) => {
+            // Retention (PIPL): the reporters of tip-offs closed longer ago than the period.
+            let erased =
+                crate::tipoffs::erase_expired_reporters(store, &Actor::system("scheduler"))
+                    .await?;
             let outcome = format!(
-                "ok sent={} overdue_recorded={}",
+                "ok sent={} overdue_recorded={} reporters_erased={erased}",
                 r.sent.len(),
                 r.overdue_recorded.len()
             );
