@@ -333,7 +333,9 @@ pub struct UnitLine {
 
 impl UnitLine {
     pub fn status_label(&self) -> &'static str {
-        self.sheet.as_ref().map_or("未评分", SheetState::status_label)
+        self.sheet
+            .as_ref()
+            .map_or("未评分", SheetState::status_label)
     }
 }
 
@@ -1003,14 +1005,16 @@ pub async fn add_finding(
         &*txn,
         now,
         actor,
-        &Event::ok("supervision.finding", format!("supervision_problem:{}", p.id)).with_detail(
-            format!(
-                "campaign:{} {} {name} sheet:{}",
-                c.campaign.id,
-                unit.key(),
-                row.id
-            ),
-        ),
+        &Event::ok(
+            "supervision.finding",
+            format!("supervision_problem:{}", p.id),
+        )
+        .with_detail(format!(
+            "campaign:{} {} {name} sheet:{}",
+            c.campaign.id,
+            unit.key(),
+            row.id
+        )),
     )
     .await?;
     txn.commit().await?;
@@ -1063,8 +1067,11 @@ pub async fn close_problem(store: &Store, actor: &Actor, id: i32, note: &str) ->
         &*txn,
         now,
         actor,
-        &Event::ok("supervision.problem_close", format!("supervision_problem:{id}"))
-            .with_detail(unit.key()),
+        &Event::ok(
+            "supervision.problem_close",
+            format!("supervision_problem:{id}"),
+        )
+        .with_detail(unit.key()),
     )
     .await?;
     txn.commit().await?;

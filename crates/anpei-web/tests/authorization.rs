@@ -106,6 +106,19 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/progress/subjects", ""),
     ("GET", "/inbox", ""),
     ("POST", "/inbox/read", ""),
+    ("GET", "/supervision", ""),
+    ("GET", "/supervision/towns/{id}", "town"),
+    ("POST", "/supervision/towns/{id}", "town"),
+    ("POST", "/supervision/towns/{id}/findings", "town"),
+    ("GET", "/supervision/departments/{id}", "department"),
+    ("POST", "/supervision/departments/{id}", "department"),
+    ("POST", "/supervision/departments/{id}/findings", "department"),
+    ("POST", "/supervision/problems/{id}/close", "supervision_problem"),
+    ("GET", "/summary", ""),
+    ("POST", "/summary", ""),
+    ("GET", "/summaries", ""),
+    ("GET", "/bulletin", ""),
+    ("GET", "/bulletin.docx", ""),
 ];
 
 #[test]
@@ -307,6 +320,27 @@ async fn problem_fixtures(h: &Harness) {
     txn.commit().await.unwrap();
 }
 
+/// A supervisors' finding on the first town (a supervision problem for its close route).
+async fn supervision_fixtures(h: &Harness) {
+    use anpei_store::supervision::{self as sv, FindingInput, Unit};
+    let c = sv::campaign_or_current(h.store(), None).await.unwrap();
+    let town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
+    let input = FindingInput {
+        text: "授权矩阵用督查问题".into(),
+        measures: "整改".into(),
+        deadline: (h.store().today() + chrono::Days::new(30)).to_string(),
+    };
+    sv::add_finding(
+        h.store(),
+        &anpei_store::audit::Actor::system("test"),
+        &c,
+        Unit::Town(town),
+        &input,
+    )
+    .await
+    .unwrap();
+}
+
 /// One evidence file per subject, stored where the test app keeps evidence.
 async fn evidence_fixtures(h: &Harness) {
     use anpei_store::entity::evidence_file;
@@ -405,6 +439,23 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .await
         .unwrap();
     by_subject.insert("problem", pick_by_subject(&problems, &visible));
+    // Towns, departments and their supervision problems are the district's pages only
+    // (Perm::District): one of each, none outside.
+    let first_town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
+    let first_department = anpei_store::reference::departments(h.store()).await.unwrap()[0]
+        .0
+        .id;
+    by_subject.insert("town", (first_town, None));
+    by_subject.insert("department", (first_department, None));
+    let sp: i32 = anpei_store::entity::supervision_problem::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::supervision_problem::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await
+        .unwrap()
+        .expect("supervision_fixtures made one");
+    by_subject.insert("supervision_problem", (sp, None));
     Objects {
         by_subject,
         subject_in: pick_in,
@@ -473,6 +524,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
     evidence_fixtures(&h).await;
     problem_fixtures(&h).await;
+    supervision_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),

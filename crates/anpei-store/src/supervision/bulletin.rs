@@ -81,6 +81,8 @@ pub struct Bulletin {
     pub missing: Vec<Track>,
     /// Units not yet reported while the deadline is ahead.
     pub pending: usize,
+    /// Units that reported on time.
+    pub on_time: usize,
     pub cases: Vec<Case>,
 }
 
@@ -191,6 +193,7 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
     let r = ranking(store, c).await?;
     let track = summary::tracking(store, c).await?;
     let pending = track.iter().filter(|t| t.state == State::Pending).count();
+    let on_time = track.iter().filter(|t| t.state == State::OnTime).count();
     let (late, rest): (Vec<Track>, Vec<Track>) =
         track.into_iter().partition(|t| t.state == State::Late);
     let missing = rest
@@ -239,6 +242,7 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
         late,
         missing,
         pending,
+        on_time,
         cases,
     })
 }

@@ -289,7 +289,10 @@ async fn all_unit_accounts<C: ConnectionTrait>(db: &C) -> StoreResult<HashMap<Un
 
 /// The reminders of `date` (module docs) for the daily job, to send inside its transaction:
 /// one before the deadline and one after it per campaign, unit and account (dedupe keys).
-pub async fn reminders<C: ConnectionTrait>(db: &C, date: NaiveDate) -> StoreResult<Vec<NewMessage>> {
+pub async fn reminders<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+) -> StoreResult<Vec<NewMessage>> {
     let from = date - chrono::Days::new(REMIND_AFTER_DAYS);
     let until = date + chrono::Days::new(REMIND_BEFORE_DAYS);
     let due: Vec<(i32, String, NaiveDate)> = campaign::Entity::find()

@@ -14,6 +14,7 @@ pub mod progress;
 pub mod reference;
 pub mod security;
 pub mod subjects;
+pub mod supervision;
 pub mod users;
 
 pub mod tipoffs;
@@ -91,6 +92,14 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         crate::Perm::ViewBusiness,
     ),
     ("/inbox", "消息", "inbox", crate::Perm::SignedIn),
+    (
+        "/supervision",
+        "考核督查",
+        "supervision",
+        crate::Perm::District,
+    ),
+    ("/summary", "总结报告", "summary", crate::Perm::Supervise),
+    ("/bulletin", "通报", "bulletin", crate::Perm::District),
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
