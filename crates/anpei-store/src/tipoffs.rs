@@ -882,3 +882,134 @@ pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
     }
     Ok(c)
 }
+
+/// The demo district's tip-offs: the `district` account holds the intake duty; a handful
+/// of tip-offs from the public, the 12350 hotline and a letter, received, assigned to the
+/// demo enterprise's town and to the emergency bureau, one closed and answered.
+pub async fn load_demo(store: &Store) -> StoreResult<usize> {
+    let system = Actor::system("demo");
+    let Some(district) = crate::accounts::find_user(store, "district").await? else {
+        return Ok(0);
+    };
+    set_grant(store, &system, district.id, INTAKE_GRANT, true).await?;
+    let town = crate::accounts::find_user(store, "town")
+        .await?
+        .and_then(|u| u.scope_town_id);
+    let dept = crate::accounts::find_user(store, "department")
+        .await?
+        .and_then(|u| u.scope_department_id);
+    let subjects: Vec<(String, i32)> = subject::Entity::find()
+        .select_only()
+        .column(subject::Column::Name)
+        .column(subject::Column::TownId)
+        .order_by_asc(subject::Column::Id)
+        .limit(40)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    let name_in_town = |t: Option<i32>| {
+        subjects
+            .iter()
+            .find(|(_, x)| Some(*x) == t)
+            .or(subjects.first())
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    };
+    let cases: [(&str, &str, String, &str, bool); 5] = [
+        (
+            "web",
+            "pass_guarantee",
+            "某安全培训机构".into(),
+            "该机构宣传“不用上课、包过拿证”，收费6800元，培训当天只发了题库，没有实操训练。",
+            true,
+        ),
+        (
+            "hotline",
+            "no_certificate",
+            name_in_town(town),
+            "12350来电：该公司焊工多人未取得特种作业操作证即上岗作业，车间内无人监护。",
+            false,
+        ),
+        (
+            "web",
+            "fake_records",
+            name_in_town(town),
+            "单位要求员工在没有参加的培训签到表上补签字，培训照片是同一天摆拍的。",
+            true,
+        ),
+        (
+            "letter",
+            "exam_cheating",
+            "某考试点".into(),
+            "来信反映：上月理论考试时监考员中途离开考场二十多分钟，考生之间互相传看答案。",
+            false,
+        ),
+        (
+            "web",
+            "short_hours",
+            String::new(),
+            "所在企业的安全生产管理人员再培训只上了半天课，证书上却写着16学时。",
+            true,
+        ),
+    ];
+    let mut n = 0;
+    for (i, (channel, category, subject_text, description, anonymous)) in
+        cases.into_iter().enumerate()
+    {
+        let r = submit(
+            store,
+            (channel != "web").then_some(&Actor {
+                user_id: Some(district.id),
+                username: district.username.clone(),
+                client_addr: "demo".into(),
+            }),
+            NewTipoff {
+                channel: channel.into(),
+                category: category.into(),
+                subject_text,
+                description: description.into(),
+                anonymous,
+                reporter_name: if anonymous {
+                    String::new()
+                } else {
+                    "王先生".into()
+                },
+                reporter_contact: if anonymous {
+                    String::new()
+                } else {
+                    "13800138000".into()
+                },
+            },
+        )
+        .await?;
+        n += 1;
+        let to = match (i, town, dept) {
+            (1 | 2, Some(t), _) => Some(Assignee::Town(t)),
+            (0 | 3, _, Some(d)) => Some(Assignee::Department(d)),
+            _ => None,
+        };
+        if let Some(to) = to {
+            assign(store, &system, Viewer::Intake, r.id, to).await?;
+        }
+        if i == 1 {
+            close(
+                store,
+                &system,
+                Viewer::Intake,
+                r.id,
+                "镇街会同区应急局现场核查，3名焊工无证上岗属实，已责令停止作业并立案处罚。",
+                true,
+            )
+            .await?;
+            feedback(
+                store,
+                &system,
+                Viewer::Intake,
+                r.id,
+                "您反映的问题经核查属实，已依法责令整改并立案处罚，感谢您的监督。",
+            )
+            .await?;
+        }
+    }
+    Ok(n)
+}
