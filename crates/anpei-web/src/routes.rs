@@ -516,6 +516,82 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/bulletin.docx",
         District,
         get(pages::supervision::bulletin::docx),
+    )
+    // 执法检查 (issue 5): supervisors only; typical cases managed by the district, public
+    // when published.
+    .route(
+        "GET",
+        "/inspections",
+        Supervise,
+        get(pages::enforcement::list),
+    )
+    .route(
+        "POST",
+        "/inspections",
+        Supervise,
+        post(pages::enforcement::create),
+    )
+    .route(
+        "GET",
+        "/inspections/new",
+        Supervise,
+        get(pages::enforcement::new_form),
+    )
+    .route(
+        "GET",
+        "/inspections/{id}",
+        Supervise,
+        get(pages::enforcement::detail),
+    )
+    .route(
+        "POST",
+        "/inspections/{id}/actions",
+        Supervise,
+        post(pages::enforcement::add_action)
+            .layer(DefaultBodyLimit::max(evidence::EVIDENCE_BODY_LIMIT)),
+    )
+    .route(
+        "GET",
+        "/enforcement/actions",
+        Supervise,
+        get(pages::enforcement::actions_list),
+    )
+    .route(
+        "GET",
+        "/enforcement/coverage",
+        Supervise,
+        get(pages::enforcement::coverage::page),
+    )
+    .route(
+        "GET",
+        "/enforcement/cases",
+        District,
+        get(pages::enforcement::cases::list),
+    )
+    .route(
+        "GET",
+        "/enforcement/cases/{id}",
+        District,
+        get(pages::enforcement::cases::edit_form),
+    )
+    .route(
+        "POST",
+        "/enforcement/cases/{id}",
+        District,
+        post(pages::enforcement::cases::save),
+    )
+    .route(
+        "POST",
+        "/enforcement/cases/{id}/publish",
+        District,
+        post(pages::enforcement::cases::publish),
+    )
+    .route("GET", "/cases", Public, get(pages::enforcement::cases::public_list))
+    .route(
+        "GET",
+        "/cases/{id}",
+        Public,
+        get(pages::enforcement::cases::public_case),
     );
     (b.router, b.specs)
 }

@@ -382,8 +382,17 @@ async fn personal_names<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    if let Some(j) = &action.responsible_persons {
-        let v: Vec<FinedPerson> = serde_json::from_str(j).unwrap_or_default();
+    // Fined persons of every decision on the subject, and of this one.
+    let mut fined: Vec<Option<String>> = enforcement_action::Entity::find()
+        .filter(enforcement_action::Column::SubjectId.eq(subject_id))
+        .select_only()
+        .column(enforcement_action::Column::ResponsiblePersons)
+        .into_tuple()
+        .all(db)
+        .await?;
+    fined.push(action.responsible_persons.clone());
+    for j in fined.into_iter().flatten() {
+        let v: Vec<FinedPerson> = serde_json::from_str(&j).unwrap_or_default();
         names.extend(v.into_iter().map(|p| p.name));
     }
     if let Some(i) = ins {

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod dashboard;
+pub mod enforcement;
 pub mod findings;
 pub mod imports;
 pub mod inbox;
@@ -116,6 +117,25 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "镇街与部门",
         "reference",
     ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
+    (
+        "/inspections",
+        "执法检查",
+        "inspections",
+        crate::Perm::Supervise,
+    ),
+    (
+        "/enforcement/coverage",
+        "检查覆盖率",
+        "coverage",
+        crate::Perm::Supervise,
+    ),
+    (
+        "/enforcement/actions",
+        "执法处理",
+        "enforcement_actions",
+        crate::Perm::Supervise,
+    ),
+    ("/enforcement/cases", "典型案例", "cases", crate::Perm::District),
         crate::Perm::Administer,
     ),
     (

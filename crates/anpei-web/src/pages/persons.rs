@@ -103,6 +103,8 @@ struct DetailPage {
     error: Option<(&'static str, String)>,
     reason: String,
     reason_min: usize,
+    /// 逢查必考 results (issue 5): a failed test is flagged.
+    spot_tests: Vec<anpei_store::enforcement::SpotRow>,
 }
 
 impl DetailPage {
@@ -116,7 +118,13 @@ impl DetailPage {
             error: None,
             reason: String::new(),
             reason_min: security::REASON_MIN_CHARS,
+            spot_tests: Vec::new(),
         }
+    }
+
+    /// Whether an on-the-spot test was failed (the page flags it).
+    fn spot_failed(&self) -> bool {
+        self.spot_tests.iter().any(|t| !t.passed)
     }
 
     /// The error of the unmask control of `field`, if the last attempt failed there.
@@ -136,7 +144,9 @@ pub async fn detail(
     let p = persons::get(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(render(DetailPage::new(&st, &user, p)))
+    let mut page = DetailPage::new(&st, &user, p);
+    page.spot_tests = super::enforcement::person_spot_tests(&st, &user, id).await?;
+    Ok(render(page))
 }
 
 #[derive(Deserialize)]

@@ -136,6 +136,8 @@ struct DetailPage {
     findings: Vec<anpei_store::ledger::findings::FindingRow>,
     findings_total: u64,
     can_edit: bool,
+    /// Exam qualification and enforcement decisions (issue 5).
+    enforcement: super::enforcement::SubjectSection,
 }
 
 pub async fn detail(
@@ -160,8 +162,10 @@ pub async fn detail(
     };
     let (findings, findings_total) =
         anpei_store::ledger::findings::list(&st.store, &user.scope, &ff, 1, 100).await?;
+    let enforcement = super::enforcement::subject_section(&st, &user, id, s.kind()).await?;
     Ok(render(DetailPage {
         layout: Layout::new(&user, s.name.clone(), "subjects"),
+        enforcement,
         high_risk: s
             .industry
             .as_deref()

@@ -1,0 +1,131 @@
+//! `GET /enforcement/coverage`: the share of subjects inspected in a campaign's enforcement
+//! phase — the three categories the notice requires in full, by category and by town — and
+//! the list of those still to inspect (drill-down by category and town). Each supervisor
+//! sees its own subjects: the district all, a department its industries, a town its own.
+
+use super::super::{nonempty, paging, render, Layout, Pager};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+use anpei_store::enforcement::coverage::{self, Category, Coverage, UncoveredRow, Window};
+use anpei_store::{progress, Scope};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CoverageQuery {
+    pub campaign: Option<String>,
+    pub category: Option<String>,
+    pub town: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/coverage.html")]
+struct CoveragePage {
+    layout: Layout,
+    window: Option<Window>,
+    campaigns: Vec<anpei_store::entity::campaign::Model>,
+    c: Option<Coverage>,
+    inspections: u64,
+    uncovered: Vec<UncoveredRow>,
+    pager: Pager,
+    category: Option<Category>,
+    town_name: String,
+    campaign_q: String,
+    show_towns: bool,
+    /// 全区 / 区应急管理局 / 双凤桥街道.
+    unit: String,
+}
+
+impl CoveragePage {
+    /// The drill-down link of a category (and the town chosen, if any).
+    fn link(&self, category: Option<&Category>, town: Option<&i32>) -> String {
+        let mut parts = Vec::new();
+        if !self.campaign_q.is_empty() {
+            parts.push(format!("campaign={}", self.campaign_q));
+        }
+        if let Some(c) = category {
+            parts.push(format!("category={}", c.code()));
+        }
+        if let Some(t) = town {
+            parts.push(format!("town={t}"));
+        }
+        if parts.is_empty() {
+            "/enforcement/coverage#uncovered".into()
+        } else {
+            format!("/enforcement/coverage?{}#uncovered", parts.join("&"))
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Response, AppError> {
+    let campaign_id = nonempty(&q.campaign).and_then(|s| s.parse::<i32>().ok());
+    let window = coverage::window(&st.store, campaign_id).await?;
+    let category = nonempty(&q.category).and_then(|s| Category::from_code(&s));
+    let towns = anpei_store::reference::towns(&st.store).await?;
+    let town_id = super::super::town_param(&q.town, &towns);
+    let town_name = town_id
+        .and_then(|t| towns.iter().find(|x| x.id == t))
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    let (page, per_page) = paging(q.page, q.per_page);
+    let (c, inspections, uncovered, total) = match &window {
+        Some(w) => {
+            let c = coverage::coverage(&st.store, &user.scope, w.from, w.to).await?;
+            let n = coverage::inspections_in_window(&st.store, &user.scope, w).await?;
+            let (rows, total) = coverage::uncovered(
+                &st.store,
+                &user.scope,
+                (w.from, w.to),
+                category,
+                town_id,
+                page,
+                per_page,
+            )
+            .await?;
+            (Some(c), n, rows, total)
+        }
+        None => (None, 0, Vec::new(), 0),
+    };
+    let unit = match user.scope {
+        Scope::All => "全区".to_string(),
+        Scope::Department(d) => {
+            anpei_store::enforcement::unit_name(&st.store, Some(d), None).await?
+        }
+        Scope::Town(t) => anpei_store::enforcement::unit_name(&st.store, None, Some(t)).await?,
+        _ => String::new(),
+    };
+    Ok(render(CoveragePage {
+        layout: Layout::new(&user, "检查覆盖率", "coverage"),
+        campaigns: progress::campaigns(&st.store).await?,
+        campaign_q: campaign_id.map(|c| c.to_string()).unwrap_or_default(),
+        pager: Pager {
+            page,
+            per_page,
+            total,
+            base_query: super::super::query_string(&[
+                ("campaign", &q.campaign),
+                ("category", &q.category),
+                ("town", &q.town),
+            ]),
+        },
+        show_towns: !matches!(user.scope, Scope::Town(_)),
+        window,
+        c,
+        inspections,
+        uncovered,
+        category,
+
+        town_name,
+        unit,
+    }))
+}
