@@ -119,6 +119,19 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/summaries", ""),
     ("GET", "/bulletin", ""),
     ("GET", "/bulletin.docx", ""),
+    ("GET", "/inspections", ""),
+    ("POST", "/inspections", ""),
+    ("GET", "/inspections/new", ""),
+    ("GET", "/inspections/{id}", "inspection"),
+    ("POST", "/inspections/{id}/actions", "inspection"),
+    ("GET", "/enforcement/actions", ""),
+    ("GET", "/enforcement/coverage", ""),
+    ("GET", "/enforcement/cases", ""),
+    ("GET", "/enforcement/cases/{id}", "case"),
+    ("POST", "/enforcement/cases/{id}", "case"),
+    ("POST", "/enforcement/cases/{id}/publish", "case"),
+    ("GET", "/cases", ""),
+    ("GET", "/cases/{id}", "public_case"),
 ];
 
 #[test]
@@ -341,6 +354,42 @@ async fn supervision_fixtures(h: &Harness) {
     .unwrap();
 }
 
+/// One inspection per subject and one published typical case (the enforcement routes).
+async fn enforcement_fixtures(h: &Harness) {
+    use anpei_store::entity::{inspection, typical_case};
+    use sea_orm::{ActiveModelTrait, Set};
+    let today = h.store().today();
+    let txn = h.store().write().await.unwrap();
+    for s in subject::Entity::find().all(&*txn).await.unwrap() {
+        inspection::ActiveModel {
+            subject_id: Set(s.id),
+            inspected_on: Set(today),
+            inspectors: Set("[]".into()),
+            catalogue_version: Set(1),
+            notes: Set(String::new()),
+            status: Set("completed".into()),
+            created_at: Set(0),
+            updated_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await
+        .unwrap();
+    }
+    typical_case::ActiveModel {
+        title: Set("授权矩阵用案例".into()),
+        body: Set("正文".into()),
+        published: Set(true),
+        published_on: Set(Some(today)),
+        created_at: Set(0),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+}
+
 /// One evidence file per subject, stored where the test app keeps evidence.
 async fn evidence_fixtures(h: &Harness) {
     use anpei_store::entity::evidence_file;
@@ -439,6 +488,27 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .await
         .unwrap();
     by_subject.insert("problem", pick_by_subject(&problems, &visible));
+    let inspections: Vec<(i32, i32)> = anpei_store::entity::inspection::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::inspection::Column::Id)
+        .column(anpei_store::entity::inspection::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    by_subject.insert("inspection", pick_by_subject(&inspections, &visible));
+    // Typical cases are the district's (not scoped); a published one is public.
+    let published: i32 = anpei_store::entity::typical_case::Entity::find()
+        .filter(anpei_store::entity::typical_case::Column::Published.eq(true))
+        .select_only()
+        .column(anpei_store::entity::typical_case::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await
+        .unwrap()
+        .expect("enforcement_fixtures published one");
+    by_subject.insert("case", (published, None));
+    by_subject.insert("public_case", (published, None));
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
     let first_town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
@@ -524,6 +594,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
     evidence_fixtures(&h).await;
     problem_fixtures(&h).await;
+    enforcement_fixtures(&h).await;
     supervision_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
@@ -634,7 +705,9 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                 let expected = if !perm.allows(role) || !policy_allows(&h, method, pattern, role) {
                     Outcome::Denied
                 } else if !inside
-                    || (role.is_some() && scope == Scope::Nothing && !matches!(kind, "" | "user"))
+                    || (role.is_some()
+                        && scope == Scope::Nothing
+                        && !matches!(kind, "" | "user" | "public_case"))
                 {
                     Outcome::Hidden
                 } else {
