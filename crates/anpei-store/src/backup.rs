@@ -46,13 +46,17 @@ const MAX_MANIFEST: usize = 1 << 20;
 pub const SQLITE_PAYLOAD: &str = "sqlite-database";
 pub const PG_PAYLOAD: &str = "pg_dump-custom";
 
-/// Tables a freshly migrated database already fills: the migration bookkeeping and the
-/// default reference lists (`reference::seed_defaults_if_empty`). See [`check_empty`].
+/// Tables a freshly migrated database already fills: the migration bookkeeping, the
+/// default reference lists (`reference::seed_defaults_if_empty`), the checklist catalogue
+/// and the notice's campaign (`campaign::seed_if_empty`). See [`check_empty`].
 pub const SEEDED_TABLES: &[&str] = &[
     "seaql_migrations",
     "towns",
     "departments",
     "department_industries",
+    "checklist_items",
+    "campaigns",
+    "campaign_phases",
 ];
 
 /// What a backup holds, signed in the file's header.
@@ -498,7 +502,7 @@ pub async fn check_empty<C: ConnectionTrait>(
         let mut sql = format!("SELECT COUNT(*) FROM {}", qualified(schema, &t));
         if t == "audit_log" {
             sql.push_str(
-                " WHERE NOT ((username = 'system' AND action = 'reference.import') \
+                " WHERE NOT ((username = 'system' AND action IN ('reference.import', 'campaign.seed')) \
                  OR (action = 'backup.restore' AND result = 'failed'))",
             );
         }

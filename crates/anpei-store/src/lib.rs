@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod campaign;
 pub mod clock;
 pub mod crypto;
 pub mod dashboard;
@@ -132,7 +133,8 @@ impl Store {
     /// Applies all pending migrations; a new database then gets the default reference lists.
     pub async fn migrate(&self) -> StoreResult<()> {
         migration::Migrator::up(&self.db, None).await?;
-        reference::seed_defaults_if_empty(self).await
+        reference::seed_defaults_if_empty(self).await?;
+        campaign::seed_if_empty(self).await
     }
 
     pub fn now(&self) -> i64 {

@@ -39,6 +39,8 @@ pub struct CurrentUser {
     pub must_change_password: bool,
     /// Unread inbox messages (counted for pages only: GET requests outside the API).
     pub unread: u64,
+    /// The campaign's phase today, for the page header (pages only; cached).
+    pub phase: std::sync::Arc<crate::pages::campaign::PhaseBanner>,
 }
 
 impl CurrentUser {
@@ -170,6 +172,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                     csrf: s.csrf_token,
                     client_addr: addr.clone(),
                     unread: 0,
+                    phase: Default::default(),
                 })
             }
             Ok(None) => {}
@@ -261,6 +264,9 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         u.unread = anpei_store::inbox::unread_count(&st.store, u.id)
             .await
             .unwrap_or(0);
+    }
+    if let Some(u) = user.as_mut().filter(|_| !api) {
+        u.phase = st.phase.banner(&st.store).await;
     }
     if let Some(u) = user {
         req.extensions_mut().insert(u);

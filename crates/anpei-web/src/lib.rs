@@ -102,6 +102,8 @@ pub struct AppState {
     pub perms: Arc<HashMap<(String, String), Perm>>,
     /// Rate limits (sign-in, exports, tip-offs), timed by the store's clock.
     pub limiter: Arc<ratelimit::RateLimiter>,
+    /// The campaign phase the page header shows, cached briefly.
+    pub phase: Arc<pages::campaign::PhaseCache>,
 }
 
 /// Builds the application; tests call this and drive it without a socket.
@@ -121,6 +123,7 @@ pub fn app(store: Store, mut config: WebConfig) -> Router {
         metrics: Arc::new(metrics::Metrics::default()),
         perms: Arc::new(perms),
         limiter: Arc::new(limiter),
+        phase: Arc::default(),
     };
     // Inside authorization (added after it in `with_middleware`): keyed by the user.
     let router = router.route_layer(axum::middleware::from_fn_with_state(

@@ -436,6 +436,31 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     )
     .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings))
     .route("GET", "/evidence/{id}", ViewBusiness, get(evidence::download))
+    .route("GET", "/campaigns", ViewBusiness, get(pages::campaign::list))
+    .route(
+        "GET",
+        "/campaigns/{id}",
+        ViewBusiness,
+        get(pages::campaign::detail),
+    )
+    .route(
+        "GET",
+        "/campaigns/{id}/copy",
+        District,
+        get(pages::campaign::copy_form),
+    )
+    .route(
+        "POST",
+        "/campaigns/{id}/copy",
+        District,
+        post(pages::campaign::copy),
+    )
+    .route(
+        "GET",
+        "/api/v1/checklists",
+        ViewBusiness,
+        get(pages::campaign::checklists_api),
+    )
     // 考核督查, 总结报告, 通报 (issue 5): the district's, but for a department's or town's
     // own summary report (the unit comes from the account, never from the request).
     .route(

@@ -81,6 +81,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/imports", ""),
     ("GET", "/api/v1/findings", ""),
     ("GET", "/evidence/{id}", "evidence"),
+    ("GET", "/campaigns", ""),
+    ("GET", "/campaigns/{id}", "campaign"),
+    ("GET", "/campaigns/{id}/copy", "campaign"),
+    ("POST", "/campaigns/{id}/copy", "campaign"),
+    ("GET", "/api/v1/checklists", ""),
     ("GET", "/tipoff", ""),
     ("POST", "/tipoff", ""),
     ("GET", "/tipoff/status", ""),
@@ -479,6 +484,16 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .filter_map(|(id, s)| s.map(|s| (id, s)))
         .collect();
     by_subject.insert("evidence", pick_by_subject(&evidence, &visible));
+    // Campaigns are the district's, not scoped: every business role sees them.
+    let campaign: i32 = anpei_store::entity::campaign::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::campaign::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a migrated database has the notice's campaign");
+    by_subject.insert("campaign", (campaign, None));
     let problems: Vec<(i32, i32)> = anpei_store::entity::problem::Entity::find()
         .select_only()
         .column(anpei_store::entity::problem::Column::Id)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod campaign;
 pub mod dashboard;
 pub mod enforcement;
 pub mod findings;
@@ -68,6 +69,12 @@ pub struct NavItem {
 const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/", "工作台", "home", crate::Perm::SignedIn),
     (
+        "/campaigns",
+        "专项整治",
+        "campaigns",
+        crate::Perm::ViewBusiness,
+    ),
+    (
         "/subjects",
         "监管对象",
         "subjects",
@@ -102,6 +109,7 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/summary", "总结报告", "summary", crate::Perm::Supervise),
     ("/bulletin", "通报", "bulletin", crate::Perm::District),
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
+    ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
     ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
@@ -159,6 +167,10 @@ pub struct Layout {
     pub can_edit: bool,
     /// Unread messages in the user's inbox (the header's badge).
     pub unread: u64,
+    /// The campaign's current phase, or 常态化监管 (the header's banner).
+    pub phase: std::sync::Arc<campaign::PhaseBanner>,
+    /// Whether the banner links to the campaign's page (roles with business data).
+    pub phase_link: bool,
 }
 
 impl Layout {
@@ -177,6 +189,8 @@ impl Layout {
             nav,
             can_edit: crate::Perm::EditSubjects.allows(Some(user.role)),
             unread: user.unread,
+            phase: user.phase.clone(),
+            phase_link: crate::Perm::ViewBusiness.allows(Some(user.role)),
         }
     }
 }
