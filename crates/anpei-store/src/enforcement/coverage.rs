@@ -218,6 +218,9 @@ fn covered_ids(from: NaiveDate, to: NaiveDate) -> SelectStatement {
         .to_owned()
 }
 
+/// One group of the coverage query: kind, industry, town, subjects, covered.
+type Group = (String, Option<String>, i32, i64, Option<i64>);
+
 /// Coverage of the subjects in `scope` over `[from, to]`: one GROUP BY over kind, industry and
 /// town, folded into categories and towns.
 #[tracing::instrument(skip_all)]
@@ -234,7 +237,7 @@ pub async fn coverage(
         )
         .finally(Expr::cust("0")),
     );
-    let groups: Vec<(String, Option<String>, i32, i64, Option<i64>)> = scope::subjects(scope)
+    let groups: Vec<Group> = scope::subjects(scope)
         .select_only()
         .column(subject::Column::Kind)
         .column(subject::Column::Industry)

@@ -147,7 +147,7 @@ pub async fn load<C: ConnectionTrait>(
             .all(db)
             .await?;
         // Every other inspection finds one problem, on the item the finding fits.
-        let bad = (i % 2 == 0).then(|| match kind {
+        let bad = (i % 2 == 0).then_some(match kind {
             SubjectKind::Enterprise => 2,
             SubjectKind::TrainingInstitution => 1,
             _ => 5,
