@@ -17,9 +17,9 @@ pub mod reference;
 pub mod security;
 pub mod subjects;
 pub mod supervision;
+pub mod tipoffs;
 pub mod users;
 
-pub mod tipoffs;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use askama::Template;
@@ -110,21 +110,6 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/bulletin", "通报", "bulletin", crate::Perm::District),
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
     ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
-    ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
-    ("/admin/users", "账号管理", "users", crate::Perm::Administer),
-    ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
-    (
-        "/admin/security",
-        "安全策略",
-        "security",
-        crate::Perm::Security,
-    ),
-    ("/admin/grants", "角色授权", "grants", crate::Perm::Security),
-    (
-        "/admin/reference",
-        "镇街与部门",
-        "reference",
-    ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
     (
         "/inspections",
         "执法检查",
@@ -144,6 +129,20 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         crate::Perm::Supervise,
     ),
     ("/enforcement/cases", "典型案例", "cases", crate::Perm::District),
+    ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
+    ("/admin/users", "账号管理", "users", crate::Perm::Administer),
+    ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
+    (
+        "/admin/security",
+        "安全策略",
+        "security",
+        crate::Perm::Security,
+    ),
+    ("/admin/grants", "角色授权", "grants", crate::Perm::Security),
+    (
+        "/admin/reference",
+        "镇街与部门",
+        "reference",
         crate::Perm::Administer,
     ),
     (
