@@ -125,35 +125,12 @@ pub async fn campaigns(store: &Store) -> StoreResult<Vec<campaign::Model>> {
         .await?)
 }
 
-/// The campaign in force today: the one with a phase covering today, else the one whose
-/// latest phase started most recently, else the newest.
+/// The campaign in force today, as the page header has it ([`crate::campaign::current`]:
+/// the one running, else the latest started, else the next).
 pub async fn current_campaign(store: &Store) -> StoreResult<Option<campaign::Model>> {
-    let today = store.today();
-    let started: Option<i32> = campaign_phase::Entity::find()
-        .select_only()
-        .column(campaign_phase::Column::CampaignId)
-        .filter(campaign_phase::Column::StartsOn.lte(today))
-        .order_by_desc(campaign_phase::Column::StartsOn)
-        .order_by_desc(campaign_phase::Column::CampaignId)
-        .into_tuple()
-        .one(&store.db)
-        .await?;
-    let covering: Option<i32> = campaign_phase::Entity::find()
-        .select_only()
-        .column(campaign_phase::Column::CampaignId)
-        .filter(campaign_phase::Column::StartsOn.lte(today))
-        .filter(campaign_phase::Column::EndsOn.gte(today))
-        .order_by_desc(campaign_phase::Column::CampaignId)
-        .into_tuple()
-        .one(&store.db)
-        .await?;
-    match covering.or(started) {
-        Some(id) => Ok(campaign::Entity::find_by_id(id).one(&store.db).await?),
-        None => Ok(campaign::Entity::find()
-            .order_by_desc(campaign::Column::Id)
-            .one(&store.db)
-            .await?),
-    }
+    Ok(crate::campaign::current(store, store.today())
+        .await?
+        .map(|c| c.campaign))
 }
 
 /// The self-inspection phase's last day, and the moment it ends (Unix seconds: the next

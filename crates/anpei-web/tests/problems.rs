@@ -37,6 +37,15 @@ struct World {
 async fn world() -> World {
     let h = Harness::with_demo(40, 200).await;
     let db = &h.store().db;
+    // The demo's own problems, messages and job runs would blur the counts: each test
+    // starts from none and makes what it counts.
+    problem_event::Entity::delete_many().exec(db).await.unwrap();
+    anpei_store::entity::problem::Entity::delete_many()
+        .exec(db)
+        .await
+        .unwrap();
+    inbox_message::Entity::delete_many().exec(db).await.unwrap();
+    job_run::Entity::delete_many().exec(db).await.unwrap();
     let ent = user_of(&h, "enterprise").await;
     let all = subject::Entity::find()
         .order_by_asc(subject::Column::Id)
