@@ -428,6 +428,13 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         )
         .await?;
         println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
+        // The current campaign: self-inspection under way, submissions and their problems.
+        if let Some(c) = demo::campaign::load_demo(store, &district).await? {
+            println!(
+                "已创建当前专项整治：{} 家单位已开始自查，其中 {} 家已提交，问题清单 {} 条。",
+                c.inspections, c.submitted, c.problems
+            );
+        }
     }
     println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
     for (name, role, scope) in [

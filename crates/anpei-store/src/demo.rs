@@ -14,6 +14,8 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+pub mod campaign;
+
 /// Password of every demo account (printed by `anpei demo`).
 pub const DEMO_PASSWORD: &str = "Anpei@2021";
 

@@ -27,6 +27,7 @@ pub mod progress;
 pub mod reference;
 pub mod scope;
 pub mod security;
+pub mod selfcheck;
 pub mod subjects;
 pub mod supervision;
 pub mod testing;

@@ -24,3 +24,21 @@ document.addEventListener("change", function (ev) {
   reader.onload = function () { target.value = String(reader.result || ""); };
   reader.readAsText(el.files[0], "utf-8");
 });
+// A submit button with its own data-confirm asks before its form goes.
+document.addEventListener("submit", function (ev) {
+  var b = ev.submitter;
+  var msg = b && b.getAttribute ? b.getAttribute("data-confirm") : null;
+  if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+}, true);
+// [data-print] prints the page (the printable reports).
+document.addEventListener("click", function (ev) {
+  var el = ev.target && ev.target.closest ? ev.target.closest("[data-print]") : null;
+  if (el) { ev.preventDefault(); window.print(); }
+});
+// A self-inspection item shows its problem fields while 不符合 is chosen.
+document.addEventListener("change", function (ev) {
+  var el = ev.target;
+  if (!el || el.type !== "radio" || el.name.indexOf("answer_") !== 0) { return; }
+  var item = el.closest(".check-item");
+  if (item) { item.classList.toggle("is-noncompliant", el.value === "noncompliant"); }
+});

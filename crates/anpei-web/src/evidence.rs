@@ -224,10 +224,12 @@ impl UploadForm {
 }
 
 fn too_large(max: u64) -> AppError {
-    AppError::BadRequest(format!(
-        "文件超过 {} MB 的上限，请压缩或拆分后再上传。",
-        max.div_ceil(1024 * 1024)
-    ))
+    let limit = if max >= 1024 * 1024 {
+        format!("{} MB", max.div_ceil(1024 * 1024))
+    } else {
+        format!("{} KB", max.div_ceil(1024))
+    };
+    AppError::BadRequest(format!("文件超过 {limit} 的上限，请压缩或拆分后再上传。"))
 }
 
 fn multipart_error(e: MultipartError, max: u64) -> AppError {

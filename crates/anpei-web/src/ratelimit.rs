@@ -380,6 +380,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/imports/errors.xlsx"),
     ("GET", "/imports/template.xlsx"),
     ("GET", "/problems/export.xlsx"),
+    ("GET", "/selfcheck/{id}/report.docx"),
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route

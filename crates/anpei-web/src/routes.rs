@@ -22,6 +22,9 @@ pub enum Perm {
     /// Supervise subjects in the caller's scope — enter a problem, verify (销号) or reject a
     /// rectification: district, department, town users (never the subject itself).
     Supervise,
+    /// A subject's own campaign work — answer and submit its self-inspection, upload its
+    /// evidence: subject users only (the store checks it is their own subject).
+    SelfInspect,
     /// District-wide actions (a full re-scan): district users.
     District,
     /// Organisation data (reference lists) and accounts: the system administrator.
@@ -45,6 +48,7 @@ impl Perm {
             (Perm::EditSubjects | Perm::Supervise, Some(r)) => {
                 matches!(r, Role::District | Role::Department | Role::Town)
             }
+            (Perm::SelfInspect, Some(r)) => r == Role::Subject,
             (Perm::District, Some(r)) => r == Role::District,
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
             (Perm::Audit, Some(r)) => r == Role::Auditor,
@@ -460,6 +464,56 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "/api/v1/checklists",
         ViewBusiness,
         get(pages::campaign::checklists_api),
+    )
+    .route("GET", "/selfcheck", ViewBusiness, get(pages::selfcheck::index))
+    .route(
+        "GET",
+        "/selfcheck/{id}",
+        ViewBusiness,
+        get(pages::selfcheck::show),
+    )
+    .route(
+        "POST",
+        "/selfcheck/{id}",
+        SelfInspect,
+        post(pages::selfcheck::save),
+    )
+    .route(
+        "POST",
+        "/selfcheck/{id}/submit",
+        SelfInspect,
+        post(pages::selfcheck::submit),
+    )
+    .route(
+        "POST",
+        "/selfcheck/{id}/evidence",
+        SelfInspect,
+        post(pages::selfcheck::upload)
+            .layer(DefaultBodyLimit::max(evidence::EVIDENCE_BODY_LIMIT)),
+    )
+    .route(
+        "POST",
+        "/selfcheck/{id}/evidence/delete",
+        SelfInspect,
+        post(pages::selfcheck::remove_evidence),
+    )
+    .route(
+        "POST",
+        "/selfcheck/{id}/return",
+        Supervise,
+        post(pages::selfcheck::send_back),
+    )
+    .route(
+        "GET",
+        "/selfcheck/{id}/report",
+        ViewBusiness,
+        get(pages::selfcheck::report::page),
+    )
+    .route(
+        "GET",
+        "/selfcheck/{id}/report.docx",
+        ViewBusiness,
+        get(pages::selfcheck::report::docx),
     )
     // 考核督查, 总结报告, 通报 (issue 5): the district's, but for a department's or town's
     // own summary report (the unit comes from the account, never from the request).

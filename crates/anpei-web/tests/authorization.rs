@@ -86,6 +86,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/campaigns/{id}/copy", "campaign"),
     ("POST", "/campaigns/{id}/copy", "campaign"),
     ("GET", "/api/v1/checklists", ""),
+    ("GET", "/selfcheck", ""),
+    ("GET", "/selfcheck/{id}", "self_inspection"),
+    ("POST", "/selfcheck/{id}", "self_inspection"),
+    ("POST", "/selfcheck/{id}/submit", "self_inspection"),
+    ("POST", "/selfcheck/{id}/evidence", "self_inspection"),
+    ("POST", "/selfcheck/{id}/evidence/delete", "self_inspection"),
+    ("POST", "/selfcheck/{id}/return", "self_inspection"),
+    ("GET", "/selfcheck/{id}/report", "self_inspection"),
+    ("GET", "/selfcheck/{id}/report.docx", "self_inspection"),
     ("GET", "/tipoff", ""),
     ("POST", "/tipoff", ""),
     ("GET", "/tipoff/status", ""),
@@ -494,6 +503,15 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .unwrap()
         .expect("a migrated database has the notice's campaign");
     by_subject.insert("campaign", (campaign, None));
+    let inspections: Vec<(i32, i32)> = anpei_store::entity::self_inspection::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::self_inspection::Column::Id)
+        .column(anpei_store::entity::self_inspection::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    by_subject.insert("self_inspection", pick_by_subject(&inspections, &visible));
     let problems: Vec<(i32, i32)> = anpei_store::entity::problem::Entity::find()
         .select_only()
         .column(anpei_store::entity::problem::Column::Id)
@@ -608,6 +626,9 @@ async fn request(
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
     evidence_fixtures(&h).await;
+    anpei_store::demo::campaign::load_demo(h.store(), &h.district)
+        .await
+        .unwrap();
     problem_fixtures(&h).await;
     enforcement_fixtures(&h).await;
     supervision_fixtures(&h).await;

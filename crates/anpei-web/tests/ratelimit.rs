@@ -78,13 +78,33 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     let district = h.login("district").await;
     let town = h.login("town").await;
     let id = pending_with_errors(&h, &district).await;
-    assert_eq!(EXPORT_ROUTES.len(), 3);
+    // A self-inspection of the demo's current campaign, for the 自查报告 route.
+    demo::campaign::load_demo(h.store(), &h.district)
+        .await
+        .unwrap();
+    let (rows, _) = anpei_store::selfcheck::list(
+        h.store(),
+        &anpei_store::Scope::All,
+        anpei_store::campaign::current(h.store(), h.store().today())
+            .await
+            .unwrap()
+            .unwrap()
+            .campaign
+            .id,
+        &Default::default(),
+        1,
+        200,
+    )
+    .await
+    .unwrap();
+    let si = rows.iter().find_map(|r| r.inspection_id).unwrap();
+    assert_eq!(EXPORT_ROUTES.len(), 5);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {
             format!("{route}?id={id}")
         } else {
-            route.to_string()
+            route.replace("{id}", &si.to_string())
         };
         for _ in 0..2 {
             let r = h.get(Some(&district), &path).await;

@@ -133,7 +133,9 @@ fn text_width(s: &str) -> u32 {
 /// Column widths (twips) summing to the text width: proportional to each column's widest
 /// text, within bounds so that no column is squeezed to nothing or takes the whole page.
 fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<u32> {
-    let n = headers.len().max(rows.iter().map(Vec::len).max().unwrap_or(0));
+    let n = headers
+        .len()
+        .max(rows.iter().map(Vec::len).max().unwrap_or(0));
     if n == 0 {
         return Vec::new();
     }
@@ -223,7 +225,11 @@ impl Docx {
 
     /// `label：value`, the label in bold.
     pub fn field(&mut self, label: &str, value: &str) -> &mut Docx {
-        let content = format!("{}{}", runs(&format!("{label}："), true), runs(value, false));
+        let content = format!(
+            "{}{}",
+            runs(&format!("{label}："), true),
+            runs(value, false)
+        );
         self.body.push_str(&paragraph(None, None, &content));
         self
     }

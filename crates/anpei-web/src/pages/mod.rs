@@ -15,6 +15,7 @@ pub mod problems;
 pub mod progress;
 pub mod reference;
 pub mod security;
+pub mod selfcheck;
 pub mod subjects;
 pub mod supervision;
 pub mod tipoffs;
@@ -72,6 +73,12 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "/campaigns",
         "专项整治",
         "campaigns",
+        crate::Perm::ViewBusiness,
+    ),
+    (
+        "/selfcheck",
+        "自查自改",
+        "selfcheck",
         crate::Perm::ViewBusiness,
     ),
     (
