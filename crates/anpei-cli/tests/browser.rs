@@ -1,10 +1,13 @@
-//! Browser smoke test: headless Chromium, driven over W3C WebDriver by `chromedriver`, against
+//! Browser tests: headless Chromium, driven over W3C WebDriver by `chromedriver`, against
 //! the real `anpei demo` binary. A district official logs in (enrolling the authenticator
 //! app from the QR code page at his first sign-in, as the default security policy requires
 //! of district users, then signing in again with a recovery code), opens the subjects list,
 //! finds the demo enterprise, searches for it, and the pages are saved as screenshots under
 //! `target/screenshots/`; then a town official (no second factor required) sees fewer
 //! subjects, only his town's, and a foreign subject answers 404.
+//! The second test walks the journey of issue 4: an enterprise's self-inspection with one
+//! 不符合, its Word report, the problem in the town's list, rectification with a photo, the
+//! town's verification from its inbox, the district's progress counts.
 //!
 //! Runs when `ANPEI_BROWSER_TEST=1` or `CI=true`; otherwise it prints a note and passes.
 //! `ANPEI_BROWSER_TEST=0` skips it even in CI (`.ci/run` runs it in a step of its own). Once it
@@ -102,6 +105,190 @@ fn a_district_and_a_town_official_use_the_subjects_list_in_chromium() {
             foreign_subject.town
         );
     }
+}
+
+/// The journey of issue 4: an enterprise answers its checklist with one 不符合, submits and
+/// downloads the Word report; the problem shows in its town's 问题清单; the enterprise adds a
+/// rectification with a photo and asks for verification; the town verifies it (销号); the
+/// district's progress page counts one more submitted self-inspection, problem and
+/// rectified problem. The server runs without the second factor
+/// (`ANPEI_SECURITY_MFA_ROLES=`), which the first test covers.
+#[test]
+fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-journey");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let base = &server.base;
+    let photo = tmp.path.join("rectified.png");
+    std::fs::write(&photo, PHOTO_PNG).expect("write the photo");
+    let problem_text = "浏览器测试：三项岗位人员台账未建立";
+
+    let before = {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-1"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/progress"));
+        b.wait_for_element("#progress-totals");
+        b.save_screenshot(&shots.join("journey-progress-before.png"));
+        b.progress_totals()
+    };
+
+    let problem_href;
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-enterprise-1"));
+        b.log_in(base, "enterprise");
+        b.open(&format!("{base}/selfcheck"));
+        b.wait_for_element("#selfcheck-form");
+        let items = b.checklist_codes();
+        assert!(items.len() >= 10, "the enterprise checklist: {items:?}");
+        let deadline = "2099-12-31";
+        for (i, code) in items.iter().enumerate() {
+            if i == 0 {
+                b.click_centered(&format!("input[name=answer_{code}][value=noncompliant]"));
+                b.type_text(&format!("#explanation_{code}"), problem_text);
+                b.type_text(&format!("#measures_{code}"), "建立台账并逐人核对证书");
+                b.set_value(&format!("deadline_{code}"), deadline);
+                b.type_text(&format!("#name_{code}"), "王安全");
+                b.type_text(&format!("#phone_{code}"), "13900002222");
+            } else {
+                b.click_centered(&format!("input[name=answer_{code}][value=compliant]"));
+                b.type_text(&format!("#explanation_{code}"), "经自查，符合要求");
+            }
+        }
+        b.save_screenshot(&shots.join("journey-selfcheck.png"));
+        b.click("#submit-selfcheck");
+        b.accept_alert();
+        wait_for("the self-inspection to be submitted", PAGE, || {
+            match b.try_find("#selfcheck-status") {
+                Ok(el) if b.element_text(&el).contains("已提交") => Ok(()),
+                Ok(el) => Err(b.element_text(&el)),
+                Err(e) => Err(e),
+            }
+        });
+        b.save_screenshot(&shots.join("journey-submitted.png"));
+
+        let downloads = tmp.path.join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        b.allow_downloads(&downloads);
+        b.click("#report-docx");
+        let docx = wait_for("the Word report to download", PAGE, || {
+            let found = std::fs::read_dir(&downloads)
+                .map_err(|e| e.to_string())?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "docx"));
+            found.ok_or_else(|| "no .docx yet".to_string())
+        });
+        let bytes = std::fs::read(&docx).unwrap();
+        assert!(bytes.starts_with(b"PK"), "the report is a zip (docx)");
+        assert!(
+            bytes.windows(17).any(|w| w == b"word/document.xml"),
+            "the report holds word/document.xml"
+        );
+    }
+
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-1"));
+        b.log_in(base, "town");
+        b.open(&format!("{base}/problems"));
+        b.wait_for_element("#problems-table");
+        problem_href = b
+            .problem_link(problem_text)
+            .unwrap_or_else(|| panic!("the town's list shows the enterprise's problem"));
+        b.save_screenshot(&shots.join("journey-town-problems.png"));
+    }
+
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-enterprise-2"));
+        b.log_in(base, "enterprise");
+        b.open(&format!("{base}{problem_href}"));
+        b.wait_for_element("#rectify-form");
+        b.type_text(
+            "#rectify-text",
+            "已建立三项岗位人员台账，逐人核对证书，附台账照片",
+        );
+        let input = b.find("#rectify-file");
+        b.post(
+            &format!("element/{input}/value"),
+            json!({ "text": photo.display().to_string() }),
+        );
+        b.click("#rectify-complete");
+        b.wait_for_element("#problem-message");
+        assert!(b.text_of("#problem-status").contains("已整改待核验"));
+        b.wait_for_element("#problem-history img.thumb");
+        b.save_screenshot(&shots.join("journey-rectified.png"));
+    }
+
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-2"));
+        b.log_in(base, "town");
+        // The request for verification waits in the town's inbox (newest first).
+        b.wait_for_element("#inbox-unread");
+        b.click("#inbox-link");
+        b.wait_for_element("#inbox-table");
+        b.save_screenshot(&shots.join("journey-town-inbox.png"));
+        b.click("#inbox-table tr[data-kind=problem_verify_requested] button");
+        b.wait_for_url(
+            "the problem page from the inbox",
+            &format!("{base}{problem_href}"),
+        );
+        b.wait_for_element("#verify-form");
+        b.type_text("#verify-text", "现场核实，台账已建立");
+        b.click("#verify-submit");
+        b.wait_for_element("#problem-message");
+        assert!(b.text_of("#problem-status").contains("已销号"));
+        b.save_screenshot(&shots.join("journey-verified.png"));
+    }
+
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-2"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/progress"));
+        b.wait_for_element("#progress-totals");
+        let after = b.progress_totals();
+        b.save_screenshot(&shots.join("journey-progress-after.png"));
+        assert_eq!(
+            after.submitted,
+            before.submitted + 1,
+            "{before:?} → {after:?}"
+        );
+        assert_eq!(
+            after.problems,
+            before.problems + 1,
+            "{before:?} → {after:?}"
+        );
+        assert_eq!(
+            after.rectified,
+            before.rectified + 1,
+            "{before:?} → {after:?}"
+        );
+        assert_eq!(after.must, before.must);
+    }
+}
+
+/// A 16×16 red PNG (valid chunks and checksums), the "photo" of the rectification.
+const PHOTO_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x91, 0x68,
+    0x36, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xB8, 0x60, 0x60, 0x40,
+    0x12, 0x62, 0x18, 0xD5, 0x30, 0xAA, 0x61, 0xF8, 0x6A, 0x00, 0x00, 0x3E, 0x5E, 0x30, 0x10, 0x79,
+    0xCA, 0xC9, 0x14, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// The district's totals on the progress page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Totals {
+    must: u64,
+    submitted: u64,
+    problems: u64,
+    rectified: u64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +460,11 @@ struct Server {
 
 impl Server {
     fn start_demo(data_dir: &Path, log: &Path) -> Server {
+        Server::start_demo_with(data_dir, log, &[])
+    }
+
+    /// [`Server::start_demo`] with extra environment variables.
+    fn start_demo_with(data_dir: &Path, log: &Path, env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
         cmd.arg("--data-dir")
@@ -280,7 +472,8 @@ impl Server {
             .args(["demo", "--persons", "600", "--subjects", "40", "--bind"])
             .arg(format!("127.0.0.1:{port}"))
             .env_remove("ANPEI_DATABASE_URL")
-            .env_remove("ANPEI_BIND");
+            .env_remove("ANPEI_BIND")
+            .envs(env.iter().copied());
         let mut process = Guard::spawn("anpei demo", &mut cmd, log);
         let base = format!("http://127.0.0.1:{port}");
         let agent = ureq::AgentBuilder::new()
@@ -640,6 +833,92 @@ impl Browser<'_> {
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         std::fs::write(file, png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
         eprintln!("screenshot saved: {}", file.display());
+    }
+}
+
+/// What the journey of issue 4 needs beyond the subjects list.
+impl Browser<'_> {
+    /// Runs a script in the page (WebDriver's own channel: the page's CSP does not apply).
+    fn execute(&self, script: &str, args: Value) -> Value {
+        self.post("execute/sync", json!({ "script": script, "args": args }))
+    }
+
+    /// Sets an input's value directly (a date input's typing depends on the locale).
+    fn set_value(&self, id: &str, value: &str) {
+        self.execute(
+            "var el = document.getElementById(arguments[0]); el.value = arguments[1]; \
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            json!([id, value]),
+        );
+    }
+
+    /// Clicks an element after scrolling it to the middle of the window (the checklist's
+    /// sticky action bar would take a click at the bottom edge).
+    fn click_centered(&self, css: &str) {
+        let el = self.find(css);
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            json!([{ ELEMENT_KEY: el }]),
+        );
+        self.post(&format!("element/{el}/click"), json!({}));
+    }
+
+    /// Accepts the `confirm()` a button with `data-confirm` opens.
+    fn accept_alert(&self) {
+        wait_for("a confirmation dialog", PAGE, || {
+            self.try_post("alert/accept", json!({})).map(|_| ())
+        });
+    }
+
+    /// Lets downloads go to `dir` without asking (Chromium's DevTools command).
+    fn allow_downloads(&self, dir: &Path) {
+        self.post(
+            "goog/cdp/execute",
+            json!({"cmd": "Browser.setDownloadBehavior", "params": {
+                "behavior": "allow", "downloadPath": dir.display().to_string(),
+            }}),
+        );
+    }
+
+    /// The item codes of the checklist form, in page order.
+    fn checklist_codes(&self) -> Vec<String> {
+        let v = self.execute(
+            "return Array.from(document.querySelectorAll('section.check-item')).map(s => s.id.replace('item-', ''));",
+            json!([]),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The link of the problem list's row whose text contains `text`.
+    fn problem_link(&self, text: &str) -> Option<String> {
+        let table = self.find("#problems-table");
+        self.find_all_in(&table, "tbody tr")
+            .into_iter()
+            .find(|tr| self.element_text(tr).contains(text))
+            .and_then(|tr| self.find_all_in(&tr, "td:first-child a").into_iter().next())
+            .map(|a| self.attribute(&a, "href"))
+    }
+
+    fn number(&self, css: &str) -> u64 {
+        let t = self.text_of(css);
+        t.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{css} is not a number: {t:?}"))
+    }
+
+    fn progress_totals(&self) -> Totals {
+        Totals {
+            must: self.number("#total-must"),
+            submitted: self.number("#total-submitted"),
+            problems: self.number("#total-problems"),
+            rectified: self.number("#total-rectified"),
+        }
     }
 }
 
