@@ -259,8 +259,13 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
             return AppError::Csrf.into_response();
         }
     }
-    if let Some(u) = user.as_mut().filter(|_| !api && method == Method::GET) {
-        // The header's badge: one indexed count.
+    // The header's badge, for pages only (not assets, public pages or htmx partials): one
+    // indexed count.
+    let page = !api && method == Method::GET && perm != crate::Perm::Public;
+    if let Some(u) = user
+        .as_mut()
+        .filter(|_| page && !headers.contains_key("hx-request"))
+    {
         u.unread = anpei_store::inbox::unread_count(&st.store, u.id)
             .await
             .unwrap_or(0);
