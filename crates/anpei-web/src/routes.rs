@@ -310,10 +310,6 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         Audit,
         post(pages::audit::verify),
     )
-    .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
-    .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
-    .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
-    .route(
     .route("GET", "/tipoff", Public, get(pages::tipoffs::public_page))
     .route(
         "POST",
@@ -383,6 +379,10 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         Supervise,
         post(pages::tipoffs::feedback),
     )
+    .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
+    .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
+    .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))
+    .route(
         "GET",
         "/api/v1/subjects/{id}",
         ViewBusiness,
