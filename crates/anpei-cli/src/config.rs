@@ -184,7 +184,12 @@ mod tests {
         assert_eq!(p.password.history, 3);
         assert_eq!(p.password.max_age_days, 90);
         let bad: Config = toml::from_str("[security]\nmfa_roles = [\"boss\"]\n").unwrap();
-        assert!(bad.security.policy().unwrap_err().to_string().contains("boss"));
+        assert!(bad
+            .security
+            .policy()
+            .unwrap_err()
+            .to_string()
+            .contains("boss"));
         let default = Config::default().security.policy().unwrap();
         assert!(default.requires_mfa(anpei_store::Role::District));
     }

@@ -202,8 +202,7 @@ pub async fn daily_reminders(
         Ok(r) => {
             // Retention (PIPL): the reporters of tip-offs closed longer ago than the period.
             let erased =
-                crate::tipoffs::erase_expired_reporters(store, &Actor::system("scheduler"))
-                    .await?;
+                crate::tipoffs::erase_expired_reporters(store, &Actor::system("scheduler")).await?;
             let outcome = format!(
                 "ok sent={} overdue_recorded={} reporters_erased={erased}",
                 r.sent.len(),

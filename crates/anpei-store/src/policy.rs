@@ -82,11 +82,19 @@ impl SecurityPolicy {
 /// skipped, so an empty string is an empty list.
 pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
     let mut out = Vec::new();
-    for code in list.split([',', '，']).map(str::trim).filter(|c| !c.is_empty()) {
+    for code in list
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         let role = Role::from_code(code).ok_or_else(|| {
             format!(
                 "未知角色“{code}”，应为 {}",
-                Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join("、")
+                Role::ALL
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join("、")
             )
         })?;
         if !out.contains(&role) {

@@ -429,14 +429,9 @@ async fn a_password_change_ends_the_users_sessions() {
     let s = accounts::create_session(&db.store, u.id, "web", "127.0.0.1")
         .await
         .unwrap();
-    accounts::set_password(
-        &db.store,
-        &Actor::system("t"),
-        "carol",
-        "Other#2021",
-    )
-    .await
-    .unwrap();
+    accounts::set_password(&db.store, &Actor::system("t"), "carol", "Other#2021")
+        .await
+        .unwrap();
     assert!(accounts::lookup_session(&db.store, &s.token, "web")
         .await
         .unwrap()

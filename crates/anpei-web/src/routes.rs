@@ -439,8 +439,18 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         post(api::import).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
     )
     .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings))
-    .route("GET", "/evidence/{id}", ViewBusiness, get(evidence::download))
-    .route("GET", "/campaigns", ViewBusiness, get(pages::campaign::list))
+    .route(
+        "GET",
+        "/evidence/{id}",
+        ViewBusiness,
+        get(evidence::download),
+    )
+    .route(
+        "GET",
+        "/campaigns",
+        ViewBusiness,
+        get(pages::campaign::list),
+    )
     .route(
         "GET",
         "/campaigns/{id}",
@@ -465,7 +475,12 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         get(pages::campaign::checklists_api),
     )
-    .route("GET", "/selfcheck", ViewBusiness, get(pages::selfcheck::index))
+    .route(
+        "GET",
+        "/selfcheck",
+        ViewBusiness,
+        get(pages::selfcheck::index),
+    )
     .route(
         "GET",
         "/selfcheck/{id}",
@@ -488,8 +503,7 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         "POST",
         "/selfcheck/{id}/evidence",
         SelfInspect,
-        post(pages::selfcheck::upload)
-            .layer(DefaultBodyLimit::max(evidence::EVIDENCE_BODY_LIMIT)),
+        post(pages::selfcheck::upload).layer(DefaultBodyLimit::max(evidence::EVIDENCE_BODY_LIMIT)),
     )
     .route(
         "POST",
@@ -665,7 +679,12 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         District,
         post(pages::enforcement::cases::publish),
     )
-    .route("GET", "/cases", Public, get(pages::enforcement::cases::public_list))
+    .route(
+        "GET",
+        "/cases",
+        Public,
+        get(pages::enforcement::cases::public_list),
+    )
     .route(
         "GET",
         "/cases/{id}",

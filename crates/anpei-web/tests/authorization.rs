@@ -126,8 +126,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/supervision/towns/{id}/findings", "town"),
     ("GET", "/supervision/departments/{id}", "department"),
     ("POST", "/supervision/departments/{id}", "department"),
-    ("POST", "/supervision/departments/{id}/findings", "department"),
-    ("POST", "/supervision/problems/{id}/close", "supervision_problem"),
+    (
+        "POST",
+        "/supervision/departments/{id}/findings",
+        "department",
+    ),
+    (
+        "POST",
+        "/supervision/problems/{id}/close",
+        "supervision_problem",
+    ),
     ("GET", "/summary", ""),
     ("POST", "/summary", ""),
     ("GET", "/summaries", ""),
@@ -545,7 +553,9 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
     let first_town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
-    let first_department = anpei_store::reference::departments(h.store()).await.unwrap()[0]
+    let first_department = anpei_store::reference::departments(h.store())
+        .await
+        .unwrap()[0]
         .0
         .id;
     by_subject.insert("town", (first_town, None));

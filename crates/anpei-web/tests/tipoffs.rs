@@ -524,8 +524,11 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
         .await
         .unwrap();
     assert!(
-        run.iter()
-            .any(|r| r.outcome.as_deref().unwrap_or("").contains("reporters_erased=1")),
+        run.iter().any(|r| r
+            .outcome
+            .as_deref()
+            .unwrap_or("")
+            .contains("reporters_erased=1")),
         "{run:?}"
     );
     let n = tipoffs::erase_expired_reporters(h.store(), &Actor::system("job"))
@@ -614,7 +617,9 @@ async fn only_district_accounts_take_the_intake_duty() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("已授予举报受理权限"));
-    assert!(tipoffs::has_grant(h.store(), d.id, INTAKE_GRANT).await.unwrap());
+    assert!(tipoffs::has_grant(h.store(), d.id, INTAKE_GRANT)
+        .await
+        .unwrap());
     let r = h
         .post_form(
             Some(&sec),

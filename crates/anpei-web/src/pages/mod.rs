@@ -135,7 +135,12 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "enforcement_actions",
         crate::Perm::Supervise,
     ),
-    ("/enforcement/cases", "典型案例", "cases", crate::Perm::District),
+    (
+        "/enforcement/cases",
+        "典型案例",
+        "cases",
+        crate::Perm::District,
+    ),
     ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
     ("/admin/users", "账号管理", "users", crate::Perm::Administer),
     ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
@@ -159,7 +164,12 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         crate::Perm::SignedIn,
     ),
     ("/account/mfa", "两步验证", "mfa", crate::Perm::SignedIn),
-    ("/account/tokens", "接口令牌", "tokens", crate::Perm::SignedIn),
+    (
+        "/account/tokens",
+        "接口令牌",
+        "tokens",
+        crate::Perm::SignedIn,
+    ),
 ];
 
 /// What the shared layout needs: who is signed in, the navigation for the role.

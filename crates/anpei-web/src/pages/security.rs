@@ -244,7 +244,8 @@ async fn grants_with(
 ) -> Result<Response, AppError> {
     let now = st.store.now();
     let enrolled = security::mfa_enrolled(&st.store).await?;
-    let intake = anpei_store::tipoffs::holders(&st.store, anpei_store::tipoffs::INTAKE_GRANT).await?;
+    let intake =
+        anpei_store::tipoffs::holders(&st.store, anpei_store::tipoffs::INTAKE_GRANT).await?;
     let rows = security::list_grants(&st.store)
         .await?
         .into_iter()
