@@ -381,6 +381,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/imports/template.xlsx"),
     ("GET", "/problems/export.xlsx"),
     ("GET", "/selfcheck/{id}/report.docx"),
+    ("GET", "/bulletin.docx"),
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route

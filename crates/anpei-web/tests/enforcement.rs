@@ -106,6 +106,10 @@ async fn actions_of(h: &Harness, subject_id: i32) -> u64 {
 #[tokio::test]
 async fn a_town_officer_records_an_inspection_with_a_finding_and_a_fine() {
     let h = Harness::with_demo(40, 300).await;
+    // The demo district's current campaign (phases around the tests' start date).
+    anpei_store::demo::campaign::load_demo(h.store(), &h.district)
+        .await
+        .unwrap();
     // Into the demo campaign's enforcement phase (it starts on the first of the month after
     // next: 38 days on from the tests' start), within the password's maximum age.
     h.db.clock.advance(chrono::Duration::days(45));

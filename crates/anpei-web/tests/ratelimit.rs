@@ -98,7 +98,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     .await
     .unwrap();
     let si = rows.iter().find_map(|r| r.inspection_id).unwrap();
-    assert_eq!(EXPORT_ROUTES.len(), 5);
+    assert_eq!(EXPORT_ROUTES.len(), 6);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {
