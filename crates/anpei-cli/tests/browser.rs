@@ -273,6 +273,216 @@ fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium()
     }
 }
 
+/// Issue 5's journey: a town officer records an inspection with a finding and a fine, a fine
+/// out of range is refused with the article's range named, the district's 通报 counts the
+/// fine; a member of the public reports a violation, the district's intake assigns it to the
+/// town, the town closes it, the intake answers, and the reporter reads the answer back with
+/// the receipt code and query password.
+#[test]
+fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-enforcement");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let base = &server.base;
+    let finding = "浏览器测试：未制定年度安全培训计划";
+
+    let fines_before = {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-0"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/bulletin"));
+        b.wait_for_element("#b-actions");
+        b.text_of("#b-actions")
+    };
+
+    // The town inspects a subject of its own from the coverage page's list.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-0"));
+        b.log_in(base, "town");
+        b.open(&format!("{base}/enforcement/coverage"));
+        b.wait_for_element("#uncovered-table");
+        b.click_centered("#uncovered-table tbody tr a.btn");
+        b.wait_for_element("#inspection-form");
+        let today = china_today();
+        b.set_value("inspected_on", &today);
+        b.set_value("inspectors", "王建国 50011220013\n刘思远 50011220027");
+        b.execute(
+            "var note = arguments[0]; \
+             var rows = document.querySelectorAll('#checklist tbody tr'); \
+             rows.forEach(function (tr, i) { \
+               var v = i === 0 ? 'noncompliant' : 'compliant'; \
+               tr.querySelector('input[value=' + v + ']').checked = true; \
+               if (i === 0) { tr.querySelector('textarea').value = note; } \
+             });",
+            json!([finding]),
+        );
+        b.set_value("rectify_deadline", "2099-12-31");
+        b.save_screenshot(&shots.join("enforcement-inspection-form.png"));
+        b.click_centered("#inspection-save");
+        b.wait_for_element("#inspection-items");
+        assert!(b.text_of("#inspection-items").contains(finding));
+
+        // Out of the article's range: refused, and the form says why.
+        b.set_value("action-kind", "fine");
+        b.set_value("fine_stage", "ordered");
+        b.set_value("decision_no", "渝北应急罚〔2026〕1号");
+        b.set_value("amount_unit", "100001");
+        b.set_value("action-text", "未按规定开展安全生产教育和培训");
+        b.click_centered("#action-save");
+        let errors = b.wait_for_element("#action-errors");
+        let text = b.element_text(&errors);
+        assert!(text.contains("第九十七条"), "{text}");
+        b.save_screenshot(&shots.join("enforcement-fine-refused.png"));
+
+        b.set_value("action-kind", "fine");
+        b.set_value("fine_stage", "ordered");
+        b.set_value("decision_no", "渝北应急罚〔2026〕1号");
+        b.set_value("amount_unit", "100000");
+        b.set_value(
+            "action-text",
+            "未按规定开展安全生产教育和培训，处罚款10万元",
+        );
+        b.click_centered("#action-save");
+        b.wait_for_element("#inspection-message");
+        assert!(b.text_of("#inspection-actions").contains("10万元"));
+        b.save_screenshot(&shots.join("enforcement-fine.png"));
+    }
+
+    // The district's 通报 counts the fine.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-1"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/bulletin"));
+        b.wait_for_element("#b-actions");
+        let after = b.text_of("#b-actions");
+        assert_ne!(after, fines_before, "the bulletin's actions move");
+        assert!(after.contains("罚款决定1件"), "{after}");
+        b.save_screenshot(&shots.join("enforcement-bulletin.png"));
+    }
+
+    // A member of the public reports, anonymously.
+    let (code, password) = {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-public-1"));
+        b.open(&format!("{base}/tipoff"));
+        b.wait_for_element("#tipoff-form");
+        b.set_value("category", "pass_guarantee");
+        b.type_text(
+            "#description",
+            "浏览器测试：某培训机构承诺不用上课包过拿证，收费6800元。",
+        );
+        b.save_screenshot(&shots.join("tipoff-form.png"));
+        b.click_centered("#tipoff-submit");
+        b.wait_for_element("#tipoff-receipt");
+        b.save_screenshot(&shots.join("tipoff-receipt.png"));
+        (b.text_of("#receipt-code"), b.text_of("#query-password"))
+    };
+
+    // The district's intake assigns it to the demo town.
+    let tipoff_href;
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-2"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/tipoffs"));
+        let table = b.wait_for_element("#tipoffs-table");
+        tipoff_href = b
+            .find_all_in(&table, "tbody tr td:first-child a")
+            .into_iter()
+            .find(|a| b.element_text(a) == code)
+            .map(|a| b.attribute(&a, "href"))
+            .unwrap_or_else(|| panic!("the intake's list shows {code}"));
+        b.open(&format!("{base}{tipoff_href}"));
+        b.wait_for_element("#assign-form");
+        let town = b
+            .execute(
+                "var o = Array.from(document.querySelectorAll('#assign-to option')) \
+                   .find(function (o) { return o.textContent === '龙兴镇'; }); \
+                 return o ? o.value : null;",
+                json!([]),
+            )
+            .as_str()
+            .expect("龙兴镇 is an assignee")
+            .to_string();
+        b.set_value("assign-to", &town);
+        b.click_centered("#assign-submit");
+        wait_for("the assignment", PAGE, || {
+            let t = b.text_of("#tipoff-assignee");
+            if t.contains("龙兴镇") {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        });
+    }
+
+    // The town closes it with its result.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-1"));
+        b.log_in(base, "town");
+        b.open(&format!("{base}{tipoff_href}"));
+        b.wait_for_element("#close-form");
+        assert!(
+            !b.source().contains("tipoff-reporter"),
+            "the town never sees a reporter field"
+        );
+        b.click_centered("#close-form input[name=substantiated][value=yes]");
+        b.type_text(
+            "#result",
+            "经现场核查，该机构确有承诺包过、压缩学时的行为，已立案调查。",
+        );
+        b.click_centered("#close-submit");
+        wait_for("the tip-off to be closed", PAGE, || {
+            let t = b.text_of("#tipoff-status");
+            if t.contains("已办结") {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        });
+    }
+
+    // The intake answers the reporter.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-3"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}{tipoff_href}"));
+        b.wait_for_element("#feedback-form");
+        b.type_text("#feedback", "您举报的问题经核查属实，已依法立案处理。");
+        b.click_centered("#feedback-submit");
+        b.wait_for_element("#tipoff-detail");
+        b.save_screenshot(&shots.join("tipoff-closed.png"));
+    }
+
+    // The reporter reads the answer with the receipt code and password.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-public-2"));
+        b.open(&format!("{base}/tipoff/status"));
+        b.wait_for_element("#status-form");
+        b.type_text("#receipt_code", &code);
+        b.type_text("#password", &password);
+        b.click_centered("#status-submit");
+        b.wait_for_element("#tipoff-status");
+        assert_eq!(b.text_of("#status-label"), "已办结");
+        assert!(b.text_of("#status-feedback").contains("已依法立案处理"));
+        b.save_screenshot(&shots.join("tipoff-status.png"));
+    }
+}
+
+/// Today's date in China (UTC+8), as a date input takes it.
+fn china_today() -> String {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    chrono::Utc::now()
+        .with_timezone(&cst)
+        .date_naive()
+        .to_string()
+}
+
 /// A 16×16 red PNG (valid chunks and checksums), the "photo" of the rectification.
 const PHOTO_PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
