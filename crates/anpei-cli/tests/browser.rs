@@ -294,12 +294,19 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
     let base = &server.base;
     let finding = "浏览器测试：未制定年度安全培训计划";
 
-    let fines_before = {
+    // The inspection is recorded for the notice's own campaign, whose enforcement phase
+    // (2022-04-01 – 06-30) is the one that has started: coverage and the 通报 of that campaign
+    // (seeded first: id 1) move.
+    let inspected_on = "2022-05-10";
+    let (coverage_before, bulletin_before) = {
         let b = driver.new_session(&chromium, &tmp.path.join("profile-district-0"));
         b.log_in(base, "district");
-        b.open(&format!("{base}/bulletin"));
+        b.open(&format!("{base}/enforcement/coverage"));
+        b.wait_for_element("#coverage-inspections");
+        let coverage = b.text_of("#coverage-inspections");
+        b.open(&format!("{base}/bulletin?campaign=1"));
         b.wait_for_element("#b-actions");
-        b.text_of("#b-actions")
+        (coverage, b.text_of("#b-actions"))
     };
 
     // The town inspects a subject of its own from the coverage page's list.
@@ -310,8 +317,7 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         b.wait_for_element("#uncovered-table");
         b.click_centered("#uncovered-table tbody tr a.btn");
         b.wait_for_element("#inspection-form");
-        let today = china_today();
-        b.set_value("inspected_on", &today);
+        b.set_value("inspected_on", inspected_on);
         b.set_value("inspectors", "王建国 50011220013\n刘思远 50011220027");
         b.execute(
             "var note = arguments[0]; \
@@ -332,7 +338,8 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         // Out of the article's range: refused, and the form says why.
         b.set_value("action-kind", "fine");
         b.set_value("fine_stage", "ordered");
-        b.set_value("decision_no", "渝北应急罚〔2026〕1号");
+        b.set_value("decision_no", "渝北应急罚〔2022〕91号");
+        b.set_value("decided_on", inspected_on);
         b.set_value("amount_unit", "100001");
         b.set_value("action-text", "未按规定开展安全生产教育和培训");
         b.click_centered("#action-save");
@@ -343,7 +350,8 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
 
         b.set_value("action-kind", "fine");
         b.set_value("fine_stage", "ordered");
-        b.set_value("decision_no", "渝北应急罚〔2026〕1号");
+        b.set_value("decision_no", "渝北应急罚〔2022〕91号");
+        b.set_value("decided_on", inspected_on);
         b.set_value("amount_unit", "100000");
         b.set_value(
             "action-text",
@@ -355,15 +363,20 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         b.save_screenshot(&shots.join("enforcement-fine.png"));
     }
 
-    // The district's 通报 counts the fine.
+    // The district's coverage and 通报 count the inspection and the fine.
     {
         let b = driver.new_session(&chromium, &tmp.path.join("profile-district-1"));
         b.log_in(base, "district");
-        b.open(&format!("{base}/bulletin"));
+        b.open(&format!("{base}/enforcement/coverage"));
+        b.wait_for_element("#coverage-inspections");
+        let coverage: u64 = b.text_of("#coverage-inspections").parse().unwrap();
+        assert_eq!(coverage, coverage_before.parse::<u64>().unwrap() + 1);
+        b.save_screenshot(&shots.join("enforcement-coverage.png"));
+        b.open(&format!("{base}/bulletin?campaign=1"));
         b.wait_for_element("#b-actions");
         let after = b.text_of("#b-actions");
-        assert_ne!(after, fines_before, "the bulletin's actions move");
-        assert!(after.contains("罚款决定1件"), "{after}");
+        assert_ne!(after, bulletin_before, "the bulletin's decisions move");
+        assert!(after.contains("罚款"), "{after}");
         b.save_screenshot(&shots.join("enforcement-bulletin.png"));
     }
 
@@ -412,7 +425,7 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         b.set_value("assign-to", &town);
         b.click_centered("#assign-submit");
         wait_for("the assignment", PAGE, || {
-            let t = b.text_of("#tipoff-assignee");
+            let t = b.try_text("#tipoff-assignee")?;
             if t.contains("龙兴镇") {
                 Ok(())
             } else {
@@ -438,7 +451,7 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         );
         b.click_centered("#close-submit");
         wait_for("the tip-off to be closed", PAGE, || {
-            let t = b.text_of("#tipoff-status");
+            let t = b.try_text("#tipoff-status")?;
             if t.contains("已办结") {
                 Ok(())
             } else {
@@ -455,7 +468,14 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         b.wait_for_element("#feedback-form");
         b.type_text("#feedback", "您举报的问题经核查属实，已依法立案处理。");
         b.click_centered("#feedback-submit");
-        b.wait_for_element("#tipoff-detail");
+        wait_for("the answer to be saved", PAGE, || {
+            let t = b.try_text("#tipoff-detail")?;
+            if t.contains("已依法立案处理") {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        });
         b.save_screenshot(&shots.join("tipoff-closed.png"));
     }
 
@@ -472,15 +492,6 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
         assert!(b.text_of("#status-feedback").contains("已依法立案处理"));
         b.save_screenshot(&shots.join("tipoff-status.png"));
     }
-}
-
-/// Today's date in China (UTC+8), as a date input takes it.
-fn china_today() -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    chrono::Utc::now()
-        .with_timezone(&cst)
-        .date_naive()
-        .to_string()
 }
 
 /// A 16×16 red PNG (valid chunks and checksums), the "photo" of the rectification.
@@ -833,6 +844,14 @@ impl Browser<'_> {
 
     fn get(&self, path: &str) -> Value {
         self.try_get(path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The text of an element, or why not (not there yet, or gone with a page being left):
+    /// for waits across a navigation.
+    fn try_text(&self, css: &str) -> Result<String, String> {
+        let el = self.try_find(css)?;
+        self.try_get(&format!("element/{el}/text"))
+            .map(|v| v.as_str().unwrap_or_default().to_string())
     }
 
     fn post(&self, path: &str, body: Value) -> Value {
