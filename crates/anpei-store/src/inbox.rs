@@ -38,6 +38,10 @@ pub fn kind_label(kind: &str) -> &'static str {
         "problem_verify_requested" => "待核验",
         "problem_verified" => "已销号",
         "problem_rejected" => "整改退回",
+        "self_inspection_returned" => "自查退回",
+        "supervision_problem" => "督查问题",
+        "summary_due" => "总结报告提醒",
+        "summary_overdue" => "总结报告逾期",
         _ => "通知",
     }
 }

@@ -178,6 +178,7 @@ pub fn event_label(kind: &str) -> &'static str {
         "verify" => "核验销号",
         "reject" => "退回整改",
         "overdue" => "逾期",
+        "revised" => "自查修改",
         _ => "记录",
     }
 }
