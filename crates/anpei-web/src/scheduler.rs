@@ -2,7 +2,10 @@
 //! minutes and, from 08:00 China time on, runs the day's reminders
 //! ([`anpei_store::jobs::daily_reminders`]). Several instances may run it against one
 //! database: the job's claim lets exactly one of them run each date (see
-//! [`anpei_store::jobs`]); the others skip.
+//! [`anpei_store::jobs`]); the others skip. Each wake-up also lays the security
+//! administrator's saved policy over this instance's configuration again
+//! ([`refresh_policy`]), so a policy saved on one instance reaches all of them within
+//! [`TICK`].
 
 use anpei_store::jobs::{self, DailyRun};
 use anpei_store::{Store, StoreResult};
@@ -47,6 +50,14 @@ pub async fn tick(store: &Store, instance: &str) -> StoreResult<Option<(NaiveDat
     Ok(Some((date, run)))
 }
 
+/// Reads the security administrator's saved policy again and puts it in force on this
+/// instance (another instance may have saved a change).
+pub async fn refresh_policy(store: &Store) -> StoreResult<()> {
+    anpei_store::security::apply_saved_policy(store)
+        .await
+        .map(|_| ())
+}
+
 /// Spawns the scheduler loop on the current tokio runtime (called once by `anpei serve`).
 pub fn spawn_scheduler(store: Store) -> tokio::task::JoinHandle<()> {
     let instance = instance_id();
@@ -55,6 +66,9 @@ pub fn spawn_scheduler(store: Store) -> tokio::task::JoinHandle<()> {
         // The date this instance ran; other instances' runs are found by the claim.
         let mut ran: Option<NaiveDate> = None;
         loop {
+            if let Err(e) = refresh_policy(&store).await {
+                tracing::error!(error = %e, "refreshing the security policy failed");
+            }
             if due_date(&store).is_some_and(|d| Some(d) != ran) {
                 match tick(&store, &instance).await {
                     Ok(Some((date, DailyRun::Ran(r)))) => {
