@@ -43,14 +43,17 @@ pub enum Bucket {
     Export,
     /// Public tip-off (举报) submissions per client address.
     Tipoff,
+    /// Unmaskings of ID and phone numbers per user (each one is audited too).
+    Unmask,
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 4] = [
+    pub const ALL: [Bucket; 5] = [
         Bucket::LoginAddr,
         Bucket::LoginUser,
         Bucket::Export,
         Bucket::Tipoff,
+        Bucket::Unmask,
     ];
 
     fn index(self) -> usize {
@@ -59,6 +62,7 @@ impl Bucket {
             Bucket::LoginUser => 1,
             Bucket::Export => 2,
             Bucket::Tipoff => 3,
+            Bucket::Unmask => 4,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct RateLimits {
     pub export: Limit,
     /// Tip-off submissions per client address: 5 an hour.
     pub tipoff: Limit,
+    /// Unmaskings per user: 20 an hour (looking up a few people, not harvesting numbers).
+    pub unmask: Limit,
     /// Keys tracked per bucket at most (least recently seen evicted): 100,000.
     pub max_keys: usize,
 }
@@ -104,6 +110,7 @@ impl Default for RateLimits {
             login_user: Limit::new(10, Duration::from_secs(60)),
             export: Limit::new(30, Duration::from_secs(600)),
             tipoff: Limit::new(5, Duration::from_secs(3600)),
+            unmask: Limit::new(20, Duration::from_secs(3600)),
             max_keys: 100_000,
         }
     }
@@ -116,6 +123,7 @@ impl RateLimits {
             Bucket::LoginUser => self.login_user,
             Bucket::Export => self.export,
             Bucket::Tipoff => self.tipoff,
+            Bucket::Unmask => self.unmask,
         }
     }
 }
@@ -233,7 +241,7 @@ pub struct RateLimiter {
     /// Whose `X-Forwarded-For` is believed when keying by client address.
     trusted: TrustedProxies,
     clock: Arc<dyn Clock>,
-    tables: [Mutex<Table>; 4],
+    tables: [Mutex<Table>; 5],
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -556,6 +564,7 @@ mod tests {
         assert_eq!(d.login_user, Limit::new(10, Duration::from_secs(60)));
         assert_eq!(d.export, Limit::new(30, Duration::from_secs(600)));
         assert_eq!(d.tipoff, Limit::new(5, Duration::from_secs(3600)));
+        assert_eq!(d.unmask, Limit::new(20, Duration::from_secs(3600)));
         let (l, _) = limiter(RateLimits {
             export: Limit::UNLIMITED,
             ..d

@@ -262,3 +262,52 @@ async fn the_login_form_is_limited_per_username_before_the_password_is_checked()
     assert!(h.try_login("district", demo::DEMO_PASSWORD).await.is_ok());
     finish(h, dir).await;
 }
+
+#[tokio::test]
+async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
+    use anpei_store::entity::audit as audit_entry;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (h, dir) = harness_with(RateLimits {
+        unmask: Limit::new(2, Duration::from_secs(3600)),
+        ..Default::default()
+    })
+    .await;
+    let town = h.login("town").await;
+    let district = h.login("district").await;
+    let p = anpei_store::scope::persons(&anpei_store::Scope::for_user(
+        &anpei_store::accounts::find_user(h.store(), "town")
+            .await
+            .unwrap()
+            .unwrap(),
+    ))
+    .one(&h.store().db)
+    .await
+    .unwrap()
+    .expect("a person in the town");
+    let full_id = h.store().crypto.decrypt(&p.id_enc).unwrap();
+    let path = format!("/persons/{}/unmask", p.id);
+    let form = [("field", "id_number"), ("reason", "核实证书持有人身份")];
+    for _ in 0..2 {
+        let r = h.post_form(Some(&town), &path, &form).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains(&full_id));
+    }
+    let r = h.post_form(Some(&town), &path, &form).await;
+    let wait = assert_limited(&r, "the third unmasking");
+    assert!(!r.body.contains(&full_id));
+    let unmasked = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("person.unmask"))
+        .all(&h.store().db)
+        .await
+        .unwrap();
+    assert_eq!(unmasked.len(), 2, "a refused unmasking is no unmasking");
+    // Per user: the district is not held by the town's count.
+    let r = h.post_form(Some(&district), &path, &form).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // After the window, the town may again.
+    advance(&h, wait);
+    let town = h.login("town").await;
+    let r = h.post_form(Some(&town), &path, &form).await;
+    assert_eq!(r.status, StatusCode::OK);
+    finish(h, dir).await;
+}

@@ -168,6 +168,15 @@ pub async fn unmask(
     Form(f): Form<UnmaskForm>,
 ) -> Result<Response, AppError> {
     let field = UnmaskField::from_code(&f.field).unwrap_or(UnmaskField::IdNumber);
+    // Looking up a few people, not harvesting numbers: per user, before anything is read.
+    if st.store.policy().may_unmask(user.role) {
+        if let Err(wait) = st.limiter.check(
+            crate::ratelimit::Bucket::Unmask,
+            &format!("user:{}", user.id),
+        ) {
+            return Ok(wait.page());
+        }
+    }
     let outcome = security::unmask_person(
         &st.store,
         user.role,
