@@ -1214,3 +1214,37 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
     assert!(anpei_web::scheduler::due_date(h.store()).is_some());
     w.h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_subject_page_leads_to_its_problem_list_and_a_supervisor_to_a_new_problem() {
+    let h = Harness::with_demo(20, 60).await;
+    let town_user = user_of(&h, "town").await;
+    let subject = anpei_store::entity::subject::Entity::find()
+        .filter(anpei_store::entity::subject::Column::TownId.eq(town_user.scope_town_id.unwrap()))
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let town = h.login("town").await;
+    let page = h
+        .get(Some(&town), &format!("/subjects/{}", subject.id))
+        .await;
+    assert!(page
+        .body
+        .contains(&format!("/problems?subject_id={}", subject.id)));
+    let new = format!("/problems/new?subject_id={}", subject.id);
+    assert!(page.body.contains(&new), "a supervisor registers a problem");
+    let form = h.get(Some(&town), &new).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains(&subject.name),
+        "the form names the subject"
+    );
+    // The subject's own user sees its list, not the supervisor's form.
+    let ent = h.login("enterprise").await;
+    let own = user_of(&h, "enterprise").await.scope_subject_id.unwrap();
+    let page = h.get(Some(&ent), &format!("/subjects/{own}")).await;
+    assert!(page.body.contains(&format!("/problems?subject_id={own}")));
+    assert!(!page.body.contains("/problems/new"));
+    h.db.cleanup().await;
+}
