@@ -280,6 +280,71 @@ pub async fn findings(
     }))
 }
 
+/// A problem of the 问题清单 as the API shows it (the phone masked, as on the pages).
+#[derive(Serialize)]
+pub struct ProblemItem {
+    id: i32,
+    campaign_id: Option<i32>,
+    subject_id: i32,
+    subject_uscc: String,
+    subject_name: String,
+    town: String,
+    department: String,
+    source: String,
+    item_code: Option<String>,
+    description: String,
+    measures: String,
+    deadline: String,
+    responsible_name: String,
+    responsible_phone_masked: Option<String>,
+    status: String,
+    overdue: bool,
+}
+
+impl From<anpei_store::problems::ProblemRow> for ProblemItem {
+    fn from(p: anpei_store::problems::ProblemRow) -> Self {
+        ProblemItem {
+            id: p.id,
+            campaign_id: p.campaign_id,
+            subject_id: p.subject_id,
+            subject_uscc: p.subject_uscc,
+            subject_name: p.subject_name,
+            town: p.town,
+            department: p.department,
+            source: p.source,
+            item_code: p.item_code,
+            description: p.description,
+            measures: p.measures,
+            deadline: p.deadline.to_string(),
+            responsible_name: p.responsible_name,
+            responsible_phone_masked: p.responsible_phone_masked,
+            status: p.status,
+            overdue: p.overdue,
+        }
+    }
+}
+
+/// `GET /api/v1/problems`: the 问题清单 in the caller's scope, with the page's filters
+/// (`campaign`, `status` incl. `overdue`, `source`, `town`, `department`, `kind`,
+/// `subject_id`, `q`).
+pub async fn problems(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<crate::pages::problems::ProblemQuery>,
+) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
+    let towns = reference::towns(&st.store).await?;
+    let (page, per_page) = paging(q.page, q.per_page);
+    let (rows, total) =
+        anpei_store::problems::list(&st.store, &user.scope, &q.filter(&towns), page, per_page)
+            .await?;
+    Ok(Json(ListResponse {
+        items: rows.into_iter().map(ProblemItem::from).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
 #[derive(Deserialize, Default)]
 pub struct ImportQuery {
     dry_run: Option<String>,

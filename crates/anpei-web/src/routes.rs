@@ -439,6 +439,7 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         post(api::import).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
     )
     .route("GET", "/api/v1/findings", ViewBusiness, get(api::findings))
+    .route("GET", "/api/v1/problems", ViewBusiness, get(api::problems))
     .route(
         "GET",
         "/evidence/{id}",

@@ -80,6 +80,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/imports/cancel", ""),
     ("POST", "/api/v1/imports", ""),
     ("GET", "/api/v1/findings", ""),
+    ("GET", "/api/v1/problems", ""),
     ("GET", "/evidence/{id}", "evidence"),
     ("GET", "/tipoff", ""),
     ("POST", "/tipoff", ""),

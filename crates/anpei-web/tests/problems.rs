@@ -1248,3 +1248,51 @@ async fn a_subject_page_leads_to_its_problem_list_and_a_supervisor_to_a_new_prob
     assert!(!page.body.contains("/problems/new"));
     h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_api_lists_problems_in_scope_with_the_pages_filters() {
+    let w = world().await;
+    let h = &w.h;
+    let today = h.store().today();
+    let due = today + Days::new(30);
+    let own = add_problem(h, None, &w.own, due, "API：本单位问题").await;
+    add_problem(h, None, &w.neighbour, due, "API：邻居问题").await;
+    add_problem(
+        h,
+        None,
+        &w.foreign,
+        today - Days::new(1),
+        "API：外镇逾期问题",
+    )
+    .await;
+    let get = |token: String, path: &'static str| async move {
+        let r = h.api_get(&token, path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap()
+    };
+    // The enterprise: its own problem only, phone masked.
+    let v = get(h.api_token("enterprise").await, "/api/v1/problems").await;
+    assert_eq!(v["total"], 1, "{v}");
+    let item = &v["items"][0];
+    assert_eq!(item["id"], own);
+    assert_eq!(item["description"], "API：本单位问题");
+    assert_eq!(item["responsible_phone_masked"], "138****1234");
+    assert_eq!(item["overdue"], false);
+    assert!(!v.to_string().contains("13812341234"));
+    // The town: its two; the district: all three, one overdue.
+    let v = get(h.api_token("town").await, "/api/v1/problems").await;
+    assert_eq!(v["total"], 2, "{v}");
+    let district = h.api_token("district").await;
+    let v = get(district.clone(), "/api/v1/problems").await;
+    assert_eq!(v["total"], 3, "{v}");
+    let v = get(district, "/api/v1/problems?status=overdue").await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["description"], "API：外镇逾期问题");
+    assert_eq!(v["items"][0]["overdue"], true);
+    // Administrators have no business data.
+    let r = h
+        .api_get(&h.api_token("sysadmin").await, "/api/v1/problems")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    w.h.db.cleanup().await;
+}
