@@ -3,8 +3,9 @@
 #
 #   scripts/bench.sh [SUBJECTS] [PERSONS]
 #     Issue #2's floors: 10,000 subjects and 200,000 persons in SQLite; the dashboard and
-#     the subjects list for one user (p50/p90/p99), and the API list endpoint's throughput.
-#     Needs `wrk` (Debian package).
+#     the subjects list for one user (p50/p90/p99), and the API list endpoint's throughput;
+#     the campaign's progress page and problem list (issue #4), and the time of one problem
+#     list export and one 通报 docx. Needs `wrk` (Debian package).
 #
 #   scripts/bench.sh import [SUBJECTS] [PERSONS]
 #     Issue #3's floors: exports the demo district as the five import CSVs and ledger.xlsx,
@@ -74,7 +75,8 @@ echo "== loading ${subjects} subjects / ${persons} persons"
 /usr/bin/time -f "load: %e s wall, %M KiB max RSS" "$bin" --data-dir "$dir" demo --subjects "$subjects" --persons "$persons" --no-serve | grep -E "已载入"
 ls -l "$dir/anpei.db" | awk '{printf "database file: %.0f MiB\n", $5/1048576}'
 
-"$bin" --data-dir "$dir" serve --bind "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
+# A benchmark signs in with a password only (a test installation: no second factor).
+ANPEI_SECURITY_MFA_ROLES= "$bin" --data-dir "$dir" serve --bind "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
@@ -86,9 +88,13 @@ cookie=$(awk '/anpei_session/ {print $7}' "$jar")
 token=$(curl -s -H 'content-type: application/json' -d '{"username":"district","password":"Anpei@2021"}' \
   "http://127.0.0.1:$port/api/v1/auth/token" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
 
-for page in "/" "/subjects" "/subjects?high_risk=1&page=5"; do
+for page in "/" "/subjects" "/subjects?high_risk=1&page=5" "/progress" "/problems" "/problems?status=overdue"; do
   echo "== page $page, one user (wrk -t1 -c1 -d10s)"
   wrk -t1 -c1 -d10s --latency -H "Cookie: anpei_session=$cookie" "http://127.0.0.1:$port$page" | grep -E "^ +(50|90|99)%|Requests/sec|Non-2xx"
 done
 echo "== API /api/v1/subjects (wrk -t2 -c32 -d15s)"
 wrk -t2 -c32 -d15s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/subjects" | grep -E "^ +(50|99)%|Requests/sec|Non-2xx"
+for file in "/problems/export.xlsx" "/bulletin.docx"; do
+  curl -s -o "$dir/out" -w "== $file: %{http_code}, %{size_download} bytes in %{time_total} s\n" \
+    -H "Cookie: anpei_session=$cookie" "http://127.0.0.1:$port$file"
+done
