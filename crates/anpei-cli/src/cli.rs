@@ -409,6 +409,8 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         demo::create_accounts(store, &accounts).await?;
         // The district account takes tip-offs (举报受理); a few tip-offs to handle.
         anpei_store::tipoffs::load_demo(store).await?;
+        // Training institutions' class files (issue 6).
+        anpei_store::training_records::load_demo(store).await?;
         println!(
             "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
             loaded.subjects,

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod campaign;
+pub mod class_file;
 pub mod demo;
 pub mod enforcement;
 pub mod ids;

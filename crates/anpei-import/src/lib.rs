@@ -18,6 +18,7 @@ mod error;
 mod read;
 mod schema;
 pub mod sniff;
+pub mod training;
 mod validate;
 mod write;
 

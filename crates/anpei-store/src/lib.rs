@@ -32,6 +32,7 @@ pub mod subjects;
 pub mod supervision;
 pub mod testing;
 pub mod tipoffs;
+pub mod training_records;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -379,6 +379,32 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         Supervise,
         post(pages::tipoffs::feedback),
     )
+    // Training institutions' records (issue 6): 培训档案.
+    .route("GET", "/training", ViewBusiness, get(pages::training::list))
+    .route(
+        "GET",
+        "/training/{id}",
+        ViewBusiness,
+        get(pages::training::institution),
+    )
+    .route(
+        "POST",
+        "/training/{id}/import",
+        ViewBusiness,
+        post(pages::training::upload).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
+    )
+    .route(
+        "GET",
+        "/training/{id}/export.xlsx",
+        ViewBusiness,
+        get(pages::training::export),
+    )
+    .route(
+        "GET",
+        "/training/classes/{id}",
+        ViewBusiness,
+        get(pages::training::class),
+    )
     .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
     .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
     .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))

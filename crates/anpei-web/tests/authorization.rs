@@ -155,6 +155,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/enforcement/cases/{id}/publish", "case"),
     ("GET", "/cases", ""),
     ("GET", "/cases/{id}", "public_case"),
+    ("GET", "/training", ""),
+    ("GET", "/training/{id}", "subject"),
+    ("POST", "/training/{id}/import", "subject"),
+    ("GET", "/training/{id}/export.xlsx", "subject"),
+    ("GET", "/training/classes/{id}", "training_class"),
 ];
 
 #[test]
@@ -195,6 +200,11 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -
         ("GET" | "POST", "/tipoffs/new")
         | ("POST", "/tipoffs/{id}/assign" | "/tipoffs/{id}/extend" | "/tipoffs/{id}/feedback") => {
             role == Some(Role::District)
+        }
+        // Uploading a class file: the institution's own account and the district
+        // (pages::training::may_upload).
+        ("POST", "/training/{id}/import") => {
+            matches!(role, Some(Role::District | Role::Subject))
         }
         _ => true,
     }
@@ -413,6 +423,32 @@ async fn enforcement_fixtures(h: &Harness) {
     txn.commit().await.unwrap();
 }
 
+/// One training class per subject (the class-file page of 培训档案).
+async fn training_fixtures(h: &Harness) {
+    use anpei_store::entity::training_class;
+    use sea_orm::{ActiveModelTrait, Set};
+    let today = h.store().today();
+    let txn = h.store().write().await.unwrap();
+    for s in subject::Entity::find().all(&*txn).await.unwrap() {
+        training_class::ActiveModel {
+            subject_id: Set(s.id),
+            code: Set("MATRIX-01".into()),
+            course_type: Set("主要负责人初次培训".into()),
+            syllabus_hours: Set(32.0),
+            start_on: Set(today),
+            end_on: Set(today),
+            venue_id: Set(None),
+            capacity: Set(30),
+            created_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
 /// One evidence file per subject, stored where the test app keeps evidence.
 async fn evidence_fixtures(h: &Harness) {
     use anpei_store::entity::evidence_file;
@@ -539,6 +575,15 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .await
         .unwrap();
     by_subject.insert("inspection", pick_by_subject(&inspections, &visible));
+    let classes: Vec<(i32, i32)> = anpei_store::entity::training_class::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::training_class::Column::Id)
+        .column(anpei_store::entity::training_class::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    by_subject.insert("training_class", pick_by_subject(&classes, &visible));
     // Typical cases are the district's (not scoped); a published one is public.
     let published: i32 = anpei_store::entity::typical_case::Entity::find()
         .filter(anpei_store::entity::typical_case::Column::Published.eq(true))
@@ -673,6 +718,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     enforcement_fixtures(&h).await;
     supervision_fixtures(&h).await;
     tipoff_fixtures(&h).await;
+    training_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),

@@ -12,6 +12,7 @@ mod m0008_tipoffs;
 mod m0009_enforcement;
 mod m0010_enforcement_stage;
 mod m0011_supervision_problems;
+mod m0012_training_records;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_enforcement::Migration),
             Box::new(m0010_enforcement_stage::Migration),
             Box::new(m0011_supervision_problems::Migration),
+            Box::new(m0012_training_records::Migration),
         ]
     }
 }

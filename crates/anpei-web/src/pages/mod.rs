@@ -19,6 +19,7 @@ pub mod selfcheck;
 pub mod subjects;
 pub mod supervision;
 pub mod tipoffs;
+pub mod training;
 pub mod users;
 
 use crate::auth::CurrentUser;
@@ -117,6 +118,12 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
     ("/bulletin", "通报", "bulletin", crate::Perm::District),
     ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
     ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
+    (
+        "/training",
+        "培训档案",
+        "training",
+        crate::Perm::ViewBusiness,
+    ),
     (
         "/inspections",
         "执法检查",

@@ -1,0 +1,247 @@
+//! 培训档案 (issue 6): training institutions' conditions and classes kept as 一期一档.
+//! The list of institutions in the caller's scope; one institution's page (teachers,
+//! venues, equipment, classes, upload and export of its class-file workbook); one class's
+//! file (schedule with the teacher of each session, roster with masked ID numbers and
+//! sign-in/sign-out per session, scores, video metadata). A foreign id answers 404.
+//! Uploads: the institution's own account and the district (department and town accounts
+//! read only).
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::evidence;
+use crate::AppState;
+use anpei_core::SubjectKind;
+use anpei_store::entity::subject;
+use anpei_store::training_records::{self as records, ClassView, Overview};
+use anpei_store::{Role, StoreError};
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// Whether a role may upload an institution's class file.
+pub fn may_upload(role: Role) -> bool {
+    matches!(role, Role::District | Role::Subject)
+}
+
+#[derive(Template)]
+#[template(path = "training/list.html")]
+struct ListPage {
+    layout: Layout,
+    institutions: Vec<subject::Model>,
+}
+
+pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let institutions = records::institutions(&st.store, &user.scope).await?;
+    Ok(render(ListPage {
+        layout: Layout::new(&user, "培训档案", "training"),
+        institutions,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "training/institution.html")]
+struct InstitutionPage {
+    layout: Layout,
+    o: Overview,
+    is_institution: bool,
+    can_upload: bool,
+    notice: Option<String>,
+    errors: Vec<String>,
+}
+
+impl InstitutionPage {
+    fn employment(&self, e: &str) -> &'static str {
+        if e == "full" {
+            "专职"
+        } else {
+            "兼职"
+        }
+    }
+    fn full_time(&self) -> usize {
+        self.o
+            .teachers
+            .iter()
+            .filter(|t| t.employment == "full")
+            .count()
+    }
+}
+
+async fn institution_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let o = records::overview(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(InstitutionPage {
+        layout: Layout::new(user, format!("{} 培训档案", o.institution.name), "training"),
+        is_institution: o.institution.kind == SubjectKind::TrainingInstitution.code(),
+        can_upload: may_upload(user.role),
+        o,
+        notice,
+        errors,
+    }))
+}
+
+pub async fn institution(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    institution_page(&st, &user, id, None, Vec::new()).await
+}
+
+/// Uploads a class-file workbook: strict, all or nothing; every bad cell is listed.
+#[tracing::instrument(skip_all)]
+pub async fn upload(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    req: Request,
+) -> Result<Response, AppError> {
+    if !may_upload(user.role) {
+        return Err(AppError::Forbidden);
+    }
+    records::institution(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let fail = |m: String| vec![m];
+    let Ok(mp) = Multipart::from_request(req, &st).await else {
+        return institution_page(
+            &st,
+            &user,
+            id,
+            None,
+            fail("请选择要上传的培训档案工作簿（.xlsx）。".into()),
+        )
+        .await;
+    };
+    let form = match evidence::read_upload(mp, evidence::limits(&st).max_bytes).await {
+        Ok(f) => f,
+        Err(AppError::BadRequest(m)) => {
+            return institution_page(&st, &user, id, None, fail(m)).await
+        }
+        Err(e) => return Err(e),
+    };
+    let Some((name, bytes)) = form.file else {
+        return institution_page(
+            &st,
+            &user,
+            id,
+            None,
+            fail("请选择要上传的培训档案工作簿（.xlsx）。".into()),
+        )
+        .await;
+    };
+    let name = evidence::clean_name(&name);
+    let file = match anpei_import::training::read_class_file(&bytes) {
+        Ok(f) => f,
+        Err(problems) => {
+            let mut errs = vec![format!(
+                "“{name}”有{}处错误，未导入任何内容：",
+                problems.len()
+            )];
+            errs.extend(problems.iter().map(ToString::to_string));
+            return institution_page(&st, &user, id, None, errs).await;
+        }
+    };
+    match records::import(&st.store, &user.actor(), &user.scope, id, &file).await {
+        Ok(Ok(done)) => {
+            let notice = format!(
+                "“{name}”已导入：师资{}名，场地{}处，设备{}项，培训班{}个，课次{}次，学员{}名。",
+                done.teachers,
+                done.venues,
+                done.equipment,
+                done.classes,
+                done.sessions,
+                done.trainees
+            );
+            institution_page(&st, &user, id, Some(notice), Vec::new()).await
+        }
+        Ok(Err(problems)) => {
+            let mut errs = vec![format!(
+                "“{name}”有{}处错误，未导入任何内容：",
+                problems.len()
+            )];
+            errs.extend(problems.iter().map(ToString::to_string));
+            institution_page(&st, &user, id, None, errs).await
+        }
+        Err(StoreError::Validation(m)) => institution_page(&st, &user, id, None, vec![m]).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The institution's records as a workbook with the upload's sheets (ID numbers masked).
+pub async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let sheets = records::export(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = anpei_import::training::write_sheets(&sheets)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    anpei_store::audit::record(
+        &st.store,
+        &user.actor(),
+        anpei_store::audit::Event::ok("training_records.export", format!("subject:{id}")),
+    )
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"training-records.xlsx\"; filename*=UTF-8''%E5%9F%B9%E8%AE%AD%E6%A1%A3%E6%A1%88.xlsx".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "training/class.html")]
+struct ClassPage {
+    layout: Layout,
+    c: ClassView,
+}
+
+impl ClassPage {
+    fn hours(&self, v: &f64) -> String {
+        let s = format!("{v:.1}");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    }
+    fn hm(&self, v: &Option<chrono::NaiveDateTime>) -> String {
+        v.map_or_else(|| "—".into(), |t| t.format("%H:%M").to_string())
+    }
+    fn minutes(&self, secs: &Option<i32>) -> String {
+        secs.map_or_else(|| "—".into(), |s| format!("{}分钟", s / 60))
+    }
+    fn short(&self) -> bool {
+        self.c.scheduled_hours + 1e-9 < self.c.class.syllabus_hours
+    }
+}
+
+pub async fn class(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let c = records::class_file(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(ClassPage {
+        layout: Layout::new(&user, format!("培训班 {}", c.class.code), "training"),
+        c,
+    }))
+}

@@ -1,0 +1,323 @@
+//! 培训档案 (issue 6): a training institution's class-file workbook uploaded strictly (a bad
+//! cell names its sheet, row and column, and nothing is stored), the class page with the
+//! roster masked, and the scope (another institution's class answers 404).
+
+mod common;
+
+use anpei_core::kinds::SubjectKind;
+use anpei_store::demo::{self, DemoAccount};
+use anpei_store::entity::{subject, training_class, training_trainee};
+use anpei_store::Role;
+use axum::http::StatusCode;
+use common::Harness;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+const ID_A: &str = "11010519491231002X";
+const ID_B: &str = "110105197001010011";
+
+type Sheet = (&'static str, Vec<&'static str>, Vec<Vec<String>>);
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|s| s.to_string()).collect()
+}
+
+fn workbook(trainee_id: &str, session_end: &str) -> Vec<u8> {
+    let sheets: Vec<Sheet> = vec![
+        (
+            "师资",
+            vec!["姓名", "身份证号", "专兼职", "资质"],
+            vec![row(&["孙老师", ID_B, "专职", "注册安全工程师"])],
+        ),
+        (
+            "场地",
+            vec!["场地名称", "容纳人数"],
+            vec![row(&["二号教室", "50"])],
+        ),
+        (
+            "设备",
+            vec!["设备名称", "数量"],
+            vec![row(&["模拟人", "2"])],
+        ),
+        (
+            "培训班",
+            vec![
+                "班级编号",
+                "培训类型",
+                "大纲学时",
+                "开班日期",
+                "结业日期",
+                "场地",
+                "计划人数",
+            ],
+            vec![row(&[
+                "T-01",
+                "主要负责人初次培训",
+                "32",
+                "2026/3/2",
+                "2026年3月9日",
+                "二号教室",
+                "30",
+            ])],
+        ),
+        (
+            "课次",
+            vec![
+                "班级编号",
+                "课次",
+                "开始时间",
+                "结束时间",
+                "授课教师",
+                "形式",
+                "录像文件名",
+                "录像SHA256",
+                "录像时长（分钟）",
+            ],
+            vec![
+                row(&[
+                    "T-01",
+                    "1",
+                    "2026-03-02 09:00",
+                    session_end,
+                    "孙老师",
+                    "线下",
+                    "T-01-01.mp4",
+                    &"ab".repeat(32),
+                    "180",
+                ]),
+                row(&[
+                    "T-01",
+                    "2",
+                    "2026-03-03 09:00",
+                    "2026-03-03 12:00",
+                    "孙老师",
+                    "线上",
+                    "",
+                    "",
+                    "",
+                ]),
+            ],
+        ),
+        (
+            "学员",
+            vec!["班级编号", "姓名", "身份证号", "考核成绩"],
+            vec![row(&["T-01", "钱学员", trainee_id, "86"])],
+        ),
+        (
+            "签到",
+            vec!["班级编号", "课次", "身份证号", "签到时间", "签退时间"],
+            vec![row(&[
+                "T-01",
+                "1",
+                trainee_id,
+                "2026-03-02 08:55",
+                "2026-03-02 12:01",
+            ])],
+        ),
+    ];
+    anpei_import::training::write_sheets(&sheets).unwrap()
+}
+
+async fn institutions(h: &Harness) -> Vec<subject::Model> {
+    subject::Entity::find()
+        .filter(subject::Column::Kind.eq(SubjectKind::TrainingInstitution.code()))
+        .order_by_asc(subject::Column::Id)
+        .all(&h.store().db)
+        .await
+        .unwrap()
+}
+
+async fn upload(h: &Harness, user: &str, subject_id: i32, bytes: &[u8]) -> common::Reply {
+    let s = h.login(user).await;
+    h.post_multipart(
+        Some(&s),
+        &format!("/training/{subject_id}/import?_csrf={}", s.csrf),
+        &[],
+        Some(("档案.xlsx", bytes)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope() {
+    let h = Harness::with_demo(40, 60).await;
+    let insts = institutions(&h).await;
+    assert!(insts.len() >= 2, "the demo has two training institutions");
+    let (a, b) = (&insts[0], &insts[1]);
+    demo::create_accounts(
+        h.store(),
+        &[DemoAccount {
+            username: "institution",
+            role: Role::Subject,
+            scope: b.uscc.to_string(),
+        }],
+    )
+    .await
+    .unwrap();
+
+    // Bad rows: a wrong check digit and a session that ends before it starts.
+    let bad = workbook("110105194912310021", "2026-03-02 08:00");
+    let r = upload(&h, "district", a.id, &bad).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("学员 第2行 身份证号：校验位错误"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("课次 第2行 结束时间：不晚于开始时间"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("未导入任何内容"));
+    let db = &h.store().db;
+    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
+
+    // A good file, uploaded by the district for institution A.
+    let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let class = training_class::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(class.subject_id, a.id);
+    let t = training_trainee::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.id_masked, "110***********002X");
+    assert!(!String::from_utf8_lossy(&t.id_enc).contains(ID_A));
+
+    // The class page: schedule, teacher, roster masked, sign-in/out, score, video.
+    let s = h.login("district").await;
+    let page = h
+        .get(Some(&s), &format!("/training/classes/{}", class.id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for needle in [
+        "孙老师",
+        "钱学员",
+        "110***********002X",
+        "08:55—12:01",
+        "86",
+        "T-01-01.mp4",
+        "180分钟",
+    ] {
+        assert!(
+            page.body.contains(needle),
+            "{needle} missing in:\n{}",
+            page.body
+        );
+    }
+    assert!(!page.body.contains(ID_A));
+    // 2 sessions of 4 学时 (offline 180/45) and 6 学时 (online 180/30) = 10 < 32.
+    assert!(page.body.contains("低于大纲学时"));
+
+    // Re-uploading replaces the class with the same code.
+    let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
+    assert!(r.body.contains("已导入"));
+    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 1);
+    let class = training_class::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Another institution's account: A's class and A's page answer 404; its own page opens.
+    let other = h.login("institution").await;
+    let r = h
+        .get(Some(&other), &format!("/training/classes/{}", class.id))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.get(Some(&other), &format!("/training/{}", a.id)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = upload(&h, "institution", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.get(Some(&other), &format!("/training/{}", b.id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("T-01"));
+
+    // A department or town account may read but not upload.
+    let r = upload(&h, "town", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The export: the upload's sheets, ID numbers masked.
+    let r = h
+        .get(Some(&s), &format!("/training/{}/export.xlsx", a.id))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[axum::http::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let sheets = anpei_store::training_records::export(h.store(), &anpei_store::Scope::All, a.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let roster = sheets.iter().find(|s| s.0 == "学员").unwrap();
+    assert_eq!(
+        roster.2,
+        vec![row(&["T-01", "钱学员", "110***********002X", "86"])]
+    );
+}
+
+#[tokio::test]
+async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
+    let h = Harness::with_demo(40, 60).await;
+    let n = anpei_store::training_records::load_demo(h.store())
+        .await
+        .unwrap();
+    assert!(n >= 2, "{n}");
+    let a = &institutions(&h).await[0];
+    let s = h.login("district").await;
+    let page = h.get(Some(&s), &format!("/training/{}", a.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("安全生产管理人员再培训"),
+        "{}",
+        page.body
+    );
+    let db = &h.store().db;
+    let classes = training_class::Entity::find()
+        .filter(training_class::Column::SubjectId.eq(a.id))
+        .order_by_asc(training_class::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(classes.len(), 2);
+    // The 再培训 class: 4 sessions of 4 学时 as the syllabus says, but every trainee signs
+    // out at 10:30, so each attended 4 × 2 = 8 学时 of 16.
+    let file = anpei_store::training_records::class_file(
+        h.store(),
+        &anpei_store::Scope::All,
+        classes[1].id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(file.scheduled_hours, file.class.syllabus_hours);
+    assert!(file
+        .roster
+        .iter()
+        .all(|t| (t.attended_hours - 8.0).abs() < 1e-9));
+    // 王建国 teaches the first session of both classes, at the same time.
+    let one = anpei_store::training_records::class_file(
+        h.store(),
+        &anpei_store::Scope::All,
+        classes[0].id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (x, y) = (&one.sessions[0], &file.sessions[0]);
+    assert_eq!(x.teacher.as_deref(), Some("王建国"));
+    assert_eq!(y.teacher.as_deref(), Some("王建国"));
+    assert!(x.session.start_at < y.session.end_at && y.session.start_at < x.session.end_at);
+    let s = h.login("district").await;
+    let page = h
+        .get(Some(&s), &format!("/training/classes/{}", classes[1].id))
+        .await;
+    assert!(page.body.contains("08:55—10:30"), "{}", page.body);
+}
