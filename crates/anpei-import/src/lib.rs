@@ -17,6 +17,7 @@ pub mod cells;
 mod error;
 mod read;
 mod schema;
+pub mod sheets;
 pub mod sniff;
 pub mod training;
 mod validate;

@@ -379,6 +379,38 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         Supervise,
         post(pages::tipoffs::feedback),
     )
+    // Exam sites' and exam institutions' records (issue 6).
+    .route("GET", "/exams", ViewBusiness, get(pages::exams::list))
+    .route(
+        "GET",
+        "/exams/subjects/{id}",
+        ViewBusiness,
+        get(pages::exams::subject),
+    )
+    .route(
+        "POST",
+        "/exams/subjects/{id}/plans",
+        ViewBusiness,
+        post(pages::exams::create_plan),
+    )
+    .route(
+        "POST",
+        "/exams/subjects/{id}/import",
+        ViewBusiness,
+        post(pages::exams::import).layer(DefaultBodyLimit::max(pages::imports::BODY_LIMIT)),
+    )
+    .route(
+        "GET",
+        "/exams/subjects/{id}/export.xlsx",
+        ViewBusiness,
+        get(pages::exams::export),
+    )
+    .route(
+        "GET",
+        "/exams/sessions/{id}",
+        ViewBusiness,
+        get(pages::exams::session),
+    )
     // Training institutions' records (issue 6): 培训档案.
     .route("GET", "/training", ViewBusiness, get(pages::training::list))
     .route(

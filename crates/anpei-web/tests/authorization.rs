@@ -155,6 +155,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/enforcement/cases/{id}/publish", "case"),
     ("GET", "/cases", ""),
     ("GET", "/cases/{id}", "public_case"),
+    ("GET", "/exams", ""),
+    ("GET", "/exams/subjects/{id}", "subject"),
+    ("POST", "/exams/subjects/{id}/plans", "subject"),
+    ("POST", "/exams/subjects/{id}/import", "subject"),
+    ("GET", "/exams/subjects/{id}/export.xlsx", "subject"),
+    ("GET", "/exams/sessions/{id}", "exam_session"),
     ("GET", "/training", ""),
     ("GET", "/training/{id}", "subject"),
     ("POST", "/training/{id}/import", "subject"),
@@ -423,6 +429,33 @@ async fn enforcement_fixtures(h: &Harness) {
     txn.commit().await.unwrap();
 }
 
+/// One exam session per subject (the exam-records session page).
+async fn exam_fixtures(h: &Harness) {
+    use anpei_store::entity::exam_session;
+    use sea_orm::{ActiveModelTrait, Set};
+    let at = h.store().today().and_hms_opt(9, 0, 0).unwrap();
+    let txn = h.store().write().await.unwrap();
+    for s in subject::Entity::find().all(&*txn).await.unwrap() {
+        exam_session::ActiveModel {
+            subject_id: Set(s.id),
+            plan_id: Set(None),
+            site_id: Set(s.id),
+            room: Set("第一考场".into()),
+            started_at: Set(at),
+            ended_at: Set(at + chrono::Duration::hours(2)),
+            system: Set("national".into()),
+            category: Set("电工作业".into()),
+            high_risk_manager: Set(false),
+            created_at: Set(0),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
 /// One training class per subject (the class-file page of 培训档案).
 async fn training_fixtures(h: &Harness) {
     use anpei_store::entity::training_class;
@@ -575,6 +608,15 @@ async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .await
         .unwrap();
     by_subject.insert("inspection", pick_by_subject(&inspections, &visible));
+    let sessions: Vec<(i32, i32)> = anpei_store::entity::exam_session::Entity::find()
+        .select_only()
+        .column(anpei_store::entity::exam_session::Column::Id)
+        .column(anpei_store::entity::exam_session::Column::SubjectId)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    by_subject.insert("exam_session", pick_by_subject(&sessions, &visible));
     let classes: Vec<(i32, i32)> = anpei_store::entity::training_class::Entity::find()
         .select_only()
         .column(anpei_store::entity::training_class::Column::Id)
@@ -719,6 +761,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     supervision_fixtures(&h).await;
     tipoff_fixtures(&h).await;
     training_fixtures(&h).await;
+    exam_fixtures(&h).await;
     let roles: [(Option<&str>, Option<Role>); 8] = [
         (None, None),
         (Some("district"), Some(Role::District)),

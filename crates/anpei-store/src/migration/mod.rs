@@ -13,6 +13,7 @@ mod m0009_enforcement;
 mod m0010_enforcement_stage;
 mod m0011_supervision_problems;
 mod m0012_training_records;
+mod m0013_exam_records;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_enforcement_stage::Migration),
             Box::new(m0011_supervision_problems::Migration),
             Box::new(m0012_training_records::Migration),
+            Box::new(m0013_exam_records::Migration),
         ]
     }
 }

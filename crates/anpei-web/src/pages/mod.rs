@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaign;
 pub mod dashboard;
 pub mod enforcement;
+pub mod exams;
 pub mod findings;
 pub mod imports;
 pub mod inbox;
@@ -124,6 +125,7 @@ const NAV: &[(&str, &str, &str, crate::Perm)] = &[
         "training",
         crate::Perm::ViewBusiness,
     ),
+    ("/exams", "考试监管", "exams", crate::Perm::ViewBusiness),
     (
         "/inspections",
         "执法检查",

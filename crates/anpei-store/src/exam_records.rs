@@ -1,0 +1,709 @@
+//! Exam sites' and exam institutions' records (issue 6): plans, sessions with staff,
+//! candidates and videos, staff credentials, site equipment.
+//!
+//! Every row carries the subject that keeps it; every read starts from that subject found
+//! through the scope filter, so a foreign id answers `NotFound`. An upload is one
+//! transaction: every row is checked first and nothing is written if any row is wrong.
+
+use crate::audit::{self, Actor, Event};
+use crate::enforcement::{exam_qualification, Qualification};
+use crate::entity::{
+    exam_candidate, exam_equipment, exam_plan, exam_session, exam_session_staff,
+    exam_staff_credential, exam_video, subject,
+};
+use crate::{scope, Scope, Store, StoreError, StoreResult};
+use anpei_core::ids::IdNumber;
+use anpei_core::kinds::SubjectKind;
+use anpei_core::mask::mask_id;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
+
+/// Staff roles of a session (and the credential each needs).
+pub const ROLES: &[(&str, &str, &str)] = &[
+    ("patrol", "巡考员", "巡考员证"),
+    ("proctor", "监考员", "监考员证"),
+    ("examiner", "考评员", "考评员证"),
+];
+
+pub fn role_label(code: &str) -> &'static str {
+    ROLES.iter().find(|r| r.0 == code).map_or("其他", |r| r.1)
+}
+
+pub fn credential_label(code: &str) -> &'static str {
+    ROLES.iter().find(|r| r.0 == code).map_or("其他", |r| r.2)
+}
+
+/// The role code of a role or credential label (`监考员` or `监考员证`).
+pub fn role_from_label(s: &str) -> Option<&'static str> {
+    ROLES
+        .iter()
+        .find(|r| r.1 == s || r.2 == s || r.0 == s)
+        .map(|r| r.0)
+}
+
+pub fn system_label(code: &str) -> &'static str {
+    match code {
+        "national" => "国家考试系统",
+        "paper" => "纸质考试",
+        _ => "其他",
+    }
+}
+
+pub fn system_from_label(s: &str) -> Option<&'static str> {
+    match s {
+        "国家考试系统" | "national" => Some("national"),
+        "纸质" | "纸质考试" | "paper" => Some("paper"),
+        _ => None,
+    }
+}
+
+/// The exam site or exam institution `id`, if the scope sees it (any kind otherwise:
+/// the pages say it keeps no exam records).
+pub async fn owner(store: &Store, scope: &Scope, id: i32) -> StoreResult<subject::Model> {
+    scope::subjects(scope)
+        .filter(subject::Column::Id.eq(id))
+        .one(&store.db)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+fn kind_label(s: &subject::Model) -> &'static str {
+    match SubjectKind::from_code(&s.kind) {
+        Some(SubjectKind::ExamInstitution) => "考试机构",
+        _ => "考试点",
+    }
+}
+
+/// Why a new plan is refused for this subject, if it is.
+pub async fn plan_refusal(store: &Store, s: &subject::Model) -> StoreResult<Option<String>> {
+    let q = exam_qualification(store, s.id).await?;
+    Ok(match q.status {
+        Qualification::Normal => None,
+        Qualification::Suspended => Some(format!(
+            "该{}已被暂停考试资格，不能新建考试计划",
+            kind_label(s)
+        )),
+        Qualification::Cancelled => Some(format!(
+            "该{}已被取消考试资格，不能新建考试计划",
+            kind_label(s)
+        )),
+    })
+}
+
+/// Everything a subject's exam page shows.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub subject: subject::Model,
+    pub qualification: crate::enforcement::ExamQualification,
+    pub plan_refusal: Option<String>,
+    /// Whether the subject is an exam site or exam institution (others keep no records).
+    pub keeps_exams: bool,
+    pub plans: Vec<exam_plan::Model>,
+    pub sessions: Vec<exam_session::Model>,
+    pub credentials: Vec<exam_staff_credential::Model>,
+    pub equipment: Vec<exam_equipment::Model>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn overview(store: &Store, scope: &Scope, subject_id: i32) -> StoreResult<Overview> {
+    let s = owner(store, scope, subject_id).await?;
+    let db = &store.db;
+    Ok(Overview {
+        qualification: exam_qualification(store, s.id).await?,
+        plan_refusal: plan_refusal(store, &s).await?,
+        keeps_exams: check_kind(&s).is_ok(),
+        plans: exam_plan::Entity::find()
+            .filter(exam_plan::Column::SubjectId.eq(s.id))
+            .order_by_desc(exam_plan::Column::StartsAt)
+            .all(db)
+            .await?,
+        sessions: exam_session::Entity::find()
+            .filter(exam_session::Column::SubjectId.eq(s.id))
+            .order_by_desc(exam_session::Column::StartedAt)
+            .all(db)
+            .await?,
+        credentials: exam_staff_credential::Entity::find()
+            .filter(exam_staff_credential::Column::SubjectId.eq(s.id))
+            .order_by_asc(exam_staff_credential::Column::Name)
+            .all(db)
+            .await?,
+        equipment: exam_equipment::Entity::find()
+            .filter(exam_equipment::Column::SubjectId.eq(s.id))
+            .order_by_asc(exam_equipment::Column::Name)
+            .all(db)
+            .await?,
+        subject: s,
+    })
+}
+
+/// An exam site or institution in the list, with its qualification and session count.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub subject: subject::Model,
+    pub qualification: Qualification,
+    pub sessions: u64,
+}
+
+/// The exam sites and exam institutions in scope.
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &Store, scope: &Scope) -> StoreResult<Vec<ListRow>> {
+    use sea_orm::PaginatorTrait;
+    let subjects = scope::subjects(scope)
+        .filter(subject::Column::Kind.is_in([
+            SubjectKind::ExamSite.code(),
+            SubjectKind::ExamInstitution.code(),
+        ]))
+        .order_by_asc(subject::Column::Name)
+        .all(&store.db)
+        .await?;
+    let mut out = Vec::with_capacity(subjects.len());
+    for s in subjects {
+        out.push(ListRow {
+            qualification: exam_qualification(store, s.id).await?.status,
+            sessions: exam_session::Entity::find()
+                .filter(exam_session::Column::SubjectId.eq(s.id))
+                .count(&store.db)
+                .await?,
+            subject: s,
+        });
+    }
+    Ok(out)
+}
+
+/// One session with its staff, candidates and videos.
+#[derive(Debug, Clone)]
+pub struct SessionDetail {
+    pub subject: subject::Model,
+    pub session: exam_session::Model,
+    pub plan: Option<exam_plan::Model>,
+    pub site_name: String,
+    pub staff: Vec<exam_session_staff::Model>,
+    pub candidates: Vec<exam_candidate::Model>,
+    pub videos: Vec<exam_video::Model>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn session(store: &Store, scope: &Scope, id: i32) -> StoreResult<SessionDetail> {
+    let db = &store.db;
+    let session = exam_session::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let subject = owner(store, scope, session.subject_id).await?;
+    let plan = match session.plan_id {
+        Some(p) => exam_plan::Entity::find_by_id(p).one(db).await?,
+        None => None,
+    };
+    let site_name = subject::Entity::find_by_id(session.site_id)
+        .one(db)
+        .await?
+        .map_or_else(String::new, |s| s.name);
+    Ok(SessionDetail {
+        staff: exam_session_staff::Entity::find()
+            .filter(exam_session_staff::Column::SessionId.eq(id))
+            .order_by_asc(exam_session_staff::Column::Id)
+            .all(db)
+            .await?,
+        candidates: exam_candidate::Entity::find()
+            .filter(exam_candidate::Column::SessionId.eq(id))
+            .order_by_asc(exam_candidate::Column::Id)
+            .all(db)
+            .await?,
+        videos: exam_video::Entity::find()
+            .filter(exam_video::Column::SessionId.eq(id))
+            .order_by_asc(exam_video::Column::Id)
+            .all(db)
+            .await?,
+        subject,
+        session,
+        plan,
+        site_name,
+    })
+}
+
+/// A subject's records for its export: the overview and every session's rows.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub o: Overview,
+    pub staff: Vec<exam_session_staff::Model>,
+    pub candidates: Vec<exam_candidate::Model>,
+    pub videos: Vec<exam_video::Model>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn export(store: &Store, scope: &Scope, subject_id: i32) -> StoreResult<Export> {
+    let o = overview(store, scope, subject_id).await?;
+    let db = &store.db;
+    let id = o.subject.id;
+    Ok(Export {
+        staff: exam_session_staff::Entity::find()
+            .filter(exam_session_staff::Column::SubjectId.eq(id))
+            .order_by_asc(exam_session_staff::Column::Id)
+            .all(db)
+            .await?,
+        candidates: exam_candidate::Entity::find()
+            .filter(exam_candidate::Column::SubjectId.eq(id))
+            .order_by_asc(exam_candidate::Column::Id)
+            .all(db)
+            .await?,
+        videos: exam_video::Entity::find()
+            .filter(exam_video::Column::SubjectId.eq(id))
+            .order_by_asc(exam_video::Column::Id)
+            .all(db)
+            .await?,
+        o,
+    })
+}
+
+/// Refuses records for a subject that is neither an exam site nor an exam institution.
+fn check_kind(s: &subject::Model) -> StoreResult<()> {
+    match SubjectKind::from_code(&s.kind) {
+        Some(SubjectKind::ExamSite | SubjectKind::ExamInstitution) => Ok(()),
+        _ => Err(StoreError::Validation(
+            "该单位不是考试点或考试机构，不能登记考试记录".into(),
+        )),
+    }
+}
+
+// ---- writes ---------------------------------------------------------------------------------
+
+/// A new exam plan. `site_id` None: the subject itself (an exam site's own plan).
+#[derive(Debug, Clone)]
+pub struct PlanInput {
+    pub site_id: Option<i32>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub category: String,
+    pub planned_candidates: i32,
+}
+
+fn check_plan(p: &PlanInput) -> Result<(), String> {
+    if p.ends_at <= p.starts_at {
+        return Err("结束时间：应晚于开始时间".into());
+    }
+    if p.category.trim().is_empty() {
+        return Err("考试类别：不能为空".into());
+    }
+    if p.planned_candidates <= 0 {
+        return Err("计划人数：应为正整数".into());
+    }
+    Ok(())
+}
+
+async fn insert_plan<C: ConnectionTrait>(
+    db: &C,
+    at: i64,
+    by: Option<i32>,
+    subject_id: i32,
+    p: &PlanInput,
+) -> StoreResult<i32> {
+    Ok(exam_plan::ActiveModel {
+        subject_id: Set(subject_id),
+        site_id: Set(p.site_id.unwrap_or(subject_id)),
+        starts_at: Set(p.starts_at),
+        ends_at: Set(p.ends_at),
+        category: Set(p.category.trim().to_string()),
+        planned_candidates: Set(p.planned_candidates),
+        created_by: Set(by),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+/// Creates a plan; refused when the subject's exam qualification is suspended or cancelled.
+#[tracing::instrument(skip_all)]
+pub async fn create_plan(
+    store: &Store,
+    actor: &Actor,
+    scope: &Scope,
+    subject_id: i32,
+    p: &PlanInput,
+) -> StoreResult<i32> {
+    let s = owner(store, scope, subject_id).await?;
+    check_kind(&s)?;
+    if let Some(why) = plan_refusal(store, &s).await? {
+        return Err(StoreError::Validation(why));
+    }
+    check_plan(p).map_err(StoreError::Validation)?;
+    let txn = store.write().await?;
+    let id = insert_plan(&*txn, store.now(), actor.user_id, s.id, p).await?;
+    audit::append(
+        &*txn,
+        store.now(),
+        actor,
+        &Event::ok("exam_plan.create", format!("exam_plan:{id}"))
+            .with_detail(format!("subject:{} {}", s.id, p.category)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+// ---- upload ---------------------------------------------------------------------------------
+
+/// A parsed row with its sheet row number (for messages).
+#[derive(Debug, Clone)]
+pub struct Row<T> {
+    pub line: usize,
+    pub v: T,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanRow {
+    pub key: String,
+    pub plan: PlanInput,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub key: String,
+    pub plan_key: Option<String>,
+    pub site_id: Option<i32>,
+    pub room: String,
+    pub started_at: NaiveDateTime,
+    pub ended_at: NaiveDateTime,
+    pub system: &'static str,
+    pub category: String,
+    pub high_risk_manager: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffRow {
+    pub session_key: String,
+    pub name: String,
+    pub id_number: IdNumber,
+    pub role: &'static str,
+    pub present_from: Option<NaiveDateTime>,
+    pub present_to: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    pub session_key: String,
+    pub name: String,
+    pub id_number: IdNumber,
+    pub score: Option<i32>,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct VideoRow {
+    pub session_key: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub duration_secs: i32,
+    pub location: String,
+    pub deleted_at: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CredentialRow {
+    pub name: String,
+    pub id_number: IdNumber,
+    pub kind: &'static str,
+    pub number: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct EquipmentRow {
+    pub name: String,
+    pub cert_number: String,
+    pub valid_until: NaiveDate,
+}
+
+/// One workbook's rows, sheet by sheet (sheet names in `SHEETS`).
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub plans: Vec<Row<PlanRow>>,
+    pub sessions: Vec<Row<SessionRow>>,
+    pub staff: Vec<Row<StaffRow>>,
+    pub candidates: Vec<Row<CandidateRow>>,
+    pub videos: Vec<Row<VideoRow>>,
+    pub credentials: Vec<Row<CredentialRow>>,
+    pub equipment: Vec<Row<EquipmentRow>>,
+}
+
+pub const SHEETS: [&str; 7] = [
+    "考试计划",
+    "考试场次",
+    "考务人员",
+    "考生成绩",
+    "考试录像",
+    "考务证件",
+    "考试设备",
+];
+
+/// What an upload wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub plans: usize,
+    pub sessions: usize,
+    pub staff: usize,
+    pub candidates: usize,
+    pub videos: usize,
+    pub credentials: usize,
+    pub equipment: usize,
+}
+
+/// Keep-until of a session's video: its date plus the retention years (29 Feb → 28 Feb).
+pub fn keep_until(session_date: NaiveDate, years: u32) -> NaiveDate {
+    let y = session_date.year() + years as i32;
+    session_date
+        .with_year(y)
+        .or_else(|| NaiveDate::from_ymd_opt(y, 2, 28))
+        .unwrap_or(session_date)
+}
+
+/// Checks the cross-sheet references; the messages name sheet, row and column.
+fn check_references(u: &Upload) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut plans = HashMap::new();
+    for r in &u.plans {
+        if plans.insert(r.v.key.as_str(), ()).is_some() {
+            errors.push(format!("考试计划 第{}行 计划编号：与前面的行重复", r.line));
+        }
+        if let Err(e) = check_plan(&r.v.plan) {
+            errors.push(format!("考试计划 第{}行 {e}", r.line));
+        }
+    }
+    let mut sessions = HashMap::new();
+    for r in &u.sessions {
+        if sessions.insert(r.v.key.as_str(), ()).is_some() {
+            errors.push(format!("考试场次 第{}行 场次编号：与前面的行重复", r.line));
+        }
+        if r.v.ended_at <= r.v.started_at {
+            errors.push(format!("考试场次 第{}行 结束时间：应晚于开始时间", r.line));
+        }
+        if let Some(p) = &r.v.plan_key {
+            if !plans.contains_key(p.as_str()) {
+                errors.push(format!(
+                    "考试场次 第{}行 计划编号：“{p}”不在考试计划表中",
+                    r.line
+                ));
+            }
+        }
+    }
+    let unknown = |sheet: &str, line: usize, key: &str| {
+        format!("{sheet} 第{line}行 场次编号：“{key}”不在考试场次表中")
+    };
+    for r in &u.staff {
+        if !sessions.contains_key(r.v.session_key.as_str()) {
+            errors.push(unknown("考务人员", r.line, &r.v.session_key));
+        }
+    }
+    for r in &u.candidates {
+        if !sessions.contains_key(r.v.session_key.as_str()) {
+            errors.push(unknown("考生成绩", r.line, &r.v.session_key));
+        }
+    }
+    for r in &u.videos {
+        if !sessions.contains_key(r.v.session_key.as_str()) {
+            errors.push(unknown("考试录像", r.line, &r.v.session_key));
+        }
+    }
+    errors
+}
+
+/// Writes an upload for `subject_id` in one transaction, or nothing: the row errors.
+#[tracing::instrument(skip_all)]
+pub async fn import(
+    store: &Store,
+    actor: &Actor,
+    scope: &Scope,
+    subject_id: i32,
+    u: &Upload,
+) -> StoreResult<Result<Counts, Vec<String>>> {
+    let s = owner(store, scope, subject_id).await?;
+    if let Err(StoreError::Validation(m)) = check_kind(&s) {
+        return Ok(Err(vec![m]));
+    }
+    let mut errors = check_references(u);
+    if !u.plans.is_empty() {
+        if let Some(why) = plan_refusal(store, &s).await? {
+            errors.insert(0, format!("考试计划：{why}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let now = store.now();
+    let years = store.params.exam_video_retention_years;
+    let c = &store.crypto;
+    let txn = store.write().await?;
+    let mut plan_ids = HashMap::new();
+    for r in &u.plans {
+        let id = insert_plan(&*txn, now, actor.user_id, s.id, &r.v.plan).await?;
+        plan_ids.insert(r.v.key.clone(), id);
+    }
+    let mut session_ids = HashMap::new();
+    let mut session_dates = HashMap::new();
+    for r in &u.sessions {
+        let v = &r.v;
+        let m = exam_session::ActiveModel {
+            subject_id: Set(s.id),
+            plan_id: Set(v.plan_key.as_ref().and_then(|k| plan_ids.get(k).copied())),
+            site_id: Set(v.site_id.unwrap_or(s.id)),
+            room: Set(v.room.clone()),
+            started_at: Set(v.started_at),
+            ended_at: Set(v.ended_at),
+            system: Set(v.system.to_string()),
+            category: Set(v.category.clone()),
+            high_risk_manager: Set(v.high_risk_manager),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+        session_ids.insert(v.key.clone(), m.id);
+        session_dates.insert(v.key.clone(), v.started_at.date());
+    }
+    for r in &u.staff {
+        let v = &r.v;
+        exam_session_staff::ActiveModel {
+            session_id: Set(session_ids[&v.session_key]),
+            subject_id: Set(s.id),
+            name: Set(v.name.clone()),
+            id_enc: Set(c.encrypt(v.id_number.as_str())),
+            id_bidx: Set(c.blind_index(v.id_number.as_str())),
+            id_masked: Set(mask_id(v.id_number.as_str())),
+            role: Set(v.role.to_string()),
+            present_from: Set(v.present_from),
+            present_to: Set(v.present_to),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    for r in &u.candidates {
+        let v = &r.v;
+        exam_candidate::ActiveModel {
+            session_id: Set(session_ids[&v.session_key]),
+            subject_id: Set(s.id),
+            name: Set(v.name.clone()),
+            id_enc: Set(c.encrypt(v.id_number.as_str())),
+            id_bidx: Set(c.blind_index(v.id_number.as_str())),
+            id_masked: Set(mask_id(v.id_number.as_str())),
+            score: Set(v.score),
+            passed: Set(v.passed),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    for r in &u.videos {
+        let v = &r.v;
+        exam_video::ActiveModel {
+            session_id: Set(session_ids[&v.session_key]),
+            subject_id: Set(s.id),
+            file_name: Set(v.file_name.clone()),
+            sha256: Set(v.sha256.clone()),
+            duration_secs: Set(v.duration_secs),
+            location: Set(v.location.clone()),
+            keep_until: Set(keep_until(session_dates[&v.session_key], years)),
+            deleted_at: Set(v.deleted_at),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    for r in &u.credentials {
+        let v = &r.v;
+        exam_staff_credential::ActiveModel {
+            subject_id: Set(s.id),
+            name: Set(v.name.clone()),
+            id_enc: Set(c.encrypt(v.id_number.as_str())),
+            id_bidx: Set(c.blind_index(v.id_number.as_str())),
+            id_masked: Set(mask_id(v.id_number.as_str())),
+            kind: Set(v.kind.to_string()),
+            number: Set(v.number.clone()),
+            valid_from: Set(v.valid_from),
+            valid_until: Set(v.valid_until),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    for r in &u.equipment {
+        exam_equipment::ActiveModel {
+            subject_id: Set(s.id),
+            name: Set(r.v.name.clone()),
+            cert_number: Set(r.v.cert_number.clone()),
+            valid_until: Set(r.v.valid_until),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    let counts = Counts {
+        plans: u.plans.len(),
+        sessions: u.sessions.len(),
+        staff: u.staff.len(),
+        candidates: u.candidates.len(),
+        videos: u.videos.len(),
+        credentials: u.credentials.len(),
+        equipment: u.equipment.len(),
+    };
+    audit::append(
+        &*txn,
+        now,
+        actor,
+        &Event::ok("exam_records.import", format!("subject:{}", s.id)).with_detail(format!(
+            "计划{} 场次{} 考务人员{} 考生{} 录像{} 证件{} 设备{}",
+            counts.plans,
+            counts.sessions,
+            counts.staff,
+            counts.candidates,
+            counts.videos,
+            counts.credentials,
+            counts.equipment
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(counts))
+}
+
+/// Exam sites by name and by USCC (the `考试点` column of an upload names one; a reference,
+/// not data disclosure).
+pub async fn site_index(store: &Store) -> StoreResult<HashMap<String, i32>> {
+    let mut m = HashMap::new();
+    for s in subject::Entity::find()
+        .filter(subject::Column::Kind.eq(SubjectKind::ExamSite.code()))
+        .all(&store.db)
+        .await?
+    {
+        m.insert(s.uscc, s.id);
+        m.insert(s.name, s.id);
+    }
+    Ok(m)
+}
+
+#[path = "exam_records_demo.rs"]
+pub mod demo;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_a_video_three_years_from_the_session_date() {
+        let d = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        assert_eq!(
+            keep_until(d, 3),
+            NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()
+        );
+        let d = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        assert_eq!(
+            keep_until(d, 3),
+            NaiveDate::from_ymd_opt(2028, 6, 1).unwrap()
+        );
+    }
+}

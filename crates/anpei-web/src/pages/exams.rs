@@ -1,0 +1,246 @@
+//! Exam sites' and exam institutions' records (issue 6): the subject's exam page (plans,
+//! sessions, credentials, equipment, qualification), one session's page, a new plan, and
+//! the workbook upload. Every handler finds its subject through the scope first, so a
+//! foreign id answers 404 whatever the body.
+
+mod export;
+mod workbook;
+
+pub use workbook::COLUMNS;
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::{evidence, AppState};
+use anpei_import::cells::parse_datetime;
+use anpei_store::exam_records::{self, Counts, Overview, PlanInput, SessionDetail};
+use anpei_store::StoreError;
+use askama::Template;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+
+/// Labels for templates.
+pub fn role_label(code: &str) -> &'static str {
+    exam_records::role_label(code)
+}
+
+pub fn credential_label(code: &str) -> &'static str {
+    exam_records::credential_label(code)
+}
+
+pub fn system_label(code: &str) -> &'static str {
+    exam_records::system_label(code)
+}
+
+#[derive(Template)]
+#[template(path = "exams/subject.html")]
+pub struct SubjectPage {
+    layout: Layout,
+    o: Overview,
+    today: chrono::NaiveDate,
+    errors: Vec<String>,
+    imported: Option<Counts>,
+}
+
+async fn subject_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    errors: Vec<String>,
+    imported: Option<Counts>,
+) -> Result<Response, AppError> {
+    let o = exam_records::overview(&st.store, &user.scope, id).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(SubjectPage {
+            layout: Layout::new(user, format!("{} 考试记录", o.subject.name), "exams"),
+            today: st.store.today(),
+            o,
+            errors,
+            imported,
+        }),
+    )
+        .into_response())
+}
+
+/// `GET /exams/subjects/{id}`.
+#[tracing::instrument(skip_all)]
+pub async fn subject(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    subject_page(&st, &user, id, Vec::new(), None).await
+}
+
+fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter()
+        .find(|(n, _)| n == k)
+        .map_or("", |(_, v)| v.trim())
+}
+
+fn form_datetime(
+    form: &[(String, String)],
+    k: &str,
+    label: &str,
+    errors: &mut Vec<String>,
+) -> Option<chrono::NaiveDateTime> {
+    // `datetime-local` inputs send `2025-03-05T09:00`.
+    match parse_datetime(&field(form, k).replace('T', " ")) {
+        Ok((d, Some(t))) => Some(d.and_time(t)),
+        Ok((_, None)) => {
+            errors.push(format!("{label}：应写明时刻，如 2025-03-05 09:00"));
+            None
+        }
+        Err(e) => {
+            errors.push(format!("{label}：{e}"));
+            None
+        }
+    }
+}
+
+/// `POST /exams/subjects/{id}/plans` (`starts_at`, `ends_at`, `category`, `candidates`).
+#[tracing::instrument(skip_all)]
+pub async fn create_plan(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let s = exam_records::owner(&st.store, &user.scope, id).await?;
+    if let Some(why) = exam_records::plan_refusal(&st.store, &s).await? {
+        return subject_page(&st, &user, id, vec![why], None).await;
+    }
+    let mut errors = Vec::new();
+    let starts = form_datetime(&form, "starts_at", "开始时间", &mut errors);
+    let ends = form_datetime(&form, "ends_at", "结束时间", &mut errors);
+    let candidates = match field(&form, "candidates").parse::<i32>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push("计划人数：应为正整数".into());
+            None
+        }
+    };
+    let (Some(starts_at), Some(ends_at), Some(planned_candidates)) = (starts, ends, candidates)
+    else {
+        return subject_page(&st, &user, id, errors, None).await;
+    };
+    let input = PlanInput {
+        site_id: None,
+        starts_at,
+        ends_at,
+        category: field(&form, "category").to_string(),
+        planned_candidates,
+    };
+    match exam_records::create_plan(&st.store, &user.actor(), &user.scope, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/exams/subjects/{id}#plans")).into_response()),
+        Err(StoreError::Validation(m)) => subject_page(&st, &user, id, vec![m], None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /exams/subjects/{id}/import` (multipart `file`): the workbook, all or nothing.
+#[tracing::instrument(skip_all)]
+pub async fn import(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    exam_records::owner(&st.store, &user.scope, id).await?;
+    let Ok(mp) = mp else {
+        let m = "请以 multipart/form-data 表单上传工作簿（字段 file）。".to_string();
+        return subject_page(&st, &user, id, vec![m], None).await;
+    };
+    let form = evidence::read_upload(mp, evidence::limits(&st).max_bytes).await?;
+    let Some((_, bytes)) = &form.file else {
+        return subject_page(&st, &user, id, vec!["请选择要上传的工作簿。".into()], None).await;
+    };
+    let sites = exam_records::site_index(&st.store).await?;
+    let upload = match workbook::read(bytes, &sites) {
+        Ok(u) => u,
+        Err(errors) => return subject_page(&st, &user, id, errors, None).await,
+    };
+    match exam_records::import(&st.store, &user.actor(), &user.scope, id, &upload).await? {
+        Ok(c) => subject_page(&st, &user, id, Vec::new(), Some(c)).await,
+        Err(errors) => subject_page(&st, &user, id, errors, None).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "exams/session.html")]
+pub struct SessionPage {
+    layout: Layout,
+    d: SessionDetail,
+}
+
+/// `GET /exams/sessions/{id}`.
+#[tracing::instrument(skip_all)]
+pub async fn session(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let d = exam_records::session(&st.store, &user.scope, id).await?;
+    Ok(render(SessionPage {
+        layout: Layout::new(&user, format!("考试场次 {}", d.session.room), "exams"),
+        d,
+    }))
+}
+
+/// `GET /exams/subjects/{id}/export.xlsx`: the subject's records in the upload's sheets
+/// (ID numbers masked, as on every export).
+#[tracing::instrument(skip_all)]
+pub async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let x = exam_records::export(&st.store, &user.scope, id).await?;
+    let bytes = export::workbook(&x).map_err(AppError::Internal)?;
+    anpei_store::audit::record(
+        &st.store,
+        &user.actor(),
+        anpei_store::audit::Event::ok("exam_records.export", format!("subject:{id}")),
+    )
+    .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"exam-records-{id}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "exams/list.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<exam_records::ListRow>,
+}
+
+/// `GET /exams`: the exam sites and exam institutions in scope.
+#[tracing::instrument(skip_all)]
+pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let rows = exam_records::list(&st.store, &user.scope).await?;
+    Ok(render(ListPage {
+        layout: Layout::new(&user, "考试点与考试机构", "exams"),
+        rows,
+    }))
+}

@@ -1,0 +1,422 @@
+//! Exam sites' and exam institutions' records (issue 6): the workbook upload (all or
+//! nothing, messages naming sheet, row and column), no new plan for a suspended site, the
+//! scope (another site's session is not found), and the session page with masked IDs.
+
+mod common;
+
+use anpei_store::accounts;
+use anpei_store::entity::{exam_plan, exam_qualification, exam_session, exam_video, subject};
+use anpei_store::{demo, Role};
+use axum::http::StatusCode;
+use common::{Harness, Session};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+const PROCTOR_ID: &str = "11010519491231002X";
+const CANDIDATE_ID: &str = "110105198001010016";
+
+/// The exam sites and exam institutions of the demo district (at least two).
+async fn exam_subjects(h: &Harness) -> Vec<subject::Model> {
+    let all: Vec<subject::Model> = subject::Entity::find()
+        .filter(subject::Column::Kind.is_in(["exam_site", "exam_institution"]))
+        .all(&h.store().db)
+        .await
+        .unwrap();
+    // Those whose exam qualification is normal (the demo suspends a few).
+    let mut v = Vec::new();
+    for s in all {
+        let q = anpei_store::enforcement::exam_qualification(h.store(), s.id)
+            .await
+            .unwrap();
+        if q.status.may_hold_exams() {
+            v.push(s);
+        }
+    }
+    assert!(v.len() >= 2, "the demo district has exam sites");
+    v
+}
+
+fn sheet(name: &str, rows: &[&[&str]]) -> anpei_import::sheets::Sheet {
+    (
+        name.to_string(),
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect(),
+    )
+}
+
+fn workbook(start: &str, candidate_id: &str) -> Vec<u8> {
+    anpei_import::sheets::write_sheets(&[
+        sheet(
+            "考试计划",
+            &[
+                &["计划编号", "开始时间", "结束时间", "考试类别", "计划人数"],
+                &[
+                    "P1",
+                    "2025-03-05 08:00",
+                    "2025-03-05 18:00",
+                    "电工作业",
+                    "30",
+                ],
+            ],
+        ),
+        sheet(
+            "考试场次",
+            &[
+                &[
+                    "场次编号",
+                    "计划编号",
+                    "考场",
+                    "开始时间",
+                    "结束时间",
+                    "考试系统",
+                    "考试类别",
+                ],
+                &[
+                    "S1",
+                    "P1",
+                    "第一考场",
+                    start,
+                    "2025-03-05 11:00",
+                    "国家考试系统",
+                    "电工作业",
+                ],
+            ],
+        ),
+        sheet(
+            "考务人员",
+            &[
+                &[
+                    "场次编号",
+                    "姓名",
+                    "身份证号",
+                    "角色",
+                    "到岗时间",
+                    "离岗时间",
+                ],
+                &[
+                    "S1",
+                    "王监考",
+                    PROCTOR_ID,
+                    "监考员",
+                    "2025-03-05 08:50",
+                    "2025-03-05 11:00",
+                ],
+            ],
+        ),
+        sheet(
+            "考生成绩",
+            &[
+                &["场次编号", "姓名", "身份证号", "成绩", "是否合格"],
+                &["S1", "李考生", candidate_id, "86", "合格"],
+            ],
+        ),
+        sheet(
+            "考试录像",
+            &[
+                &["场次编号", "文件名", "SHA-256", "时长（分钟）", "存储位置"],
+                &["S1", "第一考场.mp4", &"ab".repeat(32), "130", "录像服务器"],
+            ],
+        ),
+        sheet(
+            "考务证件",
+            &[
+                &[
+                    "姓名",
+                    "身份证号",
+                    "证件类别",
+                    "证件编号",
+                    "有效期起",
+                    "有效期至",
+                ],
+                &[
+                    "王监考",
+                    PROCTOR_ID,
+                    "监考员证",
+                    "JK001",
+                    "2024-01-01",
+                    "2026-12-31",
+                ],
+            ],
+        ),
+        sheet(
+            "考试设备",
+            &[
+                &["设备名称", "检验合格证编号", "有效期至"],
+                &["低压电工实训台", "JY-01", "2026-06-30"],
+            ],
+        ),
+    ])
+    .unwrap()
+}
+
+async fn upload(h: &Harness, s: &Session, subject_id: i32, bytes: &[u8]) -> common::Reply {
+    h.post_multipart(
+        Some(s),
+        &format!("/exams/subjects/{subject_id}/import?_csrf={}", s.csrf),
+        &[],
+        Some(("考试记录.xlsx", bytes)),
+    )
+    .await
+}
+
+async fn sessions_of(h: &Harness, subject_id: i32) -> Vec<exam_session::Model> {
+    exam_session::Entity::find()
+        .filter(exam_session::Column::SubjectId.eq(subject_id))
+        .all(&h.store().db)
+        .await
+        .unwrap()
+}
+
+/// Creates an account of a subject (demo password) and signs it in.
+async fn subject_account(h: &Harness, username: &str, s: &subject::Model) -> Session {
+    let hash = tokio::task::spawn_blocking(|| accounts::hash_password(demo::DEMO_PASSWORD))
+        .await
+        .unwrap();
+    accounts::create_user(
+        h.store(),
+        &anpei_store::audit::Actor::system("test"),
+        accounts::NewUser {
+            username: username.into(),
+            display_name: format!("{username}测试用户"),
+            role: Role::Subject,
+            scope: Some(s.uscc.clone()),
+            password_hash: hash,
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    h.login(username).await
+}
+
+#[tokio::test]
+async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_masked() {
+    let h = Harness::with_demo(60, 200).await;
+    let site = exam_subjects(&h).await.remove(0);
+    let me = subject_account(&h, "site_user", &site).await;
+    let r = upload(
+        &h,
+        &me,
+        site.id,
+        &workbook("2025-03-05 09:00", CANDIDATE_ID),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let sessions = sessions_of(&h, site.id).await;
+    assert_eq!(sessions.len(), 1);
+    let plans = exam_plan::Entity::find()
+        .filter(exam_plan::Column::SubjectId.eq(site.id))
+        .all(&h.store().db)
+        .await
+        .unwrap();
+    assert_eq!(sessions[0].plan_id, Some(plans[0].id));
+    let video = exam_video::Entity::find()
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(video.keep_until.to_string(), "2028-03-05");
+
+    let page = h
+        .get(Some(&me), &format!("/exams/sessions/{}", sessions[0].id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "王监考",
+        "监考员",
+        "李考生",
+        "86",
+        "110***********002X",
+        "2028-03-05",
+    ] {
+        assert!(page.body.contains(shown), "{shown} missing: {}", page.body);
+    }
+    assert!(
+        !page.body.contains(PROCTOR_ID),
+        "an ID number shown in full"
+    );
+    assert!(
+        !page.body.contains(CANDIDATE_ID),
+        "an ID number shown in full"
+    );
+
+    let list = h.get(Some(&me), "/exams").await;
+    assert!(list.body.contains(&site.name), "{}", list.body);
+    let overview = h
+        .get(Some(&me), &format!("/exams/subjects/{}", site.id))
+        .await;
+    assert!(overview.body.contains("JK001"), "{}", overview.body);
+    assert!(overview.body.contains("低压电工实训台"));
+
+    let export = h
+        .get(
+            Some(&me),
+            &format!("/exams/subjects/{}/export.xlsx", site.id),
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn refuses_a_workbook_with_bad_rows_naming_sheet_row_and_column_and_writes_nothing() {
+    let h = Harness::with_demo(60, 200).await;
+    let site = exam_subjects(&h).await.remove(0);
+    let district = h.login("district").await;
+    let r = upload(
+        &h,
+        &district,
+        site.id,
+        &workbook("2025-02-30 09:00", "110105194912310020"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("考试场次 第2行 开始时间："), "{}", r.body);
+    assert!(r.body.contains("考生成绩 第2行 身份证号："), "{}", r.body);
+    assert!(r.body.contains("未保存任何记录"));
+    assert!(sessions_of(&h, site.id).await.is_empty());
+    assert_eq!(
+        exam_plan::Entity::find()
+            .count(&h.store().db)
+            .await
+            .unwrap(),
+        0,
+        "all or nothing: the good plan row is not written either"
+    );
+
+    let garbage = upload(&h, &district, site.id, b"not a workbook").await;
+    assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        garbage.body.contains("请上传 Excel 工作簿"),
+        "{}",
+        garbage.body
+    );
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
+    let h = Harness::with_demo(60, 200).await;
+    let site = exam_subjects(&h)
+        .await
+        .into_iter()
+        .find(|s| s.kind == "exam_site")
+        .expect("an exam site");
+    let district = h.login("district").await;
+    let plan = [
+        ("starts_at", "2025-05-06T08:00"),
+        ("ends_at", "2025-05-06T18:00"),
+        ("category", "焊接与热切割作业"),
+        ("candidates", "25"),
+    ];
+    let path = format!("/exams/subjects/{}/plans", site.id);
+    let r = h.post_form(Some(&district), &path, &plan).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    exam_qualification::ActiveModel {
+        subject_id: Set(site.id),
+        status: Set("suspended".into()),
+        since: Set(h.store().today()),
+        action_id: Set(None),
+        reason: Set("监考人员纵容作弊".into()),
+        updated_at: Set(0),
+        ..Default::default()
+    }
+    .insert(&h.store().db)
+    .await
+    .unwrap();
+    let r = h.post_form(Some(&district), &path, &plan).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("该考试点已被暂停考试资格，不能新建考试计划"),
+        "{}",
+        r.body
+    );
+    let count = exam_plan::Entity::find()
+        .filter(exam_plan::Column::SubjectId.eq(site.id))
+        .count(&h.store().db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "only the plan made before the suspension");
+    let page = h
+        .get(Some(&district), &format!("/exams/subjects/{}", site.id))
+        .await;
+    assert!(page.body.contains("不能新建考试计划"), "{}", page.body);
+    assert!(!page.body.contains("id=\"plan-form\""));
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_site_user_sees_its_own_session_and_another_sites_session_is_not_found() {
+    let h = Harness::with_demo(60, 200).await;
+    let subjects = exam_subjects(&h).await;
+    let (mine, theirs) = (&subjects[0], &subjects[1]);
+    let district = h.login("district").await;
+    for s in [mine, theirs] {
+        let r = upload(
+            &h,
+            &district,
+            s.id,
+            &workbook("2025-03-05 09:00", CANDIDATE_ID),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let me = subject_account(&h, "site_user", mine).await;
+    let own = sessions_of(&h, mine.id).await[0].id;
+    let foreign = sessions_of(&h, theirs.id).await[0].id;
+    assert_eq!(
+        h.get(Some(&me), &format!("/exams/sessions/{own}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for path in [
+        format!("/exams/sessions/{foreign}"),
+        format!("/exams/subjects/{}", theirs.id),
+        format!("/exams/subjects/{}/export.xlsx", theirs.id),
+    ] {
+        assert_eq!(
+            h.get(Some(&me), &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = upload(
+        &h,
+        &me,
+        theirs.id,
+        &workbook("2025-03-05 09:00", CANDIDATE_ID),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(sessions_of(&h, theirs.id).await.len(), 1);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() {
+    let h = Harness::with_demo(60, 200).await;
+    let n = anpei_store::exam_records::demo::load_demo(h.store())
+        .await
+        .unwrap();
+    assert!(n >= 4, "{n} demo sessions");
+    let sessions = exam_session::Entity::find()
+        .all(&h.store().db)
+        .await
+        .unwrap();
+    assert!(sessions
+        .iter()
+        .any(|s| s.high_risk_manager && s.system == "paper"));
+    let videos = exam_video::Entity::find().all(&h.store().db).await.unwrap();
+    assert!(sessions
+        .iter()
+        .any(|s| !videos.iter().any(|v| v.session_id == s.id)));
+    let plans = exam_plan::Entity::find().all(&h.store().db).await.unwrap();
+    assert!(sessions.iter().any(|s| plans
+        .iter()
+        .any(|p| Some(p.id) == s.plan_id && s.started_at > p.ends_at)));
+    h.db.cleanup().await;
+}
