@@ -567,9 +567,7 @@ pub type SheetData<'a> = (&'a str, Vec<&'a str>, Vec<Vec<String>>);
 
 /// Writes sheets of text cells (an export of an institution's records), headers bold-free
 /// and plain; text that a spreadsheet would take for a formula is neutralised.
-pub fn write_sheets(
-    sheets: &[SheetData<'_>],
-) -> Result<Vec<u8>, ImportError> {
+pub fn write_sheets(sheets: &[SheetData<'_>]) -> Result<Vec<u8>, ImportError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     for (name, headers, rows) in sheets {
         let ws = wb.add_worksheet();
@@ -584,4 +582,104 @@ pub fn write_sheets(
         }
     }
     Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn book(sheets: &[SheetData<'_>]) -> Vec<u8> {
+        write_sheets(sheets).unwrap()
+    }
+
+    fn class_sheet(rows: Vec<Vec<String>>) -> SheetData<'static> {
+        ("培训班", SHEETS[3].1.to_vec(), rows)
+    }
+
+    #[test]
+    fn reads_a_class_with_messy_cells() {
+        let bytes = book(&[
+            class_sheet(vec![r(&[
+                " A-1\u{3000}",
+                "再培训",
+                "１６",
+                "2026.3.2",
+                "2026年3月5日",
+                "",
+                "30",
+            ])]),
+            (
+                "课次",
+                SHEETS[4].1.to_vec(),
+                vec![r(&[
+                    "A-1",
+                    "1",
+                    "2026/3/2 9:00",
+                    "2026-03-02 12:00",
+                    "",
+                    "线下",
+                    "",
+                    "",
+                    "",
+                ])],
+            ),
+        ]);
+        let f = read_class_file(&bytes).unwrap();
+        assert_eq!(f.classes[0].code, "A-1");
+        assert_eq!(f.classes[0].syllabus_hours, 16.0);
+        assert_eq!(f.classes[0].start_on.to_string(), "2026-03-02");
+        assert_eq!(f.sessions[0].start_at.to_string(), "2026-03-02 09:00:00");
+        assert_eq!(f.sessions[0].row, 2);
+    }
+
+    #[test]
+    fn names_sheet_row_and_column_of_every_bad_cell() {
+        let bytes = book(&[
+            class_sheet(vec![
+                r(&["A-1", "再培训", "16", "2026-02-30", "2026-03-05", "", "30"]),
+                r(&["A-1", "再培训", "x", "2026-03-01", "2026-03-05", "", "30"]),
+            ]),
+            ("学员", vec!["班级编号", "姓名"], vec![r(&["A-1", "张三"])]),
+            (
+                "签到",
+                SHEETS[6].1.to_vec(),
+                vec![r(&["B-9", "1", "11010519491231002X", "", ""])],
+            ),
+        ]);
+        let errs: Vec<String> = read_class_file(&bytes)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            errs.contains(&"培训班 第2行 开班日期：日期不存在：2026-02-30".to_string()),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&"培训班 第3行 大纲学时：应为数字，实际为“x”".to_string()),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&"学员 第1行：缺少列：身份证号".to_string()),
+            "{errs:?}"
+        );
+        assert!(
+            errs.contains(&"签到 第2行 班级编号：培训班表中没有“B-9”".to_string()),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn a_workbook_without_known_sheets_is_refused() {
+        let bytes = book(&[("Sheet1", vec!["a"], vec![r(&["1"])])]);
+        let errs = read_class_file(&bytes).unwrap_err();
+        assert!(errs[0]
+            .to_string()
+            .starts_with("工作簿中没有可识别的工作表"));
+        assert!(read_class_file(b"not a zip").is_err());
+    }
 }

@@ -172,6 +172,77 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
     let db = &h.store().db;
     assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
 
+    // A teacher neither in the workbook nor recorded, and a venue the institution lacks.
+    let sheets: Vec<Sheet> = vec![
+        (
+            "师资",
+            vec!["姓名", "身份证号", "专兼职"],
+            vec![row(&["孙老师", ID_B, "兼职"])],
+        ),
+        (
+            "培训班",
+            vec![
+                "班级编号",
+                "培训类型",
+                "大纲学时",
+                "开班日期",
+                "结业日期",
+                "场地",
+                "计划人数",
+            ],
+            vec![row(&[
+                "T-09",
+                "再培训",
+                "16",
+                "2026-03-02",
+                "2026-03-02",
+                "",
+                "30",
+            ])],
+        ),
+        (
+            "课次",
+            vec![
+                "班级编号",
+                "课次",
+                "开始时间",
+                "结束时间",
+                "授课教师",
+                "形式",
+            ],
+            vec![row(&[
+                "T-09",
+                "1",
+                "2026-03-02 09:00",
+                "2026-03-02 12:00",
+                "周无名",
+                "线下",
+            ])],
+        ),
+    ];
+    let r = upload(
+        &h,
+        "district",
+        a.id,
+        &anpei_import::training::write_sheets(&sheets).unwrap(),
+    )
+    .await;
+    assert!(
+        r.body
+            .contains("课次 第2行 授课教师：本机构师资中没有“周无名”"),
+        "{}",
+        r.body
+    );
+    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
+    // The teacher of that upload was rolled back with it.
+    assert_eq!(
+        anpei_store::entity::training_teacher::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
+
     // A good file, uploaded by the district for institution A.
     let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
     assert_eq!(r.status, StatusCode::OK);
