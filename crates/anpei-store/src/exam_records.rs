@@ -93,6 +93,23 @@ pub async fn plan_refusal(store: &Store, s: &subject::Model) -> StoreResult<Opti
     })
 }
 
+/// Why a plan at another exam site is refused (that site's own qualification), if it is.
+async fn site_refusal(
+    store: &Store,
+    owner: i32,
+    site_id: Option<i32>,
+) -> StoreResult<Option<String>> {
+    let Some(site) = site_id.filter(|s| *s != owner) else {
+        return Ok(None);
+    };
+    match subject::Entity::find_by_id(site).one(&store.db).await? {
+        Some(s) => Ok(plan_refusal(store, &s)
+            .await?
+            .map(|why| format!("考试点“{}”：{why}", s.name))),
+        None => Ok(Some("考试点不存在".into())),
+    }
+}
+
 /// Everything a subject's exam page shows.
 #[derive(Debug, Clone)]
 pub struct Overview {
@@ -330,6 +347,9 @@ pub async fn create_plan(
     if let Some(why) = plan_refusal(store, &s).await? {
         return Err(StoreError::Validation(why));
     }
+    if let Some(why) = site_refusal(store, s.id, p.site_id).await? {
+        return Err(StoreError::Validation(why));
+    }
     check_plan(p).map_err(StoreError::Validation)?;
     let txn = store.write().await?;
     let id = insert_plan(&*txn, store.now(), actor.user_id, s.id, p).await?;
@@ -531,6 +551,11 @@ pub async fn import(
             errors.insert(0, format!("考试计划：{why}"));
         }
     }
+    for r in &u.plans {
+        if let Some(why) = site_refusal(store, s.id, r.v.plan.site_id).await? {
+            errors.push(format!("考试计划 第{}行 考试点：{why}", r.line));
+        }
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -669,6 +694,18 @@ pub async fn import(
     .await?;
     txn.commit().await?;
     Ok(Ok(counts))
+}
+
+/// The district's exam sites (id, name) for an exam institution's plan form.
+pub async fn sites(store: &Store) -> StoreResult<Vec<(i32, String)>> {
+    Ok(subject::Entity::find()
+        .filter(subject::Column::Kind.eq(SubjectKind::ExamSite.code()))
+        .order_by_asc(subject::Column::Name)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
 }
 
 /// Exam sites by name and by USCC (the `考试点` column of an upload names one; a reference,

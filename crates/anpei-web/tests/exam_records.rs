@@ -344,6 +344,33 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
         .get(Some(&district), &format!("/exams/subjects/{}", site.id))
         .await;
     assert!(page.body.contains("不能新建考试计划"), "{}", page.body);
+
+    // Nor may another exam site or institution plan an exam at it.
+    let other = exam_subjects(&h)
+        .await
+        .into_iter()
+        .find(|s| s.id != site.id)
+        .unwrap();
+    let at = h.store().today().and_hms_opt(8, 0, 0).unwrap();
+    let refused = anpei_store::exam_records::create_plan(
+        h.store(),
+        &anpei_store::audit::Actor::system("test"),
+        &anpei_store::Scope::All,
+        other.id,
+        &anpei_store::exam_records::PlanInput {
+            site_id: Some(site.id),
+            starts_at: at,
+            ends_at: at + chrono::Duration::hours(8),
+            category: "电工作业".into(),
+            planned_candidates: 10,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("该考试点已被暂停考试资格"),
+        "{refused}"
+    );
     assert!(!page.body.contains("id=\"plan-form\""));
     h.db.cleanup().await;
 }

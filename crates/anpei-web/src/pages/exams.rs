@@ -40,6 +40,8 @@ pub fn system_label(code: &str) -> &'static str {
 pub struct SubjectPage {
     layout: Layout,
     o: Overview,
+    /// Exam sites an exam institution may plan at (empty for an exam site: its own).
+    sites: Vec<(i32, String)>,
     today: chrono::NaiveDate,
     errors: Vec<String>,
     imported: Option<Counts>,
@@ -53,6 +55,11 @@ async fn subject_page(
     imported: Option<Counts>,
 ) -> Result<Response, AppError> {
     let o = exam_records::overview(&st.store, &user.scope, id).await?;
+    let sites = if o.subject.kind == "exam_institution" {
+        exam_records::sites(&st.store).await?
+    } else {
+        Vec::new()
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -64,6 +71,7 @@ async fn subject_page(
             layout: Layout::new(user, format!("{} 考试记录", o.subject.name), "exams"),
             today: st.store.today(),
             o,
+            sites,
             errors,
             imported,
         }),
@@ -133,8 +141,17 @@ pub async fn create_plan(
     else {
         return subject_page(&st, &user, id, errors, None).await;
     };
+    let site_id = match field(&form, "site_id") {
+        "" => None,
+        v => match v.parse::<i32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return subject_page(&st, &user, id, vec!["考试点：请选择".into()], None).await
+            }
+        },
+    };
     let input = PlanInput {
-        site_id: None,
+        site_id,
         starts_at,
         ends_at,
         category: field(&form, "category").to_string(),
