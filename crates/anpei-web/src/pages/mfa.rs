@@ -223,7 +223,7 @@ async fn mfa_page(
     let must_enrol = status.required && !status.enrolled;
     let mut layout = Layout::new(user, "两步验证", "mfa");
     if must_enrol {
-        layout.nav.retain(|n| n.href == "/account/mfa");
+        layout.nav_only("/account/mfa");
     }
     let enrol = match enrol {
         Some(e) => Some(e),

@@ -68,118 +68,88 @@ pub struct NavItem {
     pub key: &'static str,
 }
 
-/// The navigation: each entry shows to the roles its page's permission allows.
-const NAV: &[(&str, &str, &str, crate::Perm)] = &[
-    ("/", "工作台", "home", crate::Perm::SignedIn),
-    (
-        "/campaigns",
-        "专项整治",
-        "campaigns",
-        crate::Perm::ViewBusiness,
-    ),
-    (
-        "/selfcheck",
-        "自查自改",
-        "selfcheck",
-        crate::Perm::ViewBusiness,
-    ),
-    (
-        "/subjects",
-        "监管对象",
-        "subjects",
-        crate::Perm::ViewBusiness,
-    ),
-    ("/persons", "从业人员", "persons", crate::Perm::ViewBusiness),
-    (
-        "/findings",
-        "问题线索",
-        "findings",
-        crate::Perm::ViewBusiness,
-    ),
-    (
-        "/problems",
-        "问题清单",
-        "problems",
-        crate::Perm::ViewBusiness,
-    ),
-    (
-        "/progress",
-        "工作进度",
-        "progress",
-        crate::Perm::ViewBusiness,
-    ),
-    ("/inbox", "消息", "inbox", crate::Perm::SignedIn),
-    (
-        "/supervision",
-        "考核督查",
-        "supervision",
-        crate::Perm::District,
-    ),
-    ("/summary", "总结报告", "summary", crate::Perm::Supervise),
-    ("/bulletin", "通报", "bulletin", crate::Perm::District),
-    ("/imports", "台账导入", "imports", crate::Perm::ViewBusiness),
-    ("/tipoffs", "举报处理", "tipoffs", crate::Perm::Supervise),
-    (
-        "/training",
-        "培训档案",
-        "training",
-        crate::Perm::ViewBusiness,
-    ),
-    ("/exams", "考试监管", "exams", crate::Perm::ViewBusiness),
-    (
-        "/inspections",
-        "执法检查",
-        "inspections",
-        crate::Perm::Supervise,
-    ),
-    (
-        "/enforcement/coverage",
-        "检查覆盖率",
-        "coverage",
-        crate::Perm::Supervise,
-    ),
-    (
-        "/enforcement/actions",
-        "执法处理",
-        "enforcement_actions",
-        crate::Perm::Supervise,
-    ),
-    (
-        "/enforcement/cases",
-        "典型案例",
-        "cases",
-        crate::Perm::District,
-    ),
-    ("/rules", "规则目录", "rules", crate::Perm::ViewBusiness),
-    ("/admin/users", "账号管理", "users", crate::Perm::Administer),
-    ("/admin/audit", "审计日志", "audit", crate::Perm::Audit),
-    (
-        "/admin/security",
-        "安全策略",
-        "security",
-        crate::Perm::Security,
-    ),
-    ("/admin/grants", "角色授权", "grants", crate::Perm::Security),
-    (
-        "/admin/reference",
-        "镇街与部门",
-        "reference",
-        crate::Perm::Administer,
-    ),
-    (
-        "/account/password",
-        "修改密码",
-        "password",
-        crate::Perm::SignedIn,
-    ),
-    ("/account/mfa", "两步验证", "mfa", crate::Perm::SignedIn),
-    (
-        "/account/tokens",
-        "接口令牌",
-        "tokens",
-        crate::Perm::SignedIn,
-    ),
-];
+/// The navigation, in groups: each entry shows to the roles its page's permission allows,
+/// and a group with nothing to show is left out.
+const NAV: &[(&str, &[(&str, &str, &str, crate::Perm)])] = {
+    use crate::Perm::*;
+    &[
+        (
+            "工作台",
+            &[
+                ("/", "工作台", "home", SignedIn),
+                ("/inbox", "消息", "inbox", SignedIn),
+            ],
+        ),
+        (
+            "专项整治",
+            &[
+                ("/campaigns", "专项整治", "campaigns", ViewBusiness),
+                ("/selfcheck", "自查自改", "selfcheck", ViewBusiness),
+                ("/problems", "问题清单", "problems", ViewBusiness),
+                ("/progress", "工作进度", "progress", ViewBusiness),
+            ],
+        ),
+        (
+            "监管数据",
+            &[
+                ("/subjects", "监管对象", "subjects", ViewBusiness),
+                ("/persons", "从业人员", "persons", ViewBusiness),
+                ("/training", "培训档案", "training", ViewBusiness),
+                ("/exams", "考试监管", "exams", ViewBusiness),
+                ("/imports", "台账导入", "imports", ViewBusiness),
+                ("/findings", "问题线索", "findings", ViewBusiness),
+                ("/rules", "规则目录", "rules", ViewBusiness),
+            ],
+        ),
+        (
+            "执法监督",
+            &[
+                ("/inspections", "执法检查", "inspections", Supervise),
+                ("/enforcement/coverage", "检查覆盖率", "coverage", Supervise),
+                (
+                    "/enforcement/actions",
+                    "执法处理",
+                    "enforcement_actions",
+                    Supervise,
+                ),
+                ("/tipoffs", "举报处理", "tipoffs", Supervise),
+                ("/enforcement/cases", "典型案例", "cases", District),
+            ],
+        ),
+        (
+            "考核总结",
+            &[
+                ("/supervision", "考核督查", "supervision", District),
+                ("/summary", "总结报告", "summary", Supervise),
+                ("/bulletin", "通报", "bulletin", District),
+            ],
+        ),
+        (
+            "系统管理",
+            &[
+                ("/admin/users", "账号管理", "users", Administer),
+                ("/admin/reference", "镇街与部门", "reference", Administer),
+                ("/admin/security", "安全策略", "security", Security),
+                ("/admin/grants", "角色授权", "grants", Security),
+                ("/admin/audit", "审计日志", "audit", Audit),
+            ],
+        ),
+        (
+            "个人设置",
+            &[
+                ("/account/password", "修改密码", "password", SignedIn),
+                ("/account/mfa", "两步验证", "mfa", SignedIn),
+                ("/account/tokens", "接口令牌", "tokens", SignedIn),
+            ],
+        ),
+    ]
+};
+
+/// A group of the navigation with the entries the user may open.
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
 
 /// What the shared layout needs: who is signed in, the navigation for the role.
 pub struct Layout {
@@ -188,7 +158,7 @@ pub struct Layout {
     pub user_name: String,
     pub role_label: &'static str,
     pub csrf: String,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub can_edit: bool,
     /// Unread messages in the user's inbox (the header's badge).
     pub unread: u64,
@@ -199,11 +169,26 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Keeps only the entry for `href` (a session that may reach nothing else).
+    pub fn nav_only(&mut self, href: &str) {
+        for g in &mut self.nav {
+            g.items.retain(|n| n.href == href);
+        }
+        self.nav.retain(|g| !g.items.is_empty());
+    }
+
     pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Layout {
         let nav = NAV
             .iter()
-            .filter(|(_, _, _, perm)| perm.allows(Some(user.role)))
-            .map(|&(href, label, key, _)| NavItem { href, label, key })
+            .map(|&(label, entries)| NavGroup {
+                label,
+                items: entries
+                    .iter()
+                    .filter(|(_, _, _, perm)| perm.allows(Some(user.role)))
+                    .map(|&(href, label, key, _)| NavItem { href, label, key })
+                    .collect(),
+            })
+            .filter(|g| !g.items.is_empty())
             .collect();
         Layout {
             title: title.into(),
