@@ -197,9 +197,17 @@ pub struct SessionDetail {
     pub session: exam_session::Model,
     pub plan: Option<exam_plan::Model>,
     pub site_name: String,
-    pub staff: Vec<exam_session_staff::Model>,
+    pub staff: Vec<StaffView>,
     pub candidates: Vec<exam_candidate::Model>,
     pub videos: Vec<exam_video::Model>,
+}
+
+/// A session's staff member and the credential for the role valid on the session's date
+/// (matched by the ID number's blind index), if any.
+#[derive(Debug, Clone)]
+pub struct StaffView {
+    pub m: exam_session_staff::Model,
+    pub credential: Option<exam_staff_credential::Model>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -218,12 +226,36 @@ pub async fn session(store: &Store, scope: &Scope, id: i32) -> StoreResult<Sessi
         .one(db)
         .await?
         .map_or_else(String::new, |s| s.name);
+    let staff = exam_session_staff::Entity::find()
+        .filter(exam_session_staff::Column::SessionId.eq(id))
+        .order_by_asc(exam_session_staff::Column::Id)
+        .all(db)
+        .await?;
+    let day = session.started_at.date();
+    let credentials = exam_staff_credential::Entity::find()
+        .filter(
+            exam_staff_credential::Column::IdBidx
+                .is_in(staff.iter().map(|m| m.id_bidx.clone()).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?;
+    let staff = staff
+        .into_iter()
+        .map(|m| StaffView {
+            credential: credentials
+                .iter()
+                .find(|c| {
+                    c.id_bidx == m.id_bidx
+                        && c.kind == m.role
+                        && c.valid_from <= day
+                        && day <= c.valid_until
+                })
+                .cloned(),
+            m,
+        })
+        .collect();
     Ok(SessionDetail {
-        staff: exam_session_staff::Entity::find()
-            .filter(exam_session_staff::Column::SessionId.eq(id))
-            .order_by_asc(exam_session_staff::Column::Id)
-            .all(db)
-            .await?,
+        staff,
         candidates: exam_candidate::Entity::find()
             .filter(exam_candidate::Column::SessionId.eq(id))
             .order_by_asc(exam_candidate::Column::Id)

@@ -383,6 +383,12 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     .route("GET", "/exams", ViewBusiness, get(pages::exams::list))
     .route(
         "GET",
+        "/exams/template.xlsx",
+        ViewBusiness,
+        get(pages::exams::template),
+    )
+    .route(
+        "GET",
         "/exams/subjects/{id}",
         ViewBusiness,
         get(pages::exams::subject),

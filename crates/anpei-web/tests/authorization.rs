@@ -156,6 +156,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/cases", ""),
     ("GET", "/cases/{id}", "public_case"),
     ("GET", "/exams", ""),
+    ("GET", "/exams/template.xlsx", ""),
     ("GET", "/exams/subjects/{id}", "subject"),
     ("POST", "/exams/subjects/{id}/plans", "subject"),
     ("POST", "/exams/subjects/{id}/import", "subject"),

@@ -225,6 +225,7 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
     for shown in [
         "王监考",
         "监考员",
+        "JK001",
         "李考生",
         "86",
         "110***********002X",
@@ -249,6 +250,8 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
     assert!(overview.body.contains("JK001"), "{}", overview.body);
     assert!(overview.body.contains("低压电工实训台"));
 
+    let template = h.get(Some(&me), "/exams/template.xlsx").await;
+    assert_eq!(template.status, StatusCode::OK);
     let export = h
         .get(
             Some(&me),
@@ -445,5 +448,18 @@ async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() 
     assert!(sessions.iter().any(|s| plans
         .iter()
         .any(|p| Some(p.id) == s.plan_id && s.started_at > p.ends_at)));
+    // The proctor whose credential ran out shows on the session pages.
+    let district = h.login("district").await;
+    let mut without = 0;
+    for s in &sessions {
+        let page = h
+            .get(Some(&district), &format!("/exams/sessions/{}", s.id))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        if page.body.contains("无有效监考员证") {
+            without += 1;
+        }
+    }
+    assert!(without >= 1, "a proctor without a valid credential");
     h.db.cleanup().await;
 }

@@ -261,3 +261,35 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
         rows,
     }))
 }
+
+/// `GET /exams/template.xlsx`: an empty workbook with the upload's sheets and columns
+/// (required columns first, then the optional ones).
+#[tracing::instrument(skip_all)]
+pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
+    let sheets: Vec<anpei_import::sheets::Sheet> = COLUMNS
+        .iter()
+        .map(|(name, required, optional)| {
+            let header = required
+                .iter()
+                .chain(optional.iter())
+                .map(|c| c.to_string())
+                .collect();
+            (name.to_string(), vec![header])
+        })
+        .collect();
+    let bytes = anpei_import::sheets::write_sheets(&sheets).map_err(AppError::Internal)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"exam-records-template.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

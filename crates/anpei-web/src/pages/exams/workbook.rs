@@ -496,3 +496,118 @@ fn role_label_cell(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(name: &str, rows: &[&[&str]]) -> Vec<u8> {
+        let rows = rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        anpei_import::sheets::write_sheets(&[(name.to_string(), rows)]).unwrap()
+    }
+
+    const SESSION_HEADER: &[&str] = &[
+        "场次编号",
+        "考场",
+        "开始时间",
+        "结束时间",
+        "考试系统",
+        "考试类别",
+        "考试点",
+    ];
+
+    #[test]
+    fn reads_a_session_with_an_excel_serial_and_a_known_site() {
+        let sites = HashMap::from([("某考试点".to_string(), 7)]);
+        let bytes = book(
+            "考试场次",
+            &[
+                SESSION_HEADER,
+                &[
+                    "S1",
+                    "第一考场",
+                    "45721.375",
+                    "2025/3/5 11:00",
+                    "纸质",
+                    "主要负责人",
+                    "某考试点",
+                ],
+            ],
+        );
+        let u = read(&bytes, &sites).unwrap();
+        let s = &u.sessions[0].v;
+        assert_eq!(s.started_at.to_string(), "2025-03-05 09:00:00");
+        assert_eq!(s.system, "paper");
+        assert_eq!(s.site_id, Some(7));
+        assert!(!s.high_risk_manager);
+    }
+
+    #[test]
+    fn names_sheet_row_and_column_of_each_bad_cell() {
+        let bytes = book(
+            "考试场次",
+            &[
+                SESSION_HEADER,
+                &[
+                    "S1",
+                    "第一考场",
+                    "2025-03-05",
+                    "2025-03-05 11:00",
+                    "机考",
+                    "电工作业",
+                    "不存在的考试点",
+                ],
+            ],
+        );
+        let errors = read(&bytes, &HashMap::new()).unwrap_err();
+        assert!(
+            errors
+                .contains(&"考试场次 第2行 开始时间：应写明时刻，如 2025-03-05 09:00".to_string()),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("考试场次 第2行 考试系统：")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("考试场次 第2行 考试点：")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn reports_a_missing_column_and_a_workbook_without_known_sheets() {
+        let bytes = book("考试设备", &[&["设备名称", "有效期至"]]);
+        let errors = read(&bytes, &HashMap::new()).unwrap_err();
+        assert_eq!(errors, vec!["考试设备：缺少列“检验合格证编号”".to_string()]);
+        let bytes = book("Sheet1", &[&["a"]]);
+        let errors = read(&bytes, &HashMap::new()).unwrap_err();
+        assert!(
+            errors[0].starts_with("工作簿中没有可导入的工作表"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_an_unknown_staff_role() {
+        let bytes = book(
+            "考务人员",
+            &[
+                &["场次编号", "姓名", "身份证号", "角色"],
+                &["S1", "王五", "11010519491231002X", "保安"],
+            ],
+        );
+        let errors = read(&bytes, &HashMap::new()).unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["考务人员 第2行 角色：应为巡考员、监考员或考评员，实际为“保安”".to_string()]
+        );
+    }
+}
