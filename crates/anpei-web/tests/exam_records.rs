@@ -234,6 +234,14 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
         assert!(page.body.contains(shown), "{shown} missing: {}", page.body);
     }
     assert!(
+        !page.body.contains("不在计划时间内"),
+        "inside its plan's window"
+    );
+    assert!(
+        !page.body.contains("无有效监考员证"),
+        "the credential is valid"
+    );
+    assert!(
         !page.body.contains(PROCTOR_ID),
         "an ID number shown in full"
     );
@@ -461,5 +469,15 @@ async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() 
         }
     }
     assert!(without >= 1, "a proctor without a valid credential");
+    let mut outside = 0;
+    for s in &sessions {
+        let page = h
+            .get(Some(&district), &format!("/exams/sessions/{}", s.id))
+            .await;
+        if page.body.contains("不在计划时间内") {
+            outside += 1;
+        }
+    }
+    assert!(outside >= 1, "a session outside its plan's window");
     h.db.cleanup().await;
 }
