@@ -390,6 +390,8 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/problems/export.xlsx"),
     ("GET", "/selfcheck/{id}/report.docx"),
     ("GET", "/bulletin.docx"),
+    ("GET", "/exams/template.xlsx"),
+    ("GET", "/exams/subjects/{id}/export.xlsx"),
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route

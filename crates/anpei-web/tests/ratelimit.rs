@@ -98,11 +98,20 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     .await
     .unwrap();
     let si = rows.iter().find_map(|r| r.inspection_id).unwrap();
-    assert_eq!(EXPORT_ROUTES.len(), 6);
+    // A subject for the exam-records export (any subject in the district's scope).
+    let subject = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(EXPORT_ROUTES.len(), 8);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {
             format!("{route}?id={id}")
+        } else if route.starts_with("/exams/subjects/") {
+            route.replace("{id}", &subject.to_string())
         } else {
             route.replace("{id}", &si.to_string())
         };

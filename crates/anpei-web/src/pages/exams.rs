@@ -237,7 +237,10 @@ pub async fn export(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"exam-records-{id}.xlsx\""),
+                evidence::attachment_disposition(
+                    &format!("{}考试记录.xlsx", x.o.subject.name),
+                    &format!("exam-records-{id}.xlsx"),
+                ),
             ),
         ],
         bytes,
@@ -286,7 +289,10 @@ pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"exam-records-template.xlsx\"",
+                &evidence::attachment_disposition(
+                    "考试记录导入模板.xlsx",
+                    "exam-records-template.xlsx",
+                ),
             ),
         ],
         bytes,
