@@ -260,6 +260,19 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
 
     let template = h.get(Some(&me), "/exams/template.xlsx").await;
     assert_eq!(template.status, StatusCode::OK);
+    for r in [&template] {
+        let d = r.headers[axum::http::header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap();
+        assert!(
+            d.starts_with("attachment;") && d.contains("filename*=UTF-8''"),
+            "{d}"
+        );
+        assert_eq!(
+            r.headers[axum::http::header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+    }
     let export = h
         .get(
             Some(&me),
@@ -267,6 +280,10 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
         )
         .await;
     assert_eq!(export.status, StatusCode::OK);
+    let d = export.headers[axum::http::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap();
+    assert!(d.contains("filename*=UTF-8''"), "{d}");
     h.db.cleanup().await;
 }
 
