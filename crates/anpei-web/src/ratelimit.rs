@@ -392,6 +392,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/bulletin.docx"),
     ("GET", "/exams/template.xlsx"),
     ("GET", "/exams/subjects/{id}/export.xlsx"),
+    ("GET", "/training/{id}/export.xlsx"),
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route

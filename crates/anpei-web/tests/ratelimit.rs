@@ -105,13 +105,24 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
         .unwrap()
         .unwrap()
         .id;
-    assert_eq!(EXPORT_ROUTES.len(), 8);
+    use sea_orm::{ColumnTrait, QueryFilter};
+    // A training institution for the 培训档案 export.
+    let institution = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
+        .filter(anpei_store::entity::subject::Column::Kind.eq("training_institution"))
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(EXPORT_ROUTES.len(), 9);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {
             format!("{route}?id={id}")
         } else if route.starts_with("/exams/subjects/") {
             route.replace("{id}", &subject.to_string())
+        } else if route.starts_with("/training/") {
+            route.replace("{id}", &institution.to_string())
         } else {
             route.replace("{id}", &si.to_string())
         };

@@ -70,7 +70,10 @@ pub struct NavItem {
 
 /// The navigation, in groups: each entry shows to the roles its page's permission allows,
 /// and a group with nothing to show is left out.
-const NAV: &[(&str, &[(&str, &str, &str, crate::Perm)])] = {
+/// One entry of the navigation: link, label, key (the page's `active`), permission.
+type NavEntry = (&'static str, &'static str, &'static str, crate::Perm);
+
+const NAV: &[(&str, &[NavEntry])] = {
     use crate::Perm::*;
     &[
         (
