@@ -392,3 +392,30 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
         .await;
     assert!(page.body.contains("08:55—10:30"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn an_institutions_subject_page_links_to_its_records() {
+    let h = Harness::with_demo(40, 100).await;
+    let district = h.login("district").await;
+    for (kind, link) in [
+        ("training_institution", "/training/"),
+        ("exam_site", "/exams/subjects/"),
+        ("exam_institution", "/exams/subjects/"),
+    ] {
+        let s = subject::Entity::find()
+            .filter(subject::Column::Kind.eq(kind))
+            .one(&h.store().db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("the demo has a {kind}"));
+        let page = h.get(Some(&district), &format!("/subjects/{}", s.id)).await;
+        assert!(
+            page.body.contains(&format!("{link}{}\"", s.id)),
+            "{kind}'s page links to {link}{}",
+            s.id
+        );
+        let records = h.get(Some(&district), &format!("{link}{}", s.id)).await;
+        assert_eq!(records.status, StatusCode::OK, "{kind}");
+    }
+    h.db.cleanup().await;
+}
