@@ -248,13 +248,13 @@ pub fn check_fine_with(
     Ok(())
 }
 
-/// 逢查必考: a score at or above this passes (RULES.md §1: 100 points, pass at 80).
-pub const SPOT_TEST_PASS_MARK: i32 = 80;
 /// The full score of a test.
 pub const SPOT_TEST_FULL_MARK: i32 = 100;
 
-pub fn spot_test_passed(score: i32) -> bool {
-    score >= SPOT_TEST_PASS_MARK
+/// 逢查必考: a score at or above the exams' pass mark passes (`Params::exam_pass_score`,
+/// RULES.md §1: 100 points, pass at 80).
+pub fn spot_test_passed(p: &crate::Params, score: i32) -> bool {
+    score >= p.exam_pass_score
 }
 
 /// A score as typed: a whole number from 0 to 100.
@@ -536,8 +536,9 @@ mod tests {
 
     #[test]
     fn a_spot_test_passes_at_eighty() {
-        assert!(spot_test_passed(80));
-        assert!(!spot_test_passed(79));
+        let p = crate::Params::default();
+        assert!(spot_test_passed(&p, 80));
+        assert!(!spot_test_passed(&p, 79));
         assert_eq!(parse_score(" 95 "), Ok(95));
         assert!(parse_score("101").is_err());
         assert!(parse_score("-1").is_err());

@@ -33,6 +33,9 @@ pub struct Params {
     pub class_hour_minutes: (u32, u32),
     /// 考试录像保存年限 — 《安全生产资格考试与证书管理暂行办法》第17条.
     pub exam_video_retention_years: u32,
+    /// 考试合格分数（满分100分）— 《安全生产资格考试与证书管理暂行办法》第9条; also the
+    /// pass mark of the on-the-spot tests (逢查必考).
+    pub exam_pass_score: i32,
     /// 证书即将到期提醒天数 (dashboard).
     pub expiry_warning_days: u32,
     /// 举报办理时限：受理后 N 日内办结 — 《安全生产领域举报奖励办法》; local rules differ.
@@ -64,6 +67,7 @@ impl Default for Params {
             review_training_hours: 8.0,
             class_hour_minutes: (45, 30),
             exam_video_retention_years: 3,
+            exam_pass_score: 80,
             expiry_warning_days: 60,
             tipoff_close_days: 60,
             tipoff_extend_max_days: 30,

@@ -4,13 +4,28 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::sync::Mutex;
 
+/// China's offset (UTC+8): business dates and the times pages show.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// A Unix time as `2022-03-20 14:30` in China (UTC+8); empty if out of range.
+pub fn china_time(at: i64) -> String {
+    DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            t.with_timezone(&china())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 
     /// Today's date in China (UTC+8), the date business rules are evaluated on.
     fn today(&self) -> NaiveDate {
-        let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-        self.now().with_timezone(&cst).date_naive()
+        self.now().with_timezone(&china()).date_naive()
     }
 }
 

@@ -554,7 +554,7 @@ pub async fn record(
             person_id: Set(p.id),
             certificate_id: Set(*cert),
             score: Set(*score),
-            passed: Set(core::spot_test_passed(*score)),
+            passed: Set(core::spot_test_passed(&store.params, *score)),
             note: Set(note.clone()),
             tested_on: Set(c.inspected_on),
         }
@@ -584,7 +584,7 @@ pub async fn record(
     let failed = c
         .spot
         .iter()
-        .filter(|s| !core::spot_test_passed(s.2))
+        .filter(|s| !core::spot_test_passed(&store.params, s.2))
         .count();
     audit::append(
         &*txn,

@@ -9,7 +9,7 @@
 
 use anpei_store::jobs::{self, DailyRun};
 use anpei_store::{Store, StoreResult};
-use chrono::{FixedOffset, NaiveDate, Timelike};
+use chrono::{NaiveDate, Timelike};
 use std::time::Duration;
 
 /// How often the scheduler wakes.
@@ -35,8 +35,10 @@ pub fn instance_id() -> String {
 /// The date whose reminders are due now (the store's clock), if it is 08:00 or later in
 /// China.
 pub fn due_date(store: &Store) -> Option<NaiveDate> {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let now = store.clock.now().with_timezone(&cst);
+    let now = store
+        .clock
+        .now()
+        .with_timezone(&anpei_store::clock::china());
     (now.hour() >= RUN_FROM_HOUR).then(|| now.date_naive())
 }
 

@@ -241,12 +241,14 @@ pub async fn load<C: ConnectionTrait>(
                 person_id: Set(*pid),
                 certificate_id: Set(Some(*cert)),
                 score: Set(score),
-                passed: Set(anpei_core::enforcement::spot_test_passed(score)),
-                note: Set(if score < 80 {
-                    "现场抽考应知应会内容，多题答错。".into()
-                } else {
-                    String::new()
-                }),
+                passed: Set(anpei_core::enforcement::spot_test_passed(params, score)),
+                note: Set(
+                    if !anpei_core::enforcement::spot_test_passed(params, score) {
+                        "现场抽考应知应会内容，多题答错。".into()
+                    } else {
+                        String::new()
+                    },
+                ),
                 tested_on: Set(on),
             }
             .insert(db)

@@ -222,13 +222,7 @@ pub fn may_act(scope: &Scope, s: &subject::Model, action: Action) -> StoreResult
         _ => Err(StoreError::NotFound),
     }
 }
-/// A Unix time as `2022-03-20 14:30` in China (UTC+8).
-pub fn china_time(at: i64) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| t.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
+pub use crate::clock::china_time;
 /// The `evidence_files.owner_kind` of rectification evidence (owned by the event).
 pub const EVIDENCE_OWNER: &str = "problem_event";
 #[cfg(test)]

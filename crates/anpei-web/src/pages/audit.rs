@@ -70,7 +70,7 @@ fn day(s: &Option<String>, end: bool) -> Result<Option<i64>, String> {
 fn row(e: entry::Model) -> Row {
     let at = DateTime::from_timestamp(e.at, 0)
         .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            t.with_timezone(&anpei_store::clock::china())
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string()
         })

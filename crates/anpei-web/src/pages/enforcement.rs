@@ -10,7 +10,7 @@ use super::{paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::{evidence, AppState};
-use anpei_core::enforcement::{ActionKind, FineStage, SPOT_TEST_PASS_MARK};
+use anpei_core::enforcement::{ActionKind, FineStage};
 use anpei_core::SubjectKind;
 use anpei_store::enforcement::{
     self as store, actions, ActionInput, ActionRow, Holder, InspectionDetail, InspectionFilter,
@@ -197,7 +197,7 @@ async fn new_page(
             holders,
             input,
             errors,
-            pass_mark: SPOT_TEST_PASS_MARK,
+            pass_mark: st.store.params.exam_pass_score,
         }),
         status,
     ))

@@ -631,10 +631,7 @@ fn counts_text(json: &str) -> String {
 }
 
 fn local_time(at: i64) -> String {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| t.with_timezone(&cst).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    anpei_store::clock::china_time(at)
 }
 
 /// The latest imports the caller may see: all for district users, else their own.

@@ -64,13 +64,7 @@ pub async fn start_pending(st: &AppState, user_id: i32, addr: &str) -> Result<Re
 
 /// Unix seconds as China time, `2026-11-24 09:00`.
 fn when(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    anpei_store::clock::china_time(at)
 }
 
 // ---- the second step of sign-in -------------------------------------------------------

@@ -18,16 +18,7 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-/// Unix seconds as China time, to the minute.
-fn fmt_time(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
+use anpei_store::clock::china_time as fmt_time;
 
 /// A role checkbox: code, label, checked.
 pub struct RoleBox {

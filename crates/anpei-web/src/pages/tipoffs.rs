@@ -460,11 +460,7 @@ struct DetailPage {
 impl DetailPage {
     /// A moment as China's local time.
     fn at(&self, ts: i64) -> String {
-        chrono::DateTime::from_timestamp(ts, 0).map_or_else(String::new, |t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        anpei_store::clock::china_time(ts)
     }
 }
 
