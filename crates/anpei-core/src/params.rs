@@ -47,6 +47,18 @@ pub struct Params {
     /// 办结后 N 日删除举报人身份和联系方式 (PIPL: kept no longer than needed; the reward
     /// claim period of 90 days after notification fits inside the default).
     pub tipoff_reporter_retention_days: u32,
+    /// UNIFORM_SCORES: fewest scores a class or exam session needs before uniformity counts.
+    pub uniform_scores_min_count: u32,
+    /// UNIFORM_SCORES: a population standard deviation below this many points is uniform.
+    pub uniform_scores_max_sd: f64,
+    /// EXAM_VIDEO_SHORT: seconds a session's recordings may fall short of its length.
+    pub exam_video_tolerance_secs: u32,
+    /// PASS_RATE_ANOMALY: fewest candidates of a unit, and of the rest of the district.
+    pub pass_rate_min_candidates: u32,
+    /// PASS_RATE_ANOMALY: smallest gap of pass rates (0.20 = 20 percentage points).
+    pub pass_rate_min_gap: f64,
+    /// PASS_RATE_ANOMALY: one-sided z critical value (3.09 ≈ p < 0.001).
+    pub pass_rate_z: f64,
 }
 
 impl Default for Params {
@@ -73,6 +85,12 @@ impl Default for Params {
             tipoff_extend_max_days: 30,
             tipoff_feedback_days: 10,
             tipoff_reporter_retention_days: 180,
+            uniform_scores_min_count: 10,
+            uniform_scores_max_sd: 1.0,
+            exam_video_tolerance_secs: 60,
+            pass_rate_min_candidates: 30,
+            pass_rate_min_gap: 0.20,
+            pass_rate_z: 3.09,
         }
     }
 }

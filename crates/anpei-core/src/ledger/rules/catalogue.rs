@@ -1,10 +1,13 @@
-//! The rule catalogue: the ten checks of RULES.md §3 with their code, Chinese name,
-//! severity, legal basis, definition and the parameters they read.
+//! The rule catalogue: the ten ledger checks of RULES.md §3 and the fifteen checks of the
+//! training and exam records (issue 6), each with its code, Chinese name, severity, legal
+//! basis, definition (the exact semantics, in the style of RULES.md) and the parameters it
+//! reads.
 
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 
-/// One of the ten checks; the catalogue of RULES.md §3. Serialises as its code.
+/// One of the checks: the ten of RULES.md §3, then the fifteen on training and exam
+/// records. Serialises as its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Rule {
@@ -18,6 +21,21 @@ pub enum Rule {
     TrainingOverlap,
     HoursExceedDuration,
     CertNotInRegistry,
+    ClassHoursShort,
+    ClassOverCapacity,
+    TeacherDoubleBooked,
+    TraineeDoubleBooked,
+    UniformScores,
+    ExamOutsidePlan,
+    ExamVideoMissing,
+    ExamVideoShort,
+    ExamVideoRetention,
+    ProctorNoCredential,
+    ProctorAbsent,
+    StaffConflict,
+    HighRiskPaperExam,
+    FacilityInspectionExpired,
+    PassRateAnomaly,
 }
 
 /// How serious a finding is. Serialises as its code.
@@ -62,7 +80,37 @@ impl std::fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 10] = [
+    /// Every check, in catalogue order: the ledger's, then the records'.
+    pub const ALL: [Rule; 25] = [
+        Rule::ManagerCertMissing,
+        Rule::CertExpired,
+        Rule::SpecialOpNoCert,
+        Rule::ReviewOverdue,
+        Rule::ManagerRetrainShort,
+        Rule::EmployeeRetrainShort,
+        Rule::PrejobHoursShort,
+        Rule::TrainingOverlap,
+        Rule::HoursExceedDuration,
+        Rule::CertNotInRegistry,
+        Rule::ClassHoursShort,
+        Rule::ClassOverCapacity,
+        Rule::TeacherDoubleBooked,
+        Rule::TraineeDoubleBooked,
+        Rule::UniformScores,
+        Rule::ExamOutsidePlan,
+        Rule::ExamVideoMissing,
+        Rule::ExamVideoShort,
+        Rule::ExamVideoRetention,
+        Rule::ProctorNoCredential,
+        Rule::ProctorAbsent,
+        Rule::StaffConflict,
+        Rule::HighRiskPaperExam,
+        Rule::FacilityInspectionExpired,
+        Rule::PassRateAnomaly,
+    ];
+
+    /// The ten checks of RULES.md §3, on the ledger of persons (台账).
+    pub const LEDGER: [Rule; 10] = [
         Rule::ManagerCertMissing,
         Rule::CertExpired,
         Rule::SpecialOpNoCert,
@@ -74,6 +122,30 @@ impl Rule {
         Rule::HoursExceedDuration,
         Rule::CertNotInRegistry,
     ];
+
+    /// The fifteen checks of training institutions' and exam sites' records (issue 6).
+    pub const RECORDS: [Rule; 15] = [
+        Rule::ClassHoursShort,
+        Rule::ClassOverCapacity,
+        Rule::TeacherDoubleBooked,
+        Rule::TraineeDoubleBooked,
+        Rule::UniformScores,
+        Rule::ExamOutsidePlan,
+        Rule::ExamVideoMissing,
+        Rule::ExamVideoShort,
+        Rule::ExamVideoRetention,
+        Rule::ProctorNoCredential,
+        Rule::ProctorAbsent,
+        Rule::StaffConflict,
+        Rule::HighRiskPaperExam,
+        Rule::FacilityInspectionExpired,
+        Rule::PassRateAnomaly,
+    ];
+
+    /// A check on training and exam records (not on persons of the ledger).
+    pub fn on_records(self) -> bool {
+        self >= Rule::ClassHoursShort
+    }
 
     /// The code of RULES.md §3, e.g. `MANAGER_CERT_MISSING`.
     pub fn code(self) -> &'static str {
@@ -88,6 +160,21 @@ impl Rule {
             Rule::TrainingOverlap => "TRAINING_OVERLAP",
             Rule::HoursExceedDuration => "HOURS_EXCEED_DURATION",
             Rule::CertNotInRegistry => "CERT_NOT_IN_REGISTRY",
+            Rule::ClassHoursShort => "CLASS_HOURS_SHORT",
+            Rule::ClassOverCapacity => "CLASS_OVER_CAPACITY",
+            Rule::TeacherDoubleBooked => "TEACHER_DOUBLE_BOOKED",
+            Rule::TraineeDoubleBooked => "TRAINEE_DOUBLE_BOOKED",
+            Rule::UniformScores => "UNIFORM_SCORES",
+            Rule::ExamOutsidePlan => "EXAM_OUTSIDE_PLAN",
+            Rule::ExamVideoMissing => "EXAM_VIDEO_MISSING",
+            Rule::ExamVideoShort => "EXAM_VIDEO_SHORT",
+            Rule::ExamVideoRetention => "EXAM_VIDEO_RETENTION",
+            Rule::ProctorNoCredential => "PROCTOR_NO_CREDENTIAL",
+            Rule::ProctorAbsent => "PROCTOR_ABSENT",
+            Rule::StaffConflict => "STAFF_CONFLICT",
+            Rule::HighRiskPaperExam => "HIGH_RISK_PAPER_EXAM",
+            Rule::FacilityInspectionExpired => "FACILITY_INSPECTION_EXPIRED",
+            Rule::PassRateAnomaly => "PASS_RATE_ANOMALY",
         }
     }
 
@@ -110,6 +197,21 @@ impl Rule {
             Rule::TrainingOverlap => "同一人员培训时间重叠",
             Rule::HoursExceedDuration => "学时超过实际时长（压缩学时）",
             Rule::CertNotInRegistry => "证书在登记库中查无此证或信息不符（疑似假证）",
+            Rule::ClassHoursShort => "培训班学时不足（压缩学时）",
+            Rule::ClassOverCapacity => "培训班超员",
+            Rule::TeacherDoubleBooked => "教师同一时间在两处授课",
+            Rule::TraineeDoubleBooked => "学员同一时间在两处签到",
+            Rule::UniformScores => "成绩雷同或全部满分",
+            Rule::ExamOutsidePlan => "考试场次无计划或超出计划",
+            Rule::ExamVideoMissing => "考试无录像",
+            Rule::ExamVideoShort => "考试录像不完整",
+            Rule::ExamVideoRetention => "考试录像未保存满三年",
+            Rule::ProctorNoCredential => "考务人员无有效证件",
+            Rule::ProctorAbsent => "考务人员未全程在场",
+            Rule::StaffConflict => "考试机构（考试点）人员同时在培训机构任职（利益冲突）",
+            Rule::HighRiskPaperExam => "高危行业管理人员未使用国家考试系统考试",
+            Rule::FacilityInspectionExpired => "考试设施设备检验合格证过期",
+            Rule::PassRateAnomaly => "考试通过率异常偏高",
         }
     }
 
@@ -119,7 +221,22 @@ impl Rule {
             | Rule::SpecialOpNoCert
             | Rule::CertNotInRegistry
             | Rule::HoursExceedDuration => Severity::High,
+            Rule::ClassHoursShort
+            | Rule::TeacherDoubleBooked
+            | Rule::ExamVideoMissing
+            | Rule::ExamVideoRetention
+            | Rule::ProctorNoCredential
+            | Rule::StaffConflict
+            | Rule::HighRiskPaperExam => Severity::High,
             Rule::CertExpired | Rule::ReviewOverdue | Rule::TrainingOverlap => Severity::Medium,
+            Rule::ClassOverCapacity
+            | Rule::TraineeDoubleBooked
+            | Rule::UniformScores
+            | Rule::ExamOutsidePlan
+            | Rule::ExamVideoShort
+            | Rule::ProctorAbsent
+            | Rule::FacilityInspectionExpired
+            | Rule::PassRateAnomaly => Severity::Medium,
             Rule::ManagerRetrainShort | Rule::EmployeeRetrainShort | Rule::PrejobHoursShort => {
                 Severity::Low
             }
@@ -147,6 +264,24 @@ impl Rule {
             Rule::CertNotInRegistry => {
                 "《特种作业人员安全技术培训考核管理规定》第30条；《安全生产法》第28条"
             }
+            Rule::ClassHoursShort => "《安全生产培训管理办法》第11条；AQ 8011-2023；通知二（二）2",
+            Rule::ClassOverCapacity => "《安全生产培训管理办法》第7条；通知二（二）1",
+            Rule::TeacherDoubleBooked | Rule::TraineeDoubleBooked => {
+                "《安全生产培训管理办法》第12条（如实记录培训档案）；通知二（二）2、3"
+            }
+            Rule::UniformScores => "通知二（二）3、二（三）8、二（四）8（档案造假、参与作弊）",
+            Rule::ExamOutsidePlan => "《安全生产资格考试与证书管理暂行办法》第10条；通知二（三）4",
+            Rule::ExamVideoMissing | Rule::ExamVideoShort | Rule::ExamVideoRetention => {
+                "《安全生产资格考试与证书管理暂行办法》第17条；通知二（三）6"
+            }
+            Rule::ProctorNoCredential => "通知二（四）6",
+            Rule::ProctorAbsent => "通知二（四）7",
+            Rule::StaffConflict => {
+                "《安全生产资格考试与证书管理暂行办法》第7条；通知二（二）4、二（四）3、二（四）4"
+            }
+            Rule::HighRiskPaperExam => "通知二（四）2",
+            Rule::FacilityInspectionExpired => "通知二（三）2、3",
+            Rule::PassRateAnomaly => "通知二（二）4、二（三）5、二（四）8（包过班、参与作弊）",
         }
     }
 
@@ -190,6 +325,63 @@ impl Rule {
             }
             Rule::CertNotInRegistry => {
                 "已导入登记库时，证书编号在登记库中不存在，或登记的持证人身份证号或姓名与本人不符。"
+            }
+            Rule::ClassHoursShort => {
+                "开班日期不晚于检查日的培训班，其各课次计划学时（结束减开始的分钟数除以每学时分钟数，\
+                 线下45、线上30）合计低于大纲学时（每班一条）；结业日期不晚于检查日的培训班中，\
+                 某学员各课次实到学时（签到至签退与课次时间重叠的分钟数除以每学时分钟数）合计低于\
+                 大纲学时（每人一条）。"
+            }
+            Rule::ClassOverCapacity => {
+                "培训班花名册人数超过班级核定人数或所用场地容量，或某一线下课次签到人数超过场地容量\
+                 （每班一条）。"
+            }
+            Rule::TeacherDoubleBooked => {
+                "同一身份证号的教师有两个课次时间相互重叠（一个的开始早于另一个的结束，反之亦然；\
+                 首尾相接不算），不论是否同一机构；每对课次、每个涉及的机构一条。"
+            }
+            Rule::TraineeDoubleBooked => {
+                "同一身份证号的学员在两个时间相互重叠的课次都有签到记录，不论是否同一机构；\
+                 每对课次、每个涉及的机构一条。"
+            }
+            Rule::UniformScores => {
+                "一个培训班（学员考核成绩）或一个考试场次（考生成绩），有成绩的人数不少于最少人数，\
+                 且全部为满分、全部相同，或成绩的总体标准差低于阈值。"
+            }
+            Rule::ExamOutsidePlan => {
+                "开始时间不晚于检查日的考试场次没有考试计划，或考试点与计划不符，\
+                 或开始早于计划开始、结束晚于计划结束。"
+            }
+            Rule::ExamVideoMissing => "开始时间不晚于检查日的考试场次没有任何录像记录。",
+            Rule::ExamVideoShort => {
+                "有录像记录的考试场次，各录像时长合计加上允许误差仍短于场次时长（结束减开始）。"
+            }
+            Rule::ExamVideoRetention => {
+                "一条考试录像已删除或丢失（记有删除日期），且删除日期早于场次日期加保存年限之日\
+                 （保存期限届满前删除）。"
+            }
+            Rule::ProctorNoCredential => {
+                "考试场次的巡考员、监考员或考评员，在任何考试机构或考试点的证件中都没有\
+                 与其角色相符且在考试日期有效（有效期起 ≤ 考试日期 ≤ 有效期止）的证件。"
+            }
+            Rule::ProctorAbsent => {
+                "考试场次的考务人员未登记在场时间，或到场晚于场次开始、离场早于场次结束。"
+            }
+            Rule::StaffConflict => {
+                "考试机构或考试点的人员（证件持有人或考务人员）与培训机构的教师或台账人员身份证号相同\
+                 （确认），或身份证号不同但联系电话相同（疑似）；考试一方与培训一方各一条。"
+            }
+            Rule::HighRiskPaperExam => {
+                "开始时间不晚于检查日、考生为高危行业主要负责人或安全生产管理人员的考试场次，\
+                 未使用国家考试系统。"
+            }
+            Rule::FacilityInspectionExpired => "考试点设施设备的检验合格证有效期止早于检查日。",
+            Rule::PassRateAnomaly => {
+                "统计检查日前一年内（不含前一年之日，含检查日）开始的考试场次。对每个考试机构、考试点\
+                 （按其组织或承办的场次）和培训机构（按其学员的考试结果，以身份证号关联）与每个考试类别：\
+                 本单位考生数 n₁ 与全区其余考生数 n₀ 均不少于最少样本量，通过率之差 p₁ − p₀ 不低于\
+                 最小差值，且单侧双比例 z 检验 z = (p₁ − p₀) / √(p̄(1 − p̄)(1/n₁ + 1/n₀))（p̄ 为合并通过率）\
+                 不低于临界值。"
             }
         }
     }
@@ -240,6 +432,40 @@ impl Rule {
                 "须已导入登记库；比对证书编号（T+身份证号与身份证号为同一编号）、持证人身份证号和姓名"
                     .into()
             }
+            Rule::ClassHoursShort => format!(
+                "每学时线下 {} 分钟、线上 {} 分钟",
+                p.class_hour_minutes.0, p.class_hour_minutes.1
+            ),
+            Rule::ClassOverCapacity
+            | Rule::TeacherDoubleBooked
+            | Rule::TraineeDoubleBooked
+            | Rule::ExamOutsidePlan
+            | Rule::ExamVideoMissing
+            | Rule::ProctorNoCredential
+            | Rule::ProctorAbsent
+            | Rule::FacilityInspectionExpired => "无数值参数".into(),
+            Rule::UniformScores => format!(
+                "最少 {} 个成绩；满分 100 分；总体标准差低于 {} 分",
+                p.uniform_scores_min_count,
+                fmt_hours(p.uniform_scores_max_sd)
+            ),
+            Rule::ExamVideoShort => format!(
+                "允许误差 {} 秒",
+                p.exam_video_tolerance_secs
+            ),
+            Rule::ExamVideoRetention => format!(
+                "录像保存 {} 年",
+                p.exam_video_retention_years
+            ),
+            Rule::StaffConflict => "比对身份证号（确认）和联系电话（疑似）".into(),
+            Rule::HighRiskPaperExam => format!("{high_risk}；须使用国家考试系统"),
+            Rule::PassRateAnomaly => format!(
+                "最少样本量 {} 人（本单位和全区其余均需达到）；通过率差值不低于 {} 个百分点；\
+                 z 临界值 {}（单侧）",
+                p.pass_rate_min_candidates,
+                fmt_hours(p.pass_rate_min_gap * 100.0),
+                fmt_hours(p.pass_rate_z)
+            ),
         }
     }
 }

@@ -13,6 +13,9 @@
 mod catalogue;
 #[cfg(test)]
 mod crosscheck;
+pub mod records;
+#[cfg(test)]
+mod records_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -117,14 +120,45 @@ pub enum RecordRef {
     Person(RecordId),
     Certificate(RecordId),
     Training(RecordId),
+    /// A training class (培训班), a class session (课次), a trainee, a teacher.
+    Class(RecordId),
+    ClassSession(RecordId),
+    Trainee(RecordId),
+    Teacher(RecordId),
+    /// An exam plan, exam session, a session's staff member, a candidate, a recording,
+    /// a staff credential, a piece of site equipment.
+    ExamPlan(RecordId),
+    ExamSession(RecordId),
+    ExamStaff(RecordId),
+    Candidate(RecordId),
+    Video(RecordId),
+    Credential(RecordId),
+    Equipment(RecordId),
+    /// A subject (单位) as a whole, e.g. the other side of a conflict of interest.
+    Subject(RecordId),
 }
 
-/// One violation of one rule by one person.
+/// Someone a records finding is about who is not on the ledger of persons (a teacher, a
+/// proctor, a trainee): the name and the masked ID number, as the pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Who {
+    pub name: String,
+    pub id_masked: String,
+}
+
+/// One violation of one rule: by one person of the ledger (`person_id`), or, for the
+/// checks on training and exam records, by one class, session, recording… of a subject.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: Rule,
     pub subject_id: RecordId,
-    pub person_id: RecordId,
+    /// The ledger person; `None` for the checks on records.
+    pub person_id: Option<RecordId>,
+    /// For the checks on records: the person concerned, if one is.
+    pub who: Option<Who>,
+    /// Part of the identity of a finding that no record carries (the exam category of a
+    /// PASS_RATE_ANOMALY).
+    pub topic: Option<String>,
     /// The records that triggered it, sorted: the person, then the certificate(s) or
     /// training record(s) the finding is about. The rules about a missing certificate or
     /// missing hours name only the person (the hours counted are in `detail`).
@@ -135,16 +169,37 @@ pub struct Finding {
 
 impl Finding {
     /// A stable key for "the same finding" across scans: rule + person + the triggering
-    /// certificate/training ids (not the detail text), e.g. `CERT_EXPIRED:12:c34`.
+    /// certificate/training ids (not the detail text), e.g. `CERT_EXPIRED:12:c34`; for
+    /// the checks on records rule + `s` subject + records (+ topic), e.g.
+    /// `EXAM_VIDEO_MISSING:s7:es12`.
     pub fn key(&self) -> String {
-        let mut k = format!("{}:{}", self.rule.code(), self.person_id);
+        let mut k = match self.person_id {
+            Some(p) => format!("{}:{p}", self.rule.code()),
+            None => format!("{}:s{}", self.rule.code(), self.subject_id),
+        };
         for r in &self.records {
             // Writing to a String cannot fail.
             let _ = match r {
+                RecordRef::Person(id) if self.person_id.is_none() => write!(k, ":p{id}"),
                 RecordRef::Person(_) => Ok(()),
                 RecordRef::Certificate(id) => write!(k, ":c{id}"),
                 RecordRef::Training(id) => write!(k, ":t{id}"),
+                RecordRef::Class(id) => write!(k, ":cl{id}"),
+                RecordRef::ClassSession(id) => write!(k, ":cs{id}"),
+                RecordRef::Trainee(id) => write!(k, ":tr{id}"),
+                RecordRef::Teacher(id) => write!(k, ":te{id}"),
+                RecordRef::ExamPlan(id) => write!(k, ":ep{id}"),
+                RecordRef::ExamSession(id) => write!(k, ":es{id}"),
+                RecordRef::ExamStaff(id) => write!(k, ":st{id}"),
+                RecordRef::Candidate(id) => write!(k, ":ca{id}"),
+                RecordRef::Video(id) => write!(k, ":v{id}"),
+                RecordRef::Credential(id) => write!(k, ":cr{id}"),
+                RecordRef::Equipment(id) => write!(k, ":eq{id}"),
+                RecordRef::Subject(id) => write!(k, ":u{id}"),
             };
+        }
+        if let Some(t) = &self.topic {
+            let _ = write!(k, ":{t}");
         }
         k
     }
@@ -418,7 +473,9 @@ impl<'a> Engine<'a> {
             out.push(Finding {
                 rule,
                 subject_id: person.subject_id,
-                person_id: person.id,
+                person_id: Some(person.id),
+                who: None,
+                topic: None,
                 records,
                 detail,
             })

@@ -164,7 +164,7 @@ type Fired = Vec<(RecordId, Rule, Vec<RecordRef>)>;
 
 fn fired(f: &[Finding]) -> Fired {
     f.iter()
-        .map(|f| (f.person_id, f.rule, f.records.clone()))
+        .map(|f| (f.person_id.unwrap(), f.rule, f.records.clone()))
         .collect()
 }
 
@@ -220,9 +220,9 @@ proptest! {
         let keys: BTreeSet<String> = found.iter().map(Finding::key).collect();
         prop_assert_eq!(keys.len(), found.len());
         for f in &found {
-            prop_assert_eq!(f.records[0], RecordRef::Person(f.person_id));
+            prop_assert_eq!(Some(f.records[0]), f.person_id.map(RecordRef::Person));
             prop_assert!(!f.detail.is_empty());
-            let person = l.persons.iter().find(|x| x.id == f.person_id).unwrap();
+            let person = l.persons.iter().find(|x| Some(x.id) == f.person_id).unwrap();
             prop_assert_eq!(f.subject_id, person.subject_id);
         }
         if l.registry.is_none() {

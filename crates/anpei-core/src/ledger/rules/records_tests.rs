@@ -1,0 +1,1 @@
+//! Boundary tests of the checks on training and exam records.
