@@ -421,8 +421,7 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
             loaded.trainings,
             t.elapsed().as_secs_f64()
         );
-        let ledger = anpei_store::ledger::facts::load(store, None).await?;
-        let found = anpei_core::ledger::rules::scan(&ledger, store.today(), &store.params);
+        let found = anpei_store::ledger::scan::run(store, None, store.today()).await?;
         let m = anpei_store::ledger::findings::merge(
             store,
             &Actor::system("demo"),

@@ -2,10 +2,10 @@
 //! findings as a table, JSON (the DESIGN.md contract) or CSV. A scan as of today is also
 //! merged into the stored findings (new, still open, resolved).
 
-use anpei_core::ledger::rules::{self, Finding, Rule};
+use anpei_core::ledger::rules::{Finding, Rule};
 use anpei_store::audit::Actor;
 use anpei_store::entity::{person, subject};
-use anpei_store::ledger::{facts, findings};
+use anpei_store::ledger::findings;
 use anpei_store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
@@ -65,13 +65,9 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let today = store.today();
     let as_of = args.as_of.unwrap_or(today);
     let t = std::time::Instant::now();
-    let ledger = facts::load(store, subject_id).await?;
-    let loaded = t.elapsed();
-    let params = store.params.clone();
-    let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params)).await?;
+    let found = anpei_store::ledger::scan::run(store, subject_id, as_of).await?;
     tracing::info!(
         findings = found.len(),
-        load_ms = loaded.as_millis() as u64,
         total_ms = t.elapsed().as_millis() as u64,
         "scan"
     );
@@ -118,7 +114,14 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
         .iter()
         .map(|f: &Finding| {
             let (uscc, sname) = subjects.get(&f.subject_id).unwrap_or(&empty);
-            let (pname, masked) = persons.get(&f.person_id).unwrap_or(&empty);
+            let (pname, masked) = match (&f.person_id, &f.who) {
+                (Some(p), _) => {
+                    let (n, m) = persons.get(p).unwrap_or(&empty);
+                    (n, m)
+                }
+                (None, Some(w)) => (&w.name, &w.id_masked),
+                (None, None) => (&empty.0, &empty.1),
+            };
             JsonFinding {
                 rule: f.rule.code(),
                 severity: f.rule.severity().code(),

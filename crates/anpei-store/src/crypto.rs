@@ -148,6 +148,13 @@ impl Crypto {
         mac.update(normalized.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+
+    /// The blind index of a phone number: its digits only, so `023-6782 4066` and
+    /// `02367824066` match, and in a space of its own (a phone never matches an ID).
+    pub fn phone_index(&self, phone: &str) -> String {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        self.blind_index(&format!("tel:{digits}"))
+    }
 }
 
 #[cfg(unix)]

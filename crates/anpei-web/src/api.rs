@@ -221,7 +221,8 @@ pub struct FindingItem {
     subject_name: String,
     town: String,
     industry: Option<String>,
-    person_id: i32,
+    /// The ledger person; null for the checks on training and exam records.
+    person_id: Option<i32>,
     person_name: String,
     id_number_masked: String,
     detail: String,

@@ -16,6 +16,9 @@ pub struct Model {
     pub number: String,
     pub valid_from: Date,
     pub valid_until: Date,
+    pub phone_enc: Option<Vec<u8>>,
+    pub phone_bidx: Option<String>,
+    pub phone_masked: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

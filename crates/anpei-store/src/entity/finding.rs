@@ -11,7 +11,8 @@ pub struct Model {
     pub rule: String,
     pub severity: String,
     pub subject_id: i32,
-    pub person_id: i32,
+    /// The ledger person; NULL for the checks on training and exam records.
+    pub person_id: Option<i32>,
     #[sea_orm(unique)]
     pub finding_key: String,
     /// JSON list of the triggering records, e.g. [{"Certificate":12}].
@@ -22,6 +23,10 @@ pub struct Model {
     /// open or resolved.
     pub status: String,
     pub resolved_at: Option<Date>,
+    /// For the checks on records: the person concerned (a teacher, a proctor), by name and
+    /// masked ID number.
+    pub who_name: Option<String>,
+    pub who_id_masked: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

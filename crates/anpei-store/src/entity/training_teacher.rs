@@ -15,6 +15,9 @@ pub struct Model {
     pub id_bidx: String,
     pub id_masked: String,
     pub created_at: i64,
+    pub phone_enc: Option<Vec<u8>>,
+    pub phone_bidx: Option<String>,
+    pub phone_masked: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,9 +6,9 @@ use crate::audit::{self, Actor, Event};
 use crate::entity::{finding, person, subject, town};
 use crate::scope::Scope;
 use crate::{Store, StoreResult};
-use anpei_core::ledger::rules::{Finding, Rule};
+use anpei_core::ledger::rules::{Finding, RecordRef, Rule};
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, Func, SimpleExpr};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
@@ -79,7 +79,9 @@ pub async fn merge(
                     rule: Set(f.rule.code().into()),
                     severity: Set(f.rule.severity().code().into()),
                     subject_id: Set(f.subject_id as i32),
-                    person_id: Set(f.person_id as i32),
+                    person_id: Set(f.person_id.map(|p| p as i32)),
+                    who_name: Set(f.who.as_ref().map(|w| w.name.clone())),
+                    who_id_masked: Set(f.who.as_ref().map(|w| w.id_masked.clone())),
                     finding_key: Set(key),
                     records: Set(serde_json::to_string(&f.records).unwrap_or_default()),
                     detail: Set(f.detail.clone()),
@@ -155,7 +157,9 @@ pub struct FindingRow {
     pub subject_uscc: String,
     pub town: String,
     pub industry: Option<String>,
-    pub person_id: i32,
+    /// The ledger person; `None` for the checks on training and exam records, whose
+    /// person (if any) is in `person_name` and `id_number_masked` all the same.
+    pub person_id: Option<i32>,
     pub person_name: String,
     pub id_number_masked: String,
     pub detail: String,
@@ -168,6 +172,37 @@ pub struct FindingRow {
 impl FindingRow {
     pub fn rule_name(&self) -> &'static str {
         Rule::from_code(&self.rule).map_or("未知规则", Rule::name)
+    }
+
+    /// The records the finding names.
+    pub fn record_refs(&self) -> Vec<RecordRef> {
+        serde_json::from_str(&self.records).unwrap_or_default()
+    }
+
+    /// Where to look at what the finding is about: the ledger person, else the class or
+    /// exam session it names, else the subject's training or exam records, or its
+    /// relationship view for the signals of collusion.
+    pub fn link(&self) -> String {
+        if let Some(p) = self.person_id {
+            return format!("/persons/{p}");
+        }
+        let refs = self.record_refs();
+        for r in &refs {
+            match r {
+                RecordRef::Class(id) => return format!("/training/classes/{id}"),
+                RecordRef::ExamSession(id) => return format!("/exams/sessions/{id}"),
+                _ => {}
+            }
+        }
+        let s = self.subject_id;
+        match Rule::from_code(&self.rule) {
+            Some(Rule::StaffConflict | Rule::PassRateAnomaly) => format!("/relations/{s}"),
+            Some(Rule::TeacherDoubleBooked | Rule::TraineeDoubleBooked) => {
+                format!("/training/{s}")
+            }
+            Some(r) if r.on_records() => format!("/exams/subjects/{s}"),
+            _ => format!("/subjects/{s}"),
+        }
     }
 }
 
@@ -241,10 +276,24 @@ fn rows(q: sea_orm::Select<finding::Entity>) -> sea_orm::Select<finding::Entity>
         .column_as(subject::Column::Uscc, "subject_uscc")
         .column_as(subject::Column::Industry, "industry")
         .column_as(town::Column::Name, "town")
-        .column_as(person::Column::Name, "person_name")
-        .column_as(person::Column::IdMasked, "id_number_masked")
+        .column_as(
+            SimpleExpr::from(Func::coalesce([
+                Expr::col((person::Entity, person::Column::Name)).into(),
+                Expr::col((finding::Entity, finding::Column::WhoName)).into(),
+                Expr::val("").into(),
+            ])),
+            "person_name",
+        )
+        .column_as(
+            SimpleExpr::from(Func::coalesce([
+                Expr::col((person::Entity, person::Column::IdMasked)).into(),
+                Expr::col((finding::Entity, finding::Column::WhoIdMasked)).into(),
+                Expr::val("").into(),
+            ])),
+            "id_number_masked",
+        )
         .join(JoinType::InnerJoin, subject::Relation::Town.def())
-        .join(JoinType::InnerJoin, finding::Relation::Person.def())
+        .join(JoinType::LeftJoin, finding::Relation::Person.def())
 }
 
 /// Open findings by rule code and by town name, in the scope and filter.

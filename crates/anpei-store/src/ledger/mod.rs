@@ -1,9 +1,12 @@
 //! Ledgers (台账) in the database: bulk ingestion of imported rows with natural-key upserts
-//! (`ingest`), the facts the rule engine reads (`facts`), and stored findings (`findings`).
+//! (`ingest`), the facts the rule engine reads (`facts` for the ledger, `records` for training
+//! and exam records), one scan of both (`scan`) and stored findings (`findings`).
 
 pub mod facts;
 pub mod findings;
 pub mod ingest;
+pub mod records;
 pub mod resolve;
+pub mod scan;
 
 pub use ingest::{Counts, Ingest, IngestReport, Mode, Provenance};

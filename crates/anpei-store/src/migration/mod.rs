@@ -14,6 +14,7 @@ mod m0010_enforcement_stage;
 mod m0011_supervision_problems;
 mod m0012_training_records;
 mod m0013_exam_records;
+mod m0014_records_findings;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_supervision_problems::Migration),
             Box::new(m0012_training_records::Migration),
             Box::new(m0013_exam_records::Migration),
+            Box::new(m0014_records_findings::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use anpei_core::ledger::rules::{self, Rule};
 use anpei_store::dashboard::Count;
 use anpei_store::entity::{certificate, town, training};
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
-use anpei_store::ledger::{facts, findings};
+use anpei_store::ledger::findings;
 use anpei_store::persons::{certificate_row, training_row, CertificateRow, TrainingRow};
 use anpei_store::{reference, subjects, Scope};
 use askama::Template;
@@ -304,7 +304,7 @@ pub async fn detail(
     // the finding's own person to keep the check local.
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::Id.is_in(cert_ids))
-        .filter(certificate::Column::PersonId.eq(row.person_id))
+        .filter(certificate::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
         .all(&st.store.db)
         .await?
         .into_iter()
@@ -312,7 +312,7 @@ pub async fn detail(
         .collect();
     let trainings = training::Entity::find()
         .filter(training::Column::Id.is_in(training_ids))
-        .filter(training::Column::PersonId.eq(row.person_id))
+        .filter(training::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
         .all(&st.store.db)
         .await?
         .into_iter()
@@ -385,11 +385,7 @@ async fn run_scan(
     user: &CurrentUser,
     subject: Option<i32>,
 ) -> Result<findings::Merge, AppError> {
-    let ledger = facts::load(&st.store, subject).await?;
     let as_of = st.store.today();
-    let params = st.store.params.clone();
-    let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let found = anpei_store::ledger::scan::run(&st.store, subject, as_of).await?;
     Ok(findings::merge(&st.store, &user.actor(), subject, as_of, &found).await?)
 }

@@ -1,0 +1,29 @@
+//! One scan: the ledger checks of RULES.md §3 and the checks on training and exam records,
+//! for the whole district or one subject, as of a date. The pure engines run on a blocking
+//! thread; the caller merges the result into the stored findings.
+
+use super::{facts, records};
+use crate::{Store, StoreError, StoreResult};
+use anpei_core::ledger::rules::{self, records::scan_records, Finding};
+use chrono::NaiveDate;
+
+/// The findings of every check, for the district (`None`) or one subject.
+pub async fn run(
+    store: &Store,
+    subject_id: Option<i32>,
+    as_of: NaiveDate,
+) -> StoreResult<Vec<Finding>> {
+    let (ledger, recs) = tokio::try_join!(facts::load(store, subject_id), records::load(store))?;
+    let params = store.params.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut found = rules::scan(&ledger, as_of, &params);
+        let mut on_records = scan_records(&recs, as_of, &params);
+        if let Some(s) = subject_id {
+            on_records.retain(|f| f.subject_id == i64::from(s));
+        }
+        found.append(&mut on_records);
+        found
+    })
+    .await
+    .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("扫描失败：{e}"))))
+}
