@@ -427,11 +427,30 @@ mod tests {
             assert!(rules(code).contains(&Rule::TrainingOverlap));
             assert!(rules(code).contains(&Rule::HoursExceedDuration));
         }
-        // Findings belong to the employer: institutions' items have none.
-        assert!(items
-            .iter()
-            .filter(|i| i.kind != SubjectKind::Enterprise)
-            .all(|i| i.rules.is_empty()));
+        // Institutions' items link the checks on their records (issue 6).
+        assert!(rules("T02").contains(&Rule::ClassHoursShort));
+        assert!(rules("T04").contains(&Rule::StaffConflict));
+        assert!(rules("T04").contains(&Rule::PassRateAnomaly));
+        assert!(rules("S06").contains(&Rule::ExamVideoMissing));
+        assert!(rules("S06").contains(&Rule::ExamVideoRetention));
+        assert!(rules("X02").contains(&Rule::HighRiskPaperExam));
+        assert!(rules("X06").contains(&Rule::ProctorNoCredential));
+        assert!(rules("X07").contains(&Rule::ProctorAbsent));
+        // Each item links only checks that can find something at a subject of its kind,
+        // and every records check is linked somewhere.
+        for i in items {
+            for r in &i.rules {
+                assert_eq!(
+                    r.on_records(),
+                    i.kind != SubjectKind::Enterprise,
+                    "{} links {r}",
+                    i.code
+                );
+            }
+        }
+        for r in Rule::RECORDS {
+            assert!(items.iter().any(|i| i.rules.contains(&r)), "{r} unlinked");
+        }
         assert!(catalogue(2).is_none() && catalogue_source(2).is_none());
     }
 

@@ -13,6 +13,7 @@ use crate::{Scope, Store, StoreError, StoreResult};
 use anpei_core::campaign::{self as core, Phase, PhaseKind};
 use anpei_core::SubjectKind;
 use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -83,7 +84,7 @@ pub async fn seed_if_empty(store: &Store) -> StoreResult<()> {
     let need_items = checklist_item::Entity::find().count(&store.db).await? == 0;
     let need_campaign = campaign::Entity::find().count(&store.db).await? == 0;
     if !need_items && !need_campaign {
-        return Ok(());
+        return sync_rule_links(store).await;
     }
     let txn = store.write().await?;
     let now = store.now();
@@ -104,6 +105,48 @@ pub async fn seed_if_empty(store: &Store) -> StoreResult<()> {
         audit::append(&*txn, now, &Actor::system("system"), &ev).await?;
     }
     txn.commit().await
+}
+
+/// Brings the stored items' rule links up to the catalogue files: the links are data
+/// about the checks, not the notice's text, and grow when checks are added (issue 6 linked
+/// the institutions' items). Items whose links already match are left alone.
+async fn sync_rule_links(store: &Store) -> StoreResult<()> {
+    let stored = checklist_item::Entity::find().all(&store.db).await?;
+    let mut changed = Vec::new();
+    for item in stored {
+        let Some(items) = core::catalogue(item.version) else {
+            continue;
+        };
+        let Some(it) = items.iter().find(|i| i.code == item.code) else {
+            continue;
+        };
+        let rules = it
+            .rules
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",");
+        if rules != item.rules {
+            changed.push((item.id, item.code, rules));
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let txn = store.write().await?;
+    for (id, _, rules) in &changed {
+        checklist_item::Entity::update_many()
+            .col_expr(checklist_item::Column::Rules, Expr::value(rules.clone()))
+            .filter(checklist_item::Column::Id.eq(*id))
+            .exec(&*txn)
+            .await?;
+    }
+    let codes: Vec<&str> = changed.iter().map(|c| c.1.as_str()).collect();
+    let ev = Event::ok("campaign.rule_links", "checklist_items")
+        .with_detail(format!("updated {}", codes.join(",")));
+    audit::append(&*txn, store.now(), &Actor::system("system"), &ev).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 async fn insert_catalogue<C: ConnectionTrait>(db: &C, version: i32) -> StoreResult<usize> {

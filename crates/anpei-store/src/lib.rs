@@ -32,6 +32,7 @@ pub mod selfcheck;
 pub mod subjects;
 pub mod supervision;
 pub mod testing;
+pub mod timeline;
 pub mod tipoffs;
 pub mod training_records;
 

@@ -138,6 +138,10 @@ struct DetailPage {
     can_edit: bool,
     /// Exam qualification and enforcement decisions (issue 5).
     enforcement: super::enforcement::SubjectSection,
+    /// What happened to the subject, newest first (issue 6).
+    timeline: Vec<anpei_store::timeline::Event>,
+    /// The 关联关系 view is for supervisors, of training institutions and exam sides.
+    can_relate: bool,
 }
 
 pub async fn detail(
@@ -163,7 +167,11 @@ pub async fn detail(
     let (findings, findings_total) =
         anpei_store::ledger::findings::list(&st.store, &user.scope, &ff, 1, 100).await?;
     let enforcement = super::enforcement::subject_section(&st, &user, id, s.kind()).await?;
+    let timeline = anpei_store::timeline::for_subject(&st.store, &user.scope, id, 50).await?;
     Ok(render(DetailPage {
+        timeline,
+        can_relate: crate::Perm::Supervise.allows(Some(user.role))
+            && s.kind().is_some_and(|k| k != SubjectKind::Enterprise),
         layout: Layout::new(&user, s.name.clone(), "subjects"),
         enforcement,
         high_risk: s
