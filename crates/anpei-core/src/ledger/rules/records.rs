@@ -832,7 +832,7 @@ impl<'a> Cx<'a> {
                             duration(length),
                             vs.len(),
                             duration(total),
-                            duration(length - total),
+                            duration(length.saturating_sub(total)),
                         );
                         out.push(finding(
                             Rule::ExamVideoShort,

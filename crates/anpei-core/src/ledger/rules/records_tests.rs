@@ -1175,6 +1175,32 @@ fn the_order_of_the_input_does_not_change_the_findings() {
 }
 
 #[test]
+fn double_bookings_are_found_by_a_sweep_not_by_comparing_every_pair() {
+    // 40,000 back-to-back sessions of one teacher: all pairs would be 800 million
+    // comparisons; the sweep sorts and looks at one running session at a time.
+    let c = class(1, 10, 0.0);
+    let n = 40_000;
+    let mut r = Records {
+        teachers: vec![teacher(1, 10, "T")],
+        class_sessions: (0..n)
+            .map(|i| ClassSessionFacts {
+                teacher_id: Some(1),
+                start: at("2024-01-01 00:00") + mins(60 * i),
+                end: at("2024-01-01 00:00") + mins(60 * (i + 1)),
+                ..session(i + 1, &c, "2024-01-01 00:00", 60)
+            })
+            .collect(),
+        classes: vec![c],
+        ..Records::default()
+    };
+    r.class_sessions.reverse();
+    assert!(!fires(&r, D, Rule::TeacherDoubleBooked));
+    // The last but one runs a minute into the last.
+    r.class_sessions[1].end += mins(1);
+    assert_eq!(fired(&r, D, Rule::TeacherDoubleBooked).len(), 1);
+}
+
+#[test]
 fn no_records_no_findings() {
     assert!(scan(&Records::default(), D).is_empty());
 }
@@ -1336,12 +1362,15 @@ fn a_candidate() -> impl Strategy<Value = CandidateFacts> {
 }
 
 fn a_video() -> impl Strategy<Value = VideoFacts> {
-    (1i64..5, 0i64..20_000, option::of(0i64..2000)).prop_map(|(session_id, secs, deleted)| {
-        VideoFacts {
+    (
+        1i64..5,
+        prop_oneof![8 => 0i64..20_000, 1 => Just(i64::MIN), 1 => Just(i64::MAX)],
+        option::of(0i64..2000),
+    )
+        .prop_map(|(session_id, secs, deleted)| VideoFacts {
             deleted_on: deleted.map(|d| date("2023-01-01") + TimeDelta::days(d)),
             ..video(0, session_id, secs)
-        }
-    })
+        })
 }
 
 fn a_credential() -> impl Strategy<Value = CredentialFacts> {
