@@ -13,11 +13,11 @@
 mod catalogue;
 #[cfg(test)]
 mod crosscheck;
+#[cfg(test)]
+mod proptests;
 pub mod records;
 #[cfg(test)]
 mod records_tests;
-#[cfg(test)]
-mod proptests;
 #[cfg(test)]
 mod tests;
 
