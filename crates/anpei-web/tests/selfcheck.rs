@@ -107,7 +107,7 @@ async fn open_finding(h: &Harness, subject_id: i32, rule: &str) -> i32 {
         rule: Set(rule.into()),
         severity: Set("medium".into()),
         subject_id: Set(subject_id),
-        person_id: Set(p.id),
+        person_id: Set(Some(p.id)),
         finding_key: Set(format!("{rule}:test:{subject_id}:{}", p.id)),
         records: Set("[]".into()),
         detail: Set("特种作业操作证已过期".into()),
