@@ -413,6 +413,7 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         anpei_store::training_records::load_demo(store).await?;
         // Exam sites' and institutions' plans, sessions, credentials (issue 6).
         anpei_store::exam_records::demo::load_demo(store).await?;
+        anpei_store::demo::collusion::load_demo(store).await?;
         println!(
             "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
             loaded.subjects,

@@ -15,6 +15,7 @@ use sea_orm::{
 use std::collections::HashMap;
 
 pub mod campaign;
+pub mod collusion;
 
 /// Password of every demo account (printed by `anpei demo`).
 pub const DEMO_PASSWORD: &str = "Anpei@2021";

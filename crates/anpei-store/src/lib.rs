@@ -26,6 +26,7 @@ pub mod policy;
 pub mod problems;
 pub mod progress;
 pub mod reference;
+pub mod relations;
 pub mod scope;
 pub mod security;
 pub mod selfcheck;

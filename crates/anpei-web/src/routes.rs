@@ -443,6 +443,13 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         ViewBusiness,
         get(pages::training::class),
     )
+    // 关联关系 (issue 6): a training institution's exam sites, pass rates, shared staff.
+    .route(
+        "GET",
+        "/relations/{id}",
+        Supervise,
+        get(pages::relations::page),
+    )
     .route("POST", "/api/v1/auth/token", Public, post(api::auth_token))
     .route("GET", "/api/v1/openapi.json", Public, get(api::openapi))
     .route("GET", "/api/v1/subjects", ViewBusiness, get(api::subjects))

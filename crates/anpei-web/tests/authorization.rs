@@ -167,6 +167,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/training/{id}/import", "subject"),
     ("GET", "/training/{id}/export.xlsx", "subject"),
     ("GET", "/training/classes/{id}", "training_class"),
+    ("GET", "/relations/{id}", "subject"),
 ];
 
 #[test]

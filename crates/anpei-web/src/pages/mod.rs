@@ -15,6 +15,7 @@ pub mod persons;
 pub mod problems;
 pub mod progress;
 pub mod reference;
+pub mod relations;
 pub mod security;
 pub mod selfcheck;
 pub mod subjects;

@@ -1,0 +1,243 @@
+//! 关联关系 (issue 6): the demo's 包过班 — a training institution's 45 trainees all passed at
+//! one exam site while the district's other candidates pass about two thirds of the time,
+//! a teacher holds that site's 监考员证, another shares a 巡考员's phone. The view's numbers,
+//! its page for a supervisor, 403 for a subject account, 404 outside a town's scope.
+
+mod common;
+
+use anpei_core::kinds::SubjectKind;
+use anpei_store::audit::Actor;
+use anpei_store::demo::{self, collusion, DemoAccount};
+use anpei_store::entity::{audit, subject, town};
+use anpei_store::relations::{self, Side};
+use anpei_store::{Role, Scope};
+use axum::http::StatusCode;
+use common::Harness;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// The demo district with training and exam records and the 包过班 scenario.
+async fn district() -> (Harness, collusion::DemoCollusion) {
+    let h = Harness::with_demo(40, 400).await;
+    anpei_store::training_records::load_demo(h.store())
+        .await
+        .unwrap();
+    anpei_store::exam_records::demo::load_demo(h.store())
+        .await
+        .unwrap();
+    let c = collusion::load_demo(h.store())
+        .await
+        .unwrap()
+        .expect("the demo district holds the scenario");
+    assert!(
+        collusion::load_demo(h.store()).await.unwrap().is_none(),
+        "loading the scenario twice does nothing"
+    );
+    (h, c)
+}
+
+#[tokio::test]
+async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
+    let (h, c) = district().await;
+    let store = h.store();
+    let actor = Actor::system("test");
+    let r = relations::for_subject(store, &actor, &Scope::All, c.institution_id, store.today())
+        .await
+        .unwrap();
+    assert_eq!(r.side, Side::Training);
+    // Its own trainees: the class of 45 (all passed) and four earlier trainees (two passed).
+    let s = r
+        .summaries
+        .iter()
+        .find(|s| s.category == collusion::CATEGORY)
+        .expect("a 电工作业 summary");
+    assert_eq!((s.unit.n, s.unit.passed), (49, 47), "{s:?}");
+    assert!(s.rest.n >= 90, "{s:?}");
+    let p0 = s.rest.ratio().unwrap();
+    assert!((0.55..0.70).contains(&p0), "{s:?}");
+    assert!(s.anomalous && s.z.unwrap() > 3.09, "{s:?}");
+    // Side by side: the suspicious site first (largest gap), 45 of 45.
+    let first = &r.rates[0];
+    assert_eq!(first.counterpart_id, c.site_id, "{:?}", r.rates);
+    assert_eq!((first.common.n, first.common.passed), (45, 45));
+    assert!(first.district.ratio().unwrap() < 0.85, "{first:?}");
+    assert!(
+        r.rates
+            .iter()
+            .any(|x| x.counterpart_kind == "考试机构" && x.common.n == 4 && x.common.passed == 2),
+        "the exam institution examined four earlier trainees: {:?}",
+        r.rates
+    );
+    // Shared staff: 周德华 by ID number (confirmed), 吴秀兰 / 郑美玲 by phone (suspected).
+    assert_eq!(r.shared_people.len(), 1, "{:?}", r.shared_people);
+    let p = &r.shared_people[0];
+    assert_eq!(
+        (p.training_name.as_str(), p.exam_name.as_str()),
+        ("周德华", "周德华")
+    );
+    assert_eq!(p.training_roles, "教师（兼职）");
+    assert!(p.exam_roles.contains("监考员证") && p.exam_roles.contains("考务人员（监考员）"));
+    assert_eq!(p.exam_subject_id, c.site_id);
+    assert!(p.id_masked.contains('*'));
+    assert_eq!(r.shared_phones.len(), 1, "{:?}", r.shared_phones);
+    let ph = &r.shared_phones[0];
+    assert_eq!(
+        (ph.training_name.as_str(), ph.exam_name.as_str()),
+        ("吴秀兰", "郑美玲")
+    );
+    assert_eq!(ph.phone_masked, "136****4690");
+    assert_eq!(ph.exam_role, "巡考员证");
+
+    // The site's view, symmetrically.
+    let site = relations::for_subject(store, &actor, &Scope::All, c.site_id, store.today())
+        .await
+        .unwrap();
+    assert_eq!(site.side, Side::Exam);
+    let s = &site.summaries[0];
+    assert!(s.unit.n >= 45 && s.anomalous, "{s:?}");
+    let row = site
+        .rates
+        .iter()
+        .find(|x| x.counterpart_id == c.institution_id)
+        .expect("the institution among the site's counterparts");
+    assert_eq!((row.common.n, row.common.passed), (45, 45));
+    assert_eq!(site.shared_people.len(), 1);
+    assert_eq!(site.shared_phones.len(), 1);
+
+    // Each read is audited.
+    let reads = audit::Entity::find()
+        .filter(audit::Column::Action.eq("relations.view"))
+        .all(&store.db)
+        .await
+        .unwrap();
+    assert_eq!(reads.len(), 2);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_scan_raises_pass_rate_and_staff_findings_that_the_view_lists() {
+    let (h, c) = district().await;
+    let store = h.store();
+    let found = anpei_store::ledger::scan::run(store, None, store.today())
+        .await
+        .unwrap();
+    anpei_store::ledger::findings::merge(
+        store,
+        &Actor::system("test"),
+        None,
+        store.today(),
+        &found,
+    )
+    .await
+    .unwrap();
+    for id in [c.institution_id, c.site_id] {
+        let r = relations::for_subject(
+            store,
+            &Actor::system("test"),
+            &Scope::All,
+            id,
+            store.today(),
+        )
+        .await
+        .unwrap();
+        let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"PASS_RATE_ANOMALY"), "{id}: {rules:?}");
+        assert!(rules.contains(&"STAFF_CONFLICT"), "{id}: {rules:?}");
+    }
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn supervisors_see_the_page_and_others_do_not() {
+    let (h, c) = district().await;
+    let inst = subject::Entity::find_by_id(c.institution_id)
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let other_town = town::Entity::find()
+        .filter(town::Column::Id.ne(inst.town_id))
+        .order_by_asc(town::Column::Id)
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let own_town = town::Entity::find_by_id(inst.town_id)
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    demo::create_accounts(
+        h.store(),
+        &[
+            DemoAccount {
+                username: "institution",
+                role: Role::Subject,
+                scope: inst.uscc.clone(),
+            },
+            DemoAccount {
+                username: "far-town",
+                role: Role::Town,
+                scope: other_town.name.clone(),
+            },
+            DemoAccount {
+                username: "own-town",
+                role: Role::Town,
+                scope: own_town.name.clone(),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let path = format!("/relations/{}", c.institution_id);
+    for who in ["district", "department", "own-town"] {
+        let s = h.login(who).await;
+        let r = h.get(Some(&s), &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
+        for want in [
+            "id=\"shared-staff\"",
+            "id=\"pass-rates\"",
+            "周德华",
+            "郑美玲",
+            "疑似",
+            "100.0%（n=45）",
+            "95.9%（n=49）",
+            "<svg class=\"rate-bars\"",
+        ] {
+            assert!(r.body.contains(want), "{who}: {want} missing");
+        }
+        assert!(!r.body.contains("13617724690"), "phones are masked");
+    }
+    let s = h.login("institution").await;
+    let r = h.get(Some(&s), &path).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a subject account never sees it"
+    );
+    let s = h.login("far-town").await;
+    let r = h.get(Some(&s), &path).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "outside the town's scope");
+    assert!(matches!(
+        relations::for_subject(
+            h.store(),
+            &Actor::system("test"),
+            &Scope::Town(other_town.id),
+            c.institution_id,
+            h.store().today()
+        )
+        .await,
+        Err(anpei_store::StoreError::NotFound)
+    ));
+    // An enterprise has no relations to show, and says so.
+    let ent = subject::Entity::find()
+        .filter(subject::Column::Kind.eq(SubjectKind::Enterprise.code()))
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let s = h.login("district").await;
+    let r = h.get(Some(&s), &format!("/relations/{}", ent.id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("relations-none"));
+    h.db.cleanup().await;
+}
