@@ -8,8 +8,6 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::index;
-
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -59,33 +57,22 @@ impl MigrationTrait for Migration {
         let db = m.get_connection();
         match db.get_database_backend() {
             DbBackend::Sqlite => {
-                // SQLite cannot drop a NOT NULL: rebuild the table (nothing refers to it).
-                db.execute_unprepared(SQLITE_FINDINGS).await?;
-                db.execute_unprepared(
-                    "INSERT INTO findings_new (id, rule, severity, subject_id, person_id, \
+                // SQLite cannot drop a NOT NULL: rebuild the table (nothing refers to it),
+                // in one batch on one connection (the pool's other connections would see the
+                // table by its old schema between the statements).
+                db.execute_unprepared(&format!(
+                    "{SQLITE_FINDINGS}; \
+                     INSERT INTO findings_new (id, rule, severity, subject_id, person_id, \
                      finding_key, records, detail, first_seen, last_seen, status, resolved_at) \
                      SELECT id, rule, severity, subject_id, person_id, finding_key, records, \
-                     detail, first_seen, last_seen, status, resolved_at FROM findings",
-                )
+                     detail, first_seen, last_seen, status, resolved_at FROM findings; \
+                     DROP TABLE findings; \
+                     ALTER TABLE findings_new RENAME TO findings; \
+                     CREATE INDEX idx_findings_subject ON findings (subject_id, status); \
+                     CREATE INDEX idx_findings_rule ON findings (rule, status); \
+                     CREATE INDEX idx_findings_person ON findings (person_id);"
+                ))
                 .await?;
-                db.execute_unprepared("DROP TABLE findings").await?;
-                db.execute_unprepared("ALTER TABLE findings_new RENAME TO findings")
-                    .await?;
-                index(
-                    m,
-                    "idx_findings_subject",
-                    Alias::new("findings"),
-                    &["subject_id", "status"],
-                )
-                .await?;
-                index(
-                    m,
-                    "idx_findings_rule",
-                    Alias::new("findings"),
-                    &["rule", "status"],
-                )
-                .await?;
-                index(m, "idx_findings_person", Alias::new("findings"), &["person_id"]).await?;
             }
             _ => {
                 db.execute_unprepared(
