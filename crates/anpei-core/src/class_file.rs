@@ -4,6 +4,61 @@
 
 use crate::ids::IdNumber;
 use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
+
+/// The sheets of the class-file workbook and their columns (the first row of each sheet
+/// names its columns), in the order the export writes them.
+pub const SHEETS: &[(&str, &[&str])] = &[
+    ("师资", &["姓名", "身份证号", "专兼职", "资质", "联系电话"]),
+    ("场地", &["场地名称", "容纳人数"]),
+    ("设备", &["设备名称", "数量"]),
+    (
+        "培训班",
+        &[
+            "班级编号",
+            "培训类型",
+            "大纲学时",
+            "开班日期",
+            "结业日期",
+            "场地",
+            "计划人数",
+        ],
+    ),
+    (
+        "课次",
+        &[
+            "班级编号",
+            "课次",
+            "开始时间",
+            "结束时间",
+            "授课教师",
+            "形式",
+            "录像文件名",
+            "录像SHA256",
+            "录像时长（分钟）",
+        ],
+    ),
+    ("学员", &["班级编号", "姓名", "身份证号", "考核成绩"]),
+    (
+        "签到",
+        &["班级编号", "课次", "身份证号", "签到时间", "签退时间"],
+    ),
+];
+
+/// Columns that may be left empty, or left out of the sheet (a workbook made before
+/// 联系电话 was added still reads).
+pub const OPTIONAL: &[(&str, &str)] = &[
+    ("师资", "资质"),
+    ("师资", "联系电话"),
+    ("培训班", "场地"),
+    ("课次", "授课教师"),
+    ("课次", "录像文件名"),
+    ("课次", "录像SHA256"),
+    ("课次", "录像时长（分钟）"),
+    ("学员", "考核成绩"),
+    ("签到", "签到时间"),
+    ("签到", "签退时间"),
+];
 
 /// One bad cell (or a whole-file problem when `row` is 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,4 +171,15 @@ pub struct ClassFile {
     pub sessions: Vec<SessionRow>,
     pub trainees: Vec<TraineeRow>,
     pub attendance: Vec<AttendanceRow>,
+    /// The optional 联系电话 of 师资 rows, by row number, as `ids::parse_phone` returns it.
+    /// Kept beside [`TeacherRow`] rather than in it so that rows built in code (the demo)
+    /// need not name it; a teacher without an entry keeps the phone already recorded.
+    pub teacher_phones: HashMap<usize, String>,
+}
+
+impl ClassFile {
+    /// The 联系电话 given for a 师资 row, if any.
+    pub fn teacher_phone(&self, t: &TeacherRow) -> Option<&str> {
+        self.teacher_phones.get(&t.row).map(String::as_str)
+    }
 }

@@ -10,15 +10,24 @@ pub type Sheet = (String, Vec<Vec<String>>);
 fn text(c: &Data) -> String {
     match c {
         Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-            crate::cells::trim(s).to_string()
-        }
+        Data::String(s) => restore_neutralised(crate::cells::trim(s)).to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => crate::cells::trim(s).to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
         Data::DateTime(d) => d.as_f64().to_string(),
         Data::Error(e) => format!("{e:?}"),
+    }
+}
+
+/// Text as it was before an export neutralised it (`'=1+2` back to `=1+2`), so that an
+/// export reads back as the records it was made from. Only the prefix the exports add is
+/// removed: a `'` before `=`, `+`, `-`, `@`, a tab or a carriage return.
+pub fn restore_neutralised(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
     }
 }
 
@@ -37,7 +46,8 @@ pub fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     Ok(out)
 }
 
-/// Writes sheets of text cells (the header row first) as an xlsx workbook.
+/// Writes sheets of text cells (the header row first) as an xlsx workbook; text that a
+/// spreadsheet would take for a formula is neutralised (see [`restore_neutralised`]).
 pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     for (name, rows) in sheets {
@@ -45,7 +55,7 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
         ws.set_name(name).map_err(|e| e.to_string())?;
         for (r, row) in rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
-                ws.write_string(r as u32, c as u16, v)
+                ws.write_string(r as u32, c as u16, crate::write::neutralise(v).as_ref())
                     .map_err(|e| e.to_string())?;
             }
         }
@@ -69,5 +79,29 @@ mod tests {
         let back = read_sheets(&write_sheets(&sheets).unwrap()).unwrap();
         assert_eq!(back[0].0, "考试设备");
         assert_eq!(back[0].1[1], vec!["实训台", "2026-01-01"]);
+    }
+
+    #[test]
+    fn neutralises_formulas_on_writing_and_reads_them_back_as_written() {
+        let cells = [
+            "=HYPERLINK(\"http://x\")",
+            "-1",
+            "@SUM(A1)",
+            "'plain",
+            "张三",
+        ];
+        let sheets = vec![(
+            "考务证件".to_string(),
+            vec![cells.iter().map(|c| c.to_string()).collect()],
+        )];
+        let bytes = write_sheets(&sheets).unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
+        let raw = wb.worksheet_range("考务证件").unwrap();
+        assert_eq!(
+            raw.get((0, 0)),
+            Some(&Data::String("'=HYPERLINK(\"http://x\")".into()))
+        );
+        let back = read_sheets(&bytes).unwrap();
+        assert_eq!(back[0].1[0], cells.to_vec());
     }
 }

@@ -12,67 +12,17 @@ use crate::cells::{self, format_datetime, format_number};
 use crate::write::neutralise;
 use crate::ImportError;
 pub use anpei_core::class_file::*;
-use anpei_core::ids::IdNumber;
+use anpei_core::ids::{parse_phone, IdNumber};
 use calamine::{Data, Reader, Xlsx};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
-/// The sheets and their columns (the first row of each sheet names its columns).
-pub const SHEETS: &[(&str, &[&str])] = &[
-    ("师资", &["姓名", "身份证号", "专兼职", "资质"]),
-    ("场地", &["场地名称", "容纳人数"]),
-    ("设备", &["设备名称", "数量"]),
-    (
-        "培训班",
-        &[
-            "班级编号",
-            "培训类型",
-            "大纲学时",
-            "开班日期",
-            "结业日期",
-            "场地",
-            "计划人数",
-        ],
-    ),
-    (
-        "课次",
-        &[
-            "班级编号",
-            "课次",
-            "开始时间",
-            "结束时间",
-            "授课教师",
-            "形式",
-            "录像文件名",
-            "录像SHA256",
-            "录像时长（分钟）",
-        ],
-    ),
-    ("学员", &["班级编号", "姓名", "身份证号", "考核成绩"]),
-    (
-        "签到",
-        &["班级编号", "课次", "身份证号", "签到时间", "签退时间"],
-    ),
-];
-
-/// Columns that may be left empty.
-const OPTIONAL: &[(&str, &str)] = &[
-    ("师资", "资质"),
-    ("培训班", "场地"),
-    ("课次", "授课教师"),
-    ("课次", "录像文件名"),
-    ("课次", "录像SHA256"),
-    ("课次", "录像时长（分钟）"),
-    ("学员", "考核成绩"),
-    ("签到", "签到时间"),
-    ("签到", "签退时间"),
-];
-
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty | Data::Error(_) => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => cells::trim(s).to_string(),
+        Data::String(s) => crate::sheets::restore_neutralised(cells::trim(s)).to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => cells::trim(s).to_string(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => {
             let mut s = String::new();
@@ -288,7 +238,21 @@ pub fn read_class_file(bytes: &[u8]) -> Result<ClassFile, Vec<Problem>> {
                         None => None,
                     };
                     let qualification = r.opt("资质").unwrap_or_default();
-                    if let (Some(name), Some(id), Some(full_time)) = (name, id, full_time) {
+                    let phone = r.opt("联系电话");
+                    let phone = match phone.as_deref().map(parse_phone) {
+                        None => Some(None),
+                        Some(Ok(p)) => Some(Some(p)),
+                        Some(Err(e)) => {
+                            r.bad("联系电话", e);
+                            None
+                        }
+                    };
+                    if let (Some(name), Some(id), Some(full_time), Some(phone)) =
+                        (name, id, full_time, phone)
+                    {
+                        if let Some(p) = phone {
+                            out.teacher_phones.insert(row, p);
+                        }
                         out.teachers.push(TeacherRow {
                             row,
                             name,
@@ -671,6 +635,49 @@ mod tests {
             errs.contains(&"签到 第2行 班级编号：培训班表中没有“B-9”".to_string()),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn reads_a_teachers_phone_and_names_the_row_of_a_bad_one() {
+        let teachers = |phone: &str| {
+            book(&[(
+                "师资",
+                SHEETS[0].1.to_vec(),
+                vec![
+                    r(&["甲", "11010519491231002X", "专职", "", " 138 0013 8000"]),
+                    r(&["乙", "110105197001010011", "兼职", "", phone]),
+                ],
+            )])
+        };
+        let f = read_class_file(&teachers("")).unwrap();
+        assert_eq!(f.teacher_phone(&f.teachers[0]), Some("13800138000"));
+        assert_eq!(f.teacher_phone(&f.teachers[1]), None);
+        let f = read_class_file(&teachers("010-12345678")).unwrap();
+        assert_eq!(f.teacher_phone(&f.teachers[1]), Some("010-12345678"));
+        let errs = read_class_file(&teachers("2345")).unwrap_err();
+        assert_eq!(
+            errs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            vec!["师资 第3行 联系电话：应为11位手机号或带区号的固定电话".to_string()]
+        );
+        // A workbook made before the column was added still reads.
+        let old = book(&[(
+            "师资",
+            vec!["姓名", "身份证号", "专兼职", "资质"],
+            vec![r(&["甲", "11010519491231002X", "专职", "高级技师"])],
+        )]);
+        let f = read_class_file(&old).unwrap();
+        assert!(f.teacher_phones.is_empty());
+    }
+
+    #[test]
+    fn text_the_export_neutralised_reads_back_as_it_was() {
+        let bytes = book(&[(
+            "设备",
+            SHEETS[2].1.to_vec(),
+            vec![r(&["=HYPERLINK(\"x\")", "2"])],
+        )]);
+        let f = read_class_file(&bytes).unwrap();
+        assert_eq!(f.equipment[0].name, "=HYPERLINK(\"x\")");
     }
 
     #[test]

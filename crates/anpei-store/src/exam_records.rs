@@ -4,6 +4,9 @@
 //! Every row carries the subject that keeps it; every read starts from that subject found
 //! through the scope filter, so a foreign id answers `NotFound`. An upload is one
 //! transaction: every row is checked first and nothing is written if any row is wrong.
+//! ID numbers and staff phones are encrypted with a blind index and leave this module
+//! masked, except in the full export ([`export`] with `full`), which the web layer grants
+//! only to the roles the policy lets export personal data, and audits.
 
 use crate::audit::{self, Actor, Event};
 use crate::enforcement::{exam_qualification, Qualification};
@@ -273,36 +276,141 @@ pub async fn session(store: &Store, scope: &Scope, id: i32) -> StoreResult<Sessi
     })
 }
 
+/// A record naming a person, with the ID number (and phone) as the export writes them:
+/// masked, or in full.
+#[derive(Debug, Clone)]
+pub struct Shown<T> {
+    pub m: T,
+    pub id_number: String,
+    pub phone: String,
+}
+
 /// A subject's records for its export: the overview and every session's rows.
 #[derive(Debug, Clone)]
 pub struct Export {
     pub o: Overview,
-    pub staff: Vec<exam_session_staff::Model>,
-    pub candidates: Vec<exam_candidate::Model>,
+    /// Whether ID numbers and phones are in full (the re-importable export).
+    pub full: bool,
+    pub staff: Vec<Shown<exam_session_staff::Model>>,
+    pub candidates: Vec<Shown<exam_candidate::Model>>,
+    pub credentials: Vec<Shown<exam_staff_credential::Model>>,
     pub videos: Vec<exam_video::Model>,
+    /// What the 考试点 column says for a site other than the subject itself: its name, or
+    /// its USCC when another exam site has the same name (both are what the upload reads).
+    pub site_refs: HashMap<i32, String>,
 }
 
+impl Export {
+    /// The 考试点 cell of a plan or session at `site_id` (empty: the subject itself).
+    pub fn site_ref(&self, site_id: i32) -> String {
+        if site_id == self.o.subject.id {
+            return String::new();
+        }
+        self.site_refs.get(&site_id).cloned().unwrap_or_default()
+    }
+
+    /// Rows of personal data (staff, candidates, credentials) in the export.
+    pub fn personal_rows(&self) -> usize {
+        self.staff.len() + self.candidates.len() + self.credentials.len()
+    }
+}
+
+/// A subject's records for its export: masked, or with `full` ID numbers and phones in
+/// the upload's layout, so that uploading it for the same subject in another database
+/// gives the same records.
 #[tracing::instrument(skip_all)]
-pub async fn export(store: &Store, scope: &Scope, subject_id: i32) -> StoreResult<Export> {
+pub async fn export(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+    full: bool,
+) -> StoreResult<Export> {
     let o = overview(store, scope, subject_id).await?;
     let db = &store.db;
     let id = o.subject.id;
+    let reveal = |enc: &[u8], masked: &str| -> StoreResult<String> {
+        Ok(if full {
+            store.crypto.decrypt(enc)?
+        } else {
+            masked.to_string()
+        })
+    };
+    let mut staff = Vec::new();
+    for m in exam_session_staff::Entity::find()
+        .filter(exam_session_staff::Column::SubjectId.eq(id))
+        .order_by_asc(exam_session_staff::Column::Id)
+        .all(db)
+        .await?
+    {
+        staff.push(Shown {
+            id_number: reveal(&m.id_enc, &m.id_masked)?,
+            phone: String::new(),
+            m,
+        });
+    }
+    let mut candidates = Vec::new();
+    for m in exam_candidate::Entity::find()
+        .filter(exam_candidate::Column::SubjectId.eq(id))
+        .order_by_asc(exam_candidate::Column::Id)
+        .all(db)
+        .await?
+    {
+        candidates.push(Shown {
+            id_number: reveal(&m.id_enc, &m.id_masked)?,
+            phone: String::new(),
+            m,
+        });
+    }
+    let mut credentials = Vec::new();
+    for m in exam_staff_credential::Entity::find()
+        .filter(exam_staff_credential::Column::SubjectId.eq(id))
+        .order_by_asc(exam_staff_credential::Column::Id)
+        .all(db)
+        .await?
+    {
+        let phone = match &m.phone_enc {
+            Some(enc) => reveal(enc, m.phone_masked.as_deref().unwrap_or_default())?,
+            None => m.phone_masked.clone().unwrap_or_default(),
+        };
+        credentials.push(Shown {
+            id_number: reveal(&m.id_enc, &m.id_masked)?,
+            phone,
+            m,
+        });
+    }
+    let sites = subject::Entity::find()
+        .filter(subject::Column::Kind.eq(SubjectKind::ExamSite.code()))
+        .all(db)
+        .await?;
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for s in &sites {
+        *names.entry(s.name.as_str()).or_default() += 1;
+    }
+    let site_refs = sites
+        .iter()
+        .map(|s| {
+            let unique = names.get(s.name.as_str()) == Some(&1);
+            (
+                s.id,
+                if unique {
+                    s.name.clone()
+                } else {
+                    s.uscc.clone()
+                },
+            )
+        })
+        .collect();
     Ok(Export {
-        staff: exam_session_staff::Entity::find()
-            .filter(exam_session_staff::Column::SubjectId.eq(id))
-            .order_by_asc(exam_session_staff::Column::Id)
-            .all(db)
-            .await?,
-        candidates: exam_candidate::Entity::find()
-            .filter(exam_candidate::Column::SubjectId.eq(id))
-            .order_by_asc(exam_candidate::Column::Id)
-            .all(db)
-            .await?,
+        full,
+        staff,
+        candidates,
+        credentials,
         videos: exam_video::Entity::find()
             .filter(exam_video::Column::SubjectId.eq(id))
             .order_by_asc(exam_video::Column::Id)
             .all(db)
             .await?,
+        site_refs,
         o,
     })
 }
@@ -481,6 +589,10 @@ pub struct Upload {
     pub videos: Vec<Row<VideoRow>>,
     pub credentials: Vec<Row<CredentialRow>>,
     pub equipment: Vec<Row<EquipmentRow>>,
+    /// The optional 联系电话 of 考务证件 rows, by sheet line, as `ids::parse_phone` returns
+    /// it. Kept beside [`CredentialRow`] so that rows built in code (the demo) need not
+    /// name it.
+    pub credential_phones: HashMap<usize, String>,
 }
 
 pub const SHEETS: [&str; 7] = [
@@ -673,7 +785,11 @@ pub async fn import(
     }
     for r in &u.credentials {
         let v = &r.v;
+        let phone = u.credential_phones.get(&r.line);
         exam_staff_credential::ActiveModel {
+            phone_enc: Set(phone.map(|p| c.encrypt(p))),
+            phone_bidx: Set(phone.map(|p| c.phone_index(p))),
+            phone_masked: Set(phone.map(|p| anpei_core::mask::mask_phone(p))),
             subject_id: Set(s.id),
             name: Set(v.name.clone()),
             id_enc: Set(c.encrypt(v.id_number.as_str())),

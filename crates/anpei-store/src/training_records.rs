@@ -3,7 +3,9 @@
 //! (`scope::subjects`): an institution account sees its own records, a department or town
 //! those of the institutions it supervises, the district all; anything else is `None`
 //! (the pages answer 404). An upload is one transaction, all or nothing, and audited.
-//! ID numbers are encrypted with a blind index and leave this module masked only.
+//! ID numbers (and teachers' phones) are encrypted with a blind index and leave this module
+//! masked, except in the full export ([`export`] with `full`), which the web layer grants
+//! only to the roles the policy lets export personal data, and audits.
 
 use crate::audit::{self, Actor, Event};
 use crate::entity::{
@@ -13,7 +15,7 @@ use crate::entity::{
 };
 use crate::scope::{self, Scope};
 use crate::{Store, StoreError, StoreResult};
-use anpei_core::class_file::{ClassFile, Problem};
+use anpei_core::class_file::{ClassFile, Problem, SHEETS};
 use anpei_core::kinds::SubjectKind;
 use chrono::NaiveDateTime;
 use sea_orm::{
@@ -138,6 +140,7 @@ pub struct SessionView {
 }
 
 pub struct TraineeView {
+    pub trainee_id: i32,
     pub name: String,
     pub id_masked: String,
     pub score: Option<f64>,
@@ -223,6 +226,7 @@ pub async fn class_file(
                 })
                 .collect();
             TraineeView {
+                trainee_id: t.id,
                 name: t.name,
                 id_masked: t.id_masked,
                 score: t.score,
@@ -279,6 +283,15 @@ pub async fn import(
     for t in &file.teachers {
         let bidx = store.crypto.blind_index(t.id.as_str());
         let employment = if t.full_time { "full" } else { "part" };
+        // A row without a phone (or an older workbook without the column) keeps the one
+        // recorded.
+        let phone = file.teacher_phone(t).map(|p| {
+            (
+                store.crypto.encrypt(p),
+                store.crypto.phone_index(p),
+                anpei_core::mask::mask_phone(p),
+            )
+        });
         match teacher::Entity::find()
             .filter(teacher::Column::SubjectId.eq(subject_id))
             .filter(teacher::Column::IdBidx.eq(&bidx))
@@ -290,9 +303,18 @@ pub async fn import(
                 m.name = Set(t.name.clone());
                 m.employment = Set(employment.into());
                 m.qualification = Set(t.qualification.clone());
+                if let Some((enc, bidx, masked)) = phone {
+                    m.phone_enc = Set(Some(enc));
+                    m.phone_bidx = Set(Some(bidx));
+                    m.phone_masked = Set(Some(masked));
+                }
                 m.update(db).await?;
             }
             None => {
+                let (phone_enc, phone_bidx, phone_masked) = match phone {
+                    Some((e, b, m)) => (Some(e), Some(b), Some(m)),
+                    None => (None, None, None),
+                };
                 teacher::ActiveModel {
                     subject_id: Set(subject_id),
                     name: Set(t.name.clone()),
@@ -302,6 +324,9 @@ pub async fn import(
                     id_bidx: Set(bidx),
                     id_masked: Set(t.id.masked()),
                     created_at: Set(now),
+                    phone_enc: Set(phone_enc),
+                    phone_bidx: Set(phone_bidx),
+                    phone_masked: Set(phone_masked),
                     ..Default::default()
                 }
                 .insert(db)
@@ -539,99 +564,111 @@ async fn delete_class<C: ConnectionTrait>(db: &C, class_id: i32) -> StoreResult<
 /// One sheet of an export: name, columns, rows.
 pub type Sheet = (&'static str, Vec<&'static str>, Vec<Vec<String>>);
 
+/// A date-time as the upload reads it (seconds only when there are any).
 fn dt(v: NaiveDateTime) -> String {
-    v.format("%Y-%m-%d %H:%M").to_string()
+    use chrono::Timelike;
+    if v.second() == 0 {
+        v.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        v.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
 }
 
-/// An institution's records as the sheets of the class-file workbook (same columns as the
-/// upload), ID numbers masked. `None` when the institution is outside `scope`.
+fn columns(sheet: &str) -> Vec<&'static str> {
+    SHEETS
+        .iter()
+        .find(|s| s.0 == sheet)
+        .map(|s| s.1.to_vec())
+        .unwrap_or_default()
+}
+
+/// An institution's records as the sheets of the class-file workbook, in the upload's
+/// sheets, columns and formats. Masked (ID numbers and phones as the pages show them)
+/// unless `full`: then with the full ID numbers and phones, so that uploading the export
+/// for the same institution in another database gives the same records. `None` when the
+/// institution is outside `scope`.
+#[tracing::instrument(skip_all)]
 pub async fn export(
     store: &Store,
     scope: &Scope,
     subject_id: i32,
+    full: bool,
 ) -> StoreResult<Option<Vec<Sheet>>> {
     let Some(o) = overview(store, scope, subject_id).await? else {
         return Ok(None);
+    };
+    let reveal = |enc: &[u8], masked: &str| -> StoreResult<String> {
+        Ok(if full {
+            store.crypto.decrypt(enc)?
+        } else {
+            masked.to_string()
+        })
     };
     let venue_name = |id: Option<i32>| {
         id.and_then(|id| o.venues.iter().find(|v| v.id == id))
             .map(|v| v.name.clone())
             .unwrap_or_default()
     };
-    let mut sheets: Vec<Sheet> = vec![
-        (
-            "师资",
-            vec!["姓名", "身份证号", "专兼职", "资质"],
-            o.teachers
-                .iter()
-                .map(|t| {
-                    vec![
-                        t.name.clone(),
-                        t.id_masked.clone(),
-                        if t.employment == "full" {
-                            "专职"
-                        } else {
-                            "兼职"
-                        }
-                        .into(),
-                        t.qualification.clone(),
-                    ]
-                })
-                .collect(),
-        ),
-        (
-            "场地",
-            vec!["场地名称", "容纳人数"],
-            o.venues
-                .iter()
-                .map(|v| vec![v.name.clone(), v.capacity.to_string()])
-                .collect(),
-        ),
-        (
-            "设备",
-            vec!["设备名称", "数量"],
-            o.equipment
-                .iter()
-                .map(|e| vec![e.name.clone(), e.quantity.to_string()])
-                .collect(),
-        ),
-        (
-            "培训班",
+    let mut teachers = Vec::with_capacity(o.teachers.len());
+    for t in &o.teachers {
+        let phone = match (&t.phone_enc, &t.phone_masked) {
+            (Some(enc), masked) => reveal(enc, masked.as_deref().unwrap_or_default())?,
+            (None, masked) => masked.clone().unwrap_or_default(),
+        };
+        teachers.push(vec![
+            t.name.clone(),
+            reveal(&t.id_enc, &t.id_masked)?,
+            if t.employment == "full" {
+                "专职"
+            } else {
+                "兼职"
+            }
+            .into(),
+            t.qualification.clone(),
+            phone,
+        ]);
+    }
+    let venues = o
+        .venues
+        .iter()
+        .map(|v| vec![v.name.clone(), v.capacity.to_string()])
+        .collect();
+    let equipment = o
+        .equipment
+        .iter()
+        .map(|e| vec![e.name.clone(), e.quantity.to_string()])
+        .collect();
+    let classes: Vec<&class::Model> = o.classes.iter().map(|c| &c.class).collect();
+    let class_rows = classes
+        .iter()
+        .map(|c| {
             vec![
-                "班级编号",
-                "培训类型",
-                "大纲学时",
-                "开班日期",
-                "结业日期",
-                "场地",
-                "计划人数",
-            ],
-            o.classes
-                .iter()
-                .map(|c| {
-                    let c = &c.class;
-                    vec![
-                        c.code.clone(),
-                        c.course_type.clone(),
-                        c.syllabus_hours.to_string(),
-                        c.start_on.to_string(),
-                        c.end_on.to_string(),
-                        venue_name(c.venue_id),
-                        c.capacity.to_string(),
-                    ]
-                })
-                .collect(),
-        ),
-    ];
+                c.code.clone(),
+                c.course_type.clone(),
+                c.syllabus_hours.to_string(),
+                c.start_on.to_string(),
+                c.end_on.to_string(),
+                venue_name(c.venue_id),
+                c.capacity.to_string(),
+            ]
+        })
+        .collect();
+    let enrolled: HashMap<i32, trainee::Model> = trainee::Entity::find()
+        .filter(trainee::Column::SubjectId.eq(subject_id))
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
     let (mut sessions, mut trainees, mut marks) = (Vec::new(), Vec::new(), Vec::new());
-    for c in &o.classes {
-        let Some(f) = class_file(store, scope, c.class.id).await? else {
+    for c in classes {
+        let Some(f) = class_file(store, scope, c.id).await? else {
             continue;
         };
         for s in &f.sessions {
             let x = &s.session;
             sessions.push(vec![
-                c.class.code.clone(),
+                c.code.clone(),
                 x.seq.to_string(),
                 dt(x.start_at),
                 dt(x.end_at),
@@ -650,18 +687,22 @@ pub async fn export(
             ]);
         }
         for t in &f.roster {
+            let id = match enrolled.get(&t.trainee_id) {
+                Some(m) => reveal(&m.id_enc, &t.id_masked)?,
+                None => t.id_masked.clone(),
+            };
             trainees.push(vec![
-                c.class.code.clone(),
+                c.code.clone(),
                 t.name.clone(),
-                t.id_masked.clone(),
+                id.clone(),
                 t.score.map(|v| v.to_string()).unwrap_or_default(),
             ]);
             for (s, m) in f.sessions.iter().zip(&t.marks) {
                 if let Some((a, b)) = m {
                     marks.push(vec![
-                        c.class.code.clone(),
+                        c.code.clone(),
                         s.session.seq.to_string(),
-                        t.id_masked.clone(),
+                        id.clone(),
                         a.map(dt).unwrap_or_default(),
                         b.map(dt).unwrap_or_default(),
                     ]);
@@ -669,32 +710,20 @@ pub async fn export(
             }
         }
     }
-    sheets.push((
-        "课次",
-        vec![
-            "班级编号",
-            "课次",
-            "开始时间",
-            "结束时间",
-            "授课教师",
-            "形式",
-            "录像文件名",
-            "录像SHA256",
-            "录像时长（分钟）",
-        ],
-        sessions,
-    ));
-    sheets.push((
-        "学员",
-        vec!["班级编号", "姓名", "身份证号", "考核成绩"],
-        trainees,
-    ));
-    sheets.push((
-        "签到",
-        vec!["班级编号", "课次", "身份证号", "签到时间", "签退时间"],
-        marks,
-    ));
-    Ok(Some(sheets))
+    Ok(Some(
+        [
+            ("师资", teachers),
+            ("场地", venues),
+            ("设备", equipment),
+            ("培训班", class_rows),
+            ("课次", sessions),
+            ("学员", trainees),
+            ("签到", marks),
+        ]
+        .into_iter()
+        .map(|(name, rows)| (name, columns(name), rows))
+        .collect(),
+    ))
 }
 
 /// A valid demo ID number from a serial (area 110105, born 1970–1999).

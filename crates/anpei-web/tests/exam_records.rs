@@ -1,6 +1,9 @@
 //! Exam sites' and exam institutions' records (issue 6): the workbook upload (all or
 //! nothing, messages naming sheet, row and column), no new plan for a suspended site, the
-//! scope (another site's session is not found), and the session page with masked IDs.
+//! scope (another site's session is not found), and the session page with masked IDs;
+//! staff phones on the credentials (encrypted, blind-indexed, masked); the full export
+//! (可重新导入) that uploads into a fresh database as the same records, for the
+//! personal-export roles only.
 
 mod common;
 
@@ -45,6 +48,30 @@ fn sheet(name: &str, rows: &[&[&str]]) -> anpei_import::sheets::Sheet {
 }
 
 fn workbook(start: &str, candidate_id: &str) -> Vec<u8> {
+    workbook_with_phone(start, candidate_id, None)
+}
+
+/// The workbook; with `phone`, the credentials sheet has the 联系电话 column.
+fn workbook_with_phone(start: &str, candidate_id: &str, phone: Option<&str>) -> Vec<u8> {
+    let credential_header: &[&str] = &[
+        "姓名",
+        "身份证号",
+        "证件类别",
+        "证件编号",
+        "有效期起",
+        "有效期至",
+        "联系电话",
+    ];
+    let credential: &[&str] = &[
+        "王监考",
+        PROCTOR_ID,
+        "监考员证",
+        "JK001",
+        "2024-01-01",
+        "2026-12-31",
+        phone.unwrap_or_default(),
+    ];
+    let n = if phone.is_some() { 7 } else { 6 };
     anpei_import::sheets::write_sheets(&[
         sheet(
             "考试计划",
@@ -117,27 +144,7 @@ fn workbook(start: &str, candidate_id: &str) -> Vec<u8> {
                 &["S1", "第一考场.mp4", &"ab".repeat(32), "130", "录像服务器"],
             ],
         ),
-        sheet(
-            "考务证件",
-            &[
-                &[
-                    "姓名",
-                    "身份证号",
-                    "证件类别",
-                    "证件编号",
-                    "有效期起",
-                    "有效期至",
-                ],
-                &[
-                    "王监考",
-                    PROCTOR_ID,
-                    "监考员证",
-                    "JK001",
-                    "2024-01-01",
-                    "2026-12-31",
-                ],
-            ],
-        ),
+        sheet("考务证件", &[&credential_header[..n], &credential[..n]]),
         sheet(
             "考试设备",
             &[
@@ -495,4 +502,330 @@ async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() 
     }
     assert!(outside >= 1, "a session outside its plan's window");
     h.db.cleanup().await;
+}
+
+const PHONE: &str = "13900139000";
+
+/// A GET whose body is kept as bytes (an xlsx).
+async fn get_bytes(h: &Harness, s: &Session, path: &str) -> (StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::get(path)
+        .header(axum::http::header::COOKIE, &s.cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = h.app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, bytes.to_vec())
+}
+
+async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::Model> {
+    use sea_orm::QueryOrder;
+    anpei_store::entity::audit::Entity::find()
+        .filter(anpei_store::entity::audit::Column::Action.eq(action))
+        .order_by_desc(anpei_store::entity::audit::Column::Id)
+        .all(&h.store().db)
+        .await
+        .unwrap()
+}
+
+/// A subject's exam records by value (sites by USCC, ID numbers and phones decrypted,
+/// sessions by room and start, rows sorted), to compare two databases.
+async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
+    use anpei_store::entity::{
+        exam_candidate, exam_equipment, exam_session_staff, exam_staff_credential,
+    };
+    let (db, c) = (&h.store().db, &h.store().crypto);
+    let dec = |b: &[u8]| c.decrypt(b).unwrap();
+    let uscc: std::collections::HashMap<i32, String> = subject::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.uscc))
+        .collect();
+    let plans = exam_plan::Entity::find()
+        .filter(exam_plan::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let plan = |id: i32| {
+        let p = plans.iter().find(|p| p.id == id).unwrap();
+        format!("{} {}", p.starts_at, p.category)
+    };
+    let sessions = sessions_of(h, subject_id).await;
+    let session = |id: i32| {
+        let s = sessions.iter().find(|s| s.id == id).unwrap();
+        format!("{} {}", s.room, s.started_at)
+    };
+    let mut out = Vec::new();
+    for p in &plans {
+        out.push(vec![
+            "计划".into(),
+            p.starts_at.to_string(),
+            p.ends_at.to_string(),
+            p.category.clone(),
+            p.planned_candidates.to_string(),
+            uscc[&p.site_id].clone(),
+        ]);
+    }
+    for s in &sessions {
+        out.push(vec![
+            "场次".into(),
+            session(s.id),
+            s.ended_at.to_string(),
+            format!("{:?}", s.plan_id.map(plan)),
+            uscc[&s.site_id].clone(),
+            s.system.clone(),
+            s.category.clone(),
+            s.high_risk_manager.to_string(),
+        ]);
+    }
+    for m in exam_session_staff::Entity::find()
+        .filter(exam_session_staff::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec![
+            "考务人员".into(),
+            session(m.session_id),
+            m.name,
+            dec(&m.id_enc),
+            m.id_bidx,
+            m.id_masked,
+            m.role,
+            format!("{:?} {:?}", m.present_from, m.present_to),
+        ]);
+    }
+    for m in exam_candidate::Entity::find()
+        .filter(exam_candidate::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec![
+            "考生".into(),
+            session(m.session_id),
+            m.name,
+            dec(&m.id_enc),
+            m.id_bidx,
+            format!("{:?} {}", m.score, m.passed),
+        ]);
+    }
+    for v in exam_video::Entity::find()
+        .filter(exam_video::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec![
+            "录像".into(),
+            session(v.session_id),
+            v.file_name,
+            v.sha256,
+            v.duration_secs.to_string(),
+            v.location,
+            v.keep_until.to_string(),
+            format!("{:?}", v.deleted_at),
+        ]);
+    }
+    for m in exam_staff_credential::Entity::find()
+        .filter(exam_staff_credential::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec![
+            "证件".into(),
+            m.name,
+            dec(&m.id_enc),
+            m.id_bidx,
+            m.kind,
+            m.number,
+            format!("{} {}", m.valid_from, m.valid_until),
+            format!("{:?}", m.phone_enc.as_deref().map(dec)),
+            format!("{:?} {:?}", m.phone_bidx, m.phone_masked),
+        ]);
+    }
+    for e in exam_equipment::Entity::find()
+        .filter(exam_equipment::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec![
+            "设备".into(),
+            e.name,
+            e.cert_number,
+            e.valid_until.to_string(),
+        ]);
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_credentials_phone_lands_encrypted_with_its_blind_index_and_a_bad_one_writes_nothing() {
+    let h = Harness::with_demo(60, 200).await;
+    let site = exam_subjects(&h).await.remove(0);
+    let district = h.login("district").await;
+    let r = upload(
+        &h,
+        &district,
+        site.id,
+        &workbook_with_phone("2025-03-05 09:00", CANDIDATE_ID, Some("12345")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("考务证件 第2行 联系电话：应为11位手机号或带区号的固定电话"),
+        "{}",
+        r.body
+    );
+    assert!(sessions_of(&h, site.id).await.is_empty());
+    let db = &h.store().db;
+    assert_eq!(
+        anpei_store::entity::exam_staff_credential::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let r = upload(
+        &h,
+        &district,
+        site.id,
+        &workbook_with_phone("2025-03-05 09:00", CANDIDATE_ID, Some(PHONE)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = anpei_store::entity::exam_staff_credential::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    // The blind index the shared-phone check (STAFF_CONFLICT) looks for.
+    assert_eq!(
+        c.phone_bidx.as_deref(),
+        Some(h.store().crypto.phone_index(PHONE).as_str())
+    );
+    assert_eq!(c.phone_masked.as_deref(), Some("139****9000"));
+    let enc = c.phone_enc.unwrap();
+    assert!(!String::from_utf8_lossy(&enc).contains(PHONE));
+    assert_eq!(h.store().crypto.decrypt(&enc).unwrap(), PHONE);
+    let page = h
+        .get(Some(&district), &format!("/exams/subjects/{}", site.id))
+        .await;
+    assert!(page.body.contains("139****9000"), "{}", page.body);
+    assert!(!page.body.contains(PHONE));
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
+    let h = Harness::with_demo(60, 200).await;
+    anpei_store::exam_records::demo::load_demo(h.store())
+        .await
+        .unwrap();
+    // The exam site with the demo's sessions, and the workbook's with a phone on top.
+    let mut site = None;
+    for s in exam_subjects(&h).await {
+        if !sessions_of(&h, s.id).await.is_empty() {
+            site = Some(s);
+            break;
+        }
+    }
+    let site = site.expect("the demo's exam records");
+    let district = h.login("district").await;
+    let r = upload(
+        &h,
+        &district,
+        site.id,
+        &workbook_with_phone("2025-03-05 09:00", CANDIDATE_ID, Some(PHONE)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let before = snapshot(&h, site.id).await;
+    assert!(before.iter().any(|r| r[0] == "录像"));
+
+    let page = h
+        .get(Some(&district), &format!("/exams/subjects/{}", site.id))
+        .await;
+    assert!(page.body.contains("id=\"exam-export-full\""));
+    assert!(page.body.contains("导出（脱敏）"));
+    let path = format!("/exams/subjects/{}/export.xlsx", site.id);
+    let (status, full) = get_bytes(&h, &district, &format!("{path}?full=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    let e = &audited(&h, "exam_records.export").await[0];
+    assert_eq!(e.result, "ok");
+    assert!(e.detail.starts_with("full=1 计划"), "{}", e.detail);
+
+    // The export's sheets and headers are the template's.
+    let book = anpei_import::sheets::read_sheets(&full).unwrap();
+    let (status, template) = get_bytes(&h, &district, "/exams/template.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let template = anpei_import::sheets::read_sheets(&template).unwrap();
+    assert_eq!(book.len(), template.len());
+    for ((name, rows), (t_name, t_rows)) in book.iter().zip(&template) {
+        assert_eq!(name, t_name);
+        assert_eq!(rows[0], t_rows[0], "{name}");
+    }
+    let credentials = &book.iter().find(|s| s.0 == "考务证件").unwrap().1;
+    assert_eq!(credentials[0].last().unwrap(), "联系电话");
+    assert!(credentials
+        .iter()
+        .any(|r| r[1] == PROCTOR_ID && r[6] == PHONE));
+
+    // Uploaded into a fresh database for the same subject: the same records.
+    let h2 = Harness::with_demo(60, 200).await;
+    let site2 = subject::Entity::find()
+        .filter(subject::Column::Uscc.eq(site.uscc.clone()))
+        .one(&h2.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let district2 = h2.login("district").await;
+    let r = upload(&h2, &district2, site2.id, &full).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(snapshot(&h2, site2.id).await, before);
+
+    // The masked export is unchanged: masked ID numbers and phones only.
+    let (status, masked) = get_bytes(&h, &district, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let book = anpei_import::sheets::read_sheets(&masked).unwrap();
+    let cells: Vec<&String> = book.iter().flat_map(|s| s.1.iter().flatten()).collect();
+    assert!(cells.iter().any(|c| c.as_str() == "110***********002X"));
+    assert!(cells.iter().any(|c| c.as_str() == "139****9000"));
+    assert!(!cells
+        .iter()
+        .any(|c| c.as_str() == PROCTOR_ID || c.as_str() == CANDIDATE_ID || c.as_str() == PHONE));
+    let e = &audited(&h, "exam_records.export").await[0];
+    assert_eq!((e.result.as_str(), e.detail.as_str()), ("ok", ""));
+
+    // The site's own account may not export in full (the policy's default roles): 403,
+    // audited as failed; its masked export still works.
+    let me = subject_account(&h, "site_user", &site).await;
+    let page = h
+        .get(Some(&me), &format!("/exams/subjects/{}", site.id))
+        .await;
+    assert!(page.body.contains("id=\"exam-export\""));
+    assert!(!page.body.contains("exam-export-full"));
+    let r = h.get(Some(&me), &format!("{path}?full=1")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("批量导出个人信息"), "{}", r.body);
+    assert!(!r.body.contains(PROCTOR_ID));
+    let e = &audited(&h, "exam_records.export").await[0];
+    assert_eq!(
+        (e.username.as_str(), e.result.as_str()),
+        ("site_user", "failed")
+    );
+    assert!(e.detail.starts_with("full=1"), "{}", e.detail);
+    let (status, _) = get_bytes(&h, &me, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    h.db.cleanup().await;
+    h2.db.cleanup().await;
 }

@@ -1,6 +1,8 @@
 //! 培训档案 (issue 6): a training institution's class-file workbook uploaded strictly (a bad
 //! cell names its sheet, row and column, and nothing is stored), the class page with the
-//! roster masked, and the scope (another institution's class answers 404).
+//! roster masked, and the scope (another institution's class answers 404); teachers'
+//! phones (encrypted, blind-indexed, masked); the full export (可重新导入) that uploads into
+//! a fresh database as the same records, for the personal-export roles only.
 
 mod common;
 
@@ -21,13 +23,26 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| s.to_string()).collect()
 }
 
+/// A class file in the layout before 联系电话 was added to 师资.
 fn workbook(trainee_id: &str, session_end: &str) -> Vec<u8> {
-    let sheets: Vec<Sheet> = vec![
-        (
+    workbook_with_phone(trainee_id, session_end, None)
+}
+
+fn workbook_with_phone(trainee_id: &str, session_end: &str, phone: Option<&str>) -> Vec<u8> {
+    let teachers: Sheet = match phone {
+        None => (
             "师资",
             vec!["姓名", "身份证号", "专兼职", "资质"],
             vec![row(&["孙老师", ID_B, "专职", "注册安全工程师"])],
         ),
+        Some(p) => (
+            "师资",
+            vec!["姓名", "身份证号", "专兼职", "资质", "联系电话"],
+            vec![row(&["孙老师", ID_B, "专职", "注册安全工程师", p])],
+        ),
+    };
+    let sheets: Vec<Sheet> = vec![
+        teachers,
         (
             "场地",
             vec!["场地名称", "容纳人数"],
@@ -323,10 +338,11 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         .to_str()
         .unwrap()
         .contains("spreadsheetml"));
-    let sheets = anpei_store::training_records::export(h.store(), &anpei_store::Scope::All, a.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let sheets =
+        anpei_store::training_records::export(h.store(), &anpei_store::Scope::All, a.id, false)
+            .await
+            .unwrap()
+            .unwrap();
     let roster = sheets.iter().find(|s| s.0 == "学员").unwrap();
     assert_eq!(
         roster.2,
@@ -418,4 +434,360 @@ async fn an_institutions_subject_page_links_to_its_records() {
         assert_eq!(records.status, StatusCode::OK, "{kind}");
     }
     h.db.cleanup().await;
+}
+
+const PHONE: &str = "13800138000";
+
+/// A GET whose body is kept as bytes (an xlsx).
+async fn get_bytes(h: &Harness, s: &common::Session, path: &str) -> (StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::get(path)
+        .header(axum::http::header::COOKIE, &s.cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = h.app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, bytes.to_vec())
+}
+
+/// An institution's records by value (ID numbers and phones decrypted, rows sorted), to
+/// compare two databases.
+async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
+    use anpei_store::entity::{
+        training_attendance as att, training_class_session as ses, training_equipment as equip,
+        training_teacher as teacher, training_venue as venue,
+    };
+    let (db, c) = (&h.store().db, &h.store().crypto);
+    let dec = |b: &[u8]| c.decrypt(b).unwrap();
+    let mut out = Vec::new();
+    let teachers = teacher::Entity::find()
+        .filter(teacher::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let venues = venue::Entity::find()
+        .filter(venue::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let classes = training_class::Entity::find()
+        .filter(training_class::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let sessions = ses::Entity::find()
+        .filter(ses::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let trainees = training_trainee::Entity::find()
+        .filter(training_trainee::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap();
+    let code = |id: i32| classes.iter().find(|x| x.id == id).unwrap().code.clone();
+    for t in &teachers {
+        out.push(vec![
+            "师资".into(),
+            t.name.clone(),
+            dec(&t.id_enc),
+            t.id_bidx.clone(),
+            t.employment.clone(),
+            t.qualification.clone(),
+            format!("{:?}", t.phone_enc.as_deref().map(dec)),
+            format!("{:?}", t.phone_bidx),
+            format!("{:?}", t.phone_masked),
+        ]);
+    }
+    for v in &venues {
+        out.push(vec!["场地".into(), v.name.clone(), v.capacity.to_string()]);
+    }
+    for e in equip::Entity::find()
+        .filter(equip::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.push(vec!["设备".into(), e.name, e.quantity.to_string()]);
+    }
+    for k in &classes {
+        out.push(vec![
+            "培训班".into(),
+            k.code.clone(),
+            k.course_type.clone(),
+            k.syllabus_hours.to_string(),
+            k.start_on.to_string(),
+            k.end_on.to_string(),
+            format!(
+                "{:?}",
+                k.venue_id
+                    .map(|v| venues.iter().find(|x| x.id == v).unwrap().name.clone())
+            ),
+            k.capacity.to_string(),
+        ]);
+    }
+    for x in &sessions {
+        out.push(vec![
+            "课次".into(),
+            code(x.class_id),
+            x.seq.to_string(),
+            x.start_at.to_string(),
+            x.end_at.to_string(),
+            format!(
+                "{:?}",
+                x.teacher_id
+                    .map(|t| teachers.iter().find(|y| y.id == t).unwrap().name.clone())
+            ),
+            x.mode.clone(),
+            format!(
+                "{:?} {:?} {:?}",
+                x.video_file, x.video_sha256, x.video_seconds
+            ),
+        ]);
+    }
+    for t in &trainees {
+        out.push(vec![
+            "学员".into(),
+            code(t.class_id),
+            t.name.clone(),
+            dec(&t.id_enc),
+            t.id_bidx.clone(),
+            t.id_masked.clone(),
+            format!("{:?}", t.score),
+        ]);
+    }
+    for a in att::Entity::find()
+        .filter(att::Column::SubjectId.eq(subject_id))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        let x = sessions.iter().find(|x| x.id == a.session_id).unwrap();
+        let t = trainees.iter().find(|t| t.id == a.trainee_id).unwrap();
+        out.push(vec![
+            "签到".into(),
+            code(x.class_id),
+            x.seq.to_string(),
+            dec(&t.id_enc),
+            format!("{:?} {:?}", a.sign_in, a.sign_out),
+        ]);
+    }
+    out.sort();
+    out
+}
+
+async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::Model> {
+    anpei_store::entity::audit::Entity::find()
+        .filter(anpei_store::entity::audit::Column::Action.eq(action))
+        .order_by_desc(anpei_store::entity::audit::Column::Id)
+        .all(&h.store().db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_teachers_phone_is_stored_encrypted_with_its_blind_index_and_shown_masked() {
+    let h = Harness::with_demo(40, 60).await;
+    let a = &institutions(&h).await[0];
+    let r = upload(
+        &h,
+        "district",
+        a.id,
+        &workbook_with_phone(ID_A, "2026-03-02 12:00", Some(PHONE)),
+    )
+    .await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let t = anpei_store::entity::training_teacher::Entity::find()
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    // The blind index the shared-phone check (STAFF_CONFLICT) looks for.
+    assert_eq!(
+        t.phone_bidx.as_deref(),
+        Some(h.store().crypto.phone_index(PHONE).as_str())
+    );
+    assert_eq!(t.phone_masked.as_deref(), Some("138****8000"));
+    let enc = t.phone_enc.unwrap();
+    assert!(!String::from_utf8_lossy(&enc).contains(PHONE));
+    assert_eq!(h.store().crypto.decrypt(&enc).unwrap(), PHONE);
+
+    // An older workbook without the column keeps the phone.
+    let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let s = h.login("district").await;
+    let page = h.get(Some(&s), &format!("/training/{}", a.id)).await;
+    assert!(page.body.contains("138****8000"), "{}", page.body);
+    assert!(!page.body.contains(PHONE));
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_bad_phone_is_refused_with_its_row_and_nothing_is_written() {
+    let h = Harness::with_demo(40, 60).await;
+    let a = &institutions(&h).await[0];
+    let r = upload(
+        &h,
+        "district",
+        a.id,
+        &workbook_with_phone(ID_A, "2026-03-02 12:00", Some("12345")),
+    )
+    .await;
+    assert!(
+        r.body
+            .contains("师资 第2行 联系电话：应为11位手机号或带区号的固定电话"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("未导入任何内容"));
+    let db = &h.store().db;
+    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(
+        anpei_store::entity::training_teacher::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
+    let h = Harness::with_demo(40, 60).await;
+    anpei_store::training_records::load_demo(h.store())
+        .await
+        .unwrap();
+    let a = institutions(&h).await[0].clone();
+    let r = upload(
+        &h,
+        "district",
+        a.id,
+        &workbook_with_phone(ID_A, "2026-03-02 12:00", Some(PHONE)),
+    )
+    .await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let before = snapshot(&h, a.id).await;
+    assert!(before.iter().any(|r| r[0] == "签到"));
+
+    // The district sees both buttons and gets the full export, audited with its counts.
+    let district = h.login("district").await;
+    let page = h.get(Some(&district), &format!("/training/{}", a.id)).await;
+    assert!(page.body.contains("id=\"training-export-full\""));
+    assert!(page.body.contains("导出（脱敏）"));
+    let (status, full) = get_bytes(
+        &h,
+        &district,
+        &format!("/training/{}/export.xlsx?full=1", a.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let e = &audited(&h, "training_records.export").await[0];
+    assert_eq!(e.result, "ok");
+    assert!(e.detail.starts_with("full=1 师资4 "), "{}", e.detail);
+    assert!(e.detail.contains("学员13"), "{}", e.detail);
+
+    // The export's sheets and headers are the upload's.
+    let book = anpei_import::sheets::read_sheets(&full).unwrap();
+    let names: Vec<&str> = book.iter().map(|s| s.0.as_str()).collect();
+    let expected: Vec<&str> = anpei_import::training::SHEETS.iter().map(|s| s.0).collect();
+    assert_eq!(names, expected);
+    for ((_, rows), (_, cols)) in book.iter().zip(anpei_import::training::SHEETS) {
+        assert_eq!(rows[0], cols.to_vec());
+    }
+    let teachers = &book[0].1;
+    assert!(teachers.iter().any(|r| r[1] == ID_B && r[4] == PHONE));
+
+    // Uploaded into a fresh database for the same institution: the same records.
+    let h2 = Harness::with_demo(40, 60).await;
+    let a2 = institutions(&h2)
+        .await
+        .into_iter()
+        .find(|s| s.uscc == a.uscc)
+        .unwrap();
+    let r = upload(&h2, "district", a2.id, &full).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    assert_eq!(snapshot(&h2, a2.id).await, before);
+    // Uploaded again into the first database: still the same (classes replaced).
+    let r = upload(&h, "district", a.id, &full).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    assert_eq!(snapshot(&h, a.id).await, before);
+
+    // The masked export is unchanged: no full ID number or phone in it.
+    let (status, masked) =
+        get_bytes(&h, &district, &format!("/training/{}/export.xlsx", a.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let book = anpei_import::sheets::read_sheets(&masked).unwrap();
+    let cells: Vec<&String> = book.iter().flat_map(|s| s.1.iter().flatten()).collect();
+    assert!(cells.iter().any(|c| c.as_str() == "110***********002X"));
+    assert!(cells.iter().any(|c| c.as_str() == "138****8000"));
+    assert!(!cells
+        .iter()
+        .any(|c| c.as_str() == ID_A || c.as_str() == ID_B || c.as_str() == PHONE));
+    let e = &audited(&h, "training_records.export").await[0];
+    assert_eq!((e.result.as_str(), e.detail.as_str()), ("ok", ""));
+
+    // The institution's town reads the records but may not export them in full (the
+    // policy's default roles): 403, audited as failed; nor may the institution itself.
+    let town = anpei_store::entity::town::Entity::find_by_id(a.town_id)
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .unwrap();
+    demo::create_accounts(
+        h.store(),
+        &[
+            DemoAccount {
+                username: "town_of_a",
+                role: Role::Town,
+                scope: town.name,
+            },
+            DemoAccount {
+                username: "institution",
+                role: Role::Subject,
+                scope: a.uscc.to_string(),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let town = h.login("town_of_a").await;
+    let page = h.get(Some(&town), &format!("/training/{}", a.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"training-export\""));
+    assert!(!page.body.contains("training-export-full"));
+    let r = h
+        .get(
+            Some(&town),
+            &format!("/training/{}/export.xlsx?full=1", a.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("批量导出个人信息"), "{}", r.body);
+    assert!(!r.body.contains(ID_A));
+    let e = &audited(&h, "training_records.export").await[0];
+    assert_eq!(
+        (e.username.as_str(), e.result.as_str()),
+        ("town_of_a", "failed")
+    );
+    assert!(e.detail.starts_with("full=1"), "{}", e.detail);
+    let own = h.login("institution").await;
+    let r = h
+        .get(
+            Some(&own),
+            &format!("/training/{}/export.xlsx?full=1", a.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let e = &audited(&h, "training_records.export").await[0];
+    assert_eq!(
+        (e.username.as_str(), e.result.as_str()),
+        ("institution", "failed")
+    );
+    let (status, _) = get_bytes(&h, &own, &format!("/training/{}/export.xlsx", a.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    h.db.cleanup().await;
+    h2.db.cleanup().await;
 }

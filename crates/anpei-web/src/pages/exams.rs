@@ -8,6 +8,7 @@ mod workbook;
 
 pub use workbook::COLUMNS;
 
+use super::training::{refuse_full_export, ExportQuery};
 use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -17,7 +18,7 @@ use anpei_store::exam_records::{self, Counts, Overview, PlanInput, SessionDetail
 use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -45,6 +46,8 @@ pub struct SubjectPage {
     today: chrono::NaiveDate,
     errors: Vec<String>,
     imported: Option<Counts>,
+    /// Whether the 可重新导入 export (full ID numbers and phones) is offered.
+    can_export_full: bool,
 }
 
 async fn subject_page(
@@ -74,6 +77,7 @@ async fn subject_page(
             sites,
             errors,
             imported,
+            can_export_full: st.store.policy().may_export_personal(user.role),
         }),
     )
         .into_response())
@@ -213,22 +217,43 @@ pub async fn session(
     }))
 }
 
-/// `GET /exams/subjects/{id}/export.xlsx`: the subject's records in the upload's sheets
-/// (ID numbers masked, as on every export).
+/// `GET /exams/subjects/{id}/export.xlsx`: the subject's records in the upload's sheets,
+/// ID numbers and phones masked; with `?full=1` in full (可重新导入), for the roles the
+/// policy lets export personal data only (403 and audited as failed otherwise).
 #[tracing::instrument(skip_all)]
 pub async fn export(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i32>,
+    Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let x = exam_records::export(&st.store, &user.scope, id).await?;
+    let full = q.full();
+    exam_records::owner(&st.store, &user.scope, id).await?;
+    if full {
+        if let Some(refused) =
+            refuse_full_export(&st, &user, "exam_records.export", format!("subject:{id}")).await?
+        {
+            return Ok(refused);
+        }
+    }
+    let x = exam_records::export(&st.store, &user.scope, id, full).await?;
     let bytes = export::workbook(&x).map_err(AppError::Internal)?;
-    anpei_store::audit::record(
-        &st.store,
-        &user.actor(),
-        anpei_store::audit::Event::ok("exam_records.export", format!("subject:{id}")),
-    )
-    .await?;
+    let mut event = anpei_store::audit::Event::ok("exam_records.export", format!("subject:{id}"));
+    if full {
+        event = event.with_detail(format!("full=1 {}", export::counts(&x)));
+    }
+    anpei_store::audit::record(&st.store, &user.actor(), event).await?;
+    let (name, ascii) = if full {
+        (
+            format!("{}考试记录（可重新导入）.xlsx", x.o.subject.name),
+            format!("exam-records-{id}-full.xlsx"),
+        )
+    } else {
+        (
+            format!("{}考试记录.xlsx", x.o.subject.name),
+            format!("exam-records-{id}.xlsx"),
+        )
+    };
     Ok((
         [
             (
@@ -237,10 +262,7 @@ pub async fn export(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                evidence::attachment_disposition(
-                    &format!("{}考试记录.xlsx", x.o.subject.name),
-                    &format!("exam-records-{id}.xlsx"),
-                ),
+                evidence::attachment_disposition(&name, &ascii),
             ),
         ],
         bytes,

@@ -4,7 +4,8 @@
 //! file (schedule with the teacher of each session, roster with masked ID numbers and
 //! sign-in/sign-out per session, scores, video metadata). A foreign id answers 404.
 //! Uploads: the institution's own account and the district (department and town accounts
-//! read only).
+//! read only). Exports: masked by default; `?full=1` writes full ID numbers and phones
+//! (可重新导入) for the roles the policy lets export personal data only, audited either way.
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -16,7 +17,7 @@ use anpei_store::entity::subject;
 use anpei_store::training_records::{self as records, ClassView, Overview};
 use anpei_store::{Role, StoreError};
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -47,6 +48,8 @@ struct InstitutionPage {
     o: Overview,
     is_institution: bool,
     can_upload: bool,
+    /// Whether the 可重新导入 export (full ID numbers and phones) is offered.
+    can_export_full: bool,
     notice: Option<String>,
     errors: Vec<String>,
 }
@@ -82,6 +85,7 @@ async fn institution_page(
         layout: Layout::new(user, format!("{} 培训档案", o.institution.name), "training"),
         is_institution: o.institution.kind == SubjectKind::TrainingInstitution.code(),
         can_upload: may_upload(user.role),
+        can_export_full: st.store.policy().may_export_personal(user.role),
         o,
         notice,
         errors,
@@ -176,23 +180,102 @@ pub async fn upload(
     }
 }
 
-/// The institution's records as a workbook with the upload's sheets (ID numbers masked).
+/// `?full=1` on an export route: the re-importable export with full ID numbers and phones.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    full: Option<String>,
+}
+
+impl ExportQuery {
+    pub fn full(&self) -> bool {
+        matches!(self.full.as_deref(), Some("1" | "true"))
+    }
+}
+
+/// Refuses the full export to a role the policy does not let export personal data in bulk:
+/// the 403 page, and the attempt audited as failed. `None` when allowed.
+pub(super) async fn refuse_full_export(
+    st: &AppState,
+    user: &CurrentUser,
+    action: &'static str,
+    object: String,
+) -> Result<Option<Response>, AppError> {
+    let policy = st.store.policy();
+    if policy.may_export_personal(user.role) {
+        return Ok(None);
+    }
+    anpei_store::audit::record(
+        &st.store,
+        &user.actor(),
+        anpei_store::audit::Event::ok(action, object)
+            .failed()
+            .with_detail("full=1 无批量导出个人信息权限"),
+    )
+    .await?;
+    let mut res = render(super::ErrorPage {
+        status: 403,
+        message: format!(
+            "可重新导入的导出含完整身份证号和联系电话，需要“批量导出个人信息”权限（{}）。\
+             如只需查看，请使用脱敏导出。",
+            anpei_store::security::roles_text(&policy.personal_export_roles)
+        ),
+    });
+    *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
+    Ok(Some(res))
+}
+
+/// The institution's records as a workbook with the upload's sheets: ID numbers and
+/// phones masked, or with `?full=1` in full (re-importable; personal-export roles only).
+#[tracing::instrument(skip_all)]
 pub async fn export(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i32>,
+    Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let sheets = records::export(&st.store, &user.scope, id)
+    let full = q.full();
+    let inst = records::institution(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if full {
+        if let Some(refused) = refuse_full_export(
+            &st,
+            &user,
+            "training_records.export",
+            format!("subject:{id}"),
+        )
+        .await?
+        {
+            return Ok(refused);
+        }
+    }
+    let sheets = records::export(&st.store, &user.scope, id, full)
         .await?
         .ok_or(AppError::NotFound)?;
     let bytes = anpei_import::training::write_sheets(&sheets)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    anpei_store::audit::record(
-        &st.store,
-        &user.actor(),
-        anpei_store::audit::Event::ok("training_records.export", format!("subject:{id}")),
-    )
-    .await?;
+    let mut event =
+        anpei_store::audit::Event::ok("training_records.export", format!("subject:{id}"));
+    if full {
+        let counts: Vec<String> = sheets
+            .iter()
+            .map(|(name, _, rows)| format!("{name}{}", rows.len()))
+            .collect();
+        event = event.with_detail(format!("full=1 {}", counts.join(" ")));
+    }
+    anpei_store::audit::record(&st.store, &user.actor(), event).await?;
+    let (name, ascii) = if full {
+        (
+            format!("{}培训档案（可重新导入）.xlsx", inst.name),
+            format!("training-records-{id}-full.xlsx"),
+        )
+    } else {
+        (
+            format!("{}培训档案.xlsx", inst.name),
+            format!("training-records-{id}.xlsx"),
+        )
+    };
     Ok((
         [
             (
@@ -201,7 +284,7 @@ pub async fn export(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"training-records.xlsx\"; filename*=UTF-8''%E5%9F%B9%E8%AE%AD%E6%A1%A3%E6%A1%88.xlsx".to_string(),
+                evidence::attachment_disposition(&name, &ascii),
             ),
         ],
         bytes,

@@ -1,157 +1,191 @@
-//! A subject's exam records as a workbook with the upload's sheets and columns (ID numbers
-//! masked; plans and sessions keyed by their database ids).
+//! A subject's exam records as a workbook with the upload's sheets and columns, in the
+//! template's order ([`COLUMNS`]): plans and sessions keyed by their database ids, ID
+//! numbers and phones masked — or, for the full export, in full, so that the workbook
+//! uploads again as the same records. The masked export adds 保存至 to the videos (the
+//! upload computes it).
 
+use super::workbook::COLUMNS;
 use anpei_store::exam_records::{credential_label, role_label, system_label, Export};
+use chrono::Timelike;
 use std::collections::HashMap;
 
+/// A date-time as the upload reads it (seconds only when there are any).
 fn dt(t: &chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    if t.second() == 0 {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
 }
 
 fn opt_dt(t: &Option<chrono::NaiveDateTime>) -> String {
     t.as_ref().map_or_else(String::new, dt)
 }
 
-fn header(cols: &[&str]) -> Vec<String> {
-    cols.iter().map(|c| c.to_string()).collect()
+/// One sheet: its columns (the upload's, plus `extra`) and rows given as (column, value).
+struct SheetOut {
+    name: &'static str,
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl SheetOut {
+    fn new(name: &'static str, extra: &[&'static str]) -> SheetOut {
+        let header = COLUMNS
+            .iter()
+            .find(|c| c.0 == name)
+            .map(|(_, req, opt)| req.iter().chain(opt.iter()).copied().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        SheetOut {
+            name,
+            header,
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, cells: &[(&str, String)]) {
+        let by: HashMap<&str, &String> = cells.iter().map(|(k, v)| (*k, v)).collect();
+        self.rows.push(
+            self.header
+                .iter()
+                .map(|h| by.get(h).map_or_else(String::new, |v| (*v).clone()))
+                .collect(),
+        );
+    }
+
+    fn into_sheet(self) -> anpei_import::sheets::Sheet {
+        let mut rows = vec![self.header.iter().map(|h| h.to_string()).collect()];
+        rows.extend(self.rows);
+        (self.name.to_string(), rows)
+    }
+}
+
+/// Rows per sheet, for the audit trail.
+pub fn counts(x: &Export) -> String {
+    format!(
+        "计划{} 场次{} 考务人员{} 考生{} 录像{} 证件{} 设备{}",
+        x.o.plans.len(),
+        x.o.sessions.len(),
+        x.staff.len(),
+        x.candidates.len(),
+        x.videos.len(),
+        x.credentials.len(),
+        x.o.equipment.len()
+    )
 }
 
 pub fn workbook(x: &Export) -> Result<Vec<u8>, String> {
-    let session_key: HashMap<i32, String> =
-        x.o.sessions
-            .iter()
-            .map(|s| (s.id, format!("S{}", s.id)))
-            .collect();
-    let key = |id: i32| session_key.get(&id).cloned().unwrap_or_default();
-    let mut plans = vec![header(&[
-        "计划编号",
-        "开始时间",
-        "结束时间",
-        "考试类别",
-        "计划人数",
-    ])];
+    let skey = |id: i32| format!("S{id}");
+    let mut plans = SheetOut::new("考试计划", &[]);
     for p in &x.o.plans {
-        plans.push(vec![
-            format!("P{}", p.id),
-            dt(&p.starts_at),
-            dt(&p.ends_at),
-            p.category.clone(),
-            p.planned_candidates.to_string(),
+        plans.push(&[
+            ("计划编号", format!("P{}", p.id)),
+            ("开始时间", dt(&p.starts_at)),
+            ("结束时间", dt(&p.ends_at)),
+            ("考试类别", p.category.clone()),
+            ("计划人数", p.planned_candidates.to_string()),
+            ("考试点", x.site_ref(p.site_id)),
         ]);
     }
-    let mut sessions = vec![header(&[
-        "场次编号",
-        "计划编号",
-        "考场",
-        "开始时间",
-        "结束时间",
-        "考试系统",
-        "考试类别",
-        "高危行业负责人考试",
-    ])];
+    let mut sessions = SheetOut::new("考试场次", &[]);
     for s in &x.o.sessions {
-        sessions.push(vec![
-            key(s.id),
-            s.plan_id.map_or_else(String::new, |p| format!("P{p}")),
-            s.room.clone(),
-            dt(&s.started_at),
-            dt(&s.ended_at),
-            system_label(&s.system).to_string(),
-            s.category.clone(),
-            if s.high_risk_manager { "是" } else { "否" }.to_string(),
+        sessions.push(&[
+            ("场次编号", skey(s.id)),
+            (
+                "计划编号",
+                s.plan_id.map_or_else(String::new, |p| format!("P{p}")),
+            ),
+            ("考试点", x.site_ref(s.site_id)),
+            ("考场", s.room.clone()),
+            ("开始时间", dt(&s.started_at)),
+            ("结束时间", dt(&s.ended_at)),
+            ("考试系统", system_label(&s.system).to_string()),
+            ("考试类别", s.category.clone()),
+            (
+                "高危行业负责人考试",
+                if s.high_risk_manager { "是" } else { "否" }.to_string(),
+            ),
         ]);
     }
-    let mut staff = vec![header(&[
-        "场次编号",
-        "姓名",
-        "身份证号",
-        "角色",
-        "到岗时间",
-        "离岗时间",
-    ])];
+    let mut staff = SheetOut::new("考务人员", &[]);
     for s in &x.staff {
-        staff.push(vec![
-            key(s.session_id),
-            s.name.clone(),
-            s.id_masked.clone(),
-            role_label(&s.role).to_string(),
-            opt_dt(&s.present_from),
-            opt_dt(&s.present_to),
+        staff.push(&[
+            ("场次编号", skey(s.m.session_id)),
+            ("姓名", s.m.name.clone()),
+            ("身份证号", s.id_number.clone()),
+            ("角色", role_label(&s.m.role).to_string()),
+            ("到岗时间", opt_dt(&s.m.present_from)),
+            ("离岗时间", opt_dt(&s.m.present_to)),
         ]);
     }
-    let mut candidates = vec![header(&[
-        "场次编号",
-        "姓名",
-        "身份证号",
-        "成绩",
-        "是否合格",
-    ])];
+    let mut candidates = SheetOut::new("考生成绩", &[]);
     for c in &x.candidates {
-        candidates.push(vec![
-            key(c.session_id),
-            c.name.clone(),
-            c.id_masked.clone(),
-            c.score.map_or_else(String::new, |s| s.to_string()),
-            if c.passed { "合格" } else { "不合格" }.to_string(),
+        candidates.push(&[
+            ("场次编号", skey(c.m.session_id)),
+            ("姓名", c.m.name.clone()),
+            ("身份证号", c.id_number.clone()),
+            (
+                "成绩",
+                c.m.score.map_or_else(String::new, |s| s.to_string()),
+            ),
+            (
+                "是否合格",
+                if c.m.passed { "合格" } else { "不合格" }.to_string(),
+            ),
         ]);
     }
-    let mut videos = vec![header(&[
-        "场次编号",
-        "文件名",
-        "SHA-256",
-        "时长（分钟）",
-        "存储位置",
-        "保存至",
-        "删除日期",
-    ])];
+    let mut videos = SheetOut::new("考试录像", if x.full { &[] } else { &["保存至"] });
     for v in &x.videos {
-        videos.push(vec![
-            key(v.session_id),
-            v.file_name.clone(),
-            v.sha256.clone(),
-            (v.duration_secs / 60).to_string(),
-            v.location.clone(),
-            v.keep_until.to_string(),
-            v.deleted_at.map_or_else(String::new, |d| d.to_string()),
+        videos.push(&[
+            ("场次编号", skey(v.session_id)),
+            ("文件名", v.file_name.clone()),
+            ("SHA-256", v.sha256.clone()),
+            (
+                "时长（分钟）",
+                format!("{}", f64::from(v.duration_secs) / 60.0),
+            ),
+            ("存储位置", v.location.clone()),
+            ("保存至", v.keep_until.to_string()),
+            (
+                "删除日期",
+                v.deleted_at.map_or_else(String::new, |d| d.to_string()),
+            ),
         ]);
     }
-    let mut credentials = vec![header(&[
-        "姓名",
-        "身份证号",
-        "证件类别",
-        "证件编号",
-        "有效期起",
-        "有效期至",
-    ])];
-    for c in &x.o.credentials {
-        credentials.push(vec![
-            c.name.clone(),
-            c.id_masked.clone(),
-            credential_label(&c.kind).to_string(),
-            c.number.clone(),
-            c.valid_from.to_string(),
-            c.valid_until.to_string(),
+    let mut credentials = SheetOut::new("考务证件", &[]);
+    for c in &x.credentials {
+        credentials.push(&[
+            ("姓名", c.m.name.clone()),
+            ("身份证号", c.id_number.clone()),
+            ("证件类别", credential_label(&c.m.kind).to_string()),
+            ("证件编号", c.m.number.clone()),
+            ("有效期起", c.m.valid_from.to_string()),
+            ("有效期至", c.m.valid_until.to_string()),
+            ("联系电话", c.phone.clone()),
         ]);
     }
-    let mut equipment = vec![header(&["设备名称", "检验合格证编号", "有效期至"])];
+    let mut equipment = SheetOut::new("考试设备", &[]);
     for e in &x.o.equipment {
-        equipment.push(vec![
-            e.name.clone(),
-            e.cert_number.clone(),
-            e.valid_until.to_string(),
+        equipment.push(&[
+            ("设备名称", e.name.clone()),
+            ("检验合格证编号", e.cert_number.clone()),
+            ("有效期至", e.valid_until.to_string()),
         ]);
     }
     let sheets: Vec<anpei_import::sheets::Sheet> = [
-        ("考试计划", plans),
-        ("考试场次", sessions),
-        ("考务人员", staff),
-        ("考生成绩", candidates),
-        ("考试录像", videos),
-        ("考务证件", credentials),
-        ("考试设备", equipment),
+        plans,
+        sessions,
+        staff,
+        candidates,
+        videos,
+        credentials,
+        equipment,
     ]
     .into_iter()
-    .map(|(n, r)| (n.to_string(), r))
+    .map(SheetOut::into_sheet)
     .collect();
     anpei_import::sheets::write_sheets(&sheets)
 }

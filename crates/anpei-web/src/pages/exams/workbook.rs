@@ -1,9 +1,10 @@
 //! The exam-records workbook (考试计划, 考试场次, 考务人员, 考生成绩, 考试录像, 考务证件,
 //! 考试设备): read with calamine into the store's typed rows, every wrong cell reported as
 //! "考试场次 第12行 开始时间：…". Sheets may be missing (nothing to add); a present sheet
-//! must have its required columns.
+//! must have its required columns (optional ones, such as 考务证件's 联系电话, may be left
+//! out: workbooks made before they were added still read).
 
-use anpei_core::ids::IdNumber;
+use anpei_core::ids::{parse_phone, IdNumber};
 use anpei_import::cells::{parse_date, parse_datetime, parse_number};
 use anpei_store::exam_records::{
     role_from_label, system_from_label, CandidateRow, CredentialRow, EquipmentRow, PlanInput,
@@ -56,7 +57,7 @@ pub const COLUMNS: &[(&str, &[&str], &[&str])] = &[
             "有效期起",
             "有效期至",
         ],
-        &[],
+        &["联系电话"],
     ),
     ("考试设备", &["设备名称", "检验合格证编号", "有效期至"], &[]),
 ];
@@ -136,6 +137,35 @@ impl Sheet<'_> {
                 self.err(line, col, "应为非负整数");
                 None
             }
+            Err(e) => {
+                self.err(line, col, e);
+                None
+            }
+        }
+    }
+
+    /// Minutes (a fraction allowed: the export writes 90.5 for 5430 seconds) as seconds.
+    fn minutes(&mut self, row: &[String], line: usize, col: &str) -> Option<i32> {
+        match parse_number(self.cell(row, col)) {
+            Ok(n) if (0.0..=1e7).contains(&n) => Some((n * 60.0).round() as i32),
+            Ok(_) => {
+                self.err(line, col, "应为非负数");
+                None
+            }
+            Err(e) => {
+                self.err(line, col, e);
+                None
+            }
+        }
+    }
+
+    /// An optional phone number (`Some(None)` when empty, `None` when wrong).
+    fn phone(&mut self, row: &[String], line: usize, col: &str) -> Option<Option<String>> {
+        let Some(v) = self.optional(row, col) else {
+            return Some(None);
+        };
+        match parse_phone(&v) {
+            Ok(p) => Some(Some(p)),
             Err(e) => {
                 self.err(line, col, e);
                 None
@@ -395,7 +425,7 @@ fn read_row(
             let (k, f, m, loc) = (
                 sh.required(r, line, "场次编号"),
                 sh.required(r, line, "文件名"),
-                sh.int(r, line, "时长（分钟）"),
+                sh.minutes(r, line, "时长（分钟）"),
                 sh.required(r, line, "存储位置"),
             );
             if let (
@@ -413,7 +443,7 @@ fn read_row(
                         session_key,
                         file_name,
                         sha256,
-                        duration_secs: m.saturating_mul(60),
+                        duration_secs: m,
                         location,
                         deleted_at,
                     },
@@ -422,12 +452,13 @@ fn read_row(
         }
         "考务证件" => {
             let kind = role_label_cell(sh, r, line, "证件类别");
-            let (n, id, num, from, until) = (
+            let (n, id, num, from, until, phone) = (
                 sh.required(r, line, "姓名"),
                 sh.id_number(r, line, "身份证号"),
                 sh.required(r, line, "证件编号"),
                 sh.date(r, line, "有效期起"),
                 sh.date(r, line, "有效期至"),
+                sh.phone(r, line, "联系电话"),
             );
             if let (Some(f), Some(u2)) = (from, until) {
                 if u2 < f {
@@ -442,8 +473,12 @@ fn read_row(
                 Some(number),
                 Some(valid_from),
                 Some(valid_until),
-            ) = (n, id, kind, num, from, until)
+                Some(phone),
+            ) = (n, id, kind, num, from, until, phone)
             {
+                if let Some(p) = phone {
+                    u.credential_phones.insert(line, p);
+                }
                 u.credentials.push(Row {
                     line,
                     v: CredentialRow {
@@ -593,6 +628,90 @@ mod tests {
             errors[0].starts_with("工作簿中没有可导入的工作表"),
             "{errors:?}"
         );
+    }
+
+    const CREDENTIAL_HEADER: &[&str] = &[
+        "姓名",
+        "身份证号",
+        "证件类别",
+        "证件编号",
+        "有效期起",
+        "有效期至",
+        "联系电话",
+    ];
+
+    #[test]
+    fn reads_a_credentials_phone_and_names_a_bad_one() {
+        let bytes = book(
+            "考务证件",
+            &[
+                CREDENTIAL_HEADER,
+                &[
+                    "王五",
+                    "11010519491231002X",
+                    "监考员证",
+                    "JK1",
+                    "2024-01-01",
+                    "2026-12-31",
+                    "138 0013 8000",
+                ],
+                &[
+                    "赵六",
+                    "11010519491231002X",
+                    "考评员证",
+                    "KP1",
+                    "2024-01-01",
+                    "2026-12-31",
+                    "",
+                ],
+            ],
+        );
+        let u = read(&bytes, &HashMap::new()).unwrap();
+        assert_eq!(u.credentials.len(), 2);
+        assert_eq!(
+            u.credential_phones,
+            HashMap::from([(2, "13800138000".to_string())])
+        );
+        let bytes = book(
+            "考务证件",
+            &[
+                CREDENTIAL_HEADER,
+                &[
+                    "王五",
+                    "11010519491231002X",
+                    "监考员证",
+                    "JK1",
+                    "2024-01-01",
+                    "2026-12-31",
+                    "12345",
+                ],
+            ],
+        );
+        assert_eq!(
+            read(&bytes, &HashMap::new()).unwrap_err(),
+            vec!["考务证件 第2行 联系电话：应为11位手机号或带区号的固定电话".to_string()]
+        );
+    }
+
+    #[test]
+    fn reads_a_credentials_sheet_without_the_phone_column() {
+        let bytes = book(
+            "考务证件",
+            &[
+                &CREDENTIAL_HEADER[..6],
+                &[
+                    "王五",
+                    "11010519491231002X",
+                    "监考员证",
+                    "JK1",
+                    "2024-01-01",
+                    "2026-12-31",
+                ],
+            ],
+        );
+        let u = read(&bytes, &HashMap::new()).unwrap();
+        assert_eq!(u.credentials.len(), 1);
+        assert!(u.credential_phones.is_empty());
     }
 
     #[test]
