@@ -448,3 +448,79 @@ async fn a_password_change_ends_the_users_sessions() {
     ));
     db.cleanup().await;
 }
+
+/// m0014 rebuilds `findings` on SQLite to make `person_id` optional: a database migrated up
+/// to m0013 with a stored finding keeps it, and afterwards accepts one without a person.
+#[tokio::test]
+async fn upgrading_to_m0014_keeps_the_stored_findings_and_frees_their_person() {
+    use sea_orm::{Database, Statement};
+    use sea_orm_migration::MigratorTrait;
+    let dir = std::env::temp_dir().join(format!("anpei-m0014-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old.db");
+    let _ = std::fs::remove_file(&path);
+    let mut opts = sea_orm::ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    opts.max_connections(1);
+    let db = Database::connect(opts).await.unwrap();
+    // The rows below skip the reference lists their foreign keys point at.
+    db.execute_unprepared("PRAGMA foreign_keys = OFF")
+        .await
+        .unwrap();
+    let migrations = anpei_store::migration::Migrator::migrations().len() as u32;
+    let before_m0014 = migrations
+        - anpei_store::migration::Migrator::migrations()
+            .iter()
+            .rev()
+            .position(|m| m.name() == "m0014_records_findings")
+            .map_or(0, |p| p as u32 + 1);
+    anpei_store::migration::Migrator::up(&db, Some(before_m0014))
+        .await
+        .unwrap();
+    let exec = |sql: &str| {
+        let db = &db;
+        let sql = sql.to_string();
+        async move {
+            db.execute(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .unwrap();
+        }
+    };
+    exec("INSERT INTO subjects (id, uscc, name, kind, department_id, town_id, status, created_at, updated_at) \
+          VALUES (1, '91110000600037341L', '某公司', 'enterprise', 1, 1, 'normal', 0, 0)").await;
+    exec("INSERT INTO persons (id, subject_id, name, id_enc, id_bidx, id_masked, post, appointed_on, created_at, updated_at) \
+          VALUES (1, 1, '张三', x'00', 'k', '1101**********002X', 'employee', '2020-01-01', 0, 0)").await;
+    exec("INSERT INTO findings (rule, severity, subject_id, person_id, finding_key, records, detail, first_seen, last_seen, status) \
+          VALUES ('CERT_EXPIRED', 'medium', 1, 1, 'CERT_EXPIRED:1:c1', '[]', '证书过期', '2026-01-01', '2026-01-02', 'open')").await;
+    anpei_store::migration::Migrator::up(&db, None)
+        .await
+        .unwrap();
+    let row = db
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT person_id, finding_key, last_seen, who_name FROM findings".to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<Option<i32>>(0).unwrap(), Some(1));
+    assert_eq!(
+        row.try_get_by_index::<String>(1).unwrap(),
+        "CERT_EXPIRED:1:c1"
+    );
+    assert_eq!(row.try_get_by_index::<Option<String>>(3).unwrap(), None);
+    exec("INSERT INTO findings (rule, severity, subject_id, person_id, finding_key, records, detail, first_seen, last_seen, status, who_name) \
+          VALUES ('EXAM_VIDEO_MISSING', 'high', 1, NULL, 'EXAM_VIDEO_MISSING:s1:es1', '[]', '无录像', '2026-01-01', '2026-01-01', 'open', NULL)").await;
+    let indexes = db
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' \
+             AND name LIKE 'idx_findings_%'"
+                .to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(indexes.try_get_by_index::<i64>(0).unwrap(), 3);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
