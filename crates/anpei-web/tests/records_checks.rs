@@ -70,22 +70,27 @@ fn session_headers() -> Vec<&'static str> {
 /// roster of five, all scoring 100; the first trainee signs in to session 1 only.
 fn class_file_a() -> Vec<u8> {
     let trainees: Vec<Vec<String>> = (0..12)
-        .map(|i| {
-            vec![
-                "A-01".into(),
-                format!("学员{i}"),
-                trainee(i),
-                "100".into(),
-            ]
-        })
+        .map(|i| vec!["A-01".into(), format!("学员{i}"), trainee(i), "100".into()])
         .collect();
     let sheets: Vec<Sheet> = vec![
         (
             "师资",
             vec!["姓名", "身份证号", "专兼职", "资质", "联系电话"],
             vec![
-                row(&["孙老师", &id(TEACHER_SUN), "专职", "注册安全工程师", "13800000001"]),
-                row(&["周老师", &id(TEACHER_ZHOU), "兼职", "高级工程师", ZHOU_PHONE]),
+                row(&[
+                    "孙老师",
+                    &id(TEACHER_SUN),
+                    "专职",
+                    "注册安全工程师",
+                    "13800000001",
+                ]),
+                row(&[
+                    "周老师",
+                    &id(TEACHER_ZHOU),
+                    "兼职",
+                    "高级工程师",
+                    ZHOU_PHONE,
+                ]),
             ],
         ),
         (
@@ -93,7 +98,11 @@ fn class_file_a() -> Vec<u8> {
             vec!["场地名称", "容纳人数"],
             vec![row(&["一号教室", "50"])],
         ),
-        ("设备", vec!["设备名称", "数量"], vec![row(&["模拟人", "2"])]),
+        (
+            "设备",
+            vec!["设备名称", "数量"],
+            vec![row(&["模拟人", "2"])],
+        ),
         (
             "培训班",
             class_headers(),
@@ -135,7 +144,11 @@ fn class_file_a() -> Vec<u8> {
                 ]),
             ],
         ),
-        ("学员", vec!["班级编号", "姓名", "身份证号", "考核成绩"], trainees),
+        (
+            "学员",
+            vec!["班级编号", "姓名", "身份证号", "考核成绩"],
+            trainees,
+        ),
         (
             "签到",
             vec!["班级编号", "课次", "身份证号", "签到时间", "签退时间"],
@@ -239,7 +252,13 @@ fn exam_workbook_s() -> Vec<u8> {
             "考试计划",
             vec![
                 strs(&["计划编号", "开始时间", "结束时间", "考试类别", "计划人数"]),
-                strs(&["P1", "2026-07-01 08:00", "2026-07-01 18:00", "电工作业", "40"]),
+                strs(&[
+                    "P1",
+                    "2026-07-01 08:00",
+                    "2026-07-01 18:00",
+                    "电工作业",
+                    "40",
+                ]),
             ],
         ),
         sheet(
@@ -290,7 +309,14 @@ fn exam_workbook_s() -> Vec<u8> {
         sheet(
             "考务人员",
             vec![
-                strs(&["场次编号", "姓名", "身份证号", "角色", "到岗时间", "离岗时间"]),
+                strs(&[
+                    "场次编号",
+                    "姓名",
+                    "身份证号",
+                    "角色",
+                    "到岗时间",
+                    "离岗时间",
+                ]),
                 strs(&[
                     "S1",
                     "孙老师",
@@ -321,7 +347,14 @@ fn exam_workbook_s() -> Vec<u8> {
                     "存储位置",
                     "删除日期",
                 ]),
-                strs(&["S1", "第一考场.mp4", &"ab".repeat(32), "100", "录像服务器", ""]),
+                strs(&[
+                    "S1",
+                    "第一考场.mp4",
+                    &"ab".repeat(32),
+                    "100",
+                    "录像服务器",
+                    "",
+                ]),
                 strs(&[
                     "S3",
                     "第三考场.mp4",
@@ -393,7 +426,13 @@ fn exam_workbook_t() -> Vec<u8> {
             "考试计划",
             vec![
                 strs(&["计划编号", "开始时间", "结束时间", "考试类别", "计划人数"]),
-                strs(&["P1", "2026-07-02 08:00", "2026-07-02 18:00", "电工作业", "40"]),
+                strs(&[
+                    "P1",
+                    "2026-07-02 08:00",
+                    "2026-07-02 18:00",
+                    "电工作业",
+                    "40",
+                ]),
             ],
         ),
         sheet(
@@ -422,7 +461,14 @@ fn exam_workbook_t() -> Vec<u8> {
         sheet(
             "考务人员",
             vec![
-                strs(&["场次编号", "姓名", "身份证号", "角色", "到岗时间", "离岗时间"]),
+                strs(&[
+                    "场次编号",
+                    "姓名",
+                    "身份证号",
+                    "角色",
+                    "到岗时间",
+                    "离岗时间",
+                ]),
                 strs(&[
                     "T1",
                     "吴监考",
@@ -543,8 +589,18 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
 
     upload(&h, &format!("/training/{}/import", a.id), &class_file_a()).await;
     upload(&h, &format!("/training/{}/import", b.id), &class_file_b()).await;
-    upload(&h, &format!("/exams/subjects/{}/import", s.id), &exam_workbook_s()).await;
-    upload(&h, &format!("/exams/subjects/{}/import", t.id), &exam_workbook_t()).await;
+    upload(
+        &h,
+        &format!("/exams/subjects/{}/import", s.id),
+        &exam_workbook_s(),
+    )
+    .await;
+    upload(
+        &h,
+        &format!("/exams/subjects/{}/import", t.id),
+        &exam_workbook_t(),
+    )
+    .await;
     scan(&h).await;
 
     let found = open_findings(&h).await;
@@ -627,7 +683,9 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     // The pages: the findings list filters by the new rule, the detail links to the
     // exam session, the town of the site sees it and the site's timeline has it.
     let d = h.login("district").await;
-    let r = h.get(Some(&d), "/findings?rule=PROCTOR_NO_CREDENTIAL").await;
+    let r = h
+        .get(Some(&d), "/findings?rule=PROCTOR_NO_CREDENTIAL")
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("赵监考") && r.body.contains("考务人员无有效证件"));
     let f = no_cred[0];

@@ -68,10 +68,7 @@ pub async fn load(store: &Store) -> StoreResult<Records> {
         .map(|c| ClassFacts {
             id: c.id.into(),
             subject_id: c.subject_id.into(),
-            venue_capacity: c
-                .venue_id
-                .and_then(|v| venues.get(&v))
-                .map(|&n| n.into()),
+            venue_capacity: c.venue_id.and_then(|v| venues.get(&v)).map(|&n| n.into()),
             code: c.code,
             course_type: c.course_type,
             syllabus_hours: c.syllabus_hours,
