@@ -494,6 +494,99 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
     }
 }
 
+/// Issue 6's 包过班: a department officer opens the training institutions' 关联关系 from their
+/// pages and finds the demo's suspicious one — its trainees' pass rate far above the
+/// district's, all 45 of a class passed at one exam site, a teacher who holds that site's
+/// 监考员证 (same ID number: confirmed) and another who shares a 巡考员's phone (suspected).
+#[test]
+fn a_department_officer_sees_a_suspicious_institutions_relations_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-relations");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let base = &server.base;
+    let b = driver.new_session(&chromium, &tmp.path.join("profile-department"));
+    b.log_in(base, "department");
+    b.open(&format!("{base}/training"));
+    let list = b.wait_for_element("#training-institutions");
+    let pages: Vec<String> = b
+        .find_all_in(&list, "tbody td:first-child a")
+        .iter()
+        .map(|a| b.attribute(a, "href"))
+        .collect();
+    assert!(
+        !pages.is_empty(),
+        "the department sees training institutions"
+    );
+    let mut found = None;
+    for page in &pages {
+        b.open(&format!("{base}{page}"));
+        b.wait_for_element("#training-relations");
+        b.click("#training-relations");
+        b.wait_for_element("#shared-staff");
+        if b.try_find("#shared-staff tr.shared-person").is_ok() {
+            found = Some(b.current_url());
+            break;
+        }
+    }
+    let url = found.unwrap_or_else(|| {
+        panic!("no training institution of {pages:?} shows shared staff in its 关联关系")
+    });
+    assert!(url.contains("/relations/"), "at {url}");
+    b.save_screenshot(&shots.join("relations.png"));
+
+    let staff = b.text_of("#shared-staff");
+    assert!(
+        staff.contains("周德华") && staff.contains("监考员证") && staff.contains("确认"),
+        "the teacher holding the site's 监考员证 is shared staff: {staff}"
+    );
+    let phones = b.text_of("#shared-phones");
+    assert!(
+        phones.contains("吴秀兰") && phones.contains("郑美玲") && phones.contains("疑似"),
+        "the shared phone is listed as suspected: {phones}"
+    );
+    assert!(
+        phones.contains("136****4690") && !b.source().contains("13617724690"),
+        "the phone is shown masked only: {phones}"
+    );
+    let gap = b.text_of("#pass-rate-summary");
+    assert!(
+        gap.contains("电工作业") && gap.contains("95.9%（n=49）") && gap.contains("通过率异常偏高"),
+        "the trainees' pass rate against the rest of the district: {gap}"
+    );
+    let rest = gap
+        .split("95.9%（n=49）")
+        .nth(1)
+        .and_then(|t| t.split('%').next())
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("the rest of the district's rate follows: {gap}"));
+    assert!(
+        (55.0..70.0).contains(&rest),
+        "the rest of the district passes about two thirds: {rest}"
+    );
+    let rates = b.text_of("#pass-rates");
+    assert!(
+        rates.contains("100.0%（n=45）"),
+        "all 45 of the class passed at one exam site: {rates}"
+    );
+    assert!(
+        b.try_find("#pass-rates svg.rate-bars").is_ok(),
+        "each row has its bars"
+    );
+    let findings = b.text_of("#relations-findings");
+    assert!(
+        findings.contains("PASS_RATE_ANOMALY") && findings.contains("STAFF_CONFLICT"),
+        "the scan's findings are listed: {findings}"
+    );
+}
+
 /// A 16×16 red PNG (valid chunks and checksums), the "photo" of the rectification.
 const PHOTO_PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,

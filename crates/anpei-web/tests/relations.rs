@@ -59,6 +59,11 @@ async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
     let first = &r.rates[0];
     assert_eq!(first.counterpart_id, c.site_id, "{:?}", r.rates);
     assert_eq!((first.common.n, first.common.passed), (45, 45));
+    assert_eq!(
+        (first.others.n, first.others.passed),
+        (15, 9),
+        "the site's other candidates"
+    );
     assert!(first.district.ratio().unwrap() < 0.85, "{first:?}");
     assert!(
         r.rates

@@ -1,6 +1,7 @@
 //! The demo district's 包过班: a training institution whose 电工作业 class of 45 trainees
-//! all passed their exam at one exam site with near-perfect scores, while the district's
-//! other candidates of the same category pass about two thirds of the time; a part-time
+//! all passed their exam at one exam site with near-perfect scores, while the site's other
+//! candidates (9 of 15) and the district's of the same category pass about two thirds of
+//! the time; a part-time
 //! teacher of the institution holds that site's 监考员证 and proctored the exam (same ID
 //! number: confirmed), and another teacher shares her phone number with a 巡考员 of the
 //! site (suspected). PASS_RATE_ANOMALY fires for the institution and the site, and
@@ -452,6 +453,22 @@ pub async fn load_demo(store: &Store) -> StoreResult<Option<DemoCollusion>> {
                 serial += 1;
             }
         };
+    // The suspicious site's other candidates fare like the district's: 9 of 15 pass.
+    let s = session(
+        db,
+        store,
+        now,
+        &SessionSpec {
+            keeper: site.id,
+            site: site.id,
+            day: today - Days::new(20),
+            room: "第一考场",
+            candidates: 15,
+            staff: &[("周德华", &zhou, "proctor")],
+        },
+    )
+    .await?;
+    spread(s, site.id, 15, 9, &mut rows);
     for (d, room) in [(120u64, "第一考场"), (45, "第三考场")] {
         let s = session(
             db,
