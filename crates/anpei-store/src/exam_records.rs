@@ -328,13 +328,7 @@ pub async fn export(
     let o = overview(store, scope, subject_id).await?;
     let db = &store.db;
     let id = o.subject.id;
-    let reveal = |enc: &[u8], masked: &str| -> StoreResult<String> {
-        Ok(if full {
-            store.crypto.decrypt(enc)?
-        } else {
-            masked.to_string()
-        })
-    };
+    let shown = crate::training_records::Disclosure::new(store, full);
     let mut staff = Vec::new();
     for m in exam_session_staff::Entity::find()
         .filter(exam_session_staff::Column::SubjectId.eq(id))
@@ -343,7 +337,7 @@ pub async fn export(
         .await?
     {
         staff.push(Shown {
-            id_number: reveal(&m.id_enc, &m.id_masked)?,
+            id_number: shown.value(&m.id_enc, &m.id_masked)?,
             phone: String::new(),
             m,
         });
@@ -356,7 +350,7 @@ pub async fn export(
         .await?
     {
         candidates.push(Shown {
-            id_number: reveal(&m.id_enc, &m.id_masked)?,
+            id_number: shown.value(&m.id_enc, &m.id_masked)?,
             phone: String::new(),
             m,
         });
@@ -368,13 +362,9 @@ pub async fn export(
         .all(db)
         .await?
     {
-        let phone = match &m.phone_enc {
-            Some(enc) => reveal(enc, m.phone_masked.as_deref().unwrap_or_default())?,
-            None => m.phone_masked.clone().unwrap_or_default(),
-        };
         credentials.push(Shown {
-            id_number: reveal(&m.id_enc, &m.id_masked)?,
-            phone,
+            id_number: shown.value(&m.id_enc, &m.id_masked)?,
+            phone: shown.phone(m.phone_enc.as_deref(), m.phone_masked.as_deref())?,
             m,
         });
     }

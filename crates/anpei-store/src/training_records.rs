@@ -582,6 +582,37 @@ fn columns(sheet: &str) -> Vec<&'static str> {
         .unwrap_or_default()
 }
 
+/// How an export writes ID numbers and phones: masked as the pages show them, or (the
+/// re-importable export) decrypted in full.
+#[derive(Clone, Copy)]
+pub(crate) struct Disclosure<'a> {
+    store: &'a Store,
+    full: bool,
+}
+
+impl<'a> Disclosure<'a> {
+    pub(crate) fn new(store: &'a Store, full: bool) -> Self {
+        Disclosure { store, full }
+    }
+
+    /// An encrypted value with its masked form.
+    pub(crate) fn value(&self, enc: &[u8], masked: &str) -> StoreResult<String> {
+        Ok(if self.full {
+            self.store.crypto.decrypt(enc)?
+        } else {
+            masked.to_string()
+        })
+    }
+
+    /// An optional phone (empty when none is recorded).
+    pub(crate) fn phone(&self, enc: Option<&[u8]>, masked: Option<&str>) -> StoreResult<String> {
+        match enc {
+            Some(enc) => self.value(enc, masked.unwrap_or_default()),
+            None => Ok(masked.unwrap_or_default().to_string()),
+        }
+    }
+}
+
 /// An institution's records as the sheets of the class-file workbook, in the upload's
 /// sheets, columns and formats. Masked (ID numbers and phones as the pages show them)
 /// unless `full`: then with the full ID numbers and phones, so that uploading the export
@@ -597,27 +628,12 @@ pub async fn export(
     let Some(o) = overview(store, scope, subject_id).await? else {
         return Ok(None);
     };
-    let reveal = |enc: &[u8], masked: &str| -> StoreResult<String> {
-        Ok(if full {
-            store.crypto.decrypt(enc)?
-        } else {
-            masked.to_string()
-        })
-    };
-    let venue_name = |id: Option<i32>| {
-        id.and_then(|id| o.venues.iter().find(|v| v.id == id))
-            .map(|v| v.name.clone())
-            .unwrap_or_default()
-    };
+    let shown = Disclosure::new(store, full);
     let mut teachers = Vec::with_capacity(o.teachers.len());
     for t in &o.teachers {
-        let phone = match (&t.phone_enc, &t.phone_masked) {
-            (Some(enc), masked) => reveal(enc, masked.as_deref().unwrap_or_default())?,
-            (None, masked) => masked.clone().unwrap_or_default(),
-        };
         teachers.push(vec![
             t.name.clone(),
-            reveal(&t.id_enc, &t.id_masked)?,
+            shown.value(&t.id_enc, &t.id_masked)?,
             if t.employment == "full" {
                 "专职"
             } else {
@@ -625,7 +641,7 @@ pub async fn export(
             }
             .into(),
             t.qualification.clone(),
-            phone,
+            shown.phone(t.phone_enc.as_deref(), t.phone_masked.as_deref())?,
         ]);
     }
     let venues = o
@@ -638,6 +654,11 @@ pub async fn export(
         .iter()
         .map(|e| vec![e.name.clone(), e.quantity.to_string()])
         .collect();
+    let venue_name = |id: Option<i32>| {
+        id.and_then(|id| o.venues.iter().find(|v| v.id == id))
+            .map(|v| v.name.clone())
+            .unwrap_or_default()
+    };
     let classes: Vec<&class::Model> = o.classes.iter().map(|c| &c.class).collect();
     let class_rows = classes
         .iter()
@@ -653,8 +674,32 @@ pub async fn export(
             ]
         })
         .collect();
+    let [sessions, trainees, marks] = class_sheets(store, scope, &classes, shown).await?;
+    Ok(Some(
+        [
+            ("师资", teachers),
+            ("场地", venues),
+            ("设备", equipment),
+            ("培训班", class_rows),
+            ("课次", sessions),
+            ("学员", trainees),
+            ("签到", marks),
+        ]
+        .into_iter()
+        .map(|(name, rows)| (name, columns(name), rows))
+        .collect(),
+    ))
+}
+
+/// The rows of 课次, 学员 and 签到 for `classes`.
+async fn class_sheets(
+    store: &Store,
+    scope: &Scope,
+    classes: &[&class::Model],
+    shown: Disclosure<'_>,
+) -> StoreResult<[Vec<Vec<String>>; 3]> {
     let enrolled: HashMap<i32, trainee::Model> = trainee::Entity::find()
-        .filter(trainee::Column::SubjectId.eq(subject_id))
+        .filter(trainee::Column::ClassId.is_in(classes.iter().map(|c| c.id)))
         .all(&store.db)
         .await?
         .into_iter()
@@ -688,7 +733,7 @@ pub async fn export(
         }
         for t in &f.roster {
             let id = match enrolled.get(&t.trainee_id) {
-                Some(m) => reveal(&m.id_enc, &t.id_masked)?,
+                Some(m) => shown.value(&m.id_enc, &t.id_masked)?,
                 None => t.id_masked.clone(),
             };
             trainees.push(vec![
@@ -710,20 +755,7 @@ pub async fn export(
             }
         }
     }
-    Ok(Some(
-        [
-            ("师资", teachers),
-            ("场地", venues),
-            ("设备", equipment),
-            ("培训班", class_rows),
-            ("课次", sessions),
-            ("学员", trainees),
-            ("签到", marks),
-        ]
-        .into_iter()
-        .map(|(name, rows)| (name, columns(name), rows))
-        .collect(),
-    ))
+    Ok([sessions, trainees, marks])
 }
 
 /// A valid demo ID number from a serial (area 110105, born 1970–1999).
