@@ -212,6 +212,13 @@ async fn supervisors_see_the_page_and_others_do_not() {
         }
         assert!(!r.body.contains("13617724690"), "phones are masked");
     }
+    // The site's page names the institution whose trainees it passed.
+    let s = h.login("district").await;
+    let r = h.get(Some(&s), &format!("/relations/{}", c.site_id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for want in [c.institution.as_str(), "100.0%（n=45）", "周德华", "郑美玲"] {
+        assert!(r.body.contains(want), "the site's page: {want} missing");
+    }
     let s = h.login("institution").await;
     let r = h.get(Some(&s), &path).await;
     assert_eq!(

@@ -80,8 +80,13 @@ pub async fn page(
     let store = &st.store;
     let r = relations::for_subject(store, &user.actor(), &user.scope, id, store.today()).await?;
     let p = &store.params;
+    let active = match r.side {
+        Side::Exam => "exams",
+        Side::Training => "training",
+        Side::Other => "subjects",
+    };
     Ok(render(RelationsPage {
-        layout: Layout::new(&user, format!("{} 关联关系", r.subject.name), "training"),
+        layout: Layout::new(&user, format!("{} 关联关系", r.subject.name), active),
         min_candidates: p.pass_rate_min_candidates,
         min_gap_points: p.pass_rate_min_gap * 100.0,
         critical_z: p.pass_rate_z,
