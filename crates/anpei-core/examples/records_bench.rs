@@ -64,7 +64,12 @@ fn main() {
             side: Side::ExamSite,
         });
     }
-    let categories = ["电工作业", "焊接与热切割作业", "高处作业", "危险化学品安全作业"];
+    let categories = [
+        "电工作业",
+        "焊接与热切割作业",
+        "高处作业",
+        "危险化学品安全作业",
+    ];
     let (mut session_id, mut trainee_id) = (0i64, 0i64);
     for c in 0..classes_n as i64 {
         let inst = c % institutions;
@@ -82,7 +87,9 @@ fn main() {
         });
         let mut sessions = Vec::new();
         for k in 0..5 {
-            let at = (start + Duration::days(k)).and_hms_opt(8 + rng.below(2) as u32, 0, 0).unwrap();
+            let at = (start + Duration::days(k))
+                .and_hms_opt(8 + rng.below(2) as u32, 0, 0)
+                .unwrap();
             r.class_sessions.push(ClassSessionFacts {
                 id: session_id,
                 subject_id: inst,
@@ -121,7 +128,9 @@ fn main() {
     let (mut staff_id, mut cand_id) = (0i64, 0i64);
     for s in 0..sessions_n as i64 {
         let site = 1_000 + s % sites;
-        let at = (day0 + Duration::days(rng.below(350) as i64)).and_hms_opt(9, 0, 0).unwrap();
+        let at = (day0 + Duration::days(rng.below(350) as i64))
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
         r.plans.push(ExamPlanFacts {
             id: s,
             subject_id: site,
