@@ -391,6 +391,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/selfcheck/{id}/report.docx"),
     ("GET", "/bulletin.docx"),
     ("GET", "/exams/template.xlsx"),
+    ("GET", "/training/template.xlsx"),
     ("GET", "/exams/subjects/{id}/export.xlsx"),
     ("GET", "/training/{id}/export.xlsx"),
 ];

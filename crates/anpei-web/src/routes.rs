@@ -421,6 +421,12 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
     .route("GET", "/training", ViewBusiness, get(pages::training::list))
     .route(
         "GET",
+        "/training/template.xlsx",
+        ViewBusiness,
+        get(pages::training::template),
+    )
+    .route(
+        "GET",
         "/training/{id}",
         ViewBusiness,
         get(pages::training::institution),

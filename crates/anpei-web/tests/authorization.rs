@@ -163,6 +163,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/exams/subjects/{id}/export.xlsx", "subject"),
     ("GET", "/exams/sessions/{id}", "exam_session"),
     ("GET", "/training", ""),
+    ("GET", "/training/template.xlsx", ""),
     ("GET", "/training/{id}", "subject"),
     ("POST", "/training/{id}/import", "subject"),
     ("GET", "/training/{id}/export.xlsx", "subject"),

@@ -114,7 +114,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
         .unwrap()
         .unwrap()
         .id;
-    assert_eq!(EXPORT_ROUTES.len(), 9);
+    assert_eq!(EXPORT_ROUTES.len(), 10);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {

@@ -791,3 +791,19 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     h.db.cleanup().await;
     h2.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_blank_class_file_template_downloads_for_business_users() {
+    let h = Harness::with_demo(20, 20).await;
+    let s = h.login("town").await;
+    let r = h.get(Some(&s), "/training/template.xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let disposition = r.headers[axum::http::header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap();
+    assert!(disposition.contains("class-file-template.xlsx"), "{disposition}");
+    assert!(r.body.starts_with("PK"), "an xlsx is a zip");
+    let admin = h.login("sysadmin").await;
+    let r = h.get(Some(&admin), "/training/template.xlsx").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -328,3 +328,30 @@ pub async fn class(
         c,
     }))
 }
+
+/// The empty class-file workbook: every sheet with its header row, in the upload layout.
+pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
+    let sheets: Vec<anpei_import::training::SheetData<'_>> = anpei_core::class_file::SHEETS
+        .iter()
+        .map(|(name, cols)| (*name, cols.to_vec(), Vec::new()))
+        .collect();
+    let bytes = anpei_import::training::write_sheets(&sheets)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                evidence::attachment_disposition(
+                    "培训档案导入模板.xlsx",
+                    "class-file-template.xlsx",
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
