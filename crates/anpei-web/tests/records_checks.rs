@@ -694,6 +694,11 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     assert!(r.body.contains("/exams/sessions/"), "{}", r.body);
     let r = h.get(Some(&d), &format!("/subjects/{}", s.id)).await;
     assert!(r.body.contains("id=\"subject-timeline\"") && r.body.contains("考务人员无有效证件"));
+    // The institution's and the site's own pages list their open findings.
+    let r = h.get(Some(&d), &format!("/training/{}", a.id)).await;
+    assert!(r.body.contains("id=\"record-findings\"") && r.body.contains("培训班超员"));
+    let r = h.get(Some(&d), &format!("/exams/subjects/{}", s.id)).await;
+    assert!(r.body.contains("考试录像未保存满三年") && r.body.contains("赵监考"));
     let r = h.get(Some(&d), "/rules").await;
     assert!(r.body.contains("PASS_RATE_ANOMALY") && r.body.contains("z 临界值"));
 

@@ -249,6 +249,30 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// The open findings of the checks on training and exam records at one subject (at most
+/// 200, by rule), for the institution's and site's own pages.
+pub async fn records_open(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+) -> StoreResult<Vec<FindingRow>> {
+    let f = FindingFilter {
+        subject_id: Some(subject_id),
+        status: Some("open".into()),
+        ..Default::default()
+    };
+    let codes: Vec<&str> = Rule::RECORDS.iter().map(|r| r.code()).collect();
+    Ok(
+        rows(query(scope, &f).filter(finding::Column::Rule.is_in(codes)))
+            .order_by_asc(finding::Column::Rule)
+            .order_by_asc(finding::Column::Id)
+            .limit(200)
+            .into_model::<FindingRow>()
+            .all(&store.db)
+            .await?,
+    )
+}
+
 /// Every finding matching the filter (exports), in one query.
 pub async fn all(store: &Store, scope: &Scope, f: &FindingFilter) -> StoreResult<Vec<FindingRow>> {
     Ok(rows(query(scope, f))

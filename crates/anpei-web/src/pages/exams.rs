@@ -48,6 +48,9 @@ pub struct SubjectPage {
     imported: Option<Counts>,
     /// Whether the 可重新导入 export (full ID numbers and phones) is offered.
     can_export_full: bool,
+    /// Open findings of the records checks at this subject, and its id.
+    findings: Vec<anpei_store::ledger::findings::FindingRow>,
+    subject_id: i32,
 }
 
 async fn subject_page(
@@ -63,6 +66,7 @@ async fn subject_page(
     } else {
         Vec::new()
     };
+    let findings = anpei_store::ledger::findings::records_open(&st.store, &user.scope, id).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -78,6 +82,8 @@ async fn subject_page(
             errors,
             imported,
             can_export_full: st.store.policy().may_export_personal(user.role),
+            findings,
+            subject_id: id,
         }),
     )
         .into_response())

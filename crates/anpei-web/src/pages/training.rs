@@ -52,6 +52,9 @@ struct InstitutionPage {
     can_export_full: bool,
     notice: Option<String>,
     errors: Vec<String>,
+    /// Open findings of the records checks at this institution, and its id.
+    findings: Vec<anpei_store::ledger::findings::FindingRow>,
+    subject_id: i32,
 }
 
 impl InstitutionPage {
@@ -81,7 +84,10 @@ async fn institution_page(
     let o = records::overview(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let findings = anpei_store::ledger::findings::records_open(&st.store, &user.scope, id).await?;
     Ok(render(InstitutionPage {
+        findings,
+        subject_id: id,
         layout: Layout::new(user, format!("{} 培训档案", o.institution.name), "training"),
         is_institution: o.institution.kind == SubjectKind::TrainingInstitution.code(),
         can_upload: may_upload(user.role),
