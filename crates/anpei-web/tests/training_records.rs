@@ -801,7 +801,10 @@ async fn the_blank_class_file_template_downloads_for_business_users() {
     let disposition = r.headers[axum::http::header::CONTENT_DISPOSITION]
         .to_str()
         .unwrap();
-    assert!(disposition.contains("class-file-template.xlsx"), "{disposition}");
+    assert!(
+        disposition.contains("class-file-template.xlsx"),
+        "{disposition}"
+    );
     assert!(r.body.starts_with("PK"), "an xlsx is a zip");
     let admin = h.login("sysadmin").await;
     let r = h.get(Some(&admin), "/training/template.xlsx").await;
