@@ -88,6 +88,18 @@ pub fn z_score(a: Rate, b: Rate) -> Option<f64> {
     })
 }
 
+/// Whether a unit's pass rate meets PASS_RATE_ANOMALY's thresholds against the rest of the
+/// district: both samples at least the minimum, the gap at least the minimum, z at least
+/// the critical value.
+pub fn anomalous(p: &anpei_core::Params, unit: Rate, rest: Rate) -> bool {
+    let min = u64::from(p.pass_rate_min_candidates);
+    let gap = unit.ratio().zip(rest.ratio()).map(|(a, b)| a - b);
+    unit.n >= min
+        && rest.n >= min
+        && gap.is_some_and(|g| g >= p.pass_rate_min_gap - 1e-9)
+        && z_score(unit, rest).is_some_and(|z| z >= p.pass_rate_z)
+}
+
 /// The subject's own candidates in one category against the rest of the district.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -415,7 +427,6 @@ async fn pass_rates(store: &Store, w: &Window, r: &mut Relations) -> StoreResult
         }
     }
     let p = &store.params;
-    let min = u64::from(p.pass_rate_min_candidates);
     r.summaries = own
         .into_iter()
         .map(|(category, unit)| {
@@ -424,18 +435,12 @@ async fn pass_rates(store: &Store, w: &Window, r: &mut Relations) -> StoreResult
                 .copied()
                 .unwrap_or_default()
                 .minus(unit);
-            let z = z_score(unit, rest);
-            let gap = unit.ratio().zip(rest.ratio()).map(|(a, b)| a - b);
-            let anomalous = unit.n >= min
-                && rest.n >= min
-                && gap.is_some_and(|g| g >= p.pass_rate_min_gap - 1e-9)
-                && z.is_some_and(|z| z >= p.pass_rate_z);
             Summary {
                 category,
                 unit,
                 rest,
-                z,
-                anomalous,
+                z: z_score(unit, rest),
+                anomalous: anomalous(p, unit, rest),
             }
         })
         .collect();
@@ -809,6 +814,26 @@ async fn shared(store: &Store, r: &mut Relations) -> StoreResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rate(n: u64, passed: u64) -> Rate {
+        Rate { n, passed }
+    }
+
+    #[test]
+    fn small_samples_and_small_gaps_are_not_anomalous() {
+        let p = anpei_core::Params::default();
+        // 30 of 30 against 18 of 30: both samples at the minimum, gap 40 points.
+        assert!(anomalous(&p, rate(30, 30), rate(30, 18)));
+        assert!(!anomalous(&p, rate(29, 29), rate(30, 18)), "unit below 30");
+        assert!(!anomalous(&p, rate(30, 30), rate(29, 17)), "rest below 30");
+        // A gap of 19 points, however large the samples, is not enough.
+        assert!(!anomalous(&p, rate(1000, 790), rate(1000, 600)));
+        assert!(anomalous(&p, rate(1000, 800), rate(1000, 600)));
+        // A 20-point gap on samples too small for z ≥ 3.09.
+        let (u, r) = (rate(30, 20), rate(30, 14));
+        assert!(z_score(u, r).unwrap() < 3.09);
+        assert!(!anomalous(&p, u, r));
+    }
 
     #[test]
     fn a_full_class_against_a_two_thirds_district_is_far_above_the_critical_z() {
