@@ -203,8 +203,9 @@ pub async fn daily_reminders(
             // Retention (PIPL): the reporters of tip-offs closed longer ago than the period.
             let erased =
                 crate::tipoffs::erase_expired_reporters(store, &Actor::system("scheduler")).await?;
+            let scanned = daily_scan(store, date).await;
             let outcome = format!(
-                "ok sent={} overdue_recorded={} reporters_erased={erased}",
+                "ok sent={} overdue_recorded={} reporters_erased={erased} {scanned}",
                 r.sent.len(),
                 r.overdue_recorded.len()
             );
@@ -215,6 +216,30 @@ pub async fn daily_reminders(
             tracing::error!(error = %e, "daily reminders failed");
             finish(store, &c, "failed").await?;
             Err(e)
+        }
+    }
+}
+
+/// The daily scan of the whole district (ledger and records checks), merged into the stored
+/// findings, so that what the imports and uploads of the day changed shows without anyone
+/// pressing 全区扫描. A failure is logged and noted in the run's outcome; it does not undo the
+/// reminders already sent.
+async fn daily_scan(store: &Store, date: NaiveDate) -> String {
+    let merged = match crate::ledger::scan::run(store, None, date).await {
+        Ok(found) => {
+            crate::ledger::findings::merge(store, &Actor::system("scheduler"), None, date, &found)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match merged {
+        Ok(m) => format!(
+            "scan_new={} scan_open={} scan_resolved={}",
+            m.new, m.still_open, m.resolved
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "daily scan failed");
+            "scan=failed".into()
         }
     }
 }

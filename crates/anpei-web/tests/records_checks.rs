@@ -702,7 +702,8 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     let r = h.get(Some(&d), "/rules").await;
     assert!(r.body.contains("PASS_RATE_ANOMALY") && r.body.contains("z 临界值"));
 
-    // The site renews its equipment certificate: the next scan resolves that finding.
+    // The site renews its equipment certificate: the next daily run (reminders and the
+    // district scan) resolves that finding.
     exam_equipment::Entity::update_many()
         .col_expr(
             exam_equipment::Column::ValidUntil,
@@ -712,7 +713,10 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
         .exec(&h.store().db)
         .await
         .unwrap();
-    scan(&h).await;
+    let run = anpei_store::jobs::daily_reminders(h.store(), h.store().today(), "test")
+        .await
+        .unwrap();
+    assert!(matches!(run, anpei_store::jobs::DailyRun::Ran(_)));
     let again = open_findings(&h).await;
     assert!(!again
         .iter()

@@ -197,7 +197,11 @@ pub async fn import(
         Err(errors) => return subject_page(&st, &user, id, errors, None).await,
     };
     match exam_records::import(&st.store, &user.actor(), &user.scope, id, &upload).await? {
-        Ok(c) => subject_page(&st, &user, id, Vec::new(), Some(c)).await,
+        Ok(c) => {
+            // The checks see the new records at once (the daily scan would find them too).
+            super::findings::run_scan(&st, &user, Some(id)).await?;
+            subject_page(&st, &user, id, Vec::new(), Some(c)).await
+        }
         Err(errors) => subject_page(&st, &user, id, errors, None).await,
     }
 }

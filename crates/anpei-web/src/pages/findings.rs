@@ -380,7 +380,7 @@ pub async fn scan_subject(
     Ok(Redirect::to(&format!("/subjects/{id}#findings")).into_response())
 }
 
-async fn run_scan(
+pub(crate) async fn run_scan(
     st: &AppState,
     user: &CurrentUser,
     subject: Option<i32>,

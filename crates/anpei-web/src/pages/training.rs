@@ -171,6 +171,12 @@ pub async fn upload(
                 done.sessions,
                 done.trainees
             );
+            // The checks see the new records at once (the daily scan would find them too).
+            let m = super::findings::run_scan(&st, &user, Some(id)).await?;
+            let notice = format!(
+                "{notice}已重新检查本单位：问题线索新增 {} 条，消除 {} 条。",
+                m.new, m.resolved
+            );
             institution_page(&st, &user, id, Some(notice), Vec::new()).await
         }
         Ok(Err(problems)) => {
