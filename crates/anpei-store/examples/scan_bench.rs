@@ -1,5 +1,6 @@
-//! Times a full and a one-subject scan on an existing database (engine only: load facts and
-//! evaluate the rules; nothing is stored). Usage:
+//! Times a full and a one-subject scan of the ledger, and the checks on training and exam
+//! records, on an existing database (engine only: load facts and evaluate the rules; nothing
+//! is stored). Usage:
 //! `cargo run --release -p anpei-store --example scan_bench -- DATABASE_URL [RUNS]`
 use anpei_store::ledger::facts;
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
@@ -51,5 +52,21 @@ async fn main() {
                 t.elapsed().as_secs_f64() * 1e3
             );
         }
+        let t = Instant::now();
+        let records = anpei_store::ledger::records::load(&store)
+            .await
+            .expect("load records");
+        let loaded = t.elapsed();
+        let n =
+            anpei_core::ledger::rules::records::scan_records(&records, today, &store.params).len();
+        println!(
+            "run {run}: records checks over {} classes, {} sign-ins, {} exam sessions, {} candidates: load {:.0} ms, rules {:.0} ms, {n} findings",
+            records.classes.len(),
+            records.attendance.len(),
+            records.exam_sessions.len(),
+            records.candidates.len(),
+            loaded.as_secs_f64() * 1e3,
+            (t.elapsed() - loaded).as_secs_f64() * 1e3,
+        );
     }
 }

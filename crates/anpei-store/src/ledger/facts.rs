@@ -86,7 +86,7 @@ pub(crate) async fn sqlite_bulk_rows<C: ConnectionTrait>(
 
 /// [`sqlite_bulk_rows`] of a big table on two connections at once, each reading half of
 /// the ids (SQLite turning rows into text is most of a bulk read's time).
-async fn sqlite_bulk_rows_halves(
+pub(crate) async fn sqlite_bulk_rows_halves(
     store: &Store,
     table: &str,
     cols: &[&str],
@@ -121,7 +121,7 @@ async fn sqlite_bulk_rows_halves(
 
 /// Parses SQLite's stored `YYYY-MM-DD` without chrono's format machinery; anything else
 /// falls back to chrono.
-fn parse_sqlite_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_sqlite_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         let num = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -136,7 +136,7 @@ fn parse_sqlite_date(s: &str) -> Option<NaiveDate> {
 
 /// Parses SQLite's stored `YYYY-MM-DD HH:MM:SS` (the driver's generic decoder tries several
 /// formats in turn, which dominated full scans); anything else falls back to chrono.
-fn parse_sqlite_datetime(s: &str) -> Option<NaiveDateTime> {
+pub(crate) fn parse_sqlite_datetime(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         b.get(r)?.iter().try_fold(0u32, |acc, &c| {

@@ -4,6 +4,7 @@
 //! one-subject scan reads them all and keeps only that subject's findings. The records are
 //! small next to the ledger (classes and sessions, not persons).
 
+use super::facts::{parse_sqlite_datetime, sqlite_bulk_rows_halves};
 use crate::entity::{
     exam_candidate, exam_equipment, exam_plan, exam_session, exam_session_staff,
     exam_staff_credential, exam_video, person, subject, training_attendance, training_class,
@@ -12,7 +13,8 @@ use crate::entity::{
 use crate::{Store, StoreResult};
 use anpei_core::kinds::SubjectKind;
 use anpei_core::ledger::rules::records::*;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::NaiveDateTime;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 fn role(code: &str) -> Option<StaffRole> {
@@ -105,31 +107,7 @@ pub async fn load(store: &Store) -> StoreResult<Records> {
             phone_key: t.phone_bidx,
         })
         .collect();
-    let trainees = training_trainee::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| TraineeFacts {
-            id: t.id.into(),
-            subject_id: t.subject_id.into(),
-            class_id: t.class_id.into(),
-            name: t.name,
-            id_masked: t.id_masked,
-            id_key: t.id_bidx,
-            score: t.score,
-        })
-        .collect();
-    let attendance = training_attendance::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| AttendanceFacts {
-            session_id: a.session_id.into(),
-            trainee_id: a.trainee_id.into(),
-            sign_in: a.sign_in,
-            sign_out: a.sign_out,
-        })
-        .collect();
+    let (trainees, attendance) = tokio::try_join!(load_trainees(store), load_attendance(store))?;
     let plans = exam_plan::Entity::find()
         .all(db)
         .await?
@@ -178,18 +156,7 @@ pub async fn load(store: &Store) -> StoreResult<Records> {
             })
         })
         .collect();
-    let candidates = exam_candidate::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| CandidateFacts {
-            id: c.id.into(),
-            session_id: c.session_id.into(),
-            id_key: c.id_bidx,
-            score: c.score.map(f64::from),
-            passed: c.passed,
-        })
-        .collect();
+    let candidates = load_candidates(store).await?;
     let videos = exam_video::Entity::find()
         .all(db)
         .await?
@@ -269,4 +236,144 @@ pub async fn load(store: &Store) -> StoreResult<Records> {
         equipment,
         training_staff,
     })
+}
+
+/// The three big tables (trainees, sign-ins, candidates) are read the bulk way on SQLite
+/// (rows as text in few round trips, see `facts::sqlite_bulk_rows`), and as plain tuples
+/// elsewhere; a district's sign-ins run to millions.
+fn sqlite(store: &Store) -> bool {
+    store.backend() == sea_orm::DbBackend::Sqlite
+}
+
+async fn load_trainees(store: &Store) -> StoreResult<Vec<TraineeFacts>> {
+    if sqlite(store) {
+        let cols = [
+            "id",
+            "subject_id",
+            "class_id",
+            "id_bidx",
+            "score",
+            "id_masked",
+            "name",
+        ];
+        let rows = sqlite_bulk_rows_halves(store, "training_trainees", &cols).await?;
+        return Ok(rows
+            .rows()
+            .filter_map(|r| {
+                let mut f = r.splitn(7, '\u{1f}');
+                Some(TraineeFacts {
+                    id: f.next()?.parse().ok()?,
+                    subject_id: f.next()?.parse().ok()?,
+                    class_id: f.next()?.parse().ok()?,
+                    id_key: f.next()?.to_string(),
+                    score: f.next().and_then(|s| s.parse().ok()),
+                    id_masked: f.next()?.to_string(),
+                    name: f.next()?.to_string(),
+                })
+            })
+            .collect());
+    }
+    Ok(training_trainee::Entity::find()
+        .select_only()
+        .columns([
+            training_trainee::Column::Id,
+            training_trainee::Column::SubjectId,
+            training_trainee::Column::ClassId,
+            training_trainee::Column::Name,
+            training_trainee::Column::IdMasked,
+            training_trainee::Column::IdBidx,
+            training_trainee::Column::Score,
+        ])
+        .into_tuple::<(i32, i32, i32, String, String, String, Option<f64>)>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|(id, s, c, name, id_masked, id_key, score)| TraineeFacts {
+            id: id.into(),
+            subject_id: s.into(),
+            class_id: c.into(),
+            name,
+            id_masked,
+            id_key,
+            score,
+        })
+        .collect())
+}
+
+async fn load_attendance(store: &Store) -> StoreResult<Vec<AttendanceFacts>> {
+    if sqlite(store) {
+        let cols = ["session_id", "trainee_id", "sign_in", "sign_out"];
+        let rows = sqlite_bulk_rows_halves(store, "training_attendance", &cols).await?;
+        let mut out = Vec::with_capacity(rows.estimate());
+        out.extend(rows.rows().filter_map(|r| {
+            let mut f = r.split('\u{1f}');
+            Some(AttendanceFacts {
+                session_id: f.next()?.parse().ok()?,
+                trainee_id: f.next()?.parse().ok()?,
+                sign_in: parse_sqlite_datetime(f.next()?),
+                sign_out: parse_sqlite_datetime(f.next()?),
+            })
+        }));
+        return Ok(out);
+    }
+    Ok(training_attendance::Entity::find()
+        .select_only()
+        .columns([
+            training_attendance::Column::SessionId,
+            training_attendance::Column::TraineeId,
+            training_attendance::Column::SignIn,
+            training_attendance::Column::SignOut,
+        ])
+        .into_tuple::<(i32, i32, Option<NaiveDateTime>, Option<NaiveDateTime>)>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|(session, trainee, sign_in, sign_out)| AttendanceFacts {
+            session_id: session.into(),
+            trainee_id: trainee.into(),
+            sign_in,
+            sign_out,
+        })
+        .collect())
+}
+
+async fn load_candidates(store: &Store) -> StoreResult<Vec<CandidateFacts>> {
+    if sqlite(store) {
+        let cols = ["id", "session_id", "passed", "score", "id_bidx"];
+        let rows = sqlite_bulk_rows_halves(store, "exam_candidates", &cols).await?;
+        return Ok(rows
+            .rows()
+            .filter_map(|r| {
+                let mut f = r.splitn(5, '\u{1f}');
+                Some(CandidateFacts {
+                    id: f.next()?.parse().ok()?,
+                    session_id: f.next()?.parse().ok()?,
+                    passed: matches!(f.next()?, "1" | "true"),
+                    score: f.next().and_then(|s| s.parse().ok()),
+                    id_key: f.next()?.to_string(),
+                })
+            })
+            .collect());
+    }
+    Ok(exam_candidate::Entity::find()
+        .select_only()
+        .columns([
+            exam_candidate::Column::Id,
+            exam_candidate::Column::SessionId,
+            exam_candidate::Column::IdBidx,
+            exam_candidate::Column::Score,
+            exam_candidate::Column::Passed,
+        ])
+        .into_tuple::<(i32, i32, String, Option<i32>, bool)>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|(id, session, id_key, score, passed)| CandidateFacts {
+            id: id.into(),
+            session_id: session.into(),
+            id_key,
+            score: score.map(f64::from),
+            passed,
+        })
+        .collect())
 }
