@@ -587,23 +587,39 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     let (a, b) = (&training[0], &training[1]);
     let (s, t) = (&sites[0], &sites[1]);
 
+    // The ledger's findings first; the uploads then re-check the records of the whole
+    // district (B's upload finds the teacher A shares with it, at A too) and leave the
+    // ledger's findings alone; a district scan afterwards finds the same.
+    scan(&h).await;
+    let ledger_keys = |v: &[finding::Model]| -> BTreeSet<String> {
+        v.iter()
+            .filter(|f| f.person_id.is_some())
+            .map(|f| f.finding_key.clone())
+            .collect()
+    };
+    let records_keys = |v: &[finding::Model]| -> BTreeSet<String> {
+        v.iter()
+            .filter(|f| f.person_id.is_none())
+            .map(|f| f.finding_key.clone())
+            .collect()
+    };
+    let ledger_before = ledger_keys(&open_findings(&h).await);
     upload(&h, &format!("/training/{}/import", a.id), &class_file_a()).await;
     upload(&h, &format!("/training/{}/import", b.id), &class_file_b()).await;
-    upload(
-        &h,
-        &format!("/exams/subjects/{}/import", s.id),
-        &exam_workbook_s(),
-    )
-    .await;
-    upload(
-        &h,
-        &format!("/exams/subjects/{}/import", t.id),
-        &exam_workbook_t(),
-    )
-    .await;
+    let s_path = format!("/exams/subjects/{}/import", s.id);
+    upload(&h, &s_path, &exam_workbook_s()).await;
+    let t_path = format!("/exams/subjects/{}/import", t.id);
+    upload(&h, &t_path, &exam_workbook_t()).await;
+    let after_uploads = open_findings(&h).await;
+    assert_eq!(ledger_keys(&after_uploads), ledger_before);
+    assert!(after_uploads
+        .iter()
+        .any(|f| f.rule == "TEACHER_DOUBLE_BOOKED" && f.subject_id == a.id));
     scan(&h).await;
 
     let found = open_findings(&h).await;
+    assert_eq!(records_keys(&found), records_keys(&after_uploads));
+    assert_eq!(ledger_keys(&found), ledger_before);
     let at = |rule: &str, subject: i32| -> Vec<&finding::Model> {
         found
             .iter()

@@ -33,6 +33,26 @@ pub async fn merge(
     as_of: NaiveDate,
     found: &[Finding],
 ) -> StoreResult<Merge> {
+    merge_rules(store, actor, subject_id, None, as_of, found).await
+}
+
+/// Like [`merge`], but only the stored findings of `rules` (all when `None`) take part:
+/// a run of some checks over the district resolves what those checks no longer find and
+/// leaves the others' findings alone. `found` should hold findings of those rules only.
+#[tracing::instrument(skip_all)]
+pub async fn merge_rules(
+    store: &Store,
+    actor: &Actor,
+    subject_id: Option<i32>,
+    rules: Option<&[Rule]>,
+    as_of: NaiveDate,
+    found: &[Finding],
+) -> StoreResult<Merge> {
+    let codes: Option<Vec<&str>> = rules.map(|r| r.iter().map(|r| r.code()).collect());
+    let found: Vec<&Finding> = found
+        .iter()
+        .filter(|f| rules.is_none_or(|r| r.contains(&f.rule)))
+        .collect();
     let txn = store.write().await?;
     let existing: HashMap<String, (i32, String, String)> = finding::Entity::find()
         .select_only()
@@ -45,6 +65,7 @@ pub async fn merge(
         .apply_if(subject_id, |q, s| {
             q.filter(finding::Column::SubjectId.eq(s))
         })
+        .apply_if(codes, |q, c| q.filter(finding::Column::Rule.is_in(c)))
         .into_tuple::<(String, i32, String, String)>()
         .all(&*txn)
         .await?
@@ -127,8 +148,16 @@ pub async fn merge(
             .await?;
     }
     let object = subject_id.map_or_else(|| "district".to_string(), |s| format!("subject:{s}"));
+    let which = match rules {
+        Some(r) if r == Rule::RECORDS => " rules=records".to_string(),
+        Some(r) => format!(
+            " rules={}",
+            r.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+        ),
+        None => String::new(),
+    };
     let ev = Event::ok("scan", object).with_detail(format!(
-        "as_of={as_of} new={} open={} resolved={}",
+        "as_of={as_of} new={} open={} resolved={}{which}",
         m.new, m.still_open, m.resolved
     ));
     audit::append(&*txn, store.now(), actor, &ev).await?;

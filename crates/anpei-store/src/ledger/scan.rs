@@ -27,3 +27,15 @@ pub async fn run(
     .await
     .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("扫描失败：{e}"))))
 }
+
+/// The findings of the checks on training and exam records alone, for the whole district
+/// (what an upload of such records can change, at its own subject and at others: a teacher
+/// double-booked across two institutions). Merge them with
+/// `findings::merge_rules(…, None, Some(&Rule::RECORDS), …)`.
+pub async fn run_records(store: &Store, as_of: NaiveDate) -> StoreResult<Vec<Finding>> {
+    let recs = records::load(store).await?;
+    let params = store.params.clone();
+    tokio::task::spawn_blocking(move || scan_records(&recs, as_of, &params))
+        .await
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("扫描失败：{e}"))))
+}

@@ -198,8 +198,9 @@ pub async fn import(
     };
     match exam_records::import(&st.store, &user.actor(), &user.scope, id, &upload).await? {
         Ok(c) => {
-            // The checks see the new records at once (the daily scan would find them too).
-            super::findings::run_scan(&st, &user, Some(id)).await?;
+            // The checks see the new records at once, here and at the other institutions
+            // and sites they are compared with (the daily scan would find them too).
+            super::findings::rescan_records(&st, &user).await?;
             subject_page(&st, &user, id, Vec::new(), Some(c)).await
         }
         Err(errors) => subject_page(&st, &user, id, errors, None).await,

@@ -380,6 +380,25 @@ pub async fn scan_subject(
     Ok(Redirect::to(&format!("/subjects/{id}#findings")).into_response())
 }
 
+/// Re-runs the checks on training and exam records over the district after an upload of
+/// such records, and merges only their findings (the ledger's are left alone).
+pub(crate) async fn rescan_records(
+    st: &AppState,
+    user: &CurrentUser,
+) -> Result<findings::Merge, AppError> {
+    let as_of = st.store.today();
+    let found = anpei_store::ledger::scan::run_records(&st.store, as_of).await?;
+    Ok(findings::merge_rules(
+        &st.store,
+        &user.actor(),
+        None,
+        Some(&Rule::RECORDS),
+        as_of,
+        &found,
+    )
+    .await?)
+}
+
 pub(crate) async fn run_scan(
     st: &AppState,
     user: &CurrentUser,

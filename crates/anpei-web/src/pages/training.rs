@@ -171,10 +171,11 @@ pub async fn upload(
                 done.sessions,
                 done.trainees
             );
-            // The checks see the new records at once (the daily scan would find them too).
-            let m = super::findings::run_scan(&st, &user, Some(id)).await?;
+            // The checks see the new records at once, here and at the other institutions
+            // and sites they are compared with (the daily scan would find them too).
+            let m = super::findings::rescan_records(&st, &user).await?;
             let notice = format!(
-                "{notice}已重新检查本单位：问题线索新增 {} 条，消除 {} 条。",
+                "{notice}已重新检查全区培训、考试记录：问题线索新增 {} 条，消除 {} 条。",
                 m.new, m.resolved
             );
             institution_page(&st, &user, id, Some(notice), Vec::new()).await
