@@ -4,6 +4,7 @@
 //! with enforcement certificate numbers), the pass mark of an on-the-spot test (逢查必考) and
 //! the removal of personal data from a typical case (典型案例) before it is published.
 
+use crate::params::Params;
 use crate::SubjectKind;
 use serde::{Deserialize, Serialize};
 
@@ -162,13 +163,18 @@ pub struct FineRanges {
     pub not_corrected_person: (i64, i64),
 }
 
-/// 《中华人民共和国安全生产法》（2021年修正）第九十七条 (RULES.md §1).
-pub const ARTICLE_97: FineRanges = FineRanges {
-    article: "《安全生产法》第九十七条",
-    ordered_unit_max: 100_000,
-    not_corrected_unit: (100_000, 200_000),
-    not_corrected_person: (20_000, 50_000),
-};
+impl FineRanges {
+    /// 《中华人民共和国安全生产法》（2021年修正）第九十七条 (RULES.md §1), with the amounts
+    /// of the parameters table (`[params]` may follow a later amendment).
+    pub fn article_97(p: &Params) -> FineRanges {
+        FineRanges {
+            article: "《安全生产法》第九十七条",
+            ordered_unit_max: p.article97_ordered_unit_max,
+            not_corrected_unit: p.article97_not_corrected_unit,
+            not_corrected_person: p.article97_not_corrected_person,
+        }
+    }
+}
 
 /// `100000` → `10万元`, `12345` → `12345元`.
 pub fn yuan(n: i64) -> String {
@@ -179,15 +185,22 @@ pub fn yuan(n: i64) -> String {
     }
 }
 
-/// Checks the fines of one decision against `ARTICLE_97`: the unit's amount and each
-/// responsible person's. At least one amount; persons are fined only when the unit did not
-/// correct within the deadline. The refusal names the range and the amount, in Chinese.
+/// Checks the fines of one decision against 第九十七条 ([`FineRanges::article_97`]): the
+/// unit's amount and each responsible person's. At least one amount; persons are fined only
+/// when the unit did not correct within the deadline. The refusal names the range and the
+/// amount, in Chinese.
 pub fn check_fine(
+    p: &Params,
     stage: FineStage,
     unit_amount: Option<i64>,
     person_amounts: &[i64],
 ) -> Result<(), String> {
-    check_fine_with(&ARTICLE_97, stage, unit_amount, person_amounts)
+    check_fine_with(
+        &FineRanges::article_97(p),
+        stage,
+        unit_amount,
+        person_amounts,
+    )
 }
 
 /// `check_fine` against other ranges (a deployment's).
@@ -458,32 +471,37 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    static P: std::sync::LazyLock<Params> = std::sync::LazyLock::new(Params::default);
+
     #[test]
     fn exactly_one_hundred_thousand_on_the_unit_is_allowed_when_ordered_to_correct() {
-        assert_eq!(check_fine(FineStage::Ordered, Some(100_000), &[]), Ok(()));
-        assert_eq!(check_fine(FineStage::Ordered, Some(1), &[]), Ok(()));
+        assert_eq!(
+            check_fine(&P, FineStage::Ordered, Some(100_000), &[]),
+            Ok(())
+        );
+        assert_eq!(check_fine(&P, FineStage::Ordered, Some(1), &[]), Ok(()));
     }
 
     #[test]
     fn one_hundred_thousand_and_one_is_refused_with_the_range_named() {
-        let e = check_fine(FineStage::Ordered, Some(100_001), &[]).unwrap_err();
+        let e = check_fine(&P, FineStage::Ordered, Some(100_001), &[]).unwrap_err();
         assert_eq!(
             e,
             "罚款金额超出《安全生产法》第九十七条规定的范围：对单位责令限期改正的，处10万元以下的罚款，本次填写100001元"
         );
-        assert!(check_fine(FineStage::Ordered, Some(0), &[]).is_err());
-        assert!(check_fine(FineStage::Ordered, Some(-5), &[]).is_err());
+        assert!(check_fine(&P, FineStage::Ordered, Some(0), &[]).is_err());
+        assert!(check_fine(&P, FineStage::Ordered, Some(-5), &[]).is_err());
     }
 
     #[test]
     fn persons_are_not_fined_while_the_unit_is_only_ordered_to_correct() {
-        let e = check_fine(FineStage::Ordered, Some(50_000), &[20_000]).unwrap_err();
+        let e = check_fine(&P, FineStage::Ordered, Some(50_000), &[20_000]).unwrap_err();
         assert!(e.contains("逾期未改正的，才对"), "{e}");
     }
 
     #[test]
     fn the_second_stage_bounds_are_inclusive_for_the_unit_and_each_person() {
-        let ok = |u, p: &[i64]| check_fine(FineStage::NotCorrected, u, p);
+        let ok = |u, p: &[i64]| check_fine(&P, FineStage::NotCorrected, u, p);
         assert_eq!(ok(Some(100_000), &[20_000, 50_000]), Ok(()));
         assert_eq!(ok(Some(200_000), &[]), Ok(()));
         assert_eq!(ok(None, &[30_000]), Ok(()));
@@ -502,8 +520,23 @@ mod tests {
     }
 
     #[test]
+    fn the_ranges_come_from_the_parameters_table() {
+        let p = Params {
+            article97_ordered_unit_max: 150_000,
+            ..Params::default()
+        };
+        assert_eq!(
+            check_fine(&p, FineStage::Ordered, Some(150_000), &[]),
+            Ok(())
+        );
+        let e = check_fine(&p, FineStage::Ordered, Some(150_001), &[]).unwrap_err();
+        assert!(e.contains("处15万元以下的罚款"), "{e}");
+        assert!(check_fine(&P, FineStage::Ordered, Some(150_000), &[]).is_err());
+    }
+
+    #[test]
     fn a_fine_without_any_amount_is_refused() {
-        assert!(check_fine(FineStage::Ordered, None, &[]).is_err());
+        assert!(check_fine(&P, FineStage::Ordered, None, &[]).is_err());
     }
 
     #[test]

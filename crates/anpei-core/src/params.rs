@@ -47,6 +47,12 @@ pub struct Params {
     /// 办结后 N 日删除举报人身份和联系方式 (PIPL: kept no longer than needed; the reward
     /// claim period of 90 days after notification fits inside the default).
     pub tipoff_reporter_retention_days: u32,
+    /// 《安全生产法》第九十七条：责令限期改正的，对单位处此数额（元）以下的罚款.
+    pub article97_ordered_unit_max: i64,
+    /// 同条：逾期未改正的，对单位处罚款的范围（元，含两端）.
+    pub article97_not_corrected_unit: (i64, i64),
+    /// 同条：逾期未改正的，对直接负责的主管人员和其他直接责任人员各处罚款的范围（元）.
+    pub article97_not_corrected_person: (i64, i64),
     /// UNIFORM_SCORES: fewest scores a class or exam session needs before uniformity counts.
     pub uniform_scores_min_count: u32,
     /// UNIFORM_SCORES: a population standard deviation below this many points is uniform.
@@ -85,6 +91,9 @@ impl Default for Params {
             tipoff_extend_max_days: 30,
             tipoff_feedback_days: 10,
             tipoff_reporter_retention_days: 180,
+            article97_ordered_unit_max: 100_000,
+            article97_not_corrected_unit: (100_000, 200_000),
+            article97_not_corrected_person: (20_000, 50_000),
             uniform_scores_min_count: 10,
             uniform_scores_max_sd: 1.0,
             exam_video_tolerance_secs: 60,

@@ -212,7 +212,7 @@ pub async fn create(
         }
         if let (Some(st), true) = (stage, amounts_ok) {
             let amounts: Vec<i64> = persons.iter().map(|p| p.amount).collect();
-            if let Err(e) = core::check_fine(st, amount_unit, &amounts) {
+            if let Err(e) = core::check_fine(&store.params, st, amount_unit, &amounts) {
                 errs.push(("amount_unit", e));
             }
         }
