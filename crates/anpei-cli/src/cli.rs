@@ -518,7 +518,7 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("\n安培已启动：{scheme}://{bind}  （Ctrl-C 停止）");
     tracing::info!(%bind, tls = tls.is_some(), "serving");
-    anpei_web::spawn_scheduler(store.clone());
+    anpei_web::spawn_scheduler(store.clone(), data_dir.join("evidence"));
     anpei_web::serve(listener, tls, app).await?;
     Ok(())
 }

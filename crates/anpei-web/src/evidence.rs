@@ -374,3 +374,65 @@ mod tests {
         assert!(attachment_disposition("x", "a\"b\r\n").contains("filename=\"ab\""));
     }
 }
+
+/// Files in the evidence directory that no `evidence_files` row names, older than `grace`
+/// (a file is written before its row, so a young file may belong to an upload under way),
+/// are removed: the leftovers of uploads whose row was never written. Temporary files of
+/// interrupted writes are removed too. Returns how many files went; the count is audited.
+pub async fn sweep_orphans(
+    store: &anpei_store::Store,
+    dir: &std::path::Path,
+    grace: std::time::Duration,
+) -> Result<usize, AppError> {
+    use sea_orm::QuerySelect;
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return Ok(0);
+    };
+    let known: std::collections::HashSet<String> = evidence_file::Entity::find()
+        .select_only()
+        .column(evidence_file::Column::StoredName)
+        .into_tuple::<String>()
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .collect();
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    while let Some(e) = entries
+        .next_entry()
+        .await
+        .map_err(|e| AppError::Internal(format!("evidence sweep: {e}")))?
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Ok(meta) = e.metadata().await else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age >= grace);
+        if !meta.is_file() || !old || known.contains(&name) {
+            continue;
+        }
+        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        // `<sha256>`, or the temporary `.<sha256>.<token>` of `store_bytes`.
+        let ours = hex(&name)
+            || name
+                .strip_prefix('.')
+                .and_then(|r| r.split_once('.'))
+                .is_some_and(|(sha, _)| hex(sha));
+        if ours && tokio::fs::remove_file(e.path()).await.is_ok() {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        audit::record(
+            store,
+            &anpei_store::audit::Actor::system("scheduler"),
+            Event::ok("evidence.sweep", "evidence").with_detail(format!("removed={removed}")),
+        )
+        .await?;
+    }
+    Ok(removed)
+}

@@ -42,6 +42,9 @@ pub fn due_date(store: &Store) -> Option<NaiveDate> {
     (now.hour() >= RUN_FROM_HOUR).then(|| now.date_naive())
 }
 
+/// How old an evidence file without a row must be before the daily sweep removes it.
+const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// One wake-up: runs the day's reminders if they are due and not yet run by anyone.
 /// `None` when nothing is due yet.
 pub async fn tick(store: &Store, instance: &str) -> StoreResult<Option<(NaiveDate, DailyRun)>> {
@@ -61,7 +64,10 @@ pub async fn refresh_policy(store: &Store) -> StoreResult<()> {
 }
 
 /// Spawns the scheduler loop on the current tokio runtime (called once by `anpei serve`).
-pub fn spawn_scheduler(store: Store) -> tokio::task::JoinHandle<()> {
+pub fn spawn_scheduler(
+    store: Store,
+    evidence_dir: std::path::PathBuf,
+) -> tokio::task::JoinHandle<()> {
     let instance = instance_id();
     tokio::spawn(async move {
         tracing::info!(%instance, "scheduler started");
@@ -81,6 +87,12 @@ pub fn spawn_scheduler(store: Store) -> tokio::task::JoinHandle<()> {
                             overdue_recorded = r.overdue_recorded.len(),
                             "daily reminders sent"
                         );
+                        match crate::evidence::sweep_orphans(&store, &evidence_dir, ORPHAN_GRACE)
+                            .await
+                        {
+                            Ok(n) => tracing::info!(removed = n, "evidence orphans swept"),
+                            Err(e) => tracing::error!(error = ?e, "evidence sweep failed"),
+                        }
                     }
                     Ok(Some((date, DailyRun::Skipped))) => {
                         tracing::debug!(%date, "daily reminders claimed by another instance");

@@ -1,0 +1,77 @@
+//! The daily sweep of the evidence directory: a file no row names, older than the grace
+//! period, goes (an upload whose row was never written); a named file, a young file and a
+//! file that is not the store's own stay; the removal is audited.
+
+use anpei_store::entity::{audit as audit_log, evidence_file};
+use anpei_store::testing::TestDb;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use std::time::{Duration, SystemTime};
+
+fn sha(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+fn write(dir: &std::path::Path, name: &str, age: Duration) {
+    let path = dir.join(name);
+    std::fs::write(&path, b"x").unwrap();
+    let f = std::fs::File::options().write(true).open(&path).unwrap();
+    f.set_modified(SystemTime::now() - age).unwrap();
+}
+
+#[tokio::test]
+async fn orphans_older_than_the_grace_period_are_removed_and_audited() {
+    let db = TestDb::new().await;
+    let store = &db.store;
+    let dir = std::env::temp_dir().join(format!(
+        "anpei-sweep-{}",
+        &anpei_store::crypto::random_token()[..12]
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let day = Duration::from_secs(2 * 24 * 3600);
+    let (named, orphan, young) = (sha('a'), sha('b'), sha('c'));
+    write(&dir, &named, day);
+    write(&dir, &orphan, day);
+    write(&dir, &young, Duration::from_secs(60));
+    write(&dir, &format!(".{}.0123456789ab", sha('d')), day);
+    write(&dir, "readme.txt", day);
+    evidence_file::ActiveModel {
+        owner_kind: Set("self_inspection_answer".into()),
+        owner_id: Set(1),
+        subject_id: Set(None),
+        file_name: Set("照片.png".into()),
+        mime: Set("image/png".into()),
+        size: Set(1),
+        sha256: Set(named.clone()),
+        stored_name: Set(named.clone()),
+        uploaded_by: Set(None),
+        uploaded_at: Set(0),
+        ..Default::default()
+    }
+    .insert(&store.db)
+    .await
+    .unwrap();
+
+    let removed = anpei_web::evidence::sweep_orphans(store, &dir, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(removed, 2);
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, vec![named, sha('c'), "readme.txt".to_string()]);
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("evidence.sweep"))
+        .count(&store.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // Nothing more to do: no second audit entry.
+    let again = anpei_web::evidence::sweep_orphans(store, &dir, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+    db.cleanup().await;
+}
