@@ -15,6 +15,7 @@ pub mod demo;
 pub mod enforcement;
 pub mod entity;
 pub mod error;
+pub mod evidence;
 pub mod exam_records;
 pub mod inbox;
 pub mod jobs;

@@ -34,7 +34,7 @@ use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 /// Largest evidence file: 20 MB.
@@ -123,6 +123,30 @@ pub async fn save_upload(
     if !subject_visible(st, &user.scope, subject_id).await? {
         return Err(AppError::NotFound);
     }
+    let a = stage(st, file_name, bytes).await?;
+    let txn = st.store.write().await?;
+    let row = anpei_store::evidence::insert(
+        &*txn,
+        st.store.now(),
+        &user.actor(),
+        owner_kind,
+        owner_id,
+        subject_id,
+        &a,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Checks an uploaded file (kind by content, size, name) and stores its bytes under their
+/// SHA-256; the row comes later, in the caller's transaction
+/// ([`anpei_store::evidence::insert`]).
+pub async fn stage(
+    st: &AppState,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<anpei_store::evidence::Attachment, AppError> {
     let name = clean_name(file_name);
     let kind = sniff::check_upload(bytes, &name, ALLOWED, &limits(st))
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -130,36 +154,12 @@ pub async fn save_upload(
     store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
         .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
-    let now = st.store.now();
-    let txn = st.store.write().await?;
-    let row = evidence_file::ActiveModel {
-        owner_kind: Set(owner_kind.to_string()),
-        owner_id: Set(owner_id),
-        subject_id: Set(subject_id),
-        file_name: Set(name.clone()),
-        mime: Set(kind.mime().to_string()),
-        size: Set(bytes.len() as i64),
-        sha256: Set(sha.clone()),
-        stored_name: Set(sha.clone()),
-        uploaded_by: Set(Some(user.id)),
-        uploaded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await?;
-    audit::append(
-        &*txn,
-        now,
-        &user.actor(),
-        &Event::ok("evidence.upload", format!("evidence:{}", row.id)).with_detail(format!(
-            "{owner_kind}:{owner_id} {} {} bytes sha256={sha}",
-            kind.extension(),
-            bytes.len()
-        )),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    Ok(anpei_store::evidence::Attachment {
+        file_name: name,
+        mime: kind.mime().to_string(),
+        size: bytes.len() as i64,
+        sha256: sha,
+    })
 }
 
 /// Writes `bytes` to `dir/<sha>` unless a file of that content is there already (through a
@@ -347,34 +347,6 @@ pub async fn download(
         .into_response())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_browser_file_name_keeps_its_last_component_and_extension() {
-        assert_eq!(clean_name("C:\\照片\\整改后.jpg"), "整改后.jpg");
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("a\u{0}b\n.pdf"), "ab.pdf");
-        assert_eq!(clean_name(""), "file");
-        assert_eq!(clean_name(".."), "file");
-        let long = format!("{}.pdf", "很".repeat(150));
-        let c = clean_name(&long);
-        assert_eq!(c.chars().count(), 100);
-        assert!(c.ends_with(".pdf"));
-    }
-
-    #[test]
-    fn the_disposition_is_an_attachment_with_the_encoded_name() {
-        let d = attachment_disposition("自查 报告.docx", "report.docx");
-        assert_eq!(
-            d,
-            "attachment; filename=\"report.docx\"; filename*=UTF-8''%E8%87%AA%E6%9F%A5%20%E6%8A%A5%E5%91%8A.docx"
-        );
-        assert!(attachment_disposition("x", "a\"b\r\n").contains("filename=\"ab\""));
-    }
-}
-
 /// Files in the evidence directory that no `evidence_files` row names, older than `grace`
 /// (a file is written before its row, so a young file may belong to an upload under way),
 /// are removed: the leftovers of uploads whose row was never written. Temporary files of
@@ -435,4 +407,32 @@ pub async fn sweep_orphans(
         .await?;
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_file_name_keeps_its_last_component_and_extension() {
+        assert_eq!(clean_name("C:\\照片\\整改后.jpg"), "整改后.jpg");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("a\u{0}b\n.pdf"), "ab.pdf");
+        assert_eq!(clean_name(""), "file");
+        assert_eq!(clean_name(".."), "file");
+        let long = format!("{}.pdf", "很".repeat(150));
+        let c = clean_name(&long);
+        assert_eq!(c.chars().count(), 100);
+        assert!(c.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn the_disposition_is_an_attachment_with_the_encoded_name() {
+        let d = attachment_disposition("自查 报告.docx", "report.docx");
+        assert_eq!(
+            d,
+            "attachment; filename=\"report.docx\"; filename*=UTF-8''%E8%87%AA%E6%9F%A5%20%E6%8A%A5%E5%91%8A.docx"
+        );
+        assert!(attachment_disposition("x", "a\"b\r\n").contains("filename=\"ab\""));
+    }
 }

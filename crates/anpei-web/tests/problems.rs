@@ -443,6 +443,20 @@ async fn the_pages_carry_a_rectification_with_a_photo_through_to_its_verificatio
     assert_eq!(last.files[0].file_name, "整改后.png");
     let file = last.files[0].id;
 
+    // A rectification the problem no longer accepts (it awaits verification) keeps no
+    // photo either: the photo's row comes with the update or not at all.
+    let files = || async {
+        anpei_store::entity::evidence_file::Entity::find()
+            .count(&h.store().db)
+            .await
+            .unwrap()
+    };
+    let before = files().await;
+    let r = rectify(h, &ent, id, "再补一张", "0", Some(("再补.png", PNG))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(files().await, before);
+    assert_eq!(status_of(h, id).await, "awaiting_verification");
+
     let page = h.get(Some(&town), &format!("/problems/{id}")).await;
     assert!(page.body.contains("verify-form"));
     assert!(page.body.contains(&format!("/evidence/{file}")));

@@ -297,6 +297,24 @@ pub async fn act(
     action: Action,
     text: &str,
 ) -> StoreResult<i32> {
+    act_with(store, scope, actor, by_name, id, action, text, None).await
+}
+
+/// [`act`] with an evidence file (a rectification photo) that the new event owns, its row
+/// written in the same transaction: the update and its photo are kept together or not at
+/// all.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all)]
+pub async fn act_with(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    by_name: &str,
+    id: i32,
+    action: Action,
+    text: &str,
+    attachment: Option<&crate::evidence::Attachment>,
+) -> StoreResult<i32> {
     let txn = store.write().await?;
     let (p, s) = problem::Entity::find_by_id(id)
         .find_also_related(subject::Entity)
@@ -363,6 +381,18 @@ pub async fn act(
     .insert(&*txn)
     .await?;
     notify(&*txn, now, &p, &s, action, ev.id, &text).await?;
+    if let Some(a) = attachment {
+        crate::evidence::insert(
+            &*txn,
+            now,
+            actor,
+            super::EVIDENCE_OWNER,
+            ev.id,
+            Some(p.subject_id),
+            a,
+        )
+        .await?;
+    }
     audit::append(
         &*txn,
         now,

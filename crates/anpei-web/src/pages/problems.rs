@@ -447,17 +447,22 @@ pub async fn rectify(
     } else {
         Action::Rectify
     };
-    // The photo is checked before anything is written, so that a refused file leaves the
+    // The photo is checked and its bytes stored before anything is written; its row comes
+    // with the update in one transaction, so a refused file or a refused update leaves the
     // problem as it was.
-    if let Some((name, bytes)) = &form.file {
-        let clean = evidence::clean_name(name);
-        if let Err(e) = anpei_import::sniff::check_upload(bytes, &clean, evidence::ALLOWED, &limits)
-        {
-            let m = format!("佐证材料“{clean}”：{e}");
-            return detail_page(&st, &user, id, None, Some((m, text))).await;
-        }
-    }
-    let event = match problems::act(
+    let _ = (&p, &limits);
+    let attachment = match &form.file {
+        Some((name, bytes)) => match evidence::stage(&st, name, bytes).await {
+            Ok(a) => Some(a),
+            Err(AppError::BadRequest(e)) => {
+                let m = format!("佐证材料“{}”：{e}", evidence::clean_name(name));
+                return detail_page(&st, &user, id, None, Some((m, text))).await;
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    match problems::act_with(
         &st.store,
         &user.scope,
         &user.actor(),
@@ -465,27 +470,16 @@ pub async fn rectify(
         id,
         action,
         &text,
+        attachment.as_ref(),
     )
     .await
     {
-        Ok(ev) => ev,
+        Ok(_) => {}
         Err(e) => match correctable(&e) {
             Some(m) => return detail_page(&st, &user, id, None, Some((m, text))).await,
             None => return Err(e.into()),
         },
     };
-    if let Some((name, bytes)) = &form.file {
-        evidence::save_upload(
-            &st,
-            &user,
-            problems::EVIDENCE_OWNER,
-            event,
-            Some(p.subject_id),
-            name,
-            bytes,
-        )
-        .await?;
-    }
     Ok(done(id, action.code()))
 }
 

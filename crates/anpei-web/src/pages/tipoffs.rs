@@ -19,7 +19,7 @@ use crate::ratelimit::Bucket;
 use crate::AppState;
 use anpei_core::tipoff::{Category, Channel, Status};
 use anpei_import::sniff::{self, FileKind};
-use anpei_store::audit::{self, Actor, Event};
+use anpei_store::audit::Actor;
 use anpei_store::entity::{department, evidence_file, tipoff_event, town};
 use anpei_store::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
 use anpei_store::{reference, Role, Scope};
@@ -28,9 +28,7 @@ use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, RequestExt};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 /// Largest public attachment.
@@ -171,29 +169,20 @@ async fn keep_attachment(
     evidence::store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
         .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
-    let now = st.store.now();
     let txn = st.store.write().await?;
-    let row = evidence_file::ActiveModel {
-        owner_kind: Set("tipoff".into()),
-        owner_id: Set(tipoff_id),
-        subject_id: Set(None),
-        file_name: Set(name),
-        mime: Set(kind.mime().to_string()),
-        size: Set(bytes.len() as i64),
-        sha256: Set(sha.clone()),
-        stored_name: Set(sha),
-        uploaded_by: Set(actor.user_id),
-        uploaded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await?;
-    audit::append(
+    anpei_store::evidence::insert(
         &*txn,
-        now,
+        st.store.now(),
         actor,
-        &Event::ok("evidence.upload", format!("evidence:{}", row.id))
-            .with_detail(format!("tipoff:{tipoff_id} {} bytes", bytes.len())),
+        "tipoff",
+        tipoff_id,
+        None,
+        &anpei_store::evidence::Attachment {
+            file_name: name,
+            mime: kind.mime().to_string(),
+            size: bytes.len() as i64,
+            sha256: sha,
+        },
     )
     .await?;
     txn.commit().await?;
