@@ -491,6 +491,28 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("报告标题：不能为空"), "{}", empty.body);
+    // A file that is not what its name says saves nothing, not even the report.
+    let bad = h
+        .post_multipart(
+            Some(&town_s),
+            &format!("/summary?_csrf={}", town_s.csrf),
+            &[
+                ("campaign", &cid.to_string()),
+                ("title", "镇街专项整治工作总结"),
+                ("body", "一、工作开展情况……"),
+            ],
+            Some(("总结.pdf", b"not a pdf at all")),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("报告未保存"), "{}", bad.body);
+    assert_eq!(
+        summary_report::Entity::find()
+            .count(&h.store().db)
+            .await
+            .unwrap(),
+        0
+    );
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
     let sent = h
         .post_multipart(

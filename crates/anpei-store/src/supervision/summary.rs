@@ -159,8 +159,9 @@ pub struct SummaryInput {
     pub body: String,
 }
 
-/// Submits (or revises) the report of the caller's own department or town; returns the
-/// report's id. One transaction, audited.
+/// Submits (or revises) the report of the caller's own department or town, with an
+/// optional attached file (already checked and stored, see `anpei_store::evidence`); returns
+/// the report's id. One transaction — the report, the file's row and the audit entries.
 #[tracing::instrument(skip_all)]
 pub async fn submit(
     store: &Store,
@@ -168,6 +169,7 @@ pub async fn submit(
     scope: &Scope,
     c: &CampaignInfo,
     input: &SummaryInput,
+    attachment: Option<&crate::evidence::Attachment>,
 ) -> StoreResult<i32> {
     let Some(unit) = Unit::of_scope(scope) else {
         return Err(StoreError::Validation(
@@ -234,6 +236,10 @@ pub async fn submit(
         )),
     )
     .await?;
+    if let Some(a) = attachment {
+        // A report has no subject: only the district and the unit itself read its files.
+        crate::evidence::insert(&*txn, now, actor, EVIDENCE_OWNER, id, None, a).await?;
+    }
     txn.commit().await?;
     Ok(id)
 }

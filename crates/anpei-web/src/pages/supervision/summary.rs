@@ -157,39 +157,41 @@ pub async fn submit(
         body: form.field("body").unwrap_or("").to_string(),
     };
     let c = chosen_campaign(&st, &campaign).await?;
-    let id = match sm::submit(&st.store, &user.actor(), &user.scope, &c, &input).await {
-        Ok(id) => id,
+    // The file is checked and stored first; its row comes with the report, in one
+    // transaction, so a refused file saves nothing.
+    let attachment = match &form.file {
+        Some((name, bytes)) => match evidence::stage(&st, name, bytes).await {
+            Ok(a) => Some(a),
+            Err(AppError::BadRequest(m)) => {
+                return own_page(
+                    &st,
+                    &user,
+                    unit,
+                    &campaign,
+                    Some(input),
+                    vec![("file", format!("附件：{m}（报告未保存，请改正后重新提交）"))],
+                )
+                .await;
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let submitted = sm::submit(
+        &st.store,
+        &user.actor(),
+        &user.scope,
+        &c,
+        &input,
+        attachment.as_ref(),
+    )
+    .await;
+    match submitted {
+        Ok(_) => {}
         Err(StoreError::Fields(errs)) => {
             return own_page(&st, &user, unit, &campaign, Some(input), errs).await
         }
         Err(e) => return Err(e.into()),
-    };
-    if let Some((name, bytes)) = &form.file {
-        // `save_upload` checks a subject against the caller's scope; a summary report has
-        // no subject (only the district may read such files), and it is the caller's own,
-        // checked above: the upload is kept as the district would keep it, audited as the
-        // caller.
-        let owner = CurrentUser {
-            scope: Scope::All,
-            ..user.clone()
-        };
-        if let Err(e) =
-            evidence::save_upload(&st, &owner, sm::EVIDENCE_OWNER, id, None, name, bytes).await
-        {
-            let msg = match e {
-                AppError::BadRequest(m) => m,
-                other => return Err(other),
-            };
-            return own_page(
-                &st,
-                &user,
-                unit,
-                &campaign,
-                Some(input),
-                vec![("file", format!("附件：{msg}（报告已保存，请重新上传附件）"))],
-            )
-            .await;
-        }
     }
     Ok(Redirect::to(&format!("/summary?campaign={}", c.campaign.id)).into_response())
 }
