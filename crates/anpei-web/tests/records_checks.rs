@@ -715,6 +715,17 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     assert!(r.body.contains("id=\"record-findings\"") && r.body.contains("培训班超员"));
     let r = h.get(Some(&d), &format!("/exams/subjects/{}", s.id)).await;
     assert!(r.body.contains("考试录像未保存满三年") && r.body.contains("赵监考"));
+    // The API lists them too, with no ledger person and the person concerned by name.
+    let token = h.api_token("district").await;
+    let r = h
+        .api_get(&token, "/api/v1/findings?rule=PROCTOR_NO_CREDENTIAL")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let item = &v["items"][0];
+    assert!(item["person_id"].is_null(), "{item}");
+    assert_eq!(item["person_name"], "赵监考");
+    assert_eq!(v["total"], 1);
     let r = h.get(Some(&d), "/rules").await;
     assert!(r.body.contains("PASS_RATE_ANOMALY") && r.body.contains("z 临界值"));
 
