@@ -515,6 +515,25 @@ async fn serve(store: &Store, cfg: &Config, data_dir: &Path, bind: Option<String
             ..Default::default()
         },
     );
+    // The plain-HTTP redirect, only beside HTTPS; bound before serving so that a taken port
+    // stops start-up with a message.
+    if let Some(from) = &cfg.tls.redirect_from {
+        if tls.is_none() {
+            bail!("已配置 tls.redirect_from（ANPEI_TLS_REDIRECT_FROM），但未启用 HTTPS（tls.cert_file、tls.key_file）");
+        }
+        let https_port = listener.local_addr()?.port();
+        let plain = tokio::net::TcpListener::bind(from)
+            .await
+            .with_context(|| format!("无法监听 {from}（HTTP 跳转）"))?;
+        println!("HTTP 请求 {from} 将跳转到 HTTPS 端口 {https_port}。");
+        tokio::spawn(async move {
+            if let Err(e) =
+                anpei_web::serve(plain, None, anpei_web::tls::redirect_app(https_port)).await
+            {
+                tracing::error!(error = %e, "HTTP redirect stopped");
+            }
+        });
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("\n安培已启动：{scheme}://{bind}  （Ctrl-C 停止）");
     tracing::info!(%bind, tls = tls.is_some(), "serving");

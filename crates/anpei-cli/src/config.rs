@@ -84,6 +84,8 @@ impl SecurityConfig {
 pub struct TlsConfig {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+    /// A plain-HTTP address (e.g. `0.0.0.0:80`) that only redirects to the HTTPS address.
+    pub redirect_from: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -160,6 +162,9 @@ impl Config {
         }
         if let Some(v) = env("ANPEI_TLS_KEY_FILE") {
             cfg.tls.key_file = Some(v.into());
+        }
+        if let Some(v) = env("ANPEI_TLS_REDIRECT_FROM") {
+            cfg.tls.redirect_from = Some(v);
         }
         if let Some(v) = env("ANPEI_SECURE_COOKIES") {
             cfg.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");

@@ -468,3 +468,39 @@ async fn the_whole_app_over_tls_sends_hsts_and_secure_cookies() {
     let _ = stop.send(());
     finish(h, dir).await;
 }
+
+/// The plain-HTTP side of an HTTPS deployment redirects every request, form posts
+/// included (308 keeps the method), to the same host and path over HTTPS, and serves
+/// nothing else.
+#[tokio::test]
+async fn plain_http_is_redirected_to_https_on_the_same_host_and_path() {
+    use tower::ServiceExt;
+    let send = |port: u16, method: &str, host: Option<&str>, uri: &str| {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(h) = host {
+            req = req.header(header::HOST, h);
+        }
+        let req = req.body(Body::empty()).unwrap();
+        async move { tls::redirect_app(port).oneshot(req).await.unwrap() }
+    };
+    let r = send(
+        8443,
+        "GET",
+        Some("anpei.example:8080"),
+        "/problems?status=pending",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "https://anpei.example:8443/problems?status=pending"
+    );
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let r = send(443, "POST", Some("10.1.2.3"), "/login").await;
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers()[header::LOCATION], "https://10.1.2.3/login");
+    let r = send(443, "GET", Some("[::1]:80"), "/").await;
+    assert_eq!(r.headers()[header::LOCATION], "https://[::1]/");
+    let r = send(443, "GET", None, "/").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
