@@ -244,6 +244,48 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
+/// The plain-HTTP side of an HTTPS deployment (`[tls] redirect_from`): every request gets
+/// a permanent redirect (308, so a form's method and body are kept) to the same host and
+/// path over HTTPS on `https_port`, and nothing else — no page, no cookie is ever served
+/// in clear text. A request without a usable `Host` gets 400.
+pub fn redirect_app(https_port: u16) -> axum::Router {
+    use axum::http::{header, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    axum::Router::new().fallback(move |headers: axum::http::HeaderMap, uri: Uri| async move {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| {
+                h.rsplit_once(':').map_or(h, |(name, port)| {
+                    // `[::1]:80` and `example.org:80` lose the port; a bare IPv6 keeps its brackets.
+                    if port.bytes().all(|b| b.is_ascii_digit()) {
+                        name
+                    } else {
+                        h
+                    }
+                })
+            })
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+        let Some(host) = host else {
+            return (StatusCode::BAD_REQUEST, "缺少 Host 请求头").into_response();
+        };
+        let port = if https_port == 443 {
+            String::new()
+        } else {
+            format!(":{https_port}")
+        };
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        (
+            StatusCode::PERMANENT_REDIRECT,
+            [
+                (header::LOCATION, format!("https://{host}{port}{path}")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+        )
+            .into_response()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,46 +343,4 @@ mod tests {
         assert!(m.contains("证书文件") && m.contains("格式错误"), "{m}");
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-/// The plain-HTTP side of an HTTPS deployment (`[tls] redirect_from`): every request gets
-/// a permanent redirect (308, so a form's method and body are kept) to the same host and
-/// path over HTTPS on `https_port`, and nothing else — no page, no cookie is ever served
-/// in clear text. A request without a usable `Host` gets 400.
-pub fn redirect_app(https_port: u16) -> axum::Router {
-    use axum::http::{header, StatusCode, Uri};
-    use axum::response::IntoResponse;
-    axum::Router::new().fallback(move |headers: axum::http::HeaderMap, uri: Uri| async move {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(|h| {
-                h.rsplit_once(':').map_or(h, |(name, port)| {
-                    // `[::1]:80` and `example.org:80` lose the port; a bare IPv6 keeps its brackets.
-                    if port.bytes().all(|b| b.is_ascii_digit()) {
-                        name
-                    } else {
-                        h
-                    }
-                })
-            })
-            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
-        let Some(host) = host else {
-            return (StatusCode::BAD_REQUEST, "缺少 Host 请求头").into_response();
-        };
-        let port = if https_port == 443 {
-            String::new()
-        } else {
-            format!(":{https_port}")
-        };
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        (
-            StatusCode::PERMANENT_REDIRECT,
-            [
-                (header::LOCATION, format!("https://{host}{port}{path}")),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-        )
-            .into_response()
-    })
 }
