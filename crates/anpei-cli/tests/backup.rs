@@ -3,36 +3,17 @@
 //! test database and each restore target a fresh database using that schema's name (a
 //! `pg_dump` archive restores under its own schema name); an unreachable PostgreSQL fails.
 
+mod common;
+
 use anpei_store::audit::{self, Actor, Event};
 use anpei_store::backup::{self, Container};
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
+use common::{anpei, pg_base, search_path_url, temp_dir, text, token};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-
-fn token() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let n = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "{:x}{:x}{}",
-        n,
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn pg_base() -> Option<String> {
-    std::env::var("ANPEI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-}
 
 /// A data directory and its database.
 struct Env {
@@ -56,20 +37,9 @@ fn with_database(base: &str, db: &str) -> String {
     format!("{prefix}/{db}{query}")
 }
 
-fn search_path_url(url: &str, schema: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-c%20search_path%3D{schema}")
-}
-
 impl Env {
-    fn temp_dir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("anpei-backup-{}", token()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
     fn sqlite() -> Env {
-        let dir = Env::temp_dir();
+        let dir = temp_dir("backup");
         let url = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
         Env {
             dir,
@@ -94,7 +64,7 @@ impl Env {
             .unwrap();
         admin.close().await.ok();
         Env {
-            dir: Env::temp_dir(),
+            dir: temp_dir("backup"),
             url: search_path_url(&base, &schema),
             schema: Some(schema),
             own_db: None,
@@ -115,7 +85,7 @@ impl Env {
                     .unwrap();
                 admin.close().await.ok();
                 Env {
-                    dir: Env::temp_dir(),
+                    dir: temp_dir("backup"),
                     url: search_path_url(&with_database(&base, &db), schema),
                     schema: Some(schema.clone()),
                     own_db: Some((base, db)),
@@ -128,18 +98,11 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
-        cmd.arg("--data-dir")
-            .arg(&self.dir)
-            .arg("--database-url")
-            .arg(&self.url)
-            .args(args)
+        anpei(&self.dir, &self.url, args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .env_remove("ANPEI_DATABASE_URL")
-            .env_remove("ANPEI_MASTER_KEY");
-        cmd.output().expect("anpei runs")
+            .env_remove("ANPEI_MASTER_KEY")
+            .output()
+            .expect("anpei runs")
     }
 
     fn file(&self, name: &str) -> PathBuf {
@@ -211,14 +174,6 @@ impl Env {
         }
         std::fs::remove_dir_all(&self.dir).ok();
     }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Loads a small demo district into `env`.

@@ -1,98 +1,11 @@
 //! The `anpei` binary as an operator uses it: commands, standard input, exit codes, and
 //! Chinese messages. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) each test gets a schema.
 
+mod common;
+
+use common::{text, Env};
 use sea_orm::{ConnectionTrait, Database};
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-pub struct Env {
-    dir: PathBuf,
-    url: String,
-    pg: Option<(String, String)>,
-}
-
-fn token() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{:x}{:x}", n, std::process::id())
-}
-
-impl Env {
-    async fn new() -> Env {
-        let dir = std::env::temp_dir().join(format!("anpei-cli-{}", token()));
-        std::fs::create_dir_all(&dir).unwrap();
-        match std::env::var("ANPEI_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        {
-            Some(base) => {
-                let schema = format!("c_{}", token());
-                let admin = Database::connect(&base)
-                    .await
-                    .expect("PostgreSQL reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                    .await
-                    .unwrap();
-                let sep = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Env {
-                    dir,
-                    url,
-                    pg: Some((base, schema)),
-                }
-            }
-            None => {
-                let url = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
-                Env { dir, url, pg: None }
-            }
-        }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
-        cmd.arg("--data-dir")
-            .arg(&self.dir)
-            .arg("--database-url")
-            .arg(&self.url)
-            .args(args);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd.env_remove("ANPEI_DATABASE_URL");
-        let mut child = cmd.spawn().expect("anpei runs");
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-        drop(input);
-        child.wait_with_output().unwrap()
-    }
-
-    async fn cleanup(self) {
-        if let Some((base, schema)) = &self.pg {
-            if let Ok(admin) = Database::connect(base).await {
-                admin
-                    .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .await
-                    .ok();
-            }
-        }
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 #[tokio::test]
 async fn an_operator_migrates_adds_users_and_verifies_the_audit_log() {

@@ -3,8 +3,10 @@
 //! API tokens, an import carrying personal data and reads of personal data, then scans
 //! everything the process wrote.
 
+mod common;
+
+use common::{free_port, temp_dir};
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,11 +26,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
 }
 
 fn start(dir: &Path, log: &Path, port: u16) -> Server {
@@ -67,12 +64,7 @@ fn multipart(kind: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
 
 #[test]
 fn no_id_number_phone_password_or_token_reaches_the_logs() {
-    let n = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("anpei-logs-{}-{n:x}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("logs");
     let log = dir.join("server.log");
     let port = free_port();
     let server = start(&dir, &log, port);

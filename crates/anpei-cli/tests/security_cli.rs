@@ -3,79 +3,17 @@
 //! configuration with the security administrator's saved settings laid over it — and the
 //! password history. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) in a schema of its own.
 
+mod common;
+
 use anpei_store::audit::Actor;
 use anpei_store::entity::user;
 use anpei_store::policy::SecurityPolicy;
 use anpei_store::{security, ConnectConfig, Crypto, Store, SystemClock};
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use common::{text, Env};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
-struct Env {
-    dir: PathBuf,
-    url: String,
-    pg: Option<(String, String)>,
-}
-
-fn token() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{:x}{:x}", n, std::process::id())
-}
-
 impl Env {
-    async fn new() -> Env {
-        let dir = std::env::temp_dir().join(format!("anpei-sec-cli-{}", token()));
-        std::fs::create_dir_all(&dir).unwrap();
-        match std::env::var("ANPEI_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        {
-            Some(base) => {
-                let schema = format!("s_{}", token());
-                let admin = Database::connect(&base).await.expect("PostgreSQL");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                    .await
-                    .unwrap();
-                let sep = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Env {
-                    dir,
-                    url,
-                    pg: Some((base, schema)),
-                }
-            }
-            None => {
-                let url = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
-                Env { dir, url, pg: None }
-            }
-        }
-    }
-
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
-        cmd.arg("--data-dir")
-            .arg(&self.dir)
-            .arg("--database-url")
-            .arg(&self.url)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .env_remove("ANPEI_DATABASE_URL");
-        let mut child = cmd.spawn().expect("anpei runs");
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).unwrap();
-        drop(input);
-        child.wait_with_output().unwrap()
-    }
-
     async fn store(&self) -> Store {
         Store::connect(
             &ConnectConfig {
@@ -90,32 +28,12 @@ impl Env {
         .await
         .unwrap()
     }
-
-    async fn cleanup(self) {
-        if let Some((base, schema)) = &self.pg {
-            if let Ok(admin) = Database::connect(base).await {
-                admin
-                    .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .await
-                    .ok();
-            }
-        }
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[tokio::test]
 async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     let env = Env::new().await;
-    let o = env.run(&["migrate"], "");
+    let o = env.run(&["migrate"], Some(""));
     assert!(o.status.success(), "{}", text(&o));
     let add = |name: &str, pw: &str| {
         env.run(
@@ -127,7 +45,7 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
                 "district",
                 "--password-stdin",
             ],
-            &format!("{pw}\n"),
+            Some(&format!("{pw}\n")),
         )
     };
     let o = add("zhao", "Final#2021");
@@ -165,7 +83,7 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     // `user passwd` refuses one of the last five passwords.
     let o = env.run(
         &["user", "passwd", "qian", "--password-stdin"],
-        "Final#2021xyz\n",
+        Some("Final#2021xyz\n"),
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
@@ -175,7 +93,7 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     );
     let o = env.run(
         &["user", "passwd", "qian", "--password-stdin"],
-        "Another#2022xyz\n",
+        Some("Another#2022xyz\n"),
     );
     assert!(o.status.success(), "{}", text(&o));
     store.db.close().await.ok();

@@ -5,31 +5,18 @@
 //! a certificate or key that cannot be used stops start-up with exit code 1 and a Chinese
 //! message.
 
+mod common;
+
 use anpei_web::tls::rustls;
+use common::{free_port, temp_dir};
 use std::fs::File;
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Tls#Passw0rd2024";
-
-fn temp_dir(what: &str) -> PathBuf {
-    let n = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("anpei-{what}-{}-{n:x}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
-}
 
 /// `anpei --data-dir DIR ARGS` with only the environment this test sets (none of the
 /// caller's `ANPEI_*` settings), output to `DIR/NAME.out`.
