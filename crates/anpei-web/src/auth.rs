@@ -140,7 +140,13 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let method = req.method().clone();
-    let Some(&perm) = st.perms.get(&(method.as_str().to_string(), path.clone())) else {
+    // HEAD is GET without the body (axum answers it with the GET handler): same permission.
+    let declared = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    let Some(&perm) = st.perms.get(&(declared.to_string(), path.clone())) else {
         // A route without a declared permission is refused (deny by default).
         return AppError::Forbidden.into_response();
     };

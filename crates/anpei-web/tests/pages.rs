@@ -556,3 +556,35 @@ async fn the_audit_administrator_searches_the_log_and_verifies_the_chain() {
     );
     h.db.cleanup().await;
 }
+
+/// HEAD is answered like GET, under GET's permission: a public page answers, a signed-in
+/// page still wants a session, and an undeclared method stays refused.
+#[tokio::test]
+async fn head_requests_follow_the_get_routes_permissions() {
+    use axum::body::Body;
+    use axum::http::{Method, Request};
+    let h = Harness::with_demo(5, 5).await;
+    let head = |path: &str| {
+        Request::builder()
+            .method(Method::HEAD)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = h.send(head("/login")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.is_empty(), "HEAD has no body");
+    let r = h.send(head("/subjects")).await;
+    assert_ne!(r.status, StatusCode::OK, "a signed-in page wants a session");
+    let r = h
+        .send(
+            Request::builder()
+                .method(Method::PATCH)
+                .uri("/login")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    h.db.cleanup().await;
+}
