@@ -697,33 +697,100 @@ pub async fn import(
     let years = store.params.exam_video_retention_years;
     let c = &store.crypto;
     let txn = store.write().await?;
+    // Uploading again is safe: rows are matched by their natural keys and updated in place
+    // (a plan by site, start and category; a session by site, room and start; a credential
+    // by holder, kind and number; equipment by certificate number). A session's staff and
+    // candidates are replaced by the upload's; its recordings are matched by SHA-256 and
+    // never removed by an upload (a recording gone is recorded with its 删除日期, so that
+    // EXAM_VIDEO_RETENTION still sees it).
+    let mut updated = 0usize;
+    let old_plans: HashMap<(i32, NaiveDateTime, String), i32> = exam_plan::Entity::find()
+        .filter(exam_plan::Column::SubjectId.eq(s.id))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|p| ((p.site_id, p.starts_at, p.category), p.id))
+        .collect();
     let mut plan_ids = HashMap::new();
     for r in &u.plans {
-        let id = insert_plan(&*txn, now, actor.user_id, s.id, &r.v.plan).await?;
+        let p = &r.v.plan;
+        let key = (
+            p.site_id.unwrap_or(s.id),
+            p.starts_at,
+            p.category.trim().to_string(),
+        );
+        let id = match old_plans.get(&key) {
+            Some(&id) => {
+                exam_plan::ActiveModel {
+                    id: Set(id),
+                    ends_at: Set(p.ends_at),
+                    planned_candidates: Set(p.planned_candidates),
+                    ..Default::default()
+                }
+                .update(&*txn)
+                .await?;
+                updated += 1;
+                id
+            }
+            None => insert_plan(&*txn, now, actor.user_id, s.id, p).await?,
+        };
         plan_ids.insert(r.v.key.clone(), id);
     }
+    let old_sessions: HashMap<(i32, String, NaiveDateTime), i32> = exam_session::Entity::find()
+        .filter(exam_session::Column::SubjectId.eq(s.id))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|m| ((m.site_id, m.room, m.started_at), m.id))
+        .collect();
     let mut session_ids = HashMap::new();
     let mut session_dates = HashMap::new();
     for r in &u.sessions {
         let v = &r.v;
-        let m = exam_session::ActiveModel {
+        let site_id = v.site_id.unwrap_or(s.id);
+        let mut am = exam_session::ActiveModel {
             subject_id: Set(s.id),
             plan_id: Set(v.plan_key.as_ref().and_then(|k| plan_ids.get(k).copied())),
-            site_id: Set(v.site_id.unwrap_or(s.id)),
+            site_id: Set(site_id),
             room: Set(v.room.clone()),
             started_at: Set(v.started_at),
             ended_at: Set(v.ended_at),
             system: Set(v.system.to_string()),
             category: Set(v.category.clone()),
             high_risk_manager: Set(v.high_risk_manager),
-            created_at: Set(now),
             ..Default::default()
-        }
-        .insert(&*txn)
-        .await?;
-        session_ids.insert(v.key.clone(), m.id);
+        };
+        let id = match old_sessions.get(&(site_id, v.room.clone(), v.started_at)) {
+            Some(&id) => {
+                am.id = Set(id);
+                am.update(&*txn).await?;
+                exam_session_staff::Entity::delete_many()
+                    .filter(exam_session_staff::Column::SessionId.eq(id))
+                    .exec(&*txn)
+                    .await?;
+                exam_candidate::Entity::delete_many()
+                    .filter(exam_candidate::Column::SessionId.eq(id))
+                    .exec(&*txn)
+                    .await?;
+                updated += 1;
+                id
+            }
+            None => {
+                am.created_at = Set(now);
+                am.insert(&*txn).await?.id
+            }
+        };
+        session_ids.insert(v.key.clone(), id);
         session_dates.insert(v.key.clone(), v.started_at.date());
     }
+    let touched: Vec<i32> = session_ids.values().copied().collect();
+    let old_videos: HashMap<(i32, String), i32> = exam_video::Entity::find()
+        .filter(exam_video::Column::SessionId.is_in(touched))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|v| ((v.session_id, v.sha256), v.id))
+        .collect();
     for r in &u.staff {
         let v = &r.v;
         exam_session_staff::ActiveModel {
@@ -759,8 +826,9 @@ pub async fn import(
     }
     for r in &u.videos {
         let v = &r.v;
-        exam_video::ActiveModel {
-            session_id: Set(session_ids[&v.session_key]),
+        let session_id = session_ids[&v.session_key];
+        let mut am = exam_video::ActiveModel {
+            session_id: Set(session_id),
             subject_id: Set(s.id),
             file_name: Set(v.file_name.clone()),
             sha256: Set(v.sha256.clone()),
@@ -769,41 +837,83 @@ pub async fn import(
             keep_until: Set(keep_until(session_dates[&v.session_key], years)),
             deleted_at: Set(v.deleted_at),
             ..Default::default()
+        };
+        match old_videos.get(&(session_id, v.sha256.clone())) {
+            Some(&id) => {
+                am.id = Set(id);
+                am.update(&*txn).await?;
+            }
+            None => {
+                am.insert(&*txn).await?;
+            }
         }
-        .insert(&*txn)
-        .await?;
     }
+    let old_credentials: HashMap<(String, String, String), i32> =
+        exam_staff_credential::Entity::find()
+            .filter(exam_staff_credential::Column::SubjectId.eq(s.id))
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|m| ((m.id_bidx, m.kind, m.number), m.id))
+            .collect();
     for r in &u.credentials {
         let v = &r.v;
         let phone = u.credential_phones.get(&r.line);
-        exam_staff_credential::ActiveModel {
-            phone_enc: Set(phone.map(|p| c.encrypt(p))),
-            phone_bidx: Set(phone.map(|p| c.phone_index(p))),
-            phone_masked: Set(phone.map(|p| anpei_core::mask::mask_phone(p))),
+        let bidx = c.blind_index(v.id_number.as_str());
+        let mut am = exam_staff_credential::ActiveModel {
             subject_id: Set(s.id),
             name: Set(v.name.clone()),
             id_enc: Set(c.encrypt(v.id_number.as_str())),
-            id_bidx: Set(c.blind_index(v.id_number.as_str())),
+            id_bidx: Set(bidx.clone()),
             id_masked: Set(mask_id(v.id_number.as_str())),
             kind: Set(v.kind.to_string()),
             number: Set(v.number.clone()),
             valid_from: Set(v.valid_from),
             valid_until: Set(v.valid_until),
             ..Default::default()
+        };
+        // An empty phone cell keeps the phone already recorded.
+        if let Some(p) = phone {
+            am.phone_enc = Set(Some(c.encrypt(p)));
+            am.phone_bidx = Set(Some(c.phone_index(p)));
+            am.phone_masked = Set(Some(anpei_core::mask::mask_phone(p)));
         }
-        .insert(&*txn)
-        .await?;
+        match old_credentials.get(&(bidx, v.kind.to_string(), v.number.clone())) {
+            Some(&id) => {
+                am.id = Set(id);
+                am.update(&*txn).await?;
+                updated += 1;
+            }
+            None => {
+                am.insert(&*txn).await?;
+            }
+        }
     }
+    let old_equipment: HashMap<String, i32> = exam_equipment::Entity::find()
+        .filter(exam_equipment::Column::SubjectId.eq(s.id))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.cert_number, m.id))
+        .collect();
     for r in &u.equipment {
-        exam_equipment::ActiveModel {
+        let mut am = exam_equipment::ActiveModel {
             subject_id: Set(s.id),
             name: Set(r.v.name.clone()),
             cert_number: Set(r.v.cert_number.clone()),
             valid_until: Set(r.v.valid_until),
             ..Default::default()
+        };
+        match old_equipment.get(&r.v.cert_number) {
+            Some(&id) => {
+                am.id = Set(id);
+                am.update(&*txn).await?;
+                updated += 1;
+            }
+            None => {
+                am.insert(&*txn).await?;
+            }
         }
-        .insert(&*txn)
-        .await?;
     }
     let counts = Counts {
         plans: u.plans.len(),
@@ -819,7 +929,7 @@ pub async fn import(
         now,
         actor,
         &Event::ok("exam_records.import", format!("subject:{}", s.id)).with_detail(format!(
-            "计划{} 场次{} 考务人员{} 考生{} 录像{} 证件{} 设备{}",
+            "计划{} 场次{} 考务人员{} 考生{} 录像{} 证件{} 设备{} 其中更新已有记录{updated}",
             counts.plans,
             counts.sessions,
             counts.staff,

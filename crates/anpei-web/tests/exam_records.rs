@@ -829,3 +829,173 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     h.db.cleanup().await;
     h2.db.cleanup().await;
 }
+
+/// Uploading again is safe: the same workbook twice leaves one plan, one session, one
+/// candidate, one credential and one piece of equipment, with the newer values; a recording
+/// the second workbook leaves out is kept (only a 删除日期 says a recording is gone).
+#[tokio::test]
+async fn uploading_the_same_records_again_updates_them_and_keeps_recordings() {
+    use anpei_store::entity::{exam_candidate, exam_equipment, exam_staff_credential};
+    use sea_orm::PaginatorTrait;
+    let h = Harness::with_demo(60, 200).await;
+    let site = exam_subjects(&h).await.remove(0);
+    let me = subject_account(&h, "site_user", &site).await;
+    let first = workbook("2025-03-05 09:00", CANDIDATE_ID);
+    let r = upload(&h, &me, site.id, &first).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    let session = sessions_of(&h, site.id).await.remove(0);
+    let db = &h.store().db;
+    let count_of = |subject: i32| async move {
+        (
+            exam_plan::Entity::find()
+                .filter(exam_plan::Column::SubjectId.eq(subject))
+                .count(db)
+                .await
+                .unwrap(),
+            exam_session::Entity::find()
+                .filter(exam_session::Column::SubjectId.eq(subject))
+                .count(db)
+                .await
+                .unwrap(),
+            exam_candidate::Entity::find()
+                .filter(exam_candidate::Column::SubjectId.eq(subject))
+                .count(db)
+                .await
+                .unwrap(),
+            exam_staff_credential::Entity::find()
+                .filter(exam_staff_credential::Column::SubjectId.eq(subject))
+                .count(db)
+                .await
+                .unwrap(),
+            exam_equipment::Entity::find()
+                .filter(exam_equipment::Column::SubjectId.eq(subject))
+                .count(db)
+                .await
+                .unwrap(),
+        )
+    };
+    let before = count_of(site.id).await;
+    assert_eq!(before, (1, 1, 1, 1, 1));
+
+    // The same session with the candidate's score corrected and without its recording.
+    let second = anpei_import::sheets::write_sheets(&[
+        sheet(
+            "考试计划",
+            &[
+                &["计划编号", "开始时间", "结束时间", "考试类别", "计划人数"],
+                &[
+                    "P1",
+                    "2025-03-05 08:00",
+                    "2025-03-05 18:00",
+                    "电工作业",
+                    "35",
+                ],
+            ],
+        ),
+        sheet(
+            "考试场次",
+            &[
+                &[
+                    "场次编号",
+                    "计划编号",
+                    "考场",
+                    "开始时间",
+                    "结束时间",
+                    "考试系统",
+                    "考试类别",
+                ],
+                &[
+                    "S1",
+                    "P1",
+                    "第一考场",
+                    "2025-03-05 09:00",
+                    "2025-03-05 11:00",
+                    "国家考试系统",
+                    "电工作业",
+                ],
+            ],
+        ),
+        sheet(
+            "考生成绩",
+            &[
+                &["场次编号", "姓名", "身份证号", "成绩", "是否合格"],
+                &["S1", "李考生", CANDIDATE_ID, "91", "合格"],
+            ],
+        ),
+        sheet(
+            "考务证件",
+            &[
+                &[
+                    "姓名",
+                    "身份证号",
+                    "证件类别",
+                    "证件编号",
+                    "有效期起",
+                    "有效期至",
+                ],
+                &[
+                    "王监考",
+                    PROCTOR_ID,
+                    "监考员证",
+                    "JK001",
+                    "2024-01-01",
+                    "2027-12-31",
+                ],
+            ],
+        ),
+        sheet(
+            "考试设备",
+            &[
+                &["设备名称", "检验合格证编号", "有效期至"],
+                &["低压电工实训台", "JY-01", "2027-06-30"],
+            ],
+        ),
+    ])
+    .unwrap();
+    let r = upload(&h, &me, site.id, &second).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    assert_eq!(count_of(site.id).await, before);
+    let again = sessions_of(&h, site.id).await.remove(0);
+    assert_eq!(
+        again.id, session.id,
+        "the session keeps its id (and its findings)"
+    );
+    let candidate = exam_candidate::Entity::find()
+        .filter(exam_candidate::Column::SessionId.eq(session.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(candidate.score, Some(91));
+    let credential = exam_staff_credential::Entity::find()
+        .filter(exam_staff_credential::Column::SubjectId.eq(site.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(credential.valid_until.to_string(), "2027-12-31");
+    let plan = exam_plan::Entity::find()
+        .filter(exam_plan::Column::SubjectId.eq(site.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.planned_candidates, 35);
+    let videos = exam_video::Entity::find()
+        .filter(exam_video::Column::SessionId.eq(session.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(videos, 1, "a recording left out of an upload is kept");
+    // The first workbook again, with its recording: still one recording.
+    let r = upload(&h, &me, site.id, &first).await;
+    assert!(r.body.contains("已导入"), "{}", r.body);
+    assert_eq!(count_of(site.id).await, before);
+    let videos = exam_video::Entity::find()
+        .filter(exam_video::Column::SessionId.eq(session.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(videos, 1);
+    h.db.cleanup().await;
+}
