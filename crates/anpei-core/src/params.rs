@@ -105,6 +105,12 @@ impl Default for Params {
 }
 
 impl Params {
+    /// Minutes in one 学时 of a session held online or offline (AQ 8011-2023).
+    pub fn minutes_per_class_hour(&self, online: bool) -> f64 {
+        let (offline, on) = self.class_hour_minutes;
+        f64::from(if online { on } else { offline })
+    }
+
     pub fn is_high_risk(&self, industry: &str) -> bool {
         self.high_risk_industries.iter().any(|i| i == industry)
     }

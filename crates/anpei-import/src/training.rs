@@ -79,10 +79,10 @@ impl RowReader<'_> {
         v
     }
 
-    fn id(&mut self, col: &str) -> Option<IdNumber> {
-        let v = self.req(col)?;
-        match IdNumber::parse(&v) {
-            Ok(id) => Some(id),
+    /// The value of `r`, or a problem at `col` saying why not.
+    fn checked<T, E: std::fmt::Display>(&mut self, col: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
             Err(e) => {
                 self.bad(col, e.to_string());
                 None
@@ -90,23 +90,28 @@ impl RowReader<'_> {
         }
     }
 
-    fn number(&mut self, col: &str, required: bool) -> Option<Option<f64>> {
-        let v = if required {
-            self.req(col)?
+    /// A cell that must not be empty when `required`; `Some(None)` for an allowed blank.
+    fn cell(&mut self, col: &str, required: bool) -> Option<Option<String>> {
+        if required {
+            self.req(col).map(Some)
         } else {
-            match self.opt(col) {
-                Some(v) => v,
-                None => return Some(None),
-            }
+            Some(self.opt(col))
+        }
+    }
+
+    fn id(&mut self, col: &str) -> Option<IdNumber> {
+        let v = self.req(col)?;
+        self.checked(col, IdNumber::parse(&v))
+    }
+
+    fn number(&mut self, col: &str, required: bool) -> Option<Option<f64>> {
+        let Some(v) = self.cell(col, required)? else {
+            return Some(None);
         };
-        match cells::parse_number(&v) {
-            Ok(n) if n >= 0.0 => Some(Some(n)),
-            Ok(_) => {
+        match self.checked(col, cells::parse_number(&v))? {
+            n if n >= 0.0 => Some(Some(n)),
+            _ => {
                 self.bad(col, "不能为负数");
-                None
-            }
-            Err(e) => {
-                self.bad(col, e.to_string());
                 None
             }
         }
@@ -123,32 +128,17 @@ impl RowReader<'_> {
 
     fn date(&mut self, col: &str) -> Option<NaiveDate> {
         let v = self.req(col)?;
-        match cells::parse_date(&v) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                self.bad(col, e.to_string());
-                None
-            }
-        }
+        self.checked(col, cells::parse_date(&v))
     }
 
     fn datetime(&mut self, col: &str, required: bool) -> Option<Option<NaiveDateTime>> {
-        let v = if required {
-            self.req(col)?
-        } else {
-            match self.opt(col) {
-                Some(v) => v,
-                None => return Some(None),
-            }
+        let Some(v) = self.cell(col, required)? else {
+            return Some(None);
         };
-        match cells::parse_datetime(&v) {
-            Ok((d, Some(t))) => Some(Some(d.and_time(t))),
-            Ok((_, None)) => {
+        match self.checked(col, cells::parse_datetime(&v))? {
+            (d, Some(t)) => Some(Some(d.and_time(t))),
+            (_, None) => {
                 self.bad(col, format!("应包含时刻，如2021-03-05 09:00，实际为“{v}”"));
-                None
-            }
-            Err(e) => {
-                self.bad(col, e.to_string());
                 None
             }
         }

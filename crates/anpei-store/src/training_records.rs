@@ -23,15 +23,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// Minutes in one 学时 (AQ 8011-2023, RULES.md §1).
-pub fn minutes_per_hour(online: bool) -> f64 {
-    if online {
-        30.0
-    } else {
-        45.0
-    }
-}
-
 /// The institution with this id, if it lies in `scope`.
 pub async fn institution(
     store: &Store,
@@ -70,9 +61,9 @@ pub struct Overview {
     pub classes: Vec<ClassRowView>,
 }
 
-fn session_hours(s: &ses::Model) -> f64 {
+fn session_hours(p: &anpei_core::Params, s: &ses::Model) -> f64 {
     let minutes = (s.end_at - s.start_at).num_minutes() as f64;
-    minutes / minutes_per_hour(s.mode == "online")
+    minutes / p.minutes_per_class_hour(s.mode == "online")
 }
 
 pub async fn overview(
@@ -119,7 +110,7 @@ pub async fn overview(
             ClassRowView {
                 sessions: own.len(),
                 trainees: trainees.iter().filter(|t| t.class_id == c.id).count(),
-                scheduled_hours: own.iter().map(|s| session_hours(s)).sum(),
+                scheduled_hours: own.iter().map(|s| session_hours(&store.params, s)).sum(),
                 class: c,
             }
         })
@@ -191,7 +182,7 @@ pub async fn class_file(
         .into_iter()
         .map(|s| SessionView {
             teacher: s.teacher_id.and_then(|t| teachers.get(&t).cloned()),
-            hours: session_hours(&s),
+            hours: session_hours(&store.params, &s),
             session: s,
         })
         .collect();
@@ -219,7 +210,9 @@ pub async fn class_file(
                         let to = b.min(s.session.end_at);
                         if to > from {
                             attended += (to - from).num_minutes() as f64
-                                / minutes_per_hour(s.session.mode == "online");
+                                / store
+                                    .params
+                                    .minutes_per_class_hour(s.session.mode == "online");
                         }
                     }
                     Some((m.sign_in, m.sign_out))

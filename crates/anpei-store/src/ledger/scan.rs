@@ -25,7 +25,7 @@ pub async fn run(
         found
     })
     .await
-    .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("扫描失败：{e}"))))
+    .map_err(engine_failed)
 }
 
 /// The findings of the checks on training and exam records alone, for the whole district
@@ -37,5 +37,13 @@ pub async fn run_records(store: &Store, as_of: NaiveDate) -> StoreResult<Vec<Fin
     let params = store.params.clone();
     tokio::task::spawn_blocking(move || scan_records(&recs, as_of, &params))
         .await
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("扫描失败：{e}"))))
+        .map_err(engine_failed)
+}
+
+/// The blocking task of a scan ended without an answer (it panicked): a server error, with
+/// the cause for the log only.
+fn engine_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(format!(
+        "rule engine task failed: {e}"
+    )))
 }

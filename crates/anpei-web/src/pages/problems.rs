@@ -427,14 +427,13 @@ pub async fn rectify(
     req: Request,
 ) -> Result<Response, AppError> {
     // Scope first: a foreign id answers 404 whatever its body.
-    let p = problems::get(&st.store, &user.scope, id)
+    problems::get(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mp = Multipart::from_request(req, &st)
         .await
         .map_err(|_| AppError::BadRequest("表单格式错误，请在问题页面上重新填写后提交。".into()))?;
-    let limits = evidence::limits(&st);
-    let form = match evidence::read_upload(mp, limits.max_bytes).await {
+    let form = match evidence::read_upload(mp, evidence::limits(&st).max_bytes).await {
         Ok(f) => f,
         Err(AppError::BadRequest(m)) => {
             return detail_page(&st, &user, id, None, Some((m, String::new()))).await
@@ -450,7 +449,6 @@ pub async fn rectify(
     // The photo is checked and its bytes stored before anything is written; its row comes
     // with the update in one transaction, so a refused file or a refused update leaves the
     // problem as it was.
-    let _ = (&p, &limits);
     let attachment = match &form.file {
         Some((name, bytes)) => match evidence::stage(&st, name, bytes).await {
             Ok(a) => Some(a),

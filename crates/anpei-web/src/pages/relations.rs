@@ -40,12 +40,10 @@ impl RelationsPage {
         }
     }
 
+    /// The catalogue's name of a rule code.
     fn rule_label(&self, code: &str) -> &'static str {
-        match code {
-            "STAFF_CONFLICT" => "考务人员与培训机构人员关联",
-            "PASS_RATE_ANOMALY" => "通过率异常偏高",
-            _ => "其他",
-        }
+        anpei_core::ledger::rules::Rule::from_code(code)
+            .map_or("其他", anpei_core::ledger::rules::Rule::name)
     }
 
     fn z_label(&self, z: &Option<f64>) -> String {

@@ -81,33 +81,19 @@ impl std::fmt::Display for Severity {
 
 impl Rule {
     /// Every check, in catalogue order: the ledger's, then the records'.
-    pub const ALL: [Rule; 25] = [
-        Rule::ManagerCertMissing,
-        Rule::CertExpired,
-        Rule::SpecialOpNoCert,
-        Rule::ReviewOverdue,
-        Rule::ManagerRetrainShort,
-        Rule::EmployeeRetrainShort,
-        Rule::PrejobHoursShort,
-        Rule::TrainingOverlap,
-        Rule::HoursExceedDuration,
-        Rule::CertNotInRegistry,
-        Rule::ClassHoursShort,
-        Rule::ClassOverCapacity,
-        Rule::TeacherDoubleBooked,
-        Rule::TraineeDoubleBooked,
-        Rule::UniformScores,
-        Rule::ExamOutsidePlan,
-        Rule::ExamVideoMissing,
-        Rule::ExamVideoShort,
-        Rule::ExamVideoRetention,
-        Rule::ProctorNoCredential,
-        Rule::ProctorAbsent,
-        Rule::StaffConflict,
-        Rule::HighRiskPaperExam,
-        Rule::FacilityInspectionExpired,
-        Rule::PassRateAnomaly,
-    ];
+    pub const ALL: [Rule; 25] = {
+        let mut all = [Rule::ManagerCertMissing; 25];
+        let mut i = 0;
+        while i < Rule::LEDGER.len() {
+            all[i] = Rule::LEDGER[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Rule::RECORDS[i - Rule::LEDGER.len()];
+            i += 1;
+        }
+        all
+    };
 
     /// The ten checks of RULES.md §3, on the ledger of persons (台账).
     pub const LEDGER: [Rule; 10] = [

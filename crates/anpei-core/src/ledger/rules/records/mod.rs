@@ -426,8 +426,7 @@ impl<'a> Cx<'a> {
 
     /// Minutes in one class hour (学时) of a session.
     fn hour_minutes(&self, online: bool) -> f64 {
-        let (offline, on) = self.p.class_hour_minutes;
-        f64::from(if online { on } else { offline })
+        self.p.minutes_per_class_hour(online)
     }
 
     fn class_sessions(&self, class_id: RecordId) -> &[&'a ClassSessionFacts] {
