@@ -111,10 +111,14 @@ pub async fn for_subject(
         .all(db)
         .await?
     {
+        // Stored as JSON (name and 执法证号 of each officer); the timeline names them.
+        let officers: Vec<anpei_core::enforcement::Inspector> =
+            serde_json::from_str(&i.inspectors).unwrap_or_default();
+        let names: Vec<&str> = officers.iter().map(|o| o.name.as_str()).collect();
         out.push(Event {
             at: day(i.inspected_on),
             kind: "检查",
-            text: format!("执法检查（{}）", i.inspectors),
+            text: format!("执法检查（检查人员：{}）", names.join("、")),
             link: Some(format!("/inspections/{}", i.id)),
         });
     }

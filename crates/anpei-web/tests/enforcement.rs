@@ -343,6 +343,9 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
         .get(Some(&district), &format!("/subjects/{}", site.id))
         .await;
     assert!(page.body.contains("暂停考试资格"), "{}", page.body);
+    // The timeline names the officers, not the stored JSON.
+    assert!(page.body.contains("执法检查（检查人员："), "{}", page.body);
+    assert!(!page.body.contains("cert_no"), "{}", page.body);
     let list = h
         .get(Some(&district), &format!("/subjects?q={}", site.uscc))
         .await;
