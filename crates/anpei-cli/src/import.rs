@@ -93,6 +93,13 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<ExitCode> {
             out.display(),
             report.rejections.len()
         );
+        if report.rejections_dropped() > 0 {
+            println!(
+                "错误报告只列出前 {} 行；共有 {} 行被拒绝，请先改正这些行再重新导入。",
+                report.rejections.len(),
+                report.rejected()
+            );
+        }
     }
     Ok(match outcome {
         "aborted" => ExitCode::from(2),
@@ -123,10 +130,10 @@ fn print_report(report: &IngestReport, outcome: &str) {
     for e in report.rejections.iter().take(20) {
         eprintln!("拒绝：{e}");
     }
-    if report.rejections.len() > 20 {
+    if report.rejected() > 20 {
         eprintln!(
-            "……另有 {} 行被拒绝，请用 --errors 文件.xlsx 导出完整的错误报告。",
-            report.rejections.len() - 20
+            "……另有 {} 行被拒绝，请用 --errors 文件.xlsx 导出错误报告。",
+            report.rejected() - 20
         );
     }
     let verdict = match outcome {

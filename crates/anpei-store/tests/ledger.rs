@@ -80,16 +80,26 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     }
 
     let mut changed = d.clone();
-    changed.persons[0].name = "改了名字".into();
+    changed.persons[0].appointed_on = changed.persons[0].appointed_on.pred_opt().unwrap();
     changed.trainings[0].theory_hours += 1.0;
     let (third, _) = ingest_all(&db.store, Scope::All, &changed, Mode::Normal).await;
     assert_eq!(third.counts[&Table::Persons].updated, 1);
     assert_eq!(third.counts[&Table::Trainings].updated, 1);
+
     assert_eq!(
         import::Entity::find().count(&db.store.db).await.unwrap(),
         3,
         "every import is in the history"
     );
+    // A stored worker's 姓名 is not changed by an import: the row is refused.
+    let mut renamed = d.clone();
+    renamed.persons[0].name = "改了名字".into();
+    let (fourth, _) = ingest_all(&db.store, Scope::All, &renamed, Mode::DryRun).await;
+    assert_eq!(fourth.counts[&Table::Persons].rejected, 1);
+    assert!(fourth
+        .rejections
+        .iter()
+        .any(|e| e.sheet == "人员" && e.column == "姓名"));
     db.cleanup().await;
 }
 
@@ -109,7 +119,8 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
         .unwrap();
     assert_eq!(first.column, "统一社会信用代码");
     assert!(
-        first.reason.contains(orphan_employer.as_str()) && first.reason.starts_with("未知单位"),
+        first.reason.contains(orphan_employer.as_str())
+            && first.reason.starts_with("单位不存在或不在您的管辖范围内"),
         "{}",
         first.reason
     );
@@ -117,7 +128,11 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
     assert!(report
         .rejections
         .iter()
-        .any(|e| e.sheet == "培训" && e.reason.starts_with("学员不在人员台账中")));
+        .any(|e| e.sheet == "培训" && e.reason.starts_with("单位不存在或不在您的管辖范围内")));
+    assert!(report
+        .rejections
+        .iter()
+        .any(|e| e.sheet == "证书" && e.reason.starts_with("持证人不在您管辖范围内的人员台账中")));
     let stored = person::Entity::find().count(&db.store.db).await.unwrap();
     assert_eq!(stored, persons.inserted);
     db.cleanup().await;

@@ -449,33 +449,122 @@ async fn a_password_change_ends_the_users_sessions() {
     db.cleanup().await;
 }
 
-/// m0014 rebuilds `findings` on SQLite to make `person_id` optional: a database migrated up
-/// to m0013 with a stored finding keeps it, and afterwards accepts one without a person.
-#[tokio::test]
-async fn upgrading_to_m0014_keeps_the_stored_findings_and_frees_their_person() {
-    use sea_orm::{Database, Statement};
+/// A SQLite database in a directory of its own, migrated up to just before `migration`, with
+/// foreign keys off (the rows the tests insert skip the reference lists).
+async fn sqlite_before(migration: &str) -> (sea_orm::DatabaseConnection, std::path::PathBuf) {
+    use sea_orm::Database;
     use sea_orm_migration::MigratorTrait;
-    let dir = std::env::temp_dir().join(format!("anpei-m0014-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("anpei-{migration}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("old.db");
     let _ = std::fs::remove_file(&path);
     let mut opts = sea_orm::ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
     opts.max_connections(1);
     let db = Database::connect(opts).await.unwrap();
-    // The rows below skip the reference lists their foreign keys point at.
     db.execute_unprepared("PRAGMA foreign_keys = OFF")
         .await
         .unwrap();
-    let migrations = anpei_store::migration::Migrator::migrations().len() as u32;
-    let before_m0014 = migrations
-        - anpei_store::migration::Migrator::migrations()
-            .iter()
-            .rev()
-            .position(|m| m.name() == "m0014_records_findings")
-            .map_or(0, |p| p as u32 + 1);
-    anpei_store::migration::Migrator::up(&db, Some(before_m0014))
+    let all = anpei_store::migration::Migrator::migrations();
+    let before = all
+        .iter()
+        .position(|m| m.name() == migration)
+        .expect("a known migration") as u32;
+    anpei_store::migration::Migrator::up(&db, Some(before))
         .await
         .unwrap();
+    (db, dir)
+}
+
+/// m0015 makes an ID number unique per employer and a certificate number per person row,
+/// rebuilding both tables on SQLite: the stored rows, and the rows that refer to them, stay.
+#[tokio::test]
+async fn upgrading_to_m0015_keeps_workers_and_lets_a_second_employer_record_them() {
+    use sea_orm::Statement;
+    use sea_orm_migration::MigratorTrait;
+    let (db, dir) = sqlite_before("m0015_employment_rows").await;
+    let exec = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.execute(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+        }
+    };
+    exec("INSERT INTO subjects (id, uscc, name, kind, department_id, town_id, status, created_at, updated_at) \
+          VALUES (1, '91110000600037341L', '甲公司', 'enterprise', 1, 1, 'normal', 0, 0), \
+                 (2, '91500000MA5U7ABC1X', '乙公司', 'enterprise', 1, 1, 'normal', 0, 0)").await.unwrap();
+    exec("INSERT INTO persons (id, subject_id, name, id_enc, id_bidx, id_masked, post, appointed_on, created_at, updated_at) \
+          VALUES (1, 1, '张三', x'00', 'k', '1101**********002X', 'employee', '2020-01-01', 0, 0)").await.unwrap();
+    exec("INSERT INTO certificates (id, person_id, cert_type, cert_no_enc, cert_no_bidx, cert_no_masked, created_at) \
+          VALUES (1, 1, 'special_op', x'00', 'c', 'T1101****', 0)").await.unwrap();
+    exec("INSERT INTO trainings (person_id, subject_id, training_type, form, start_at, end_at, theory_hours, practical_hours, created_at) \
+          VALUES (1, 1, 'pre_job', 'offline', '2024-01-01 08:00:00', '2024-01-01 17:00:00', 8, 0, 0)").await.unwrap();
+    exec("PRAGMA foreign_keys = ON").await.unwrap();
+    anpei_store::migration::Migrator::up(&db, None)
+        .await
+        .unwrap();
+    let one = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.query_one(Statement::from_string(DbBackend::Sqlite, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        one("SELECT count(*) FROM persons WHERE id = 1 AND id_bidx = 'k'").await,
+        1
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM certificates WHERE person_id = 1").await,
+        1
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM trainings WHERE person_id = 1").await,
+        1
+    );
+    for table in ["persons", "certificates", "trainings"] {
+        let broken = db
+            .query_all(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA foreign_key_check({table})"),
+            ))
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{table}: references survive the rebuild");
+    }
+    // The second employer records the same worker and his certificate in its own rows.
+    exec("INSERT INTO persons (id, subject_id, name, id_enc, id_bidx, id_masked, post, appointed_on, created_at, updated_at) \
+          VALUES (2, 2, '张三', x'00', 'k', '1101**********002X', 'employee', '2025-01-01', 0, 0)").await.unwrap();
+    exec("INSERT INTO certificates (person_id, cert_type, cert_no_enc, cert_no_bidx, cert_no_masked, created_at) \
+          VALUES (2, 'special_op', x'00', 'c', 'T1101****', 0)").await.unwrap();
+    // One employer still has one row of him, and one row of each certificate.
+    assert!(exec("INSERT INTO persons (subject_id, name, id_enc, id_bidx, id_masked, post, appointed_on, created_at, updated_at) \
+          VALUES (1, '张三', x'00', 'k', '1101**********002X', 'employee', '2020-01-01', 0, 0)").await.is_err());
+    assert!(exec("INSERT INTO certificates (person_id, cert_type, cert_no_enc, cert_no_bidx, cert_no_masked, created_at) \
+          VALUES (1, 'special_op', x'00', 'c', 'T1101****', 0)").await.is_err());
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN \
+             ('idx_persons_subject', 'idx_persons_post', 'idx_persons_holder', \
+              'idx_certificates_person', 'idx_certificates_valid_until', 'idx_certificates_no')"
+        )
+        .await,
+        6
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// m0014 rebuilds `findings` on SQLite to make `person_id` optional: a database migrated up
+/// to m0013 with a stored finding keeps it, and afterwards accepts one without a person.
+#[tokio::test]
+async fn upgrading_to_m0014_keeps_the_stored_findings_and_frees_their_person() {
+    use sea_orm::Statement;
+    use sea_orm_migration::MigratorTrait;
+    let (db, dir) = sqlite_before("m0014_records_findings").await;
     let exec = |sql: &str| {
         let db = &db;
         let sql = sql.to_string();

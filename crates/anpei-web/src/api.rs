@@ -455,14 +455,14 @@ pub async fn import(
         Ok(x) => x,
         Err(res) => return res,
     };
-    let rejected_total = report.rejections.len();
+    let rejected_total = report.rejected() as usize;
     let body = ImportResponse {
         outcome,
         file_name: up.file_name,
         sha256: up.sha256,
         counts: report.counts.iter().map(|(t, c)| (t.sheet(), *c)).collect(),
         rejected_total,
-        rejections_truncated: rejected_total > API_REJECTIONS,
+        rejections_truncated: rejected_total > report.rejections.len().min(API_REJECTIONS),
         rejections: report
             .rejections
             .into_iter()

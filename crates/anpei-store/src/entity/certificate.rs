@@ -11,7 +11,6 @@ pub struct Model {
     /// `CertType::code()`.
     pub cert_type: String,
     pub cert_no_enc: Vec<u8>,
-    #[sea_orm(unique)]
     pub cert_no_bidx: String,
     pub cert_no_masked: String,
     pub category: Option<String>,

@@ -10,7 +10,6 @@ pub struct Model {
     pub subject_id: i32,
     pub name: String,
     pub id_enc: Vec<u8>,
-    #[sea_orm(unique)]
     pub id_bidx: String,
     pub id_masked: String,
     pub phone_enc: Option<Vec<u8>>,

@@ -166,8 +166,24 @@ pub struct IngestReport {
 }
 
 impl IngestReport {
+    /// Rejected rows kept with their cells for the error report; the rest are counted only,
+    /// so that a file of junk cannot grow the server without bound.
+    pub const KEEP_REJECTIONS: usize = 5000;
+    pub const KEEP_WARNINGS: usize = 1000;
+
     pub fn rejected(&self) -> u64 {
         self.counts.values().map(|c| c.rejected).sum()
+    }
+
+    /// Rejections counted but not kept (beyond [`Self::KEEP_REJECTIONS`]).
+    pub fn rejections_dropped(&self) -> u64 {
+        self.rejected().saturating_sub(self.rejections.len() as u64)
+    }
+
+    fn keep(&mut self, e: RowError) {
+        if self.rejections.len() < Self::KEEP_REJECTIONS {
+            self.rejections.push(e);
+        }
     }
 
     pub fn counts_json(&self) -> String {
@@ -313,7 +329,7 @@ pub struct Ingest<'a> {
     /// transaction.
     pending: Option<tokio::task::JoinHandle<StoreResult<()>>>,
     /// Persons inserted whose ids have not been read back yet (read when first needed).
-    unresolved: Vec<String>,
+    unresolved: HashSet<String>,
     /// Batches that had to look persons up in the database; from the second one on, the
     /// whole person index is read once instead (big imports), see `resolve_persons`.
     person_lookups: usize,
@@ -323,7 +339,13 @@ pub struct Ingest<'a> {
     names: Names,
     now: i64,
     subjects: HashMap<String, (i32, i32, i32)>,
-    persons: HashMap<String, (i32, i32)>,
+    /// The person rows of each ID number's blind index: one per employer that recorded him.
+    persons: HashMap<String, Vec<Holder>>,
+    /// The employer of each ID number in this import's person rows (the last one read): a
+    /// certificate row, which names no employer, belongs to that row.
+    imported_persons: HashMap<String, i32>,
+    /// What the updates of this import changed, for the audit entry (the first few).
+    changes: Changes,
     seen: HashMap<Table, HashMap<String, usize>>,
     seen_trainings: SeenTrainings,
     /// Tables that held no row when the import began: no row of them can exist but those
@@ -346,7 +368,7 @@ fn reject(
     cells: Cells,
 ) {
     report.counts.entry(table).or_default().rejected += 1;
-    report.rejections.push(RowError {
+    report.keep(RowError {
         sheet: table.sheet().into(),
         row,
         column: column.into(),
@@ -354,6 +376,86 @@ fn reject(
         cells: cells.split(),
     });
 }
+
+/// One employer's row of a worker, as the import resolves references to it.
+#[derive(Debug, Clone)]
+struct Holder {
+    id: i32,
+    subject: i32,
+    name: String,
+}
+
+/// Adds `h` to the rows of its ID number unless that row is there already.
+fn add_holder(persons: &mut HashMap<String, Vec<Holder>>, bidx: String, h: Holder) {
+    let rows = persons.entry(bidx).or_default();
+    match rows.iter_mut().find(|r| r.id == h.id) {
+        Some(r) => *r = h,
+        None => rows.push(h),
+    }
+}
+
+/// The fields an update changed, masked where personal, as `名称：旧 → 新`.
+#[derive(Debug, Default)]
+struct Changes {
+    lines: Vec<String>,
+    total: u64,
+}
+
+impl Changes {
+    const KEEP: usize = 200;
+
+    fn record(&mut self, what: String, fields: &[(&str, String, String)]) {
+        let changed: Vec<String> = fields
+            .iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(n, a, b)| format!("{n}：{} → {}", shown(a), shown(b)))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        self.total += 1;
+        if self.lines.len() < Self::KEEP {
+            self.lines.push(format!("{what}（{}）", changed.join("；")));
+        }
+    }
+
+    fn summary(&self) -> String {
+        if self.total == 0 {
+            return String::new();
+        }
+        let more = self.total - self.lines.len() as u64;
+        let tail = if more > 0 {
+            format!("；另有{more}条变更未列出")
+        } else {
+            String::new()
+        };
+        format!(" 变更：{}{tail}", self.lines.join("；"))
+    }
+}
+
+fn shown(v: &str) -> &str {
+    if v.is_empty() {
+        "（空）"
+    } else {
+        v
+    }
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn opt_date(v: &Option<chrono::NaiveDate>) -> String {
+    v.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn opt_num(v: &Option<f64>) -> String {
+    v.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// Said of a row whose employer is unknown or outside the importer's scope: one message
+/// for both, so that an import cannot tell whether a company exists.
+const NO_SUCH_EMPLOYER: &str = "单位不存在或不在您的管辖范围内";
 
 impl<'a> Ingest<'a> {
     pub async fn begin(store: &'a Store, scope: Scope) -> StoreResult<Ingest<'a>> {
@@ -390,7 +492,7 @@ impl<'a> Ingest<'a> {
             store,
             txn: std::sync::Arc::new(txn),
             pending: None,
-            unresolved: Vec::new(),
+            unresolved: HashSet::new(),
             person_lookups: 0,
             persons_loaded: false,
             scope,
@@ -398,6 +500,8 @@ impl<'a> Ingest<'a> {
             now: store.now(),
             subjects,
             persons: HashMap::new(),
+            imported_persons: HashMap::new(),
+            changes: Changes::default(),
             seen: HashMap::new(),
             seen_trainings: SeenTrainings::default(),
             empty_at_start,
@@ -490,11 +594,13 @@ impl<'a> Ingest<'a> {
         let c = self.report.counts.entry(table).or_default();
         c.read += 1;
         c.rejected += 1;
-        self.report.rejections.push(e);
+        self.report.keep(e);
     }
 
     pub fn warning(&mut self, w: String) {
-        self.report.warnings.push(w);
+        if self.report.warnings.len() < IngestReport::KEEP_WARNINGS {
+            self.report.warnings.push(w);
+        }
     }
 
     pub async fn subject(
@@ -676,6 +782,28 @@ impl<'a> Ingest<'a> {
                 );
                 continue;
             }
+            // A subject keeps its own contact details; where it is supervised, and as what,
+            // is for its supervisors to change.
+            if let (Scope::Subject(_), Some(o)) = (self.scope, old) {
+                let moved = [
+                    ("单位类型", o.kind != rec.kind.code()),
+                    ("所属镇街", o.town_id != town),
+                    ("行业", o.industry != rec.industry),
+                    ("行业主管部门", o.department_id != dep),
+                ];
+                let fields: Vec<&str> = moved.iter().filter(|m| m.1).map(|m| m.0).collect();
+                if let Some(first) = fields.first() {
+                    reject(
+                        &mut self.report,
+                        Table::Subjects,
+                        row,
+                        first,
+                        format!("{}只能由监管部门变更，单位用户不能修改", fields.join("、")),
+                        cells,
+                    );
+                    continue;
+                }
+            }
             let phone = rec.contact_phone.clone();
             match old {
                 Some(o) => {
@@ -698,6 +826,25 @@ impl<'a> Ingest<'a> {
                             .or_default()
                             .unchanged += 1;
                     } else {
+                        let town_name = |id: i32| self.names.town_name(id).unwrap_or_default();
+                        let dep_name = |id: i32| self.names.department_name(id).unwrap_or_default();
+                        self.changes.record(
+                            format!("单位 {}", o.uscc),
+                            &[
+                                ("单位名称", o.name.clone(), rec.name.clone()),
+                                ("单位类型", o.kind.clone(), rec.kind.code().to_string()),
+                                ("行业", opt(&o.industry), opt(&rec.industry)),
+                                ("行业主管部门", dep_name(o.department_id), dep_name(dep)),
+                                ("所属镇街", town_name(o.town_id), town_name(town)),
+                                ("地址", opt(&o.address), opt(&rec.address)),
+                                ("联系人", opt(&o.contact_name), opt(&rec.contact_name)),
+                                (
+                                    "联系电话",
+                                    old_phone.as_deref().map(mask_phone).unwrap_or_default(),
+                                    phone.as_deref().map(mask_phone).unwrap_or_default(),
+                                ),
+                            ],
+                        );
                         let mut am = o.clone().into_active_model();
                         am.name = Set(rec.name);
                         am.kind = Set(rec.kind.code().into());
@@ -776,9 +923,10 @@ impl<'a> Ingest<'a> {
     /// Looks up persons by blind index: the cache first; then, for the first batch that
     /// misses, the database by those keys; for later ones (a big import) the whole person
     /// index once, so that later batches need no round trip and their inserts overlap.
+    /// A key whose rows this import inserted counts as missing until their ids are read.
     async fn resolve_persons(&mut self, bidxs: impl Iterator<Item = String>) -> StoreResult<()> {
         let missing: Vec<String> = bidxs
-            .filter(|b| !self.persons.contains_key(b))
+            .filter(|b| !self.persons.contains_key(b) || self.unresolved.contains(b))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -787,29 +935,35 @@ impl<'a> Ingest<'a> {
         }
         if self.persons_loaded {
             // Only persons inserted since the index was read can be found now.
-            let recent = std::mem::take(&mut self.unresolved);
+            let recent: Vec<String> = std::mem::take(&mut self.unresolved).into_iter().collect();
             return self.lookup_persons(recent).await;
         }
         self.person_lookups += 1;
         if self.person_lookups < 2 {
-            let mut keys = missing;
+            let mut keys: HashSet<String> = missing.into_iter().collect();
             keys.extend(std::mem::take(&mut self.unresolved));
-            return self.lookup_persons(keys).await;
+            return self.lookup_persons(keys.into_iter().collect()).await;
         }
         let txn = self.settled().await?;
         if self.store.backend() == sea_orm::DbBackend::Sqlite {
             // The driver's per-row hand-off costs more than the row: chunks come as strings.
-            let cols = ["id_bidx", "id", "subject_id"];
+            let cols = ["id_bidx", "id", "subject_id", "name"];
             let rows = super::facts::sqlite_bulk_rows(&**txn, "persons", &cols, "").await?;
             self.persons.reserve(rows.estimate());
             for r in rows.rows() {
                 let mut f = r.split('\u{1f}');
-                if let (Some(b), Some(Ok(id)), Some(Ok(s))) = (
+                if let (Some(b), Some(Ok(id)), Some(Ok(subject)), Some(name)) = (
                     f.next(),
                     f.next().map(str::parse::<i32>),
                     f.next().map(str::parse::<i32>),
+                    f.next(),
                 ) {
-                    self.persons.insert(b.to_string(), (id, s));
+                    let name = name.to_string();
+                    add_holder(
+                        &mut self.persons,
+                        b.to_string(),
+                        Holder { id, subject, name },
+                    );
                 }
             }
         } else {
@@ -819,12 +973,13 @@ impl<'a> Ingest<'a> {
                     person::Column::IdBidx,
                     person::Column::Id,
                     person::Column::SubjectId,
+                    person::Column::Name,
                 ])
-                .into_tuple::<(String, i32, i32)>()
+                .into_tuple::<(String, i32, i32, String)>()
                 .all(&**txn)
                 .await?;
-            for (b, id, s) in all {
-                self.persons.insert(b, (id, s));
+            for (b, id, subject, name) in all {
+                add_holder(&mut self.persons, b, Holder { id, subject, name });
             }
         }
         self.unresolved.clear();
@@ -844,16 +999,38 @@ impl<'a> Ingest<'a> {
                     person::Column::IdBidx,
                     person::Column::Id,
                     person::Column::SubjectId,
+                    person::Column::Name,
                 ])
                 .filter(person::Column::IdBidx.is_in(chunk.to_vec()))
-                .into_tuple::<(String, i32, i32)>()
+                .into_tuple::<(String, i32, i32, String)>()
                 .all(&**txn)
                 .await?;
-            for (b, id, s) in found {
-                self.persons.insert(b, (id, s));
+            for (b, id, subject, name) in found {
+                add_holder(&mut self.persons, b, Holder { id, subject, name });
             }
         }
         Ok(())
+    }
+
+    /// The row of `bidx` recorded by employer `subject`, if any.
+    fn holder_at(&self, bidx: &str, subject: i32) -> Option<&Holder> {
+        self.persons
+            .get(bidx)?
+            .iter()
+            .find(|h| h.subject == subject)
+    }
+
+    /// The row a certificate of `bidx` belongs to: the one this import's person rows name,
+    /// else the most recently recorded row in the importer's scope.
+    fn certificate_holder(&self, bidx: &str) -> Option<&Holder> {
+        if let Some(&sid) = self.imported_persons.get(bidx) {
+            return self.holder_at(bidx, sid);
+        }
+        self.persons
+            .get(bidx)?
+            .iter()
+            .filter(|h| self.person_in_scope(h.subject))
+            .max_by_key(|h| h.id)
     }
 
     async fn flush_persons(&mut self) -> StoreResult<()> {
@@ -868,7 +1045,9 @@ impl<'a> Ingest<'a> {
         } else {
             bidxs.clone()
         };
-        let existing: HashMap<String, person::Model> = if lookup.is_empty() {
+        // Each employer's own row of the worker: rows other employers recorded are neither
+        // read nor changed by this import.
+        let existing: HashMap<(String, i32), person::Model> = if lookup.is_empty() {
             Vec::new()
         } else {
             person::Entity::find()
@@ -877,63 +1056,56 @@ impl<'a> Ingest<'a> {
                 .await?
         }
         .into_iter()
-        .map(|m| (m.id_bidx.clone(), m))
+        .map(|m| ((m.id_bidx.clone(), m.subject_id), m))
         .collect();
         let backend = self.store.backend();
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * PERSON_ROWS.params());
         let mut new: Vec<String> = Vec::new();
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(bidxs) {
             self.report.counts.entry(Table::Persons).or_default().read += 1;
-            if let Some(first) = self.duplicate(Table::Persons, &bidx, row) {
+            let employer = self
+                .subjects
+                .get(rec.employer.as_str())
+                .copied()
+                .filter(|&(sid, town, dep)| self.subject_in_scope(town, dep, Some(sid)));
+            let Some((sid, _, _)) = employer else {
+                reject(
+                    &mut self.report,
+                    Table::Persons,
+                    row,
+                    "统一社会信用代码",
+                    format!("{NO_SUCH_EMPLOYER}：{}", rec.employer),
+                    cells,
+                );
+                continue;
+            };
+            if let Some(first) = self.duplicate(Table::Persons, &format!("{bidx}@{sid}"), row) {
                 reject(
                     &mut self.report,
                     Table::Persons,
                     row,
                     "身份证号",
-                    format!("与第{first}行重复"),
-                    cells,
-                );
-                continue;
-            }
-            let Some(&(sid, town, dep)) = self.subjects.get(rec.employer.as_str()) else {
-                let why = format!(
-                    "未知单位：{}（单位表和系统中均无此统一社会信用代码）",
-                    rec.employer
-                );
-                reject(
-                    &mut self.report,
-                    Table::Persons,
-                    row,
-                    "统一社会信用代码",
-                    why,
-                    cells,
-                );
-                continue;
-            };
-            let old = existing.get(&bidx);
-            let old_in_scope = old.map(|o| {
-                self.subjects
-                    .values()
-                    .any(|&(id, t, d)| id == o.subject_id && self.subject_in_scope(t, d, Some(id)))
-            });
-            if !self.subject_in_scope(town, dep, Some(sid)) || old_in_scope == Some(false) {
-                reject(
-                    &mut self.report,
-                    Table::Persons,
-                    row,
-                    "统一社会信用代码",
-                    "该单位或人员不在您的管辖范围内".into(),
+                    format!("与第{first}行重复（同一单位、同一身份证号）"),
                     cells,
                 );
                 continue;
             }
             let phone = rec.phone.clone();
-            match old {
+            match existing.get(&(bidx.clone(), sid)) {
+                Some(o) if o.name != rec.name => {
+                    reject(
+                        &mut self.report,
+                        Table::Persons,
+                        row,
+                        "姓名",
+                        "与本单位台账中该身份证号登记的姓名不一致".into(),
+                        cells,
+                    );
+                    continue;
+                }
                 Some(o) => {
                     let old_phone = o.phone_enc.as_deref().and_then(|e| c.decrypt(e).ok());
-                    let same = o.subject_id == sid
-                        && o.name == rec.name
-                        && o.post == rec.post.code()
+                    let same = o.post == rec.post.code()
                         && o.special_category == rec.special_category
                         && o.appointed_on == rec.appointed_on
                         && old_phone == phone;
@@ -944,9 +1116,28 @@ impl<'a> Ingest<'a> {
                             .or_default()
                             .unchanged += 1;
                     } else {
+                        self.changes.record(
+                            format!("人员 {} {}", o.name, o.id_masked),
+                            &[
+                                ("岗位", o.post.clone(), rec.post.code().to_string()),
+                                (
+                                    "作业类别",
+                                    opt(&o.special_category),
+                                    opt(&rec.special_category),
+                                ),
+                                (
+                                    "任职日期",
+                                    o.appointed_on.to_string(),
+                                    rec.appointed_on.to_string(),
+                                ),
+                                (
+                                    "联系电话",
+                                    old_phone.as_deref().map(mask_phone).unwrap_or_default(),
+                                    phone.as_deref().map(mask_phone).unwrap_or_default(),
+                                ),
+                            ],
+                        );
                         let mut am = o.clone().into_active_model();
-                        am.subject_id = Set(sid);
-                        am.name = Set(rec.name);
                         am.post = Set(rec.post.code().into());
                         am.special_category = Set(rec.special_category);
                         am.appointed_on = Set(rec.appointed_on);
@@ -955,13 +1146,19 @@ impl<'a> Ingest<'a> {
                         am.updated_at = Set(self.now);
                         self.settle().await?;
                         am.update(&**self.txn).await?;
-                        self.persons.insert(bidx, (o.id, sid));
                         self.report
                             .counts
                             .entry(Table::Persons)
                             .or_default()
                             .updated += 1;
                     }
+                    let h = Holder {
+                        id: o.id,
+                        subject: sid,
+                        name: o.name.clone(),
+                    };
+                    add_holder(&mut self.persons, bidx.clone(), h);
+                    self.imported_persons.insert(bidx, sid);
                 }
                 None => {
                     // In PERSON_ROWS order.
@@ -981,6 +1178,7 @@ impl<'a> Ingest<'a> {
                         Value::BigInt(Some(self.now)),
                         Value::BigInt(Some(self.now)),
                     ]);
+                    self.imported_persons.insert(bidx.clone(), sid);
                     new.push(bidx);
                 }
             }
@@ -1014,7 +1212,9 @@ impl<'a> Ingest<'a> {
         } else {
             keys.clone()
         };
-        let existing: HashMap<String, certificate::Model> = if lookup.is_empty() {
+        // A certificate row is the holder's row's: the same number recorded by another
+        // employer for its own row of the worker is that employer's, and stays as it is.
+        let existing: HashMap<(String, i32), certificate::Model> = if lookup.is_empty() {
             Vec::new()
         } else {
             certificate::Entity::find()
@@ -1023,7 +1223,7 @@ impl<'a> Ingest<'a> {
                 .await?
         }
         .into_iter()
-        .map(|m| (m.cert_no_bidx.clone(), m))
+        .map(|m| ((m.cert_no_bidx.clone(), m.person_id), m))
         .collect();
         let backend = self.store.backend();
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * CERTIFICATE_ROWS.params());
@@ -1046,32 +1246,32 @@ impl<'a> Ingest<'a> {
                 continue;
             }
             let holder = c.blind_index(rec.id_number.as_str());
-            let Some(&(pid, sid)) = self.persons.get(&holder) else {
+            let Some(h) = self.certificate_holder(&holder) else {
                 reject(
                     &mut self.report,
                     Table::Certificates,
                     row,
                     "身份证号",
-                    "持证人不在人员台账中（人员表和系统中均无此身份证号）".into(),
+                    "持证人不在您管辖范围内的人员台账中（请先在人员表登记此人）".into(),
                     cells,
                 );
                 continue;
             };
-            if !self.person_in_scope(sid) {
+            if h.name != rec.name {
                 reject(
                     &mut self.report,
                     Table::Certificates,
                     row,
-                    "身份证号",
-                    "持证人不在您的管辖范围内".into(),
+                    "姓名",
+                    "与人员台账中该身份证号登记的姓名不一致".into(),
                     cells,
                 );
                 continue;
             }
-            match existing.get(&key) {
+            let pid = h.id;
+            match existing.get(&(key.clone(), pid)) {
                 Some(o) => {
-                    let same = o.person_id == pid
-                        && o.cert_type == rec.cert_type.code()
+                    let same = o.cert_type == rec.cert_type.code()
                         && o.category == rec.category
                         && o.operation_item == rec.operation_item
                         && o.first_issued == rec.first_issued
@@ -1087,8 +1287,41 @@ impl<'a> Ingest<'a> {
                             .or_default()
                             .unchanged += 1;
                     } else {
+                        self.changes.record(
+                            format!("证书 {}", o.cert_no_masked),
+                            &[
+                                ("证书类型", o.cert_type.clone(), rec.cert_type.code().into()),
+                                ("作业类别", opt(&o.category), opt(&rec.category)),
+                                ("操作项目", opt(&o.operation_item), opt(&rec.operation_item)),
+                                (
+                                    "初领日期",
+                                    opt_date(&o.first_issued),
+                                    opt_date(&rec.first_issued),
+                                ),
+                                (
+                                    "有效期起",
+                                    opt_date(&o.valid_from),
+                                    opt_date(&rec.valid_from),
+                                ),
+                                (
+                                    "有效期止",
+                                    opt_date(&o.valid_until),
+                                    opt_date(&rec.valid_until),
+                                ),
+                                (
+                                    "应复审日期",
+                                    opt_date(&o.review_due),
+                                    opt_date(&rec.review_due),
+                                ),
+                                (
+                                    "实际复审日期",
+                                    opt_date(&o.reviewed_on),
+                                    opt_date(&rec.reviewed_on),
+                                ),
+                                ("发证机关", opt(&o.issuer), opt(&rec.issuer)),
+                            ],
+                        );
                         let mut am = o.clone().into_active_model();
-                        am.person_id = Set(pid);
                         am.cert_type = Set(rec.cert_type.code().into());
                         am.category = Set(rec.category);
                         am.operation_item = Set(rec.operation_item);
@@ -1300,19 +1533,18 @@ impl<'a> Ingest<'a> {
             key_of.push(keys.len() - 1);
         }
         self.resolve_persons(keys.iter().cloned()).await?;
-        let holders: Vec<Option<i32>> = keys
-            .iter()
-            .map(|k| self.persons.get(k).map(|p| p.0))
-            .collect();
+        // The trainings stored for the rows of these ID numbers, whoever recorded them:
+        // only the row of the training's employer is ever matched below.
         let mut existing: HashMap<
             (i32, chrono::NaiveDateTime, chrono::NaiveDateTime, String),
             training::Model,
         > = HashMap::new();
         if !self.empty_at_start.contains(&Table::Trainings) {
-            let pids: Vec<i32> = holders
+            let pids: Vec<i32> = keys
                 .iter()
+                .filter_map(|k| self.persons.get(k))
                 .flatten()
-                .copied()
+                .map(|h| h.id)
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
@@ -1336,57 +1568,58 @@ impl<'a> Ingest<'a> {
         let mut counts = Counts::default();
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * TRAINING_ROWS.params());
         // The employer of the previous row (rows of one person share it).
-        let mut employer: Option<(String, Option<(i32, bool)>)> = None;
+        let mut employer: Option<(String, Option<i32>)> = None;
         for (Pending { row, rec, cells }, k) in batch.into_iter().zip(key_of) {
             counts.read += 1;
-            let Some(pid) = holders[k] else {
+            let uscc = rec.employer.as_str();
+            let subject = match &employer {
+                Some((u, s)) if u == uscc => *s,
+                _ => {
+                    let s = self
+                        .subjects
+                        .get(uscc)
+                        .filter(|&&(sid, town, dep)| self.subject_in_scope(town, dep, Some(sid)))
+                        .map(|&(sid, _, _)| sid);
+                    employer = Some((uscc.to_string(), s));
+                    s
+                }
+            };
+            let Some(sid) = subject else {
+                reject(
+                    &mut self.report,
+                    Table::Trainings,
+                    row,
+                    "统一社会信用代码",
+                    format!("{NO_SUCH_EMPLOYER}：{}", rec.employer),
+                    cells,
+                );
+                continue;
+            };
+            // The trainee is the employer's own row of him: a worker another employer
+            // recorded is not this one's to train until it records him in its ledger.
+            let Some(h) = self.holder_at(&keys[k], sid) else {
                 reject(
                     &mut self.report,
                     Table::Trainings,
                     row,
                     "身份证号",
-                    "学员不在人员台账中（人员表和系统中均无此身份证号）".into(),
+                    "学员不在该单位的人员台账中（请先在人员表登记此人）".into(),
                     cells,
                 );
                 continue;
             };
-            let uscc = rec.employer.as_str();
-            let subject = match &employer {
-                Some((u, s)) if u == uscc => *s,
-                _ => {
-                    let s = self.subjects.get(uscc).map(|&(sid, town, dep)| {
-                        (sid, self.subject_in_scope(town, dep, Some(sid)))
-                    });
-                    employer = Some((uscc.to_string(), s));
-                    s
-                }
-            };
-            let Some((sid, in_scope)) = subject else {
-                let why = format!(
-                    "未知单位：{}（单位表和系统中均无此统一社会信用代码）",
-                    rec.employer
-                );
+            if h.name != rec.name {
                 reject(
                     &mut self.report,
                     Table::Trainings,
                     row,
-                    "统一社会信用代码",
-                    why,
-                    cells,
-                );
-                continue;
-            };
-            if !in_scope {
-                reject(
-                    &mut self.report,
-                    Table::Trainings,
-                    row,
-                    "统一社会信用代码",
-                    "该单位不在您的管辖范围内".into(),
+                    "姓名",
+                    "与人员台账中该身份证号登记的姓名不一致".into(),
                     cells,
                 );
                 continue;
             }
+            let pid = h.id;
             let first = self
                 .seen_trainings
                 .first(pid, rec.start, rec.end, rec.training_type, row);
@@ -1413,8 +1646,7 @@ impl<'a> Ingest<'a> {
             };
             match old {
                 Some(o) => {
-                    let same = o.subject_id == sid
-                        && o.form == rec.form.code()
+                    let same = o.form == rec.form.code()
                         && o.theory_hours == rec.theory_hours
                         && o.practical_hours == rec.practical_hours
                         && o.institution == rec.institution
@@ -1423,8 +1655,26 @@ impl<'a> Ingest<'a> {
                     if same {
                         counts.unchanged += 1;
                     } else {
+                        self.changes.record(
+                            format!("培训记录 {} {}", rec.name, o.start_at),
+                            &[
+                                ("培训形式", o.form.clone(), rec.form.code().into()),
+                                (
+                                    "理论学时",
+                                    o.theory_hours.to_string(),
+                                    rec.theory_hours.to_string(),
+                                ),
+                                (
+                                    "实操学时",
+                                    o.practical_hours.to_string(),
+                                    rec.practical_hours.to_string(),
+                                ),
+                                ("培训机构", opt(&o.institution), opt(&rec.institution)),
+                                ("成绩", opt_num(&o.score), opt_num(&rec.score)),
+                                ("考核结果", opt(&o.result), opt(&rec.result)),
+                            ],
+                        );
                         let mut am = o.clone().into_active_model();
-                        am.subject_id = Set(sid);
                         am.form = Set(rec.form.code().into());
                         am.theory_hours = Set(rec.theory_hours);
                         am.practical_hours = Set(rec.practical_hours);
@@ -1513,8 +1763,13 @@ impl<'a> Ingest<'a> {
         }
         .insert(&*txn)
         .await?;
+        let changes = if keep {
+            self.changes.summary()
+        } else {
+            String::new()
+        };
         let ev = Event::ok("import", format!("import:{}", prov.kind)).with_detail(format!(
-            "{} {} {} {}",
+            "{} {} {} {}{changes}",
             prov.file_name,
             prov.sha256,
             outcome,

@@ -35,6 +35,22 @@ impl Names {
         })
     }
 
+    /// A town's name by id (for what an import changed).
+    pub fn town_name(&self, id: i32) -> Option<String> {
+        self.towns
+            .iter()
+            .find(|(_, &t)| t == id)
+            .map(|(n, _)| n.clone())
+    }
+
+    /// A department's name by id.
+    pub fn department_name(&self, id: i32) -> Option<String> {
+        self.departments
+            .iter()
+            .find(|(_, &d)| d == id)
+            .map(|(n, _)| n.clone())
+    }
+
     /// The department of a subject: the one named, else the industry's, else (institutions
     /// without an industry) the department of the high-risk trades.
     pub fn department_for(&self, named: Option<&str>, industry: Option<&str>) -> Option<i32> {

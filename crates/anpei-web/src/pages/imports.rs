@@ -445,7 +445,7 @@ impl Summary {
                 })
                 .collect(),
             warnings: report.warnings.clone(),
-            rejected_total: report.rejections.len(),
+            rejected_total: report.rejected() as usize,
             rejections: report
                 .rejections
                 .iter()
