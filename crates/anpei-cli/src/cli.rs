@@ -371,7 +371,7 @@ async fn prepare_for_serving(store: &Store) -> Result<()> {
     use sea_orm_migration::MigratorTrait;
     if store.backend() == sea_orm::DbBackend::Sqlite {
         store.migrate().await?;
-    } else if !anpei_store::migration::Migrator::get_pending_migrations(&store.db)
+    } else if !anpei_store::migration::Migrator::get_pending_migrations(store.db())
         .await?
         .is_empty()
     {

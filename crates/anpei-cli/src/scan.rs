@@ -53,7 +53,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
             let code = code.trim().to_ascii_uppercase();
             let s = subject::Entity::find()
                 .filter(subject::Column::Uscc.eq(code.clone()))
-                .one(&store.db)
+                .one(store.db())
                 .await?;
             Some(
                 s.ok_or_else(|| anyhow!("统一社会信用代码为 {code} 的单位不存在"))?
@@ -90,7 +90,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
         ])
         .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
         .into_tuple::<(i32, String, String)>()
-        .all(&store.db)
+        .all(store.db())
         .await?
         .into_iter()
         .map(|(id, u, n)| (i64::from(id), (u, n)))
@@ -104,7 +104,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
         ])
         .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
         .into_tuple::<(i32, String, String)>()
-        .all(&store.db)
+        .all(store.db())
         .await?
         .into_iter()
         .map(|(id, n, m)| (i64::from(id), (n, m)))

@@ -205,7 +205,7 @@ fn plus_one_audit(counts: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
 async fn last_audit(env: &Env) -> (String, String, String) {
     let store = env.store().await;
     let e = audit::latest(&store, 1).await.unwrap().remove(0);
-    store.db.close().await.ok();
+    store.close().await.ok();
     (e.action, e.result, e.detail)
 }
 
@@ -258,7 +258,7 @@ async fn a_backup_restores_into_a_fresh_data_dir_with_its_counts_and_audit_chain
     let entries = audit::latest(&store, 2).await.unwrap();
     assert_eq!(Some(entries[1].id), m.audit.last_id);
     assert_eq!(Some(&entries[1].hash), m.audit.last_hash.as_ref());
-    store.db.close().await.ok();
+    store.close().await.ok();
     // The restored database is a working one: ids continue, the chain stays intact.
     let o = dst.run(&[
         "scan",
@@ -547,7 +547,7 @@ async fn a_backup_taken_while_another_connection_writes_restores_consistently() 
     };
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = writer.await.unwrap();
-    store.db.close().await.ok();
+    store.close().await.ok();
     assert!(o.status.success(), "{}", text(&o));
     let m = Container::open(&file).unwrap().manifest;
     let fin = src.counts().await["audit_log"];

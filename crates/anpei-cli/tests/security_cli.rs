@@ -54,7 +54,7 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     let store = env.store().await;
     let zhao = user::Entity::find()
         .filter(user::Column::Username.eq("zhao"))
-        .one(&store.db)
+        .one(store.db())
         .await
         .unwrap()
         .unwrap();
@@ -96,6 +96,6 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
         Some("Another#2022xyz\n"),
     );
     assert!(o.status.success(), "{}", text(&o));
-    store.db.close().await.ok();
+    store.close().await.ok();
     env.cleanup().await;
 }

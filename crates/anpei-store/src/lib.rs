@@ -57,7 +57,10 @@ pub use scope::{Role, Scope};
 /// The database, the keys and the parameters every store function needs.
 #[derive(Clone)]
 pub struct Store {
-    pub db: DatabaseConnection,
+    /// Reached only through this crate's functions, each of which takes the caller's scope
+    /// (or the named district-wide handle): pages, the API, the CLI and importers cannot
+    /// query or write around it.
+    db: DatabaseConnection,
     pub crypto: Crypto,
     pub params: Arc<Params>,
     pub clock: Arc<dyn Clock>,
@@ -130,6 +133,19 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
+    }
+
+    /// The connection, for the test suites' fixtures and read-backs only (their own
+    /// databases); nothing in the product reaches it from outside this crate.
+    #[doc(hidden)]
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Closes the connection pool (a backup restored over this database, a test's end).
+    pub async fn close(self) -> StoreResult<()> {
+        self.db.close().await?;
+        Ok(())
     }
 
     pub fn backend(&self) -> DbBackend {

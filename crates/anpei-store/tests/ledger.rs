@@ -70,7 +70,7 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         d.persons.len()
     );
     assert_eq!(
-        training::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        training::Entity::find().count(db.store.db()).await.unwrap() as usize,
         d.trainings.len()
     );
 
@@ -87,7 +87,7 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     assert_eq!(third.counts[&Table::Trainings].updated, 1);
 
     assert_eq!(
-        import::Entity::find().count(&db.store.db).await.unwrap(),
+        import::Entity::find().count(db.store.db()).await.unwrap(),
         3,
         "every import is in the history"
     );
@@ -133,7 +133,7 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
         .rejections
         .iter()
         .any(|e| e.sheet == "证书" && e.reason.starts_with("持证人不在您管辖范围内的人员台账中")));
-    let stored = person::Entity::find().count(&db.store.db).await.unwrap();
+    let stored = person::Entity::find().count(db.store.db()).await.unwrap();
     assert_eq!(stored, persons.inserted);
     db.cleanup().await;
 }
@@ -146,14 +146,14 @@ async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
     let (_, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Strict).await;
     assert_eq!(outcome, "aborted");
     assert_eq!(
-        subject::Entity::find().count(&db.store.db).await.unwrap(),
+        subject::Entity::find().count(db.store.db()).await.unwrap(),
         0
     );
     let (report, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::DryRun).await;
     assert_eq!(outcome, "validated");
     assert!(report.rejected() > 0);
     assert_eq!(
-        subject::Entity::find().count(&db.store.db).await.unwrap(),
+        subject::Entity::find().count(db.store.db()).await.unwrap(),
         0
     );
     let history = anpei_store::ledger::ingest::history(&db.store, 10)
@@ -191,7 +191,7 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
         .rejections
         .iter()
         .any(|e| e.sheet == "登记库" && e.reason.contains("只有区级用户")));
-    let stored: Vec<subject::Model> = subject::Entity::find().all(&db.store.db).await.unwrap();
+    let stored: Vec<subject::Model> = subject::Entity::find().all(db.store.db()).await.unwrap();
     assert!(stored.iter().all(|s| s.town_id == town.id));
     db.cleanup().await;
 }
@@ -218,7 +218,7 @@ async fn rescans_update_findings_and_resolve_what_is_fixed() {
         (0, found.len(), 0)
     );
     assert_eq!(
-        finding::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        finding::Entity::find().count(db.store.db()).await.unwrap() as usize,
         found.len(),
         "no duplicates"
     );
@@ -232,7 +232,7 @@ async fn rescans_update_findings_and_resolve_what_is_fixed() {
     assert_eq!(m3.resolved, 1);
     let resolved = finding::Entity::find()
         .filter(finding::Column::Status.eq("resolved"))
-        .count(&db.store.db)
+        .count(db.store.db())
         .await
         .unwrap();
     assert_eq!(resolved, 1);

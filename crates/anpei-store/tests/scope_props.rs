@@ -25,7 +25,7 @@ fn visibility_equals_scope_containment_for_random_users() {
         demo::load(&db.store, &cfg).await.unwrap();
         db
     });
-    let conn = &db.store.db;
+    let conn = db.store.db();
     let subjects: Vec<subject::Model> = rt.block_on(subject::Entity::find().all(conn)).unwrap();
     let persons: Vec<person::Model> = rt.block_on(person::Entity::find().all(conn)).unwrap();
     let certs: Vec<certificate::Model> =

@@ -41,10 +41,10 @@ async fn a_new_database_holds_the_reference_lists_of_the_district() {
 #[tokio::test]
 async fn the_demo_district_loads_in_one_piece_and_refuses_a_second_load() {
     let (db, district) = demo_db(30, 400).await;
-    let n = subject::Entity::find().count(&db.store.db).await.unwrap();
+    let n = subject::Entity::find().count(db.store.db()).await.unwrap();
     assert_eq!(n as usize, district.subjects.len());
     assert_eq!(
-        person::Entity::find().count(&db.store.db).await.unwrap() as usize,
+        person::Entity::find().count(db.store.db()).await.unwrap() as usize,
         district.persons.len()
     );
     let again = demo::load(
@@ -70,7 +70,7 @@ async fn no_plaintext_id_or_phone_number_is_in_the_database_file() {
         return;
     };
     db.store
-        .db
+        .db()
         .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
         .await
         .unwrap();
@@ -134,7 +134,7 @@ async fn audit_verify_names_the_first_edited_entry() {
     // The application cannot change the log…
     let refused = db
         .store
-        .db
+        .db()
         .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
         .await;
     assert!(refused.is_err(), "the audit log must be append-only");
@@ -143,9 +143,9 @@ async fn audit_verify_names_the_first_edited_entry() {
         DbBackend::Postgres => "DROP TRIGGER audit_log_append_only ON audit_log",
         _ => "DROP TRIGGER audit_log_no_update",
     };
-    db.store.db.execute_unprepared(drop).await.unwrap();
+    db.store.db().execute_unprepared(drop).await.unwrap();
     db.store
-        .db
+        .db()
         .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
         .await
         .unwrap();
@@ -438,7 +438,7 @@ async fn a_password_change_ends_the_users_sessions() {
         .is_none());
     let stored = user::Entity::find()
         .filter(user::Column::Username.eq("carol"))
-        .one(&db.store.db)
+        .one(db.store.db())
         .await
         .unwrap()
         .unwrap();

@@ -102,7 +102,7 @@ pub async fn subject_visible(
         Some(id) => {
             scope::subjects(scope)
                 .filter(subject::Column::Id.eq(id))
-                .count(&st.store.db)
+                .count(st.store.db())
                 .await?
                 > 0
         }
@@ -202,7 +202,7 @@ pub async fn list(
         .filter(evidence_file::Column::OwnerKind.eq(owner_kind))
         .filter(evidence_file::Column::OwnerId.is_in(owner_ids.iter().copied()))
         .order_by_asc(evidence_file::Column::Id)
-        .all(&st.store.db)
+        .all(st.store.db())
         .await?)
 }
 
@@ -306,7 +306,7 @@ pub async fn download(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let row = evidence_file::Entity::find_by_id(id)
-        .one(&st.store.db)
+        .one(st.store.db())
         .await?
         .ok_or(AppError::NotFound)?;
     if !subject_visible(&st, &user.scope, row.subject_id).await? {
@@ -364,7 +364,7 @@ pub async fn sweep_orphans(
         .select_only()
         .column(evidence_file::Column::StoredName)
         .into_tuple::<String>()
-        .all(&store.db)
+        .all(store.db())
         .await?
         .into_iter()
         .collect();

@@ -315,7 +315,7 @@ async fn tipoff_fixtures(h: &Harness) {
             uploaded_at: Set(0),
             ..Default::default()
         }
-        .insert(&h.store().db)
+        .insert(h.store().db())
         .await
         .unwrap();
     }
@@ -325,7 +325,7 @@ async fn tipoff_fixtures(h: &Harness) {
 /// not; and the attachment of each.
 async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<(i32, i32)>) {
     use anpei_store::entity::{evidence_file, tipoff};
-    let all = tipoff::Entity::find().all(&h.store().db).await.unwrap();
+    let all = tipoff::Entity::find().all(h.store().db()).await.unwrap();
     let mine = |t: &tipoff::Model| match scope {
         Scope::Town(x) => t.assigned_town_id == Some(*x),
         Scope::Department(x) => t.assigned_department_id == Some(*x),
@@ -336,7 +336,7 @@ async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<
     let outside = all.iter().find(|t| !mine(t)).map(|t| t.id);
     let files = evidence_file::Entity::find()
         .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
@@ -494,7 +494,7 @@ async fn evidence_fixtures(h: &Harness) {
     let dir = common::test_config().evidence_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(&sha), png).unwrap();
-    for s in subject::Entity::find().all(&h.store().db).await.unwrap() {
+    for s in subject::Entity::find().all(h.store().db()).await.unwrap() {
         evidence_file::ActiveModel {
             owner_kind: Set("answer".into()),
             owner_id: Set(0),
@@ -508,14 +508,14 @@ async fn evidence_fixtures(h: &Harness) {
             uploaded_at: Set(0),
             ..Default::default()
         }
-        .insert(&h.store().db)
+        .insert(h.store().db())
         .await
         .unwrap();
     }
 }
 
 async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
-    let db = &h.store().db;
+    let db = h.store().db();
     let all_subjects: Vec<subject::Model> = subject::Entity::find().all(db).await.unwrap();
     let visible: Vec<i32> = scope::subjects(scope)
         .select_only()

@@ -28,7 +28,7 @@ async fn scope_of(h: &Harness, username: &str) -> Scope {
 async fn subject_where(h: &Harness, pred: impl Fn(&subject::Model) -> bool) -> subject::Model {
     subject::Entity::find()
         .order_by_asc(subject::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
@@ -98,7 +98,7 @@ async fn action(
 async fn actions_of(h: &Harness, subject_id: i32) -> u64 {
     enforcement_action::Entity::find()
         .filter(enforcement_action::Column::SubjectId.eq(subject_id))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap()
 }
@@ -354,7 +354,7 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     // 曝光: a draft whose body has no names, ID or phone numbers.
     let name = person::Entity::find()
         .filter(person::Column::SubjectId.eq(site.id))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .map_or_else(|| "赵六".to_string(), |p| p.name);
@@ -380,7 +380,7 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let case = typical_case::Entity::find()
         .filter(typical_case::Column::SubjectId.eq(site.id))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .expect("a draft case");
@@ -447,7 +447,7 @@ async fn a_failed_spot_test_is_flagged_on_the_persons_page() {
     let district = h.login("district").await;
     let holder = person::Entity::find()
         .order_by_asc(person::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     let mut found = None;

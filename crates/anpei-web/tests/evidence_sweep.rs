@@ -47,7 +47,7 @@ async fn orphans_older_than_the_grace_period_are_removed_and_audited() {
         uploaded_at: Set(0),
         ..Default::default()
     }
-    .insert(&store.db)
+    .insert(store.db())
     .await
     .unwrap();
 
@@ -63,7 +63,7 @@ async fn orphans_older_than_the_grace_period_are_removed_and_audited() {
     assert_eq!(left, vec![named, sha('c'), "readme.txt".to_string()]);
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("evidence.sweep"))
-        .count(&store.db)
+        .count(store.db())
         .await
         .unwrap();
     assert_eq!(audited, 1);

@@ -21,7 +21,7 @@ const CANDIDATE_ID: &str = "110105198001010016";
 async fn exam_subjects(h: &Harness) -> Vec<subject::Model> {
     let all: Vec<subject::Model> = subject::Entity::find()
         .filter(subject::Column::Kind.is_in(["exam_site", "exam_institution"]))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     // Those whose exam qualification is normal (the demo suspends a few).
@@ -169,7 +169,7 @@ async fn upload(h: &Harness, s: &Session, subject_id: i32, bytes: &[u8]) -> comm
 async fn sessions_of(h: &Harness, subject_id: i32) -> Vec<exam_session::Model> {
     exam_session::Entity::find()
         .filter(exam_session::Column::SubjectId.eq(subject_id))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -214,12 +214,12 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
     assert_eq!(sessions.len(), 1);
     let plans = exam_plan::Entity::find()
         .filter(exam_plan::Column::SubjectId.eq(site.id))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert_eq!(sessions[0].plan_id, Some(plans[0].id));
     let video = exam_video::Entity::find()
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -311,7 +311,7 @@ async fn refuses_a_workbook_with_bad_rows_naming_sheet_row_and_column_and_writes
     assert!(sessions_of(&h, site.id).await.is_empty());
     assert_eq!(
         exam_plan::Entity::find()
-            .count(&h.store().db)
+            .count(h.store().db())
             .await
             .unwrap(),
         0,
@@ -356,7 +356,7 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
         updated_at: Set(0),
         ..Default::default()
     }
-    .insert(&h.store().db)
+    .insert(h.store().db())
     .await
     .unwrap();
     let r = h.post_form(Some(&district), &path, &plan).await;
@@ -369,7 +369,7 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
     );
     let count = exam_plan::Entity::find()
         .filter(exam_plan::Column::SubjectId.eq(site.id))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap();
     assert_eq!(count, 1, "only the plan made before the suspension");
@@ -464,17 +464,20 @@ async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() 
         .unwrap();
     assert!(n >= 4, "{n} demo sessions");
     let sessions = exam_session::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert!(sessions
         .iter()
         .any(|s| s.high_risk_manager && s.system == "paper"));
-    let videos = exam_video::Entity::find().all(&h.store().db).await.unwrap();
+    let videos = exam_video::Entity::find()
+        .all(h.store().db())
+        .await
+        .unwrap();
     assert!(sessions
         .iter()
         .any(|s| !videos.iter().any(|v| v.session_id == s.id)));
-    let plans = exam_plan::Entity::find().all(&h.store().db).await.unwrap();
+    let plans = exam_plan::Entity::find().all(h.store().db()).await.unwrap();
     assert!(sessions.iter().any(|s| plans
         .iter()
         .any(|p| Some(p.id) == s.plan_id && s.started_at > p.ends_at)));
@@ -525,7 +528,7 @@ async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::M
     anpei_store::entity::audit::Entity::find()
         .filter(anpei_store::entity::audit::Column::Action.eq(action))
         .order_by_desc(anpei_store::entity::audit::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -536,7 +539,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
     use anpei_store::entity::{
         exam_candidate, exam_equipment, exam_session_staff, exam_staff_credential,
     };
-    let (db, c) = (&h.store().db, &h.store().crypto);
+    let (db, c) = (h.store().db(), &h.store().crypto);
     let dec = |b: &[u8]| c.decrypt(b).unwrap();
     let uscc: std::collections::HashMap<i32, String> = subject::Entity::find()
         .all(db)
@@ -686,7 +689,7 @@ async fn a_credentials_phone_lands_encrypted_with_its_blind_index_and_a_bad_one_
         r.body
     );
     assert!(sessions_of(&h, site.id).await.is_empty());
-    let db = &h.store().db;
+    let db = h.store().db();
     assert_eq!(
         anpei_store::entity::exam_staff_credential::Entity::find()
             .count(db)
@@ -784,7 +787,7 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     let h2 = Harness::with_demo(60, 200).await;
     let site2 = subject::Entity::find()
         .filter(subject::Column::Uscc.eq(site.uscc.clone()))
-        .one(&h2.store().db)
+        .one(h2.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -844,7 +847,7 @@ async fn uploading_the_same_records_again_updates_them_and_keeps_recordings() {
     let r = upload(&h, &me, site.id, &first).await;
     assert!(r.body.contains("已导入"), "{}", r.body);
     let session = sessions_of(&h, site.id).await.remove(0);
-    let db = &h.store().db;
+    let db = h.store().db();
     let count_of = |subject: i32| async move {
         (
             exam_plan::Entity::find()

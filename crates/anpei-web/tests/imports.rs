@@ -70,7 +70,7 @@ fn counts_row(html: &str, sheet: &str) -> Vec<u64> {
 }
 
 async fn persons_in_db(h: &Harness) -> u64 {
-    person::Entity::find().count(&h.store().db).await.unwrap()
+    person::Entity::find().count(h.store().db()).await.unwrap()
 }
 
 async fn upload(h: &Harness, s: &Session, kind: &str, name: &str, bytes: &[u8]) -> Reply {

@@ -170,7 +170,7 @@ async fn audit_count(h: &Harness, action: &str, result: &str) -> usize {
     audit::Entity::find()
         .filter(audit::Column::Action.eq(action))
         .filter(audit::Column::Result.eq(result))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .len()

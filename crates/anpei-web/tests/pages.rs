@@ -512,7 +512,7 @@ async fn the_audit_administrator_searches_the_log_and_verifies_the_chain() {
     assert!(r.body.contains("audit.verify"));
     // Tamper with one entry behind the application's back (the trigger forbids UPDATE, so
     // drop it for the test as an attacker with the database file would).
-    let db = &h.store().db;
+    let db = h.store().db();
     use sea_orm::ConnectionTrait;
     let backend = db.get_database_backend();
     let tamper = match backend {

@@ -40,6 +40,6 @@ async fn a_policy_saved_on_one_instance_reaches_another_at_its_next_wake_up() {
 
     anpei_web::scheduler::refresh_policy(&other).await.unwrap();
     assert_eq!(other.policy().password.min_length, 12);
-    other.db.clone().close().await.ok();
+    other.clone().close().await.ok();
     db.cleanup().await;
 }

@@ -36,7 +36,7 @@ struct World {
 
 async fn world() -> World {
     let h = Harness::with_demo(40, 200).await;
-    let db = &h.store().db;
+    let db = h.store().db();
     // The demo's own problems, messages and job runs would blur the counts: each test
     // starts from none and makes what it counts.
     problem_event::Entity::delete_many().exec(db).await.unwrap();
@@ -107,7 +107,7 @@ fn today(h: &Harness) -> NaiveDate {
 /// A campaign whose self-inspection phase runs from `from` to `to`, its catalogue covering
 /// `kinds`.
 async fn campaign(h: &Harness, from: NaiveDate, to: NaiveDate, kinds: &[&str]) -> i32 {
-    let db = &h.store().db;
+    let db = h.store().db();
     let c = campaign::ActiveModel {
         name: Set("测试专项整治".into()),
         issuing_office: Set("区安委办".into()),
@@ -215,7 +215,7 @@ async fn submit(h: &Harness, campaign_id: i32, subject_id: i32, status: &str, at
         updated_at: Set(0),
         ..Default::default()
     }
-    .insert(&h.store().db)
+    .insert(h.store().db())
     .await
     .unwrap();
 }
@@ -386,7 +386,7 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
         inbox_message::Entity::find()
             .filter(inbox_message::Column::UserId.eq(uid))
             .order_by_asc(inbox_message::Column::Id)
-            .all(&h.store().db)
+            .all(h.store().db())
             .await
             .unwrap()
             .into_iter()
@@ -447,7 +447,7 @@ async fn the_pages_carry_a_rectification_with_a_photo_through_to_its_verificatio
     // photo either: the photo's row comes with the update or not at all.
     let files = || async {
         anpei_store::entity::evidence_file::Entity::find()
-            .count(&h.store().db)
+            .count(h.store().db())
             .await
             .unwrap()
     };
@@ -834,7 +834,7 @@ async fn overdue_follows_the_clock() {
 async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts() {
     let w = world().await;
     let h = &w.h;
-    let db = &h.store().db;
+    let db = h.store().db();
     let start = today(h) - Days::new(30);
     let end = today(h) - Days::new(2);
     let c = campaign(h, start, end, &["enterprise", "exam_site"]).await;
@@ -1035,7 +1035,7 @@ async fn messages(h: &Harness, uid: i32) -> Vec<inbox_message::Model> {
     inbox_message::Entity::find()
         .filter(inbox_message::Column::UserId.eq(uid))
         .order_by_asc(inbox_message::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -1110,7 +1110,7 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     let overdue_events = problem_event::Entity::find()
         .filter(problem_event::Column::ProblemId.eq(overdue))
         .filter(problem_event::Column::Kind.eq("overdue"))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap();
     assert_eq!(overdue_events, 1);
@@ -1176,7 +1176,7 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
     );
     let row = job_run::Entity::find()
         .filter(job_run::Column::RunKey.eq(t.to_string()))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -1201,7 +1201,7 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
         outcome: Set(None),
         ..Default::default()
     }
-    .insert(&h.store().db)
+    .insert(h.store().db())
     .await
     .unwrap();
     h.db.clock.advance(chrono::Duration::minutes(30));
@@ -1235,7 +1235,7 @@ async fn a_subject_page_leads_to_its_problem_list_and_a_supervisor_to_a_new_prob
     let town_user = user_of(&h, "town").await;
     let subject = anpei_store::entity::subject::Entity::find()
         .filter(anpei_store::entity::subject::Column::TownId.eq(town_user.scope_town_id.unwrap()))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();

@@ -100,7 +100,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     let si = rows.iter().find_map(|r| r.inspection_id).unwrap();
     // A subject for the exam-records export (any subject in the district's scope).
     let subject = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap()
@@ -109,7 +109,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     // A training institution for the 培训档案 export.
     let institution = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
         .filter(anpei_store::entity::subject::Column::Kind.eq("training_institution"))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap()
@@ -300,7 +300,7 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
             .unwrap()
             .unwrap(),
     ))
-    .one(&h.store().db)
+    .one(h.store().db())
     .await
     .unwrap()
     .expect("a person in the town");
@@ -317,7 +317,7 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
     assert!(!r.body.contains(&full_id));
     let unmasked = audit_entry::Entity::find()
         .filter(audit_entry::Column::Action.eq("person.unmask"))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert_eq!(unmasked.len(), 2, "a refused unmasking is no unmasking");

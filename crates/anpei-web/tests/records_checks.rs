@@ -523,7 +523,7 @@ async fn subjects_of(h: &Harness, kinds: &[SubjectKind]) -> Vec<subject::Model> 
     let all = subject::Entity::find()
         .filter(subject::Column::Kind.is_in(kinds.iter().map(|k| k.code())))
         .order_by_asc(subject::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     let mut v = Vec::new();
@@ -573,7 +573,7 @@ async fn scan(h: &Harness) {
 async fn open_findings(h: &Harness) -> Vec<finding::Model> {
     finding::Entity::find()
         .filter(finding::Column::Status.eq("open"))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -737,7 +737,7 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
             sea_orm::sea_query::Expr::value(chrono::NaiveDate::from_ymd_opt(2027, 12, 31)),
         )
         .filter(exam_equipment::Column::SubjectId.eq(s.id))
-        .exec(&h.store().db)
+        .exec(h.store().db())
         .await
         .unwrap();
     let run = anpei_store::jobs::daily_reminders(h.store(), h.store().today(), "test")

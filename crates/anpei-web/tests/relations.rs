@@ -111,7 +111,7 @@ async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
     // Each read is audited.
     let reads = audit::Entity::find()
         .filter(audit::Column::Action.eq("relations.view"))
-        .all(&store.db)
+        .all(store.db())
         .await
         .unwrap();
     assert_eq!(reads.len(), 2);
@@ -155,19 +155,19 @@ async fn the_scan_raises_pass_rate_and_staff_findings_that_the_view_lists() {
 async fn supervisors_see_the_page_and_others_do_not() {
     let (h, c) = district().await;
     let inst = subject::Entity::find_by_id(c.institution_id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
     let other_town = town::Entity::find()
         .filter(town::Column::Id.ne(inst.town_id))
         .order_by_asc(town::Column::Id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
     let own_town = town::Entity::find_by_id(inst.town_id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -243,7 +243,7 @@ async fn supervisors_see_the_page_and_others_do_not() {
     // An enterprise has no relations to show, and says so.
     let ent = subject::Entity::find()
         .filter(subject::Column::Kind.eq(SubjectKind::Enterprise.code()))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();

@@ -184,7 +184,7 @@ async fn the_security_administrator_edits_the_policy_it_is_audited_and_the_new_r
     assert_eq!(in_force.password.min_length, 12, "saved setting");
     assert_eq!(in_force.password.history, 3, "configured setting");
     assert_eq!(again.policy(), in_force);
-    again.db.close().await.ok();
+    again.close().await.ok();
     h.db.cleanup().await;
 }
 
@@ -527,19 +527,19 @@ async fn persons_in_and_out(h: &Harness) -> (person::Model, person::Model) {
     let inside = scope::persons(&scope)
         .filter(person::Column::PhoneEnc.is_not_null())
         .order_by_asc(person::Column::Id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .expect("a person with a phone in the town");
     let visible: Vec<i32> = scope::persons(&scope)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
         .map(|p| p.id)
         .collect();
     let outside = person::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
@@ -654,7 +654,7 @@ async fn unmasking_outside_the_scope_is_not_found_and_a_role_without_the_permiss
     let enterprise = h.login("enterprise").await;
     let own = Scope::for_user(&account(&h, "enterprise").await);
     let mine = scope::persons(&own)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();

@@ -55,7 +55,7 @@ async fn find_user(h: &Harness, name: &str) -> user::Model {
 async fn own_subject(h: &Harness) -> subject::Model {
     let u = find_user(h, "enterprise").await;
     subject::Entity::find_by_id(u.scope_subject_id.unwrap())
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap()
@@ -95,7 +95,7 @@ async fn open_own(h: &Harness, s: &Session) -> i32 {
 
 /// An open finding of `rule` on the subject (as a scan would leave it).
 async fn open_finding(h: &Harness, subject_id: i32, rule: &str) -> i32 {
-    let db = &h.store().db;
+    let db = h.store().db();
     let p = person::Entity::find()
         .filter(person::Column::SubjectId.eq(subject_id))
         .one(db)
@@ -174,14 +174,14 @@ async fn problems_of(h: &Harness, si: i32) -> Vec<problem::Model> {
     problem::Entity::find()
         .filter(problem::Column::SourceRef.eq(selfcheck::source_ref(si)))
         .order_by_asc(problem::Column::ItemCode)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
 
 async fn status_of(h: &Harness, si: i32) -> String {
     self_inspection::Entity::find_by_id(si)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap()
@@ -192,7 +192,7 @@ async fn audited(h: &Harness, action: &str, object: &str) -> usize {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq(action))
         .filter(audit_log::Column::Object.eq(object))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap() as usize
 }
@@ -576,7 +576,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     );
 
     // A failure half-way through the submission leaves nothing behind.
-    let db = &h.store().db;
+    let db = h.store().db();
     db.execute_unprepared("ALTER TABLE problem_events RENAME TO problem_events_away")
         .await
         .unwrap();
@@ -763,7 +763,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
         .into_iter()
         .find(|p| p.item_code.as_deref() == Some("E07"))
         .unwrap();
-    let db = &h.store().db;
+    let db = h.store().db();
     problem::Entity::update(problem::ActiveModel {
         id: Set(e07.id),
         status: Set("in_progress".into()),
@@ -869,14 +869,14 @@ async fn an_institution_states_the_period_it_covers() {
     let h = with_campaign(40, 200).await;
     let site = subject::Entity::find()
         .filter(subject::Column::Kind.eq("exam_site"))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .expect("the demo has an exam site");
     // Whatever the demo did for it, the site starts afresh here.
     self_inspection::Entity::delete_many()
         .filter(self_inspection::Column::SubjectId.eq(site.id))
-        .exec(&h.store().db)
+        .exec(h.store().db())
         .await
         .unwrap();
     let s = account(&h, "site", Role::Subject, &site.uscc).await;
@@ -911,7 +911,7 @@ async fn an_institution_states_the_period_it_covers() {
     let r = post(&h, &s, &format!("/selfcheck/{si}/submit"), &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let row = self_inspection::Entity::find_by_id(si)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -932,7 +932,7 @@ async fn a_foreign_self_inspection_is_not_found() {
     let own = own_subject(&h).await;
     let s = h.login("enterprise").await;
     let si = open_own(&h, &s).await;
-    let db = &h.store().db;
+    let db = h.store().db();
     // Another enterprise of the district, and a town that is not the enterprise's.
     let other = subject::Entity::find()
         .filter(subject::Column::Id.ne(own.id))
@@ -1052,7 +1052,7 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
     let f = evidence_file::Entity::find()
         .filter(evidence_file::Column::OwnerKind.eq("answer"))
         .filter(evidence_file::Column::FileName.eq("整改照片.png"))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -1131,7 +1131,7 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
     );
     let other = subject::Entity::find()
         .filter(subject::Column::Id.ne(f.subject_id.unwrap()))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -1152,7 +1152,7 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(evidence_file::Entity::find_by_id(f.id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .is_none());
@@ -1176,7 +1176,7 @@ async fn the_demo_district_has_a_campaign_running_today_with_submissions_and_pro
         .unwrap();
     assert!(c.runs_on(today));
     assert_eq!(c.phase_on(today).unwrap().kind, "self_inspection");
-    let db = &h.store().db;
+    let db = h.store().db();
     let submitted = self_inspection::Entity::find()
         .filter(self_inspection::Column::CampaignId.eq(c.campaign.id))
         .filter(self_inspection::Column::Status.eq("submitted"))

@@ -78,7 +78,7 @@ async fn town_and_subjects(h: &Harness) -> (i32, Vec<subject::Model>) {
     // At least three subjects in the town: move others in if the demo put fewer there.
     let others: Vec<i32> = subject::Entity::find()
         .filter(subject::Column::TownId.ne(t))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
@@ -88,12 +88,12 @@ async fn town_and_subjects(h: &Harness) -> (i32, Vec<subject::Model>) {
     subject::Entity::update_many()
         .col_expr(subject::Column::TownId, sea_orm::sea_query::Expr::value(t))
         .filter(subject::Column::Id.is_in(others))
-        .exec(&h.store().db)
+        .exec(h.store().db())
         .await
         .unwrap();
     let subjects = subject::Entity::find()
         .filter(subject::Column::TownId.eq(t))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     (t, subjects)
@@ -114,7 +114,7 @@ async fn clear_enforcement(h: &Harness) {
         "tipoffs",
     ] {
         h.store()
-            .db
+            .db()
             .execute_unprepared(&format!("DELETE FROM {table}"))
             .await
             .unwrap();
@@ -126,7 +126,7 @@ async fn clear_enforcement(h: &Harness) {
 /// 3 tip-offs assigned (1 closed on time, 1 open past its deadline, 1 open within it).
 async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[subject::Model]) {
     clear_enforcement(h).await;
-    let db = &h.store().db;
+    let db = h.store().db();
     let now = h.store().now();
     assert!(subjects.len() >= 3, "the town has at least three subjects");
     for s in &subjects[..2] {
@@ -234,7 +234,7 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[subject::Model]
 /// One fine (30,000 on the unit, 5,000 on persons), one referral to the judicial organs,
 /// and a published typical case, in the campaign's period.
 async fn seed_enforcement(h: &Harness, subject_id: i32) {
-    let db = &h.store().db;
+    let db = h.store().db();
     let now = h.store().now();
     for (kind, unit, persons) in [
         ("fine", Some(30_000), Some(5_000)),
@@ -337,7 +337,7 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let problems = supervision_problem::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert_eq!(problems.len(), 1);
@@ -388,7 +388,7 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
     assert!(again.body.contains("已定稿"));
     let audited = anpei_store::entity::audit::Entity::find()
         .filter(anpei_store::entity::audit::Column::Action.eq("supervision.finalise"))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap();
     assert_eq!(audited, 1);
@@ -508,7 +508,7 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
     assert!(bad.body.contains("报告未保存"), "{}", bad.body);
     assert_eq!(
         summary_report::Entity::find()
-            .count(&h.store().db)
+            .count(h.store().db())
             .await
             .unwrap(),
         0
@@ -529,7 +529,7 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let reports = summary_report::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert_eq!(reports.len(), 1);
@@ -632,7 +632,7 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     // The figures, counted from the database here independently.
     let fines: i64 = enforcement_action::Entity::find()
         .filter(enforcement_action::Column::Kind.eq("fine"))
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .iter()
@@ -641,7 +641,7 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     assert_eq!(fines, 35_000);
     assert!(text.contains("罚款决定1件，罚款金额合计35,000元"), "{text}");
     assert!(text.contains("移交司法机关1件"), "{text}");
-    let tips = tipoff::Entity::find().all(&h.store().db).await.unwrap();
+    let tips = tipoff::Entity::find().all(h.store().db()).await.unwrap();
     let closed = tips.iter().filter(|t| t.status == "closed").count();
     assert!(
         text.contains(&format!("共受理举报{}件，已办结{}件", tips.len(), closed)),
@@ -679,7 +679,7 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     assert!(page.body.contains("35,000元"));
     let audited = anpei_store::entity::audit::Entity::find()
         .filter(anpei_store::entity::audit::Column::Action.eq("export.bulletin"))
-        .count(&h.store().db)
+        .count(h.store().db())
         .await
         .unwrap();
     assert_eq!(audited, 2);
@@ -719,7 +719,7 @@ async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(
         supervision_problem::Entity::find()
-            .count(&h.store().db)
+            .count(h.store().db())
             .await
             .unwrap(),
         0

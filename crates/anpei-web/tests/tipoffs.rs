@@ -115,7 +115,7 @@ async fn a_public_tip_off_is_assigned_closed_and_followed_with_its_receipt_code(
     assert!(list.body.contains(&code));
     let row = tipoff::Entity::find()
         .filter(tipoff::Column::ReceiptCode.eq(code.clone()))
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -220,7 +220,7 @@ async fn the_reporter_is_in_no_response_to_any_role_but_intake() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.contains(REPORTER), "not even echoed on the receipt");
     let row = tipoff::Entity::find()
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -304,7 +304,7 @@ async fn the_reporter_is_in_no_response_to_any_role_but_intake() {
     );
     // Every access audited; the reporter's read as its own action.
     let actions: Vec<String> = audit_entry::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()
@@ -366,7 +366,7 @@ async fn bad_input_is_refused_and_spam_is_held_back() {
     assert!(fake.body.contains("附件"), "{}", fake.body);
     assert_eq!(
         tipoff::Entity::find()
-            .all(&h.store().db)
+            .all(h.store().db())
             .await
             .unwrap()
             .len(),
@@ -434,7 +434,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
     assert_eq!(rec.status, StatusCode::OK, "{}", rec.body);
     let code = text_of(&rec.body, "receipt-code");
     let row = tipoff::Entity::find()
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -520,7 +520,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
         .await
         .unwrap();
     let run = anpei_store::entity::job_run::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap();
     assert!(
@@ -536,7 +536,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
         .unwrap();
     assert_eq!(n, 0, "idempotent");
     let row = tipoff::Entity::find_by_id(row.id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -598,7 +598,7 @@ async fn only_district_accounts_take_the_intake_duty() {
         .await
         .unwrap());
     let actions: Vec<String> = audit_entry::Entity::find()
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
         .into_iter()

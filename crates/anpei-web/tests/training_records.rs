@@ -136,7 +136,7 @@ async fn institutions(h: &Harness) -> Vec<subject::Model> {
     subject::Entity::find()
         .filter(subject::Column::Kind.eq(SubjectKind::TrainingInstitution.code()))
         .order_by_asc(subject::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -184,7 +184,7 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         r.body
     );
     assert!(r.body.contains("未导入任何内容"));
-    let db = &h.store().db;
+    let db = h.store().db();
     assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
 
     // A teacher neither in the workbook nor recorded, and a venue the institution lacks.
@@ -366,7 +366,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
         "{}",
         page.body
     );
-    let db = &h.store().db;
+    let db = h.store().db();
     let classes = training_class::Entity::find()
         .filter(training_class::Column::SubjectId.eq(a.id))
         .order_by_asc(training_class::Column::Id)
@@ -420,7 +420,7 @@ async fn an_institutions_subject_page_links_to_its_records() {
     ] {
         let s = subject::Entity::find()
             .filter(subject::Column::Kind.eq(kind))
-            .one(&h.store().db)
+            .one(h.store().db())
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("the demo has a {kind}"));
@@ -459,7 +459,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
         training_attendance as att, training_class_session as ses, training_equipment as equip,
         training_teacher as teacher, training_venue as venue,
     };
-    let (db, c) = (&h.store().db, &h.store().crypto);
+    let (db, c) = (h.store().db(), &h.store().crypto);
     let dec = |b: &[u8]| c.decrypt(b).unwrap();
     let mut out = Vec::new();
     let teachers = teacher::Entity::find()
@@ -582,7 +582,7 @@ async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::M
     anpei_store::entity::audit::Entity::find()
         .filter(anpei_store::entity::audit::Column::Action.eq(action))
         .order_by_desc(anpei_store::entity::audit::Column::Id)
-        .all(&h.store().db)
+        .all(h.store().db())
         .await
         .unwrap()
 }
@@ -600,7 +600,7 @@ async fn a_teachers_phone_is_stored_encrypted_with_its_blind_index_and_shown_mas
     .await;
     assert!(r.body.contains("已导入"), "{}", r.body);
     let t = anpei_store::entity::training_teacher::Entity::find()
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();
@@ -642,7 +642,7 @@ async fn a_bad_phone_is_refused_with_its_row_and_nothing_is_written() {
         r.body
     );
     assert!(r.body.contains("未导入任何内容"));
-    let db = &h.store().db;
+    let db = h.store().db();
     assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
     assert_eq!(
         anpei_store::entity::training_teacher::Entity::find()
@@ -732,7 +732,7 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     // The institution's town reads the records but may not export them in full (the
     // policy's default roles): 403, audited as failed; nor may the institution itself.
     let town = anpei_store::entity::town::Entity::find_by_id(a.town_id)
-        .one(&h.store().db)
+        .one(h.store().db())
         .await
         .unwrap()
         .unwrap();

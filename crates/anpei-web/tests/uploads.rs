@@ -44,7 +44,7 @@ async fn api_upload(h: &Harness, token: &str, kind: &str, name: &str, bytes: &[u
 }
 
 async fn imports_in_db(h: &Harness) -> u64 {
-    import::Entity::find().count(&h.store().db).await.unwrap()
+    import::Entity::find().count(h.store().db()).await.unwrap()
 }
 
 fn entries(dir: &Path) -> Vec<PathBuf> {

@@ -305,7 +305,7 @@ pub async fn detail(
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::Id.is_in(cert_ids))
         .filter(certificate::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
-        .all(&st.store.db)
+        .all(st.store.db())
         .await?
         .into_iter()
         .map(|c| certificate_row(c, today, warn))
@@ -313,7 +313,7 @@ pub async fn detail(
     let trainings = training::Entity::find()
         .filter(training::Column::Id.is_in(training_ids))
         .filter(training::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
-        .all(&st.store.db)
+        .all(st.store.db())
         .await?
         .into_iter()
         .map(training_row)

@@ -642,7 +642,7 @@ async fn history(st: &AppState, user: &CurrentUser) -> Result<Vec<HistoryRow>, A
     if user.role != Role::District {
         q = q.filter(import::Column::Username.eq(user.username.clone()));
     }
-    Ok(q.all(&st.store.db)
+    Ok(q.all(st.store.db())
         .await?
         .into_iter()
         .map(|m| {

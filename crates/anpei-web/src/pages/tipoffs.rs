@@ -144,7 +144,7 @@ async fn public_bytes_today(st: &AppState) -> Result<i64, AppError> {
         .filter(evidence_file::Column::UploadedBy.is_null())
         .filter(evidence_file::Column::UploadedAt.gte(since))
         .into_tuple()
-        .all(&st.store.db)
+        .all(st.store.db())
         .await?;
     Ok(sizes.iter().sum())
 }
@@ -465,7 +465,7 @@ async fn detail_page(
         .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
         .filter(evidence_file::Column::OwnerId.eq(id))
         .order_by_asc(evidence_file::Column::Id)
-        .all(&st.store.db)
+        .all(st.store.db())
         .await?;
     let closed = t.row.status == Status::Closed.code();
     let can_close = !closed && (v == Viewer::Intake || v.is_assignee(&t.row));
@@ -516,7 +516,7 @@ pub async fn file(
     let f = evidence_file::Entity::find_by_id(file_id)
         .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
         .filter(evidence_file::Column::OwnerId.eq(id))
-        .one(&st.store.db)
+        .one(st.store.db())
         .await?
         .ok_or(AppError::NotFound)?;
     let bytes = tokio::fs::read(st.config.evidence_dir().join(&f.stored_name))
