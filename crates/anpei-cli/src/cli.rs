@@ -368,13 +368,9 @@ fn read_text(file: &Path) -> Result<String> {
 /// SQLite databases are migrated at start-up; a PostgreSQL one must be migrated by
 /// `anpei migrate` first (an operator decides when a shared database changes).
 async fn prepare_for_serving(store: &Store) -> Result<()> {
-    use sea_orm_migration::MigratorTrait;
     if store.backend() == sea_orm::DbBackend::Sqlite {
         store.migrate().await?;
-    } else if !anpei_store::migration::Migrator::get_pending_migrations(store.db())
-        .await?
-        .is_empty()
-    {
+    } else if store.pending_migrations().await? > 0 {
         bail!("数据库有未执行的迁移，请先运行 `anpei migrate`");
     }
     Ok(())

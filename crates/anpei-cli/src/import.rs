@@ -4,6 +4,7 @@
 //! stored nothing, 1 any other failure.
 
 use anpei_store::audit::Actor;
+use anpei_store::Reach;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
 use anpei_store::{Scope, Store};
 use anpei_web::ingest_file::{ingest_file, FileIngest};
@@ -59,7 +60,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<ExitCode> {
     let actor = Actor::system("cli");
     let job = FileIngest {
         store,
-        scope: Scope::All,
+        scope: Reach::All,
         actor: &actor,
         path: args.file.clone(),
         only: args.kind.table(),

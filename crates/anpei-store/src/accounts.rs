@@ -334,6 +334,25 @@ pub async fn create_session(
 }
 
 /// Finds the live session of a token and its active user; expired sessions are deleted.
+/// A signed-in caller: the session, the account and the scope its role gives it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: session::Model,
+    pub user: user::Model,
+    pub scope: crate::Scope,
+}
+
+/// The caller a session or API token belongs to, with its scope (see [`lookup_session`]).
+pub async fn signed_in(store: &Store, token: &str, kind: &str) -> StoreResult<Option<SignedIn>> {
+    Ok(lookup_session(store, token, kind)
+        .await?
+        .map(|(session, user)| SignedIn {
+            scope: crate::Scope::for_user(&user),
+            session,
+            user,
+        }))
+}
+
 pub async fn lookup_session(
     store: &Store,
     token: &str,

@@ -18,6 +18,7 @@ pub mod coverage;
 pub mod demo;
 
 use crate::audit::{self, Actor, Event};
+use crate::Reach;
 use crate::entity::{
     certificate, checklist_item, department, enforcement_action, exam_qualification, inspection,
     inspection_item, person, spot_test, subject, town, typical_case,
@@ -64,14 +65,14 @@ pub const DOCUMENT_OWNER: &str = "enforcement_action";
 
 /// Whether the holder of `scope` inspects and decides (district, department, town).
 pub fn is_supervisor(scope: &Scope) -> bool {
-    matches!(scope, Scope::All | Scope::Department(_) | Scope::Town(_))
+    matches!(scope.reach(), Reach::All | Reach::Department(_) | Reach::Town(_))
 }
 
 /// The inspecting unit of a supervisor: (department_id, town_id); neither is the district.
 pub fn unit_of(scope: &Scope) -> (Option<i32>, Option<i32>) {
-    match *scope {
-        Scope::Department(d) => (Some(d), None),
-        Scope::Town(t) => (None, Some(t)),
+    match scope.reach() {
+        Reach::Department(d) => (Some(d), None),
+        Reach::Town(t) => (None, Some(t)),
         _ => (None, None),
     }
 }
@@ -84,8 +85,8 @@ pub(crate) async fn supervised_subject<C: sea_orm::ConnectionTrait>(
     subject_id: i32,
 ) -> StoreResult<subject::Model> {
     if !is_supervisor(scope) {
-        return Err(match scope {
-            Scope::Subject(_) => StoreError::Forbidden,
+        return Err(match scope.reach() {
+            Reach::Subject(_) => StoreError::Forbidden,
             _ => StoreError::NotFound,
         });
     }

@@ -174,7 +174,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
         let skip = if i == 1 { 1 } else { 0 };
         let Some(s) = found.get(skip) else { continue };
         let u = upload(store.today(), i as u32 + 1, i == 0);
-        if let Ok(c) = import(store, &actor, &Scope::All, s.id, &u).await? {
+        if let Ok(c) = import(store, &actor, &Scope::district_wide(), s.id, &u).await? {
             n += c.sessions;
         }
     }

@@ -52,7 +52,7 @@ use sea_orm_migration::MigratorTrait;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::Crypto;
 pub use error::{StoreError, StoreResult};
-pub use scope::{Role, Scope};
+pub use scope::{Reach, Role, Scope};
 
 /// The database, the keys and the parameters every store function needs.
 #[derive(Clone)]
@@ -137,9 +137,22 @@ impl Store {
 
     /// The connection, for the test suites' fixtures and read-backs only (their own
     /// databases); nothing in the product reaches it from outside this crate.
-    #[doc(hidden)]
+    #[cfg(feature = "test-support")]
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Whether the database answers (health check).
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// How many migrations this database has not had yet.
+    pub async fn pending_migrations(&self) -> StoreResult<usize> {
+        Ok(migration::Migrator::get_pending_migrations(&self.db)
+            .await?
+            .len())
     }
 
     /// Closes the connection pool (a backup restored over this database, a test's end).

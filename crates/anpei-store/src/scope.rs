@@ -1,6 +1,6 @@
 //! The one scope mechanism (DESIGN.md): a signed-in user becomes a `Scope`, and every query,
 //! count and export of business data starts from `subjects`, `persons`, `certificates` or
-//! `trainings` below. Deny by default: a role without business data gets `Scope::Nothing`.
+//! `trainings` below. Deny by default: a role without business data reaches nothing (`Reach::Nothing`).
 
 use crate::entity::{certificate, person, subject, training, user};
 use sea_orm::sea_query::{Condition, Expr};
@@ -62,9 +62,9 @@ impl Role {
     }
 }
 
-/// What part of the district's business data a user may see.
+/// What part of the district's business data an account reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Reach {
     /// The whole district.
     All,
     /// Subjects whose supervising department is this one (行业监管).
@@ -77,45 +77,69 @@ pub enum Scope {
     Nothing,
 }
 
+/// The scope every query and write of business data starts from. It cannot be made from
+/// numbers outside this crate: it comes from a signed-in account (`accounts::lookup_session`,
+/// `accounts::find_user_scope`), or is the district-wide handle of the jobs, the demo loader
+/// and the CLI operator ([`Scope::district_wide`], one greppable name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope(Reach);
+
 impl Scope {
+    /// The whole district, for the daily jobs, the demo loader and the operator at the
+    /// console: every use of it is a decision to act district-wide.
+    pub fn district_wide() -> Scope {
+        Scope(Reach::All)
+    }
+
+    /// A scope of the given reach, for the test suites only.
+    #[cfg(feature = "test-support")]
+    pub(crate) fn of(reach: Reach) -> Scope {
+        Scope(reach)
+    }
+
+    /// What the scope reaches (to shape a page: which filters and columns to show).
+    pub fn reach(&self) -> Reach {
+        self.0
+    }
+
     /// The scope of an account; an account whose scope column is missing sees nothing.
-    pub fn for_user(u: &user::Model) -> Scope {
-        match Role::from_code(&u.role) {
-            Some(Role::District) => Scope::All,
+    pub(crate) fn for_user(u: &user::Model) -> Scope {
+        Scope(match Role::from_code(&u.role) {
+            Some(Role::District) => Reach::All,
             Some(Role::Department) => u
                 .scope_department_id
-                .map_or(Scope::Nothing, Scope::Department),
-            Some(Role::Town) => u.scope_town_id.map_or(Scope::Nothing, Scope::Town),
-            Some(Role::Subject) => u.scope_subject_id.map_or(Scope::Nothing, Scope::Subject),
+                .map_or(Reach::Nothing, Reach::Department),
+            Some(Role::Town) => u.scope_town_id.map_or(Reach::Nothing, Reach::Town),
+            Some(Role::Subject) => u.scope_subject_id.map_or(Reach::Nothing, Reach::Subject),
             // The three administrators (三员) never see business data.
-            Some(Role::Sysadmin | Role::SecurityAdmin | Role::Auditor) | None => Scope::Nothing,
-        }
+            Some(Role::Sysadmin | Role::SecurityAdmin | Role::Auditor) | None => Reach::Nothing,
+        })
     }
 
     /// The filter on `subjects` columns.
     pub fn subject_condition(&self) -> Condition {
-        match *self {
-            Scope::All => Condition::all(),
-            Scope::Department(d) => Condition::all().add(subject::Column::DepartmentId.eq(d)),
-            Scope::Town(t) => Condition::all().add(subject::Column::TownId.eq(t)),
-            Scope::Subject(s) => Condition::all().add(subject::Column::Id.eq(s)),
-            Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
+        match self.0 {
+            Reach::All => Condition::all(),
+            Reach::Department(d) => Condition::all().add(subject::Column::DepartmentId.eq(d)),
+            Reach::Town(t) => Condition::all().add(subject::Column::TownId.eq(t)),
+            Reach::Subject(s) => Condition::all().add(subject::Column::Id.eq(s)),
+            Reach::Nothing => Condition::all().add(Expr::cust("1 = 0")),
         }
     }
 
     /// Whether a subject lies in this scope (the same predicate as `subject_condition`).
     pub fn contains(&self, s: &subject::Model) -> bool {
-        match *self {
-            Scope::All => true,
-            Scope::Department(d) => s.department_id == d,
-            Scope::Town(t) => s.town_id == t,
-            Scope::Subject(id) => s.id == id,
-            Scope::Nothing => false,
+        match self.0 {
+            Reach::All => true,
+            Reach::Department(d) => s.department_id == d,
+            Reach::Town(t) => s.town_id == t,
+            Reach::Subject(id) => s.id == id,
+            Reach::Nothing => false,
         }
     }
 
     pub fn is_all(&self) -> bool {
-        matches!(self, Scope::All)
+        matches!(self.0, Reach::All)
     }
 }
 
@@ -126,9 +150,9 @@ pub fn subjects(scope: &Scope) -> Select<subject::Entity> {
 
 /// Persons whose employer is visible in `scope`.
 pub fn persons(scope: &Scope) -> Select<person::Entity> {
-    match scope {
-        Scope::All => person::Entity::find(),
-        Scope::Subject(id) => person::Entity::find().filter(person::Column::SubjectId.eq(*id)),
+    match scope.reach() {
+        Reach::All => person::Entity::find(),
+        Reach::Subject(id) => person::Entity::find().filter(person::Column::SubjectId.eq(id)),
         _ => person::Entity::find()
             .join(
                 sea_orm::JoinType::InnerJoin,
@@ -141,8 +165,8 @@ pub fn persons(scope: &Scope) -> Select<person::Entity> {
 /// Certificates of persons visible in `scope`.
 pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
     let q = certificate::Entity::find();
-    match scope {
-        Scope::All => q,
+    match scope.reach() {
+        Reach::All => q,
         _ => q
             .join(
                 sea_orm::JoinType::InnerJoin,
@@ -159,9 +183,9 @@ pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
 /// Training records of subjects visible in `scope`.
 pub fn trainings(scope: &Scope) -> Select<training::Entity> {
     let q = training::Entity::find();
-    match scope {
-        Scope::All => q,
-        Scope::Subject(id) => q.filter(training::Column::SubjectId.eq(*id)),
+    match scope.reach() {
+        Reach::All => q,
+        Reach::Subject(id) => q.filter(training::Column::SubjectId.eq(id)),
         _ => q
             .join(
                 sea_orm::JoinType::InnerJoin,

@@ -22,6 +22,7 @@
 //! Every write is one transaction with its audit entry.
 
 use crate::audit::{self, Actor, Event};
+use crate::Reach;
 use crate::campaign::{self, CampaignInfo};
 use crate::entity::{
     checklist_item, evidence_file, finding, self_inspection, self_inspection_answer as answer,
@@ -298,7 +299,7 @@ pub async fn open_for_subject(
     actor: &Actor,
     campaign_id: i32,
 ) -> StoreResult<self_inspection::Model> {
-    let Scope::Subject(subject_id) = *scope else {
+    let Reach::Subject(subject_id) = scope.reach() else {
         return Err(StoreError::Forbidden);
     };
     if let Some(si) = find(store, campaign_id, subject_id).await? {
@@ -355,7 +356,7 @@ pub(crate) async fn for_update<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if !matches!(scope, Scope::Subject(s) if *s == si.subject_id) {
+    if !matches!(scope.reach(), Reach::Subject(s) if s == si.subject_id) {
         return Err(StoreError::Forbidden);
     }
     if !editable(&si) {

@@ -2,6 +2,7 @@
 //! creating or editing one with field-level Chinese validation messages.
 
 use crate::audit::{self, Actor, Event};
+use crate::Reach;
 use crate::entity::{department, subject, town};
 use crate::scope::{self, Scope};
 use crate::{reference, Store, StoreError, StoreResult};
@@ -253,11 +254,11 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
 }
 
 fn in_scope(scope: &Scope, v: &Valid) -> bool {
-    match *scope {
-        Scope::All => true,
-        Scope::Department(d) => v.department_id == d,
-        Scope::Town(t) => v.town_id == t,
-        Scope::Subject(_) | Scope::Nothing => false,
+    match scope.reach() {
+        Reach::All => true,
+        Reach::Department(d) => v.department_id == d,
+        Reach::Town(t) => v.town_id == t,
+        Reach::Subject(_) | Reach::Nothing => false,
     }
 }
 

@@ -36,6 +36,7 @@ pub use write::{
 };
 
 use crate::campaign::{self as campaigns, CampaignInfo};
+use crate::Reach;
 use crate::entity::{
     inspection, problem, self_inspection, subject, supervision_problem, supervision_sheet, tipoff,
 };
@@ -106,18 +107,10 @@ impl Unit {
 
     /// The unit a department or town account acts for.
     pub fn of_scope(scope: &Scope) -> Option<Unit> {
-        match *scope {
-            Scope::Department(d) => Some(Unit::Department(d)),
-            Scope::Town(t) => Some(Unit::Town(t)),
+        match scope.reach() {
+            Reach::Department(d) => Some(Unit::Department(d)),
+            Reach::Town(t) => Some(Unit::Town(t)),
             _ => None,
-        }
-    }
-
-    /// The unit's subjects, as the scope filter selects them for its own accounts.
-    pub fn scope(self) -> Scope {
-        match self {
-            Unit::Department(d) => Scope::Department(d),
-            Unit::Town(t) => Scope::Town(t),
         }
     }
 

@@ -114,3 +114,16 @@ impl TestDb {
         }
     }
 }
+
+/// A scope of the given reach, for tests that check what an account of that reach sees
+/// without signing one in.
+#[cfg(feature = "test-support")]
+pub fn scope(reach: crate::Reach) -> crate::Scope {
+    crate::Scope::of(reach)
+}
+
+/// The scope an account has when it signs in.
+#[cfg(feature = "test-support")]
+pub fn scope_of(u: &crate::entity::user::Model) -> crate::Scope {
+    crate::Scope::for_user(u)
+}

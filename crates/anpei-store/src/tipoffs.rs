@@ -553,6 +553,51 @@ pub async fn get(
     Ok((v, events))
 }
 
+/// The attachments of a tip-off its viewer has opened (the view is the proof that the
+/// viewer may see it), oldest first.
+pub async fn attachments(
+    store: &Store,
+    t: &TipoffView,
+) -> StoreResult<Vec<crate::entity::evidence_file::Model>> {
+    use crate::entity::evidence_file;
+    Ok(evidence_file::Entity::find()
+        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
+        .filter(evidence_file::Column::OwnerId.eq(t.row.id))
+        .order_by_asc(evidence_file::Column::Id)
+        .all(&store.db)
+        .await?)
+}
+
+/// One attachment of a tip-off its viewer has opened.
+pub async fn attachment(
+    store: &Store,
+    t: &TipoffView,
+    file_id: i32,
+) -> StoreResult<crate::entity::evidence_file::Model> {
+    use crate::entity::evidence_file;
+    evidence_file::Entity::find_by_id(file_id)
+        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
+        .filter(evidence_file::Column::OwnerId.eq(t.row.id))
+        .one(&store.db)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Bytes of attachments the public sent since `since` (the daily cap on anonymous uploads).
+pub async fn public_attachment_bytes_since(store: &Store, since: i64) -> StoreResult<i64> {
+    use crate::entity::evidence_file;
+    let sizes: Vec<i64> = evidence_file::Entity::find()
+        .select_only()
+        .column(evidence_file::Column::Size)
+        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
+        .filter(evidence_file::Column::UploadedBy.is_null())
+        .filter(evidence_file::Column::UploadedAt.gte(since))
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    Ok(sizes.iter().sum())
+}
+
 /// The row, if the viewer may see it, read inside a write transaction.
 async fn row_for<C: ConnectionTrait>(
     db: &C,

@@ -776,7 +776,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
     if class::Entity::find().one(&store.db).await?.is_some() {
         return Ok(0);
     }
-    let insts = institutions(store, &Scope::All).await?;
+    let insts = institutions(store, &Scope::district_wide()).await?;
     let actor = Actor::system("demo");
     let at = |d: chrono::NaiveDate, h: u32, m: u32| {
         d.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default())
@@ -904,7 +904,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
                 }
             }
         }
-        if let Ok(done) = import(store, &actor, &Scope::All, inst.id, &file).await? {
+        if let Ok(done) = import(store, &actor, &Scope::district_wide(), inst.id, &file).await? {
             n += done.classes;
         }
     }

@@ -160,8 +160,12 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
     };
     let mut user = None;
     if let Some(t) = &token {
-        match accounts::lookup_session(&st.store, t, kind).await {
-            Ok(Some((s, u))) => {
+        match accounts::signed_in(&st.store, t, kind).await {
+            Ok(Some(accounts::SignedIn {
+                session: s,
+                user: u,
+                scope,
+            })) => {
                 // A password older than the policy allows is changed before anything else.
                 let expired = anpei_store::security::password_expired(
                     &st.store.policy().password,
@@ -170,7 +174,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                 );
                 user = Role::from_code(&u.role).map(|role| CurrentUser {
                     id: u.id,
-                    scope: Scope::for_user(&u),
+                    scope,
                     username: u.username,
                     display_name: u.display_name,
                     must_change_password: u.must_change_password || expired,

@@ -31,7 +31,7 @@ pub async fn track(State(st): State<AppState>, req: Request, next: Next) -> Resp
 }
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
-    match st.store.db().ping().await {
+    match st.store.ping().await {
         Ok(()) => "ok".into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

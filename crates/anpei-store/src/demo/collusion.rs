@@ -229,7 +229,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<Option<DemoCollusion>> {
         return Ok(None);
     }
     // The first institution by name: the one whose class files the training demo wrote.
-    let Some(inst) = crate::training_records::institutions(store, &crate::Scope::All)
+    let Some(inst) = crate::training_records::institutions(store, &crate::Scope::district_wide())
         .await?
         .into_iter()
         .next()

@@ -5,6 +5,7 @@
 //! person's name, ID or phone number back on the public page.
 
 use crate::audit::{self, Actor, Event};
+use crate::Reach;
 use crate::entity::{enforcement_action, inspection, subject, typical_case};
 use crate::scope::Scope;
 use crate::{Store, StoreError, StoreResult};
@@ -51,10 +52,10 @@ impl CaseRow {
 }
 
 fn district_only(scope: &Scope) -> StoreResult<()> {
-    match scope {
-        Scope::All => Ok(()),
-        Scope::Subject(_) | Scope::Department(_) | Scope::Town(_) => Err(StoreError::Forbidden),
-        Scope::Nothing => Err(StoreError::NotFound),
+    match scope.reach() {
+        Reach::All => Ok(()),
+        Reach::Subject(_) | Reach::Department(_) | Reach::Town(_) => Err(StoreError::Forbidden),
+        Reach::Nothing => Err(StoreError::NotFound),
     }
 }
 

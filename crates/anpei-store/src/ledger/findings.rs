@@ -390,3 +390,58 @@ pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<Fi
             .await?,
     )
 }
+
+/// The certificates and training records a finding names (one the caller was given by a
+/// scoped [`get`], so they are in scope too), as its page shows them.
+pub async fn records_of(
+    store: &Store,
+    row: &FindingRow,
+) -> StoreResult<(
+    Vec<crate::persons::CertificateRow>,
+    Vec<crate::persons::TrainingRow>,
+)> {
+    use crate::entity::{certificate, training};
+    use crate::persons::{certificate_row, training_row};
+    let records: Vec<RecordRef> = serde_json::from_str(&row.records).unwrap_or_default();
+    let cert_ids: Vec<i32> = records
+        .iter()
+        .filter_map(|r| {
+            if let RecordRef::Certificate(c) = r {
+                Some(*c as i32)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let training_ids: Vec<i32> = records
+        .iter()
+        .filter_map(|r| {
+            if let RecordRef::Training(t) = r {
+                Some(*t as i32)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let today = store.today();
+    let warn = store.params.expiry_warning_days;
+    // The finding is in scope, so the records it names are too; they are still fetched by
+    // the finding's own person to keep the check local.
+    let certificates = certificate::Entity::find()
+        .filter(certificate::Column::Id.is_in(cert_ids))
+        .filter(certificate::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|c| certificate_row(c, today, warn))
+        .collect();
+    let trainings = training::Entity::find()
+        .filter(training::Column::Id.is_in(training_ids))
+        .filter(training::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(training_row)
+        .collect();
+    Ok((certificates, trainings))
+}

@@ -5,6 +5,7 @@
 //! counted exactly once: read = inserted + updated + unchanged + rejected.
 
 use super::resolve::Names;
+use crate::Reach;
 use crate::audit::{self, Actor, Event};
 use crate::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
 use crate::entity::{certificate, import, person, registry, subject, training};
@@ -567,12 +568,12 @@ impl<'a> Ingest<'a> {
     }
 
     fn subject_in_scope(&self, town: i32, dep: i32, id: Option<i32>) -> bool {
-        match self.scope {
-            Scope::All => true,
-            Scope::Town(t) => t == town,
-            Scope::Department(d) => d == dep,
-            Scope::Subject(s) => id == Some(s),
-            Scope::Nothing => false,
+        match self.scope.reach() {
+            Reach::All => true,
+            Reach::Town(t) => t == town,
+            Reach::Department(d) => d == dep,
+            Reach::Subject(s) => id == Some(s),
+            Reach::Nothing => false,
         }
     }
 
@@ -784,7 +785,7 @@ impl<'a> Ingest<'a> {
             }
             // A subject keeps its own contact details; where it is supervised, and as what,
             // is for its supervisors to change.
-            if let (Scope::Subject(_), Some(o)) = (self.scope, old) {
+            if let (Reach::Subject(_), Some(o)) = (self.scope.reach(), old) {
                 let moved = [
                     ("单位类型", o.kind != rec.kind.code()),
                     ("所属镇街", o.town_id != town),
@@ -1375,9 +1376,9 @@ impl<'a> Ingest<'a> {
     }
 
     fn person_in_scope(&self, subject_id: i32) -> bool {
-        match self.scope {
-            Scope::All => true,
-            Scope::Subject(s) => s == subject_id,
+        match self.scope.reach() {
+            Reach::All => true,
+            Reach::Subject(s) => s == subject_id,
             _ => self
                 .subjects
                 .values()
@@ -1413,7 +1414,7 @@ impl<'a> Ingest<'a> {
         let mut inserted = 0u64;
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report.counts.entry(Table::Registry).or_default().read += 1;
-            if self.scope != Scope::All {
+            if !self.scope.is_all() {
                 reject(
                     &mut self.report,
                     Table::Registry,
@@ -1791,6 +1792,24 @@ pub async fn history(store: &Store, limit: u64) -> StoreResult<Vec<import::Model
         .await?)
 }
 
+/// The latest imports an account may see: the whole district's for a district-wide scope,
+/// else the account's own.
+pub async fn history_seen_by(
+    store: &Store,
+    scope: &Scope,
+    username: &str,
+    limit: u64,
+) -> StoreResult<Vec<import::Model>> {
+    use sea_orm::QueryOrder;
+    let mut q = import::Entity::find()
+        .order_by_desc(import::Column::Id)
+        .limit(limit);
+    if !scope.is_all() {
+        q = q.filter(import::Column::Username.eq(username));
+    }
+    Ok(q.all(&store.db).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1890,7 +1909,7 @@ mod tests {
             .collect();
         want.sort();
         for round in 0..2 {
-            let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+            let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
             for (i, s) in d.subjects.iter().enumerate() {
                 ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
             }
@@ -2009,7 +2028,7 @@ mod tests {
             sha256: "00".repeat(32),
             kind: "training".into(),
         };
-        let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+        let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
         for (i, s) in d.subjects.iter().enumerate() {
             ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
         }
@@ -2019,7 +2038,7 @@ mod tests {
         ing.finish(&Actor::system("test"), Mode::Normal, &prov)
             .await
             .unwrap();
-        let mut ing = Ingest::begin(store, Scope::All).await.unwrap();
+        let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
         for (i, t) in d.trainings.iter().enumerate() {
             ing.training(i + 2, t.clone(), vec![]).await.unwrap();
         }

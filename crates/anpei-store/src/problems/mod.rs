@@ -25,6 +25,7 @@ pub use query::*;
 pub use write::*;
 
 use crate::entity::subject;
+use crate::Reach;
 use crate::scope::Scope;
 use crate::{StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -207,18 +208,18 @@ pub fn next_status(from: ProblemStatus, action: Action) -> Result<ProblemStatus,
 /// department; the subject only rectifies, and never verifies its own problem.
 pub fn may_act(scope: &Scope, s: &subject::Model, action: Action) -> StoreResult<()> {
     if action.by_subject() {
-        return match *scope {
-            Scope::Subject(id) if id == s.id => Ok(()),
+        return match scope.reach() {
+            Reach::Subject(id) if id == s.id => Ok(()),
             _ => Err(StoreError::Validation(
                 "整改情况由被检查单位自行填报；监管部门请在单位申请核验后核验销号或退回。".into(),
             )),
         };
     }
-    match *scope {
-        Scope::All => Ok(()),
-        Scope::Town(t) if t == s.town_id => Ok(()),
-        Scope::Department(d) if d == s.department_id => Ok(()),
-        Scope::Subject(_) => Err(StoreError::Forbidden),
+    match scope.reach() {
+        Reach::All => Ok(()),
+        Reach::Town(t) if t == s.town_id => Ok(()),
+        Reach::Department(d) if d == s.department_id => Ok(()),
+        Reach::Subject(_) => Err(StoreError::Forbidden),
         _ => Err(StoreError::NotFound),
     }
 }

@@ -3,6 +3,7 @@
 //! job's `overdue` events — each in one transaction.
 
 use super::query::overdue_condition;
+use crate::Reach;
 use super::{may_act, next_status, Action, ProblemStatus, Source};
 use crate::audit::{self, Actor, Event};
 use crate::entity::{campaign, problem, problem_event, subject};
@@ -141,7 +142,7 @@ pub async fn create(
     by_name: &str,
     input: &ProblemInput,
 ) -> StoreResult<i32> {
-    if matches!(scope, Scope::Subject(_) | Scope::Nothing) {
+    if matches!(scope.reach(), Reach::Subject(_) | Reach::Nothing) {
         return Err(StoreError::Forbidden);
     }
     let txn = store.write().await?;

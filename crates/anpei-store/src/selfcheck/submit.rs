@@ -2,6 +2,7 @@
 //! transaction) and sending it back (退回修改).
 
 use super::in_scope;
+use crate::Reach;
 use super::{
     answers_of, for_update, invalid, item_finding_count, items_of, open_finding_counts, source_ref,
     status_label, text, validate_answer, AnswerInput, SelfcheckError, ANSWERS, NONCOMPLIANT,
@@ -249,7 +250,7 @@ pub async fn send_back(
     id: i32,
     reason: &str,
 ) -> StoreResult<()> {
-    if matches!(scope, Scope::Subject(_) | Scope::Nothing) {
+    if matches!(scope.reach(), Reach::Subject(_) | Reach::Nothing) {
         return Err(StoreError::Forbidden);
     }
     let txn = store.write().await?;

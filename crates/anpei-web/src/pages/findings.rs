@@ -13,7 +13,7 @@ use anpei_store::entity::{certificate, town, training};
 use anpei_store::ledger::findings;
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
 use anpei_store::persons::{certificate_row, training_row, CertificateRow, TrainingRow};
-use anpei_store::{reference, subjects, Scope};
+use anpei_store::{reference, subjects};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -143,7 +143,7 @@ pub async fn list(
         export_query: q.base_query(),
         q,
         by_rule,
-        can_scan: user.scope == Scope::All,
+        can_scan: user.scope.is_all(),
         message: flash.scanned,
     }))
 }
@@ -277,47 +277,7 @@ pub async fn detail(
         .await?
         .ok_or(AppError::NotFound)?;
     let rule = Rule::from_code(&row.rule);
-    let records: Vec<rules::RecordRef> = serde_json::from_str(&row.records).unwrap_or_default();
-    let cert_ids: Vec<i32> = records
-        .iter()
-        .filter_map(|r| {
-            if let rules::RecordRef::Certificate(c) = r {
-                Some(*c as i32)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let training_ids: Vec<i32> = records
-        .iter()
-        .filter_map(|r| {
-            if let rules::RecordRef::Training(t) = r {
-                Some(*t as i32)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let today = st.store.today();
-    let warn = st.store.params.expiry_warning_days;
-    // The finding is in scope, so the records it names are too; they are still fetched by
-    // the finding's own person to keep the check local.
-    let certificates = certificate::Entity::find()
-        .filter(certificate::Column::Id.is_in(cert_ids))
-        .filter(certificate::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
-        .all(st.store.db())
-        .await?
-        .into_iter()
-        .map(|c| certificate_row(c, today, warn))
-        .collect();
-    let trainings = training::Entity::find()
-        .filter(training::Column::Id.is_in(training_ids))
-        .filter(training::Column::PersonId.eq(row.person_id.unwrap_or(-1)))
-        .all(st.store.db())
-        .await?
-        .into_iter()
-        .map(training_row)
-        .collect();
+    let (certificates, trainings) = findings::records_of(&st.store, &row).await?;
     Ok(render(DetailPage {
         layout: Layout::new(&user, "问题线索详情", "findings"),
         definition: rule.map_or("", Rule::definition),

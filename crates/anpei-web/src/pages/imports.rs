@@ -636,14 +636,9 @@ fn local_time(at: i64) -> String {
 
 /// The latest imports the caller may see: all for district users, else their own.
 async fn history(st: &AppState, user: &CurrentUser) -> Result<Vec<HistoryRow>, AppError> {
-    let mut q = import::Entity::find()
-        .order_by_desc(import::Column::Id)
-        .limit(20);
-    if user.role != Role::District {
-        q = q.filter(import::Column::Username.eq(user.username.clone()));
-    }
-    Ok(q.all(st.store.db())
-        .await?
+    Ok(
+        anpei_store::ledger::ingest::history_seen_by(&st.store, &user.scope, &user.username, 20)
+            .await?
         .into_iter()
         .map(|m| {
             let (outcome, outcome_class) = outcome_label(&m.outcome);

@@ -5,6 +5,7 @@
 //! the supervisor's verification (销号) or rejection.
 
 use super::{is_htmx, nonempty, paging, render, Layout, Pager};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::{evidence, AppState};
@@ -14,7 +15,7 @@ use anpei_store::problems::{
     self, Action, HistoryEntry, ProblemFilter, ProblemInput, ProblemRow, ProblemStatus, Source,
     StatusCounts, StatusFilter,
 };
-use anpei_store::{progress, reference, subjects, Scope, StoreError};
+use anpei_store::{progress, reference, subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -183,7 +184,7 @@ pub async fn list(
             total,
             base_query: q.base_query(),
         },
-        show_subject: !matches!(user.scope, Scope::Subject(_)),
+        show_subject: !matches!(user.scope.reach(), Reach::Subject(_)),
     };
     if is_htmx(&headers) {
         return Ok(render(results));
@@ -203,8 +204,8 @@ pub async fn list(
         departments,
         kinds: SubjectKind::ALL,
         sources: Source::ALL,
-        show_town: matches!(user.scope, Scope::All | Scope::Department(_)),
-        show_department: matches!(user.scope, Scope::All | Scope::Town(_)),
+        show_town: matches!(user.scope.reach(), Reach::All | Reach::Department(_)),
+        show_department: matches!(user.scope.reach(), Reach::All | Reach::Town(_)),
         can_create: is_supervisor(&user),
         export_query: q.base_query(),
         q,
@@ -299,10 +300,10 @@ async fn export_title(
                 .map(|s| s.name),
         )
     };
-    let unit = match user.scope {
-        Scope::Subject(id) => subject_name(id).await?,
-        Scope::Town(t) => town_name(t),
-        Scope::Department(d) => dep_name(d).await?,
+    let unit = match user.scope.reach() {
+        Reach::Subject(id) => subject_name(id).await?,
+        Reach::Town(t) => town_name(t),
+        Reach::Department(d) => dep_name(d).await?,
         _ => match (f.subject_id, f.town_id, f.department_id) {
             (Some(s), _, _) => subject_name(s).await?,
             (None, Some(t), _) => town_name(t),
@@ -368,12 +369,12 @@ async fn detail_page(
         status,
         Some(ProblemStatus::Pending | ProblemStatus::InProgress)
     );
-    let can_rectify = open && user.scope == Scope::Subject(p.subject_id);
+    let can_rectify = open && user.scope.reach() == Reach::Subject(p.subject_id);
     let can_verify = status == Some(ProblemStatus::AwaitingVerification)
-        && match user.scope {
-            Scope::All => true,
-            Scope::Town(t) => t == p.town_id,
-            Scope::Department(d) => d == p.department_id,
+        && match user.scope.reach() {
+            Reach::All => true,
+            Reach::Town(t) => t == p.town_id,
+            Reach::Department(d) => d == p.department_id,
             _ => false,
         };
     let failed = error.is_some();

@@ -4,13 +4,14 @@
 //! bars. Every number links to the subjects or problems behind it.
 
 use super::{is_htmx, nonempty, paging, render, Layout, Pager};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::campaign;
 use anpei_store::progress::{self, Figures, Line, ProgressFilter, SubjectLine, SubjectState};
-use anpei_store::{reference, Scope};
+use anpei_store::{reference};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -244,7 +245,7 @@ pub async fn page(
     });
     // The chart shows the finer of the two dimensions the scope spans: a town's progress
     // by department, anyone else's by town.
-    let by_department_first = matches!(user.scope, Scope::Town(_)) || base.town_id.is_some();
+    let by_department_first = matches!(user.scope.reach(), Reach::Town(_)) || base.town_id.is_some();
     let (chart_title, chart_rows) = if by_department_first {
         ("按行业主管部门", &by_department)
     } else {

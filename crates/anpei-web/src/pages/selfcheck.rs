@@ -11,6 +11,7 @@ pub mod report;
 pub use files::{remove_evidence, upload};
 
 use super::{is_htmx, nonempty, paging, render, town_param, Layout, Pager};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
@@ -22,7 +23,7 @@ use anpei_store::ledger::findings::{self, FindingFilter, FindingRow};
 use anpei_store::selfcheck::{
     self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
 };
-use anpei_store::{reference, Scope, StoreError};
+use anpei_store::{reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -56,7 +57,7 @@ pub async fn index(
             layout: Layout::new(&user, "自查自改", "selfcheck"),
         }));
     };
-    if let Scope::Subject(_) = user.scope {
+    if let Reach::Subject(_) = user.scope.reach() {
         let si =
             selfcheck::open_for_subject(&st.store, &user.scope, &user.actor(), current.campaign.id)
                 .await?;
@@ -161,7 +162,7 @@ async fn list(
         towns,
         kinds: SubjectKind::ALL,
         statuses: STATUSES,
-        town_fixed: matches!(user.scope, Scope::Town(_)),
+        town_fixed: matches!(user.scope.reach(), Reach::Town(_)),
         q,
     }))
 }
@@ -350,7 +351,7 @@ async fn page(
     errors: Vec<ItemError>,
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
-    let own = matches!(user.scope, Scope::Subject(s) if s == l.si.subject_id);
+    let own = matches!(user.scope.reach(), Reach::Subject(s) if s == l.si.subject_id);
     let editable = own && selfcheck::editable(&l.si);
     let can_return = !own
         && crate::Perm::Supervise.allows(Some(user.role))

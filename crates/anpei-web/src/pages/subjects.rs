@@ -2,6 +2,7 @@
 //! page with its persons, certificates and training records, and the create/edit form.
 
 use super::{is_htmx, paging, render, Layout, Pager, Show};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -9,7 +10,7 @@ use anpei_core::SubjectKind;
 use anpei_store::entity::town;
 use anpei_store::persons::{self, CertificateRow, PersonFilter, PersonRow, TrainingRow};
 use anpei_store::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
-use anpei_store::{reference, Scope, StoreError};
+use anpei_store::{reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -111,7 +112,7 @@ pub async fn list(
     if is_htmx(&headers) {
         return Ok(render(results));
     }
-    let town_fixed = matches!(user.scope, Scope::Town(_) | Scope::Subject(_));
+    let town_fixed = matches!(user.scope.reach(), Reach::Town(_) | Reach::Subject(_));
     Ok(render(ListPage {
         layout: Layout::new(&user, "监管对象", "subjects"),
         results,
@@ -219,11 +220,11 @@ async fn form_page(
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
     let mut towns = reference::towns(&st.store).await?;
-    if let Scope::Town(t) = user.scope {
+    if let Reach::Town(t) = user.scope.reach() {
         towns.retain(|x| x.id == t);
     }
     let mut industries = subjects::industries(&st.store).await?;
-    if let Scope::Department(d) = user.scope {
+    if let Reach::Department(d) = user.scope.reach() {
         let deps = reference::departments(&st.store).await?;
         industries = deps
             .into_iter()
@@ -259,7 +260,7 @@ pub async fn new_form(State(st): State<AppState>, user: CurrentUser) -> Result<R
         kind: SubjectKind::Enterprise.code().into(),
         ..Default::default()
     };
-    if let Scope::Town(t) = user.scope {
+    if let Reach::Town(t) = user.scope.reach() {
         input.town_id = t.to_string();
     }
     form_page(&st, &user, None, input, vec![]).await

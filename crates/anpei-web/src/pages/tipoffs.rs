@@ -12,6 +12,7 @@
 //! a day's total passes [`PUBLIC_ATTACHMENTS_PER_DAY`] (the tip-off itself still is).
 
 use super::{render, Layout};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
@@ -22,7 +23,7 @@ use anpei_import::sniff::{self, FileKind};
 use anpei_store::audit::Actor;
 use anpei_store::entity::{department, evidence_file, tipoff_event, town};
 use anpei_store::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
-use anpei_store::{reference, Role, Scope};
+use anpei_store::{reference, Role};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -137,16 +138,7 @@ struct ReceiptPage {
 /// Bytes of public attachments stored since this time yesterday.
 async fn public_bytes_today(st: &AppState) -> Result<i64, AppError> {
     let since = st.store.now() - 24 * 3600;
-    let sizes: Vec<i64> = evidence_file::Entity::find()
-        .select_only()
-        .column(evidence_file::Column::Size)
-        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
-        .filter(evidence_file::Column::UploadedBy.is_null())
-        .filter(evidence_file::Column::UploadedAt.gte(since))
-        .into_tuple()
-        .all(st.store.db())
-        .await?;
-    Ok(sizes.iter().sum())
+    Ok(tipoffs::public_attachment_bytes_since(&st.store, since).await?)
 }
 
 /// Checks and keeps an attachment of a tip-off (public or staff) under the evidence
@@ -357,7 +349,7 @@ pub async fn status_submit(State(st): State<AppState>, req: Request) -> Result<R
 
 /// The caller as a viewer of tip-offs; `None` for roles without tip-offs.
 pub async fn viewer_of(st: &AppState, user: &CurrentUser) -> Result<Option<Viewer>, AppError> {
-    Ok(match (user.role, user.scope) {
+    Ok(match (user.role, user.scope.reach()) {
         (Role::District, _) => {
             if tipoffs::has_grant(&st.store, user.id, tipoffs::INTAKE_GRANT).await? {
                 Some(Viewer::Intake)
@@ -365,8 +357,8 @@ pub async fn viewer_of(st: &AppState, user: &CurrentUser) -> Result<Option<Viewe
                 Some(Viewer::District)
             }
         }
-        (Role::Department, Scope::Department(d)) => Some(Viewer::Department(d)),
-        (Role::Town, Scope::Town(t)) => Some(Viewer::Town(t)),
+        (Role::Department, Reach::Department(d)) => Some(Viewer::Department(d)),
+        (Role::Town, Reach::Town(t)) => Some(Viewer::Town(t)),
         _ => None,
     })
 }
@@ -461,12 +453,7 @@ async fn detail_page(
 ) -> Result<Response, AppError> {
     let v = viewer(st, user).await?;
     let (t, events) = tipoffs::get(&st.store, &user.actor(), v, id).await?;
-    let files = evidence_file::Entity::find()
-        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
-        .filter(evidence_file::Column::OwnerId.eq(id))
-        .order_by_asc(evidence_file::Column::Id)
-        .all(st.store.db())
-        .await?;
+    let files = tipoffs::attachments(&st.store, &t).await?;
     let closed = t.row.status == Status::Closed.code();
     let can_close = !closed && (v == Viewer::Intake || v.is_assignee(&t.row));
     let status = if error.is_some() {
@@ -511,14 +498,9 @@ pub async fn file(
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
     // Visibility (and the audit of the access) through the store.
-    tipoffs::get(&st.store, &user.actor(), v, id).await?;
+    let (t, _) = tipoffs::get(&st.store, &user.actor(), v, id).await?;
     let file_id: i32 = file_id.parse().map_err(|_| AppError::NotFound)?;
-    let f = evidence_file::Entity::find_by_id(file_id)
-        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
-        .filter(evidence_file::Column::OwnerId.eq(id))
-        .one(st.store.db())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let f = tipoffs::attachment(&st.store, &t, file_id).await?;
     let bytes = tokio::fs::read(st.config.evidence_dir().join(&f.stored_name))
         .await
         .map_err(|_| AppError::NotFound)?;

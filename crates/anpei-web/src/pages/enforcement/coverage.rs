@@ -4,11 +4,12 @@
 //! sees its own subjects: the district all, a department its industries, a town its own.
 
 use super::super::{nonempty, paging, render, Layout, Pager};
+use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_store::enforcement::coverage::{self, Category, Coverage, UncoveredRow, Window};
-use anpei_store::{progress, Scope};
+use anpei_store::{progress};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -96,12 +97,12 @@ pub async fn page(
         }
         None => (None, 0, Vec::new(), 0),
     };
-    let unit = match user.scope {
-        Scope::All => "全区".to_string(),
-        Scope::Department(d) => {
+    let unit = match user.scope.reach() {
+        Reach::All => "全区".to_string(),
+        Reach::Department(d) => {
             anpei_store::enforcement::unit_name(&st.store, Some(d), None).await?
         }
-        Scope::Town(t) => anpei_store::enforcement::unit_name(&st.store, None, Some(t)).await?,
+        Reach::Town(t) => anpei_store::enforcement::unit_name(&st.store, None, Some(t)).await?,
         _ => String::new(),
     };
     Ok(render(CoveragePage {
@@ -118,7 +119,7 @@ pub async fn page(
                 ("town", &q.town),
             ]),
         },
-        show_towns: !matches!(user.scope, Scope::Town(_)),
+        show_towns: !matches!(user.scope.reach(), Reach::Town(_)),
         window,
         c,
         inspections,

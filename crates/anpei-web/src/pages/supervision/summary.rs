@@ -14,7 +14,7 @@ use crate::AppState;
 use anpei_store::entity::{evidence_file, summary_report, supervision_problem};
 use anpei_store::supervision::summary::{self as sm, State as SumState, SummaryInput, Track};
 use anpei_store::supervision::{self as sv, Unit, UnitLine};
-use anpei_store::{Scope, StoreError};
+use anpei_store::{StoreError};
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Query, State};
@@ -126,7 +126,7 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     match Unit::of_scope(&user.scope) {
         Some(unit) => own_page(&st, &user, unit, &q.campaign, None, vec![]).await,
-        None if user.scope == Scope::All => Ok(Redirect::to("/summaries").into_response()),
+        None if user.scope.is_all() => Ok(Redirect::to("/summaries").into_response()),
         None => Err(AppError::NotFound),
     }
 }
