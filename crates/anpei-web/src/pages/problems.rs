@@ -33,8 +33,8 @@ pub struct ProblemQuery {
     pub kind: Option<String>,
     pub subject_id: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 /// An id parameter: absent or blank is `None`; anything else that is not an id matches

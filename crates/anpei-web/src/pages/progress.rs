@@ -24,8 +24,8 @@ pub struct ProgressQuery {
     pub department: Option<String>,
     pub kind: Option<String>,
     pub state: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 fn id_param(o: &Option<String>) -> Option<i32> {

@@ -75,8 +75,8 @@ pub struct ListQuery {
     pub kind: Option<String>,
     pub town: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl ListQuery {

@@ -25,8 +25,8 @@ pub struct ListQuery {
     pub industry: Option<String>,
     pub high_risk: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl ListQuery {

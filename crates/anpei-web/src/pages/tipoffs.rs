@@ -379,8 +379,7 @@ async fn viewer(st: &AppState, user: &CurrentUser) -> Result<Viewer, AppError> {
 pub struct ListParams {
     pub status: Option<String>,
     pub overdue: Option<String>,
-    pub page: Option<u64>,
-    pub msg: Option<String>,
+    pub page: Option<super::PageParam>,
 }
 
 #[derive(Template)]
@@ -396,7 +395,6 @@ struct ListPage {
     is_intake: bool,
     page: u64,
     pages: u64,
-    message: Option<String>,
 }
 
 const PER_PAGE: u64 = 30;
@@ -408,7 +406,7 @@ pub async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number(q.page);
     let overdue = q.overdue.as_deref() == Some("1");
     let lq = ListQuery {
         status: q.status.clone().filter(|s| !s.is_empty()),
@@ -427,7 +425,6 @@ pub async fn list(
         is_intake: v == Viewer::Intake,
         page,
         pages: total.div_ceil(PER_PAGE).max(1),
-        message: q.msg,
     }))
 }
 

@@ -19,8 +19,8 @@ pub struct CoverageQuery {
     pub campaign: Option<String>,
     pub category: Option<String>,
     pub town: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 #[derive(Template)]
