@@ -171,6 +171,52 @@ async fn exports_within_the_default_limit_are_not_held() {
     finish(h, dir).await;
 }
 
+/// A HEAD to an export route runs the GET handler (the export is built and audited, only
+/// the body is dropped), so it counts like a GET: HEADs exhaust the limit, and once held a
+/// HEAD is held too.
+#[tokio::test]
+async fn head_requests_to_export_routes_count_like_gets() {
+    let (h, dir) = harness_with(RateLimits {
+        export: Limit::new(2, Duration::from_secs(60)),
+        ..Default::default()
+    })
+    .await;
+    let s = h.login("district").await;
+    let head = |path: &str| {
+        Request::head(path)
+            .header(header::COOKIE, &s.cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let exported = || async {
+        anpei_store::audit::latest(h.store(), 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "export.findings")
+            .count()
+    };
+    for i in 0..2 {
+        let r = h.send(head("/findings/export")).await;
+        assert_eq!(r.status, StatusCode::OK, "HEAD {i}: {}", r.body);
+    }
+    assert_eq!(
+        exported().await,
+        2,
+        "each HEAD built and audited the export"
+    );
+    let r = h.send(head("/findings/export")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the third HEAD");
+    assert!(retry_after(&r) >= 1);
+    let r = h.get(Some(&s), "/findings/export").await;
+    assert_limited(&r, "a GET after two HEADs");
+    assert_eq!(exported().await, 2, "nothing built once held");
+    // Every export route, not only this one: a HEAD to another is held by the same budget.
+    let r = h.send(head("/imports/template.xlsx")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    finish(h, dir).await;
+}
+
 async fn token_attempt(h: &Harness, from: &str, username: &str, password: &str) -> Reply {
     let body = serde_json::json!({ "username": username, "password": password }).to_string();
     let mut req = Request::post("/api/v1/auth/token")
