@@ -220,7 +220,8 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -
 }
 
 fn classify(path: &str, r: &Reply) -> Outcome {
-    let api = path.starts_with("/api/");
+    // The metrics are read by programs: refused like the API, never redirected to sign in.
+    let api = path.starts_with("/api/") || path == "/metrics";
     match r.status {
         StatusCode::FORBIDDEN => Outcome::Denied,
         StatusCode::UNAUTHORIZED if api && !path.ends_with("/auth/token") => Outcome::Denied,
@@ -902,4 +903,51 @@ fn the_three_administrators_hold_one_power_each_and_no_business_data() {
             );
         }
     }
+}
+
+/// The request metrics are not public: a scraper (or anyone) without credentials gets 401,
+/// a business account without the permission 403; the system administrator and district
+/// accounts read them, by session or by an API token (what a scraper sends).
+#[tokio::test]
+async fn the_metrics_are_read_by_the_system_administrator_and_the_district_only() {
+    let h = Harness::with_demo(5, 20).await;
+    let metrics =
+        |r: &Reply| r.status == StatusCode::OK && r.body.contains("anpei_http_requests_total");
+    let anonymous = h.get(None, "/metrics").await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.body
+    );
+    assert!(!anonymous.body.contains("anpei_http"));
+    let v: serde_json::Value = serde_json::from_str(&anonymous.body).expect("a JSON refusal");
+    assert_eq!(v["error"], "unauthorized");
+    assert_eq!(
+        h.api_get("no-such-token", "/metrics").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for user in ["sysadmin", "district"] {
+        let s = h.login(user).await;
+        assert!(
+            metrics(&h.get(Some(&s), "/metrics").await),
+            "{user} by session"
+        );
+        let token = h.api_token(user).await;
+        assert!(
+            metrics(&h.api_get(&token, "/metrics").await),
+            "{user} by token"
+        );
+    }
+    for user in ["enterprise", "town", "department", "auditor", "secadmin"] {
+        let s = h.login(user).await;
+        let r = h.get(Some(&s), "/metrics").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.body);
+        let token = h.api_token(user).await;
+        let r = h.api_get(&token, "/metrics").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} by token");
+    }
+    assert!(Perm::Metrics.allows(Some(Role::Sysadmin)));
+    assert!(!Perm::Metrics.allows(None));
+    h.db.cleanup().await;
 }
