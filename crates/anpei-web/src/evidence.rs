@@ -16,20 +16,25 @@
 //! - [`read_upload`] reads a multipart form (text fields and one file field) into memory,
 //!   refusing a file over the limit while it streams; [`read_field`] reads one field.
 //! - [`list`] gives the files of some owners (for pages).
-//! - `GET /evidence/{id}` ([`download`]): the file, if its subject is in the caller's scope
-//!   (else 404), always as an attachment (`Content-Disposition: attachment`, the original
-//!   name in `filename*`); reads are audited (`evidence.download`).
+//! - `GET /evidence/{id}` ([`download`]): the file, to whoever may open the record it belongs
+//!   to ([`may_open_owner`]; else 404), always as an attachment (`Content-Disposition:
+//!   attachment`, the original name in `filename*`); reads are audited (`evidence.download`).
 //!
 //! `owner_kind` names what a file belongs to: `answer` (a self-inspection answer, see
-//! `anpei_store::selfcheck`), `problem_event` (a rectification update), `campaign`.
+//! `anpei_store::selfcheck`), `problem_event` (a rectification update),
+//! `enforcement_action` (an enforcement decision's document), `summary` (a department's or
+//! town's summary report), `tipoff` (a tip-off's attachment).
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_import::sniff::{self, FileKind, UploadLimits};
 use anpei_store::audit::{self, Event};
-use anpei_store::entity::{evidence_file, subject};
-use anpei_store::{scope, Scope};
+use anpei_store::entity::{
+    evidence_file, problem_event, self_inspection_answer, subject, summary_report,
+};
+use anpei_store::supervision::{summary, Unit};
+use anpei_store::{enforcement, problems, scope, selfcheck, tipoffs, Scope, StoreError};
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
@@ -298,7 +303,83 @@ pub fn attachment_disposition(file_name: &str, ascii_fallback: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{enc}")
 }
 
-/// `GET /evidence/{id}`: the file as an attachment, if its subject is in the caller's scope.
+/// Whether `user` may open the record `row` belongs to, as that record's own page decides:
+/// a self-inspection answer's file goes with the self-inspection (`/selfcheck/{id}`), a
+/// rectification's with its problem (`/problems/{id}`), an enforcement decision's document
+/// with the decision (supervisors only, as `/inspections/{id}` and `/enforcement/actions`:
+/// never the inspected subject itself), a summary report's attachment with the report (the
+/// district and the unit that wrote it), a tip-off's with the tip-off (its viewers). A file
+/// of any other owner is nobody's. The subject named on the row is not enough: it says
+/// whose data the file is about, not who may read the record.
+pub async fn may_open_owner(
+    st: &AppState,
+    user: &CurrentUser,
+    row: &evidence_file::Model,
+) -> Result<bool, AppError> {
+    let db = &st.store.db;
+    let scope = &user.scope;
+    Ok(match row.owner_kind.as_str() {
+        selfcheck::EVIDENCE_OWNER => {
+            match self_inspection_answer::Entity::find_by_id(row.owner_id)
+                .one(db)
+                .await?
+            {
+                Some(a) => selfcheck::get(&st.store, scope, a.inspection_id)
+                    .await?
+                    .is_some(),
+                None => false,
+            }
+        }
+        problems::EVIDENCE_OWNER => {
+            match problem_event::Entity::find_by_id(row.owner_id)
+                .one(db)
+                .await?
+            {
+                Some(e) => problems::get(&st.store, scope, e.problem_id)
+                    .await?
+                    .is_some(),
+                None => false,
+            }
+        }
+        enforcement::DOCUMENT_OWNER => {
+            crate::Perm::Supervise.allows(Some(user.role))
+                && enforcement::is_supervisor(scope)
+                && enforcement::actions::get(&st.store, scope, row.owner_id)
+                    .await?
+                    .is_some()
+        }
+        summary::EVIDENCE_OWNER => {
+            match summary_report::Entity::find_by_id(row.owner_id)
+                .one(db)
+                .await?
+            {
+                Some(r) => {
+                    let own = match Unit::of_scope(scope) {
+                        Some(Unit::Department(d)) => r.department_id == Some(d),
+                        Some(Unit::Town(t)) => r.town_id == Some(t),
+                        None => false,
+                    };
+                    crate::Perm::Supervise.allows(Some(user.role)) && (scope.is_all() || own)
+                }
+                None => false,
+            }
+        }
+        "tipoff" => match crate::pages::tipoffs::viewer_of(st, user).await? {
+            // Visibility (and the audit of the access) through the store, as the tip-off's
+            // own file route.
+            Some(v) => match tipoffs::get(&st.store, &user.actor(), v, row.owner_id).await {
+                Ok(_) => true,
+                Err(StoreError::NotFound) => false,
+                Err(e) => return Err(e.into()),
+            },
+            None => false,
+        },
+        _ => false,
+    })
+}
+
+/// `GET /evidence/{id}`: the file as an attachment, if the caller may open the record it
+/// belongs to ([`may_open_owner`]); 404 otherwise, as for a record out of scope.
 #[tracing::instrument(skip_all)]
 pub async fn download(
     State(st): State<AppState>,
@@ -309,7 +390,11 @@ pub async fn download(
         .one(&st.store.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !subject_visible(&st, &user.scope, row.subject_id).await? {
+    // The owning record decides; a file about a subject also needs that subject in scope
+    // (a cheap refusal for most foreign ids, and a guard should the two ever disagree).
+    let subject_ok =
+        row.subject_id.is_none() || subject_visible(&st, &user.scope, row.subject_id).await?;
+    if !subject_ok || !may_open_owner(&st, &user, &row).await? {
         return Err(AppError::NotFound);
     }
     // Stored names are SHA-256 hex digests; anything else is never opened.

@@ -486,20 +486,29 @@ async fn training_fixtures(h: &Harness) {
     txn.commit().await.unwrap();
 }
 
-/// One evidence file per subject, stored where the test app keeps evidence.
+/// One evidence file per subject, stored where the test app keeps evidence: a photo of a
+/// rectification update (the first event of each subject's problem, `problem_fixtures`), so
+/// it goes to whoever may open the problem.
 async fn evidence_fixtures(h: &Harness) {
-    use anpei_store::entity::evidence_file;
+    use anpei_store::entity::{evidence_file, problem, problem_event};
     use sea_orm::{ActiveModelTrait, Set};
     let png = b"\x89PNG\r\n\x1a\n authorization matrix fixture";
     let sha = anpei_store::crypto::sha256_hex(png);
     let dir = common::test_config().evidence_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(&sha), png).unwrap();
-    for s in subject::Entity::find().all(&h.store().db).await.unwrap() {
+    let db = &h.store().db;
+    for p in problem::Entity::find().all(db).await.unwrap() {
+        let event = problem_event::Entity::find()
+            .filter(problem_event::Column::ProblemId.eq(p.id))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a new problem has its first event");
         evidence_file::ActiveModel {
-            owner_kind: Set("answer".into()),
-            owner_id: Set(0),
-            subject_id: Set(Some(s.id)),
+            owner_kind: Set(anpei_store::problems::EVIDENCE_OWNER.into()),
+            owner_id: Set(event.id),
+            subject_id: Set(Some(p.subject_id)),
             file_name: Set("照片.png".into()),
             mime: Set("image/png".into()),
             size: Set(png.len() as i64),
@@ -509,7 +518,7 @@ async fn evidence_fixtures(h: &Harness) {
             uploaded_at: Set(0),
             ..Default::default()
         }
-        .insert(&h.store().db)
+        .insert(db)
         .await
         .unwrap();
     }
@@ -756,11 +765,11 @@ async fn request(
 #[tokio::test]
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
-    evidence_fixtures(&h).await;
     anpei_store::demo::campaign::load_demo(h.store(), &h.district)
         .await
         .unwrap();
     problem_fixtures(&h).await;
+    evidence_fixtures(&h).await;
     enforcement_fixtures(&h).await;
     supervision_fixtures(&h).await;
     tipoff_fixtures(&h).await;

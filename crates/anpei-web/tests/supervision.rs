@@ -583,6 +583,28 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         .body
         .contains(&format!("id=\"count-missing\">{missing}<")));
     assert!(page.body.contains("总结.pdf"));
+    // The attachment goes with the report: the district and the town that wrote it, nobody
+    // else.
+    let file = anpei_store::entity::evidence_file::Entity::find()
+        .filter(
+            anpei_store::entity::evidence_file::Column::OwnerKind.eq(sv::summary::EVIDENCE_OWNER),
+        )
+        .one(&h.store().db)
+        .await
+        .unwrap()
+        .expect("the attachment is kept");
+    let path = format!("/evidence/{}", file.id);
+    assert!(page.body.contains(&path));
+    for (s, status) in [
+        (&district, StatusCode::OK),
+        // Signed in again: the clock moved past the first session's lifetime.
+        (&h.login("town").await, StatusCode::OK),
+        (&dep_s, StatusCode::NOT_FOUND),
+        (&h.login("enterprise").await, StatusCode::NOT_FOUND),
+    ] {
+        let r = h.get(Some(s), &path).await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
     h.db.cleanup().await;
 }
 
