@@ -4,7 +4,6 @@
 //! stored nothing, 1 any other failure.
 
 use anpei_store::audit::Actor;
-use anpei_store::Reach;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
 use anpei_store::{Scope, Store};
 use anpei_web::ingest_file::{ingest_file, FileIngest};
@@ -60,7 +59,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<ExitCode> {
     let actor = Actor::system("cli");
     let job = FileIngest {
         store,
-        scope: Reach::All,
+        scope: Scope::district_wide(),
         actor: &actor,
         path: args.file.clone(),
         only: args.kind.table(),

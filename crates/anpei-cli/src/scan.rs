@@ -4,14 +4,12 @@
 
 use anpei_core::ledger::rules::{Finding, Rule};
 use anpei_store::audit::Actor;
-use anpei_store::entity::{person, subject};
 use anpei_store::ledger::findings;
 use anpei_store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -51,10 +49,12 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let subject_id = match &args.subject {
         Some(code) => {
             let code = code.trim().to_ascii_uppercase();
-            let s = subject::Entity::find()
-                .filter(subject::Column::Uscc.eq(code.clone()))
-                .one(store.db())
-                .await?;
+            let s = anpei_store::subjects::find_by_uscc(
+                store,
+                &anpei_store::Scope::district_wide(),
+                &code,
+            )
+            .await?;
             Some(
                 s.ok_or_else(|| anyhow!("统一社会信用代码为 {code} 的单位不存在"))?
                     .id,
@@ -81,34 +81,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
         eprintln!("按 {as_of} 扫描的结果仅输出，不保存（只有按当天扫描的结果会保存）。");
     }
 
-    let subjects: HashMap<i64, (String, String)> = subject::Entity::find()
-        .select_only()
-        .columns([
-            subject::Column::Id,
-            subject::Column::Uscc,
-            subject::Column::Name,
-        ])
-        .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
-        .into_tuple::<(i32, String, String)>()
-        .all(store.db())
-        .await?
-        .into_iter()
-        .map(|(id, u, n)| (i64::from(id), (u, n)))
-        .collect();
-    let persons: HashMap<i64, (String, String)> = person::Entity::find()
-        .select_only()
-        .columns([
-            person::Column::Id,
-            person::Column::Name,
-            person::Column::IdMasked,
-        ])
-        .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
-        .into_tuple::<(i32, String, String)>()
-        .all(store.db())
-        .await?
-        .into_iter()
-        .map(|(id, n, m)| (i64::from(id), (n, m)))
-        .collect();
+    let (subjects, persons) = findings::report_names(store, subject_id).await?;
     let empty = (String::new(), String::new());
     let rows: Vec<JsonFinding> = found
         .iter()

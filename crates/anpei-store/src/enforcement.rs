@@ -18,7 +18,6 @@ pub mod coverage;
 pub mod demo;
 
 use crate::audit::{self, Actor, Event};
-use crate::Reach;
 use crate::entity::{
     certificate, checklist_item, department, enforcement_action, exam_qualification, inspection,
     inspection_item, person, spot_test, subject, town, typical_case,
@@ -26,6 +25,7 @@ use crate::entity::{
 use crate::inbox::{self, NewMessage};
 use crate::problems::{self, NewProblem, Source};
 use crate::scope::{self, Scope};
+use crate::Reach;
 use crate::{campaign, Store, StoreError, StoreResult};
 use anpei_core::enforcement::{self as core, Inspector};
 use anpei_core::SubjectKind;
@@ -65,7 +65,10 @@ pub const DOCUMENT_OWNER: &str = "enforcement_action";
 
 /// Whether the holder of `scope` inspects and decides (district, department, town).
 pub fn is_supervisor(scope: &Scope) -> bool {
-    matches!(scope.reach(), Reach::All | Reach::Department(_) | Reach::Town(_))
+    matches!(
+        scope.reach(),
+        Reach::All | Reach::Department(_) | Reach::Town(_)
+    )
 }
 
 /// The inspecting unit of a supervisor: (department_id, town_id); neither is the district.

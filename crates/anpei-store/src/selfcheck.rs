@@ -22,13 +22,13 @@
 //! Every write is one transaction with its audit entry.
 
 use crate::audit::{self, Actor, Event};
-use crate::Reach;
 use crate::campaign::{self, CampaignInfo};
 use crate::entity::{
     checklist_item, evidence_file, finding, self_inspection, self_inspection_answer as answer,
     subject, town,
 };
 use crate::scope::{self, Scope};
+use crate::Reach;
 use crate::{Store, StoreError, StoreResult};
 use anpei_core::SubjectKind;
 use sea_orm::sea_query::Expr;

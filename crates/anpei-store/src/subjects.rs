@@ -2,9 +2,9 @@
 //! creating or editing one with field-level Chinese validation messages.
 
 use crate::audit::{self, Actor, Event};
-use crate::Reach;
 use crate::entity::{department, subject, town};
 use crate::scope::{self, Scope};
+use crate::Reach;
 use crate::{reference, Store, StoreError, StoreResult};
 use anpei_core::{SubjectKind, Uscc};
 use sea_orm::sea_query::Condition;
@@ -138,6 +138,18 @@ pub async fn list(
 }
 
 /// One subject, if it is visible in `scope` (otherwise `None`: a foreign id answers 404).
+/// A subject visible in `scope` by its 统一社会信用代码.
+pub async fn find_by_uscc(
+    store: &Store,
+    scope: &Scope,
+    uscc: &str,
+) -> StoreResult<Option<subject::Model>> {
+    Ok(scope::subjects(scope)
+        .filter(subject::Column::Uscc.eq(uscc))
+        .one(&store.db)
+        .await?)
+}
+
 pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<SubjectRow>> {
     Ok(rows(scope)
         .filter(subject::Column::Id.eq(id))

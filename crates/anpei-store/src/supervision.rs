@@ -36,12 +36,12 @@ pub use write::{
 };
 
 use crate::campaign::{self as campaigns, CampaignInfo};
-use crate::Reach;
 use crate::entity::{
     inspection, problem, self_inspection, subject, supervision_problem, supervision_sheet, tipoff,
 };
 use crate::jobs::catalogue_kinds;
 use crate::problems::overdue_condition;
+use crate::Reach;
 use crate::{reference, Scope, Store, StoreError, StoreResult};
 use anpei_core::campaign::PhaseKind;
 use anpei_core::tipoff::{self as tipoff_rules, Status as TipoffStatus};

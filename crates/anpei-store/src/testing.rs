@@ -127,3 +127,21 @@ pub fn scope(reach: crate::Reach) -> crate::Scope {
 pub fn scope_of(u: &crate::entity::user::Model) -> crate::Scope {
     crate::Scope::for_user(u)
 }
+
+/// The scope of a town's accounts.
+#[cfg(feature = "test-support")]
+pub fn town_scope(town: i32) -> crate::Scope {
+    scope(crate::Reach::Town(town))
+}
+
+/// The scope of a department's accounts.
+#[cfg(feature = "test-support")]
+pub fn department_scope(department: i32) -> crate::Scope {
+    scope(crate::Reach::Department(department))
+}
+
+/// The scope of a subject's own accounts.
+#[cfg(feature = "test-support")]
+pub fn subject_scope(subject: i32) -> crate::Scope {
+    scope(crate::Reach::Subject(subject))
+}

@@ -69,6 +69,27 @@ impl Viewer {
 }
 
 /// Whether an account holds a grant.
+/// How an account sees tip-offs, decided from the account itself: the district with the
+/// intake duty reads everything, the reporter included; the district without it everything
+/// but the reporter; a department or town what is assigned to it; nobody else any.
+pub async fn viewer_for(
+    store: &Store,
+    user_id: Option<i32>,
+    role: crate::Role,
+    scope: &crate::Scope,
+) -> StoreResult<Option<Viewer>> {
+    use crate::{Reach, Role};
+    Ok(match (role, scope.reach()) {
+        (Role::District, Reach::All) => match user_id {
+            Some(id) if has_grant(store, id, INTAKE_GRANT).await? => Some(Viewer::Intake),
+            _ => Some(Viewer::District),
+        },
+        (Role::Department, Reach::Department(d)) => Some(Viewer::Department(d)),
+        (Role::Town, Reach::Town(t)) => Some(Viewer::Town(t)),
+        _ => None,
+    })
+}
+
 pub async fn has_grant(store: &Store, user_id: i32, grant: &str) -> StoreResult<bool> {
     Ok(user_grant::Entity::find()
         .filter(user_grant::Column::UserId.eq(user_id))

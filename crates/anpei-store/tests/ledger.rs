@@ -59,7 +59,13 @@ async fn ingest_all(
 async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     let db = TestDb::new().await;
     let d = district(&db.store, 12, 150).await;
-    let (first, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    let (first, outcome) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::Normal,
+    )
+    .await;
     assert_eq!(outcome, "stored", "{:?}", first.rejections.first());
     for c in first.counts.values() {
         assert!(c.reconciles());
@@ -74,7 +80,13 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         d.trainings.len()
     );
 
-    let (second, _) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    let (second, _) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::Normal,
+    )
+    .await;
     for (t, c) in &second.counts {
         assert_eq!(c.unchanged, c.read, "{t:?} changed on re-import: {c:?}");
     }
@@ -82,7 +94,13 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     let mut changed = d.clone();
     changed.persons[0].appointed_on = changed.persons[0].appointed_on.pred_opt().unwrap();
     changed.trainings[0].theory_hours += 1.0;
-    let (third, _) = ingest_all(&db.store, Scope::All, &changed, Mode::Normal).await;
+    let (third, _) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &changed,
+        Mode::Normal,
+    )
+    .await;
     assert_eq!(third.counts[&Table::Persons].updated, 1);
     assert_eq!(third.counts[&Table::Trainings].updated, 1);
 
@@ -94,7 +112,13 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     // A stored worker's 姓名 is not changed by an import: the row is refused.
     let mut renamed = d.clone();
     renamed.persons[0].name = "改了名字".into();
-    let (fourth, _) = ingest_all(&db.store, Scope::All, &renamed, Mode::DryRun).await;
+    let (fourth, _) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &renamed,
+        Mode::DryRun,
+    )
+    .await;
     assert_eq!(fourth.counts[&Table::Persons].rejected, 1);
     assert!(fourth
         .rejections
@@ -108,7 +132,13 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
     let db = TestDb::new().await;
     let mut d = district(&db.store, 6, 40).await;
     let orphan_employer = d.subjects.remove(1).uscc;
-    let (report, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    let (report, outcome) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::Normal,
+    )
+    .await;
     assert_eq!(outcome, "partial");
     let persons = &report.counts[&Table::Persons];
     assert!(persons.rejected > 0 && persons.reconciles());
@@ -143,13 +173,25 @@ async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
     let db = TestDb::new().await;
     let mut d = district(&db.store, 6, 40).await;
     d.subjects.remove(2);
-    let (_, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::Strict).await;
+    let (_, outcome) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::Strict,
+    )
+    .await;
     assert_eq!(outcome, "aborted");
     assert_eq!(
         subject::Entity::find().count(db.store.db()).await.unwrap(),
         0
     );
-    let (report, outcome) = ingest_all(&db.store, Scope::All, &d, Mode::DryRun).await;
+    let (report, outcome) = ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::DryRun,
+    )
+    .await;
     assert_eq!(outcome, "validated");
     assert!(report.rejected() > 0);
     assert_eq!(
@@ -180,7 +222,13 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
         .into_iter()
         .find(|t| t.name == town_name)
         .unwrap();
-    let (report, _) = ingest_all(&db.store, Scope::Town(town.id), &d, Mode::Normal).await;
+    let (report, _) = ingest_all(
+        &db.store,
+        anpei_store::testing::town_scope(town.id),
+        &d,
+        Mode::Normal,
+    )
+    .await;
     let own = d.subjects.iter().filter(|s| s.town == town_name).count() as u64;
     assert_eq!(report.counts[&Table::Subjects].inserted, own);
     assert!(report
@@ -200,7 +248,13 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
 async fn rescans_update_findings_and_resolve_what_is_fixed() {
     let db = TestDb::new().await;
     let d = district(&db.store, 40, 1000).await;
-    ingest_all(&db.store, Scope::All, &d, Mode::Normal).await;
+    ingest_all(
+        &db.store,
+        anpei_store::Scope::district_wide(),
+        &d,
+        Mode::Normal,
+    )
+    .await;
     let today = db.store.today();
     let ledger = facts::load(&db.store, None).await.unwrap();
     let found = rules::scan(&ledger, today, &db.store.params);

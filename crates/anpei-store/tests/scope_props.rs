@@ -4,7 +4,7 @@
 use anpei_core::demo::DemoConfig;
 use anpei_store::demo;
 use anpei_store::entity::{certificate, person, subject, training};
-use anpei_store::scope::{self, Scope};
+use anpei_store::scope::{self};
 use anpei_store::testing::TestDb;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -38,11 +38,11 @@ fn visibility_equals_scope_containment_for_random_users() {
     let max_subject = subjects.iter().map(|s| s.id).max().unwrap() + 2;
 
     let strategy = prop_oneof![
-        Just(Scope::All),
-        Just(Scope::Nothing),
-        (0..max_town).prop_map(Scope::Town),
-        (0..max_dep).prop_map(Scope::Department),
-        (0..max_subject).prop_map(Scope::Subject),
+        Just(anpei_store::testing::scope(anpei_store::Reach::All)),
+        Just(anpei_store::testing::scope(anpei_store::Reach::Nothing)),
+        (0..max_town).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Town(x))),
+        (0..max_dep).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Department(x))),
+        (0..max_subject).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Subject(x))),
     ];
     let mut runner = TestRunner::new(Config {
         cases: 64,

@@ -8,7 +8,7 @@ use anpei_store::entity::{person, subject, user};
 use anpei_store::reference::{self, ReferenceList};
 use anpei_store::subjects::{self, SubjectFilter, SubjectInput};
 use anpei_store::testing::TestDb;
-use anpei_store::{dashboard, demo, Role, Scope, StoreError};
+use anpei_store::{dashboard, demo, Role, StoreError};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 
 async fn demo_db(subjects: usize, persons: usize) -> (TestDb, anpei_core::demo::DemoDistrict) {
@@ -105,9 +105,10 @@ async fn a_person_is_found_by_id_number_through_the_blind_index() {
         q: Some(target.id_number.as_str().to_lowercase()),
         ..Default::default()
     };
-    let (rows, total) = anpei_store::persons::list(&db.store, &Scope::All, &f, 1, 10)
-        .await
-        .unwrap();
+    let (rows, total) =
+        anpei_store::persons::list(&db.store, &anpei_store::Scope::district_wide(), &f, 1, 10)
+            .await
+            .unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].name, target.name);
     assert_eq!(rows[0].id_number_masked, target.id_number.masked());
@@ -175,9 +176,14 @@ async fn a_failed_write_leaves_neither_the_record_nor_its_audit_entry() {
         town_id: town.to_string(),
         ..Default::default()
     };
-    let err = subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input)
-        .await
-        .unwrap_err();
+    let err = subjects::create(
+        &db.store,
+        &anpei_store::Scope::district_wide(),
+        &Actor::system("t"),
+        &input,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("已登记"), "{err}");
     assert_eq!(audit::latest(&db.store, 1000).await.unwrap().len(), before);
     db.cleanup().await;
@@ -193,8 +199,13 @@ async fn creating_a_subject_reports_every_bad_field_in_chinese() {
         contact_phone: "12345".into(),
         ..Default::default()
     };
-    let Err(StoreError::Fields(errs)) =
-        subjects::create(&db.store, &Scope::All, &Actor::system("t"), &input).await
+    let Err(StoreError::Fields(errs)) = subjects::create(
+        &db.store,
+        &anpei_store::Scope::district_wide(),
+        &Actor::system("t"),
+        &input,
+    )
+    .await
     else {
         panic!("expected field errors");
     };
@@ -221,7 +232,7 @@ async fn a_town_user_cannot_create_a_subject_in_another_town() {
     };
     let r = subjects::create(
         &db.store,
-        &Scope::Town(towns[0].id),
+        &anpei_store::testing::town_scope(towns[0].id),
         &Actor::system("t"),
         &input,
     )
@@ -229,39 +240,53 @@ async fn a_town_user_cannot_create_a_subject_in_another_town() {
     assert!(matches!(r, Err(StoreError::Fields(_))));
     let id = subjects::create(
         &db.store,
-        &Scope::Town(towns[1].id),
+        &anpei_store::testing::town_scope(towns[1].id),
         &Actor::system("t"),
         &input,
     )
     .await
     .unwrap();
-    let s = subjects::get(&db.store, &Scope::Town(towns[1].id), id)
-        .await
-        .unwrap()
-        .unwrap();
+    let s = subjects::get(
+        &db.store,
+        &anpei_store::testing::town_scope(towns[1].id),
+        id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         s.department, "区住房城乡建委",
         "the department follows from the industry"
     );
-    assert!(subjects::get(&db.store, &Scope::Town(towns[0].id), id)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(subjects::get(
+        &db.store,
+        &anpei_store::testing::town_scope(towns[0].id),
+        id
+    )
+    .await
+    .unwrap()
+    .is_none());
     db.cleanup().await;
 }
 
 #[tokio::test]
 async fn scoped_counts_add_up_to_the_district() {
     let (db, _) = demo_db(60, 500).await;
-    let all = subjects::list(&db.store, &Scope::All, &SubjectFilter::default(), 1, 10)
-        .await
-        .unwrap()
-        .1;
+    let all = subjects::list(
+        &db.store,
+        &anpei_store::Scope::district_wide(),
+        &SubjectFilter::default(),
+        1,
+        10,
+    )
+    .await
+    .unwrap()
+    .1;
     let mut sum = 0;
     for t in reference::towns(&db.store).await.unwrap() {
         let scoped = subjects::list(
             &db.store,
-            &Scope::Town(t.id),
+            &anpei_store::testing::town_scope(t.id),
             &SubjectFilter::default(),
             1,
             10,
@@ -269,7 +294,7 @@ async fn scoped_counts_add_up_to_the_district() {
         .await
         .unwrap()
         .1;
-        let d = dashboard::load(&db.store, &Scope::Town(t.id))
+        let d = dashboard::load(&db.store, &anpei_store::testing::town_scope(t.id))
             .await
             .unwrap();
         assert_eq!(d.subjects_total as u64, scoped);
@@ -278,7 +303,7 @@ async fn scoped_counts_add_up_to_the_district() {
     assert_eq!(sum, all);
     let high = subjects::list(
         &db.store,
-        &Scope::All,
+        &anpei_store::Scope::district_wide(),
         &SubjectFilter {
             high_risk: Some(true),
             ..Default::default()
@@ -289,7 +314,9 @@ async fn scoped_counts_add_up_to_the_district() {
     .await
     .unwrap()
     .1;
-    let d = dashboard::load(&db.store, &Scope::All).await.unwrap();
+    let d = dashboard::load(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap();
     assert_eq!(d.high_risk as u64, high);
     assert!(high > 0 && high < all);
     db.cleanup().await;

@@ -1,15 +1,19 @@
 //! JSON API under `/api/v1` (DESIGN.md contracts). Same scope rules as the pages: the
 //! bearer token's user becomes a scope, a foreign id answers 404. Lists are
 //! `{"items": [...], "total": n}` with `page` and `per_page`.
+//!
+//! Every error is JSON, `{"error": "<code>", "message": "<中文说明>"}`: the handlers read
+//! their query string, path and body through [`ApiQuery`], [`ApiPath`] and [`ApiJson`],
+//! whose refusals (400 `bad_request`) have that shape instead of axum's plain text.
 
 use crate::auth::{check_credentials, client_addr, CurrentUser};
 use crate::error::{ApiError, AppError};
 use crate::ingest_file::check_ledger_file;
 use crate::pages::findings::FindingQuery;
 use crate::pages::imports::{self, Failure};
-use crate::pages::paging;
 use crate::pages::persons::PersonQuery;
 use crate::pages::subjects::ListQuery;
+use crate::pages::PageParam;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_import::sniff::UploadError;
@@ -20,11 +24,141 @@ use anpei_store::persons::{self, PersonRow};
 use anpei_store::subjects::{self, SubjectRow};
 use anpei_store::{mfa, reference};
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+/// The field a serde error names (`field: reason`, or a missing field), when it looks like
+/// one.
+fn named_field(detail: &str) -> Option<&str> {
+    let field = match detail.strip_prefix("missing field `") {
+        Some(rest) => rest.split('`').next()?,
+        None => detail.split(": ").next()?.trim(),
+    };
+    (!field.is_empty()
+        && field.len() <= 40
+        && field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
+    .then_some(field)
+}
+
+/// `axum::extract::Query` for the API: a query string it cannot read answers 400
+/// `bad_request` in the API's JSON shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(query_refusal(&e).into()),
+        }
+    }
+}
+
+fn query_refusal(e: &QueryRejection) -> AppError {
+    let text = e.body_text();
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or("");
+    AppError::Malformed(match named_field(detail) {
+        Some(f) => format!("查询参数 {f} 的取值无法识别，请检查后重试。"),
+        None => "查询参数格式错误，请检查网址中“?”之后的参数。".into(),
+    })
+}
+
+/// `axum::extract::Path` for the API: an id that is not a number answers 400 `bad_request`
+/// in the API's JSON shape.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(AppError::Malformed("网址中的编号格式错误，应为整数。".into()).into())
+            }
+            Err(e) => Err(AppError::Internal(format!("path extraction: {}", e.body_text())).into()),
+        }
+    }
+}
+
+/// `axum::Json` for the API's request bodies: a body that is not JSON, or not of the
+/// expected shape, answers 400 `bad_request` (415 without a JSON content type, 413 when too
+/// large) in the API's JSON shape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(json_refusal(&e)),
+        }
+    }
+}
+
+fn json_refusal(e: &JsonRejection) -> Response {
+    let refuse = |status: StatusCode, code: &str, message: String| {
+        let body = serde_json::json!({ "error": code, "message": message });
+        (status, Json(body)).into_response()
+    };
+    match e {
+        JsonRejection::JsonSyntaxError(_) => {
+            AppError::Malformed("请求体不是有效的 JSON，请检查格式（引号、逗号、括号）。".into())
+                .api_response()
+        }
+        JsonRejection::JsonDataError(d) => {
+            let text = d.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .unwrap_or("");
+            AppError::Malformed(match named_field(detail) {
+                Some(f) => format!("请求体中的字段 {f} 缺失或类型不对，请检查后重试。"),
+                None => "请求体的 JSON 缺少必填字段或字段类型不对，请检查后重试。".into(),
+            })
+            .api_response()
+        }
+        JsonRejection::MissingJsonContentType(_) => refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求头 Content-Type 应为 application/json。".into(),
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "请求体过大。".into(),
+        ),
+        _ => AppError::Malformed("请求体读取失败，请重试。".into()).api_response(),
+    }
+}
+
+/// The paging of an API list, clamped as the pages' ([`crate::pages::paging`]); a `page` or
+/// `per_page` that is not a whole number answers 400 `bad_request`.
+pub fn paging(
+    page: Option<PageParam>,
+    per_page: Option<PageParam>,
+) -> Result<(u64, u64), ApiError> {
+    for (name, v) in [("page", page), ("per_page", per_page)] {
+        if v == Some(PageParam::Invalid) {
+            return Err(AppError::Malformed(format!("查询参数 {name} 应为正整数。")).into());
+        }
+    }
+    Ok(crate::pages::paging(page, per_page))
+}
 
 #[derive(Deserialize)]
 pub struct TokenRequest {
@@ -54,13 +188,10 @@ pub struct TokenResponse {
 pub async fn auth_token(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let addr = client_addr(req.extensions());
     let client = st.limiter.client_key(req.extensions(), req.headers());
-    let Json(body) = Json::<TokenRequest>::from_request(req, &st)
-        .await
-        .map_err(|_| {
-            AppError::BadRequest(
-                "请求体应为 JSON：{\"username\": \"…\", \"password\": \"…\"}".into(),
-            )
-        })?;
+    let ApiJson(body) = match ApiJson::<TokenRequest>::from_request(req, &st).await {
+        Ok(b) => b,
+        Err(refusal) => return Ok(refusal),
+    };
     if let Err(wait) = st.limiter.check_login(&client, &body.username) {
         tracing::warn!(client = %client, "sign-in rate limit (API token)");
         return Ok(wait.json());
@@ -168,10 +299,10 @@ fn item(st: &AppState, r: SubjectRow) -> SubjectItem {
 pub async fn subjects(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ListResponse<SubjectItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) =
         subjects::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
     let items = rows.into_iter().map(|r| item(&st, r)).collect();
@@ -186,7 +317,7 @@ pub async fn subjects(
 pub async fn subject(
     State(st): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<i32>,
+    ApiPath(id): ApiPath<i32>,
 ) -> Result<Json<SubjectItem>, ApiError> {
     let r = subjects::get(&st.store, &user.scope, id)
         .await?
@@ -197,9 +328,9 @@ pub async fn subject(
 pub async fn persons(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<PersonQuery>,
+    ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> Result<Json<ListResponse<PersonRow>>, ApiError> {
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let (items, total) = persons::list(&st.store, &user.scope, &q.filter(), page, per_page).await?;
     Ok(Json(ListResponse {
         items,
@@ -259,7 +390,7 @@ impl From<FindingRow> for FindingItem {
 pub async fn findings(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<FindingQuery>,
+    ApiQuery(q): ApiQuery<FindingQuery>,
 ) -> Result<Json<ListResponse<FindingItem>>, ApiError> {
     if let Some(r) = q.rule.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         if Rule::from_code(r).is_none() {
@@ -270,7 +401,7 @@ pub async fn findings(
         }
     }
     let towns = reference::towns(&st.store).await?;
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) =
         findings::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
     Ok(Json(ListResponse {
@@ -331,10 +462,10 @@ impl From<anpei_store::problems::ProblemRow> for ProblemItem {
 pub async fn problems(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<crate::pages::problems::ProblemQuery>,
+    ApiQuery(q): ApiQuery<crate::pages::problems::ProblemQuery>,
 ) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) =
         anpei_store::problems::list(&st.store, &user.scope, &q.filter(&towns), page, per_page)
             .await?;
@@ -418,7 +549,7 @@ fn upload_refusal(e: UploadError) -> Response {
 pub async fn import(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     headers: axum::http::HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {

@@ -105,8 +105,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Routes for programs rather than browsers: the JSON API and the metrics a scraper reads.
+/// They take a bearer token (besides the session cookie) and answer a refusal with a
+/// status and a JSON body, never a redirect to the login page.
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    path.starts_with("/api/") || path == "/metrics"
 }
 
 /// Constant-time comparison of two secrets.

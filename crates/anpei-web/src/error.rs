@@ -15,6 +15,8 @@ pub enum AppError {
     BadCredentials,
     Forbidden,
     Csrf,
+    /// A request the server cannot read (a query string or body of the wrong shape): 400.
+    Malformed(String),
     BadRequest(String),
     Internal(String),
 }
@@ -43,6 +45,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,6 +59,7 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
+            AppError::Malformed(_) => "bad_request",
             AppError::BadRequest(_) => "invalid",
             AppError::Internal(_) => "internal",
         }
@@ -68,7 +72,7 @@ impl AppError {
             AppError::BadCredentials => "用户名或密码错误，或账号已被临时锁定。".into(),
             AppError::Forbidden => "您的账号无权执行此操作。".into(),
             AppError::Csrf => "页面已过期或请求来源不明，请刷新页面后重试。".into(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::Malformed(m) | AppError::BadRequest(m) => m.clone(),
             AppError::Internal(_) => {
                 "系统内部错误，请稍后重试；如问题持续，请联系系统管理员。".into()
             }

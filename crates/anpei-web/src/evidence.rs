@@ -16,25 +16,26 @@
 //! - [`read_upload`] reads a multipart form (text fields and one file field) into memory,
 //!   refusing a file over the limit while it streams; [`read_field`] reads one field.
 //! - [`list`] gives the files of some owners (for pages).
-//! - `GET /evidence/{id}` ([`download`]): the file, if its subject is in the caller's scope
-//!   (else 404), always as an attachment (`Content-Disposition: attachment`, the original
-//!   name in `filename*`); reads are audited (`evidence.download`).
+//! - `GET /evidence/{id}` ([`download`]): the file, to whoever may open the record it belongs
+//!   to ([`may_open_owner`]; else 404), always as an attachment (`Content-Disposition:
+//!   attachment`, the original name in `filename*`); reads are audited (`evidence.download`).
 //!
 //! `owner_kind` names what a file belongs to: `answer` (a self-inspection answer, see
-//! `anpei_store::selfcheck`), `problem_event` (a rectification update), `campaign`.
+//! `anpei_store::selfcheck`), `problem_event` (a rectification update),
+//! `enforcement_action` (an enforcement decision's document), `summary` (a department's or
+//! town's summary report), `tipoff` (a tip-off's attachment).
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_import::sniff::{self, FileKind, UploadLimits};
 use anpei_store::audit::{self, Event};
-use anpei_store::entity::{evidence_file, subject};
-use anpei_store::{scope, Scope};
+use anpei_store::entity::evidence_file;
+use anpei_store::Scope;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 /// Largest evidence file: 20 MB.
@@ -97,16 +98,7 @@ pub async fn subject_visible(
     scope: &Scope,
     subject_id: Option<i32>,
 ) -> Result<bool, AppError> {
-    Ok(match subject_id {
-        None => scope.is_all(),
-        Some(id) => {
-            scope::subjects(scope)
-                .filter(subject::Column::Id.eq(id))
-                .count(st.store.db())
-                .await?
-                > 0
-        }
-    })
+    Ok(anpei_store::evidence::subject_visible(&st.store, scope, subject_id).await?)
 }
 
 /// Checks and keeps an uploaded evidence file (see the module documentation).
@@ -194,16 +186,7 @@ pub async fn list(
     owner_kind: &str,
     owner_ids: &[i32],
 ) -> Result<Vec<evidence_file::Model>, AppError> {
-    use sea_orm::QueryOrder;
-    if owner_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(evidence_file::Entity::find()
-        .filter(evidence_file::Column::OwnerKind.eq(owner_kind))
-        .filter(evidence_file::Column::OwnerId.is_in(owner_ids.iter().copied()))
-        .order_by_asc(evidence_file::Column::Id)
-        .all(st.store.db())
-        .await?)
+    Ok(anpei_store::evidence::list(&st.store, owner_kind, owner_ids).await?)
 }
 
 /// A multipart form read into memory: its text fields and its one file.
@@ -298,20 +281,18 @@ pub fn attachment_disposition(file_name: &str, ascii_fallback: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{enc}")
 }
 
-/// `GET /evidence/{id}`: the file as an attachment, if its subject is in the caller's scope.
+/// `GET /evidence/{id}`: the file as an attachment, if the caller may open the record it
+/// belongs to ([`may_open_owner`]); 404 otherwise, as for a record out of scope.
 #[tracing::instrument(skip_all)]
 pub async fn download(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let row = evidence_file::Entity::find_by_id(id)
-        .one(st.store.db())
+    // The owning record decides (anpei_store::evidence::openable).
+    let row = anpei_store::evidence::openable(&st.store, &user.actor(), user.role, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !subject_visible(&st, &user.scope, row.subject_id).await? {
-        return Err(AppError::NotFound);
-    }
     // Stored names are SHA-256 hex digests; anything else is never opened.
     if row.stored_name.len() != 64 || !row.stored_name.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
@@ -356,18 +337,10 @@ pub async fn sweep_orphans(
     dir: &std::path::Path,
     grace: std::time::Duration,
 ) -> Result<usize, AppError> {
-    use sea_orm::QuerySelect;
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
         return Ok(0);
     };
-    let known: std::collections::HashSet<String> = evidence_file::Entity::find()
-        .select_only()
-        .column(evidence_file::Column::StoredName)
-        .into_tuple::<String>()
-        .all(store.db())
-        .await?
-        .into_iter()
-        .collect();
+    let known = anpei_store::evidence::stored_names(store).await?;
     let now = std::time::SystemTime::now();
     let mut removed = 0;
     while let Some(e) = entries

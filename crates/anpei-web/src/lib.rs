@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anpei_store::Store;
 use axum::Router;
@@ -133,6 +134,10 @@ pub fn app(store: Store, mut config: WebConfig) -> Router {
     routes::with_middleware(router, state)
 }
 
+/// A client that has not sent a whole request head within this time after connecting, or
+/// after its previous response (an idle keep-alive connection), is disconnected.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves the application on a bound listener until Ctrl-C: plain HTTP, or HTTPS with
 /// `tls` (see [`tls::load_server_config`]). Handlers see the peer as
 /// `ConnectInfo<SocketAddr>` either way.
@@ -154,20 +159,108 @@ pub async fn serve_until(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    serve_with_timeout(listener, tls, app, shutdown, HEADER_READ_TIMEOUT).await
+}
+
+/// [`serve_until`] with another [`HEADER_READ_TIMEOUT`].
+///
+/// `axum::serve` sets no timer on its connections, so a client that opens a connection and
+/// sends a request head slowly, or never, would hold it (and a task) for as long as it
+/// likes. Here each connection is served by hyper's HTTP/1 server with a timer: the
+/// header-read timeout runs from the moment the connection waits for a request head, which
+/// covers both a slow head and an idle keep-alive connection. Under TLS the handshake has
+/// its own limit ([`tls::HANDSHAKE_TIMEOUT`]) before that. On shutdown, idle connections
+/// close and busy ones finish their request first.
+pub async fn serve_with_timeout(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<tls::rustls::ServerConfig>>,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    header_read_timeout: Duration,
+) -> std::io::Result<()> {
     match tls {
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
+        None => serve_connections(listener, app, shutdown, header_read_timeout).await,
         Some(config) => {
-            // `tap_io` only to get axum's `ConnectInfo<SocketAddr>` for this listener.
-            let listener = tls::TlsListener::new(listener, config).tap_io(|_| {});
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            let listener = tls::TlsListener::new(listener, config);
+            serve_connections(listener, app, shutdown, header_read_timeout).await
+        }
+    }
+}
+
+async fn serve_connections<L>(
+    mut listener: L,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    header_read_timeout: Duration,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use tokio::sync::watch;
+    // Dropping `stop_rx` tells the accept loop and every connection to stop.
+    let (stop_tx, stop_rx) = watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(stop_rx);
+    });
+    // Each connection holds a receiver; the sender's `closed` waits for all of them.
+    let (done_tx, done_rx) = watch::channel(());
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stop_tx.closed() => break,
+        };
+        let stop = stop_tx.clone();
+        let done = done_rx.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            serve_connection(io, peer, app, header_read_timeout, stop).await;
+            drop(done);
+        });
+    }
+    drop(listener);
+    drop(done_rx);
+    done_tx.closed().await;
+    Ok(())
+}
+
+async fn serve_connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    header_read_timeout: Duration,
+    stop: tokio::sync::watch::Sender<()>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    // What `into_make_service_with_connect_info` gives handlers: the peer as ConnectInfo.
+    let service = app.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req.map(axum::body::Body::new)
+    });
+    let service = hyper_util::service::TowerToHyperService::new(service);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    let mut conn = std::pin::pin!(conn);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection ended");
+                }
+                break;
+            }
+            () = stop.closed(), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
         }
     }
 }

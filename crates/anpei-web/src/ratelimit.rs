@@ -23,7 +23,7 @@ use crate::proxy::{client_ip, TrustedProxies};
 use crate::AppState;
 use anpei_store::Clock;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -397,17 +397,22 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Route layer (inside authorization): counts each request to an [`EXPORT_ROUTES`] route
-/// against the signed-in user's [`Bucket::Export`] limit.
+/// against the signed-in user's [`Bucket::Export`] limit. A `HEAD` counts as the `GET` it
+/// is: axum answers it with the GET handler, which builds (and audits) the whole export
+/// before the body is dropped.
 pub async fn limit_exports(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string());
-    let is_export = route.as_deref().is_some_and(|p| {
-        EXPORT_ROUTES
-            .iter()
-            .any(|(m, r)| *r == p && req.method().as_str() == *m)
-    });
+    let method = if req.method() == Method::HEAD {
+        "GET"
+    } else {
+        req.method().as_str()
+    };
+    let is_export = route
+        .as_deref()
+        .is_some_and(|p| EXPORT_ROUTES.iter().any(|(m, r)| *r == p && method == *m));
     if is_export {
         if let Some(user) = req.extensions().get::<CurrentUser>() {
             if let Err(wait) = st.limiter.check(Bucket::Export, &user.id.to_string()) {

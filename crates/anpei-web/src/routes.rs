@@ -33,6 +33,9 @@ pub enum Perm {
     Audit,
     /// Security policy and role grants: the security administrator only.
     Security,
+    /// The service's request metrics (`/metrics`): the system administrator, who runs the
+    /// service, and district users. A scraper sends an API token of such an account.
+    Metrics,
 }
 
 impl Perm {
@@ -53,6 +56,7 @@ impl Perm {
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
             (Perm::Audit, Some(r)) => r == Role::Auditor,
             (Perm::Security, Some(r)) => r == Role::SecurityAdmin,
+            (Perm::Metrics, Some(r)) => matches!(r, Role::Sysadmin | Role::District),
         }
     }
 }
@@ -92,7 +96,7 @@ pub fn build() -> (Router<AppState>, Vec<RouteSpec>) {
         specs: Vec::new(),
     }
     .route("GET", "/healthz", Public, get(metrics::healthz))
-    .route("GET", "/metrics", Public, get(metrics::prometheus))
+    .route("GET", "/metrics", Metrics, get(metrics::prometheus))
     .route("GET", "/assets/{file}", Public, get(assets::serve))
     .route("GET", "/login", Public, get(auth::login_page))
     .route("POST", "/login", Public, post(auth::login_submit))

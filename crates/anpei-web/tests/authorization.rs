@@ -220,7 +220,8 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -
 }
 
 fn classify(path: &str, r: &Reply) -> Outcome {
-    let api = path.starts_with("/api/");
+    // The metrics are read by programs: refused like the API, never redirected to sign in.
+    let api = path.starts_with("/api/") || path == "/metrics";
     match r.status {
         StatusCode::FORBIDDEN => Outcome::Denied,
         StatusCode::UNAUTHORIZED if api && !path.ends_with("/auth/token") => Outcome::Denied,
@@ -326,10 +327,10 @@ async fn tipoff_fixtures(h: &Harness) {
 async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<(i32, i32)>) {
     use anpei_store::entity::{evidence_file, tipoff};
     let all = tipoff::Entity::find().all(h.store().db()).await.unwrap();
-    let mine = |t: &tipoff::Model| match scope {
-        Scope::Town(x) => t.assigned_town_id == Some(*x),
-        Scope::Department(x) => t.assigned_department_id == Some(*x),
-        Scope::All => true,
+    let mine = |t: &tipoff::Model| match scope.reach() {
+        anpei_store::Reach::Town(x) => t.assigned_town_id == Some(x),
+        anpei_store::Reach::Department(x) => t.assigned_department_id == Some(x),
+        anpei_store::Reach::All => true,
         _ => false,
     };
     let inside = all.iter().find(|t| mine(t)).map_or(all[0].id, |t| t.id);
@@ -485,20 +486,29 @@ async fn training_fixtures(h: &Harness) {
     txn.commit().await.unwrap();
 }
 
-/// One evidence file per subject, stored where the test app keeps evidence.
+/// One evidence file per subject, stored where the test app keeps evidence: a photo of a
+/// rectification update (the first event of each subject's problem, `problem_fixtures`), so
+/// it goes to whoever may open the problem.
 async fn evidence_fixtures(h: &Harness) {
-    use anpei_store::entity::evidence_file;
+    use anpei_store::entity::{evidence_file, problem, problem_event};
     use sea_orm::{ActiveModelTrait, Set};
     let png = b"\x89PNG\r\n\x1a\n authorization matrix fixture";
     let sha = anpei_store::crypto::sha256_hex(png);
     let dir = common::test_config().evidence_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(&sha), png).unwrap();
-    for s in subject::Entity::find().all(h.store().db()).await.unwrap() {
+    let db = h.store().db();
+    for p in problem::Entity::find().all(db).await.unwrap() {
+        let event = problem_event::Entity::find()
+            .filter(problem_event::Column::ProblemId.eq(p.id))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a new problem has its first event");
         evidence_file::ActiveModel {
-            owner_kind: Set("answer".into()),
-            owner_id: Set(0),
-            subject_id: Set(Some(s.id)),
+            owner_kind: Set(anpei_store::problems::EVIDENCE_OWNER.into()),
+            owner_id: Set(event.id),
+            subject_id: Set(Some(p.subject_id)),
             file_name: Set("照片.png".into()),
             mime: Set("image/png".into()),
             size: Set(png.len() as i64),
@@ -508,7 +518,7 @@ async fn evidence_fixtures(h: &Harness) {
             uploaded_at: Set(0),
             ..Default::default()
         }
-        .insert(h.store().db())
+        .insert(db)
         .await
         .unwrap();
     }
@@ -755,11 +765,11 @@ async fn request(
 #[tokio::test]
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
-    evidence_fixtures(&h).await;
     anpei_store::demo::campaign::load_demo(h.store(), &h.district)
         .await
         .unwrap();
     problem_fixtures(&h).await;
+    evidence_fixtures(&h).await;
     enforcement_fixtures(&h).await;
     supervision_fixtures(&h).await;
     tipoff_fixtures(&h).await;
@@ -778,8 +788,10 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let mut failures = Vec::new();
     for (username, role) in roles {
         let scope = match username {
-            Some(u) => Scope::for_user(&accounts::find_user(h.store(), u).await.unwrap().unwrap()),
-            None => Scope::Nothing,
+            Some(u) => anpei_store::testing::scope_of(
+                &accounts::find_user(h.store(), u).await.unwrap().unwrap(),
+            ),
+            None => anpei_store::testing::scope(anpei_store::Reach::Nothing),
         };
         let mut objs = objects_for(&h, &scope).await;
         let (tipoff_pick, tipoff_files) = tipoff_objects(&h, &scope).await;
@@ -845,7 +857,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                     Outcome::Denied
                 } else if !inside
                     || (role.is_some()
-                        && scope == Scope::Nothing
+                        && scope.reach() == anpei_store::Reach::Nothing
                         && !matches!(kind, "" | "user" | "public_case"))
                 {
                     Outcome::Hidden
@@ -902,4 +914,51 @@ fn the_three_administrators_hold_one_power_each_and_no_business_data() {
             );
         }
     }
+}
+
+/// The request metrics are not public: a scraper (or anyone) without credentials gets 401,
+/// a business account without the permission 403; the system administrator and district
+/// accounts read them, by session or by an API token (what a scraper sends).
+#[tokio::test]
+async fn the_metrics_are_read_by_the_system_administrator_and_the_district_only() {
+    let h = Harness::with_demo(5, 20).await;
+    let metrics =
+        |r: &Reply| r.status == StatusCode::OK && r.body.contains("anpei_http_requests_total");
+    let anonymous = h.get(None, "/metrics").await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.body
+    );
+    assert!(!anonymous.body.contains("anpei_http"));
+    let v: serde_json::Value = serde_json::from_str(&anonymous.body).expect("a JSON refusal");
+    assert_eq!(v["error"], "unauthorized");
+    assert_eq!(
+        h.api_get("no-such-token", "/metrics").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for user in ["sysadmin", "district"] {
+        let s = h.login(user).await;
+        assert!(
+            metrics(&h.get(Some(&s), "/metrics").await),
+            "{user} by session"
+        );
+        let token = h.api_token(user).await;
+        assert!(
+            metrics(&h.api_get(&token, "/metrics").await),
+            "{user} by token"
+        );
+    }
+    for user in ["enterprise", "town", "department", "auditor", "secadmin"] {
+        let s = h.login(user).await;
+        let r = h.get(Some(&s), "/metrics").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.body);
+        let token = h.api_token(user).await;
+        let r = h.api_get(&token, "/metrics").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} by token");
+    }
+    assert!(Perm::Metrics.allows(Some(Role::Sysadmin)));
+    assert!(!Perm::Metrics.allows(None));
+    h.db.cleanup().await;
 }

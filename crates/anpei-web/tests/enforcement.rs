@@ -16,7 +16,7 @@ use common::{Harness, Session};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn scope_of(h: &Harness, username: &str) -> Scope {
-    Scope::for_user(
+    anpei_store::testing::scope_of(
         &accounts::find_user(h.store(), username)
             .await
             .unwrap()
@@ -114,7 +114,7 @@ async fn a_town_officer_records_an_inspection_with_a_finding_and_a_fine() {
     // next: 38 days on from the tests' start), within the password's maximum age.
     h.db.clock.advance(chrono::Duration::days(45));
     let town_scope = scope_of(&h, "town").await;
-    let Scope::Town(town_id) = town_scope else {
+    let anpei_store::Reach::Town(town_id) = town_scope.reach() else {
         panic!("the town account is scoped to a town")
     };
     let inside = subject_where(&h, |s| {
@@ -452,9 +452,13 @@ async fn a_failed_spot_test_is_flagged_on_the_persons_page() {
         .unwrap();
     let mut found = None;
     for p in holder {
-        let hs = enforcement::holders(h.store(), &Scope::All, p.subject_id)
-            .await
-            .unwrap();
+        let hs = enforcement::holders(
+            h.store(),
+            &anpei_store::Scope::district_wide(),
+            p.subject_id,
+        )
+        .await
+        .unwrap();
         if let Some(x) = hs.into_iter().find(|x| x.person_id == p.id) {
             found = Some((p, x));
             break;
@@ -483,5 +487,93 @@ async fn a_failed_spot_test_is_flagged_on_the_persons_page() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = h.get(Some(&district), &format!("/persons/{}", p.id)).await;
     assert!(page.body.contains("逢查必考不合格"), "{}", page.body);
+    h.db.cleanup().await;
+}
+
+/// A decision's document (决定书) follows the decision, not the subject it is about: the
+/// inspected company's own account cannot open the inspection, so it gets 404 for the
+/// document as for any record out of its reach; the town that inspected and the district
+/// download it; a department gets it only when the inspection is in its scope.
+#[tokio::test]
+async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
+    use anpei_store::entity::evidence_file;
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    let h = Harness::with_demo(40, 300).await;
+    let anpei_store::Reach::Subject(company) = scope_of(&h, "enterprise").await.reach() else {
+        panic!("the enterprise account is scoped to its subject")
+    };
+    let town = h.login("town").await;
+    let id = record_inspection(&h, &town, company, "未建立安全培训档案").await;
+    let today = h.store().today().to_string();
+    let r = h
+        .post_multipart(
+            Some(&town),
+            &format!("/inspections/{id}/actions?_csrf={}", town.csrf),
+            &[
+                ("decided_on", today.as_str()),
+                ("decision_no", "渝北应急罚〔2027〕9号"),
+                ("kind", "fine"),
+                ("fine_stage", "ordered"),
+                ("amount_unit", "20000"),
+                ("text", "未如实记录安全生产教育和培训情况"),
+            ],
+            Some(("行政处罚决定书.png", PNG)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let doc = evidence_file::Entity::find()
+        .filter(evidence_file::Column::OwnerKind.eq(enforcement::DOCUMENT_OWNER))
+        .one(h.store().db())
+        .await
+        .unwrap()
+        .expect("the document is kept");
+    assert_eq!(doc.subject_id, Some(company));
+    let path = format!("/evidence/{}", doc.id);
+
+    let page = h.get(Some(&town), &format!("/inspections/{id}")).await;
+    assert!(
+        page.body.contains(&path),
+        "the inspection links its document"
+    );
+    for user in ["town", "district"] {
+        let s = h.login(user).await;
+        let r = h.get(Some(&s), &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{user}: {}", r.body);
+        // The reply's body is read as text: compare it read the same way.
+        assert_eq!(r.body, String::from_utf8_lossy(PNG), "{user}");
+    }
+
+    // The company itself: neither the inspection nor its document.
+    let ent = h.login("enterprise").await;
+    let r = h.get(Some(&ent), &format!("/inspections/{id}")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = h.get(Some(&ent), &path).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(!r.body.contains("IHDR"));
+    let audited = anpei_store::audit::latest(h.store(), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "evidence.download" && e.username == "enterprise")
+        .count();
+    assert_eq!(audited, 0, "a refused download reads nothing");
+
+    // A department: as the inspection's own page answers it.
+    let department = h.login("department").await;
+    let dept_sees = enforcement::get(h.store(), &scope_of(&h, "department").await, id)
+        .await
+        .unwrap()
+        .is_some();
+    let page = h
+        .get(Some(&department), &format!("/inspections/{id}"))
+        .await;
+    let r = h.get(Some(&department), &path).await;
+    if dept_sees {
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(r.status, StatusCode::OK);
+    } else {
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
     h.db.cleanup().await;
 }

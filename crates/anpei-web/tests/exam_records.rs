@@ -388,7 +388,7 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
     let refused = anpei_store::exam_records::create_plan(
         h.store(),
         &anpei_store::audit::Actor::system("test"),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         other.id,
         &anpei_store::exam_records::PlanInput {
             site_id: Some(site.id),

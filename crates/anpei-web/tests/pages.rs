@@ -77,13 +77,13 @@ async fn a_town_official_cannot_see_count_or_open_another_towns_subject() {
         .await;
     assert_eq!(total_of(&search.body), 0);
 
-    let foreign_id = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, 0)
+    let foreign_id = anpei_store::subjects::get(h.store(), &anpei_store::Scope::district_wide(), 0)
         .await
         .unwrap();
     assert!(foreign_id.is_none());
     let all = anpei_store::subjects::list(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         &Default::default(),
         1,
         200,
@@ -327,7 +327,7 @@ async fn a_person_page_shows_certificates_and_training_masked() {
     let s = h.login("district").await;
     let (rows, _) = anpei_store::persons::list(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         &Default::default(),
         1,
         200,
@@ -352,7 +352,7 @@ async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
     let s = h.login("district").await;
     let all = anpei_store::subjects::list(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         &Default::default(),
         1,
         10,
@@ -380,10 +380,11 @@ async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let after = anpei_store::subjects::get(h.store(), &anpei_store::Scope::All, subj.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let after =
+        anpei_store::subjects::get(h.store(), &anpei_store::Scope::district_wide(), subj.id)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(after.name, "改名后的单位");
     assert_eq!(after.contact_phone_masked, subj.contact_phone_masked);
     h.db.cleanup().await;

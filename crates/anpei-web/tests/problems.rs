@@ -12,7 +12,7 @@ use anpei_store::entity::{
 use anpei_store::jobs::{self, DailyRun};
 use anpei_store::problems::{self, Action, NewProblem, Source};
 use anpei_store::progress::{self, ProgressFilter, SubjectState};
-use anpei_store::{accounts, Scope, StoreError};
+use anpei_store::{accounts, StoreError};
 use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
 use common::{Harness, Session};
@@ -238,7 +238,7 @@ async fn act_as(
     let u = user_of(h, who).await;
     problems::act(
         h.store(),
-        &Scope::for_user(&u),
+        &anpei_store::testing::scope_of(&u),
         &actor(&u),
         &u.display_name,
         id,
@@ -249,7 +249,7 @@ async fn act_as(
 }
 
 async fn status_of(h: &Harness, id: i32) -> String {
-    problems::get(h.store(), &Scope::All, id)
+    problems::get(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .unwrap()
@@ -330,7 +330,7 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
     } else {
         act_as(h, "district", id, Action::Verify, "").await.unwrap();
     }
-    let p = problems::get(h.store(), &Scope::All, id)
+    let p = problems::get(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .unwrap();
@@ -348,7 +348,7 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
         assert!(m.contains("已销号"), "{who} {a:?}: {m}");
     }
 
-    let kinds: Vec<String> = problems::history(h.store(), &Scope::All, id)
+    let kinds: Vec<String> = problems::history(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .into_iter()
@@ -366,7 +366,7 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
             "verify"
         ]
     );
-    let last = problems::history(h.store(), &Scope::All, id)
+    let last = problems::history(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .pop()
@@ -436,7 +436,9 @@ async fn the_pages_carry_a_rectification_with_a_photo_through_to_its_verificatio
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status_of(h, id).await, "awaiting_verification");
-    let history = problems::history(h.store(), &Scope::All, id).await.unwrap();
+    let history = problems::history(h.store(), &anpei_store::Scope::district_wide(), id)
+        .await
+        .unwrap();
     let last = history.last().unwrap();
     assert_eq!(last.event.kind, "request_verification");
     assert_eq!(last.files.len(), 1);
@@ -555,7 +557,7 @@ async fn scope_holds_a_problem_to_its_subject_and_its_supervisors() {
     let foreign_users = subject_user(h, &w.foreign).await;
     problems::act(
         h.store(),
-        &Scope::Subject(w.foreign.id),
+        &anpei_store::testing::subject_scope(w.foreign.id),
         &actor(&foreign_users),
         "外镇企业",
         foreign,
@@ -787,7 +789,7 @@ async fn overdue_follows_the_clock() {
     let h = &w.h;
     let c = campaign(h, today(h), today(h) + Days::new(20), &["enterprise"]).await;
     let id = add_problem(h, Some(c), &w.own, today(h) + Days::new(3), "三天后到期").await;
-    let district = Scope::All;
+    let district = anpei_store::Scope::district_wide();
     let f = problems::ProblemFilter {
         status: Some(problems::StatusFilter::Overdue),
         ..Default::default()
@@ -901,9 +903,14 @@ async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts
     h.db.clock.advance(chrono::Duration::days(2));
     let _ = p3; // p3's deadline is now past: overdue.
 
-    let district = progress::load(h.store(), &Scope::All, c, &ProgressFilter::default())
-        .await
-        .unwrap();
+    let district = progress::load(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        c,
+        &ProgressFilter::default(),
+    )
+    .await
+    .unwrap();
     let submitted = (on_time.len() + late.len()) as i64;
     assert_eq!(district.total.must, must.len() as i64);
     assert_eq!(district.total.submitted, submitted);
@@ -948,7 +955,7 @@ async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts
     let town_user = user_of(h, "town").await;
     let tp = progress::load(
         h.store(),
-        &Scope::for_user(&town_user),
+        &anpei_store::testing::scope_of(&town_user),
         c,
         &ProgressFilter::default(),
     )
@@ -961,7 +968,7 @@ async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts
     for state in SubjectState::ALL {
         let (_, n) = progress::subjects(
             h.store(),
-            &Scope::All,
+            &anpei_store::Scope::district_wide(),
             c,
             &ProgressFilter::default(),
             state,

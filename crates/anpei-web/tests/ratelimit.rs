@@ -84,7 +84,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
         .unwrap();
     let (rows, _) = anpei_store::selfcheck::list(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         anpei_store::campaign::current(h.store(), h.store().today())
             .await
             .unwrap()
@@ -171,6 +171,52 @@ async fn exports_within_the_default_limit_are_not_held() {
     finish(h, dir).await;
 }
 
+/// A HEAD to an export route runs the GET handler (the export is built and audited, only
+/// the body is dropped), so it counts like a GET: HEADs exhaust the limit, and once held a
+/// HEAD is held too.
+#[tokio::test]
+async fn head_requests_to_export_routes_count_like_gets() {
+    let (h, dir) = harness_with(RateLimits {
+        export: Limit::new(2, Duration::from_secs(60)),
+        ..Default::default()
+    })
+    .await;
+    let s = h.login("district").await;
+    let head = |path: &str| {
+        Request::head(path)
+            .header(header::COOKIE, &s.cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let exported = || async {
+        anpei_store::audit::latest(h.store(), 200)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "export.findings")
+            .count()
+    };
+    for i in 0..2 {
+        let r = h.send(head("/findings/export")).await;
+        assert_eq!(r.status, StatusCode::OK, "HEAD {i}: {}", r.body);
+    }
+    assert_eq!(
+        exported().await,
+        2,
+        "each HEAD built and audited the export"
+    );
+    let r = h.send(head("/findings/export")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the third HEAD");
+    assert!(retry_after(&r) >= 1);
+    let r = h.get(Some(&s), "/findings/export").await;
+    assert_limited(&r, "a GET after two HEADs");
+    assert_eq!(exported().await, 2, "nothing built once held");
+    // Every export route, not only this one: a HEAD to another is held by the same budget.
+    let r = h.send(head("/imports/template.xlsx")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    finish(h, dir).await;
+}
+
 async fn token_attempt(h: &Harness, from: &str, username: &str, password: &str) -> Reply {
     let body = serde_json::json!({ "username": username, "password": password }).to_string();
     let mut req = Request::post("/api/v1/auth/token")
@@ -236,7 +282,7 @@ async fn the_api_token_endpoint_is_limited_per_username_across_addresses() {
         req.extensions_mut().insert(ConnectInfo(
             "203.0.113.1:5000".parse::<SocketAddr>().unwrap(),
         ));
-        assert_eq!(h.send(req).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(h.send(req).await.status, StatusCode::BAD_REQUEST);
     }
     let r = token_attempt(&h, "203.0.113.1:5000", "district", demo::DEMO_PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -294,7 +340,7 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
     .await;
     let town = h.login("town").await;
     let district = h.login("district").await;
-    let p = anpei_store::scope::persons(&anpei_store::Scope::for_user(
+    let p = anpei_store::scope::persons(&anpei_store::testing::scope_of(
         &anpei_store::accounts::find_user(h.store(), "town")
             .await
             .unwrap()

@@ -10,7 +10,7 @@ use anpei_store::audit::Actor;
 use anpei_store::demo::{self, collusion, DemoAccount};
 use anpei_store::entity::{audit, subject, town};
 use anpei_store::relations::{self, Side};
-use anpei_store::{Role, Scope};
+use anpei_store::Role;
 use axum::http::StatusCode;
 use common::Harness;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -40,9 +40,15 @@ async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
     let (h, c) = district().await;
     let store = h.store();
     let actor = Actor::system("test");
-    let r = relations::for_subject(store, &actor, &Scope::All, c.institution_id, store.today())
-        .await
-        .unwrap();
+    let r = relations::for_subject(
+        store,
+        &actor,
+        &anpei_store::Scope::district_wide(),
+        c.institution_id,
+        store.today(),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.side, Side::Training);
     // Its own trainees: the class of 45 (all passed) and four earlier trainees (two passed).
     let s = r
@@ -93,9 +99,15 @@ async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
     assert_eq!(ph.exam_role, "巡考员证");
 
     // The site's view, symmetrically.
-    let site = relations::for_subject(store, &actor, &Scope::All, c.site_id, store.today())
-        .await
-        .unwrap();
+    let site = relations::for_subject(
+        store,
+        &actor,
+        &anpei_store::Scope::district_wide(),
+        c.site_id,
+        store.today(),
+    )
+    .await
+    .unwrap();
     assert_eq!(site.side, Side::Exam);
     let s = &site.summaries[0];
     assert!(s.unit.n >= 45 && s.anomalous, "{s:?}");
@@ -138,7 +150,7 @@ async fn the_scan_raises_pass_rate_and_staff_findings_that_the_view_lists() {
         let r = relations::for_subject(
             store,
             &Actor::system("test"),
-            &Scope::All,
+            &anpei_store::Scope::district_wide(),
             id,
             store.today(),
         )
@@ -233,7 +245,7 @@ async fn supervisors_see_the_page_and_others_do_not() {
         relations::for_subject(
             h.store(),
             &Actor::system("test"),
-            &Scope::Town(other_town.id),
+            &anpei_store::testing::town_scope(other_town.id),
             c.institution_id,
             h.store().today()
         )

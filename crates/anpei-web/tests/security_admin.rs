@@ -8,7 +8,7 @@ use anpei_store::accounts;
 use anpei_store::audit::{self, Actor};
 use anpei_store::entity::{audit as audit_entry, person, user};
 use anpei_store::policy::SecurityPolicy;
-use anpei_store::scope::{self, Scope};
+use anpei_store::scope::{self};
 use anpei_store::{security, ConnectConfig, Store};
 use axum::http::{header, StatusCode};
 use common::{Harness, Reply, Session};
@@ -437,7 +437,11 @@ async fn a_role_change_is_audited_and_ends_that_users_sessions() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let dep = account(&h, "department").await;
     assert_eq!(dep.role, "auditor");
-    assert_eq!(Scope::for_user(&dep), Scope::Nothing, "no business data");
+    assert_eq!(
+        anpei_store::testing::scope_of(&dep).reach(),
+        anpei_store::Reach::Nothing,
+        "no business data"
+    );
     h.db.cleanup().await;
 }
 
@@ -523,7 +527,7 @@ async fn the_security_administrator_disables_enables_and_unlocks_accounts() {
 /// A person of the town user's town and one of another town.
 async fn persons_in_and_out(h: &Harness) -> (person::Model, person::Model) {
     let town = account(h, "town").await;
-    let scope = Scope::for_user(&town);
+    let scope = anpei_store::testing::scope_of(&town);
     let inside = scope::persons(&scope)
         .filter(person::Column::PhoneEnc.is_not_null())
         .order_by_asc(person::Column::Id)
@@ -652,7 +656,7 @@ async fn unmasking_outside_the_scope_is_not_found_and_a_role_without_the_permiss
 
     // An enterprise user (not in unmask_roles by default) sees no control and gets 403.
     let enterprise = h.login("enterprise").await;
-    let own = Scope::for_user(&account(&h, "enterprise").await);
+    let own = anpei_store::testing::scope_of(&account(&h, "enterprise").await);
     let mine = scope::persons(&own)
         .one(h.store().db())
         .await
@@ -704,7 +708,7 @@ async fn a_bulk_export_of_personal_data_needs_the_permission_above_the_threshold
     let town_user = account(&h, "town").await;
     let town_rows = anpei_store::ledger::findings::all(
         h.store(),
-        &Scope::for_user(&town_user),
+        &anpei_store::testing::scope_of(&town_user),
         &anpei_store::ledger::findings::FindingFilter {
             status: Some("open".into()),
             ..Default::default()

@@ -13,7 +13,6 @@ use anpei_store::entity::{
 };
 use anpei_store::problems::{insert_new, NewProblem, Source};
 use anpei_store::supervision::{self as sv, Unit};
-use anpei_store::Scope;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::Harness;
@@ -583,6 +582,28 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         .body
         .contains(&format!("id=\"count-missing\">{missing}<")));
     assert!(page.body.contains("总结.pdf"));
+    // The attachment goes with the report: the district and the town that wrote it, nobody
+    // else.
+    let file = anpei_store::entity::evidence_file::Entity::find()
+        .filter(
+            anpei_store::entity::evidence_file::Column::OwnerKind.eq(sv::summary::EVIDENCE_OWNER),
+        )
+        .one(h.store().db())
+        .await
+        .unwrap()
+        .expect("the attachment is kept");
+    let path = format!("/evidence/{}", file.id);
+    assert!(page.body.contains(&path));
+    for (s, status) in [
+        (&district, StatusCode::OK),
+        // Signed in again: the clock moved past the first session's lifetime.
+        (&h.login("town").await, StatusCode::OK),
+        (&dep_s, StatusCode::NOT_FOUND),
+        (&h.login("enterprise").await, StatusCode::NOT_FOUND),
+    ] {
+        let r = h.get(Some(s), &path).await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
     h.db.cleanup().await;
 }
 
@@ -725,7 +746,10 @@ async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
         0
     );
     // The unit of a submission is the account's own, whatever the form says.
-    assert_eq!(Unit::of_scope(&Scope::Town(town)), Some(Unit::Town(town)));
-    assert_eq!(Unit::of_scope(&Scope::All), None);
+    assert_eq!(
+        Unit::of_scope(&anpei_store::testing::town_scope(town)),
+        Some(Unit::Town(town))
+    );
+    assert_eq!(Unit::of_scope(&anpei_store::Scope::district_wide()), None);
     h.db.cleanup().await;
 }

@@ -210,6 +210,19 @@ async fn a_public_tip_off_is_assigned_closed_and_followed_with_its_receipt_code(
             .status,
         StatusCode::NOT_FOUND
     );
+    // Through the evidence route the photo follows the tip-off too: its viewers only, never
+    // a subject's account (a reported company least of all).
+    let file_id = href.rsplit('/').next().unwrap();
+    let evidence = format!("/evidence/{file_id}");
+    for (s, status) in [
+        (&district, StatusCode::OK),
+        (&town, StatusCode::OK),
+        (&dept, StatusCode::NOT_FOUND),
+        (&h.login("enterprise").await, StatusCode::NOT_FOUND),
+    ] {
+        let r = h.get(Some(s), &evidence).await;
+        assert_eq!(r.status, status, "{}", r.body);
+    }
     h.db.cleanup().await;
 }
 

@@ -338,11 +338,15 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         .to_str()
         .unwrap()
         .contains("spreadsheetml"));
-    let sheets =
-        anpei_store::training_records::export(h.store(), &anpei_store::Scope::All, a.id, false)
-            .await
-            .unwrap()
-            .unwrap();
+    let sheets = anpei_store::training_records::export(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        a.id,
+        false,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let roster = sheets.iter().find(|s| s.0 == "学员").unwrap();
     assert_eq!(
         roster.2,
@@ -378,7 +382,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
     // out at 10:30, so each attended 4 × 2 = 8 学时 of 16.
     let file = anpei_store::training_records::class_file(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         classes[1].id,
     )
     .await
@@ -392,7 +396,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
     // 王建国 teaches the first session of both classes, at the same time.
     let one = anpei_store::training_records::class_file(
         h.store(),
-        &anpei_store::Scope::All,
+        &anpei_store::Scope::district_wide(),
         classes[0].id,
     )
     .await

@@ -469,6 +469,136 @@ async fn the_whole_app_over_tls_sends_hsts_and_secure_cookies() {
     finish(h, dir).await;
 }
 
+/// Reads what the server sends until it closes the connection (a TLS peer may close without
+/// `close_notify`: an error then), or panics after `within`.
+async fn until_closed(
+    conn: &mut (impl tokio::io::AsyncRead + Unpin),
+    within: Duration,
+    what: &str,
+) -> String {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(within, conn.read_to_end(&mut out))
+        .await
+        .unwrap_or_else(|_| panic!("{what}: the server still holds the connection"));
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads one response of `/peer` on a kept-alive connection (its body is the peer's IP).
+async fn one_response(conn: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&out).ends_with("127.0.0.1") {
+        let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
+            .await
+            .expect("a response")
+            .unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&out));
+        out.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Without a timer a client could hold a connection (and its task) for as long as it likes
+/// by sending a request head slowly, or nothing, or by keeping an idle connection alive:
+/// `serve_with_timeout` cuts each off after the header-read timeout, over plain HTTP and
+/// over TLS, while whole requests are answered (with the peer's address) and the server
+/// still shuts down gracefully.
+#[tokio::test]
+async fn slow_silent_and_idle_clients_are_cut_off_after_the_header_read_timeout() {
+    assert_eq!(anpei_web::HEADER_READ_TIMEOUT, Duration::from_secs(10));
+    let pki = pki();
+    let app = axum::Router::new().route(
+        "/peer",
+        axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+            peer.ip().to_string()
+        }),
+    );
+    let timeout = Duration::from_millis(600);
+    let within = Duration::from_secs(5);
+    for tls in [false, true] {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(anpei_web::serve_with_timeout(
+            tcp,
+            tls.then(|| pki.server.clone()),
+            app.clone(),
+            async {
+                let _ = stopped.await;
+            },
+            timeout,
+        ));
+        // A connection, through TLS when the server speaks it.
+        let connect = || async {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let io: Box<dyn AsyncStream> = if tls {
+                let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+                Box::new(pki.client.connect(name, tcp).await.unwrap())
+            } else {
+                Box::new(tcp)
+            };
+            io
+        };
+        let what = |w: &str| format!("{w} (tls: {tls})");
+
+        // A whole request is answered, with the peer's address.
+        let mut c = connect().await;
+        c.write_all(b"GET /peer HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let r = until_closed(&mut c, within, &what("whole request")).await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+        assert!(r.ends_with("127.0.0.1"), "ConnectInfo is the peer: {r}");
+
+        // Part of a request line, then nothing: cut off after the timeout, not before.
+        let started = std::time::Instant::now();
+        let mut slow = connect().await;
+        slow.write_all(b"GET /peer HT").await.unwrap();
+        let r = until_closed(&mut slow, within, &what("partial request line")).await;
+        let took = started.elapsed();
+        assert!(
+            took >= timeout / 2,
+            "{}: closed after {took:?}",
+            what("early")
+        );
+        assert!(!r.contains("200 OK"), "{r}");
+
+        // Headers that never end.
+        let mut slow = connect().await;
+        slow.write_all(b"GET /peer HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(timeout / 3).await;
+        slow.write_all(b"X-Slower: 2\r\n").await.unwrap();
+        until_closed(&mut slow, within, &what("unfinished headers")).await;
+
+        // Nothing at all.
+        let mut silent = connect().await;
+        until_closed(&mut silent, within, &what("silent client")).await;
+
+        // A kept-alive connection answered once, then idle.
+        let mut idle = connect().await;
+        idle.write_all(b"GET /peer HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let r = one_response(&mut idle).await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+        let rest = until_closed(&mut idle, within, &what("idle keep-alive")).await;
+        assert!(!rest.contains("200 OK"), "{rest}");
+
+        // Graceful shutdown still ends the server.
+        let _ = stop.send(());
+        tokio::time::timeout(within, server)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+trait AsyncStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> AsyncStream for T {}
+
 /// The plain-HTTP side of an HTTPS deployment redirects every request, form posts
 /// included (308 keeps the method), to the same host and path over HTTPS, and serves
 /// nothing else.

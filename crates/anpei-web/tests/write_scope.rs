@@ -104,7 +104,7 @@ fn own_and_foreign(h: &Harness) -> (usize, usize) {
 async fn subject_id(h: &Harness, uscc: &str) -> i32 {
     let (rows, _) = subjects::list(
         h.store(),
-        &Scope::All,
+        &anpei_store::Scope::district_wide(),
         &subjects::SubjectFilter {
             q: Some(uscc.to_string()),
             ..Default::default()
@@ -148,7 +148,7 @@ async fn a_subject_cannot_move_itself_or_change_what_it_is() {
         .town
         .clone();
     let id = subject_id(&h, own.uscc.as_str()).await;
-    let before = subjects::get(h.store(), &Scope::All, id)
+    let before = subjects::get(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .unwrap();
@@ -185,7 +185,7 @@ async fn a_subject_cannot_move_itself_or_change_what_it_is() {
             reasons(&v)
         );
     }
-    let after = subjects::get(h.store(), &Scope::All, id)
+    let after = subjects::get(h.store(), &anpei_store::Scope::district_wide(), id)
         .await
         .unwrap()
         .unwrap();
@@ -204,7 +204,7 @@ async fn a_subject_cannot_move_itself_or_change_what_it_is() {
         )
     );
     // Its town still has it.
-    let town_scope = Scope::Town(before.town_id);
+    let town_scope = anpei_store::testing::town_scope(before.town_id);
     assert!(subjects::get(h.store(), &town_scope, id)
         .await
         .unwrap()
@@ -259,11 +259,21 @@ async fn a_subject_cannot_touch_another_companys_worker_or_his_records() {
         .unwrap()
         .clone();
     let worker_id = theirs.id_number.as_str().to_string();
-    let before = workers(&h, &Scope::All, foreign_id, &worker_id).await;
-    let before_detail = persons::get(h.store(), &Scope::All, before[0].id)
-        .await
-        .unwrap()
-        .unwrap();
+    let before = workers(
+        &h,
+        &anpei_store::Scope::district_wide(),
+        foreign_id,
+        &worker_id,
+    )
+    .await;
+    let before_detail = persons::get(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        before[0].id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 
     // His record, under our employer or under his own, with his name or another.
     let rows = [
@@ -320,9 +330,15 @@ async fn a_subject_cannot_touch_another_companys_worker_or_his_records() {
     assert_eq!(count(&v, "证书", "rejected"), 1, "{:?}", reasons(&v));
 
     // Nothing of his changed.
-    let after = workers(&h, &Scope::All, foreign_id, &worker_id).await;
+    let after = workers(
+        &h,
+        &anpei_store::Scope::district_wide(),
+        foreign_id,
+        &worker_id,
+    )
+    .await;
     assert_eq!(after, before);
-    let after_detail = persons::get(h.store(), &Scope::All, after[0].id)
+    let after_detail = persons::get(h.store(), &anpei_store::Scope::district_wide(), after[0].id)
         .await
         .unwrap()
         .unwrap();
@@ -421,11 +437,21 @@ async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_
         .unwrap()
         .clone();
     let worker = theirs.id_number.as_str().to_string();
-    let former = workers(&h, &Scope::All, foreign_id, &worker).await;
-    let former_detail = persons::get(h.store(), &Scope::All, former[0].id)
-        .await
-        .unwrap()
-        .unwrap();
+    let former = workers(
+        &h,
+        &anpei_store::Scope::district_wide(),
+        foreign_id,
+        &worker,
+    )
+    .await;
+    let former_detail = persons::get(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        former[0].id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 
     // The new employer records him, then a training of its own.
     let v = import(
@@ -461,7 +487,7 @@ async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_
 
     // The new employer sees its own row of him with its one training, and none of the
     // former employer's certificates or training.
-    let enterprise = Scope::Subject(own_id);
+    let enterprise = anpei_store::testing::subject_scope(own_id);
     let mine = workers(&h, &enterprise, own_id, &worker).await;
     assert_eq!(mine.len(), 1);
     let mine = persons::get(h.store(), &enterprise, mine[0].id)
@@ -474,10 +500,14 @@ async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_
         .await
         .is_empty());
     // The former employer's history is as it was.
-    let still = persons::get(h.store(), &Scope::All, former[0].id)
-        .await
-        .unwrap()
-        .unwrap();
+    let still = persons::get(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        former[0].id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         serde_json::to_value(&still).unwrap(),
         serde_json::to_value(&former_detail).unwrap()
@@ -485,7 +515,7 @@ async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_
     // The district finds both rows of him.
     let (all, _) = persons::list(
         h.store(),
-        &Scope::All,
+        &anpei_store::Scope::district_wide(),
         &PersonFilter {
             q: Some(worker.clone()),
             ..Default::default()

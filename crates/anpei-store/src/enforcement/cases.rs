@@ -5,9 +5,9 @@
 //! person's name, ID or phone number back on the public page.
 
 use crate::audit::{self, Actor, Event};
-use crate::Reach;
 use crate::entity::{enforcement_action, inspection, subject, typical_case};
 use crate::scope::Scope;
+use crate::Reach;
 use crate::{Store, StoreError, StoreResult};
 use chrono::NaiveDate;
 use sea_orm::{

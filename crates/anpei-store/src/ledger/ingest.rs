@@ -5,11 +5,11 @@
 //! counted exactly once: read = inserted + updated + unchanged + rejected.
 
 use super::resolve::Names;
-use crate::Reach;
 use crate::audit::{self, Actor, Event};
 use crate::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
 use crate::entity::{certificate, import, person, registry, subject, training};
 use crate::scope::Scope;
+use crate::Reach;
 use crate::{Store, StoreError, StoreResult, WriteTxn};
 use anpei_core::kinds::SPECIAL_OP_CATEGORIES;
 use anpei_core::ledger::{

@@ -25,8 +25,8 @@ pub use query::*;
 pub use write::*;
 
 use crate::entity::subject;
-use crate::Reach;
 use crate::scope::Scope;
+use crate::Reach;
 use crate::{StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 

@@ -3,12 +3,12 @@
 //! job's `overdue` events — each in one transaction.
 
 use super::query::overdue_condition;
-use crate::Reach;
 use super::{may_act, next_status, Action, ProblemStatus, Source};
 use crate::audit::{self, Actor, Event};
 use crate::entity::{campaign, problem, problem_event, subject};
 use crate::inbox::{self, NewMessage};
 use crate::scope::{self, Role, Scope};
+use crate::Reach;
 use crate::{Crypto, Store, StoreError, StoreResult};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr, Query};

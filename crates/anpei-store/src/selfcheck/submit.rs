@@ -2,7 +2,6 @@
 //! transaction) and sending it back (退回修改).
 
 use super::in_scope;
-use crate::Reach;
 use super::{
     answers_of, for_update, invalid, item_finding_count, items_of, open_finding_counts, source_ref,
     status_label, text, validate_answer, AnswerInput, SelfcheckError, ANSWERS, NONCOMPLIANT,
@@ -14,6 +13,7 @@ use crate::entity::{
     subject,
 };
 use crate::problems::{self, NewProblem, Source};
+use crate::Reach;
 use crate::{Scope, Store, StoreError, StoreResult};
 use anpei_core::campaign::notice_institution_period_from;
 use anpei_core::SubjectKind;

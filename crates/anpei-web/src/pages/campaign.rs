@@ -420,7 +420,7 @@ pub struct ChecklistResponse {
 pub async fn checklists_api(
     State(st): State<AppState>,
     _user: CurrentUser,
-    Query(q): Query<ChecklistQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ChecklistQuery>,
 ) -> Result<axum::Json<ChecklistResponse>, crate::error::ApiError> {
     let kind = match super::nonempty(&q.kind) {
         None => None,

@@ -46,8 +46,8 @@ pub struct ListQuery {
     pub town: Option<String>,
     pub kind: Option<String>,
     pub done: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 #[derive(Template)]
@@ -473,8 +473,8 @@ pub async fn add_action(
 #[derive(Debug, Default, Deserialize)]
 pub struct ActionsQuery {
     pub kind: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 #[derive(Template)]

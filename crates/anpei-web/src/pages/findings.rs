@@ -7,18 +7,17 @@ use super::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
-use anpei_core::ledger::rules::{self, Rule};
+use anpei_core::ledger::rules::Rule;
 use anpei_store::dashboard::Count;
-use anpei_store::entity::{certificate, town, training};
+use anpei_store::entity::town;
 use anpei_store::ledger::findings;
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
-use anpei_store::persons::{certificate_row, training_row, CertificateRow, TrainingRow};
+use anpei_store::persons::{CertificateRow, TrainingRow};
 use anpei_store::{reference, subjects};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,8 +27,8 @@ pub struct FindingQuery {
     pub industry: Option<String>,
     pub subject_id: Option<i32>,
     pub status: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl FindingQuery {
@@ -85,9 +84,31 @@ struct Results {
     pager: Pager,
 }
 
+/// What the page says after a redirect: a message code and the counts it needs, never a
+/// text from the query string (a link could make the page say anything).
 #[derive(Deserialize, Default)]
 pub struct Flash {
-    scanned: Option<String>,
+    done: Option<String>,
+    new: Option<String>,
+    open: Option<String>,
+    resolved: Option<String>,
+}
+
+impl Flash {
+    /// The banner text built here from the code; an unknown code, or a count that is not a
+    /// number, shows nothing.
+    fn message(&self) -> Option<String> {
+        let n = |v: &Option<String>| v.as_deref()?.trim().parse::<u64>().ok();
+        match self.done.as_deref()? {
+            "scanned" => Some(format!(
+                "扫描完成：新发现 {} 条，仍存在 {} 条，已消除 {} 条。",
+                n(&self.new)?,
+                n(&self.open)?,
+                n(&self.resolved)?
+            )),
+            _ => None,
+        }
+    }
 }
 
 pub async fn list(
@@ -144,7 +165,7 @@ pub async fn list(
         q,
         by_rule,
         can_scan: user.scope.is_all(),
-        message: flash.scanned,
+        message: flash.message(),
     }))
 }
 
@@ -316,13 +337,9 @@ pub async fn scan_district(
     user: CurrentUser,
 ) -> Result<Response, AppError> {
     let m = run_scan(&st, &user, None).await?;
-    let msg = format!(
-        "扫描完成：新发现 {} 条，仍存在 {} 条，已消除 {} 条。",
-        m.new, m.still_open, m.resolved
-    );
     Ok(Redirect::to(&format!(
-        "/findings?{}",
-        serde_urlencoded::to_string([("scanned", msg)]).unwrap_or_default()
+        "/findings?done=scanned&new={}&open={}&resolved={}",
+        m.new, m.still_open, m.resolved
     ))
     .into_response())
 }

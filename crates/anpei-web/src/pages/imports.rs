@@ -18,7 +18,6 @@ use crate::AppState;
 use anpei_core::ledger::Table;
 use anpei_core::mask::mask_id;
 use anpei_import::Reference;
-use anpei_store::entity::import;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
 use anpei_store::{Role, Store};
 use askama::Template;
@@ -27,7 +26,6 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -639,21 +637,22 @@ async fn history(st: &AppState, user: &CurrentUser) -> Result<Vec<HistoryRow>, A
     Ok(
         anpei_store::ledger::ingest::history_seen_by(&st.store, &user.scope, &user.username, 20)
             .await?
-        .into_iter()
-        .map(|m| {
-            let (outcome, outcome_class) = outcome_label(&m.outcome);
-            HistoryRow {
-                at: local_time(m.at),
-                kind: ImportKind::from_code(&m.kind).map_or("—", ImportKind::label),
-                mode: mode_label(&m.mode),
-                counts: counts_text(&m.counts),
-                username: m.username,
-                file_name: m.file_name,
-                outcome,
-                outcome_class,
-            }
-        })
-        .collect())
+            .into_iter()
+            .map(|m| {
+                let (outcome, outcome_class) = outcome_label(&m.outcome);
+                HistoryRow {
+                    at: local_time(m.at),
+                    kind: ImportKind::from_code(&m.kind).map_or("—", ImportKind::label),
+                    mode: mode_label(&m.mode),
+                    counts: counts_text(&m.counts),
+                    username: m.username,
+                    file_name: m.file_name,
+                    outcome,
+                    outcome_class,
+                }
+            })
+            .collect(),
+    )
 }
 
 #[derive(Template)]

@@ -18,8 +18,8 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
     unread: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
+    page: Option<super::PageParam>,
+    per_page: Option<super::PageParam>,
 }
 
 /// A message as the page shows it.

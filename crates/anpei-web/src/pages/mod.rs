@@ -216,8 +216,13 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// The 404 of an unknown path: the error page, or under `/api/` the API's JSON error.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.api_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
 }
 
 /// Pagination state for list pages.
@@ -279,10 +284,80 @@ pub fn town_param(o: &Option<String>, towns: &[anpei_store::entity::town::Model]
     })
 }
 
-/// Clamps paging parameters from a query.
-pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+/// The highest page number a list serves; past it a list is empty. Keeps the offset
+/// (`(page - 1) * per_page`) far inside what the database binds.
+pub const MAX_PAGE: u64 = 100_000;
+/// Rows per page at most, and by default.
+pub const MAX_PER_PAGE: u64 = 200;
+pub const DEFAULT_PER_PAGE: u64 = 20;
+
+/// A `page` or `per_page` query parameter as sent: a number (any count of digits, held at
+/// `u64::MAX`), blank, or anything else. Never a reason to refuse the request by itself: the
+/// pages read a bad value as the default ([`paging`]); the API refuses it with a JSON 400
+/// (`api::paging`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageParam {
+    Blank,
+    Number(u64),
+    Invalid,
+}
+
+impl PageParam {
+    pub fn parse(s: &str) -> PageParam {
+        let s = s.trim();
+        if s.is_empty() {
+            PageParam::Blank
+        } else if s.bytes().all(|b| b.is_ascii_digit()) {
+            // Only an overflow fails here: all digits.
+            PageParam::Number(s.parse().unwrap_or(u64::MAX))
+        } else {
+            PageParam::Invalid
+        }
+    }
+
+    fn number(this: Option<PageParam>) -> Option<u64> {
+        match this {
+            Some(PageParam::Number(n)) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PageParam {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = PageParam;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a page number")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PageParam, E> {
+                Ok(PageParam::parse(s))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<PageParam, E> {
+                Ok(PageParam::Number(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<PageParam, E> {
+                Ok(u64::try_from(n).map_or(PageParam::Invalid, PageParam::Number))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The page number of a query: 1 when absent, blank or not a number, at most [`MAX_PAGE`].
+pub fn page_number(page: Option<PageParam>) -> u64 {
+    PageParam::number(page).unwrap_or(1).clamp(1, MAX_PAGE)
+}
+
+/// Clamps paging parameters from a query: the page as [`page_number`], `per_page` between 1
+/// and [`MAX_PER_PAGE`] (20 when absent, blank or not a number). Every list, page and API,
+/// goes through here, so no request reaches the database with an offset that overflows.
+pub fn paging(page: Option<PageParam>, per_page: Option<PageParam>) -> (u64, u64) {
     (
-        page.unwrap_or(1).max(1),
-        per_page.unwrap_or(20).clamp(1, 200),
+        page_number(page),
+        PageParam::number(per_page)
+            .unwrap_or(DEFAULT_PER_PAGE)
+            .clamp(1, MAX_PER_PAGE),
     )
 }

@@ -22,8 +22,8 @@ pub struct PersonQuery {
     pub subject_id: Option<i32>,
     pub post: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl PersonQuery {

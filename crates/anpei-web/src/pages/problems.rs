@@ -5,7 +5,6 @@
 //! the supervisor's verification (销号) or rejection.
 
 use super::{is_htmx, nonempty, paging, render, Layout, Pager};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::{evidence, AppState};
@@ -15,6 +14,7 @@ use anpei_store::problems::{
     self, Action, HistoryEntry, ProblemFilter, ProblemInput, ProblemRow, ProblemStatus, Source,
     StatusCounts, StatusFilter,
 };
+use anpei_store::Reach;
 use anpei_store::{progress, reference, subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -34,8 +34,8 @@ pub struct ProblemQuery {
     pub kind: Option<String>,
     pub subject_id: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 /// An id parameter: absent or blank is `None`; anything else that is not an id matches

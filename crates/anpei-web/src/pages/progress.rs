@@ -4,14 +4,14 @@
 //! bars. Every number links to the subjects or problems behind it.
 
 use super::{is_htmx, nonempty, paging, render, Layout, Pager};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::campaign;
 use anpei_store::progress::{self, Figures, Line, ProgressFilter, SubjectLine, SubjectState};
-use anpei_store::{reference};
+use anpei_store::reference;
+use anpei_store::Reach;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -25,8 +25,8 @@ pub struct ProgressQuery {
     pub department: Option<String>,
     pub kind: Option<String>,
     pub state: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 fn id_param(o: &Option<String>) -> Option<i32> {
@@ -245,7 +245,8 @@ pub async fn page(
     });
     // The chart shows the finer of the two dimensions the scope spans: a town's progress
     // by department, anyone else's by town.
-    let by_department_first = matches!(user.scope.reach(), Reach::Town(_)) || base.town_id.is_some();
+    let by_department_first =
+        matches!(user.scope.reach(), Reach::Town(_)) || base.town_id.is_some();
     let (chart_title, chart_rows) = if by_department_first {
         ("按行业主管部门", &by_department)
     } else {

@@ -11,7 +11,6 @@ pub mod report;
 pub use files::{remove_evidence, upload};
 
 use super::{is_htmx, nonempty, paging, render, town_param, Layout, Pager};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
@@ -23,6 +22,7 @@ use anpei_store::ledger::findings::{self, FindingFilter, FindingRow};
 use anpei_store::selfcheck::{
     self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
 };
+use anpei_store::Reach;
 use anpei_store::{reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -76,8 +76,8 @@ pub struct ListQuery {
     pub kind: Option<String>,
     pub town: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl ListQuery {

@@ -2,7 +2,6 @@
 //! page with its persons, certificates and training records, and the create/edit form.
 
 use super::{is_htmx, paging, render, Layout, Pager, Show};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
@@ -10,6 +9,7 @@ use anpei_core::SubjectKind;
 use anpei_store::entity::town;
 use anpei_store::persons::{self, CertificateRow, PersonFilter, PersonRow, TrainingRow};
 use anpei_store::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
+use anpei_store::Reach;
 use anpei_store::{reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,8 +26,8 @@ pub struct ListQuery {
     pub industry: Option<String>,
     pub high_risk: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<super::PageParam>,
+    pub per_page: Option<super::PageParam>,
 }
 
 impl ListQuery {

@@ -12,7 +12,6 @@
 //! a day's total passes [`PUBLIC_ATTACHMENTS_PER_DAY`] (the tip-off itself still is).
 
 use super::{render, Layout};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
@@ -22,14 +21,13 @@ use anpei_core::tipoff::{Category, Channel, Status};
 use anpei_import::sniff::{self, FileKind};
 use anpei_store::audit::Actor;
 use anpei_store::entity::{department, evidence_file, tipoff_event, town};
+use anpei_store::reference;
 use anpei_store::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
-use anpei_store::{reference, Role};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, RequestExt};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 /// Largest public attachment.
@@ -349,18 +347,7 @@ pub async fn status_submit(State(st): State<AppState>, req: Request) -> Result<R
 
 /// The caller as a viewer of tip-offs; `None` for roles without tip-offs.
 pub async fn viewer_of(st: &AppState, user: &CurrentUser) -> Result<Option<Viewer>, AppError> {
-    Ok(match (user.role, user.scope.reach()) {
-        (Role::District, _) => {
-            if tipoffs::has_grant(&st.store, user.id, tipoffs::INTAKE_GRANT).await? {
-                Some(Viewer::Intake)
-            } else {
-                Some(Viewer::District)
-            }
-        }
-        (Role::Department, Reach::Department(d)) => Some(Viewer::Department(d)),
-        (Role::Town, Reach::Town(t)) => Some(Viewer::Town(t)),
-        _ => None,
-    })
+    Ok(tipoffs::viewer_for(&st.store, Some(user.id), user.role, &user.scope).await?)
 }
 
 async fn viewer(st: &AppState, user: &CurrentUser) -> Result<Viewer, AppError> {
@@ -371,8 +358,7 @@ async fn viewer(st: &AppState, user: &CurrentUser) -> Result<Viewer, AppError> {
 pub struct ListParams {
     pub status: Option<String>,
     pub overdue: Option<String>,
-    pub page: Option<u64>,
-    pub msg: Option<String>,
+    pub page: Option<super::PageParam>,
 }
 
 #[derive(Template)]
@@ -388,7 +374,6 @@ struct ListPage {
     is_intake: bool,
     page: u64,
     pages: u64,
-    message: Option<String>,
 }
 
 const PER_PAGE: u64 = 30;
@@ -400,7 +385,7 @@ pub async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = super::page_number(q.page);
     let overdue = q.overdue.as_deref() == Some("1");
     let lq = ListQuery {
         status: q.status.clone().filter(|s| !s.is_empty()),
@@ -419,7 +404,6 @@ pub async fn list(
         is_intake: v == Viewer::Intake,
         page,
         pages: total.div_ceil(PER_PAGE).max(1),
-        message: q.msg,
     }))
 }
 

@@ -4,12 +4,12 @@
 //! sees its own subjects: the district all, a department its industries, a town its own.
 
 use super::super::{nonempty, paging, render, Layout, Pager};
-use anpei_store::Reach;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_store::enforcement::coverage::{self, Category, Coverage, UncoveredRow, Window};
-use anpei_store::{progress};
+use anpei_store::progress;
+use anpei_store::Reach;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -20,8 +20,8 @@ pub struct CoverageQuery {
     pub campaign: Option<String>,
     pub category: Option<String>,
     pub town: Option<String>,
-    pub page: Option<u64>,
-    pub per_page: Option<u64>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 #[derive(Template)]

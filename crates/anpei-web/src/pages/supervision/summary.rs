@@ -14,7 +14,7 @@ use crate::AppState;
 use anpei_store::entity::{evidence_file, summary_report, supervision_problem};
 use anpei_store::supervision::summary::{self as sm, State as SumState, SummaryInput, Track};
 use anpei_store::supervision::{self as sv, Unit, UnitLine};
-use anpei_store::{StoreError};
+use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Query, State};
