@@ -192,3 +192,33 @@ pub async fn openable(
     };
     Ok(may.then_some(row))
 }
+
+/// Keeps the row of a checked file for `owner_kind:owner_id`, a record the caller reached
+/// through a scoped function, about `subject_id`, which must lie in the caller's scope
+/// (`NotFound` otherwise); one transaction with its audit entry.
+pub async fn attach(
+    store: &Store,
+    actor: &Actor,
+    scope: &Scope,
+    owner_kind: &str,
+    owner_id: i32,
+    subject_id: Option<i32>,
+    a: &Attachment,
+) -> StoreResult<evidence_file::Model> {
+    if !subject_visible(store, scope, subject_id).await? {
+        return Err(StoreError::NotFound);
+    }
+    let txn = store.write().await?;
+    let row = insert(
+        &*txn,
+        store.now(),
+        actor,
+        owner_kind,
+        owner_id,
+        subject_id,
+        a,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

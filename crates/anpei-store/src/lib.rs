@@ -182,14 +182,25 @@ impl Store {
 
     /// Begins a write transaction. Every multi-step write goes through one of these and
     /// appends its audit entry inside it, so a write and its audit stand or fall together.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) async fn write(&self) -> StoreResult<WriteTxn> {
+        self.write_txn().await
+    }
+
+    /// [`Store::write`], for the test suites' fixtures.
+    #[cfg(feature = "test-support")]
     pub async fn write(&self) -> StoreResult<WriteTxn> {
+        self.write_txn().await
+    }
+
+    async fn write_txn(&self) -> StoreResult<WriteTxn> {
         let guard = self.write_lock.clone().lock_owned().await;
         self.begin_write(guard).await
     }
 
     /// Like `write`, but `None` at once when this process already has a writer (a long
     /// import): for bookkeeping that can be skipped, such as a session's last-seen time.
-    pub async fn try_write(&self) -> StoreResult<Option<WriteTxn>> {
+    pub(crate) async fn try_write(&self) -> StoreResult<Option<WriteTxn>> {
         match self.write_lock.clone().try_lock_owned() {
             Ok(guard) => Ok(Some(self.begin_write(guard).await?)),
             Err(_) => Ok(None),

@@ -604,6 +604,19 @@ pub async fn attachment(
         .ok_or(StoreError::NotFound)
 }
 
+/// Keeps the row of a checked attachment of tip-off `id` (sent with it by the public or
+/// recorded by the intake duty); one transaction with its audit entry.
+pub async fn attach(
+    store: &Store,
+    actor: &Actor,
+    id: i32,
+    a: &crate::evidence::Attachment,
+) -> StoreResult<()> {
+    let txn = store.write().await?;
+    crate::evidence::insert(&*txn, store.now(), actor, "tipoff", id, None, a).await?;
+    txn.commit().await
+}
+
 /// Bytes of attachments the public sent since `since` (the daily cap on anonymous uploads).
 pub async fn public_attachment_bytes_since(store: &Store, since: i64) -> StoreResult<i64> {
     use crate::entity::evidence_file;

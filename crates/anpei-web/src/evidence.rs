@@ -116,19 +116,16 @@ pub async fn save_upload(
         return Err(AppError::NotFound);
     }
     let a = stage(st, file_name, bytes).await?;
-    let txn = st.store.write().await?;
-    let row = anpei_store::evidence::insert(
-        &*txn,
-        st.store.now(),
+    Ok(anpei_store::evidence::attach(
+        &st.store,
         &user.actor(),
+        &user.scope,
         owner_kind,
         owner_id,
         subject_id,
         &a,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await?)
 }
 
 /// Checks an uploaded file (kind by content, size, name) and stores its bytes under their

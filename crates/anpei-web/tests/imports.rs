@@ -108,7 +108,7 @@ async fn a_town_official_reviews_the_rejected_rows_then_confirms_the_import() {
         review.body.contains("<td class=\"num\">5</td>"),
         "row 5 named"
     );
-    assert!(review.body.contains("该单位或人员不在您的管辖范围内"));
+    assert!(review.body.contains("单位不存在或不在您的管辖范围内"));
     assert!(
         review.body.contains("<td class=\"num\">6</td>"),
         "row 6 named"

@@ -159,24 +159,13 @@ async fn keep_attachment(
     evidence::store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
         .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
-    let txn = st.store.write().await?;
-    anpei_store::evidence::insert(
-        &*txn,
-        st.store.now(),
-        actor,
-        "tipoff",
-        tipoff_id,
-        None,
-        &anpei_store::evidence::Attachment {
-            file_name: name,
-            mime: kind.mime().to_string(),
-            size: bytes.len() as i64,
-            sha256: sha,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    let a = anpei_store::evidence::Attachment {
+        file_name: name,
+        mime: kind.mime().to_string(),
+        size: bytes.len() as i64,
+        sha256: sha,
+    };
+    Ok(tipoffs::attach(&st.store, actor, tipoff_id, &a).await?)
 }
 
 fn public_actor() -> Actor {
