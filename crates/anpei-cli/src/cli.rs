@@ -554,6 +554,8 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             let role = Role::from_code(role).ok_or_else(|| {
                 anyhow!("未知角色“{role}”，应为 district、department、town、subject、sysadmin、secadmin 或 auditor")
             })?;
+            // Before the password is read: a refused name needs no password typed.
+            accounts::normalize_username(name).map_err(|e| anyhow!(e))?;
             let pw = read_password(store)?;
             let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
             // Set by the operator on the server: a final password, no forced change.
@@ -565,8 +567,11 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
                 password_hash: hash,
                 must_change_password: false,
             };
-            accounts::create_user(store, &Actor::system("cli"), nu).await?;
-            println!("已创建账号 {name}（{}）。", role.label());
+            // The operator at the server's console: the account is in force at once (an
+            // account made on the web waits for the security administrator's grant).
+            // The name is stored normalised (NFKC, lower case; see `normalize_username`).
+            let u = accounts::create_user(store, &Actor::system("cli"), nu).await?;
+            println!("已创建账号 {}（{}）。", u.username, role.label());
         }
         UserCommand::Passwd { name, .. } => {
             let pw = read_password(store)?;

@@ -78,8 +78,13 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// The scope of an account; an account whose scope column is missing sees nothing.
+    /// The scope of an account; an account whose scope column is missing, or whose role
+    /// awaits the security administrator's grant, sees nothing.
     pub fn for_user(u: &user::Model) -> Scope {
+        // A role requested by the system administrator is no role until granted.
+        if u.awaiting_grant {
+            return Scope::Nothing;
+        }
         match Role::from_code(&u.role) {
             Some(Role::District) => Scope::All,
             Some(Role::Department) => u

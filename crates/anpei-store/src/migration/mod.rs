@@ -15,6 +15,7 @@ mod m0011_supervision_problems;
 mod m0012_training_records;
 mod m0013_exam_records;
 mod m0014_records_findings;
+mod m0015_account_grants;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_training_records::Migration),
             Box::new(m0013_exam_records::Migration),
             Box::new(m0014_records_findings::Migration),
+            Box::new(m0015_account_grants::Migration),
         ]
     }
 }
