@@ -169,6 +169,7 @@ enum ReferenceCommand {
 }
 
 pub fn main() -> ExitCode {
+    private_umask();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -189,6 +190,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Everything this process creates — the database and its companions, evidence files,
+/// pending uploads, exports, backups — is for its own account only (0600 files, 0700
+/// directories), whatever the code that creates it asks for.
+fn private_umask() {
+    #[cfg(unix)]
+    {
+        use rustix::fs::Mode;
+        rustix::process::umask(Mode::from_raw_mode(0o077));
+    }
+}
+
 fn init_logging(cfg: &Config) {
     let filter = cfg
         .log
@@ -202,9 +214,12 @@ fn init_logging(cfg: &Config) {
 }
 
 async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
-    std::fs::create_dir_all(&cli.data_dir)
+    anpei_store::files::create_private_dir_all(&cli.data_dir)
         .with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
     let data_dir = cli.data_dir.canonicalize()?;
+    // A data directory made by an earlier version (0755, files 0644): for this account only.
+    let tightened = anpei_store::files::tighten_data_dir(&data_dir)
+        .with_context(|| format!("无法收紧数据目录 {} 的权限", data_dir.display()))?;
     let url = match cli
         .database_url
         .clone()
@@ -213,6 +228,18 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
         Some(u) => u,
         None => format!("sqlite://{}?mode=rwc", data_dir.join("anpei.db").display()),
     };
+    // A SQLite file is created 0600 before SQLite creates it 0644 (its -wal and -shm take
+    // the database file's mode).
+    let db_file = anpei_store::files::prepare_sqlite_file(&url)
+        .with_context(|| format!("无法创建数据库文件 {}", redact_url(&url)))?;
+    for t in tightened.iter().chain(&db_file) {
+        tracing::warn!(
+            path = %t.path.display(),
+            from = %format!("{:04o}", t.from),
+            to = %format!("{:04o}", t.to),
+            "permissions tightened: only the account running anpei may read it"
+        );
+    }
     let crypto = match &cfg.master_key {
         Some(k) => Crypto::from_hex(k)?,
         None => Crypto::load_or_create(&data_dir)?,
