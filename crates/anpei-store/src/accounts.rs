@@ -265,8 +265,46 @@ async fn insert_user(
     };
     let ev = Event::ok("user.create", format!("user:{username}")).with_detail(detail);
     audit::append(&*txn, now, actor, &ev).await?;
+    if awaiting_grant {
+        notify_security_admins(&*txn, now, actor, &m).await?;
+    }
     txn.commit().await?;
     Ok(m)
+}
+
+/// Tells every active security administrator that an account waits for its grant.
+async fn notify_security_admins<C: ConnectionTrait>(
+    db: &C,
+    now: i64,
+    actor: &Actor,
+    u: &user::Model,
+) -> StoreResult<()> {
+    let admins: Vec<i32> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq(Role::SecurityAdmin.code()))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::AwaitingGrant.eq(false))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let role = Role::from_code(&u.role).map_or("未知", Role::label);
+    let msgs = admins
+        .into_iter()
+        .map(|id| crate::inbox::NewMessage {
+            user_id: id,
+            kind: "account_grant_requested".into(),
+            title: format!("账号 {} 待授权", u.username),
+            body: format!(
+                "{}创建了账号 {}（{}），申请角色：{role}。请在“角色授权”中核实后授予；授予前该账号不能登录。",
+                actor.username, u.username, u.display_name
+            ),
+            link: format!("/admin/grants#grant-{}", u.id),
+            dedupe_key: format!("account_grant_requested:{}", u.id),
+        })
+        .collect();
+    crate::inbox::send_many(db, now, msgs).await?;
+    Ok(())
 }
 
 /// The account of a typed username: looked up as [`username_key`] makes it, then — for an

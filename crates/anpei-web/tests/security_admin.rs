@@ -409,8 +409,10 @@ async fn a_district_account_made_by_the_system_administrator_reaches_no_data_unt
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(account(&h, "li.si").await.awaiting_grant);
 
-    // The security administrator sees the request and grants it; audited.
+    // The security administrator is told, sees the request and grants it; audited.
     let sec = h.login("secadmin").await;
+    let inbox = h.get(Some(&sec), "/inbox").await;
+    assert!(inbox.body.contains("账号 li.si 待授权"), "{}", inbox.body);
     let page = h.get(Some(&sec), "/admin/grants").await;
     assert!(page.body.contains("待授权") && page.body.contains("授予申请的角色（区级管理员）"));
     let r = approve(&h, "li.si").await;
