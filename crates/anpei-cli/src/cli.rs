@@ -169,6 +169,7 @@ enum ReferenceCommand {
 }
 
 pub fn main() -> ExitCode {
+    private_umask();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -189,6 +190,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Everything this process creates — the database and its companions, evidence files,
+/// pending uploads, exports, backups — is for its own account only (0600 files, 0700
+/// directories), whatever the code that creates it asks for.
+fn private_umask() {
+    #[cfg(unix)]
+    {
+        use rustix::fs::Mode;
+        rustix::process::umask(Mode::from_raw_mode(0o077));
+    }
+}
+
 fn init_logging(cfg: &Config) {
     let filter = cfg
         .log
@@ -202,9 +214,12 @@ fn init_logging(cfg: &Config) {
 }
 
 async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
-    std::fs::create_dir_all(&cli.data_dir)
+    anpei_store::files::create_private_dir_all(&cli.data_dir)
         .with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
     let data_dir = cli.data_dir.canonicalize()?;
+    // A data directory made by an earlier version (0755, files 0644): for this account only.
+    let tightened = anpei_store::files::tighten_data_dir(&data_dir)
+        .with_context(|| format!("无法收紧数据目录 {} 的权限", data_dir.display()))?;
     let url = match cli
         .database_url
         .clone()
@@ -213,6 +228,18 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
         Some(u) => u,
         None => format!("sqlite://{}?mode=rwc", data_dir.join("anpei.db").display()),
     };
+    // A SQLite file is created 0600 before SQLite creates it 0644 (its -wal and -shm take
+    // the database file's mode).
+    let db_file = anpei_store::files::prepare_sqlite_file(&url)
+        .with_context(|| format!("无法创建数据库文件 {}", redact_url(&url)))?;
+    for t in tightened.iter().chain(&db_file) {
+        tracing::warn!(
+            path = %t.path.display(),
+            from = %format!("{:04o}", t.from),
+            to = %format!("{:04o}", t.to),
+            "permissions tightened: only the account running anpei may read it"
+        );
+    }
     let crypto = match &cfg.master_key {
         Some(k) => Crypto::from_hex(k)?,
         None => Crypto::load_or_create(&data_dir)?,
@@ -550,6 +577,8 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             let role = Role::from_code(role).ok_or_else(|| {
                 anyhow!("未知角色“{role}”，应为 district、department、town、subject、sysadmin、secadmin 或 auditor")
             })?;
+            // Before the password is read: a refused name needs no password typed.
+            accounts::normalize_username(name).map_err(|e| anyhow!(e))?;
             let pw = read_password(store)?;
             let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw)).await?;
             // Set by the operator on the server: a final password, no forced change.
@@ -561,8 +590,11 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
                 password_hash: hash,
                 must_change_password: false,
             };
-            accounts::create_user(store, &Actor::system("cli"), nu).await?;
-            println!("已创建账号 {name}（{}）。", role.label());
+            // The operator at the server's console: the account is in force at once (an
+            // account made on the web waits for the security administrator's grant).
+            // The name is stored normalised (NFKC, lower case; see `normalize_username`).
+            let u = accounts::create_user(store, &Actor::system("cli"), nu).await?;
+            println!("已创建账号 {}（{}）。", u.username, role.label());
         }
         UserCommand::Passwd { name, .. } => {
             let pw = read_password(store)?;

@@ -99,3 +99,51 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     store.close().await.ok();
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn user_add_normalises_the_name_refuses_look_alikes_and_is_in_force_at_once() {
+    let env = Env::new().await;
+    let o = env.run(&["migrate"], Some(""));
+    assert!(o.status.success(), "{}", text(&o));
+    let add = |name: &str| {
+        env.run(
+            &[
+                "user",
+                "add",
+                name,
+                "--role",
+                "district",
+                "--password-stdin",
+            ],
+            Some("Final#2021\n"),
+        )
+    };
+    // Full-width letters and capitals are folded.
+    let o = add("ＳＵＮ.Li");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("已创建账号 sun.li"), "{}", text(&o));
+    // A Cyrillic “а” and a zero-width space are refused, naming the character and the rule.
+    for (bad, named) in [("\u{430}dmin", "U+0430"), ("li\u{200b}si", "U+200B")] {
+        let o = add(bad);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains(named) && text(&o).contains("用户名须为2至32位"),
+            "{}",
+            text(&o)
+        );
+    }
+    let o = add("SUN.LI");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("已存在"), "{}", text(&o));
+
+    let store = env.store().await;
+    let all = user::Entity::find().all(store.db()).await.unwrap();
+    assert_eq!(
+        all.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
+        ["sun.li"]
+    );
+    // The operator's bootstrap: no grant to wait for.
+    assert!(!all[0].awaiting_grant);
+    store.close().await.ok();
+    env.cleanup().await;
+}

@@ -375,16 +375,14 @@ pub fn pseudonym(name: &str) -> String {
     s
 }
 
-/// What an ID number becomes in a published text.
-pub const ID_REMOVED: &str = "（身份证号已隐去）";
-/// What a phone number becomes in a published text.
-pub const PHONE_REMOVED: &str = "（电话号码已隐去）";
+pub use crate::redact::{ID_REMOVED, PHONE_REMOVED};
 
 /// Removes personal data from a text before it is published: each of `names` (persons the
 /// case concerns) becomes a pseudonym (`张某`), ID numbers (18 or 15 characters) and phone
-/// numbers (mobile: 11 digits starting with 1; fixed: 10–12 digits starting with 0, with or
-/// without a hyphen after the area code) are removed. Other numbers (amounts, dates,
-/// decision numbers, credit codes) stay.
+/// numbers (mobile: 11 digits starting with 1; fixed: 10–12 digits starting with 0; with
+/// the country code; written in groups, with hyphens or in full-width digits: see
+/// [`crate::redact`]) are removed. Other numbers (amounts, dates, decision numbers, credit
+/// codes) stay. What it cannot tell apart is left for [`crate::redact::check_publishable`].
 pub fn desensitize(text: &str, names: &[&str]) -> String {
     let mut names: Vec<&str> = names
         .iter()
@@ -398,72 +396,7 @@ pub fn desensitize(text: &str, names: &[&str]) -> String {
     for n in names {
         s = s.replace(n, &pseudonym(n));
     }
-    strip_numbers(&s)
-}
-
-fn strip_numbers(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        // Only at the start of a run of alphanumerics: a credit code's digits stay.
-        let free = |k: usize| k == 0 || !chars[k - 1].is_ascii_alphanumeric();
-        // A special-operation certificate number is `T` + the holder's ID number.
-        let after_t = i > 0 && matches!(chars[i - 1], 'T' | 't') && free(i - 1);
-        if c.is_ascii_digit() && (free(i) || after_t) {
-            // The run: digits, with at most one hyphen (a fixed line's area code).
-            let mut j = i;
-            let mut digits = String::new();
-            let mut hyphen = false;
-            while j < chars.len() {
-                let d = chars[j];
-                if d.is_ascii_digit() {
-                    digits.push(d);
-                } else if d == '-'
-                    && !hyphen
-                    && j + 1 < chars.len()
-                    && chars[j + 1].is_ascii_digit()
-                    && digits.len() <= 4
-                {
-                    hyphen = true;
-                } else {
-                    break;
-                }
-                j += 1;
-            }
-            // An ID number's check character.
-            let x =
-                j < chars.len() && matches!(chars[j], 'X' | 'x') && digits.len() == 17 && !hyphen;
-            let end = if x { j + 1 } else { j };
-            let followed_by_alnum = end < chars.len() && chars[end].is_ascii_alphanumeric();
-            if !followed_by_alnum {
-                let n = digits.len();
-                let is_id = !hyphen && (n == 18 || n == 15 || x);
-                let is_mobile = !hyphen && n == 11 && digits.starts_with('1');
-                let is_fixed = digits.starts_with('0') && (10..=12).contains(&n);
-                if is_id {
-                    if after_t {
-                        out.pop();
-                    }
-                    out.push_str(ID_REMOVED);
-                    i = end;
-                    continue;
-                }
-                if is_mobile || is_fixed {
-                    out.push_str(PHONE_REMOVED);
-                    i = end;
-                    continue;
-                }
-            }
-            out.extend(&chars[i..end]);
-            i = end;
-            continue;
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
+    crate::redact::strip_personal_numbers(&s)
 }
 
 #[cfg(test)]

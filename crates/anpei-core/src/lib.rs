@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod mask;
 pub mod params;
 pub mod qr;
+pub mod redact;
 pub mod tipoff;
 pub mod totp;
 

@@ -14,7 +14,8 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 
 /// Session lifetimes (DESIGN.md, 等保: idle timeout and absolute limit).
@@ -82,6 +83,63 @@ pub fn check_password_policy(policy: &PasswordPolicy, pw: &str) -> Result<(), St
     Ok(())
 }
 
+/// Shortest and longest username, in characters.
+pub const USERNAME_MIN: usize = 2;
+pub const USERNAME_MAX: usize = 32;
+
+/// The username rule as people read it (forms, refusals).
+pub const USERNAME_RULE: &str =
+    "用户名须为2至32位，只能使用小写英文字母a-z、数字0-9、下划线“_”、点“.”和连字符“-”（大写字母、全角字符会自动转换）";
+
+/// What a typed name is looked up and stored as: trimmed, NFKC (full-width letters and
+/// digits become ASCII), lower case. Nothing is refused here: sign-in looks up whatever is
+/// typed, so that the answer is the same for a name that cannot exist.
+pub fn username_key(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let nfkc: String = raw.trim().nfkc().collect();
+    nfkc.to_lowercase().trim().to_string()
+}
+
+/// A character as a refusal names it: invisible and look-alike characters by their code
+/// point too, since the user cannot see what is wrong with them.
+fn shown_char(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("“{c}”")
+    } else if c == ' ' {
+        "空格".to_string()
+    } else if c.is_whitespace() || c.is_control() || !c.is_alphanumeric() && !c.is_ascii() {
+        format!("不可见或特殊字符 U+{:04X}", u32::from(c))
+    } else {
+        format!("“{c}”（U+{:04X}）", u32::from(c))
+    }
+}
+
+/// A username for a new or renamed account: [`username_key`], then only `[a-z0-9_.-]`,
+/// 2 to 32 characters. Look-alike letters of other scripts (Cyrillic “а”), invisible
+/// characters (zero-width space) and spaces are refused with a message naming the rule.
+pub fn normalize_username(raw: &str) -> Result<String, String> {
+    let name = username_key(raw);
+    if let Some(c) = name
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'))
+    {
+        return Err(format!(
+            "用户名“{}”含不允许的{}。{USERNAME_RULE}",
+            raw.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(40)
+                .collect::<String>(),
+            shown_char(c)
+        ));
+    }
+    let n = name.chars().count();
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&n) {
+        return Err(format!("用户名“{name}”为{n}位。{USERNAME_RULE}"));
+    }
+    Ok(name)
+}
+
 /// The scope part of a new account, by name as an operator types it.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -137,19 +195,47 @@ pub(crate) async fn resolve_scope<C: ConnectionTrait>(
     })
 }
 
+/// Creates an account that is in force at once: the operator's `anpei user add` at the
+/// server's console, the demo accounts. The system administrator's web form uses
+/// [`request_user`] instead.
 pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResult<user::Model> {
-    let username = nu.username.trim().to_string();
-    if username.is_empty() || username.chars().count() > 64 {
-        return Err(StoreError::Validation(
-            "用户名不能为空且不超过64个字符".into(),
-        ));
-    }
+    insert_user(store, actor, nu, false).await
+}
+
+/// Creates an account on the system administrator's request (三员分立): identity, scope and
+/// the requested role are recorded, but the account has no access until the security
+/// administrator grants the role (`security::grant`); until then sign-in is refused and
+/// its scope is empty.
+pub async fn request_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResult<user::Model> {
+    insert_user(store, actor, nu, true).await
+}
+
+async fn insert_user(
+    store: &Store,
+    actor: &Actor,
+    nu: NewUser,
+    awaiting_grant: bool,
+) -> StoreResult<user::Model> {
+    let username = normalize_username(&nu.username).map_err(StoreError::Validation)?;
     let txn = store.write().await?;
+    // Names stored before they were normalised may differ from a new one only in case or
+    // width: still the same name to the people reading them.
+    let existing: Vec<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Username)
+        .into_tuple()
+        .all(&*txn)
+        .await?;
+    if let Some(same) = existing.iter().find(|e| username_key(e) == username) {
+        return Err(StoreError::Conflict(format!(
+            "用户名“{username}”已存在（已有账号“{same}”）"
+        )));
+    }
     let (dep, twn, sub) = resolve_scope(&*txn, nu.role, nu.scope.as_deref()).await?;
     let now = store.now();
     let m = user::ActiveModel {
         username: Set(username.clone()),
-        display_name: Set(if nu.display_name.is_empty() {
+        display_name: Set(if nu.display_name.trim().is_empty() {
             username.clone()
         } else {
             nu.display_name
@@ -165,20 +251,73 @@ pub async fn create_user(store: &Store, actor: &Actor, nu: NewUser) -> StoreResu
         failed_logins: Set(0),
         locked_until: Set(None),
         created_at: Set(now),
+        awaiting_grant: Set(awaiting_grant),
         ..Default::default()
     }
     .insert(&*txn)
     .await
     .map_err(|e| StoreError::from(e).on_unique(&format!("用户名“{username}”已存在")))?;
     crate::security::record_password(&*txn, m.id, &m.password_hash, now, 0).await?;
-    let ev = Event::ok("user.create", format!("user:{username}"))
-        .with_detail(format!("role={}", nu.role.code()));
+    let detail = if awaiting_grant {
+        format!("role={}; 待安全管理员授权", nu.role.code())
+    } else {
+        format!("role={}", nu.role.code())
+    };
+    let ev = Event::ok("user.create", format!("user:{username}")).with_detail(detail);
     audit::append(&*txn, now, actor, &ev).await?;
+    if awaiting_grant {
+        notify_security_admins(&*txn, now, actor, &m).await?;
+    }
     txn.commit().await?;
     Ok(m)
 }
 
+/// Tells every active security administrator that an account waits for its grant.
+async fn notify_security_admins<C: ConnectionTrait>(
+    db: &C,
+    now: i64,
+    actor: &Actor,
+    u: &user::Model,
+) -> StoreResult<()> {
+    let admins: Vec<i32> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Role.eq(Role::SecurityAdmin.code()))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::AwaitingGrant.eq(false))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let role = Role::from_code(&u.role).map_or("未知", Role::label);
+    let msgs = admins
+        .into_iter()
+        .map(|id| crate::inbox::NewMessage {
+            user_id: id,
+            kind: "account_grant_requested".into(),
+            title: format!("账号 {} 待授权", u.username),
+            body: format!(
+                "{}创建了账号 {}（{}），申请角色：{role}。请在“角色授权”中核实后授予；授予前该账号不能登录。",
+                actor.username, u.username, u.display_name
+            ),
+            link: format!("/admin/grants#grant-{}", u.id),
+            dedupe_key: format!("account_grant_requested:{}", u.id),
+        })
+        .collect();
+    crate::inbox::send_many(db, now, msgs).await?;
+    Ok(())
+}
+
+/// The account of a typed username: looked up as [`username_key`] makes it, then — for an
+/// account stored before names were normalised — exactly as typed.
 pub async fn find_user(store: &Store, username: &str) -> StoreResult<Option<user::Model>> {
+    let key = username_key(username);
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(key.as_str()))
+        .one(&store.db)
+        .await?;
+    if found.is_some() || key == username.trim() {
+        return Ok(found);
+    }
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username.trim()))
         .one(&store.db)
@@ -238,12 +377,15 @@ pub async fn set_password(
     txn.commit().await
 }
 
-/// Why a sign-in was refused; the user sees one message for all of them.
+/// Why a sign-in was refused; the user sees one message for the first three of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginRefusal {
     BadCredentials,
     Locked,
     Disabled,
+    /// The password is right, but the security administrator has not yet granted the
+    /// account its role (三员分立): said as such, since only the password's holder sees it.
+    AwaitingGrant,
 }
 
 /// Records the outcome of a password check: counts failures, locks, audits.
@@ -265,7 +407,11 @@ pub async fn record_login(
                 am.failed_logins = Set(0);
                 am.locked_until = Set(None);
                 am.update(&*txn).await?;
-                Ok(())
+                if u.awaiting_grant {
+                    Err(LoginRefusal::AwaitingGrant)
+                } else {
+                    Ok(())
+                }
             } else {
                 let failures = u.failed_logins + 1;
                 am.failed_logins = Set(failures);
@@ -370,7 +516,9 @@ pub async fn lookup_session(
         return Ok(None);
     }
     let idle_expired = kind == "web" && now - s.last_seen_at > SESSION_IDLE_SECS;
-    if now >= s.expires_at || idle_expired || !u.active {
+    // An account awaiting its grant never gets a session; one that somehow has one (made
+    // before a restore, say) does not keep it.
+    if now >= s.expires_at || idle_expired || !u.active || u.awaiting_grant {
         end_session(store, token).await?;
         return Ok(None);
     }
@@ -414,6 +562,8 @@ pub struct UserRow {
     pub active: bool,
     pub must_change_password: bool,
     pub locked: bool,
+    /// The requested role awaits the security administrator's grant.
+    pub awaiting_grant: bool,
 }
 
 /// All accounts with their scope by name (system administrator's page).
@@ -463,9 +613,81 @@ pub async fn list_users(store: &Store) -> StoreResult<Vec<UserRow>> {
                 active: u.active,
                 must_change_password: u.must_change_password,
                 locked: u.locked_until.is_some_and(|t| t > now),
+                awaiting_grant: u.awaiting_grant,
                 username: u.username,
                 display_name: u.display_name,
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn usernames_are_folded_to_lower_case_ascii() {
+        assert_eq!(
+            normalize_username("  Zhang.San_01 ").unwrap(),
+            "zhang.san_01"
+        );
+        assert_eq!(normalize_username("town-2").unwrap(), "town-2");
+        // Full-width letters and digits (typed with a Chinese input method) are ASCII.
+        assert_eq!(
+            normalize_username("ｄｉｓｔｒｉｃｔ１").unwrap(),
+            "district1"
+        );
+        assert_eq!(normalize_username("ＡＢｃ").unwrap(), "abc");
+        assert_eq!(username_key(" ＤＩＳＴＲＩＣＴ "), "district");
+    }
+
+    #[test]
+    fn invisible_and_look_alike_characters_are_refused_by_name() {
+        // A zero-width space inside a name that looks like `district`.
+        let e = normalize_username("dis\u{200b}trict").unwrap_err();
+        assert!(e.contains("U+200B") && e.contains("a-z"), "{e}");
+        // The Cyrillic “а” (U+0430) of `аdmin` looks like the Latin `a`.
+        let e = normalize_username("\u{430}dmin").unwrap_err();
+        assert!(
+            e.contains("U+0430") && e.contains("用户名须为2至32位"),
+            "{e}"
+        );
+        for bad in [
+            "zhang san",
+            "张三",
+            "a@b",
+            "x",
+            "",
+            "\u{feff}town",
+            "town\u{2060}",
+        ] {
+            let e = normalize_username(bad).unwrap_err();
+            assert!(e.contains(USERNAME_RULE), "{bad:?}: {e}");
+        }
+        let long = "a".repeat(33);
+        assert!(normalize_username(&long).unwrap_err().contains("33位"));
+        assert!(normalize_username(&"a".repeat(32)).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn an_accepted_name_is_always_in_the_charset(raw in "\\PC{0,40}|[A-Za-zＡ-Ｚａ-ｚ０-９_.\\- ]{0,40}") {
+            if let Ok(name) = normalize_username(&raw) {
+                let n = name.chars().count();
+                prop_assert!((USERNAME_MIN..=USERNAME_MAX).contains(&n));
+                prop_assert!(name
+                    .chars()
+                    .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-')), "{name:?}");
+                // Normalising again changes nothing, and the typed name finds it.
+                prop_assert_eq!(normalize_username(&name).unwrap(), name.clone());
+                prop_assert_eq!(username_key(&raw), name);
+            }
+        }
+
+        #[test]
+        fn any_string_is_checked_without_panicking(raw in any::<String>()) {
+            let _ = normalize_username(&raw);
+        }
+    }
 }

@@ -323,15 +323,7 @@ fn copy_hashing(r: &mut impl Read, w: &mut impl Write) -> std::io::Result<(u64, 
 }
 
 fn create_private(path: &Path) -> Result<std::fs::File, BackupError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
-        .map_err(io_err(format!("无法创建 {}", path.display())))
+    crate::files::create_private_file(path).map_err(io_err(format!("无法创建 {}", path.display())))
 }
 
 fn sync_parent(path: &Path) {
@@ -777,7 +769,8 @@ fn refuse_existing(file: &Path) -> Result<(), BackupError> {
         )));
     }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("无法创建目录 {}", dir.display())))?;
+        crate::files::create_private_dir_all(dir)
+            .map_err(io_err(format!("无法创建目录 {}", dir.display())))?;
     }
     Ok(())
 }
@@ -792,6 +785,9 @@ async fn create_sqlite(store: &Store, file: &Path) -> Result<Manifest, BackupErr
     }
     // VACUUM INTO reads one consistent snapshot while the server keeps writing (WAL).
     let snap = TempPath::beside(file, "snapshot");
+    // The snapshot holds the whole database for a moment: made 0600 before SQLite writes
+    // it (VACUUM INTO takes an existing empty file).
+    create_private(&snap.0)?;
     let path = snap.0.display().to_string();
     store
         .db
@@ -976,6 +972,8 @@ async fn create_postgres(
     let entries = counts.get("audit_log").copied().unwrap_or(0);
     let mark = audit_mark(&txn, Some(&schema), entries).await?;
     let dump = TempPath::beside(file, "pgdump");
+    // Made 0600 before pg_dump writes it (it keeps an existing file's mode).
+    create_private(&dump.0)?;
     let dumped = run_tool(
         "pg_dump",
         vec![

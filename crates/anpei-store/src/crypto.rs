@@ -106,7 +106,7 @@ impl Crypto {
             let text = std::fs::read_to_string(&path).map_err(io_err)?;
             return Self::from_hex(&text);
         }
-        std::fs::create_dir_all(data_dir).map_err(io_err)?;
+        crate::files::create_private_dir_all(data_dir).map_err(io_err)?;
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
         write_private(&path, hex::encode(key).as_bytes()).map_err(io_err)?;
@@ -157,22 +157,11 @@ impl Crypto {
     }
 }
 
-#[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = crate::files::create_private_file(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 /// SHA-256 as lower-case hex (session token hashes, audit chain, file names).

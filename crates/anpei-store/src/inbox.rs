@@ -42,6 +42,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "supervision_problem" => "督查问题",
         "summary_due" => "总结报告提醒",
         "summary_overdue" => "总结报告逾期",
+        "account_grant_requested" => "账号待授权",
         _ => "通知",
     }
 }

@@ -17,6 +17,7 @@ pub mod entity;
 pub mod error;
 pub mod evidence;
 pub mod exam_records;
+pub mod files;
 pub mod inbox;
 pub mod jobs;
 pub mod ledger;

@@ -936,8 +936,8 @@ mod tests {
     #[tokio::test]
     async fn the_policy_decides_who_must_enrol() {
         let db = TestDb::new().await;
-        let d = user(&db, "d", Role::District).await;
-        let s = user(&db, "s", Role::Sysadmin).await;
+        let d = user(&db, "d1", Role::District).await;
+        let s = user(&db, "s1", Role::Sysadmin).await;
         assert!(!must_enrol(&db.store, d.id, Role::District).await.unwrap());
         db.store
             .set_policy(crate::policy::SecurityPolicy::default());

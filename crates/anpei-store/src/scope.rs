@@ -78,8 +78,7 @@ pub enum Reach {
 }
 
 /// The scope every query and write of business data starts from. It cannot be made from
-/// numbers outside this crate: it comes from a signed-in account (`accounts::lookup_session`,
-/// `accounts::find_user_scope`), or is the district-wide handle of the jobs, the demo loader
+/// numbers outside this crate: it comes from a signed-in account (`accounts::signed_in`), or is the district-wide handle of the jobs, the demo loader
 /// and the CLI operator ([`Scope::district_wide`], one greppable name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope(Reach);
@@ -102,8 +101,13 @@ impl Scope {
         self.0
     }
 
-    /// The scope of an account; an account whose scope column is missing sees nothing.
+    /// The scope of an account; an account whose scope column is missing, or whose role
+    /// awaits the security administrator's grant, sees nothing.
     pub(crate) fn for_user(u: &user::Model) -> Scope {
+        // A role requested by the system administrator is no role until granted.
+        if u.awaiting_grant {
+            return Scope(Reach::Nothing);
+        }
         Scope(match Role::from_code(&u.role) {
             Some(Role::District) => Reach::All,
             Some(Role::Department) => u

@@ -697,6 +697,8 @@ pub struct GrantRow {
     pub locked_until: Option<i64>,
     pub must_change_password: bool,
     pub password_changed_at: i64,
+    /// Created by the system administrator, its (requested) role not granted yet.
+    pub awaiting_grant: bool,
 }
 
 /// Names of the scope of an account: (label, value the grant form takes).
@@ -783,6 +785,7 @@ pub async fn list_grants(store: &Store) -> StoreResult<Vec<GrantRow>> {
                 locked_until: u.locked_until,
                 must_change_password: u.must_change_password,
                 password_changed_at: u.password_changed_at,
+                awaiting_grant: u.awaiting_grant,
                 username: u.username,
                 display_name: u.display_name,
             }
@@ -822,6 +825,8 @@ pub enum Grant {
         role: Role,
         scope: Option<String>,
     },
+    /// Grant the role and scope the system administrator requested for a new account.
+    Approve,
     Disable,
     Enable,
     Unlock,
@@ -830,7 +835,7 @@ pub enum Grant {
 impl Grant {
     fn action(&self) -> &'static str {
         match self {
-            Grant::Role { .. } => "grant.role",
+            Grant::Role { .. } | Grant::Approve => "grant.role",
             Grant::Disable => "grant.disable",
             Grant::Enable => "grant.enable",
             Grant::Unlock => "grant.unlock",
@@ -839,8 +844,9 @@ impl Grant {
 }
 
 /// Applies a grant to account `target_id` for `granter` (whose role is `granter_role`);
-/// audited as a permission change. 三员分立: an account holds exactly one role, the
-/// administrators' roles are granted only by the security administrator, and nobody
+/// audited as a permission change. 三员分立: an account holds exactly one role, roles are
+/// granted only by the security administrator (the role the system administrator requested
+/// for a new account included: [`Grant::Approve`], or any [`Grant::Role`]), and nobody
 /// changes his own account here. A role change or a disabling ends the account's sessions.
 /// Returns what was done, in Chinese.
 pub async fn grant(
@@ -871,6 +877,7 @@ pub async fn grant(
     if granter_role != Role::SecurityAdmin {
         let why = match &g {
             Grant::Role { role, .. } => format!("{}无权授予{}", granter_role.label(), role.label()),
+            Grant::Approve => format!("{}无权授予角色", granter_role.label()),
             _ => format!("{}无权修改账号权限", granter_role.label()),
         };
         audit::append(&*txn, now, granter, &refuse(&why)).await?;
@@ -888,7 +895,8 @@ pub async fn grant(
                 && u.scope_department_id == dep
                 && u.scope_town_id == twn
                 && u.scope_subject_id == sub;
-            if unchanged {
+            // A requested role is granted by choosing it here too, changed or not.
+            if unchanged && !u.awaiting_grant {
                 return Ok(format!("账号 {} 的角色和范围没有变化", u.username));
             }
             let mut am = u.clone().into_active_model();
@@ -896,19 +904,63 @@ pub async fn grant(
             am.scope_department_id = Set(dep);
             am.scope_town_id = Set(twn);
             am.scope_subject_id = Set(sub);
+            am.awaiting_grant = Set(false);
             let updated = am.update(&*txn).await?;
             let (new_scope, _) = scope_names(&*txn, &updated).await?;
             end_sessions = true;
+            let requested = if u.awaiting_grant {
+                "（申请的角色）"
+            } else {
+                ""
+            };
+            (
+                if u.awaiting_grant {
+                    format!(
+                        "已授予账号 {} {}角色（{new_scope}），该账号现在可以登录",
+                        u.username,
+                        role.label()
+                    )
+                } else {
+                    format!(
+                        "已将账号 {} 的角色改为{}（{new_scope}），其所有会话已结束",
+                        u.username,
+                        role.label()
+                    )
+                },
+                format!(
+                    "{}→{}；{old_role}{requested}（{old_scope}）→{}（{new_scope}）",
+                    u.role,
+                    role.code(),
+                    role.label()
+                ),
+            )
+        }
+        Grant::Approve => {
+            if !u.awaiting_grant {
+                return Err(StoreError::Validation(format!(
+                    "账号 {} 没有待授权的角色申请",
+                    u.username
+                )));
+            }
+            let role = Role::from_code(&u.role).ok_or_else(|| {
+                StoreError::Validation(format!(
+                    "账号 {} 申请的角色“{}”无法识别，请在“修改角色”中选择角色",
+                    u.username, u.role
+                ))
+            })?;
+            let (scope, _) = scope_names(&*txn, &u).await?;
+            let mut am = u.clone().into_active_model();
+            am.awaiting_grant = Set(false);
+            am.update(&*txn).await?;
+            end_sessions = true;
             (
                 format!(
-                    "已将账号 {} 的角色改为{}（{new_scope}），其所有会话已结束",
+                    "已授予账号 {} {}角色（{scope}），该账号现在可以登录",
                     u.username,
                     role.label()
                 ),
                 format!(
-                    "{}→{}；{old_role}（{old_scope}）→{}（{new_scope}）",
-                    u.role,
-                    role.code(),
+                    "awaiting_grant: true→false；授予申请的角色{}（{scope}）",
                     role.label()
                 ),
             )
@@ -1063,6 +1115,7 @@ mod tests {
             failed_logins: 0,
             locked_until: None,
             created_at: 0,
+            awaiting_grant: false,
         };
         let day = 86_400;
         assert!(!password_expired(&p, &u, 1_000_000 + 89 * day));

@@ -402,6 +402,81 @@ async fn five_failed_logins_lock_the_account_for_ten_minutes() {
 }
 
 #[tokio::test]
+async fn usernames_are_stored_normalised_and_found_as_typed() {
+    let db = TestDb::new().await;
+    let u = make_user(&db, " ＷａｎｇＷｕ ").await;
+    assert_eq!(u.username, "wangwu");
+    for typed in ["wangwu", "WangWu", "ｗａｎｇｗｕ"] {
+        let found = accounts::find_user(&db.store, typed).await.unwrap();
+        assert_eq!(found.map(|f| f.id), Some(u.id), "{typed}");
+    }
+    // The same name in other case or width is the same account: refused.
+    let nu = |name: &str| NewUser {
+        username: name.into(),
+        display_name: String::new(),
+        role: Role::District,
+        scope: None,
+        password_hash: accounts::hash_password("Secret#2021"),
+        must_change_password: false,
+    };
+    let e = accounts::create_user(&db.store, &Actor::system("t"), nu("WANGWU"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已存在"), "{e}");
+    // Look-alike and invisible characters never reach the table.
+    for bad in ["w\u{430}ngwu", "wang\u{200b}wu", "王五"] {
+        let e = accounts::create_user(&db.store, &Actor::system("t"), nu(bad))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("用户名须为2至32位"), "{bad}: {e}");
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_account_awaiting_its_grant_cannot_sign_in_or_keep_a_session_or_see_data() {
+    let db = TestDb::new().await;
+    let nu = NewUser {
+        username: "pending".into(),
+        display_name: String::new(),
+        role: Role::District,
+        scope: None,
+        password_hash: accounts::hash_password("Secret#2021"),
+        must_change_password: false,
+    };
+    let u = accounts::request_user(&db.store, &Actor::system("sysadmin"), nu)
+        .await
+        .unwrap();
+    assert!(u.awaiting_grant);
+    assert_eq!(
+        anpei_store::testing::scope_of(&u).reach(),
+        anpei_store::Reach::Nothing
+    );
+    let actor = Actor::system("pending");
+    assert_eq!(
+        accounts::record_login(&db.store, &actor, Some(&u), true)
+            .await
+            .unwrap(),
+        Err(LoginRefusal::AwaitingGrant)
+    );
+    // A wrong password is a wrong password, said the same as for any account.
+    assert_eq!(
+        accounts::record_login(&db.store, &actor, Some(&u), false)
+            .await
+            .unwrap(),
+        Err(LoginRefusal::BadCredentials)
+    );
+    let s = accounts::create_session(&db.store, u.id, "web", "t")
+        .await
+        .unwrap();
+    assert!(accounts::lookup_session(&db.store, &s.token, "web")
+        .await
+        .unwrap()
+        .is_none());
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all() {
     let db = TestDb::new().await;
     let u = make_user(&db, "bob").await;

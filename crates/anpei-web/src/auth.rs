@@ -426,8 +426,12 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
     let Form(f) = Form::<LoginForm>::from_request(req, &st)
         .await
         .map_err(|_| AppError::BadRequest("表单格式错误".into()))?;
-    // Per client address and per username, before the password is even checked.
-    if let Err(wait) = st.limiter.check_login(&client, &f.username) {
+    // Per client address and per username (as it is looked up: `District` and the
+    // full-width `ｄｉｓｔｒｉｃｔ` count as one), before the password is even checked.
+    if let Err(wait) = st
+        .limiter
+        .check_login(&client, &accounts::username_key(&f.username))
+    {
         let mut res = login_form(
             &st,
             Some(wait.message()),
@@ -463,9 +467,18 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
             );
             Ok(res)
         }
-        Err(refusal) => {
+        // Only the holder of the right password learns that the account waits for its grant.
+        Err(LoginRefusal::AwaitingGrant) => Ok(login_form(
+            &st,
+            Some(
+                "该账号尚待安全管理员授权：系统管理员创建的账号，须由安全管理员在“角色授权”中授予角色后方可登录。请联系安全管理员。"
+                    .into(),
+            ),
+            f.username,
+            StatusCode::FORBIDDEN,
+        )),
+        Err(_) => {
             // The same answer whether the account exists, is locked or the password is wrong.
-            let _ = refusal;
             Ok(login_form(
                 &st,
                 Some("用户名或密码错误，或账号已被临时锁定。".into()),

@@ -1,6 +1,13 @@
 //! Streams a ledger file through the validating reader into one ingest: the reader runs on a
 //! blocking thread and hands rows over a bounded channel, so memory stays bounded whatever
 //! the file's size. Shared by the web upload and the `anpei import` command.
+//!
+//! Also the one check every upload goes through before anything reads or keeps it
+//! ([`check_upload`], [`check_upload_file`]): what the file is for ([`UploadUse`]) decides
+//! the kinds accepted and the limits — size, type told by content and agreeing with the
+//! name's extension, and for zip containers (xlsx, docx …) the zip-bomb limits read from
+//! the central directory (entry count, declared unpacked total, compression ratio, overlaps),
+//! nothing inflated.
 
 use anpei_core::ledger::{RowError, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
@@ -28,17 +35,90 @@ pub enum IngestFileError {
 /// What a ledger file may be: the reader's formats.
 pub const LEDGER_KINDS: &[FileKind] = &[FileKind::Xlsx, FileKind::Csv];
 
-/// Checks a ledger file received on disk before anything reads it (等保: size, type by
-/// content agreeing with the name's extension, zip-bomb limits read from the central
-/// directory — nothing is decompressed), on a blocking thread.
-pub async fn check_ledger_file(
+/// What the 培训档案 and 考试记录 workbooks may be: the readers take xlsx only.
+pub const WORKBOOK_KINDS: &[FileKind] = &[FileKind::Xlsx];
+
+/// A workbook of training or exam records is read whole into memory: its declared unpacked
+/// size may be at most this many times its size (a real workbook's sheets compress some
+/// 5 to 20 times as a whole).
+const WORKBOOK_UNPACKED_PER_BYTE: u64 = 25;
+
+/// What an upload is for: the kinds of file accepted and the limits it is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadUse {
+    /// A ledger (台账): xlsx or csv, streamed from disk, the configured upload limits.
+    Ledger,
+    /// A 培训档案 or 考试记录 workbook: xlsx, read in memory.
+    RecordsWorkbook,
+    /// Evidence (佐证材料), an enforcement document or a 总结报告 attachment: images, PDF,
+    /// Office files, at most the evidence size.
+    Evidence,
+    /// An attachment of a tip-off (举报): images and PDF, at most 5 MB.
+    TipoffAttachment,
+}
+
+impl UploadUse {
+    /// The kinds of file accepted.
+    pub fn kinds(self) -> &'static [FileKind] {
+        match self {
+            UploadUse::Ledger => LEDGER_KINDS,
+            UploadUse::RecordsWorkbook => WORKBOOK_KINDS,
+            UploadUse::Evidence => crate::evidence::ALLOWED,
+            UploadUse::TipoffAttachment => crate::pages::tipoffs::PUBLIC_KINDS,
+        }
+    }
+
+    /// The limits in force: the configured upload limits (zip-bomb limits included), the
+    /// size capped as the use needs.
+    pub fn limits(self, st: &crate::AppState) -> UploadLimits {
+        match self {
+            UploadUse::Ledger => st.config.upload_limits(),
+            UploadUse::RecordsWorkbook => {
+                let l = crate::evidence::limits(st);
+                UploadLimits {
+                    max_uncompressed_total: l
+                        .max_uncompressed_total
+                        .min(l.max_bytes.saturating_mul(WORKBOOK_UNPACKED_PER_BYTE)),
+                    ..l
+                }
+            }
+            UploadUse::Evidence => crate::evidence::limits(st),
+            UploadUse::TipoffAttachment => UploadLimits {
+                max_bytes: crate::pages::tipoffs::ATTACHMENT_MAX,
+                ..crate::evidence::limits(st)
+            },
+        }
+    }
+}
+
+/// The check of an upload held in memory, before anything reads or keeps it: not empty,
+/// within the use's size, its content of a kind the use accepts and agreeing with the
+/// extension of `declared_name`, and a zip container within the zip-bomb limits. The
+/// error's `Display` is the Chinese reason, naming the file.
+pub fn check_upload(
+    st: &crate::AppState,
+    use_: UploadUse,
+    declared_name: &str,
+    bytes: &[u8],
+) -> Result<FileKind, UploadError> {
+    let r = sniff::check_upload(bytes, declared_name, use_.kinds(), &use_.limits(st));
+    if let Err(e) = &r {
+        tracing::info!(?use_, refusal = ?refusal_kind(e), "upload refused");
+    }
+    r
+}
+
+/// [`check_upload`] for a file received on disk, on a blocking thread (a text file is read
+/// through to check its encoding).
+pub async fn check_upload_file(
+    use_: UploadUse,
+    limits: UploadLimits,
     path: PathBuf,
     declared_name: String,
-    limits: UploadLimits,
 ) -> Result<FileKind, UploadError> {
     let file = declared_name.clone();
-    tokio::task::spawn_blocking(move || {
-        sniff::check_upload_path(&path, &declared_name, LEDGER_KINDS, &limits)
+    let r = tokio::task::spawn_blocking(move || {
+        sniff::check_upload_path(&path, &declared_name, use_.kinds(), &limits)
     })
     .await
     .unwrap_or_else(|e| {
@@ -46,6 +126,65 @@ pub async fn check_ledger_file(
             file,
             message: e.to_string(),
         })
+    });
+    if let Err(e) = &r {
+        tracing::info!(?use_, refusal = ?refusal_kind(e), "upload refused");
+    }
+    r
+}
+
+/// The kind of a refusal, for the log (never the file's name: it may hold a person's).
+fn refusal_kind(e: &UploadError) -> &'static str {
+    match e {
+        UploadError::Empty { .. } => "empty",
+        UploadError::TooLarge { .. } => "too_large",
+        UploadError::Mismatch { .. } | UploadError::NotClaimedKind { .. } => "type_mismatch",
+        UploadError::BadExtension { .. } | UploadError::NotAllowed { .. } => "type_not_allowed",
+        UploadError::Encrypted { .. } => "encrypted",
+        UploadError::Corrupt { .. } => "corrupt",
+        UploadError::ZipBomb { .. } => "zip_bomb",
+        UploadError::Io { .. } => "io",
+    }
+}
+
+/// Checks a ledger file received on disk before anything reads it ([`check_upload_file`]
+/// for [`UploadUse::Ledger`]).
+pub async fn check_ledger_file(
+    path: PathBuf,
+    declared_name: String,
+    limits: UploadLimits,
+) -> Result<FileKind, UploadError> {
+    check_upload_file(UploadUse::Ledger, limits, path, declared_name).await
+}
+
+/// [`check_upload`] for an evidence file ([`UploadUse::Evidence`]), refused as the evidence
+/// pages show a refusal: [`AppError::BadRequest`](crate::error::AppError::BadRequest) with
+/// the Chinese reason. Evidence is kept by `evidence::stage`, after this.
+pub fn screen_evidence(
+    st: &crate::AppState,
+    declared_name: &str,
+    bytes: &[u8],
+) -> Result<FileKind, crate::error::AppError> {
+    let name = crate::evidence::clean_name(declared_name);
+    check_upload(st, UploadUse::Evidence, &name, bytes)
+        .map_err(|e| crate::error::AppError::BadRequest(e.to_string()))
+}
+
+/// [`check_upload`] for an upload of the 培训档案 and 考试记录 pages, whose refusals show on
+/// the page: the status (413 over the size limit, 422 otherwise) and the Chinese reason.
+pub fn screen_workbook(
+    st: &crate::AppState,
+    declared_name: &str,
+    bytes: &[u8],
+) -> Result<FileKind, (axum::http::StatusCode, String)> {
+    use axum::http::StatusCode;
+    check_upload(st, UploadUse::RecordsWorkbook, declared_name, bytes).map_err(|e| {
+        let status = if matches!(e, UploadError::TooLarge { .. }) {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        (status, format!("{e}未导入任何内容。"))
     })
 }
 

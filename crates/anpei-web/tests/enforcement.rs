@@ -577,3 +577,96 @@ async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
     }
     h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn numbers_written_in_groups_or_full_width_are_removed_and_leftovers_refuse_publishing() {
+    let h = Harness::with_demo(40, 300).await;
+    let district = h.login("district").await;
+    let ent = subject_where(&h, |s| s.kind == SubjectKind::Enterprise.code()).await;
+    let id = record_inspection(&h, &district, ent.id, "特种作业人员无证上岗").await;
+    let text = "经查，该单位安全员（电话138 0013 8000，备用+86 139-0013-9000）\
+                安排无证人员上岗，其手机１３７００１３７０００，身份证号500112 19800101 123x。\n\
+                执法证号 5001 1201。";
+    let r = action(&h, &district, id, &[("kind", "expose"), ("text", text)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case = typical_case::Entity::find()
+        .filter(typical_case::Column::SubjectId.eq(ent.id))
+        .order_by_desc(typical_case::Column::Id)
+        .one(h.store().db())
+        .await
+        .unwrap()
+        .expect("a draft case");
+    for gone in ["0013", "8000", "9000", "１３７", "19800101", "123x"] {
+        assert!(!case.body.contains(gone), "{gone} in {}", case.body);
+    }
+    assert_eq!(
+        case.body.matches("（电话号码已隐去）").count(),
+        3,
+        "{}",
+        case.body
+    );
+    assert!(case.body.contains("（身份证号已隐去）"), "{}", case.body);
+
+    // A number it cannot tell apart (the 8-digit certificate number) refuses publishing.
+    let publish = format!("/enforcement/cases/{}/publish", case.id);
+    let r = h
+        .post_form(Some(&district), &publish, &[("published", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("案例未发布")
+            && r.body.contains("正文第2行")
+            && r.body.contains("500***01"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        h.get(None, &format!("/cases/{}", case.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let refused = anpei_store::audit::latest(h.store(), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "enforcement.case.publish")
+        .expect("the refusal is audited");
+    assert_eq!(refused.result, "failed");
+
+    // Rewritten without it, the case publishes; the public page shows no number.
+    let body = case.body.replace("执法证号 5001 1201。", "已依法处理。");
+    let edit = format!("/enforcement/cases/{}", case.id);
+    let r = h
+        .post_form(
+            Some(&district),
+            &edit,
+            &[("title", "某企业无证上岗案"), ("body", &body)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = h
+        .post_form(Some(&district), &publish, &[("published", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let public = h.get(None, &format!("/cases/{}", case.id)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("已依法处理"));
+    for gone in ["0013", "8000", "１３７", "19800101", "5001"] {
+        assert!(!public.body.contains(gone), "{gone} on the public page");
+    }
+    // A published case is not saved with such a number in it; the public text stays.
+    let r = h
+        .post_form(
+            Some(&district),
+            &edit,
+            &[
+                ("title", "某企业无证上岗案"),
+                ("body", &format!("{body}\n证书编号 1234 5678 9。")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("正文第3行"), "{}", r.body);
+    let public = h.get(None, &format!("/cases/{}", case.id)).await;
+    assert!(!public.body.contains("5678"));
+    h.db.cleanup().await;
+}

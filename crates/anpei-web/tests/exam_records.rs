@@ -318,10 +318,11 @@ async fn refuses_a_workbook_with_bad_rows_naming_sheet_row_and_column_and_writes
         "all or nothing: the good plan row is not written either"
     );
 
+    // Refused by the upload check, by content, before the workbook reader sees it.
     let garbage = upload(&h, &district, site.id, b"not a workbook").await;
     assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        garbage.body.contains("请上传 Excel 工作簿"),
+        garbage.body.contains("不是xlsx工作簿") && garbage.body.contains("未导入任何内容"),
         "{}",
         garbage.body
     );

@@ -424,7 +424,22 @@ async fn an_account_made_by_the_administrator_must_change_its_password_first() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("已创建账号 zhang"));
-    assert!(r.body.contains("待改密码"));
+    assert!(r.body.contains("待改密码") && r.body.contains("待安全管理员授权"));
+    // 三员分立: the security administrator grants the requested role first.
+    let id = anpei_store::accounts::find_user(h.store(), "zhang")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let sec = h.login("secadmin").await;
+    let g = h
+        .post_form(
+            Some(&sec),
+            &format!("/admin/grants/{id}"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.body);
 
     let zhang = h
         .try_login("zhang", "Initial#2021")

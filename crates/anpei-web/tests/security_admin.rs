@@ -33,6 +33,21 @@ async fn account(h: &Harness, username: &str) -> user::Model {
         .unwrap()
 }
 
+/// The security administrator grants the role the system administrator requested.
+async fn approve(h: &Harness, username: &str) -> Reply {
+    let id = account(h, username).await.id;
+    let sec = h.login("secadmin").await;
+    let r = h
+        .post_form(
+            Some(&sec),
+            &format!("/admin/grants/{id}"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r
+}
+
 /// The policy form as the page sends it, from a policy.
 fn policy_fields(p: &SecurityPolicy) -> Vec<(&'static str, String)> {
     let mut v = vec![
@@ -303,6 +318,7 @@ async fn an_account_made_on_the_web_changes_its_password_first_one_made_by_the_o
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(account(&h, "wang").await.must_change_password);
+    approve(&h, "wang").await;
     let s = h.try_login("wang", "Initial#2021").await.unwrap();
     assert_eq!(h.get(Some(&s), "/").await.location(), "/account/password");
     let page = h.get(Some(&s), "/account/password").await;
@@ -316,6 +332,155 @@ async fn an_account_made_on_the_web_changes_its_password_first_one_made_by_the_o
     assert!(!account(&h, "district").await.must_change_password);
     let s = h.login("district").await;
     assert_eq!(h.get(Some(&s), "/subjects").await.status, StatusCode::OK);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_district_account_made_by_the_system_administrator_reaches_no_data_until_granted() {
+    let h = Harness::with_demo(5, 20).await;
+    let admin = h.login("sysadmin").await;
+    let r = h
+        .post_form(
+            Some(&admin),
+            "/admin/users",
+            &[
+                ("username", "Li.Si"),
+                ("display_name", "李四"),
+                ("role", "district"),
+                ("password", "Initial#2021"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("已创建账号 li.si") && r.body.contains("待安全管理员授权"));
+    let li = account(&h, "li.si").await;
+    assert!(li.awaiting_grant);
+    assert_eq!(
+        anpei_store::testing::scope_of(&li).reach(),
+        anpei_store::Reach::Nothing
+    );
+    let created = audited(&h, "user.create").await;
+    assert!(created[0].detail.contains("待安全管理员授权"));
+
+    // The right password is told why; a wrong one gets the usual answer.
+    let refused = h.try_login("li.si", "Initial#2021").await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("该账号尚待安全管理员授权"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused.headers.contains_key(header::SET_COOKIE) || {
+            let c = refused
+                .headers
+                .get(header::SET_COOKIE)
+                .unwrap()
+                .to_str()
+                .unwrap();
+            !c.starts_with("anpei_session=")
+        }
+    );
+    let wrong = h.try_login("li.si", "Wrong#2021x").await.unwrap_err();
+    assert!(!wrong.body.contains("尚待安全管理员授权"));
+    // Nor through the API.
+    let body = serde_json::json!({ "username": "li.si", "password": "Initial#2021" });
+    let req = axum::http::Request::post("/api/v1/auth/token")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    assert_eq!(h.send(req).await.status, StatusCode::UNAUTHORIZED);
+    // A session made behind the sign-in's back reaches nothing either.
+    let s = accounts::create_session(h.store(), li.id, "web", "t")
+        .await
+        .unwrap();
+    let forged = Session {
+        cookie: format!("anpei_session={}", s.token),
+        csrf: s.csrf_token,
+    };
+    assert!(signed_out(&h.get(Some(&forged), "/subjects").await));
+    let logins = audited(&h, "login").await;
+    assert!(logins
+        .iter()
+        .any(|e| e.result == "failed" && e.detail == "AwaitingGrant"));
+
+    // The system administrator cannot grant it himself.
+    let path = format!("/admin/grants/{}", li.id);
+    let r = h
+        .post_form(Some(&admin), &path, &[("action", "approve")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(account(&h, "li.si").await.awaiting_grant);
+
+    // The security administrator is told, sees the request and grants it; audited.
+    let sec = h.login("secadmin").await;
+    let inbox = h.get(Some(&sec), "/inbox").await;
+    assert!(inbox.body.contains("账号 li.si 待授权"), "{}", inbox.body);
+    let page = h.get(Some(&sec), "/admin/grants").await;
+    assert!(page.body.contains("待授权") && page.body.contains("授予申请的角色（区级管理员）"));
+    let r = approve(&h, "li.si").await;
+    assert!(r.body.contains("该账号现在可以登录"), "{}", r.body);
+    assert!(!account(&h, "li.si").await.awaiting_grant);
+    let grants = audited(&h, "grant.role").await;
+    assert_eq!(grants[0].object, "user:li.si");
+    assert!(grants[0].detail.contains("awaiting_grant: true→false"));
+
+    // Now it signs in (typed as it was first written), changes its password, sees the district.
+    let s = h.try_login("Li.Si", "Initial#2021").await.unwrap();
+    assert_eq!(
+        h.get(Some(&s), "/subjects").await.location(),
+        "/account/password"
+    );
+    let r = change_password(&h, &s, "Initial#2021", "Changed#2022").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let s = h.try_login("li.si", "Changed#2022").await.unwrap();
+    let list = h.get(Some(&s), "/subjects").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains(anpei_core::demo::DEMO_ENTERPRISE_NAME));
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_account_form_refuses_invisible_and_look_alike_usernames() {
+    let h = Harness::with_demo(3, 10).await;
+    let admin = h.login("sysadmin").await;
+    let town = h.district.subjects[0].town.clone();
+    let create = |name: String| {
+        let (h, admin, town) = (&h, &admin, town.clone());
+        async move {
+            h.post_form(
+                Some(admin),
+                "/admin/users",
+                &[
+                    ("username", name.as_str()),
+                    ("role", "town"),
+                    ("town", town.as_str()),
+                    ("password", "Initial#2021"),
+                ],
+            )
+            .await
+        }
+    };
+    for (bad, named) in [
+        ("town\u{200b}", "U+200B"),
+        ("\u{430}dmin", "U+0430"),
+        ("zhang san", "空格"),
+    ] {
+        let r = create(bad.to_string()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            r.body.contains(named) && r.body.contains("用户名须为2至32位"),
+            "{bad}: {}",
+            r.body
+        );
+    }
+    // Full-width letters are folded, and then the name is taken.
+    let r = create("ｔｏｗｎ".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("用户名“town”已存在"), "{}", r.body);
+    let r = create("Ｚｈａｏ".into()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("已创建账号 zhao"));
     h.db.cleanup().await;
 }
 

@@ -421,3 +421,95 @@ async fn every_route_that_sends_a_file_sends_an_attachment_with_nosniff() {
     }
     finish(h, dir).await;
 }
+
+/// Rows of the training and exam records, and the audit entries of their imports.
+async fn records_in_db(h: &Harness) -> (u64, u64, u64, usize) {
+    use anpei_store::entity::{exam_plan, exam_session, training_class};
+    let db = h.store().db();
+    let imports = anpei_store::audit::latest(h.store(), 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.result == "ok" && e.action.contains("import"))
+        .count();
+    (
+        training_class::Entity::find().count(db).await.unwrap(),
+        exam_plan::Entity::find().count(db).await.unwrap(),
+        exam_session::Entity::find().count(db).await.unwrap(),
+        imports,
+    )
+}
+
+async fn subject_of_kind(h: &Harness, kind: anpei_core::SubjectKind) -> i32 {
+    use anpei_store::entity::subject;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    subject::Entity::find()
+        .filter(subject::Column::Kind.eq(kind.code()))
+        .order_by_asc(subject::Column::Id)
+        .one(h.store().db())
+        .await
+        .unwrap()
+        .expect("the demo district has one")
+        .id
+}
+
+#[tokio::test]
+async fn the_training_and_exam_record_uploads_refuse_zip_bombs_and_renamed_files() {
+    let (h, dir) = harness().await;
+    let s = h.login("district").await;
+    let institution = subject_of_kind(&h, anpei_core::SubjectKind::TrainingInstitution).await;
+    let site = subject_of_kind(&h, anpei_core::SubjectKind::ExamSite).await;
+    let before = records_in_db(&h).await;
+    let routes = [
+        format!("/training/{institution}/import?_csrf={}", s.csrf),
+        format!("/exams/subjects/{site}/import?_csrf={}", s.csrf),
+    ];
+    for route in &routes {
+        // The bomb declares a 3 GiB sheet behind 40 bytes: refused from the central
+        // directory, before the workbook reader could inflate it.
+        let r = h
+            .post_multipart(Some(&s), route, &[], Some(("档案.xlsx", &zip_bomb())))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{route}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("“档案.xlsx”被拒绝") && r.body.contains("疑似压缩炸弹"),
+            "{route}: {}",
+            r.body
+        );
+        assert!(r.body.contains("未导入任何内容"), "{route}: {}", r.body);
+        // A PDF renamed .xlsx.
+        let r = h
+            .post_multipart(Some(&s), route, &[], Some(("考试记录.xlsx", PDF)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{route}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains("文件内容与扩展名不符") && r.body.contains("不要只修改扩展名"),
+            "{route}: {}",
+            r.body
+        );
+        // Nor a real file of another kind under its own name.
+        let r = h
+            .post_multipart(Some(&s), route, &[], Some(("记录.pdf", PDF)))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{route}: {}",
+            r.body
+        );
+        assert!(r.body.contains("不是xlsx工作簿"), "{route}: {}", r.body);
+    }
+    assert_eq!(records_in_db(&h).await, before, "nothing is stored");
+    assert!(entries(&dir).is_empty());
+    finish(h, dir).await;
+}

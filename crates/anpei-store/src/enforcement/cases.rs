@@ -2,7 +2,10 @@
 //! decision's text with personal data removed; the district edits the text and publishes it
 //! (or takes it down). The public page shows published cases only. Every save runs the text
 //! through `desensitize` again with the names the case concerns, so an edit cannot put a
-//! person's name, ID or phone number back on the public page.
+//! person's name, ID or phone number back on the public page; a case is not published (nor
+//! a published one saved) while a run of digits that may be personal remains in it
+//! (`anpei_core::redact::check_publishable`), and the public pages run the text through
+//! `desensitize` once more as they show it.
 
 use crate::audit::{self, Actor, Event};
 use crate::entity::{enforcement_action, inspection, subject, typical_case};
@@ -80,6 +83,18 @@ pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<Ca
         .map(CaseRow::from))
 }
 
+/// A published case as the public sees it: its text through `desensitize` once more, so
+/// that a case published before a writing of a number was recognised does not show it.
+fn for_public(m: typical_case::Model) -> CaseRow {
+    let title = anpei_core::enforcement::desensitize(&m.title, &[]);
+    let body = anpei_core::enforcement::desensitize(&m.body, &[]);
+    CaseRow {
+        title,
+        body,
+        ..CaseRow::from(m)
+    }
+}
+
 /// Published cases, the latest published first (the public page, the bulletin).
 pub async fn published(store: &Store) -> StoreResult<Vec<CaseRow>> {
     Ok(typical_case::Entity::find()
@@ -89,7 +104,7 @@ pub async fn published(store: &Store) -> StoreResult<Vec<CaseRow>> {
         .all(&store.db)
         .await?
         .into_iter()
-        .map(CaseRow::from)
+        .map(for_public)
         .collect())
 }
 
@@ -99,7 +114,21 @@ pub async fn public_case(store: &Store, id: i32) -> StoreResult<Option<CaseRow>>
         .filter(typical_case::Column::Published.eq(true))
         .one(&store.db)
         .await?
-        .map(CaseRow::from))
+        .map(for_public))
+}
+
+/// The refusals of a case's title and body while numbers that may be personal remain in
+/// them (see `anpei_core::redact::numbers_left`), by field.
+fn numbers_left(title: &str, body: &str) -> Vec<(&'static str, String)> {
+    use anpei_core::redact::check_publishable;
+    let mut errs = Vec::new();
+    if let Err(m) = check_publishable("标题", title) {
+        errs.push(("title", m));
+    }
+    if let Err(m) = check_publishable("正文", body) {
+        errs.push(("body", m));
+    }
+    errs
 }
 
 /// Runs `text` through `desensitize` with the names the case concerns.
@@ -159,6 +188,13 @@ pub async fn update(
     }
     let title = anpei_core::enforcement::desensitize(title, &[]);
     let body = clean(store, &m, body.trim()).await?;
+    // What is on the public page now must be publishable as it is saved.
+    if m.published {
+        let errs = numbers_left(&title, &body);
+        if !errs.is_empty() {
+            return Err(StoreError::Fields(errs));
+        }
+    }
     let txn = store.write().await?;
     let mut am = m.into_active_model();
     am.title = Set(title);
@@ -174,7 +210,8 @@ pub async fn update(
     txn.commit().await
 }
 
-/// Publishes a case (today) or takes it down.
+/// Publishes a case (today) or takes it down. Publishing is refused (and audited as a
+/// failed attempt) while a number that may be personal remains in the title or body.
 pub async fn set_published(
     store: &Store,
     scope: &Scope,
@@ -188,6 +225,26 @@ pub async fn set_published(
         .one(&*txn)
         .await?
         .ok_or(StoreError::NotFound)?;
+    if published {
+        let errs = numbers_left(&m.title, &m.body);
+        if !errs.is_empty() {
+            let why: Vec<String> = errs.into_iter().map(|(_, m)| m).collect();
+            audit::append(
+                &*txn,
+                store.now(),
+                actor,
+                &Event::ok("enforcement.case.publish", format!("typical_case:{id}"))
+                    .failed()
+                    .with_detail("仍有疑似个人号码的数字，未发布"),
+            )
+            .await?;
+            txn.commit().await?;
+            return Err(StoreError::Validation(format!(
+                "案例未发布：{}",
+                why.join("；")
+            )));
+        }
+    }
     let mut am = m.into_active_model();
     am.published = Set(published);
     am.published_on = Set(published.then(|| store.today()));

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// An account. `role` is `Role::code()`; exactly the scope column of the role is set.
+/// An account. `role` is `Role::code()` (the requested role while `awaiting_grant`);
+/// exactly the scope column of the role is set.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -20,6 +21,9 @@ pub struct Model {
     pub failed_logins: i32,
     pub locked_until: Option<i64>,
     pub created_at: i64,
+    /// Created by the system administrator with a requested role that the security
+    /// administrator has not granted yet: no sign-in, no scope (三员分立).
+    pub awaiting_grant: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m0012_training_records;
 mod m0013_exam_records;
 mod m0014_records_findings;
 mod m0015_employment_rows;
+mod m0016_account_grants;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_exam_records::Migration),
             Box::new(m0014_records_findings::Migration),
             Box::new(m0015_employment_rows::Migration),
+            Box::new(m0016_account_grants::Migration),
         ]
     }
 }

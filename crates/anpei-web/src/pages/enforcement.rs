@@ -430,8 +430,12 @@ pub async fn add_action(
     // The document is checked before anything is written.
     if let Some((name, bytes)) = &form.file {
         let clean = evidence::clean_name(name);
-        if let Err(e) = anpei_import::sniff::check_upload(bytes, &clean, evidence::ALLOWED, &limits)
-        {
+        if let Err(e) = crate::ingest_file::check_upload(
+            &st,
+            crate::ingest_file::UploadUse::Evidence,
+            &clean,
+            bytes,
+        ) {
             let e = vec![("file", format!("文书“{clean}”：{e}"))];
             return detail_page(&st, &user, id, None, input, e).await;
         }

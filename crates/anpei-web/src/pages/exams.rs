@@ -188,9 +188,17 @@ pub async fn import(
         return subject_page(&st, &user, id, vec![m], None).await;
     };
     let form = evidence::read_upload(mp, evidence::limits(&st).max_bytes).await?;
-    let Some((_, bytes)) = &form.file else {
+    let Some((name, bytes)) = &form.file else {
         return subject_page(&st, &user, id, vec!["请选择要上传的工作簿。".into()], None).await;
     };
+    // Type by content, size and zip-bomb limits before the workbook is opened: the reader
+    // inflates every sheet in memory.
+    let name = evidence::clean_name(name);
+    if let Err((status, m)) = crate::ingest_file::screen_workbook(&st, &name, bytes) {
+        let mut res = subject_page(&st, &user, id, vec![m], None).await?;
+        *res.status_mut() = status;
+        return Ok(res);
+    }
     let sites = exam_records::site_index(&st.store).await?;
     let upload = match workbook::read(bytes, &sites) {
         Ok(u) => u,

@@ -451,7 +451,12 @@ pub async fn rectify(
     // with the update in one transaction, so a refused file or a refused update leaves the
     // problem as it was.
     let attachment = match &form.file {
-        Some((name, bytes)) => match evidence::stage(&st, name, bytes).await {
+        Some((name, bytes)) => match async {
+            crate::ingest_file::screen_evidence(&st, name, bytes)?;
+            evidence::stage(&st, name, bytes).await
+        }
+        .await
+        {
             Ok(a) => Some(a),
             Err(AppError::BadRequest(e)) => {
                 let m = format!("佐证材料“{}”：{e}", evidence::clean_name(name));

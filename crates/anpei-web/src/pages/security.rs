@@ -2,7 +2,9 @@
 //! force, where each value comes from, and a form to change it (validated, audited as
 //! `policy.update`, in force at once) — and 角色授权 — every account with its role, scope
 //! and status, with role changes, disabling, enabling and unlocking (audited as permission
-//! changes; a role change ends the account's sessions; nobody changes his own account).
+//! changes; a role change ends the account's sessions; nobody changes his own account),
+//! and the grant of the role the system administrator requested for a new account, without
+//! which that account cannot sign in.
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -341,6 +343,7 @@ pub async fn grant(
             },
             None => return grants_with(&st, &user, None, unprocessable("请选择角色")).await,
         },
+        "approve" => Grant::Approve,
         "disable" => Grant::Disable,
         "enable" => Grant::Enable,
         "unlock" => Grant::Unlock,

@@ -15,10 +15,11 @@ use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
+use crate::ingest_file::{check_upload, UploadUse};
 use crate::ratelimit::Bucket;
 use crate::AppState;
 use anpei_core::tipoff::{Category, Channel, Status};
-use anpei_import::sniff::{self, FileKind};
+use anpei_import::sniff::FileKind;
 use anpei_store::audit::Actor;
 use anpei_store::entity::{department, evidence_file, tipoff_event, town};
 use anpei_store::reference;
@@ -37,7 +38,8 @@ pub const BODY_LIMIT: usize = ATTACHMENT_MAX as usize + 64 * 1024;
 /// Bytes of public attachments accepted per day, all reporters together.
 pub const PUBLIC_ATTACHMENTS_PER_DAY: i64 = 200 * 1024 * 1024;
 /// What the public may attach.
-const PUBLIC_KINDS: &[FileKind] = &[FileKind::Png, FileKind::Jpeg, FileKind::Gif, FileKind::Pdf];
+pub const PUBLIC_KINDS: &[FileKind] =
+    &[FileKind::Png, FileKind::Jpeg, FileKind::Gif, FileKind::Pdf];
 /// The pre-sign-in CSRF cookie, scoped to the tip-off pages.
 const PUBLIC_CSRF_COOKIE: &str = "anpei_prelogin";
 
@@ -149,11 +151,7 @@ async fn keep_attachment(
     bytes: &[u8],
 ) -> Result<(), AppError> {
     let name = evidence::clean_name(file_name);
-    let limits = sniff::UploadLimits {
-        max_bytes: ATTACHMENT_MAX,
-        ..evidence::limits(st)
-    };
-    let kind = sniff::check_upload(bytes, &name, PUBLIC_KINDS, &limits)
+    let kind = check_upload(st, UploadUse::TipoffAttachment, &name, bytes)
         .map_err(|e| AppError::BadRequest(format!("附件：{e}")))?;
     let sha = anpei_store::crypto::sha256_hex(bytes);
     evidence::store_bytes(&st.config.evidence_dir(), &sha, bytes)
@@ -227,13 +225,8 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
     }
     // Check the attachment before anything is stored: a refused file refuses the whole form.
     if let Some((name, bytes)) = &form.file {
-        let limits = sniff::UploadLimits {
-            max_bytes: ATTACHMENT_MAX,
-            ..evidence::limits(&st)
-        };
-        if let Err(e) =
-            sniff::check_upload(bytes, &evidence::clean_name(name), PUBLIC_KINDS, &limits)
-        {
+        let name = evidence::clean_name(name);
+        if let Err(e) = check_upload(&st, UploadUse::TipoffAttachment, &name, bytes) {
             return Ok(public_form(
                 &st,
                 user,

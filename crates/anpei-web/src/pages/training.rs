@@ -149,6 +149,13 @@ pub async fn upload(
         .await;
     };
     let name = evidence::clean_name(&name);
+    // Type by content, size and zip-bomb limits before the workbook is opened: the reader
+    // inflates every sheet in memory.
+    if let Err((status, m)) = crate::ingest_file::screen_workbook(&st, &name, &bytes) {
+        let mut res = institution_page(&st, &user, id, None, vec![m]).await?;
+        *res.status_mut() = status;
+        return Ok(res);
+    }
     let file = match anpei_import::training::read_class_file(&bytes) {
         Ok(f) => f,
         Err(problems) => {

@@ -1,8 +1,10 @@
 //! 账号管理 (system administrator): the accounts and a form to add one. An account made
 //! here must change its password at first sign-in. 三员分立: the system administrator
-//! creates accounts of the business roles only; the administrators' roles (系统管理员,
-//! 安全管理员, 审计管理员) are granted by the security administrator (`/admin/grants`) or
-//! created by the operator with `anpei user add`.
+//! records an account (identity, scope) with a requested business role, but the account has
+//! no access until the security administrator grants that role (`/admin/grants`): until
+//! then sign-in is refused and its scope is empty. The administrators' roles (系统管理员,
+//! 安全管理员, 审计管理员) are granted by the security administrator only, or created by the
+//! operator with `anpei user add`.
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -27,6 +29,7 @@ struct UsersPage {
     roles: &'static [Role],
     /// The password rules in force (for the initial password).
     rules: String,
+    username_rule: &'static str,
     towns: Vec<town::Model>,
     departments: Vec<(department::Model, Vec<String>)>,
     form: UserForm,
@@ -69,6 +72,7 @@ async fn page_with(
         users: accounts::list_users(&st.store).await?,
         roles: security::BUSINESS_ROLES,
         rules: security::password_rules_text(&st.store.policy().password),
+        username_rule: accounts::USERNAME_RULE,
         towns: reference::towns(&st.store).await?,
         departments: reference::departments(&st.store).await?,
         form: UserForm {
@@ -117,6 +121,10 @@ pub async fn create(
         *res.status_mut() = StatusCode::FORBIDDEN;
         return Ok(res);
     }
+    // The name before the password: hashing is the slow part.
+    if let Err(e) = accounts::normalize_username(&f.username) {
+        return page_with(&st, &user, f, None, Some(e)).await;
+    }
     if let Err(e) = accounts::check_password_policy(&st.store.policy().password, &f.password) {
         return page_with(&st, &user, f, None, Some(format!("初始密码：{e}"))).await;
     }
@@ -139,13 +147,17 @@ pub async fn create(
         password_hash: hash,
         must_change_password: true,
     };
-    match accounts::create_user(&st.store, &user.actor(), nu).await {
+    match accounts::request_user(&st.store, &user.actor(), nu).await {
         Ok(u) => {
             page_with(
                 &st,
                 &user,
                 UserForm::default(),
-                Some(format!("已创建账号 {}，首次登录须修改密码。", u.username)),
+                Some(format!(
+                    "已创建账号 {}（申请角色：{}）。该账号须经安全管理员在“角色授权”中授权后方可登录，首次登录须修改密码。",
+                    u.username,
+                    role.label()
+                )),
                 None,
             )
             .await

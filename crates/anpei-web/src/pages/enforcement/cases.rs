@@ -1,6 +1,8 @@
 //! 典型案例: the district's list of cases (drafts from 曝光 decisions), editing a case's text
-//! (personal data is removed again on every save) and publishing or taking it down; and the
-//! public pages `GET /cases` and `GET /cases/{id}`, which show published cases only.
+//! (personal data is removed again on every save) and publishing or taking it down
+//! (refused, with the line and the number named, while a run of digits that may be personal
+//! remains); and the public pages `GET /cases` and `GET /cases/{id}`, which show published
+//! cases only.
 
 use super::super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -130,7 +132,7 @@ pub async fn publish(
     Path(id): Path<i32>,
     Form(f): Form<PublishForm>,
 ) -> Result<Response, AppError> {
-    cases::get(&st.store, &user.scope, id)
+    let case = cases::get(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let on = match f.published.as_str() {
@@ -138,7 +140,23 @@ pub async fn publish(
         "0" => false,
         _ => return Err(AppError::BadRequest("请选择发布或撤下。".into())),
     };
-    cases::set_published(&st.store, &user.scope, &user.actor(), id, on).await?;
+    match cases::set_published(&st.store, &user.scope, &user.actor(), id, on).await {
+        Ok(()) => {}
+        // A number that may be personal is still in the text: the case to edit, and why.
+        Err(StoreError::Validation(m)) => {
+            let mut res = render(EditPage {
+                layout: Layout::new(&user, "典型案例", "cases"),
+                title: case.title.clone(),
+                body: case.body.clone(),
+                case,
+                errors: vec![("body", m)],
+                message: None,
+            });
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+        Err(e) => return Err(e.into()),
+    }
     let done = if on { "published" } else { "unpublished" };
     Ok(Redirect::to(&format!("/enforcement/cases?done={done}")).into_response())
 }

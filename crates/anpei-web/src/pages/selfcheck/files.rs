@@ -91,6 +91,10 @@ pub async fn upload(
             &code,
         ));
     };
+    // Checked before the answer it belongs to is looked up (or made).
+    if let Err(e) = crate::ingest_file::screen_evidence(&st, name, bytes) {
+        return Ok(upload_refused(e, htmx, &code));
+    }
     let (owner, subject) =
         selfcheck::evidence_owner(&st.store, &user.scope, &user.actor(), id, &code).await?;
     if let Err(e) = evidence::save_upload(

@@ -160,7 +160,7 @@ pub async fn submit(
     // The file is checked and stored first; its row comes with the report, in one
     // transaction, so a refused file saves nothing.
     let attachment = match &form.file {
-        Some((name, bytes)) => match evidence::stage(&st, name, bytes).await {
+        Some((name, bytes)) => match screen_and_stage(&st, name, bytes).await {
             Ok(a) => Some(a),
             Err(AppError::BadRequest(m)) => {
                 return own_page(
@@ -194,6 +194,16 @@ pub async fn submit(
         Err(e) => return Err(e.into()),
     }
     Ok(Redirect::to(&format!("/summary?campaign={}", c.campaign.id)).into_response())
+}
+
+/// The upload check every upload goes through, then the evidence store.
+async fn screen_and_stage(
+    st: &AppState,
+    name: &str,
+    bytes: &[u8],
+) -> Result<anpei_store::evidence::Attachment, AppError> {
+    crate::ingest_file::screen_evidence(st, name, bytes)?;
+    evidence::stage(st, name, bytes).await
 }
 
 #[derive(Template)]
