@@ -1753,3 +1753,158 @@ async fn no_role_writes_outside_its_scope_and_every_form_writes_inside_it() {
         failures.join("\n")
     );
 }
+
+/// The edit form of subject `s`, placed in `town_id` with `industry`.
+fn edit_fields(s: &subject::Model, town_id: i32, industry: &str) -> Vec<(String, String)> {
+    pairs(&[
+        ("uscc", s.uscc.clone()),
+        ("name", s.name.clone()),
+        ("kind", s.kind.clone()),
+        ("industry", industry.to_string()),
+        ("town_id", town_id.to_string()),
+        ("address", s.address.clone().unwrap_or_default()),
+        ("contact_name", s.contact_name.clone().unwrap_or_default()),
+        ("contact_phone", String::new()),
+    ])
+}
+
+async fn post_pairs(
+    h: &Harness,
+    w: &Who,
+    (path, fields): &(String, Vec<(String, String)>),
+) -> Reply {
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    h.post_form(Some(&w.session), path, &refs).await
+}
+
+/// Writes whose path names the caller's own object while a form field names another unit's
+/// (a town moving its subject to another town, a department handing its subject to another
+/// department's industry, a subject deleting another subject's evidence through its own
+/// self-inspection): the field cannot carry the write out of scope. The same forms sent by
+/// the district, or on the subject's own file, write.
+#[tokio::test]
+async fn a_form_field_cannot_carry_a_write_out_of_scope() {
+    let (h, dir) = common::with_uploads(40, 300, |_| {}).await;
+    common::matrix::load_fixtures(&h).await;
+    let mut scopes = Vec::new();
+    let mut whos = Vec::new();
+    for &(user, role) in ROLES {
+        let u = accounts::find_user(h.store(), user).await.unwrap().unwrap();
+        if role != Role::District {
+            scopes.push(Scope::for_user(&u));
+        }
+        whos.push(Who {
+            user,
+            role,
+            session: h.login(user).await,
+            token: String::new(),
+        });
+    }
+    let fx = fixtures(&h, &scopes).await;
+    let foreign = fx.foreign_enterprise.clone();
+    let who = |r: Role| whos.iter().find(|w| w.role == r).unwrap();
+    // An enterprise of the town's and one of the department's.
+    let mine = |sc: Scope| {
+        let h = &h;
+        async move {
+            scope::subjects(&sc)
+                .filter(subject::Column::Kind.eq(SubjectKind::Enterprise.code()))
+                .order_by_asc(subject::Column::Id)
+                .one(h.store().db())
+                .await
+                .unwrap()
+                .expect("the scope has an enterprise")
+        }
+    };
+    let town_subject = mine(scopes[1]).await;
+    let dept_subject = mine(scopes[0]).await;
+    let foreign_evidence = prepare(&h, &fx, Target::SelfCheckWithEvidence, false, "", 1).await;
+    let own_draft = prepare(&h, &fx, Target::SelfCheckDraft, true, "", 2).await;
+    let town_moves = (
+        format!("/subjects/{}/edit", town_subject.id),
+        edit_fields(
+            &town_subject,
+            foreign.town_id,
+            town_subject.industry.as_deref().unwrap_or_default(),
+        ),
+    );
+    let dept_hands_over = (
+        format!("/subjects/{}/edit", dept_subject.id),
+        edit_fields(
+            &dept_subject,
+            dept_subject.town_id,
+            foreign.industry.as_deref().unwrap_or_default(),
+        ),
+    );
+    let delete_theirs = (
+        format!("/selfcheck/{}/evidence/delete", own_draft.id),
+        pairs(&[
+            ("file_id", foreign_evidence.file_id.to_string()),
+            ("item", s("E01")),
+        ]),
+    );
+    assert_ne!(foreign.department_id, dept_subject.department_id);
+    let mut failures = Vec::new();
+    for (w, case) in [
+        (who(Role::Town), &town_moves),
+        (who(Role::Department), &dept_hands_over),
+        (who(Role::Subject), &delete_theirs),
+    ] {
+        let before = fingerprint(h.store()).await;
+        let r = post_pairs(&h, w, case).await;
+        let changed = fingerprint_changes(&before, &fingerprint(h.store()).await);
+        if !changed.is_empty() {
+            failures.push(format!(
+                "{} {}: changed {}",
+                w.user,
+                case.0,
+                changed.join(", ")
+            ));
+        }
+        if r.status == StatusCode::SEE_OTHER || r.status.is_server_error() {
+            failures.push(format!(
+                "{} {}: not refused: {} {}",
+                w.user,
+                case.0,
+                r.status,
+                r.location()
+            ));
+        }
+    }
+    // The same forms write where they may: the district moves and hands over; the subject
+    // deletes its own file.
+    let own_evidence = prepare(&h, &fx, Target::SelfCheckWithEvidence, true, "", 3).await;
+    let delete_own = (
+        format!("/selfcheck/{}/evidence/delete", own_evidence.id),
+        pairs(&[
+            ("file_id", own_evidence.file_id.to_string()),
+            ("item", s("E01")),
+        ]),
+    );
+    for (w, case) in [
+        (who(Role::District), &town_moves),
+        (who(Role::District), &dept_hands_over),
+        (who(Role::Subject), &delete_own),
+    ] {
+        let before = fingerprint(h.store()).await;
+        let r = post_pairs(&h, w, case).await;
+        if fingerprint_changes(&before, &fingerprint(h.store()).await).is_empty() {
+            failures.push(format!(
+                "{} {} in scope: changed nothing ({} {})",
+                w.user,
+                case.0,
+                r.status,
+                snippet(&r.body)
+            ));
+        }
+    }
+    common::finish(h, dir).await;
+    assert!(
+        failures.is_empty(),
+        "form-field mismatches:\n{}",
+        failures.join("\n")
+    );
+}
