@@ -1498,6 +1498,29 @@ fn import_counts(body: &str) -> (Option<u64>, Option<u64>) {
     )
 }
 
+/// The review page's counts: rows inserted or updated (by the dry run: that would be), and
+/// rows rejected, over every sheet.
+fn review_counts(html: &str) -> (Option<u64>, Option<u64>) {
+    let Some(at) = html.find("id=\"import-counts\"") else {
+        return (None, None);
+    };
+    let table = &html[at..];
+    let table = &table[..table.find("</table>").unwrap_or(table.len())];
+    let (mut stored, mut rejected) = (0, 0);
+    for row in table.split("<tr>").skip(2) {
+        // 读取, 新增, 更新, 未变, 拒绝 after the sheet's name.
+        let n: Vec<u64> = row
+            .split("</td>")
+            .filter_map(|cell| cell.rsplit('>').next()?.trim().parse().ok())
+            .collect();
+        if let [_, inserted, updated, _, r] = n[..] {
+            stored += inserted + updated;
+            rejected += r;
+        }
+    }
+    (Some(stored), Some(rejected))
+}
+
 async fn send(h: &Harness, who: &Who, row: &Write, c: &Ctx) -> Answer {
     let path = row.path.replace("{id}", &c.id.to_string());
     let s = &who.session;
@@ -1537,7 +1560,7 @@ async fn send(h: &Harness, who: &Who, row: &Write, c: &Ctx) -> Answer {
             let up = h
                 .post_multipart(Some(s), &format!("/imports?_csrf={}", s.csrf), &kind, file)
                 .await;
-            if path == "/imports" || up.status != StatusCode::SEE_OTHER {
+            let r = if path == "/imports" || up.status != StatusCode::SEE_OTHER {
                 up
             } else {
                 let id = up
@@ -1548,7 +1571,20 @@ async fn send(h: &Harness, who: &Who, row: &Write, c: &Ctx) -> Answer {
                     .to_string();
                 h.post_form(Some(s), "/imports/confirm", &[("id", &id)])
                     .await
-            }
+            };
+            // The review shows the counts: of the dry run, or once confirmed of the import.
+            let (stored, rejected) = if r.status == StatusCode::SEE_OTHER
+                && r.location().starts_with("/imports/review")
+            {
+                review_counts(&h.get(Some(s), r.location()).await.body)
+            } else {
+                (None, None)
+            };
+            return Answer {
+                reply: r,
+                stored,
+                rejected,
+            };
         }
     };
     Answer {
@@ -1567,23 +1603,18 @@ fn not_refused(row: &Write, a: &Answer) -> Option<String> {
         return None;
     }
     if row.target == Target::Import {
-        // The API reads the file and answers row by row: every row rejected, none stored.
-        if row.path == "/api/v1/imports" {
-            return match (st, a.stored, a.rejected) {
-                (StatusCode::OK, Some(0), Some(r)) if r > 0 => None,
-                _ => Some(format!(
-                    "{st}: stored {:?}, rejected {:?}: {}",
-                    a.stored,
-                    a.rejected,
-                    snippet(&a.reply.body)
-                )),
-            };
-        }
-        // The upload page checks (a dry run) and sends to the review; 确认导入 imports
-        // what passed and goes back to it. What was stored is the fingerprint's to say.
-        return (!(st == StatusCode::SEE_OTHER
-            && a.reply.location().starts_with("/imports/review")))
-        .then(|| format!("{st} {}", snippet(&a.reply.body)));
+        // The API answers with the counts, the upload page (a dry run) and 确认导入 with
+        // the review page's: every row rejected, none stored (or, dry, to be stored).
+        return match (a.stored, a.rejected) {
+            (Some(0), Some(r)) if r > 0 => None,
+            _ => Some(format!(
+                "{st} {}: stored {:?}, rejected {:?}: {}",
+                a.reply.location(),
+                a.stored,
+                a.rejected,
+                snippet(&a.reply.body)
+            )),
+        };
     }
     if row.form_refusal && matches!(st, StatusCode::OK | StatusCode::UNPROCESSABLE_ENTITY) {
         return None;
@@ -1603,7 +1634,7 @@ fn refused(row: &Write, a: &Answer) -> Option<String> {
         st,
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED
     ) || st.is_server_error()
-        || (row.path == "/api/v1/imports" && a.stored.unwrap_or(0) == 0)
+        || (row.target == Target::Import && a.stored.unwrap_or(0) == 0)
         || (row.effect != Effect::Writes && !matches!(st, StatusCode::OK | StatusCode::SEE_OTHER));
     bad.then(|| {
         format!(
