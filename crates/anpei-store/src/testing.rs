@@ -161,7 +161,9 @@ pub const FINGERPRINT_EXCLUDED: &[(&str, &str)] = &[
 /// A fingerprint of the business data: for every table but [`FINGERPRINT_EXCLUDED`], its
 /// row count and a SHA-256 over all its rows in id order (each row as JSON with its columns
 /// by name). Two fingerprints are equal when no business row was inserted, changed or
-/// deleted in between. The inbox is kept: a refused write must not notify anyone either.
+/// deleted in between. The inbox is kept (a refused write must not notify anyone either), and
+/// so are the role grants (`user_grants`: no request but the security administrator's changes
+/// them).
 ///
 /// Panics (it is test support) when the database cannot be read, or when a column's value
 /// cannot be read as JSON: a column left out would hide its changes.
