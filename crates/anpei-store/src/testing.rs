@@ -145,3 +145,209 @@ pub fn department_scope(department: i32) -> crate::Scope {
 pub fn subject_scope(subject: i32) -> crate::Scope {
     scope(crate::Reach::Subject(subject))
 }
+
+/// Tables a write test's fingerprint leaves out, each for its reason: what changes on every
+/// request, or with a sign-in, whatever the request does to business data.
+pub const FINGERPRINT_EXCLUDED: &[(&str, &str)] = &[
+    (
+        "sessions",
+        "a sign-in, and every request, touches its session",
+    ),
+    (
+        "audit_log",
+        "a refused write is audited too: the record of the attempt, not a change",
+    ),
+    (
+        "imports",
+        "the import history records every upload, refused rows and all",
+    ),
+    (
+        "users",
+        "a sign-in stamps the account (last sign-in, failed attempts)",
+    ),
+    ("api_tokens", "issuing and using a token stamps it"),
+    (
+        "user_mfa",
+        "an account's own second factor, not business data",
+    ),
+    (
+        "recovery_codes",
+        "an account's own second factor, not business data",
+    ),
+    (
+        "password_history",
+        "an account's own passwords, not business data",
+    ),
+    (
+        "job_runs",
+        "background jobs record their runs on their own schedule",
+    ),
+    (
+        "security_settings",
+        "the security administrator's policy, not business data",
+    ),
+    ("seaql_migrations", "the schema's version, not data"),
+];
+
+/// A fingerprint of the business data: for every table but [`FINGERPRINT_EXCLUDED`], its
+/// row count and a SHA-256 over all its rows in id order (each row as JSON with its columns
+/// by name). Two fingerprints are equal when no business row was inserted, changed or
+/// deleted in between. The inbox is kept (a refused write must not notify anyone either), and
+/// so are the role grants (`user_grants`: no request but the security administrator's changes
+/// them).
+///
+/// Panics (it is test support) when the database cannot be read, or when a column's value
+/// cannot be read as JSON: a column left out would hide its changes.
+pub async fn fingerprint(store: &Store) -> std::collections::BTreeMap<String, (u64, String)> {
+    use sea_orm::{DbBackend, FromQueryResult, JsonValue, Statement};
+    use sha2::{Digest, Sha256};
+    let db = store.db();
+    let backend = db.get_database_backend();
+    let names = |sql: String| async move {
+        db.query_all(Statement::from_string(backend, sql))
+            .await
+            .expect("list the schema")
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).expect("a name"))
+            .collect::<Vec<String>>()
+    };
+    let tables = match backend {
+        DbBackend::Postgres => {
+            names(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                    .into(),
+            )
+            .await
+        }
+        _ => {
+            names(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                    .into(),
+            )
+            .await
+        }
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        if FINGERPRINT_EXCLUDED.iter().any(|(x, _)| *x == t) {
+            continue;
+        }
+        // Names come from the catalogue, not from a caller: quoting is enough.
+        let columns = match backend {
+            DbBackend::Postgres => {
+                names(format!(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = '{t}'"
+                ))
+                .await
+            }
+            _ => names(format!("SELECT name FROM pragma_table_info('{t}')")).await,
+        };
+        let order = if columns.iter().any(|c| c == "id") {
+            " ORDER BY id"
+        } else {
+            ""
+        };
+        let rows = JsonValue::find_by_statement(Statement::from_string(
+            backend,
+            format!("SELECT * FROM \"{t}\"{order}"),
+        ))
+        .all(db)
+        .await
+        .unwrap_or_else(|e| panic!("read {t}: {e}"));
+        let mut lines: Vec<String> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            for c in &columns {
+                assert!(
+                    row.get(c).is_some(),
+                    "{t}.{c} cannot be read as JSON: the fingerprint would miss its changes"
+                );
+            }
+            // serde_json's map keeps keys sorted: the same row always reads the same.
+            lines.push(row.to_string());
+        }
+        // A table without an id column has no stable order in SQL: its rows are sorted.
+        if order.is_empty() {
+            lines.sort();
+        }
+        let mut hash = Sha256::new();
+        for l in &lines {
+            hash.update(l.as_bytes());
+            hash.update(b"\n");
+        }
+        out.insert(t, (lines.len() as u64, hex::encode(hash.finalize())));
+    }
+    out
+}
+
+/// The tables whose entries differ between two fingerprints, each with its row counts
+/// before and after (a table only in one of them counts 0 rows in the other).
+pub fn fingerprint_changes(
+    before: &std::collections::BTreeMap<String, (u64, String)>,
+    after: &std::collections::BTreeMap<String, (u64, String)>,
+) -> Vec<String> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|t| before.get(*t) != after.get(*t))
+        .map(|t| {
+            let n =
+                |m: &std::collections::BTreeMap<String, (u64, String)>| m.get(t).map_or(0, |e| e.0);
+            format!("{t} ({} → {} rows)", n(before), n(after))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::campaign;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    #[tokio::test]
+    async fn a_change_to_one_row_changes_only_its_tables_fingerprint() {
+        let db = TestDb::new().await;
+        let before = fingerprint(&db.store).await;
+        assert!(before.contains_key("subjects") && before.contains_key("campaigns"));
+        for (t, _) in FINGERPRINT_EXCLUDED {
+            assert!(!before.contains_key(*t), "{t} is excluded");
+        }
+        assert_eq!(
+            fingerprint(&db.store).await,
+            before,
+            "reading changes nothing"
+        );
+
+        let first = campaign::Entity::find()
+            .one(db.store.db())
+            .await
+            .unwrap()
+            .expect("a migrated database has the notice's campaign");
+        let mut am = first.clone().into_active_model();
+        am.name = Set(format!("{}（改）", first.name));
+        am.update(db.store.db()).await.unwrap();
+        let after = fingerprint(&db.store).await;
+        assert_eq!(
+            fingerprint_changes(&before, &after),
+            vec![format!(
+                "campaigns ({n} → {n} rows)",
+                n = before["campaigns"].0
+            )]
+        );
+        assert_ne!(after["campaigns"].1, before["campaigns"].1);
+
+        // Back as it was: the same fingerprint again.
+        first
+            .into_active_model()
+            .reset_all()
+            .update(db.store.db())
+            .await
+            .unwrap();
+        assert_eq!(fingerprint(&db.store).await, before);
+        db.cleanup().await;
+    }
+}

@@ -1,6 +1,8 @@
 //! Drives the real application (router, middleware, database) without a socket.
 #![allow(dead_code)]
 
+pub mod matrix;
+
 use anpei_core::demo::{DemoConfig, DemoDistrict};
 use anpei_store::testing::TestDb;
 use anpei_store::{demo, Store};
