@@ -134,6 +134,52 @@ async fn workers(h: &Harness, scope: &Scope, subject: i32, q: &str) -> Vec<perso
     .0
 }
 
+/// A worker of another company (of another town) who has a training record: the
+/// enterprise's own and that company's codes and ids, the record, his ID number, his rows as
+/// the district finds them and the first one's detail.
+struct Their {
+    own: String,
+    own_id: i32,
+    foreign: String,
+    foreign_id: i32,
+    theirs: TrainingRecord,
+    worker: String,
+    rows: Vec<persons::PersonRow>,
+    detail: persons::PersonDetail,
+}
+
+async fn another_companys_worker(h: &Harness) -> Their {
+    let (own_i, foreign_i) = own_and_foreign(h);
+    let own = h.district.subjects[own_i].uscc.to_string();
+    let foreign = h.district.subjects[foreign_i].uscc.to_string();
+    let own_id = subject_id(h, &own).await;
+    let foreign_id = subject_id(h, &foreign).await;
+    let theirs = h
+        .district
+        .trainings
+        .iter()
+        .find(|t| t.employer.as_str() == foreign)
+        .unwrap()
+        .clone();
+    let worker = theirs.id_number.as_str().to_string();
+    let district = anpei_store::Scope::district_wide();
+    let rows = workers(h, &district, foreign_id, &worker).await;
+    let detail = persons::get(h.store(), &district, rows[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    Their {
+        own,
+        own_id,
+        foreign,
+        foreign_id,
+        theirs,
+        worker,
+        rows,
+        detail,
+    }
+}
+
 #[tokio::test]
 async fn a_subject_cannot_move_itself_or_change_what_it_is() {
     let h = Harness::with_demo(40, 400).await;
@@ -247,33 +293,16 @@ async fn a_subject_cannot_move_itself_or_change_what_it_is() {
 async fn a_subject_cannot_touch_another_companys_worker_or_his_records() {
     let h = Harness::with_demo(40, 400).await;
     let token = h.api_token("enterprise").await;
-    let (own_i, foreign_i) = own_and_foreign(&h);
-    let own = h.district.subjects[own_i].uscc.to_string();
-    let foreign = h.district.subjects[foreign_i].uscc.to_string();
-    let foreign_id = subject_id(&h, &foreign).await;
-    let theirs = h
-        .district
-        .trainings
-        .iter()
-        .find(|t| t.employer.as_str() == foreign)
-        .unwrap()
-        .clone();
-    let worker_id = theirs.id_number.as_str().to_string();
-    let before = workers(
-        &h,
-        &anpei_store::Scope::district_wide(),
+    let Their {
+        own,
+        foreign,
         foreign_id,
-        &worker_id,
-    )
-    .await;
-    let before_detail = persons::get(
-        h.store(),
-        &anpei_store::Scope::district_wide(),
-        before[0].id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+        theirs,
+        worker: worker_id,
+        rows: before,
+        detail: before_detail,
+        ..
+    } = another_companys_worker(&h).await;
 
     // His record, under our employer or under his own, with his name or another.
     let rows = [
@@ -424,34 +453,16 @@ async fn not_found_and_not_yours_read_the_same() {
 async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_old() {
     let h = Harness::with_demo(40, 400).await;
     let token = h.api_token("enterprise").await;
-    let (own_i, foreign_i) = own_and_foreign(&h);
-    let own = h.district.subjects[own_i].uscc.to_string();
-    let foreign = h.district.subjects[foreign_i].uscc.to_string();
-    let own_id = subject_id(&h, &own).await;
-    let foreign_id = subject_id(&h, &foreign).await;
-    let theirs = h
-        .district
-        .trainings
-        .iter()
-        .find(|t| t.employer.as_str() == foreign)
-        .unwrap()
-        .clone();
-    let worker = theirs.id_number.as_str().to_string();
-    let former = workers(
-        &h,
-        &anpei_store::Scope::district_wide(),
+    let Their {
+        own,
+        own_id,
         foreign_id,
-        &worker,
-    )
-    .await;
-    let former_detail = persons::get(
-        h.store(),
-        &anpei_store::Scope::district_wide(),
-        former[0].id,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+        theirs,
+        worker,
+        rows: former,
+        detail: former_detail,
+        ..
+    } = another_companys_worker(&h).await;
 
     // The new employer records him, then a training of its own.
     let v = import(
