@@ -201,7 +201,7 @@ pub const FINGERPRINT_EXCLUDED: &[(&str, &str)] = &[
 pub async fn fingerprint(store: &Store) -> std::collections::BTreeMap<String, (u64, String)> {
     use sea_orm::{DbBackend, FromQueryResult, JsonValue, Statement};
     use sha2::{Digest, Sha256};
-    let db = store.db();
+    let db = &store.db;
     let backend = db.get_database_backend();
     let names = |sql: String| async move {
         db.query_all(Statement::from_string(backend, sql))
@@ -323,13 +323,13 @@ mod tests {
         );
 
         let first = campaign::Entity::find()
-            .one(db.store.db())
+            .one(&db.store.db)
             .await
             .unwrap()
             .expect("a migrated database has the notice's campaign");
         let mut am = first.clone().into_active_model();
         am.name = Set(format!("{}（改）", first.name));
-        am.update(db.store.db()).await.unwrap();
+        am.update(&db.store.db).await.unwrap();
         let after = fingerprint(&db.store).await;
         assert_eq!(
             fingerprint_changes(&before, &after),
@@ -344,7 +344,7 @@ mod tests {
         first
             .into_active_model()
             .reset_all()
-            .update(db.store.db())
+            .update(&db.store.db)
             .await
             .unwrap();
         assert_eq!(fingerprint(&db.store).await, before);

@@ -89,7 +89,11 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             Err(PathRejection::FailedToDeserializePathParams(_)) => {
                 Err(AppError::Malformed("网址中的编号格式错误，应为整数。".into()).into())
             }
-            Err(e) => Err(AppError::Internal(format!("path extraction: {}", e.body_text())).into()),
+            Err(e) => Err(AppError::Internal(anyhow::anyhow!(
+                "path extraction: {}",
+                e.body_text()
+            ))
+            .into()),
         }
     }
 }
@@ -529,7 +533,7 @@ fn failure_response(f: Failure) -> Response {
 /// zip bomb, 422 (`invalid`) for a wrong or renamed type, as for any unreadable file.
 fn upload_refusal(e: UploadError) -> Response {
     if let UploadError::Io { message, .. } = &e {
-        return AppError::Internal(format!("upload check: {message}")).api_response();
+        return AppError::Internal(anyhow::anyhow!("upload check: {message}")).api_response();
     }
     let (status, code) = if e.is_too_large() {
         (StatusCode::PAYLOAD_TOO_LARGE, "too_large")

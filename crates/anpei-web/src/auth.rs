@@ -410,7 +410,7 @@ pub async fn check_credentials(
     let pw = password.to_string();
     let ok = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &pw))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     let actor = Actor {
         user_id: user.as_ref().map(|u| u.id),
         username: username.chars().take(64).collect(),
@@ -463,7 +463,7 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
             );
             res.headers_mut().append(
                 header::SET_COOKIE,
-                HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+                HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.into()))?,
             );
             Ok(res)
         }
@@ -507,7 +507,7 @@ pub async fn logout(
     let c = session_cookie("", 0, st.config.secure_cookies);
     res.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+        HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.into()))?,
     );
     Ok(res)
 }

@@ -18,7 +18,8 @@ pub enum AppError {
     /// A request the server cannot read (a query string or body of the wrong shape): 400.
     Malformed(String),
     BadRequest(String),
-    Internal(String),
+    /// Logged with its whole cause chain; the user sees only that something went wrong.
+    Internal(anyhow::Error),
 }
 
 impl From<StoreError> for AppError {
@@ -28,14 +29,14 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden => AppError::Forbidden,
             StoreError::Validation(m) | StoreError::Conflict(m) => AppError::BadRequest(m),
             e @ StoreError::Fields(_) => AppError::BadRequest(e.to_string()),
-            e @ (StoreError::Db(_) | StoreError::Crypto(_)) => AppError::Internal(e.to_string()),
+            e @ (StoreError::Db(_) | StoreError::Crypto(_)) => AppError::Internal(e.into()),
         }
     }
 }
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::Internal(e.into())
     }
 }
 
@@ -80,8 +81,9 @@ impl AppError {
     }
 
     fn log(&self) {
-        if let AppError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        if let AppError::Internal(e) = self {
+            // `{:#}`: the error and every cause under it, on one line.
+            tracing::error!(detail = %format!("{e:#}"), "internal error");
         }
     }
 
@@ -118,5 +120,33 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.api_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_causes_for_the_log_and_tells_the_user_nothing() {
+        let db = sea_orm::DbErr::Custom("disk I/O error on table persons".into());
+        let e = AppError::from(StoreError::Db(db));
+        let AppError::Internal(inner) = &e else {
+            panic!("a database error is internal: {e:?}")
+        };
+        let logged = format!("{inner:#}");
+        assert!(
+            logged.contains("database") && logged.contains("disk I/O error"),
+            "{logged}"
+        );
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.message().contains("disk") && !e.message().contains("persons"));
+        let context = AppError::Internal(
+            anyhow::Error::new(std::io::Error::other("no space")).context("evidence store"),
+        );
+        let AppError::Internal(inner) = &context else {
+            unreachable!()
+        };
+        assert_eq!(format!("{inner:#}"), "evidence store: no space");
     }
 }

@@ -142,7 +142,7 @@ pub async fn stage(
     let sha = hex::encode(Sha256::digest(bytes));
     store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
-        .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("evidence store")))?;
     Ok(anpei_store::evidence::Attachment {
         file_name: name,
         mime: kind.mime().to_string(),
@@ -301,7 +301,11 @@ pub async fn download(
             tracing::error!(id, "evidence file missing from the evidence directory");
             return Err(AppError::NotFound);
         }
-        Err(e) => return Err(AppError::Internal(format!("evidence read: {e}"))),
+        Err(e) => {
+            return Err(AppError::Internal(
+                anyhow::Error::new(e).context("evidence read"),
+            ))
+        }
     };
     audit::record(
         &st.store,
@@ -343,7 +347,7 @@ pub async fn sweep_orphans(
     while let Some(e) = entries
         .next_entry()
         .await
-        .map_err(|e| AppError::Internal(format!("evidence sweep: {e}")))?
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("evidence sweep")))?
     {
         let name = e.file_name().to_string_lossy().into_owned();
         let Ok(meta) = e.metadata().await else {

@@ -202,7 +202,7 @@ pub async fn screen_upload(
         .map_err(|e| match e {
             UploadError::TooLarge { .. } => Failure::TooLarge,
             UploadError::Io { message, .. } => Failure::Internal(crate::error::AppError::Internal(
-                format!("upload check: {message}"),
+                anyhow::anyhow!("upload check: {message}"),
             )),
             e => Failure::Refused(e.to_string()),
         })

@@ -116,7 +116,7 @@ pub async fn change_password(
     );
     res.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.to_string()))?,
+        HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.into()))?,
     );
     Ok(res)
 }

@@ -256,7 +256,7 @@ pub async fn export(
         }
     }
     let x = exam_records::export(&st.store, &user.scope, id, full).await?;
-    let bytes = export::workbook(&x).map_err(AppError::Internal)?;
+    let bytes = export::workbook(&x).map_err(|e| AppError::Internal(anyhow::Error::msg(e)))?;
     let mut event = anpei_store::audit::Event::ok("exam_records.export", format!("subject:{id}"));
     if full {
         event = event.with_detail(format!("full=1 {}", export::counts(&x)));
@@ -321,7 +321,8 @@ pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
             (name.to_string(), vec![header])
         })
         .collect();
-    let bytes = anpei_import::sheets::write_sheets(&sheets).map_err(AppError::Internal)?;
+    let bytes = anpei_import::sheets::write_sheets(&sheets)
+        .map_err(|e| AppError::Internal(anyhow::Error::msg(e)))?;
     Ok((
         [
             (

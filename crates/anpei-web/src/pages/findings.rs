@@ -238,7 +238,7 @@ pub async fn export(
         ]
     });
     let bytes = anpei_import::write_table_xlsx("问题线索", &headers, body)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     anpei_store::audit::record(
         &st.store,
         &user.actor(),

@@ -152,7 +152,9 @@ impl<E: Into<AppError>> From<E> for Failure {
 }
 
 fn io_failure(e: std::io::Error) -> Failure {
-    Failure::Internal(AppError::Internal(format!("pending upload: {e}")))
+    Failure::Internal(AppError::Internal(
+        anyhow::Error::new(e).context("pending upload"),
+    ))
 }
 
 fn multipart_failure(e: MultipartError) -> Failure {
@@ -372,7 +374,7 @@ async fn run_tracked(
     done.map_err(|e| match e {
         IngestFileError::Read(e) => Failure::Refused(e.to_string()),
         IngestFileError::Store(e) => Failure::from(AppError::from(e)),
-        IngestFileError::Thread(e) => Failure::from(AppError::Internal(e)),
+        IngestFileError::Thread(e) => Failure::from(AppError::Internal(anyhow::Error::msg(e))),
     })
 }
 
@@ -548,8 +550,7 @@ async fn load_pending(
         Ok(b) => b,
         Err(_) => return Err(AppError::NotFound),
     };
-    let meta: Meta =
-        serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let meta: Meta = serde_json::from_slice(&bytes).map_err(|e| AppError::Internal(e.into()))?;
     let expired = epoch_secs().saturating_sub(meta.created) > PENDING_TTL.as_secs();
     if meta.user_id != user.id || expired {
         return Err(AppError::NotFound);
@@ -558,7 +559,7 @@ async fn load_pending(
 }
 
 async fn save_meta(dir: &Path, meta: &Meta) -> Result<(), Failure> {
-    let bytes = serde_json::to_vec(meta).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = serde_json::to_vec(meta).map_err(|e| AppError::Internal(e.into()))?;
     let tmp = dir.join("meta.json.tmp");
     tokio::fs::write(&tmp, bytes).await.map_err(io_failure)?;
     tokio::fs::rename(&tmp, dir.join("meta.json"))
@@ -576,8 +577,8 @@ async fn save_error_report(dir: &Path, report: &IngestReport) -> Result<(), Fail
     let rejections = report.rejections.clone();
     tokio::task::spawn_blocking(move || anpei_import::write_error_report(&path, &rejections))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(format!("error report: {e}")))?;
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("error report")))?;
     Ok(())
 }
 
@@ -709,8 +710,8 @@ pub async fn template(State(st): State<AppState>) -> Result<Response, AppError> 
     let reference = load_reference(&st.store).await?;
     let bytes = tokio::task::spawn_blocking(move || anpei_import::template_workbook(&reference))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(xlsx_attachment(
         bytes,
         "ledger-template.xlsx",

@@ -45,7 +45,7 @@ fn pending_cookie(token: &str, max_age: i64, secure: bool) -> String {
 fn set_cookie(res: &mut Response, value: &str) -> Result<(), AppError> {
     res.headers_mut().append(
         header::SET_COOKIE,
-        HeaderValue::from_str(value).map_err(|e| AppError::Internal(e.to_string()))?,
+        HeaderValue::from_str(value).map_err(|e| AppError::Internal(e.into()))?,
     );
     Ok(())
 }

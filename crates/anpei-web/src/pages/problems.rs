@@ -249,7 +249,7 @@ pub async fn export(
     );
     let n = list.len();
     let bytes = anpei_import::problem_list_xlsx(&title, &list, &footer)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     anpei_store::audit::record(
         &st.store,
         &user.actor(),

@@ -156,7 +156,7 @@ async fn keep_attachment(
     let sha = anpei_store::crypto::sha256_hex(bytes);
     evidence::store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
-        .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("evidence store")))?;
     let a = anpei_store::evidence::Attachment {
         file_name: name,
         mime: kind.mime().to_string(),

@@ -273,8 +273,8 @@ pub async fn export(
     let sheets = records::export(&st.store, &user.scope, id, full)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = anpei_import::training::write_sheets(&sheets)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes =
+        anpei_import::training::write_sheets(&sheets).map_err(|e| AppError::Internal(e.into()))?;
     let mut event =
         anpei_store::audit::Event::ok("training_records.export", format!("subject:{id}"));
     if full {
@@ -355,8 +355,8 @@ pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
         .iter()
         .map(|(name, cols)| (*name, cols.to_vec(), Vec::new()))
         .collect();
-    let bytes = anpei_import::training::write_sheets(&sheets)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes =
+        anpei_import::training::write_sheets(&sheets).map_err(|e| AppError::Internal(e.into()))?;
     Ok((
         [
             (

@@ -138,7 +138,7 @@ pub async fn create(
     let pw = f.password.clone();
     let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&pw))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?;
     let nu = NewUser {
         username: f.username.clone(),
         display_name: f.display_name.clone(),

@@ -222,8 +222,8 @@ pub async fn docx(
     let r = Report::of(&l);
     let bytes = tokio::task::spawn_blocking(move || r.to_docx().map(|b| (b, r.title)))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     let (bytes, title) = bytes;
     audit::record(
         &st.store,

@@ -254,8 +254,8 @@ pub async fn docx(
     let b = bl::load(&st.store, &c).await?;
     let bytes = tokio::task::spawn_blocking(move || to_docx(&b, &Text::of(&b)))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     audit::record(
         &st.store,
         &user.actor(),
