@@ -3,8 +3,8 @@
 //! (DESIGN.md): 0 every row accepted, 3 some rows rejected (valid ones stored), 2 `--strict`
 //! stored nothing, 1 any other failure.
 
-use anpei_store::audit::Actor;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
+use anpei_store::platform::audit::Actor;
 use anpei_store::{Scope, Store};
 use anpei_web::ingest_file::{ingest_file, FileIngest};
 use anpei_web::pages::imports::ImportKind;

@@ -17,12 +17,12 @@ use crate::pages::PageParam;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_import::sniff::UploadError;
-use anpei_store::audit::Actor;
 use anpei_store::ledger::findings::{self, FindingRow};
 use anpei_store::ledger::{Counts, Mode};
-use anpei_store::persons::{self, PersonRow};
-use anpei_store::subjects::{self, SubjectRow};
-use anpei_store::{mfa, reference};
+use anpei_store::platform::audit::Actor;
+use anpei_store::registry::persons::{self, PersonRow};
+use anpei_store::registry::subjects::{self, SubjectRow};
+use anpei_store::{platform::mfa, registry::reference};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
@@ -433,8 +433,8 @@ pub struct ProblemItem {
     overdue: bool,
 }
 
-impl From<anpei_store::problems::ProblemRow> for ProblemItem {
-    fn from(p: anpei_store::problems::ProblemRow) -> Self {
+impl From<anpei_store::campaign::problems::ProblemRow> for ProblemItem {
+    fn from(p: anpei_store::campaign::problems::ProblemRow) -> Self {
         ProblemItem {
             id: p.id,
             campaign_id: p.campaign_id,
@@ -466,9 +466,14 @@ pub async fn problems(
 ) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let (rows, total) =
-        anpei_store::problems::list(&st.store, &user.scope, &q.filter(&towns), page, per_page)
-            .await?;
+    let (rows, total) = anpei_store::campaign::problems::list(
+        &st.store,
+        &user.scope,
+        &q.filter(&towns),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(Json(ListResponse {
         items: rows.into_iter().map(ProblemItem::from).collect(),
         total,

@@ -12,10 +12,10 @@
 use anpei_core::ledger::{RowError, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
-use anpei_store::audit::Actor;
 use anpei_store::ledger::ingest::Cells;
 use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
-use anpei_store::{reference, Scope, Store, StoreError};
+use anpei_store::platform::audit::Actor;
+use anpei_store::{registry::reference, Scope, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;

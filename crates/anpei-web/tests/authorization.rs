@@ -4,7 +4,7 @@
 
 mod common;
 
-use anpei_store::accounts;
+use anpei_store::platform::accounts;
 use anpei_store::scope::Role;
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;

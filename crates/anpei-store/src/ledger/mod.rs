@@ -2,6 +2,7 @@
 //! (`ingest`), the facts the rule engine reads (`facts` for the ledger, `records` for training
 //! and exam records), one scan of both (`scan`) and stored findings (`findings`).
 
+pub mod bulk;
 pub mod facts;
 pub mod findings;
 pub mod ingest;

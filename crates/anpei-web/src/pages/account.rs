@@ -7,7 +7,7 @@ use super::{render, Layout};
 use crate::auth::{check_credentials, session_cookie, CurrentUser};
 use crate::error::AppError;
 use crate::AppState;
-use anpei_store::{accounts, security, StoreError};
+use anpei_store::{platform::accounts, platform::security, StoreError};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -4,7 +4,7 @@ use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
-use anpei_store::dashboard::{self, Count, Dashboard};
+use anpei_store::registry::dashboard::{self, Count, Dashboard};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;

@@ -17,7 +17,7 @@ use anpei_store::enforcement::{
     InspectionInput, InspectionRow,
 };
 use anpei_store::entity::{checklist_item, evidence_file, town};
-use anpei_store::{reference, subjects, StoreError};
+use anpei_store::{registry::reference, registry::subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -105,14 +105,14 @@ struct PickPage {
     layout: Layout,
     q: String,
     error: Option<String>,
-    matches: Vec<anpei_store::subjects::SubjectRow>,
+    matches: Vec<anpei_store::registry::subjects::SubjectRow>,
 }
 
 #[derive(Template)]
 #[template(path = "enforcement/new.html")]
 struct NewPage {
     layout: Layout,
-    subject: anpei_store::subjects::SubjectRow,
+    subject: anpei_store::registry::subjects::SubjectRow,
     items: Vec<checklist_item::Model>,
     holders: Vec<Holder>,
     input: InspectionInput,
@@ -146,7 +146,7 @@ async fn pick_page(
     let matches = if q.trim().is_empty() {
         Vec::new()
     } else {
-        let f = anpei_store::subjects::SubjectFilter {
+        let f = anpei_store::registry::subjects::SubjectFilter {
             q: Some(q.trim().to_string()),
             ..Default::default()
         };

@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::{evidence, AppState};
 use anpei_import::cells::parse_datetime;
-use anpei_store::exam_records::{self, Counts, Overview, PlanInput, SessionDetail};
+use anpei_store::records::exams::{self, Counts, Overview, PlanInput, SessionDetail};
 use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -25,15 +25,15 @@ use axum::Form;
 
 /// Labels for templates.
 pub fn role_label(code: &str) -> &'static str {
-    exam_records::role_label(code)
+    exams::role_label(code)
 }
 
 pub fn credential_label(code: &str) -> &'static str {
-    exam_records::credential_label(code)
+    exams::credential_label(code)
 }
 
 pub fn system_label(code: &str) -> &'static str {
-    exam_records::system_label(code)
+    exams::system_label(code)
 }
 
 #[derive(Template)]
@@ -60,9 +60,9 @@ async fn subject_page(
     errors: Vec<String>,
     imported: Option<Counts>,
 ) -> Result<Response, AppError> {
-    let o = exam_records::overview(&st.store, &user.scope, id).await?;
+    let o = exams::overview(&st.store, &user.scope, id).await?;
     let sites = if o.subject.kind == "exam_institution" {
-        exam_records::sites(&st.store).await?
+        exams::sites(&st.store).await?
     } else {
         Vec::new()
     };
@@ -133,8 +133,8 @@ pub async fn create_plan(
     Path(id): Path<i32>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let s = exam_records::owner(&st.store, &user.scope, id).await?;
-    if let Some(why) = exam_records::plan_refusal(&st.store, &s).await? {
+    let s = exams::owner(&st.store, &user.scope, id).await?;
+    if let Some(why) = exams::plan_refusal(&st.store, &s).await? {
         return subject_page(&st, &user, id, vec![why], None).await;
     }
     let mut errors = Vec::new();
@@ -167,7 +167,7 @@ pub async fn create_plan(
         category: field(&form, "category").to_string(),
         planned_candidates,
     };
-    match exam_records::create_plan(&st.store, &user.actor(), &user.scope, id, &input).await {
+    match exams::create_plan(&st.store, &user.actor(), &user.scope, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/exams/subjects/{id}#plans")).into_response()),
         Err(StoreError::Validation(m)) => subject_page(&st, &user, id, vec![m], None).await,
         Err(e) => Err(e.into()),
@@ -182,7 +182,7 @@ pub async fn import(
     Path(id): Path<i32>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    exam_records::owner(&st.store, &user.scope, id).await?;
+    exams::owner(&st.store, &user.scope, id).await?;
     let Ok(mp) = mp else {
         let m = "请以 multipart/form-data 表单上传工作簿（字段 file）。".to_string();
         return subject_page(&st, &user, id, vec![m], None).await;
@@ -199,12 +199,12 @@ pub async fn import(
         *res.status_mut() = status;
         return Ok(res);
     }
-    let sites = exam_records::site_index(&st.store).await?;
+    let sites = exams::site_index(&st.store).await?;
     let upload = match workbook::read(bytes, &sites) {
         Ok(u) => u,
         Err(errors) => return subject_page(&st, &user, id, errors, None).await,
     };
-    match exam_records::import(&st.store, &user.actor(), &user.scope, id, &upload).await? {
+    match exams::import(&st.store, &user.actor(), &user.scope, id, &upload).await? {
         Ok(c) => {
             // The checks see the new records at once, here and at the other institutions
             // and sites they are compared with (the daily scan would find them too).
@@ -229,7 +229,7 @@ pub async fn session(
     user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let d = exam_records::session(&st.store, &user.scope, id).await?;
+    let d = exams::session(&st.store, &user.scope, id).await?;
     Ok(render(SessionPage {
         layout: Layout::new(&user, format!("考试场次 {}", d.session.room), "exams"),
         d,
@@ -247,7 +247,7 @@ pub async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let full = q.full();
-    exam_records::owner(&st.store, &user.scope, id).await?;
+    exams::owner(&st.store, &user.scope, id).await?;
     if full {
         if let Some(refused) =
             refuse_full_export(&st, &user, "exam_records.export", format!("subject:{id}")).await?
@@ -255,13 +255,14 @@ pub async fn export(
             return Ok(refused);
         }
     }
-    let x = exam_records::export(&st.store, &user.scope, id, full).await?;
+    let x = exams::export(&st.store, &user.scope, id, full).await?;
     let bytes = export::workbook(&x).map_err(AppError::Internal)?;
-    let mut event = anpei_store::audit::Event::ok("exam_records.export", format!("subject:{id}"));
+    let mut event =
+        anpei_store::platform::audit::Event::ok("exam_records.export", format!("subject:{id}"));
     if full {
         event = event.with_detail(format!("full=1 {}", export::counts(&x)));
     }
-    anpei_store::audit::record(&st.store, &user.actor(), event).await?;
+    anpei_store::platform::audit::record(&st.store, &user.actor(), event).await?;
     let (name, ascii) = if full {
         (
             format!("{}考试记录（可重新导入）.xlsx", x.o.subject.name),
@@ -293,13 +294,13 @@ pub async fn export(
 #[template(path = "exams/list.html")]
 pub struct ListPage {
     layout: Layout,
-    rows: Vec<exam_records::ListRow>,
+    rows: Vec<exams::ListRow>,
 }
 
 /// `GET /exams`: the exam sites and exam institutions in scope.
 #[tracing::instrument(skip_all)]
 pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let rows = exam_records::list(&st.store, &user.scope).await?;
+    let rows = exams::list(&st.store, &user.scope).await?;
     Ok(render(ListPage {
         layout: Layout::new(&user, "考试点与考试机构", "exams"),
         rows,

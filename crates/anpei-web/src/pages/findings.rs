@@ -8,12 +8,12 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
-use anpei_store::dashboard::Count;
 use anpei_store::entity::town;
 use anpei_store::ledger::findings;
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
-use anpei_store::persons::{CertificateRow, TrainingRow};
-use anpei_store::{reference, subjects};
+use anpei_store::registry::dashboard::Count;
+use anpei_store::registry::persons::{CertificateRow, TrainingRow};
+use anpei_store::{registry::reference, registry::subjects};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -185,12 +185,13 @@ pub async fn export(
         .filter(|r| !r.person_name.is_empty() || !r.id_number_masked.is_empty())
         .count();
     let policy = st.store.policy();
-    if let Err(message) = anpei_store::security::check_personal_export(&policy, user.role, personal)
+    if let Err(message) =
+        anpei_store::platform::security::check_personal_export(&policy, user.role, personal)
     {
-        anpei_store::audit::record(
+        anpei_store::platform::audit::record(
             &st.store,
             &user.actor(),
-            anpei_store::audit::Event::ok("export.findings", "findings")
+            anpei_store::platform::audit::Event::ok("export.findings", "findings")
                 .failed()
                 .with_detail(format!(
                     "rows={n} personal={personal} threshold={} 无批量导出个人信息权限",
@@ -239,10 +240,10 @@ pub async fn export(
     });
     let bytes = anpei_import::write_table_xlsx("问题线索", &headers, body)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    anpei_store::audit::record(
+    anpei_store::platform::audit::record(
         &st.store,
         &user.actor(),
-        anpei_store::audit::Event::ok("export.findings", "findings")
+        anpei_store::platform::audit::Event::ok("export.findings", "findings")
             .with_detail(format!("rows={n} personal={personal}")),
     )
     .await?;

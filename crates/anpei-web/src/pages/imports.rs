@@ -886,11 +886,14 @@ pub async fn errors(
     let bytes = tokio::fs::read(dir.join("errors.xlsx"))
         .await
         .map_err(|_| AppError::NotFound)?;
-    anpei_store::audit::record(
+    anpei_store::platform::audit::record(
         &st.store,
         &user.actor(),
-        anpei_store::audit::Event::ok("export.import_errors", format!("import:{}", meta.kind))
-            .with_detail(format!("{} {}", meta.file_name, meta.sha256)),
+        anpei_store::platform::audit::Event::ok(
+            "export.import_errors",
+            format!("import:{}", meta.kind),
+        )
+        .with_detail(format!("{} {}", meta.file_name, meta.sha256)),
     )
     .await?;
     Ok(xlsx_attachment(

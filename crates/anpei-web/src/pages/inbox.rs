@@ -7,7 +7,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_store::entity::inbox_message;
-use anpei_store::inbox;
+use anpei_store::platform::inbox;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -54,7 +54,7 @@ pub async fn page(
         .into_iter()
         .map(|m| Item {
             kind: inbox::kind_label(&m.kind),
-            at: anpei_store::problems::china_time(m.created_at),
+            at: anpei_store::campaign::problems::china_time(m.created_at),
             m,
         })
         .collect();

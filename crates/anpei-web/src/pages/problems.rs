@@ -9,13 +9,13 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::{evidence, AppState};
 use anpei_core::SubjectKind;
-use anpei_store::entity::{campaign, department, town};
-use anpei_store::problems::{
+use anpei_store::campaign::problems::{
     self, Action, HistoryEntry, ProblemFilter, ProblemInput, ProblemRow, ProblemStatus, Source,
     StatusCounts, StatusFilter,
 };
+use anpei_store::entity::{campaign, department, town};
 use anpei_store::Reach;
-use anpei_store::{progress, reference, subjects, StoreError};
+use anpei_store::{campaign::progress, registry::reference, registry::subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -250,10 +250,10 @@ pub async fn export(
     let n = list.len();
     let bytes = anpei_import::problem_list_xlsx(&title, &list, &footer)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    anpei_store::audit::record(
+    anpei_store::platform::audit::record(
         &st.store,
         &user.actor(),
-        anpei_store::audit::Event::ok("export.problems", "problems")
+        anpei_store::platform::audit::Event::ok("export.problems", "problems")
             .with_detail(format!("rows={n} query={}", q.base_query())),
     )
     .await?;

@@ -8,9 +8,11 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
+use anpei_store::campaign::progress::{
+    self, Figures, Line, ProgressFilter, SubjectLine, SubjectState,
+};
 use anpei_store::entity::campaign;
-use anpei_store::progress::{self, Figures, Line, ProgressFilter, SubjectLine, SubjectState};
-use anpei_store::reference;
+use anpei_store::registry::reference;
 use anpei_store::Reach;
 use askama::Template;
 use axum::extract::{Query, State};

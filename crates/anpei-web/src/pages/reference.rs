@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_store::entity::{department, town};
-use anpei_store::reference::{self, ReferenceList};
+use anpei_store::registry::reference::{self, ReferenceList};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;

@@ -8,7 +8,7 @@ use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
-use anpei_store::relations::{self, Rate, Relations, Side};
+use anpei_store::records::relations::{self, Rate, Relations, Side};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -10,9 +10,9 @@ use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
-use anpei_store::policy::SecurityPolicy;
-use anpei_store::security::{self, Grant, GrantRow, Saved, SettingView};
-use anpei_store::{reference, Role, StoreError};
+use anpei_store::platform::policy::SecurityPolicy;
+use anpei_store::platform::security::{self, Grant, GrantRow, Saved, SettingView};
+use anpei_store::{registry::reference, Role, StoreError};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -237,8 +237,11 @@ async fn grants_with(
 ) -> Result<Response, AppError> {
     let now = st.store.now();
     let enrolled = security::mfa_enrolled(&st.store).await?;
-    let intake =
-        anpei_store::tipoffs::holders(&st.store, anpei_store::tipoffs::INTAKE_GRANT).await?;
+    let intake = anpei_store::enforcement::tipoffs::holders(
+        &st.store,
+        anpei_store::enforcement::tipoffs::INTAKE_GRANT,
+    )
+    .await?;
     let rows = security::list_grants(&st.store)
         .await?
         .into_iter()
@@ -303,11 +306,11 @@ pub async fn grant(
     // Duties beside the role, and the reset of a lost second factor.
     let extra = match f.action.as_str() {
         "intake_on" | "intake_off" if id != user.id => Some(
-            anpei_store::tipoffs::set_grant(
+            anpei_store::enforcement::tipoffs::set_grant(
                 &st.store,
                 &user.actor(),
                 id,
-                anpei_store::tipoffs::INTAKE_GRANT,
+                anpei_store::enforcement::tipoffs::INTAKE_GRANT,
                 f.action == "intake_on",
             )
             .await
@@ -320,7 +323,7 @@ pub async fn grant(
             }),
         ),
         "mfa_reset" if id != user.id => Some(
-            anpei_store::mfa::reset_mfa(&st.store, &user.actor(), id)
+            anpei_store::platform::mfa::reset_mfa(&st.store, &user.actor(), id)
                 .await
                 .map(|()| "已重置两步验证，该账号下次登录时需重新绑定".to_string()),
         ),

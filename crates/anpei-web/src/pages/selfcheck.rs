@@ -16,14 +16,14 @@ use crate::error::AppError;
 use crate::evidence;
 use crate::AppState;
 use anpei_core::SubjectKind;
+use anpei_store::campaign::selfcheck::{
+    self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
+};
 use anpei_store::campaign::{self, CampaignInfo};
 use anpei_store::entity::{evidence_file, town};
 use anpei_store::ledger::findings::{self, FindingFilter, FindingRow};
-use anpei_store::selfcheck::{
-    self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
-};
 use anpei_store::Reach;
-use anpei_store::{reference, StoreError};
+use anpei_store::{registry::reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -375,7 +375,10 @@ async fn page(
         },
     };
     let failed = !errors.is_empty();
-    let time = |t: Option<i64>| t.map(anpei_store::problems::china_time).unwrap_or_default();
+    let time = |t: Option<i64>| {
+        t.map(anpei_store::campaign::problems::china_time)
+            .unwrap_or_default()
+    };
     let p = Page {
         layout: Layout::new(user, format!("自查自改 · {}", l.subject.name), "selfcheck"),
         phase,

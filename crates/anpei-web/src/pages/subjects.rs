@@ -7,10 +7,10 @@ use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::town;
-use anpei_store::persons::{self, CertificateRow, PersonFilter, PersonRow, TrainingRow};
-use anpei_store::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
+use anpei_store::registry::persons::{self, CertificateRow, PersonFilter, PersonRow, TrainingRow};
+use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
 use anpei_store::Reach;
-use anpei_store::{reference, StoreError};
+use anpei_store::{registry::reference, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -140,7 +140,7 @@ struct DetailPage {
     /// Exam qualification and enforcement decisions (issue 5).
     enforcement: super::enforcement::SubjectSection,
     /// What happened to the subject, newest first (issue 6).
-    timeline: Vec<anpei_store::timeline::Event>,
+    timeline: Vec<anpei_store::records::timeline::Event>,
     /// The 关联关系 view is for supervisors, of training institutions and exam sides.
     can_relate: bool,
 }
@@ -168,7 +168,8 @@ pub async fn detail(
     let (findings, findings_total) =
         anpei_store::ledger::findings::list(&st.store, &user.scope, &ff, 1, 100).await?;
     let enforcement = super::enforcement::subject_section(&st, &user, id, s.kind()).await?;
-    let timeline = anpei_store::timeline::for_subject(&st.store, &user.scope, id, 50).await?;
+    let timeline =
+        anpei_store::records::timeline::for_subject(&st.store, &user.scope, id, 50).await?;
     Ok(render(DetailPage {
         timeline,
         can_relate: crate::Perm::Supervise.allows(Some(user.role))

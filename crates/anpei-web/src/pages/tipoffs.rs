@@ -3,7 +3,7 @@
 //! hotline and letter tip-offs, assign, extend, close and answer the reporter.
 //!
 //! The reporter's identity is shown by [`detail`] only to the intake duty
-//! (`anpei_store::tipoffs::Viewer::Intake`); the store audits every read.
+//! (`anpei_store::enforcement::tipoffs::Viewer::Intake`); the store audits every read.
 //!
 //! Abuse resistance without a third-party CAPTCHA: submissions are rate-limited per client
 //! address ([`crate::ratelimit::Bucket::Tipoff`]), status queries like sign-ins; the
@@ -20,10 +20,10 @@ use crate::ratelimit::Bucket;
 use crate::AppState;
 use anpei_core::tipoff::{Category, Channel, Status};
 use anpei_import::sniff::FileKind;
-use anpei_store::audit::Actor;
+use anpei_store::enforcement::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
 use anpei_store::entity::{department, evidence_file, tipoff_event, town};
-use anpei_store::reference;
-use anpei_store::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
+use anpei_store::platform::audit::Actor;
+use anpei_store::registry::reference;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -157,7 +157,7 @@ async fn keep_attachment(
     evidence::store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
         .map_err(|e| AppError::Internal(format!("evidence store: {e}")))?;
-    let a = anpei_store::evidence::Attachment {
+    let a = anpei_store::platform::evidence::Attachment {
         file_name: name,
         mime: kind.mime().to_string(),
         size: bytes.len() as i64,

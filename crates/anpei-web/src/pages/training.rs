@@ -14,7 +14,7 @@ use crate::evidence;
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::subject;
-use anpei_store::training_records::{self as records, ClassView, Overview};
+use anpei_store::records::training::{self as records, ClassView, Overview};
 use anpei_store::{Role, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -225,10 +225,10 @@ pub(super) async fn refuse_full_export(
     if policy.may_export_personal(user.role) {
         return Ok(None);
     }
-    anpei_store::audit::record(
+    anpei_store::platform::audit::record(
         &st.store,
         &user.actor(),
-        anpei_store::audit::Event::ok(action, object)
+        anpei_store::platform::audit::Event::ok(action, object)
             .failed()
             .with_detail("full=1 无批量导出个人信息权限"),
     )
@@ -238,7 +238,7 @@ pub(super) async fn refuse_full_export(
         message: format!(
             "可重新导入的导出含完整身份证号和联系电话，需要“批量导出个人信息”权限（{}）。\
              如只需查看，请使用脱敏导出。",
-            anpei_store::security::roles_text(&policy.personal_export_roles)
+            anpei_store::platform::security::roles_text(&policy.personal_export_roles)
         ),
     });
     *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
@@ -276,7 +276,7 @@ pub async fn export(
     let bytes = anpei_import::training::write_sheets(&sheets)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut event =
-        anpei_store::audit::Event::ok("training_records.export", format!("subject:{id}"));
+        anpei_store::platform::audit::Event::ok("training_records.export", format!("subject:{id}"));
     if full {
         let counts: Vec<String> = sheets
             .iter()
@@ -284,7 +284,7 @@ pub async fn export(
             .collect();
         event = event.with_detail(format!("full=1 {}", counts.join(" ")));
     }
-    anpei_store::audit::record(&st.store, &user.actor(), event).await?;
+    anpei_store::platform::audit::record(&st.store, &user.actor(), event).await?;
     let (name, ascii) = if full {
         (
             format!("{}培训档案（可重新导入）.xlsx", inst.name),

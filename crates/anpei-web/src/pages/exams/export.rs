@@ -5,7 +5,7 @@
 //! upload computes it).
 
 use super::workbook::COLUMNS;
-use anpei_store::exam_records::{credential_label, role_label, system_label, Export};
+use anpei_store::records::exams::{credential_label, role_label, system_label, Export};
 use chrono::Timelike;
 use std::collections::HashMap;
 

@@ -6,7 +6,7 @@
 
 use anpei_core::ids::{parse_phone, IdNumber};
 use anpei_import::cells::{parse_date, parse_datetime, parse_number};
-use anpei_store::exam_records::{
+use anpei_store::records::exams::{
     role_from_label, system_from_label, CandidateRow, CredentialRow, EquipmentRow, PlanInput,
     PlanRow, Row, SessionRow, StaffRow, Upload, VideoRow,
 };

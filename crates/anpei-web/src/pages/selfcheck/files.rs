@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::evidence;
 use crate::pages::{is_htmx, render};
 use crate::AppState;
-use anpei_store::selfcheck;
+use anpei_store::campaign::selfcheck;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};

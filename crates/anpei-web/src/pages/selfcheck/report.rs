@@ -10,8 +10,8 @@ use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_import::docx::Docx;
-use anpei_store::audit::{self, Event};
-use anpei_store::selfcheck::{self, Loaded};
+use anpei_store::campaign::selfcheck::{self, Loaded};
+use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -94,7 +94,7 @@ impl Report {
             l.si.submitted_at
                 .filter(|_| submitted)
                 .map(|t| {
-                    anpei_store::problems::china_time(t)
+                    anpei_store::campaign::problems::china_time(t)
                         .get(..10)
                         .unwrap_or_default()
                         .to_string()

@@ -1,5 +1,5 @@
 //! 通报: the district's bulletin on a campaign (notice §三(四)), as a page and as a Word
-//! document with the same content. Every figure comes from `anpei_store::supervision::
+//! document with the same content. Every figure comes from `anpei_store::campaign::supervision::
 //! bulletin` (queries); the text around them is fixed wording. The document is an export:
 //! audited.
 
@@ -10,9 +10,9 @@ use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_import::docx::Docx;
-use anpei_store::audit::{self, Event};
-use anpei_store::supervision::bulletin::{self as bl, Bulletin};
-use anpei_store::supervision::UnitLine;
+use anpei_store::campaign::supervision::bulletin::{self as bl, Bulletin};
+use anpei_store::campaign::supervision::UnitLine;
+use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;

@@ -11,9 +11,11 @@ use crate::error::AppError;
 use crate::evidence;
 use crate::pages::{render, Layout};
 use crate::AppState;
+use anpei_store::campaign::supervision::summary::{
+    self as sm, State as SumState, SummaryInput, Track,
+};
+use anpei_store::campaign::supervision::{self as sv, Unit, UnitLine};
 use anpei_store::entity::{evidence_file, summary_report, supervision_problem};
-use anpei_store::supervision::summary::{self as sm, State as SumState, SummaryInput, Track};
-use anpei_store::supervision::{self as sv, Unit, UnitLine};
 use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -51,7 +53,7 @@ impl SummaryPage {
     fn submitted_text(&self) -> String {
         self.report
             .as_ref()
-            .map(|r| anpei_store::problems::china_time(r.submitted_at))
+            .map(|r| anpei_store::campaign::problems::china_time(r.submitted_at))
             .unwrap_or_default()
     }
 }
@@ -201,7 +203,7 @@ async fn screen_and_stage(
     st: &AppState,
     name: &str,
     bytes: &[u8],
-) -> Result<anpei_store::evidence::Attachment, AppError> {
+) -> Result<anpei_store::platform::evidence::Attachment, AppError> {
     crate::ingest_file::screen_evidence(st, name, bytes)?;
     evidence::stage(st, name, bytes).await
 }
