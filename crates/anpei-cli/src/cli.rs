@@ -67,7 +67,7 @@ enum Command {
     /// Import a ledger workbook or one table's CSV (exit 0 all accepted, 3 some rejected, 2 strict abort, 1 failure).
     Import {
         #[arg(value_parser = crate::import::parse_kind)]
-        kind: anpei_web::pages::imports::ImportKind,
+        kind: anpei_store::ledger::import_kind::ImportKind,
         file: PathBuf,
         /// Validate against the database and report; store nothing.
         #[arg(long)]

@@ -9,10 +9,10 @@
 use crate::auth::{check_credentials, client_addr, CurrentUser};
 use crate::error::{ApiError, AppError};
 use crate::ingest_file::check_ledger_file;
-use crate::pages::findings::FindingQuery;
-use crate::pages::imports::{self, Failure};
-use crate::pages::persons::PersonQuery;
-use crate::pages::subjects::ListQuery;
+use crate::pages::ledger::findings::FindingQuery;
+use crate::pages::ledger::imports::{self, Failure};
+use crate::pages::registry::persons::PersonQuery;
+use crate::pages::registry::subjects::ListQuery;
 use crate::pages::PageParam;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
@@ -462,7 +462,7 @@ impl From<anpei_store::campaign::problems::ProblemRow> for ProblemItem {
 pub async fn problems(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiQuery(q): ApiQuery<crate::pages::problems::ProblemQuery>,
+    ApiQuery(q): ApiQuery<crate::pages::campaign::problems::ProblemQuery>,
 ) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
@@ -621,4 +621,24 @@ pub async fn openapi() -> Response {
         include_str!("openapi.json"),
     )
         .into_response()
+}
+
+/// The JSON API's routes under `/api/v1`, each with the one permission it requires.
+pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable {
+    use crate::routes::Perm::*;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    r.route("POST", "/api/v1/auth/token", Public, post(auth_token))
+        .route("GET", "/api/v1/openapi.json", Public, get(openapi))
+        .route("GET", "/api/v1/subjects", ViewBusiness, get(subjects))
+        .route("GET", "/api/v1/subjects/{id}", ViewBusiness, get(subject))
+        .route("GET", "/api/v1/persons", ViewBusiness, get(persons))
+        .route(
+            "POST",
+            "/api/v1/imports",
+            ViewBusiness,
+            post(import).layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route("GET", "/api/v1/findings", ViewBusiness, get(findings))
+        .route("GET", "/api/v1/problems", ViewBusiness, get(problems))
 }

@@ -446,7 +446,7 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
             // No session before the second factor: a pending sign-in awaits the code.
             let second = anpei_store::platform::mfa::second_factor(&st.store, &u).await?;
             if second == anpei_store::platform::mfa::SecondFactor::Code {
-                return crate::pages::mfa::start_pending(&st, u.id, &addr).await;
+                return crate::pages::platform::mfa::start_pending(&st, u.id, &addr).await;
             }
             // Must enrol: a session that reaches only the enrolment page (see `authorize`).
             let to = if second == anpei_store::platform::mfa::SecondFactor::MustEnrol {

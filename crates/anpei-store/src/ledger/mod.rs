@@ -5,6 +5,7 @@
 pub mod bulk;
 pub mod facts;
 pub mod findings;
+pub mod import_kind;
 pub mod ingest;
 pub mod records;
 pub mod resolve;

@@ -3,9 +3,9 @@
 //! rectified, overdue; by town, by department and by subject kind, with server-drawn SVG
 //! bars. Every number links to the subjects or problems behind it.
 
-use super::{is_htmx, nonempty, paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{is_htmx, nonempty, paging, render, Layout, Pager};
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::campaign::progress::{
@@ -27,8 +27,8 @@ pub struct ProgressQuery {
     pub department: Option<String>,
     pub kind: Option<String>,
     pub state: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 fn id_param(o: &Option<String>) -> Option<i32> {
@@ -64,7 +64,7 @@ fn links(campaign_id: i32, base: &ProgressFilter, narrow: &ProgressFilter) -> Li
         .or(base.department_id)
         .map(|v| v.to_string());
     let kind = narrow.kind.or(base.kind).map(|k| k.code().to_string());
-    let q = super::query_string(&[
+    let q = crate::pages::query_string(&[
         ("campaign", &Some(campaign_id.to_string())),
         ("town", &town),
         ("department", &dep),
@@ -341,7 +341,7 @@ pub async fn subjects(
         }
         None => (Vec::new(), 0),
     };
-    let filters = super::query_string(&[
+    let filters = crate::pages::query_string(&[
         ("campaign", &cid.map(|c| c.to_string())),
         ("town", &q.town),
         ("department", &q.department),

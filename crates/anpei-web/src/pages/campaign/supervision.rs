@@ -7,9 +7,9 @@
 pub mod bulletin;
 pub mod summary;
 
-use super::{nonempty, render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{nonempty, render, Layout};
 use crate::AppState;
 use anpei_store::campaign::supervision::{self as sv, FindingInput, SheetInput, Unit, UnitLine};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};

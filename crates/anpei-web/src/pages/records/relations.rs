@@ -4,9 +4,9 @@
 //! it examined. For supervisors only (district, department, town); a subject outside the
 //! caller's scope answers 404. The read is audited (it shows other subjects' people).
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::records::relations::{self, Rate, Relations, Side};
 use askama::Template;

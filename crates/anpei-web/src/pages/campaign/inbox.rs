@@ -1,10 +1,10 @@
 //! 消息: the signed-in user's inbox (reminders of the daily job, notices of the problem
 //! list), newest first; opening a message marks it read and follows its link.
 
-use super::progress::reselect_results;
-use super::{is_htmx, paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::campaign::progress::reselect_results;
+use crate::pages::{is_htmx, paging, render, Layout, Pager};
 use crate::AppState;
 use anpei_store::entity::inbox_message;
 use anpei_store::platform::inbox;
@@ -18,8 +18,8 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
     unread: Option<String>,
-    page: Option<super::PageParam>,
-    per_page: Option<super::PageParam>,
+    page: Option<crate::pages::PageParam>,
+    per_page: Option<crate::pages::PageParam>,
 }
 
 /// A message as the page shows it.

@@ -1,9 +1,9 @@
 //! 监管对象: the list with filters and pagination (htmx swaps the results), a subject's
 //! page with its persons, certificates and training records, and the create/edit form.
 
-use super::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::town;
@@ -26,15 +26,15 @@ pub struct ListQuery {
     pub industry: Option<String>,
     pub high_risk: Option<String>,
     pub q: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 impl ListQuery {
     /// Turns the query into a filter; `town` may be an id or a name.
     pub fn filter(&self, towns: &[town::Model]) -> SubjectFilter {
-        use super::nonempty;
-        let town_id = super::town_param(&self.town, towns);
+        use crate::pages::nonempty;
+        let town_id = crate::pages::town_param(&self.town, towns);
         SubjectFilter {
             kind: nonempty(&self.kind)
                 .map(|k| SubjectKind::from_code(&k).or_else(|| SubjectKind::from_label(&k)))
@@ -51,7 +51,7 @@ impl ListQuery {
     }
 
     fn base_query(&self) -> String {
-        super::query_string(&[
+        crate::pages::query_string(&[
             ("kind", &self.kind),
             ("town", &self.town),
             ("industry", &self.industry),
@@ -138,7 +138,7 @@ struct DetailPage {
     findings_total: u64,
     can_edit: bool,
     /// Exam qualification and enforcement decisions (issue 5).
-    enforcement: super::enforcement::SubjectSection,
+    enforcement: crate::pages::enforcement::SubjectSection,
     /// What happened to the subject, newest first (issue 6).
     timeline: Vec<anpei_store::records::timeline::Event>,
     /// The 关联关系 view is for supervisors, of training institutions and exam sides.
@@ -167,7 +167,7 @@ pub async fn detail(
     };
     let (findings, findings_total) =
         anpei_store::ledger::findings::list(&st.store, &user.scope, &ff, 1, 100).await?;
-    let enforcement = super::enforcement::subject_section(&st, &user, id, s.kind()).await?;
+    let enforcement = crate::pages::enforcement::subject_section(&st, &user, id, s.kind()).await?;
     let timeline =
         anpei_store::records::timeline::for_subject(&st.store, &user.scope, id, 50).await?;
     Ok(render(DetailPage {

@@ -10,10 +10,10 @@ pub mod report;
 
 pub use files::{remove_evidence, upload};
 
-use super::{is_htmx, nonempty, paging, render, town_param, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
+use crate::pages::{is_htmx, nonempty, paging, render, town_param, Layout, Pager};
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::campaign::selfcheck::{
@@ -76,13 +76,13 @@ pub struct ListQuery {
     pub kind: Option<String>,
     pub town: Option<String>,
     pub q: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 impl ListQuery {
     fn base_query(&self) -> String {
-        super::query_string(&[
+        crate::pages::query_string(&[
             ("campaign", &self.campaign),
             ("status", &self.status),
             ("kind", &self.kind),

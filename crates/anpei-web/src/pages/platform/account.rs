@@ -3,9 +3,9 @@
 //! password is older than the policy allows, is sent here first. A change ends all the
 //! user's sessions, then signs this browser in again.
 
-use super::{render, Layout};
 use crate::auth::{check_credentials, session_cookie, CurrentUser};
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::{platform::accounts, platform::security, StoreError};
 use askama::Template;

@@ -8,18 +8,18 @@
 //! `<token>/errors.xlsx` (the full error report). The file goes once it is imported or the
 //! upload is cancelled; whatever is older than a day is swept away at the next upload.
 
-use super::{is_htmx, render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::ingest_file::{
     ingest_file, ingest_file_tracked, FileIngest, ImportProgress, IngestFileError, Stage,
 };
+use crate::pages::{is_htmx, render, Layout};
 use crate::AppState;
-use anpei_core::ledger::Table;
 use anpei_core::mask::mask_id;
 use anpei_import::Reference;
+use anpei_store::ledger::import_kind::ImportKind;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
-use anpei_store::{Role, Store};
+use anpei_store::Store;
 use askama::Template;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, Query, State};
@@ -42,71 +42,6 @@ pub const BODY_LIMIT: usize = MAX_UPLOAD as usize + 1024 * 1024;
 const SHOWN_REJECTIONS: usize = 200;
 /// A pending upload not confirmed within a day is deleted.
 const PENDING_TTL: Duration = Duration::from_secs(24 * 3600);
-
-/// What an upload holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
-    Ledger,
-    Subjects,
-    Persons,
-    Certificates,
-    Training,
-    Registry,
-}
-
-impl ImportKind {
-    pub const ALL: [ImportKind; 6] = [
-        ImportKind::Ledger,
-        ImportKind::Subjects,
-        ImportKind::Persons,
-        ImportKind::Certificates,
-        ImportKind::Training,
-        ImportKind::Registry,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ImportKind::Ledger => "ledger",
-            ImportKind::Subjects => "subjects",
-            ImportKind::Persons => "persons",
-            ImportKind::Certificates => "certificates",
-            ImportKind::Training => "training",
-            ImportKind::Registry => "registry",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ImportKind::Ledger => "整本台账（工作簿）",
-            ImportKind::Subjects => "单位",
-            ImportKind::Persons => "人员",
-            ImportKind::Certificates => "证书",
-            ImportKind::Training => "培训",
-            ImportKind::Registry => "证书登记库",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<ImportKind> {
-        Self::ALL.into_iter().find(|k| k.code() == code.trim())
-    }
-
-    /// The one table to read, or every sheet of a workbook.
-    pub fn table(self) -> Option<Table> {
-        match self {
-            ImportKind::Ledger => None,
-            ImportKind::Subjects => Some(Table::Subjects),
-            ImportKind::Persons => Some(Table::Persons),
-            ImportKind::Certificates => Some(Table::Certificates),
-            ImportKind::Training => Some(Table::Trainings),
-            ImportKind::Registry => Some(Table::Registry),
-        }
-    }
-
-    /// The registry (登记库) is the district's: only district users may import it.
-    pub fn allowed_for(self, role: Role) -> bool {
-        self != ImportKind::Registry || role == Role::District
-    }
-}
 
 pub const REGISTRY_DISTRICT_ONLY: &str = "只有区级用户可以导入证书登记库，请选择其他导入内容。";
 

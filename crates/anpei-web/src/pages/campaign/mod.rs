@@ -1,6 +1,16 @@
+//! The campaign area (专项整治): the campaigns themselves (this module), the subjects'
+//! self-checks, problems and their rectification, progress, each account's inbox and the
+//! district's supervision, summary reports and bulletin.
+//!
 //! 专项整治: the campaigns (list, a campaign's page with its phases, notice and checklist),
 //! creating the next campaign by copying one (district), and the current phase every page's
 //! header shows ([`PhaseCache`]).
+
+pub mod inbox;
+pub mod problems;
+pub mod progress;
+pub mod selfcheck;
+pub mod supervision;
 
 use super::{render, Layout};
 use crate::auth::CurrentUser;
@@ -459,4 +469,181 @@ pub async fn checklists_api(
         total: items.len(),
         items,
     }))
+}
+
+/// The campaign's routes (campaigns, self-checks, problems, progress, inbox, supervision),
+/// each with the one permission it requires.
+pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable {
+    use crate::routes::Perm::*;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    r.route("GET", "/problems", ViewBusiness, get(problems::list))
+        .route("POST", "/problems", Supervise, post(problems::create))
+        .route(
+            "GET",
+            "/problems/export.xlsx",
+            ViewBusiness,
+            get(problems::export),
+        )
+        .route("GET", "/problems/new", Supervise, get(problems::new_form))
+        .route("GET", "/problems/{id}", ViewBusiness, get(problems::detail))
+        .route(
+            "POST",
+            "/problems/{id}/rectify",
+            ViewBusiness,
+            post(problems::rectify)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "POST",
+            "/problems/{id}/verify",
+            Supervise,
+            post(problems::verify),
+        )
+        .route(
+            "POST",
+            "/problems/{id}/reject",
+            Supervise,
+            post(problems::reject),
+        )
+        .route("GET", "/progress", ViewBusiness, get(progress::page))
+        .route(
+            "GET",
+            "/progress/subjects",
+            ViewBusiness,
+            get(progress::subjects),
+        )
+        .route("GET", "/inbox", SignedIn, get(inbox::page))
+        .route("POST", "/inbox/read", SignedIn, post(inbox::read))
+        .route("GET", "/campaigns", ViewBusiness, get(list))
+        .route("GET", "/campaigns/{id}", ViewBusiness, get(detail))
+        .route("GET", "/campaigns/{id}/copy", District, get(copy_form))
+        .route("POST", "/campaigns/{id}/copy", District, post(copy))
+        .route(
+            "GET",
+            "/api/v1/checklists",
+            ViewBusiness,
+            get(checklists_api),
+        )
+        .route("GET", "/selfcheck", ViewBusiness, get(selfcheck::index))
+        .route("GET", "/selfcheck/{id}", ViewBusiness, get(selfcheck::show))
+        .route(
+            "POST",
+            "/selfcheck/{id}",
+            SelfInspect,
+            post(selfcheck::save),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/submit",
+            SelfInspect,
+            post(selfcheck::submit),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/evidence",
+            SelfInspect,
+            post(selfcheck::upload)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/evidence/delete",
+            SelfInspect,
+            post(selfcheck::remove_evidence),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/return",
+            Supervise,
+            post(selfcheck::send_back),
+        )
+        .route(
+            "GET",
+            "/selfcheck/{id}/report",
+            ViewBusiness,
+            get(selfcheck::report::page),
+        )
+        .route(
+            "GET",
+            "/selfcheck/{id}/report.docx",
+            ViewBusiness,
+            get(selfcheck::report::docx),
+        )
+        // 考核督查, 总结报告, 通报 (issue 5): the district's, but for a department's or town's
+        // own summary report (the unit comes from the account, never from the request).
+        .route("GET", "/supervision", District, get(supervision::overview))
+        .route(
+            "GET",
+            "/supervision/towns/{id}",
+            District,
+            get(supervision::town_sheet),
+        )
+        .route(
+            "POST",
+            "/supervision/towns/{id}",
+            District,
+            post(supervision::save_town),
+        )
+        .route(
+            "POST",
+            "/supervision/towns/{id}/findings",
+            District,
+            post(supervision::finding_town),
+        )
+        .route(
+            "GET",
+            "/supervision/departments/{id}",
+            District,
+            get(supervision::department_sheet),
+        )
+        .route(
+            "POST",
+            "/supervision/departments/{id}",
+            District,
+            post(supervision::save_department),
+        )
+        .route(
+            "POST",
+            "/supervision/departments/{id}/findings",
+            District,
+            post(supervision::finding_department),
+        )
+        .route(
+            "POST",
+            "/supervision/problems/{id}/close",
+            District,
+            post(supervision::close_problem),
+        )
+        .route(
+            "GET",
+            "/summary",
+            Supervise,
+            get(supervision::summary::page),
+        )
+        .route(
+            "POST",
+            "/summary",
+            Supervise,
+            post(supervision::summary::submit)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "GET",
+            "/summaries",
+            District,
+            get(supervision::summary::tracking),
+        )
+        .route(
+            "GET",
+            "/bulletin",
+            District,
+            get(supervision::bulletin::page),
+        )
+        .route(
+            "GET",
+            "/bulletin.docx",
+            District,
+            get(supervision::bulletin::docx),
+        )
 }

@@ -6,9 +6,9 @@
 //! and the grant of the role the system administrator requested for a new account, without
 //! which that account cannot sign in.
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::platform::policy::SecurityPolicy;
 use anpei_store::platform::security::{self, Grant, GrantRow, Saved, SettingView};

@@ -8,10 +8,10 @@ mod workbook;
 
 pub use workbook::COLUMNS;
 
-use super::training::{refuse_full_export, ExportQuery};
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::records::training::{refuse_full_export, ExportQuery};
+use crate::pages::{render, Layout};
 use crate::{evidence, AppState};
 use anpei_import::cells::parse_datetime;
 use anpei_store::records::exams::{self, Counts, Overview, PlanInput, SessionDetail};
@@ -208,7 +208,7 @@ pub async fn import(
         Ok(c) => {
             // The checks see the new records at once, here and at the other institutions
             // and sites they are compared with (the daily scan would find them too).
-            super::findings::rescan_records(&st, &user).await?;
+            crate::pages::ledger::findings::rescan_records(&st, &user).await?;
             subject_page(&st, &user, id, Vec::new(), Some(c)).await
         }
         Err(errors) => subject_page(&st, &user, id, errors, None).await,

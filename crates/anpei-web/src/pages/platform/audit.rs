@@ -2,9 +2,9 @@
 //! and verifies the chain. Nobody else reaches these pages; the verification itself is
 //! recorded in the log.
 
-use super::{is_htmx, query_string, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{is_htmx, query_string, render, Layout, Pager};
 use crate::AppState;
 use anpei_store::entity::audit as entry;
 use anpei_store::platform::audit::{self, Event, Search, Verdict};
@@ -22,7 +22,7 @@ pub struct Filter {
     failures: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    page: Option<super::PageParam>,
+    page: Option<crate::pages::PageParam>,
 }
 
 struct Row {
@@ -93,7 +93,7 @@ async fn render_page(
     f: Filter,
     verdict: Option<(bool, String)>,
 ) -> Result<Response, AppError> {
-    let (page, per_page) = (super::page_number(f.page), 50);
+    let (page, per_page) = (crate::pages::page_number(f.page), 50);
     let mut error = None;
     let from = day(&f.from, false).unwrap_or_else(|e| {
         error = Some(e);

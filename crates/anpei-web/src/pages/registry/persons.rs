@@ -2,9 +2,9 @@
 //! Roles the security policy lets unmask see a 查看完整号码 control beside the masked ID
 //! and phone numbers: a form with a reason that shows the full number once, audited.
 
-use super::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::AppState;
 use anpei_core::Post;
 use anpei_store::platform::security::{self, UnmaskField};
@@ -22,8 +22,8 @@ pub struct PersonQuery {
     pub subject_id: Option<i32>,
     pub post: Option<String>,
     pub q: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 impl PersonQuery {
@@ -40,7 +40,7 @@ impl PersonQuery {
 
     fn base_query(&self) -> String {
         let sid = self.subject_id.map(|s| s.to_string());
-        super::query_string(&[("subject_id", &sid), ("post", &self.post), ("q", &self.q)])
+        crate::pages::query_string(&[("subject_id", &sid), ("post", &self.post), ("q", &self.q)])
     }
 }
 
@@ -145,7 +145,7 @@ pub async fn detail(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut page = DetailPage::new(&st, &user, p);
-    page.spot_tests = super::enforcement::person_spot_tests(&st, &user, id).await?;
+    page.spot_tests = crate::pages::enforcement::person_spot_tests(&st, &user, id).await?;
     Ok(render(page))
 }
 

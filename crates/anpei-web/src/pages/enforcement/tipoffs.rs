@@ -11,11 +11,11 @@
 //! [`ATTACHMENT_MAX`], checked by content, and public attachments stop being accepted once
 //! a day's total passes [`PUBLIC_ATTACHMENTS_PER_DAY`] (the tip-off itself still is).
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
 use crate::ingest_file::{check_upload, UploadUse};
+use crate::pages::{render, Layout};
 use crate::ratelimit::Bucket;
 use crate::AppState;
 use anpei_core::tipoff::{Category, Channel, Status};
@@ -340,7 +340,7 @@ async fn viewer(st: &AppState, user: &CurrentUser) -> Result<Viewer, AppError> {
 pub struct ListParams {
     pub status: Option<String>,
     pub overdue: Option<String>,
-    pub page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
 }
 
 #[derive(Template)]
@@ -367,7 +367,7 @@ pub async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
-    let page = super::page_number(q.page);
+    let page = crate::pages::page_number(q.page);
     let overdue = q.overdue.as_deref() == Some("1");
     let lq = ListQuery {
         status: q.status.clone().filter(|s| !s.is_empty()),

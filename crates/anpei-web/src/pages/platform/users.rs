@@ -6,9 +6,9 @@
 //! 安全管理员, 审计管理员) are granted by the security administrator only, or created by the
 //! operator with `anpei user add`.
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::entity::{department, town};
 use anpei_store::platform::accounts::{self, NewUser, UserRow};

@@ -1,9 +1,9 @@
 //! 镇街与部门: the reference lists and their replacement by an uploaded CSV (system
 //! administrator; the same as `anpei reference import FILE`).
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::entity::{department, town};
 use anpei_store::registry::reference::{self, ReferenceList};

@@ -1,8 +1,8 @@
 //! 工作台: counts of the caller's scope.
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::registry::dashboard::{self, Count, Dashboard};
 use askama::Template;

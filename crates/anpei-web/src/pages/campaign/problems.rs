@@ -4,9 +4,9 @@
 //! and the forms: a supervisor's new problem, the subject's rectification (with a photo),
 //! the supervisor's verification (销号) or rejection.
 
-use super::{is_htmx, nonempty, paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::{is_htmx, nonempty, paging, render, Layout, Pager};
 use crate::{evidence, AppState};
 use anpei_core::SubjectKind;
 use anpei_store::campaign::problems::{
@@ -34,8 +34,8 @@ pub struct ProblemQuery {
     pub kind: Option<String>,
     pub subject_id: Option<String>,
     pub q: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 /// An id parameter: absent or blank is `None`; anything else that is not an id matches
@@ -50,7 +50,7 @@ impl ProblemQuery {
             campaign_id: id_param(&self.campaign),
             status: nonempty(&self.status).and_then(|s| StatusFilter::parse(&s)),
             source: nonempty(&self.source).and_then(|s| Source::from_code(&s)),
-            town_id: super::town_param(&self.town, towns),
+            town_id: crate::pages::town_param(&self.town, towns),
             department_id: id_param(&self.department),
             kind: nonempty(&self.kind)
                 .and_then(|k| SubjectKind::from_code(&k).or_else(|| SubjectKind::from_label(&k))),
@@ -61,7 +61,7 @@ impl ProblemQuery {
 
     /// The query string of the filters, without `status` and `page`.
     fn filters_query(&self) -> String {
-        super::query_string(&[
+        crate::pages::query_string(&[
             ("campaign", &self.campaign),
             ("source", &self.source),
             ("town", &self.town),
@@ -76,8 +76,11 @@ impl ProblemQuery {
     fn base_query(&self) -> String {
         let f = self.filters_query();
         match nonempty(&self.status) {
-            Some(s) if f.is_empty() => super::query_string(&[("status", &Some(s))]),
-            Some(s) => format!("{f}&{}", super::query_string(&[("status", &Some(s))])),
+            Some(s) if f.is_empty() => crate::pages::query_string(&[("status", &Some(s))]),
+            Some(s) => format!(
+                "{f}&{}",
+                crate::pages::query_string(&[("status", &Some(s))])
+            ),
             None => f,
         }
     }
@@ -381,7 +384,7 @@ async fn detail_page(
     let (error, text) = error.map_or((None, String::new()), |(e, t)| (Some(e), t));
     let mut res = render(DetailPage {
         layout: Layout::new(user, format!("问题详情 · {}", p.subject_name), "problems"),
-        csrf_query: super::query_string(&[("_csrf", &Some(user.csrf.clone()))]),
+        csrf_query: crate::pages::query_string(&[("_csrf", &Some(user.csrf.clone()))]),
         p,
         history,
         can_rectify,

@@ -14,10 +14,10 @@
 //!   expiry); a new one (password, and a code when the account has a second factor) is
 //!   shown once; revoking one makes it answer 401 at once.
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::auth::{check_credentials, client_addr, cookie, prelogin_cookie, session_cookie};
 use crate::error::AppError;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::platform::accounts;
 use anpei_store::platform::audit::Actor;

@@ -7,10 +7,10 @@
 //! read only). Exports: masked by default; `?full=1` writes full ID numbers and phones
 //! (可重新导入) for the roles the policy lets export personal data only, audited either way.
 
-use super::{render, Layout};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
+use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::entity::subject;
@@ -180,7 +180,7 @@ pub async fn upload(
             );
             // The checks see the new records at once, here and at the other institutions
             // and sites they are compared with (the daily scan would find them too).
-            let m = super::findings::rescan_records(&st, &user).await?;
+            let m = crate::pages::ledger::findings::rescan_records(&st, &user).await?;
             let notice = format!(
                 "{notice}已重新检查全区培训、考试记录：问题线索新增 {} 条，消除 {} 条。",
                 m.new, m.resolved
@@ -233,7 +233,7 @@ pub(super) async fn refuse_full_export(
             .with_detail("full=1 无批量导出个人信息权限"),
     )
     .await?;
-    let mut res = render(super::ErrorPage {
+    let mut res = render(crate::pages::ErrorPage {
         status: 403,
         message: format!(
             "可重新导入的导出含完整身份证号和联系电话，需要“批量导出个人信息”权限（{}）。\

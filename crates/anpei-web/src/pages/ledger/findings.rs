@@ -2,10 +2,10 @@
 //! and by town, an xlsx export, a finding's own page with the records that caused it, the
 //! rule catalogue, and re-scans (district-wide or one subject).
 
-use super::dashboard::{bars, Bar};
-use super::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::pages::registry::dashboard::{bars, Bar};
+use crate::pages::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_store::entity::town;
@@ -27,16 +27,16 @@ pub struct FindingQuery {
     pub industry: Option<String>,
     pub subject_id: Option<i32>,
     pub status: Option<String>,
-    pub page: Option<super::PageParam>,
-    pub per_page: Option<super::PageParam>,
+    pub page: Option<crate::pages::PageParam>,
+    pub per_page: Option<crate::pages::PageParam>,
 }
 
 impl FindingQuery {
     pub fn filter(&self, towns: &[town::Model]) -> FindingFilter {
-        use super::nonempty;
+        use crate::pages::nonempty;
         FindingFilter {
             rule: nonempty(&self.rule).map(|r| Rule::from_code(&r).unwrap_or(Rule::ALL[0])),
-            town_id: super::town_param(&self.town, towns),
+            town_id: crate::pages::town_param(&self.town, towns),
             industry: nonempty(&self.industry),
             subject_id: self.subject_id,
             // Open findings unless asked otherwise; "all" shows both.
@@ -50,7 +50,7 @@ impl FindingQuery {
 
     fn base_query(&self) -> String {
         let sid = self.subject_id.map(|s| s.to_string());
-        super::query_string(&[
+        crate::pages::query_string(&[
             ("rule", &self.rule),
             ("town", &self.town),
             ("industry", &self.industry),
@@ -199,7 +199,7 @@ pub async fn export(
                 )),
         )
         .await?;
-        let mut res = render(super::ErrorPage {
+        let mut res = render(crate::pages::ErrorPage {
             status: 403,
             message,
         });
