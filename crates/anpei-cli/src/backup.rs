@@ -1,9 +1,9 @@
 //! `anpei backup FILE` and `anpei restore FILE` (等保 2.0 level 3): the work is in
-//! `anpei_store::backup`; this prints what was done. Exit 0 on success, 1 on any failure
+//! `anpei_store::platform::backup`; this prints what was done. Exit 0 on success, 1 on any failure
 //! (a tampered backup, a non-empty target, a failed check).
 
-use anpei_store::audit::Actor;
-use anpei_store::backup::{self, Manifest};
+use anpei_store::platform::audit::Actor;
+use anpei_store::platform::backup::{self, Manifest};
 use anpei_store::Store;
 use anyhow::Result;
 use std::collections::BTreeMap;

@@ -2,9 +2,9 @@
 
 use crate::config::{redact_url, Config};
 use anpei_core::demo::DemoConfig;
-use anpei_store::accounts::{self, NewUser};
-use anpei_store::audit::{self, Actor, Verdict};
-use anpei_store::{demo, reference, ConnectConfig, Crypto, Role, Store, SystemClock};
+use anpei_store::platform::accounts::{self, NewUser};
+use anpei_store::platform::audit::{self, Actor, Verdict};
+use anpei_store::{demo, registry::reference, ConnectConfig, Crypto, Role, Store, SystemClock};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::io::Read;
@@ -67,7 +67,7 @@ enum Command {
     /// Import a ledger workbook or one table's CSV (exit 0 all accepted, 3 some rejected, 2 strict abort, 1 failure).
     Import {
         #[arg(value_parser = crate::import::parse_kind)]
-        kind: anpei_web::pages::imports::ImportKind,
+        kind: anpei_store::ledger::import_kind::ImportKind,
         file: PathBuf,
         /// Validate against the database and report; store nothing.
         #[arg(long)]
@@ -214,11 +214,11 @@ fn init_logging(cfg: &Config) {
 }
 
 async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
-    anpei_store::files::create_private_dir_all(&cli.data_dir)
+    anpei_store::platform::files::create_private_dir_all(&cli.data_dir)
         .with_context(|| format!("无法创建数据目录 {}", cli.data_dir.display()))?;
     let data_dir = cli.data_dir.canonicalize()?;
     // A data directory made by an earlier version (0755, files 0644): for this account only.
-    let tightened = anpei_store::files::tighten_data_dir(&data_dir)
+    let tightened = anpei_store::platform::files::tighten_data_dir(&data_dir)
         .with_context(|| format!("无法收紧数据目录 {} 的权限", data_dir.display()))?;
     let url = match cli
         .database_url
@@ -230,7 +230,7 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
     };
     // A SQLite file is created 0600 before SQLite creates it 0644 (its -wal and -shm take
     // the database file's mode).
-    let db_file = anpei_store::files::prepare_sqlite_file(&url)
+    let db_file = anpei_store::platform::files::prepare_sqlite_file(&url)
         .with_context(|| format!("无法创建数据库文件 {}", redact_url(&url)))?;
     for t in tightened.iter().chain(&db_file) {
         tracing::warn!(
@@ -257,7 +257,7 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
     .with_context(|| format!("无法连接数据库 {}", redact_url(&url)))?;
     store.set_policy(cfg.security.policy()?);
     // The security administrator's saved settings over the configured baseline.
-    anpei_store::security::apply_saved_policy(&store)
+    anpei_store::platform::security::apply_saved_policy(&store)
         .await
         .context("无法读取安全管理员保存的安全策略")?;
     Ok(store)
@@ -431,11 +431,11 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         let accounts = demo::demo_accounts(&district);
         demo::create_accounts(store, &accounts).await?;
         // The district account takes tip-offs (举报受理); a few tip-offs to handle.
-        anpei_store::tipoffs::load_demo(store).await?;
+        anpei_store::enforcement::tipoffs::load_demo(store).await?;
         // Training institutions' class files (issue 6).
-        anpei_store::training_records::load_demo(store).await?;
+        anpei_store::records::training::load_demo(store).await?;
         // Exam sites' and institutions' plans, sessions, credentials (issue 6).
-        anpei_store::exam_records::demo::load_demo(store).await?;
+        anpei_store::demo::exams::load_demo(store).await?;
         anpei_store::demo::collusion::load_demo(store).await?;
         println!(
             "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",

@@ -21,7 +21,7 @@ pub struct Config {
     pub tls: TlsConfig,
 }
 
-/// `[security]`: the baseline of the security policy (see `anpei_store::policy`); the
+/// `[security]`: the baseline of the security policy (see `anpei_store::platform::policy`); the
 /// security administrator's saved settings are laid over it. Unset keys keep the defaults.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -42,8 +42,8 @@ pub struct SecurityConfig {
 
 impl SecurityConfig {
     /// The policy this configuration gives.
-    pub fn policy(&self) -> Result<anpei_store::policy::SecurityPolicy> {
-        use anpei_store::policy::{parse_roles, SecurityPolicy};
+    pub fn policy(&self) -> Result<anpei_store::platform::policy::SecurityPolicy> {
+        use anpei_store::platform::policy::{parse_roles, SecurityPolicy};
         let mut p = SecurityPolicy::default();
         let roles = |key: &str, list: &Option<Vec<String>>| -> Result<Option<Vec<_>>> {
             list.as_ref()

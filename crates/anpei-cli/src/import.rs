@@ -3,11 +3,11 @@
 //! (DESIGN.md): 0 every row accepted, 3 some rows rejected (valid ones stored), 2 `--strict`
 //! stored nothing, 1 any other failure.
 
-use anpei_store::audit::Actor;
+use anpei_store::ledger::import_kind::ImportKind;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};
+use anpei_store::platform::audit::Actor;
 use anpei_store::{Scope, Store};
 use anpei_web::ingest_file::{ingest_file, FileIngest};
-use anpei_web::pages::imports::ImportKind;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Read};

@@ -3,9 +3,9 @@
 //! is claimed like any instance's, so a date another instance ran is not run again; with it
 //! the reminders are sent regardless (each message still only once: dedupe keys).
 
-use anpei_store::inbox::kind_label;
-use anpei_store::jobs::{self, DailyRun, ReminderReport};
-use anpei_store::{accounts, Store};
+use anpei_store::platform::inbox::kind_label;
+use anpei_store::platform::jobs::{self, DailyRun, ReminderReport};
+use anpei_store::{platform::accounts, Store};
 use anyhow::Result;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};

@@ -3,8 +3,8 @@
 //! merged into the stored findings (new, still open, resolved).
 
 use anpei_core::ledger::rules::{Finding, Rule};
-use anpei_store::audit::Actor;
 use anpei_store::ledger::findings;
+use anpei_store::platform::audit::Actor;
 use anpei_store::Store;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
@@ -49,7 +49,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let subject_id = match &args.subject {
         Some(code) => {
             let code = code.trim().to_ascii_uppercase();
-            let s = anpei_store::subjects::find_by_uscc(
+            let s = anpei_store::registry::subjects::find_by_uscc(
                 store,
                 &anpei_store::Scope::district_wide(),
                 &code,

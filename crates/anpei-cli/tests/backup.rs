@@ -5,8 +5,8 @@
 
 mod common;
 
-use anpei_store::audit::{self, Actor, Event};
-use anpei_store::backup::{self, Container};
+use anpei_store::platform::audit::{self, Actor, Event};
+use anpei_store::platform::backup::{self, Container};
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
 use common::{anpei, pg_base, search_path_url, temp_dir, text, token};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -5,10 +5,10 @@
 
 mod common;
 
-use anpei_store::audit::Actor;
 use anpei_store::entity::user;
-use anpei_store::policy::SecurityPolicy;
-use anpei_store::{security, ConnectConfig, Crypto, Store, SystemClock};
+use anpei_store::platform::audit::Actor;
+use anpei_store::platform::policy::SecurityPolicy;
+use anpei_store::{platform::security, ConnectConfig, Crypto, Store, SystemClock};
 use common::{text, Env};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;

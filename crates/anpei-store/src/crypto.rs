@@ -106,7 +106,7 @@ impl Crypto {
             let text = std::fs::read_to_string(&path).map_err(io_err)?;
             return Self::from_hex(&text);
         }
-        crate::files::create_private_dir_all(data_dir).map_err(io_err)?;
+        crate::platform::files::create_private_dir_all(data_dir).map_err(io_err)?;
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
         write_private(&path, hex::encode(key).as_bytes()).map_err(io_err)?;
@@ -159,7 +159,7 @@ impl Crypto {
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut f = crate::files::create_private_file(path)?;
+    let mut f = crate::platform::files::create_private_file(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }

@@ -2,11 +2,11 @@
 //! ledger is written with batched inserts in one transaction: a half-loaded demo is never
 //! left behind.
 
-use crate::accounts::{self, NewUser};
-use crate::audit::{self, Actor, Event};
 use crate::entity::{certificate, person, registry, subject, training};
+use crate::platform::accounts::{self, NewUser};
+use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Role;
-use crate::{reference, Store, StoreError, StoreResult};
+use crate::{registry::reference, Store, StoreError, StoreResult};
 use anpei_core::demo::{self as gen, DemoConfig, DemoDistrict};
 use anpei_core::mask::{mask_id, mask_phone};
 use sea_orm::{
@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 pub mod campaign;
 pub mod collusion;
+pub mod exams;
 
 /// Password of every demo account (printed by `anpei demo`).
 pub const DEMO_PASSWORD: &str = "Anpei@2021";
@@ -42,7 +43,7 @@ where
     E: EntityTrait<ActiveModel = A>,
     A: sea_orm::ActiveModelTrait<Entity = E>,
 {
-    crate::bulk::insert_models(db, rows).await
+    crate::ledger::bulk::insert_models(db, rows).await
 }
 
 /// The demo district for this database's reference lists (towns, departments and their

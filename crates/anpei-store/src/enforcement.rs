@@ -2,7 +2,7 @@
 //! the district, with the checklist results (a 不符合 item becomes a problem, 来源 执法检查)
 //! and the on-the-spot tests of certificate holders (逢查必考); enforcement actions
 //! ([`actions`]); the coverage of the enforcement phase ([`coverage`]); typical cases
-//! ([`cases`]).
+//! ([`cases`]); the public's tip-offs (举报, [`tipoffs`]).
 //!
 //! Every query starts from the scope filter: an inspection, action or person of a subject
 //! outside the caller's scope is `None`/`NotFound` (404). Only supervisors (district,
@@ -16,14 +16,15 @@ pub mod actions;
 pub mod cases;
 pub mod coverage;
 pub mod demo;
+pub mod tipoffs;
 
-use crate::audit::{self, Actor, Event};
+use crate::campaign::problems::{self, NewProblem, Source};
 use crate::entity::{
     certificate, checklist_item, department, enforcement_action, exam_qualification, inspection,
     inspection_item, person, spot_test, subject, town, typical_case,
 };
-use crate::inbox::{self, NewMessage};
-use crate::problems::{self, NewProblem, Source};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::inbox::{self, NewMessage};
 use crate::scope::{self, Scope};
 use crate::Reach;
 use crate::{campaign, Store, StoreError, StoreResult};

@@ -3,41 +3,20 @@
 //! hash-chained audit log, accounts and sessions, reference lists and the demo loader.
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod audit;
-pub mod backup;
-pub mod bulk;
 pub mod campaign;
 pub mod clock;
 pub mod crypto;
-pub mod dashboard;
 pub mod demo;
 pub mod enforcement;
 pub mod entity;
 pub mod error;
-pub mod evidence;
-pub mod exam_records;
-pub mod files;
-pub mod inbox;
-pub mod jobs;
 pub mod ledger;
-pub mod mfa;
 pub mod migration;
-pub mod persons;
-pub mod policy;
-pub mod problems;
-pub mod progress;
-pub mod reference;
-pub mod relations;
+pub mod platform;
+pub mod records;
+pub mod registry;
 pub mod scope;
-pub mod security;
-pub mod selfcheck;
-pub mod subjects;
-pub mod supervision;
 pub mod testing;
-pub mod timeline;
-pub mod tipoffs;
-pub mod training_records;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +46,7 @@ pub struct Store {
     pub clock: Arc<dyn Clock>,
     /// The security policy in force (configuration, then the security administrator's
     /// saved settings).
-    policy: Arc<std::sync::RwLock<policy::SecurityPolicy>>,
+    policy: Arc<std::sync::RwLock<platform::policy::SecurityPolicy>>,
     /// Serialises writers in this process: SQLite has one writer, and the audit chain
     /// needs the previous entry's hash to be stable while a transaction appends.
     write_lock: Arc<tokio::sync::Mutex<()>>,
@@ -120,7 +99,7 @@ impl Store {
     }
 
     /// The security policy in force.
-    pub fn policy(&self) -> policy::SecurityPolicy {
+    pub fn policy(&self) -> platform::policy::SecurityPolicy {
         self.policy
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -129,7 +108,7 @@ impl Store {
 
     /// Replaces the security policy in force (start-up configuration, or the security
     /// administrator's saved settings); every clone of this store sees it.
-    pub fn set_policy(&self, p: policy::SecurityPolicy) {
+    pub fn set_policy(&self, p: platform::policy::SecurityPolicy) {
         *self
             .policy
             .write()
@@ -169,7 +148,7 @@ impl Store {
     /// Applies all pending migrations; a new database then gets the default reference lists.
     pub async fn migrate(&self) -> StoreResult<()> {
         migration::Migrator::up(&self.db, None).await?;
-        reference::seed_defaults_if_empty(self).await?;
+        registry::reference::seed_defaults_if_empty(self).await?;
         campaign::seed_if_empty(self).await
     }
 

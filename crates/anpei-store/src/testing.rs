@@ -82,7 +82,7 @@ impl TestDb {
         store.migrate().await.expect("migrate");
         // Tests sign in without a second factor unless they turn it on (as a test
         // installation would, with `ANPEI_SECURITY_MFA_ROLES=`).
-        store.set_policy(crate::policy::SecurityPolicy {
+        store.set_policy(crate::platform::policy::SecurityPolicy {
             mfa_roles: Vec::new(),
             ..Default::default()
         });

@@ -3,11 +3,11 @@
 use anpei_core::demo::{DemoConfig, DemoDistrict};
 use anpei_core::ledger::rules;
 use anpei_core::ledger::Table;
-use anpei_store::audit::Actor;
 use anpei_store::entity::{finding, import, person, subject, training};
 use anpei_store::ledger::{facts, findings, Ingest, IngestReport, Mode, Provenance};
+use anpei_store::platform::audit::Actor;
 use anpei_store::testing::TestDb;
-use anpei_store::{reference, Scope, Store};
+use anpei_store::{registry::reference, Scope, Store};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn prov() -> Provenance {

@@ -2,13 +2,13 @@
 //! names one (each test in a fresh schema).
 
 use anpei_core::demo::DemoConfig;
-use anpei_store::accounts::{self, LoginRefusal, NewUser};
-use anpei_store::audit::{self, Actor, Event, Verdict};
 use anpei_store::entity::{person, subject, user};
-use anpei_store::reference::{self, ReferenceList};
-use anpei_store::subjects::{self, SubjectFilter, SubjectInput};
+use anpei_store::platform::accounts::{self, LoginRefusal, NewUser};
+use anpei_store::platform::audit::{self, Actor, Event, Verdict};
+use anpei_store::registry::reference::{self, ReferenceList};
+use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput};
 use anpei_store::testing::TestDb;
-use anpei_store::{dashboard, demo, Role, StoreError};
+use anpei_store::{demo, registry::dashboard, Role, StoreError};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 
 async fn demo_db(subjects: usize, persons: usize) -> (TestDb, anpei_core::demo::DemoDistrict) {
@@ -101,14 +101,19 @@ async fn no_plaintext_id_or_phone_number_is_in_the_database_file() {
 async fn a_person_is_found_by_id_number_through_the_blind_index() {
     let (db, district) = demo_db(10, 80).await;
     let target = &district.persons[5];
-    let f = anpei_store::persons::PersonFilter {
+    let f = anpei_store::registry::persons::PersonFilter {
         q: Some(target.id_number.as_str().to_lowercase()),
         ..Default::default()
     };
-    let (rows, total) =
-        anpei_store::persons::list(&db.store, &anpei_store::Scope::district_wide(), &f, 1, 10)
-            .await
-            .unwrap();
+    let (rows, total) = anpei_store::registry::persons::list(
+        &db.store,
+        &anpei_store::Scope::district_wide(),
+        &f,
+        1,
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(total, 1);
     assert_eq!(rows[0].name, target.name);
     assert_eq!(rows[0].id_number_masked, target.id_number.masked());

@@ -9,20 +9,20 @@
 use crate::auth::{check_credentials, client_addr, CurrentUser};
 use crate::error::{ApiError, AppError};
 use crate::ingest_file::check_ledger_file;
-use crate::pages::findings::FindingQuery;
-use crate::pages::imports::{self, Failure};
-use crate::pages::persons::PersonQuery;
-use crate::pages::subjects::ListQuery;
+use crate::pages::ledger::findings::FindingQuery;
+use crate::pages::ledger::imports::{self, Failure};
+use crate::pages::registry::persons::PersonQuery;
+use crate::pages::registry::subjects::ListQuery;
 use crate::pages::PageParam;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_import::sniff::UploadError;
-use anpei_store::audit::Actor;
 use anpei_store::ledger::findings::{self, FindingRow};
 use anpei_store::ledger::{Counts, Mode};
-use anpei_store::persons::{self, PersonRow};
-use anpei_store::subjects::{self, SubjectRow};
-use anpei_store::{mfa, reference};
+use anpei_store::platform::audit::Actor;
+use anpei_store::registry::persons::{self, PersonRow};
+use anpei_store::registry::subjects::{self, SubjectRow};
+use anpei_store::{platform::mfa, registry::reference};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
@@ -437,8 +437,8 @@ pub struct ProblemItem {
     overdue: bool,
 }
 
-impl From<anpei_store::problems::ProblemRow> for ProblemItem {
-    fn from(p: anpei_store::problems::ProblemRow) -> Self {
+impl From<anpei_store::campaign::problems::ProblemRow> for ProblemItem {
+    fn from(p: anpei_store::campaign::problems::ProblemRow) -> Self {
         ProblemItem {
             id: p.id,
             campaign_id: p.campaign_id,
@@ -466,13 +466,18 @@ impl From<anpei_store::problems::ProblemRow> for ProblemItem {
 pub async fn problems(
     State(st): State<AppState>,
     user: CurrentUser,
-    ApiQuery(q): ApiQuery<crate::pages::problems::ProblemQuery>,
+    ApiQuery(q): ApiQuery<crate::pages::campaign::problems::ProblemQuery>,
 ) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
     let towns = reference::towns(&st.store).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let (rows, total) =
-        anpei_store::problems::list(&st.store, &user.scope, &q.filter(&towns), page, per_page)
-            .await?;
+    let (rows, total) = anpei_store::campaign::problems::list(
+        &st.store,
+        &user.scope,
+        &q.filter(&towns),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(Json(ListResponse {
         items: rows.into_iter().map(ProblemItem::from).collect(),
         total,
@@ -620,4 +625,24 @@ pub async fn openapi() -> Response {
         include_str!("openapi.json"),
     )
         .into_response()
+}
+
+/// The JSON API's routes under `/api/v1`, each with the one permission it requires.
+pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable {
+    use crate::routes::Perm::*;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    r.route("POST", "/api/v1/auth/token", Public, post(auth_token))
+        .route("GET", "/api/v1/openapi.json", Public, get(openapi))
+        .route("GET", "/api/v1/subjects", ViewBusiness, get(subjects))
+        .route("GET", "/api/v1/subjects/{id}", ViewBusiness, get(subject))
+        .route("GET", "/api/v1/persons", ViewBusiness, get(persons))
+        .route(
+            "POST",
+            "/api/v1/imports",
+            ViewBusiness,
+            post(import).layer(DefaultBodyLimit::max(imports::BODY_LIMIT)),
+        )
+        .route("GET", "/api/v1/findings", ViewBusiness, get(findings))
+        .route("GET", "/api/v1/problems", ViewBusiness, get(problems))
 }

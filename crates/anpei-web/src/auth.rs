@@ -5,8 +5,8 @@
 use crate::error::AppError;
 use crate::pages::render;
 use crate::AppState;
-use anpei_store::accounts::{self, LoginRefusal};
-use anpei_store::audit::{self, Actor, Event};
+use anpei_store::platform::accounts::{self, LoginRefusal};
+use anpei_store::platform::audit::{self, Actor, Event};
 use anpei_store::{Role, Scope};
 use askama::Template;
 use axum::body::{to_bytes, Body};
@@ -170,7 +170,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
                 scope,
             })) => {
                 // A password older than the policy allows is changed before anything else.
-                let expired = anpei_store::security::password_expired(
+                let expired = anpei_store::platform::security::password_expired(
                     &st.store.policy().password,
                     &u,
                     st.store.now(),
@@ -232,7 +232,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
             "/account/mfa" | "/logout" | "/assets/{file}" | "/healthz"
         );
         if !u.must_change_password && !enrol_open && perm != crate::Perm::Public {
-            match anpei_store::mfa::must_enrol(&st.store, u.id, u.role).await {
+            match anpei_store::platform::mfa::must_enrol(&st.store, u.id, u.role).await {
                 Ok(false) => {}
                 Ok(true) if api => return AppError::Forbidden.api_response(),
                 Ok(true) => return Redirect::to("/account/mfa").into_response(),
@@ -279,7 +279,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
         .as_mut()
         .filter(|_| page && !headers.contains_key("hx-request"))
     {
-        u.unread = anpei_store::inbox::unread_count(&st.store, u.id)
+        u.unread = anpei_store::platform::inbox::unread_count(&st.store, u.id)
             .await
             .unwrap_or(0);
     }
@@ -444,12 +444,12 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
     match check_credentials(&st, &f.username, &f.password, &addr).await? {
         Ok(u) => {
             // No session before the second factor: a pending sign-in awaits the code.
-            let second = anpei_store::mfa::second_factor(&st.store, &u).await?;
-            if second == anpei_store::mfa::SecondFactor::Code {
-                return crate::pages::mfa::start_pending(&st, u.id, &addr).await;
+            let second = anpei_store::platform::mfa::second_factor(&st.store, &u).await?;
+            if second == anpei_store::platform::mfa::SecondFactor::Code {
+                return crate::pages::platform::mfa::start_pending(&st, u.id, &addr).await;
             }
             // Must enrol: a session that reaches only the enrolment page (see `authorize`).
-            let to = if second == anpei_store::mfa::SecondFactor::MustEnrol {
+            let to = if second == anpei_store::platform::mfa::SecondFactor::MustEnrol {
                 "/account/mfa"
             } else {
                 "/"

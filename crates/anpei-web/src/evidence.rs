@@ -21,7 +21,7 @@
 //!   attachment`, the original name in `filename*`); reads are audited (`evidence.download`).
 //!
 //! `owner_kind` names what a file belongs to: `answer` (a self-inspection answer, see
-//! `anpei_store::selfcheck`), `problem_event` (a rectification update),
+//! `anpei_store::campaign::selfcheck`), `problem_event` (a rectification update),
 //! `enforcement_action` (an enforcement decision's document), `summary` (a department's or
 //! town's summary report), `tipoff` (a tip-off's attachment).
 
@@ -29,8 +29,8 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_import::sniff::{self, FileKind, UploadLimits};
-use anpei_store::audit::{self, Event};
 use anpei_store::entity::evidence_file;
+use anpei_store::platform::audit::{self, Event};
 use anpei_store::Scope;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, State};
@@ -98,7 +98,7 @@ pub async fn subject_visible(
     scope: &Scope,
     subject_id: Option<i32>,
 ) -> Result<bool, AppError> {
-    Ok(anpei_store::evidence::subject_visible(&st.store, scope, subject_id).await?)
+    Ok(anpei_store::platform::evidence::subject_visible(&st.store, scope, subject_id).await?)
 }
 
 /// Checks and keeps an uploaded evidence file (see the module documentation).
@@ -116,7 +116,7 @@ pub async fn save_upload(
         return Err(AppError::NotFound);
     }
     let a = stage(st, file_name, bytes).await?;
-    Ok(anpei_store::evidence::attach(
+    Ok(anpei_store::platform::evidence::attach(
         &st.store,
         &user.actor(),
         &user.scope,
@@ -130,12 +130,12 @@ pub async fn save_upload(
 
 /// Checks an uploaded file (kind by content, size, name) and stores its bytes under their
 /// SHA-256; the row comes later, in the caller's transaction
-/// ([`anpei_store::evidence::insert`]).
+/// ([`anpei_store::platform::evidence::insert`]).
 pub async fn stage(
     st: &AppState,
     file_name: &str,
     bytes: &[u8],
-) -> Result<anpei_store::evidence::Attachment, AppError> {
+) -> Result<anpei_store::platform::evidence::Attachment, AppError> {
     let name = clean_name(file_name);
     let kind = sniff::check_upload(bytes, &name, ALLOWED, &limits(st))
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -143,7 +143,7 @@ pub async fn stage(
     store_bytes(&st.config.evidence_dir(), &sha, bytes)
         .await
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("evidence store")))?;
-    Ok(anpei_store::evidence::Attachment {
+    Ok(anpei_store::platform::evidence::Attachment {
         file_name: name,
         mime: kind.mime().to_string(),
         size: bytes.len() as i64,
@@ -183,7 +183,7 @@ pub async fn list(
     owner_kind: &str,
     owner_ids: &[i32],
 ) -> Result<Vec<evidence_file::Model>, AppError> {
-    Ok(anpei_store::evidence::list(&st.store, owner_kind, owner_ids).await?)
+    Ok(anpei_store::platform::evidence::list(&st.store, owner_kind, owner_ids).await?)
 }
 
 /// A multipart form read into memory: its text fields and its one file.
@@ -286,10 +286,16 @@ pub async fn download(
     user: CurrentUser,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    // The owning record decides (anpei_store::evidence::openable).
-    let row = anpei_store::evidence::openable(&st.store, &user.actor(), user.role, &user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // The owning record decides (anpei_store::platform::evidence::openable).
+    let row = anpei_store::platform::evidence::openable(
+        &st.store,
+        &user.actor(),
+        user.role,
+        &user.scope,
+        id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     // Stored names are SHA-256 hex digests; anything else is never opened.
     if row.stored_name.len() != 64 || !row.stored_name.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
@@ -341,7 +347,7 @@ pub async fn sweep_orphans(
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
         return Ok(0);
     };
-    let known = anpei_store::evidence::stored_names(store).await?;
+    let known = anpei_store::platform::evidence::stored_names(store).await?;
     let now = std::time::SystemTime::now();
     let mut removed = 0;
     while let Some(e) = entries
@@ -375,7 +381,7 @@ pub async fn sweep_orphans(
     if removed > 0 {
         audit::record(
             store,
-            &anpei_store::audit::Actor::system("scheduler"),
+            &anpei_store::platform::audit::Actor::system("scheduler"),
             Event::ok("evidence.sweep", "evidence").with_detail(format!("removed={removed}")),
         )
         .await?;

@@ -12,10 +12,10 @@
 use anpei_core::ledger::{RowError, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
-use anpei_store::audit::Actor;
 use anpei_store::ledger::ingest::Cells;
 use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
-use anpei_store::{reference, Scope, Store, StoreError};
+use anpei_store::platform::audit::Actor;
+use anpei_store::{registry::reference, Scope, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -64,7 +64,7 @@ impl UploadUse {
             UploadUse::Ledger => LEDGER_KINDS,
             UploadUse::RecordsWorkbook => WORKBOOK_KINDS,
             UploadUse::Evidence => crate::evidence::ALLOWED,
-            UploadUse::TipoffAttachment => crate::pages::tipoffs::PUBLIC_KINDS,
+            UploadUse::TipoffAttachment => crate::pages::enforcement::tipoffs::PUBLIC_KINDS,
         }
     }
 
@@ -84,7 +84,7 @@ impl UploadUse {
             }
             UploadUse::Evidence => crate::evidence::limits(st),
             UploadUse::TipoffAttachment => UploadLimits {
-                max_bytes: crate::pages::tipoffs::ATTACHMENT_MAX,
+                max_bytes: crate::pages::enforcement::tipoffs::ATTACHMENT_MAX,
                 ..crate::evidence::limits(st)
             },
         }
@@ -193,9 +193,9 @@ pub fn screen_workbook(
 /// with its Chinese reason.
 pub async fn screen_upload(
     st: &crate::AppState,
-    up: &crate::pages::imports::Upload,
-) -> Result<FileKind, crate::pages::imports::Failure> {
-    use crate::pages::imports::Failure;
+    up: &crate::pages::ledger::imports::Upload,
+) -> Result<FileKind, crate::pages::ledger::imports::Failure> {
+    use crate::pages::ledger::imports::Failure;
     let limits = st.config.upload_limits();
     check_ledger_file(up.path.clone(), up.file_name.clone(), limits)
         .await

@@ -85,10 +85,10 @@ impl WebConfig {
     }
 
     /// The upload limits in force: as configured, or up to the upload routes' own limit
-    /// (`pages::imports::MAX_UPLOAD`) with the default zip-bomb limits scaled to it.
+    /// (`pages::ledger::imports::MAX_UPLOAD`) with the default zip-bomb limits scaled to it.
     pub fn upload_limits(&self) -> anpei_import::sniff::UploadLimits {
         self.upload_limits.unwrap_or_else(|| {
-            anpei_import::sniff::UploadLimits::for_size(pages::imports::MAX_UPLOAD)
+            anpei_import::sniff::UploadLimits::for_size(pages::ledger::imports::MAX_UPLOAD)
         })
     }
 }

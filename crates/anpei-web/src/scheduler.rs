@@ -1,13 +1,13 @@
 //! The scheduler of background jobs: one tokio task per server instance that wakes every few
 //! minutes and, from 08:00 China time on, runs the day's reminders
-//! ([`anpei_store::jobs::daily_reminders`]). Several instances may run it against one
+//! ([`anpei_store::platform::jobs::daily_reminders`]). Several instances may run it against one
 //! database: the job's claim lets exactly one of them run each date (see
-//! [`anpei_store::jobs`]); the others skip. Each wake-up also lays the security
+//! [`anpei_store::platform::jobs`]); the others skip. Each wake-up also lays the security
 //! administrator's saved policy over this instance's configuration again
 //! ([`refresh_policy`]), so a policy saved on one instance reaches all of them within
 //! [`TICK`].
 
-use anpei_store::jobs::{self, DailyRun};
+use anpei_store::platform::jobs::{self, DailyRun};
 use anpei_store::{Store, StoreResult};
 use chrono::{NaiveDate, Timelike};
 use std::time::Duration;
@@ -58,7 +58,7 @@ pub async fn tick(store: &Store, instance: &str) -> StoreResult<Option<(NaiveDat
 /// Reads the security administrator's saved policy again and puts it in force on this
 /// instance (another instance may have saved a change).
 pub async fn refresh_policy(store: &Store) -> StoreResult<()> {
-    anpei_store::security::apply_saved_policy(store)
+    anpei_store::platform::security::apply_saved_policy(store)
         .await
         .map(|_| ())
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use anpei_store::accounts;
+use anpei_store::platform::accounts;
 use anpei_store::scope::Role;
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;
@@ -210,7 +210,7 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -
             role == Some(Role::District)
         }
         // Uploading a class file: the institution's own account and the district
-        // (pages::training::may_upload).
+        // (pages::records::training::may_upload).
         ("POST", "/training/{id}/import") => {
             matches!(role, Some(Role::District | Role::Subject))
         }

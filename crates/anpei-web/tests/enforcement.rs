@@ -10,7 +10,7 @@ mod common;
 use anpei_core::SubjectKind;
 use anpei_store::enforcement::{self, coverage, Qualification};
 use anpei_store::entity::{enforcement_action, person, subject, typical_case};
-use anpei_store::{accounts, Scope};
+use anpei_store::{platform::accounts, Scope};
 use axum::http::StatusCode;
 use common::{Harness, Session};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -550,7 +550,7 @@ async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
     let r = h.get(Some(&ent), &path).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert!(!r.body.contains("IHDR"));
-    let audited = anpei_store::audit::latest(h.store(), 50)
+    let audited = anpei_store::platform::audit::latest(h.store(), 50)
         .await
         .unwrap()
         .into_iter()
@@ -624,7 +624,7 @@ async fn numbers_written_in_groups_or_full_width_are_removed_and_leftovers_refus
         h.get(None, &format!("/cases/{}", case.id)).await.status,
         StatusCode::NOT_FOUND
     );
-    let refused = anpei_store::audit::latest(h.store(), 50)
+    let refused = anpei_store::platform::audit::latest(h.store(), 50)
         .await
         .unwrap()
         .into_iter()

@@ -7,8 +7,8 @@
 
 mod common;
 
-use anpei_store::accounts;
 use anpei_store::entity::{exam_plan, exam_qualification, exam_session, exam_video, subject};
+use anpei_store::platform::accounts;
 use anpei_store::{demo, Role};
 use axum::http::StatusCode;
 use common::{Harness, Session};
@@ -181,7 +181,7 @@ async fn subject_account(h: &Harness, username: &str, s: &subject::Model) -> Ses
         .unwrap();
     accounts::create_user(
         h.store(),
-        &anpei_store::audit::Actor::system("test"),
+        &anpei_store::platform::audit::Actor::system("test"),
         accounts::NewUser {
             username: username.into(),
             display_name: format!("{username}测试用户"),
@@ -386,12 +386,12 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
         .find(|s| s.id != site.id)
         .unwrap();
     let at = h.store().today().and_hms_opt(8, 0, 0).unwrap();
-    let refused = anpei_store::exam_records::create_plan(
+    let refused = anpei_store::records::exams::create_plan(
         h.store(),
-        &anpei_store::audit::Actor::system("test"),
+        &anpei_store::platform::audit::Actor::system("test"),
         &anpei_store::Scope::district_wide(),
         other.id,
-        &anpei_store::exam_records::PlanInput {
+        &anpei_store::records::exams::PlanInput {
             site_id: Some(site.id),
             starts_at: at,
             ends_at: at + chrono::Duration::hours(8),
@@ -460,7 +460,7 @@ async fn a_site_user_sees_its_own_session_and_another_sites_session_is_not_found
 #[tokio::test]
 async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() {
     let h = Harness::with_demo(60, 200).await;
-    let n = anpei_store::exam_records::demo::load_demo(h.store())
+    let n = anpei_store::demo::exams::load_demo(h.store())
         .await
         .unwrap();
     assert!(n >= 4, "{n} demo sessions");
@@ -732,7 +732,7 @@ async fn a_credentials_phone_lands_encrypted_with_its_blind_index_and_a_bad_one_
 #[tokio::test]
 async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     let h = Harness::with_demo(60, 200).await;
-    anpei_store::exam_records::demo::load_demo(h.store())
+    anpei_store::demo::exams::load_demo(h.store())
         .await
         .unwrap();
     // The exam site with the demo's sessions, and the workbook's with a phone on top.

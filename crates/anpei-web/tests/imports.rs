@@ -451,7 +451,7 @@ async fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
     let s = h.login("town").await;
     let (content_type, body) =
         common::multipart_body(&[("kind", "persons")], Some(("人员.csv", b"x")));
-    let too_long = (anpei_web::pages::imports::BODY_LIMIT + 1).to_string();
+    let too_long = (anpei_web::pages::ledger::imports::BODY_LIMIT + 1).to_string();
     let req = axum::http::Request::post(format!("/imports?_csrf={}", s.csrf))
         .header(header::CONTENT_TYPE, &content_type)
         .header(header::CONTENT_LENGTH, &too_long)

@@ -7,8 +7,8 @@ mod common;
 
 use anpei_core::totp;
 use anpei_store::entity::audit;
-use anpei_store::policy::SecurityPolicy;
-use anpei_store::{demo, mfa, Clock, Role};
+use anpei_store::platform::policy::SecurityPolicy;
+use anpei_store::{demo, platform::mfa, Clock, Role};
 use anpei_web::routes::{specs, Perm};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -222,7 +222,7 @@ async fn a_district_user_enrols_from_the_qr_page_then_signs_in_with_a_code() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let district = anpei_store::accounts::find_user(h.store(), "district")
+    let district = anpei_store::platform::accounts::find_user(h.store(), "district")
         .await
         .unwrap()
         .unwrap();
@@ -663,7 +663,7 @@ async fn api_tokens_need_the_second_factor_and_a_revoked_token_answers_401_at_on
     assert!(!list.body.contains(&api_token));
 
     // Revoke the API-issued one: 401 from the next request on, the other still works.
-    let district = anpei_store::accounts::find_user(h.store(), "district")
+    let district = anpei_store::platform::accounts::find_user(h.store(), "district")
         .await
         .unwrap()
         .unwrap();
@@ -711,15 +711,15 @@ async fn api_tokens_need_the_second_factor_and_a_revoked_token_answers_401_at_on
 async fn a_reset_by_the_security_administrator_sends_the_user_back_to_enrolment() {
     let h = harness().await;
     let (s, secret, _) = enrol(&h, "district").await;
-    let district = anpei_store::accounts::find_user(h.store(), "district")
+    let district = anpei_store::platform::accounts::find_user(h.store(), "district")
         .await
         .unwrap()
         .unwrap();
-    let secadmin = anpei_store::accounts::find_user(h.store(), "secadmin")
+    let secadmin = anpei_store::platform::accounts::find_user(h.store(), "secadmin")
         .await
         .unwrap()
         .unwrap();
-    let actor = anpei_store::audit::Actor {
+    let actor = anpei_store::platform::audit::Actor {
         user_id: Some(secadmin.id),
         username: "secadmin".into(),
         client_addr: "127.0.0.1".into(),

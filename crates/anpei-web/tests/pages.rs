@@ -2,7 +2,7 @@
 
 mod common;
 
-use anpei_store::audit;
+use anpei_store::platform::audit;
 use axum::http::StatusCode;
 use common::Harness;
 
@@ -77,11 +77,12 @@ async fn a_town_official_cannot_see_count_or_open_another_towns_subject() {
         .await;
     assert_eq!(total_of(&search.body), 0);
 
-    let foreign_id = anpei_store::subjects::get(h.store(), &anpei_store::Scope::district_wide(), 0)
-        .await
-        .unwrap();
+    let foreign_id =
+        anpei_store::registry::subjects::get(h.store(), &anpei_store::Scope::district_wide(), 0)
+            .await
+            .unwrap();
     assert!(foreign_id.is_none());
-    let all = anpei_store::subjects::list(
+    let all = anpei_store::registry::subjects::list(
         h.store(),
         &anpei_store::Scope::district_wide(),
         &Default::default(),
@@ -194,7 +195,9 @@ async fn the_api_lists_subjects_in_the_contract_shape_and_persons_masked() {
 async fn a_subject_is_created_through_the_form_with_chinese_errors_first() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let town = anpei_store::reference::towns(h.store()).await.unwrap()[3]
+    let town = anpei_store::registry::reference::towns(h.store())
+        .await
+        .unwrap()[3]
         .id
         .to_string();
     let bad = h
@@ -325,7 +328,7 @@ async fn every_response_carries_the_security_headers() {
 async fn a_person_page_shows_certificates_and_training_masked() {
     let h = Harness::with_demo(10, 120).await;
     let s = h.login("district").await;
-    let (rows, _) = anpei_store::persons::list(
+    let (rows, _) = anpei_store::registry::persons::list(
         h.store(),
         &anpei_store::Scope::district_wide(),
         &Default::default(),
@@ -350,7 +353,7 @@ async fn a_person_page_shows_certificates_and_training_masked() {
 async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let all = anpei_store::subjects::list(
+    let all = anpei_store::registry::subjects::list(
         h.store(),
         &anpei_store::Scope::district_wide(),
         &Default::default(),
@@ -380,11 +383,14 @@ async fn editing_a_subject_keeps_its_phone_when_the_field_is_left_empty() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let after =
-        anpei_store::subjects::get(h.store(), &anpei_store::Scope::district_wide(), subj.id)
-            .await
-            .unwrap()
-            .unwrap();
+    let after = anpei_store::registry::subjects::get(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        subj.id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(after.name, "改名后的单位");
     assert_eq!(after.contact_phone_masked, subj.contact_phone_masked);
     h.db.cleanup().await;
@@ -426,7 +432,7 @@ async fn an_account_made_by_the_administrator_must_change_its_password_first() {
     assert!(r.body.contains("已创建账号 zhang"));
     assert!(r.body.contains("待改密码") && r.body.contains("待安全管理员授权"));
     // 三员分立: the security administrator grants the requested role first.
-    let id = anpei_store::accounts::find_user(h.store(), "zhang")
+    let id = anpei_store::platform::accounts::find_user(h.store(), "zhang")
         .await
         .unwrap()
         .unwrap()

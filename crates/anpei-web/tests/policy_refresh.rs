@@ -2,9 +2,9 @@
 //! on one instance reaches the others at their scheduler's next wake-up.
 
 use anpei_core::Params;
-use anpei_store::audit::Actor;
+use anpei_store::platform::audit::Actor;
 use anpei_store::testing::TestDb;
-use anpei_store::{security, Clock, ConnectConfig, Crypto, Store};
+use anpei_store::{platform::security, Clock, ConnectConfig, Crypto, Store};
 use std::sync::Arc;
 
 #[tokio::test]

@@ -4,15 +4,15 @@
 
 mod common;
 
-use anpei_store::audit::Actor;
+use anpei_store::campaign::problems::{self, Action, NewProblem, Source};
+use anpei_store::campaign::progress::{self, ProgressFilter, SubjectState};
 use anpei_store::entity::{
     campaign, campaign_phase, checklist_item, inbox_message, job_run, problem_event,
     self_inspection, subject, user,
 };
-use anpei_store::jobs::{self, DailyRun};
-use anpei_store::problems::{self, Action, NewProblem, Source};
-use anpei_store::progress::{self, ProgressFilter, SubjectState};
-use anpei_store::{accounts, StoreError};
+use anpei_store::platform::audit::Actor;
+use anpei_store::platform::jobs::{self, DailyRun};
+use anpei_store::{platform::accounts, StoreError};
 use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
 use common::{Harness, Session};
@@ -372,7 +372,7 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
         .pop()
         .unwrap();
     assert_eq!(last.event.text, "核验通过，予以销号");
-    let audited = anpei_store::audit::latest(h.store(), 200)
+    let audited = anpei_store::platform::audit::latest(h.store(), 200)
         .await
         .unwrap()
         .into_iter()
@@ -736,7 +736,7 @@ async fn the_export_is_a_titled_workbook_with_masked_phones_and_neutralised_form
     let (status, bytes) = get_bytes(h, &town, "/problems/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = read_xlsx(&bytes);
-    let town_name = anpei_store::reference::towns(h.store())
+    let town_name = anpei_store::registry::reference::towns(h.store())
         .await
         .unwrap()
         .into_iter()
@@ -769,7 +769,9 @@ async fn the_export_is_a_titled_workbook_with_masked_phones_and_neutralised_form
     assert!(all.contains(&"138****1234".to_string()));
     assert!(!all.iter().any(|c| c.contains("13812341234")));
     assert!(!all.iter().any(|c| c == "外镇问题"));
-    let audit = anpei_store::audit::latest(h.store(), 5).await.unwrap();
+    let audit = anpei_store::platform::audit::latest(h.store(), 5)
+        .await
+        .unwrap();
     assert!(audit
         .iter()
         .any(|e| e.action == "export.problems" && e.detail.starts_with("rows=2")));
@@ -1126,7 +1128,7 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     let s = h.login("enterprise").await;
     let page = h.get(Some(&s), "/inbox").await;
     assert!(page.body.contains("整改到期提醒") && page.body.contains("逾期提醒"));
-    let unread_before = anpei_store::inbox::unread_count(h.store(), ent.id)
+    let unread_before = anpei_store::platform::inbox::unread_count(h.store(), ent.id)
         .await
         .unwrap();
     let msg = ent_msgs.iter().find(|m| m.kind == "problem_due").unwrap();
@@ -1136,7 +1138,7 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), format!("/problems/{due}"));
     assert_eq!(
-        anpei_store::inbox::unread_count(h.store(), ent.id)
+        anpei_store::platform::inbox::unread_count(h.store(), ent.id)
             .await
             .unwrap(),
         unread_before - 1
@@ -1150,7 +1152,7 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     let r = h.post_form(Some(&s), "/inbox/read", &[("all", "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        anpei_store::inbox::unread_count(h.store(), ent.id)
+        anpei_store::platform::inbox::unread_count(h.store(), ent.id)
             .await
             .unwrap(),
         0

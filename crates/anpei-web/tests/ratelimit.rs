@@ -82,7 +82,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     demo::campaign::load_demo(h.store(), &h.district)
         .await
         .unwrap();
-    let (rows, _) = anpei_store::selfcheck::list(
+    let (rows, _) = anpei_store::campaign::selfcheck::list(
         h.store(),
         &anpei_store::Scope::district_wide(),
         anpei_store::campaign::current(h.store(), h.store().today())
@@ -189,7 +189,7 @@ async fn head_requests_to_export_routes_count_like_gets() {
             .unwrap()
     };
     let exported = || async {
-        anpei_store::audit::latest(h.store(), 200)
+        anpei_store::platform::audit::latest(h.store(), 200)
             .await
             .unwrap()
             .into_iter()
@@ -341,7 +341,7 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
     let town = h.login("town").await;
     let district = h.login("district").await;
     let p = anpei_store::scope::persons(&anpei_store::testing::scope_of(
-        &anpei_store::accounts::find_user(h.store(), "town")
+        &anpei_store::platform::accounts::find_user(h.store(), "town")
             .await
             .unwrap()
             .unwrap(),

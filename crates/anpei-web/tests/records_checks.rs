@@ -740,10 +740,10 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
         .exec(h.store().db())
         .await
         .unwrap();
-    let run = anpei_store::jobs::daily_reminders(h.store(), h.store().today(), "test")
+    let run = anpei_store::platform::jobs::daily_reminders(h.store(), h.store().today(), "test")
         .await
         .unwrap();
-    assert!(matches!(run, anpei_store::jobs::DailyRun::Ran(_)));
+    assert!(matches!(run, anpei_store::platform::jobs::DailyRun::Ran(_)));
     let again = open_findings(&h).await;
     assert!(!again
         .iter()

@@ -6,10 +6,10 @@
 mod common;
 
 use anpei_core::kinds::SubjectKind;
-use anpei_store::audit::Actor;
 use anpei_store::demo::{self, collusion, DemoAccount};
 use anpei_store::entity::{audit, subject, town};
-use anpei_store::relations::{self, Side};
+use anpei_store::platform::audit::Actor;
+use anpei_store::records::relations::{self, Side};
 use anpei_store::Role;
 use axum::http::StatusCode;
 use common::Harness;
@@ -18,10 +18,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 /// The demo district with training and exam records and the 包过班 scenario.
 async fn district() -> (Harness, collusion::DemoCollusion) {
     let h = Harness::with_demo(40, 400).await;
-    anpei_store::training_records::load_demo(h.store())
+    anpei_store::records::training::load_demo(h.store())
         .await
         .unwrap();
-    anpei_store::exam_records::demo::load_demo(h.store())
+    anpei_store::demo::exams::load_demo(h.store())
         .await
         .unwrap();
     let c = collusion::load_demo(h.store())

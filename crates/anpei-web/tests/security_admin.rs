@@ -4,12 +4,12 @@
 
 mod common;
 
-use anpei_store::accounts;
-use anpei_store::audit::{self, Actor};
 use anpei_store::entity::{audit as audit_entry, person, user};
-use anpei_store::policy::SecurityPolicy;
+use anpei_store::platform::accounts;
+use anpei_store::platform::audit::{self, Actor};
+use anpei_store::platform::policy::SecurityPolicy;
 use anpei_store::scope::{self};
-use anpei_store::{security, ConnectConfig, Store};
+use anpei_store::{platform::security, ConnectConfig, Store};
 use axum::http::{header, StatusCode};
 use common::{Harness, Reply, Session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -11,7 +11,7 @@ use anpei_store::entity::{
     audit as audit_log, evidence_file, finding, person, problem, problem_event, self_inspection,
     subject, user,
 };
-use anpei_store::{accounts, demo, selfcheck, Role};
+use anpei_store::{campaign::selfcheck, demo, platform::accounts, Role};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use chrono::{Days, NaiveDate};
@@ -68,7 +68,7 @@ async fn account(h: &Harness, username: &str, role: Role, scope: &str) -> Sessio
         .unwrap();
     accounts::create_user(
         h.store(),
-        &anpei_store::audit::Actor::system("test"),
+        &anpei_store::platform::audit::Actor::system("test"),
         accounts::NewUser {
             username: username.into(),
             display_name: format!("{username}测试用户"),
@@ -800,7 +800,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
         1
     );
     let ent = find_user(&h, "enterprise").await;
-    let (msgs, _) = anpei_store::inbox::list(h.store(), ent.id, false, 1, 10)
+    let (msgs, _) = anpei_store::platform::inbox::list(h.store(), ent.id, false, 1, 10)
         .await
         .unwrap();
     assert!(msgs

@@ -5,14 +5,14 @@
 
 mod common;
 
-use anpei_store::accounts;
+use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
+use anpei_store::campaign::supervision::{self as sv, Unit};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};
 use anpei_store::entity::{
     enforcement_action, inspection, self_inspection, subject, summary_report, supervision_problem,
     tipoff, typical_case,
 };
-use anpei_store::problems::{insert_new, NewProblem, Source};
-use anpei_store::supervision::{self as sv, Unit};
+use anpei_store::platform::accounts;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::Harness;
@@ -422,7 +422,7 @@ async fn the_ranking_is_sorted_by_total_and_shown_with_its_chart() {
         .find(|l| l.unit == Unit::Town(town))
         .unwrap()
         .rank;
-    let actor = anpei_store::audit::Actor::system("test");
+    let actor = anpei_store::platform::audit::Actor::system("test");
     let input = sv::SheetInput {
         manual: "10".into(),
         reason: "工作成效突出".into(),
@@ -469,11 +469,11 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
 
     // 7 days before the deadline: both units with accounts are reminded, once.
     let today = h.store().today();
-    let r = anpei_store::jobs::send_reminders(h.store(), today)
+    let r = anpei_store::platform::jobs::send_reminders(h.store(), today)
         .await
         .unwrap();
     assert_eq!(r.count("summary_due"), 2, "{:?}", r.sent);
-    let r = anpei_store::jobs::send_reminders(h.store(), today)
+    let r = anpei_store::platform::jobs::send_reminders(h.store(), today)
         .await
         .unwrap();
     assert_eq!(r.count("summary_due"), 0);
@@ -538,11 +538,11 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
     // After the deadline: the department is reminded once, then reports late.
     h.db.clock.advance(chrono::Duration::days(8));
     let after = h.store().today();
-    let r = anpei_store::jobs::send_reminders(h.store(), after)
+    let r = anpei_store::platform::jobs::send_reminders(h.store(), after)
         .await
         .unwrap();
     assert_eq!(r.count("summary_overdue"), 1, "{:?}", r.sent);
-    let r = anpei_store::jobs::send_reminders(h.store(), after)
+    let r = anpei_store::platform::jobs::send_reminders(h.store(), after)
         .await
         .unwrap();
     assert_eq!(r.count("summary_overdue"), 0);
@@ -711,7 +711,7 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
 async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
     let h = Harness::with_demo(30, 60).await;
     let (town, _) = town_and_subjects(&h).await;
-    let other = anpei_store::reference::towns(h.store())
+    let other = anpei_store::registry::reference::towns(h.store())
         .await
         .unwrap()
         .into_iter()

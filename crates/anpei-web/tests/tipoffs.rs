@@ -4,10 +4,10 @@
 
 mod common;
 
-use anpei_store::audit::Actor;
+use anpei_store::enforcement::tipoffs::{self, INTAKE_GRANT};
 use anpei_store::entity::{audit as audit_entry, tipoff};
-use anpei_store::tipoffs::{self, INTAKE_GRANT};
-use anpei_store::{accounts, Store};
+use anpei_store::platform::audit::Actor;
+use anpei_store::{platform::accounts, Store};
 use axum::http::{header, StatusCode};
 use common::{Harness, Reply, Session};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -529,7 +529,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
     h.db.clock.advance(chrono::Duration::days(1));
     // The daily job erases it (and records how many in its run).
     let today = h.store().today();
-    anpei_store::jobs::daily_reminders(h.store(), today, "test")
+    anpei_store::platform::jobs::daily_reminders(h.store(), today, "test")
         .await
         .unwrap();
     let run = anpei_store::entity::job_run::Entity::find()

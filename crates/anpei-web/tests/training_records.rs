@@ -338,7 +338,7 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         .to_str()
         .unwrap()
         .contains("spreadsheetml"));
-    let sheets = anpei_store::training_records::export(
+    let sheets = anpei_store::records::training::export(
         h.store(),
         &anpei_store::Scope::district_wide(),
         a.id,
@@ -357,7 +357,7 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
 #[tokio::test]
 async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
     let h = Harness::with_demo(40, 60).await;
-    let n = anpei_store::training_records::load_demo(h.store())
+    let n = anpei_store::records::training::load_demo(h.store())
         .await
         .unwrap();
     assert!(n >= 2, "{n}");
@@ -380,7 +380,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
     assert_eq!(classes.len(), 2);
     // The 再培训 class: 4 sessions of 4 学时 as the syllabus says, but every trainee signs
     // out at 10:30, so each attended 4 × 2 = 8 学时 of 16.
-    let file = anpei_store::training_records::class_file(
+    let file = anpei_store::records::training::class_file(
         h.store(),
         &anpei_store::Scope::district_wide(),
         classes[1].id,
@@ -394,7 +394,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
         .iter()
         .all(|t| (t.attended_hours - 8.0).abs() < 1e-9));
     // 王建国 teaches the first session of both classes, at the same time.
-    let one = anpei_store::training_records::class_file(
+    let one = anpei_store::records::training::class_file(
         h.store(),
         &anpei_store::Scope::district_wide(),
         classes[0].id,
@@ -661,7 +661,7 @@ async fn a_bad_phone_is_refused_with_its_row_and_nothing_is_written() {
 #[tokio::test]
 async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
     let h = Harness::with_demo(40, 60).await;
-    anpei_store::training_records::load_demo(h.store())
+    anpei_store::records::training::load_demo(h.store())
         .await
         .unwrap();
     let a = institutions(&h).await[0].clone();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use anpei_store::{audit, demo};
+use anpei_store::{demo, platform::audit};
 use anpei_web::proxy::TrustedProxies;
 use anpei_web::ratelimit::{Limit, RateLimits};
 use anpei_web::tls::{self, rustls};

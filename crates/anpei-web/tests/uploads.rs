@@ -426,7 +426,7 @@ async fn every_route_that_sends_a_file_sends_an_attachment_with_nosniff() {
 async fn records_in_db(h: &Harness) -> (u64, u64, u64, usize) {
     use anpei_store::entity::{exam_plan, exam_session, training_class};
     let db = h.store().db();
-    let imports = anpei_store::audit::latest(h.store(), 1000)
+    let imports = anpei_store::platform::audit::latest(h.store(), 1000)
         .await
         .unwrap()
         .into_iter()

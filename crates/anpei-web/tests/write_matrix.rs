@@ -14,12 +14,12 @@ mod common;
 use anpei_core::ids::{IdNumber, Uscc};
 use anpei_core::ledger::{CertificateRecord, TrainingRecord};
 use anpei_core::SubjectKind;
-use anpei_store::accounts;
-use anpei_store::audit::Actor;
 use anpei_store::entity::{
     campaign, evidence_file, inspection, person, self_inspection, self_inspection_answer, subject,
     typical_case,
 };
+use anpei_store::platform::accounts;
+use anpei_store::platform::audit::Actor;
 use anpei_store::scope::{self, Role, Scope};
 use anpei_store::testing::{fingerprint, fingerprint_changes};
 use anpei_web::routes::{specs, Perm};
@@ -1079,7 +1079,7 @@ async fn foreign(
         .find(|s| s.town_id != demo_town && fit(s))
         .unwrap_or_else(|| panic!("a {kind:?} outside the demo town"))
         .clone();
-    let (dept, industries) = anpei_store::reference::departments(h.store())
+    let (dept, industries) = anpei_store::registry::reference::departments(h.store())
         .await
         .unwrap()
         .into_iter()
@@ -1210,8 +1210,8 @@ async fn prepare(
     import_kind: &'static str,
     uniq: u32,
 ) -> Ctx {
-    use anpei_store::problems::{insert_new, NewProblem, Source};
-    use anpei_store::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
+    use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
     let subject = owner(fx, t, own);
     let db = h.store().db();
     let today = h.store().today();
@@ -1299,13 +1299,20 @@ async fn prepare(
             id
         }
         Target::SelfCheckDraft => {
-            self_inspection_in(h, fx, subject.id, anpei_store::selfcheck::DRAFT).await
+            self_inspection_in(h, fx, subject.id, anpei_store::campaign::selfcheck::DRAFT).await
         }
         Target::SelfCheckSubmitted => {
-            self_inspection_in(h, fx, subject.id, anpei_store::selfcheck::SUBMITTED).await
+            self_inspection_in(
+                h,
+                fx,
+                subject.id,
+                anpei_store::campaign::selfcheck::SUBMITTED,
+            )
+            .await
         }
         Target::SelfCheckWithEvidence => {
-            let id = self_inspection_in(h, fx, subject.id, anpei_store::selfcheck::DRAFT).await;
+            let id = self_inspection_in(h, fx, subject.id, anpei_store::campaign::selfcheck::DRAFT)
+                .await;
             let answer = match self_inspection_answer::Entity::find()
                 .filter(self_inspection_answer::Column::InspectionId.eq(id))
                 .filter(self_inspection_answer::Column::ItemCode.eq("E01"))
@@ -1334,7 +1341,7 @@ async fn prepare(
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(&sha), PNG).unwrap();
             file_id = evidence_file::ActiveModel {
-                owner_kind: Set(anpei_store::selfcheck::EVIDENCE_OWNER.into()),
+                owner_kind: Set(anpei_store::campaign::selfcheck::EVIDENCE_OWNER.into()),
                 owner_id: Set(answer),
                 subject_id: Set(Some(subject.id)),
                 file_name: Set("照片.png".into()),
@@ -1387,7 +1394,7 @@ async fn prepare(
         Target::Town => subject.town_id,
         Target::Department => subject.department_id,
         Target::SupervisionProblem => {
-            use anpei_store::supervision::{self as sv, FindingInput, Unit};
+            use anpei_store::campaign::supervision::{self as sv, FindingInput, Unit};
             let c = sv::campaign_or_current(h.store(), None).await.unwrap();
             sv::add_finding(
                 h.store(),
@@ -1427,7 +1434,7 @@ async fn prepare(
             .id
         }
     };
-    let town_name = anpei_store::reference::towns(h.store())
+    let town_name = anpei_store::registry::reference::towns(h.store())
         .await
         .unwrap()
         .into_iter()

@@ -6,8 +6,8 @@ mod common;
 
 use anpei_core::ids::IdNumber;
 use anpei_core::ledger::{SubjectRecord, TrainingRecord};
-use anpei_store::persons::{self, PersonFilter};
-use anpei_store::{subjects, Scope};
+use anpei_store::registry::persons::{self, PersonFilter};
+use anpei_store::{registry::subjects, Scope};
 use axum::http::StatusCode;
 use common::{finish, Harness};
 use serde_json::Value;
@@ -551,7 +551,9 @@ async fn a_worker_who_changes_employer_is_recorded_by_the_new_one_alongside_the_
     )
     .await;
     assert_eq!(count(&v, "人员", "updated"), 1, "{:?}", reasons(&v));
-    let entries = anpei_store::audit::latest(h.store(), 5).await.unwrap();
+    let entries = anpei_store::platform::audit::latest(h.store(), 5)
+        .await
+        .unwrap();
     let entry = entries
         .iter()
         .find(|e| e.action == "import")

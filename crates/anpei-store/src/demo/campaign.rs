@@ -9,11 +9,11 @@
 //! test harness's district has no campaign of its own (tests that want one call it).
 
 use crate::campaign as store_campaign;
+use crate::campaign::selfcheck::{self, COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE};
 use crate::entity::{
     campaign, checklist_item, problem, problem_event, self_inspection,
     self_inspection_answer as answer,
 };
-use crate::selfcheck::{self, COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE};
 use crate::{Crypto, StoreResult};
 use anpei_core::campaign::{notice_campaign, shift_campaign, span, PhaseKind};
 use anpei_core::mask::mask_phone;
@@ -174,9 +174,18 @@ pub async fn load_demo(
     let now = store.now();
     let made = load(&*txn, &store.crypto, now, store.today(), &in_order).await?;
     if let Some(m) = &made {
-        let ev = crate::audit::Event::ok("demo.campaign", format!("campaign:{}", m.campaign_id))
-            .with_detail(format!("{m:?}"));
-        crate::audit::append(&*txn, now, &crate::audit::Actor::system("demo"), &ev).await?;
+        let ev = crate::platform::audit::Event::ok(
+            "demo.campaign",
+            format!("campaign:{}", m.campaign_id),
+        )
+        .with_detail(format!("{m:?}"));
+        crate::platform::audit::append(
+            &*txn,
+            now,
+            &crate::platform::audit::Actor::system("demo"),
+            &ev,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(made)
@@ -266,7 +275,7 @@ pub async fn load<C: ConnectionTrait>(
             }
         })
         .collect();
-    crate::bulk::insert_models(db, inspections).await?;
+    crate::ledger::bulk::insert_models(db, inspections).await?;
     let ids: HashMap<i32, i32> = self_inspection::Entity::find()
         .filter(self_inspection::Column::CampaignId.eq(campaign_id))
         .all(db)
@@ -336,7 +345,7 @@ pub async fn load<C: ConnectionTrait>(
             }
         }
     }
-    crate::bulk::insert_models(db, answers).await?;
+    crate::ledger::bulk::insert_models(db, answers).await?;
 
     // The problems of the submissions, in every status; a fifth of them past the deadline.
     let mut problems = Vec::new();
@@ -376,7 +385,7 @@ pub async fn load<C: ConnectionTrait>(
         });
     }
     out.problems = problems.len();
-    crate::bulk::insert_models(db, problems).await?;
+    crate::ledger::bulk::insert_models(db, problems).await?;
     let made: Vec<problem::Model> = problem::Entity::find()
         .filter(problem::Column::CampaignId.eq(campaign_id))
         .all(db)
@@ -416,7 +425,7 @@ pub async fn load<C: ConnectionTrait>(
             add("verify", "核验通过，予以销号", "closed", 1);
         }
     }
-    crate::bulk::insert_models(db, events).await?;
+    crate::ledger::bulk::insert_models(db, events).await?;
     Ok(Some(out))
 }
 

@@ -146,7 +146,7 @@ async fn session<C: ConnectionTrait>(
         )),
         duration_secs: Set(7200),
         location: Set("考试点录像服务器 /video/电工作业".into()),
-        keep_until: Set(crate::exam_records::keep_until(
+        keep_until: Set(crate::records::exams::keep_until(
             s.day,
             store.params.exam_video_retention_years,
         )),
@@ -229,7 +229,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<Option<DemoCollusion>> {
         return Ok(None);
     }
     // The first institution by name: the one whose class files the training demo wrote.
-    let Some(inst) = crate::training_records::institutions(store, &crate::Scope::district_wide())
+    let Some(inst) = crate::records::training::institutions(store, &crate::Scope::district_wide())
         .await?
         .into_iter()
         .next()
@@ -520,11 +520,11 @@ pub async fn load_demo(store: &Store) -> StoreResult<Option<DemoCollusion>> {
         spread(s, e.id, 30 - from_inst, 19 - passed_inst, &mut rows);
     }
     cand::Entity::insert_many(rows).exec(db).await?;
-    crate::audit::append(
+    crate::platform::audit::append(
         db,
         now,
-        &crate::audit::Actor::system("demo"),
-        &crate::audit::Event::ok("demo.collusion", format!("subject:{}", inst.id))
+        &crate::platform::audit::Actor::system("demo"),
+        &crate::platform::audit::Event::ok("demo.collusion", format!("subject:{}", inst.id))
             .with_detail(format!("包过班演示：培训班{CLASS_CODE}，学员{TRAINEES}名")),
     )
     .await?;

@@ -5,11 +5,11 @@
 //! its legal basis, decision number and date; documents are evidence files of the action.
 
 use super::{supervised_subject, unit_of, ExamQualification, Qualification};
-use crate::audit::{self, Actor, Event};
+use crate::campaign::problems::{self, NewProblem, Source};
 use crate::entity::{
     enforcement_action, exam_qualification, inspection, person, subject, town, typical_case,
 };
-use crate::problems::{self, NewProblem, Source};
+use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::{Store, StoreError, StoreResult};
 use anpei_core::enforcement::{self as core, ActionKind, FineStage};

@@ -7,8 +7,8 @@
 //! (`anpei_core::redact::check_publishable`), and the public pages run the text through
 //! `desensitize` once more as they show it.
 
-use crate::audit::{self, Actor, Event};
 use crate::entity::{enforcement_action, inspection, subject, typical_case};
+use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::Reach;
 use crate::{Store, StoreError, StoreResult};

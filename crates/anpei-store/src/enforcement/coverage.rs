@@ -7,7 +7,7 @@
 use super::{inspections_in, COMPLETED};
 use crate::entity::{inspection, subject, town};
 use crate::scope::{self, Scope};
-use crate::{campaign, reference, Store, StoreResult};
+use crate::{campaign, registry::reference, Store, StoreResult};
 use anpei_core::campaign::PhaseKind;
 use anpei_core::SubjectKind;
 use chrono::NaiveDate;

@@ -7,11 +7,11 @@
 
 use super::actions::{draft_case, set_qualification};
 use super::{Qualification, COMPLETED, NONCOMPLIANT};
+use crate::campaign::problems::{self, NewProblem, Source};
 use crate::entity::{
     campaign_phase, certificate, checklist_item, enforcement_action, inspection, inspection_item,
     person, spot_test, subject, typical_case,
 };
-use crate::problems::{self, NewProblem, Source};
 use crate::{Crypto, StoreResult};
 use anpei_core::campaign::PhaseKind;
 use anpei_core::enforcement::{ActionKind, FineStage, Inspector};
@@ -305,7 +305,7 @@ pub async fn load<C: ConnectionTrait>(
                     let case = draft_case(
                         db,
                         now,
-                        &crate::audit::Actor::system("demo"),
+                        &crate::platform::audit::Actor::system("demo"),
                         s,
                         &a,
                         Some(&ins),
@@ -342,7 +342,7 @@ pub async fn load<C: ConnectionTrait>(
                 let case = draft_case(
                     db,
                     now,
-                    &crate::audit::Actor::system("demo"),
+                    &crate::platform::audit::Actor::system("demo"),
                     s,
                     &a,
                     Some(&ins),

@@ -2,8 +2,8 @@
 //! key — new ones inserted, those seen again touched, those no longer found resolved — in one
 //! transaction. Queries go through the scope filter like everything else.
 
-use crate::audit::{self, Actor, Event};
 use crate::entity::{finding, person, subject, town};
+use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::{Store, StoreResult};
 use anpei_core::ledger::rules::{Finding, RecordRef, Rule};
@@ -397,11 +397,11 @@ pub async fn records_of(
     store: &Store,
     row: &FindingRow,
 ) -> StoreResult<(
-    Vec<crate::persons::CertificateRow>,
-    Vec<crate::persons::TrainingRow>,
+    Vec<crate::registry::persons::CertificateRow>,
+    Vec<crate::registry::persons::TrainingRow>,
 )> {
     use crate::entity::{certificate, training};
-    use crate::persons::{certificate_row, training_row};
+    use crate::registry::persons::{certificate_row, training_row};
     let records: Vec<RecordRef> = serde_json::from_str(&row.records).unwrap_or_default();
     let cert_ids: Vec<i32> = records
         .iter()

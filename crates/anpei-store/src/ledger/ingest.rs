@@ -5,9 +5,9 @@
 //! counted exactly once: read = inserted + updated + unchanged + rejected.
 
 use super::resolve::Names;
-use crate::audit::{self, Actor, Event};
-use crate::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
 use crate::entity::{certificate, import, person, registry, subject, training};
+use crate::ledger::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
+use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::Reach;
 use crate::{Store, StoreError, StoreResult, WriteTxn};
@@ -545,7 +545,7 @@ impl<'a> Ingest<'a> {
         }
         let txn = self.txn.clone();
         self.pending = Some(tokio::spawn(async move {
-            crate::bulk::insert_models(&**txn, rows).await
+            crate::ledger::bulk::insert_models(&**txn, rows).await
         }));
         Ok(())
     }

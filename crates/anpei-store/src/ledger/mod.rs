@@ -2,8 +2,10 @@
 //! (`ingest`), the facts the rule engine reads (`facts` for the ledger, `records` for training
 //! and exam records), one scan of both (`scan`) and stored findings (`findings`).
 
+pub mod bulk;
 pub mod facts;
 pub mod findings;
+pub mod import_kind;
 pub mod ingest;
 pub mod records;
 pub mod resolve;

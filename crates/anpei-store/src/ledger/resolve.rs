@@ -1,6 +1,6 @@
 //! Name → id lookups an import needs (towns, departments, industries), loaded once.
 
-use crate::reference;
+use crate::registry::reference;
 use crate::{Store, StoreResult};
 use std::collections::HashMap;
 
@@ -59,7 +59,7 @@ impl Names {
             (None, Some(i)) => self.industries.get(i).copied(),
             (None, None) => self
                 .industries
-                .get(crate::reference::INSTITUTIONS_SUPERVISED_AS)
+                .get(crate::registry::reference::INSTITUTIONS_SUPERVISED_AS)
                 .copied(),
         }
     }

@@ -1,10 +1,12 @@
 //! 执法检查: the inspections a department, town or the district records (list, new, one
 //! inspection with its decisions), the list of enforcement actions, the coverage page
 //! ([`coverage`]) and typical cases, managed by the district and published on a public
-//! page ([`cases`]). Every page is for supervisors only; a subject user never reaches them.
+//! page ([`cases`]), and the public's tip-offs ([`tipoffs`]). Every page but the public ones
+//! is for supervisors only; a subject user never reaches them.
 
 pub mod cases;
 pub mod coverage;
+pub mod tipoffs;
 
 use super::{paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
@@ -17,7 +19,7 @@ use anpei_store::enforcement::{
     InspectionInput, InspectionRow,
 };
 use anpei_store::entity::{checklist_item, evidence_file, town};
-use anpei_store::{reference, subjects, StoreError};
+use anpei_store::{registry::reference, registry::subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -105,14 +107,14 @@ struct PickPage {
     layout: Layout,
     q: String,
     error: Option<String>,
-    matches: Vec<anpei_store::subjects::SubjectRow>,
+    matches: Vec<anpei_store::registry::subjects::SubjectRow>,
 }
 
 #[derive(Template)]
 #[template(path = "enforcement/new.html")]
 struct NewPage {
     layout: Layout,
-    subject: anpei_store::subjects::SubjectRow,
+    subject: anpei_store::registry::subjects::SubjectRow,
     items: Vec<checklist_item::Model>,
     holders: Vec<Holder>,
     input: InspectionInput,
@@ -146,7 +148,7 @@ async fn pick_page(
     let matches = if q.trim().is_empty() {
         Vec::new()
     } else {
-        let f = anpei_store::subjects::SubjectFilter {
+        let f = anpei_store::registry::subjects::SubjectFilter {
             q: Some(q.trim().to_string()),
             ..Default::default()
         };
@@ -578,4 +580,100 @@ pub async fn person_spot_tests(
     person_id: i32,
 ) -> Result<Vec<store::SpotRow>, AppError> {
     Ok(store::person_spot_tests(&st.store, &user.scope, person_id).await?)
+}
+
+/// The enforcement routes (inspections, actions, coverage, typical cases, tip-offs), each
+/// with the one permission it requires.
+pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable {
+    use crate::routes::Perm::*;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    r.route("GET", "/tipoff", Public, get(tipoffs::public_page))
+        .route(
+            "POST",
+            "/tipoff",
+            Public,
+            post(tipoffs::public_submit).layer(DefaultBodyLimit::max(tipoffs::BODY_LIMIT)),
+        )
+        .route("GET", "/tipoff/status", Public, get(tipoffs::status_page))
+        .route(
+            "POST",
+            "/tipoff/status",
+            Public,
+            post(tipoffs::status_submit),
+        )
+        .route("GET", "/tipoffs", Supervise, get(tipoffs::list))
+        .route("GET", "/tipoffs/new", Supervise, get(tipoffs::new_form))
+        .route("POST", "/tipoffs/new", Supervise, post(tipoffs::create))
+        .route("GET", "/tipoffs/{id}", Supervise, get(tipoffs::detail))
+        .route(
+            "GET",
+            "/tipoffs/{id}/files/{file}",
+            Supervise,
+            get(tipoffs::file),
+        )
+        .route(
+            "POST",
+            "/tipoffs/{id}/assign",
+            Supervise,
+            post(tipoffs::assign),
+        )
+        .route(
+            "POST",
+            "/tipoffs/{id}/extend",
+            Supervise,
+            post(tipoffs::extend),
+        )
+        .route(
+            "POST",
+            "/tipoffs/{id}/close",
+            Supervise,
+            post(tipoffs::close),
+        )
+        .route(
+            "POST",
+            "/tipoffs/{id}/feedback",
+            Supervise,
+            post(tipoffs::feedback),
+        )
+        // 执法检查 (issue 5): supervisors only; typical cases managed by the district, public
+        // when published.
+        .route("GET", "/inspections", Supervise, get(list))
+        .route("POST", "/inspections", Supervise, post(create))
+        .route("GET", "/inspections/new", Supervise, get(new_form))
+        .route("GET", "/inspections/{id}", Supervise, get(detail))
+        .route(
+            "POST",
+            "/inspections/{id}/actions",
+            Supervise,
+            post(add_action).layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route("GET", "/enforcement/actions", Supervise, get(actions_list))
+        .route(
+            "GET",
+            "/enforcement/coverage",
+            Supervise,
+            get(coverage::page),
+        )
+        .route("GET", "/enforcement/cases", District, get(cases::list))
+        .route(
+            "GET",
+            "/enforcement/cases/{id}",
+            District,
+            get(cases::edit_form),
+        )
+        .route(
+            "POST",
+            "/enforcement/cases/{id}",
+            District,
+            post(cases::save),
+        )
+        .route(
+            "POST",
+            "/enforcement/cases/{id}/publish",
+            District,
+            post(cases::publish),
+        )
+        .route("GET", "/cases", Public, get(cases::public_list))
+        .route("GET", "/cases/{id}", Public, get(cases::public_case))
 }

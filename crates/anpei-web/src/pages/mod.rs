@@ -1,28 +1,12 @@
 //! Server-rendered pages: one typed template struct per page, one `render` that turns it
 //! into a response, the error page rendered the same way.
 
-pub mod account;
-pub mod audit;
 pub mod campaign;
-pub mod dashboard;
 pub mod enforcement;
-pub mod exams;
-pub mod findings;
-pub mod imports;
-pub mod inbox;
-pub mod mfa;
-pub mod persons;
-pub mod problems;
-pub mod progress;
-pub mod reference;
-pub mod relations;
-pub mod security;
-pub mod selfcheck;
-pub mod subjects;
-pub mod supervision;
-pub mod tipoffs;
-pub mod training;
-pub mod users;
+pub mod ledger;
+pub mod platform;
+pub mod records;
+pub mod registry;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;

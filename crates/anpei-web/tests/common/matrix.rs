@@ -3,8 +3,8 @@
 //! it may reach and one it may not.
 
 use super::Harness;
-use anpei_store::accounts;
 use anpei_store::entity::{finding, person, subject};
+use anpei_store::platform::accounts;
 use anpei_store::scope::{self, Scope};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -51,9 +51,9 @@ pub fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32
 /// Two tip-offs, one assigned to the demo town and one to the demo department, each with an
 /// attachment; the demo district account holds the intake duty.
 pub async fn tipoff_fixtures(h: &Harness) {
-    use anpei_store::audit::Actor;
+    use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
     use anpei_store::entity::evidence_file;
-    use anpei_store::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    use anpei_store::platform::audit::Actor;
     use sea_orm::{ActiveModelTrait, Set};
     let system = Actor::system("test");
     let district = accounts::find_user(h.store(), "district")
@@ -141,7 +141,7 @@ pub async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), 
 
 /// One problem per subject (the problem list's routes).
 pub async fn problem_fixtures(h: &Harness) {
-    use anpei_store::problems::{insert_new, NewProblem, Source};
+    use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
     let due = h.store().today() + chrono::Days::new(30);
     let txn = h.store().write().await.unwrap();
     for s in subject::Entity::find().all(&*txn).await.unwrap() {
@@ -172,9 +172,12 @@ pub async fn problem_fixtures(h: &Harness) {
 
 /// A supervisors' finding on the first town (a supervision problem for its close route).
 pub async fn supervision_fixtures(h: &Harness) {
-    use anpei_store::supervision::{self as sv, FindingInput, Unit};
+    use anpei_store::campaign::supervision::{self as sv, FindingInput, Unit};
     let c = sv::campaign_or_current(h.store(), None).await.unwrap();
-    let town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
+    let town = anpei_store::registry::reference::towns(h.store())
+        .await
+        .unwrap()[0]
+        .id;
     let input = FindingInput {
         text: "授权矩阵用督查问题".into(),
         measures: "整改".into(),
@@ -182,7 +185,7 @@ pub async fn supervision_fixtures(h: &Harness) {
     };
     sv::add_finding(
         h.store(),
-        &anpei_store::audit::Actor::system("test"),
+        &anpei_store::platform::audit::Actor::system("test"),
         &c,
         Unit::Town(town),
         &input,
@@ -301,7 +304,7 @@ pub async fn evidence_fixtures(h: &Harness) {
             .unwrap()
             .expect("a new problem has its first event");
         evidence_file::ActiveModel {
-            owner_kind: Set(anpei_store::problems::EVIDENCE_OWNER.into()),
+            owner_kind: Set(anpei_store::campaign::problems::EVIDENCE_OWNER.into()),
             owner_id: Set(event.id),
             subject_id: Set(Some(p.subject_id)),
             file_name: Set("照片.png".into()),
@@ -448,8 +451,11 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     by_subject.insert("public_case", (published, None));
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
-    let first_town = anpei_store::reference::towns(h.store()).await.unwrap()[0].id;
-    let first_department = anpei_store::reference::departments(h.store())
+    let first_town = anpei_store::registry::reference::towns(h.store())
+        .await
+        .unwrap()[0]
+        .id;
+    let first_department = anpei_store::registry::reference::departments(h.store())
         .await
         .unwrap()[0]
         .0

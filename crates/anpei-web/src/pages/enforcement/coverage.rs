@@ -7,8 +7,8 @@ use super::super::{nonempty, paging, render, Layout, Pager};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
+use anpei_store::campaign::progress;
 use anpei_store::enforcement::coverage::{self, Category, Coverage, UncoveredRow, Window};
-use anpei_store::progress;
 use anpei_store::Reach;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -72,7 +72,7 @@ pub async fn page(
     let campaign_id = nonempty(&q.campaign).and_then(|s| s.parse::<i32>().ok());
     let window = coverage::window(&st.store, campaign_id).await?;
     let category = nonempty(&q.category).and_then(|s| Category::from_code(&s));
-    let towns = anpei_store::reference::towns(&st.store).await?;
+    let towns = anpei_store::registry::reference::towns(&st.store).await?;
     let town_id = super::super::town_param(&q.town, &towns);
     let town_name = town_id
         .and_then(|t| towns.iter().find(|x| x.id == t))

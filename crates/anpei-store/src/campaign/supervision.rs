@@ -1,0 +1,803 @@
+//! 考核督查 (notice §三(三)): the district office's score sheets of departments and towns,
+//! the ranking, and — in the submodules — the summary reports ([`summary`]) and the
+//! district bulletin's figures ([`bulletin`]).
+//!
+//! A unit (a department or a town) is judged over its own subjects, the same subjects its
+//! accounts see through the scope filter (`Scope::Department` / `Scope::Town`): a
+//! department's are the subjects of the industries it supervises, a town's those located in
+//! it. The data indicators, each a ratio with points (100 data points in all):
+//!
+//! | indicator                         | ratio                                         | points |
+//! |-----------------------------------|-----------------------------------------------|--------|
+//! | 自查完成率 self-inspection         | submitted / must self-inspect                  | 25     |
+//! | 执法检查覆盖率 inspection coverage | subjects inspected in the enforcement phase / subjects | 25 |
+//! | 问题整改率 problems rectified      | closed (已销号) / found                        | 20     |
+//! | 整改时效 timeliness                | 1 − overdue / found (overdue items subtract)   | 15     |
+//! | 举报按期办结率 tip-offs on time     | closed by the deadline / assigned and due      | 15     |
+//!
+//! A ratio over nothing (no subject, no problem, no tip-off due) earns its full points:
+//! there was nothing to fail. A tip-off still inside its time limit and open is not yet due
+//! and not counted. An inspection counts when it is completed and belongs to the campaign
+//! (or, recorded without a campaign, falls in its enforcement phase).
+//!
+//! The supervisors add their own findings (each also a problem of that department or town,
+//! in `supervision_problems`, see migration m0011) and a manual adjustment between
+//! [`MANUAL_MIN`] and [`MANUAL_MAX`] with its reason; total = data + adjustment, within
+//! 0–100. A sheet is saved as a draft, then finalised (定稿): the data points are frozen
+//! at that moment and the sheet can no longer change. Only the district writes sheets;
+//! every write is one transaction with its audit entry.
+
+pub mod bulletin;
+pub mod summary;
+mod write;
+
+pub use write::{
+    add_finding, close_problem, problem, problem_status_label, save_sheet, FindingInput, SheetInput,
+};
+
+use crate::campaign::problems::overdue_condition;
+use crate::campaign::{self as campaigns, CampaignInfo};
+use crate::entity::{
+    inspection, problem, self_inspection, subject, supervision_problem, supervision_sheet, tipoff,
+};
+use crate::platform::jobs::catalogue_kinds;
+use crate::Reach;
+use crate::{registry::reference, Scope, Store, StoreError, StoreResult};
+use anpei_core::campaign::PhaseKind;
+use anpei_core::tipoff::{self as tipoff_rules, Status as TipoffStatus};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Condition, Expr, Func, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationDef,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Points of each data indicator (module docs); they add up to 100.
+pub const W_SELF_INSPECTION: f64 = 25.0;
+pub const W_COVERAGE: f64 = 25.0;
+pub const W_RECTIFIED: f64 = 20.0;
+pub const W_TIMELINESS: f64 = 15.0;
+pub const W_TIPOFFS: f64 = 15.0;
+/// The supervisors' manual adjustment (加减分), in points.
+pub const MANUAL_MIN: f64 = -10.0;
+pub const MANUAL_MAX: f64 = 10.0;
+/// Longest finding or reason, in characters.
+const MAX_TEXT: usize = 1000;
+
+/// A department or a town, as a supervised unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Unit {
+    Department(i32),
+    Town(i32),
+}
+
+impl Unit {
+    /// `department` / `town` (paths and keys).
+    pub fn kind_code(self) -> &'static str {
+        match self {
+            Unit::Department(_) => "department",
+            Unit::Town(_) => "town",
+        }
+    }
+
+    pub fn kind_label(self) -> &'static str {
+        match self {
+            Unit::Department(_) => "部门",
+            Unit::Town(_) => "镇街",
+        }
+    }
+
+    pub fn id(self) -> i32 {
+        match self {
+            Unit::Department(i) | Unit::Town(i) => i,
+        }
+    }
+
+    /// `department:3`, `town:7`: audit objects and dedupe keys.
+    pub fn key(self) -> String {
+        format!("{}:{}", self.kind_code(), self.id())
+    }
+
+    /// The page of its sheet.
+    pub fn path(self) -> String {
+        format!("/supervision/{}s/{}", self.kind_code(), self.id())
+    }
+
+    /// The unit a department or town account acts for.
+    pub fn of_scope(scope: &Scope) -> Option<Unit> {
+        match scope.reach() {
+            Reach::Department(d) => Some(Unit::Department(d)),
+            Reach::Town(t) => Some(Unit::Town(t)),
+            _ => None,
+        }
+    }
+
+    fn columns(self) -> (Option<i32>, Option<i32>) {
+        match self {
+            Unit::Department(d) => (Some(d), None),
+            Unit::Town(t) => (None, Some(t)),
+        }
+    }
+
+    fn of_columns(department: Option<i32>, town: Option<i32>) -> Option<Unit> {
+        match (department, town) {
+            (Some(d), None) => Some(Unit::Department(d)),
+            (None, Some(t)) => Some(Unit::Town(t)),
+            _ => None,
+        }
+    }
+
+    fn sheet_condition(self) -> Condition {
+        match self {
+            Unit::Department(d) => Condition::all()
+                .add(supervision_sheet::Column::DepartmentId.eq(d))
+                .add(supervision_sheet::Column::TownId.is_null()),
+            Unit::Town(t) => Condition::all()
+                .add(supervision_sheet::Column::TownId.eq(t))
+                .add(supervision_sheet::Column::DepartmentId.is_null()),
+        }
+    }
+}
+
+/// `n` of `of`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ratio {
+    pub n: i64,
+    pub of: i64,
+}
+
+impl Ratio {
+    /// The share, 1 when there is nothing to count (module docs).
+    pub fn share(&self) -> f64 {
+        if self.of <= 0 {
+            1.0
+        } else {
+            (self.n as f64 / self.of as f64).clamp(0.0, 1.0)
+        }
+    }
+
+    /// The share in whole percent (100 over nothing).
+    pub fn pct(&self) -> i64 {
+        (self.share() * 100.0).floor() as i64
+    }
+
+    fn add(&mut self, o: Ratio) {
+        self.n += o.n;
+        self.of += o.of;
+    }
+}
+
+/// Points rounded to one decimal.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// The data behind a unit's score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicators {
+    /// Subjects of the unit.
+    pub subjects: i64,
+    /// Self-inspections submitted / subjects that must self-inspect.
+    pub self_inspection: Ratio,
+    /// Subjects inspected / subjects.
+    pub coverage: Ratio,
+    /// Completed inspections of its subjects.
+    pub inspections: i64,
+    /// Problems closed / found.
+    pub rectified: Ratio,
+    /// Problems not closed past their deadline.
+    pub overdue: i64,
+    /// Tip-offs closed by their deadline / assigned to it and due.
+    pub tipoffs: Ratio,
+    /// Tip-offs assigned to it in the campaign, due or not.
+    pub tipoffs_assigned: i64,
+}
+
+impl Indicators {
+    fn add(&mut self, o: &Indicators) {
+        self.subjects += o.subjects;
+        self.self_inspection.add(o.self_inspection);
+        self.coverage.add(o.coverage);
+        self.inspections += o.inspections;
+        self.rectified.add(o.rectified);
+        self.overdue += o.overdue;
+        self.tipoffs.add(o.tipoffs);
+        self.tipoffs_assigned += o.tipoffs_assigned;
+    }
+
+    /// The points of each indicator.
+    pub fn points(&self) -> Points {
+        let timeliness = Ratio {
+            n: self.rectified.of - self.overdue,
+            of: self.rectified.of,
+        };
+        Points {
+            self_inspection: round1(W_SELF_INSPECTION * self.self_inspection.share()),
+            coverage: round1(W_COVERAGE * self.coverage.share()),
+            rectified: round1(W_RECTIFIED * self.rectified.share()),
+            timeliness: round1(W_TIMELINESS * timeliness.share()),
+            tipoffs: round1(W_TIPOFFS * self.tipoffs.share()),
+        }
+    }
+}
+
+/// Points of the data indicators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Points {
+    pub self_inspection: f64,
+    pub coverage: f64,
+    pub rectified: f64,
+    pub timeliness: f64,
+    pub tipoffs: f64,
+}
+
+impl Points {
+    pub fn data(&self) -> f64 {
+        round1(
+            self.self_inspection + self.coverage + self.rectified + self.timeliness + self.tipoffs,
+        )
+    }
+}
+
+/// What a finalised sheet froze (`supervision_sheets.scores`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Frozen {
+    indicators: Indicators,
+    points: Points,
+}
+
+/// One finding of a sheet (`supervision_sheets.findings` is a JSON list of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub text: String,
+    pub measures: String,
+    pub deadline: NaiveDate,
+    /// Its `supervision_problems` row.
+    pub problem_id: i32,
+}
+
+/// The stored part of a sheet.
+#[derive(Debug, Clone)]
+pub struct SheetState {
+    pub id: i32,
+    pub status: String,
+    pub manual: f64,
+    pub reason: String,
+    pub findings: Vec<Finding>,
+    pub updated_at: i64,
+}
+
+impl SheetState {
+    pub fn is_final(&self) -> bool {
+        self.status == FINAL
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        if self.is_final() {
+            "已定稿"
+        } else {
+            "草稿"
+        }
+    }
+}
+
+const DRAFT: &str = "draft";
+const FINAL: &str = "final";
+
+/// The manual adjustment and its reason, kept with the findings' JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct StoredFindings {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    items: Vec<Finding>,
+}
+
+fn sheet_state(m: &supervision_sheet::Model) -> (SheetState, Option<Frozen>) {
+    let f: StoredFindings = serde_json::from_str(&m.findings).unwrap_or_default();
+    let frozen = (m.status == FINAL)
+        .then(|| serde_json::from_str::<Frozen>(&m.scores).ok())
+        .flatten();
+    (
+        SheetState {
+            id: m.id,
+            status: m.status.clone(),
+            manual: m.manual_score,
+            reason: f.reason,
+            findings: f.items,
+            updated_at: m.updated_at,
+        },
+        frozen,
+    )
+}
+
+/// One unit's line of the ranking, or the head of its sheet.
+#[derive(Debug, Clone)]
+pub struct UnitLine {
+    pub unit: Unit,
+    pub name: String,
+    pub ind: Indicators,
+    pub points: Points,
+    pub data: f64,
+    pub manual: f64,
+    pub total: f64,
+    pub sheet: Option<SheetState>,
+    /// 1 for the highest total (equal totals share a rank).
+    pub rank: usize,
+}
+
+impl UnitLine {
+    pub fn status_label(&self) -> &'static str {
+        self.sheet
+            .as_ref()
+            .map_or("未评分", SheetState::status_label)
+    }
+}
+
+fn total_of(data: f64, manual: f64) -> f64 {
+    round1((data + manual).clamp(0.0, 100.0))
+}
+
+fn line(
+    unit: Unit,
+    name: String,
+    live: Indicators,
+    sheet: Option<&supervision_sheet::Model>,
+) -> UnitLine {
+    let (state, frozen) = match sheet.map(sheet_state) {
+        Some((s, f)) => (Some(s), f),
+        None => (None, None),
+    };
+    let (ind, points) = match frozen {
+        Some(f) => (f.indicators, f.points),
+        None => (live, live.points()),
+    };
+    let data = points.data();
+    let manual = state.as_ref().map_or(0.0, |s| s.manual);
+    UnitLine {
+        unit,
+        name,
+        ind,
+        points,
+        data,
+        manual,
+        total: total_of(data, manual),
+        sheet: state,
+        rank: 0,
+    }
+}
+
+/// Sorts by total (then data points, then name) and numbers the ranks.
+fn rank(lines: &mut [UnitLine]) {
+    lines.sort_by(|a, b| {
+        b.total
+            .total_cmp(&a.total)
+            .then(b.data.total_cmp(&a.data))
+            .then(a.name.cmp(&b.name))
+    });
+    let mut prev: Option<f64> = None;
+    let mut r = 0;
+    for (i, l) in lines.iter_mut().enumerate() {
+        if prev != Some(l.total) {
+            r = i + 1;
+            prev = Some(l.total);
+        }
+        l.rank = r;
+    }
+}
+
+/// The ranking of a campaign: towns and departments separately.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub campaign: CampaignInfo,
+    pub towns: Vec<UnitLine>,
+    pub departments: Vec<UnitLine>,
+}
+
+/// The campaign `id`, or the current one when `None` (`NotFound` if there is none).
+pub async fn campaign_or_current(store: &Store, id: Option<i32>) -> StoreResult<CampaignInfo> {
+    match id {
+        Some(id) => campaigns::get(store, id).await?,
+        None => campaigns::current(store, store.today()).await?,
+    }
+    .ok_or(StoreError::NotFound)
+}
+
+/// A (town, department) group's problems: found, closed and overdue (`SUM` is NULL over
+/// no rows).
+type ProblemCounts = (i32, i32, i64, Option<i64>, Option<i64>);
+
+/// The indicators of every town and every department (two maps by id).
+pub type AllIndicators = (HashMap<i32, Indicators>, HashMap<i32, Indicators>);
+
+fn belongs_to_subject<E: EntityTrait>(col: E::Column) -> RelationDef {
+    E::belongs_to(subject::Entity)
+        .from(col)
+        .to(subject::Column::Id)
+        .into()
+}
+
+fn one_if(c: Condition) -> SimpleExpr {
+    let case: SimpleExpr = Expr::case(c, Expr::cust("1"))
+        .finally(Expr::cust("0"))
+        .into();
+    Func::sum(case).into()
+}
+
+/// Inspections that count for a campaign: completed, and of the campaign or, recorded
+/// without one, inside its enforcement phase.
+pub fn inspection_condition(c: &CampaignInfo) -> Condition {
+    let mut of = Condition::any().add(inspection::Column::CampaignId.eq(c.campaign.id));
+    if let Some(p) = c.phase_of(PhaseKind::Enforcement) {
+        of = of.add(
+            Condition::all()
+                .add(inspection::Column::CampaignId.is_null())
+                .add(inspection::Column::InspectedOn.gte(p.starts_on))
+                .add(inspection::Column::InspectedOn.lte(p.ends_on)),
+        );
+    }
+    Condition::all()
+        .add(inspection::Column::Status.ne("draft"))
+        .add(of)
+}
+
+/// The campaign's period for records without a campaign (tip-offs, actions): its first
+/// phase's first day to the later of its last phase's end and the summary deadline.
+pub fn period(c: &CampaignInfo) -> (NaiveDate, NaiveDate) {
+    let due = c.campaign.summary_due;
+    match c.span() {
+        Some((a, b)) => (a, b.max(due)),
+        None => (due, due),
+    }
+}
+
+/// Whether a tip-off counts as due and whether it was closed by its deadline.
+fn tipoff_on_time(store: &Store, t: &TipoffRow, today: NaiveDate) -> (bool, bool) {
+    let dl = tipoff_rules::deadlines(
+        &store.params,
+        t.accepted_on,
+        u32::try_from(t.extension_days).unwrap_or(0),
+        None,
+    );
+    let closed = t.status == TipoffStatus::Closed.code();
+    let on_time = closed && t.closed_on.is_some_and(|d| d <= dl.close_by);
+    let due = closed || today > dl.close_by;
+    (due, on_time)
+}
+
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+struct TipoffRow {
+    assigned_department_id: Option<i32>,
+    assigned_town_id: Option<i32>,
+    status: String,
+    accepted_on: NaiveDate,
+    extension_days: i32,
+    closed_on: Option<NaiveDate>,
+}
+
+/// Counts the indicators of every town and department (a few grouped queries, each
+/// grouped by (town, department) of the subject, folded in memory).
+#[tracing::instrument(skip_all)]
+pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllIndicators> {
+    let db = &store.db;
+    let cid = c.campaign.id;
+    let kinds = catalogue_kinds(db, cid).await?;
+    let today = store.today();
+    let mut groups: HashMap<(i32, i32), Indicators> = HashMap::new();
+
+    let subjects: Vec<(i32, i32, i64, Option<i64>)> = subject::Entity::find()
+        .select_only()
+        .columns([subject::Column::TownId, subject::Column::DepartmentId])
+        .expr(Expr::col((subject::Entity, subject::Column::Id)).count())
+        .expr(one_if(
+            Condition::all().add(subject::Column::Kind.is_in(kinds.clone())),
+        ))
+        .group_by(subject::Column::TownId)
+        .group_by(subject::Column::DepartmentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (t, d, n, must) in subjects {
+        let g = groups.entry((t, d)).or_default();
+        g.subjects = n;
+        g.coverage.of = n;
+        g.self_inspection.of = must.unwrap_or(0);
+    }
+
+    let submitted: Vec<(i32, i32, i64)> = self_inspection::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            belongs_to_subject::<self_inspection::Entity>(self_inspection::Column::SubjectId),
+        )
+        .filter(self_inspection::Column::CampaignId.eq(cid))
+        .filter(self_inspection::Column::Status.eq("submitted"))
+        .filter(subject::Column::Kind.is_in(kinds))
+        .select_only()
+        .columns([subject::Column::TownId, subject::Column::DepartmentId])
+        .expr(Expr::col((self_inspection::Entity, self_inspection::Column::Id)).count())
+        .group_by(subject::Column::TownId)
+        .group_by(subject::Column::DepartmentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (t, d, n) in submitted {
+        groups.entry((t, d)).or_default().self_inspection.n = n;
+    }
+
+    let inspected: Vec<(i32, i32, i64, i64)> = inspection::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            belongs_to_subject::<inspection::Entity>(inspection::Column::SubjectId),
+        )
+        .filter(inspection_condition(c))
+        .select_only()
+        .columns([subject::Column::TownId, subject::Column::DepartmentId])
+        .expr(Expr::cust("COUNT(DISTINCT inspections.subject_id)"))
+        .expr(Expr::col((inspection::Entity, inspection::Column::Id)).count())
+        .group_by(subject::Column::TownId)
+        .group_by(subject::Column::DepartmentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (t, d, covered, n) in inspected {
+        let g = groups.entry((t, d)).or_default();
+        g.coverage.n = covered;
+        g.inspections = n;
+    }
+
+    let problems: Vec<ProblemCounts> = problem::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            belongs_to_subject::<problem::Entity>(problem::Column::SubjectId),
+        )
+        .filter(problem::Column::CampaignId.eq(cid))
+        .select_only()
+        .columns([subject::Column::TownId, subject::Column::DepartmentId])
+        .expr(Expr::col((problem::Entity, problem::Column::Id)).count())
+        .expr(one_if(
+            Condition::all().add(problem::Column::Status.eq("closed")),
+        ))
+        .expr(one_if(overdue_condition(today)))
+        .group_by(subject::Column::TownId)
+        .group_by(subject::Column::DepartmentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (t, d, n, closed, overdue) in problems {
+        let g = groups.entry((t, d)).or_default();
+        g.rectified = Ratio {
+            n: closed.unwrap_or(0),
+            of: n,
+        };
+        g.overdue = overdue.unwrap_or(0);
+    }
+
+    let mut towns: HashMap<i32, Indicators> = HashMap::new();
+    let mut deps: HashMap<i32, Indicators> = HashMap::new();
+    for ((t, d), g) in &groups {
+        towns.entry(*t).or_default().add(g);
+        deps.entry(*d).or_default().add(g);
+    }
+
+    let (from, to) = period(c);
+    let tips: Vec<TipoffRow> = tipoff::Entity::find()
+        .select_only()
+        .columns([
+            tipoff::Column::AssignedDepartmentId,
+            tipoff::Column::AssignedTownId,
+            tipoff::Column::Status,
+            tipoff::Column::AcceptedOn,
+            tipoff::Column::ExtensionDays,
+            tipoff::Column::ClosedOn,
+        ])
+        .filter(tipoff::Column::AcceptedOn.gte(from))
+        .filter(tipoff::Column::AcceptedOn.lte(to))
+        .filter(
+            Condition::any()
+                .add(tipoff::Column::AssignedDepartmentId.is_not_null())
+                .add(tipoff::Column::AssignedTownId.is_not_null()),
+        )
+        .into_model()
+        .all(db)
+        .await?;
+    for t in &tips {
+        let (due, on_time) = tipoff_on_time(store, t, today);
+        let g = match (t.assigned_department_id, t.assigned_town_id) {
+            (Some(d), _) => deps.entry(d).or_default(),
+            (None, Some(x)) => towns.entry(x).or_default(),
+            (None, None) => continue,
+        };
+        g.tipoffs_assigned += 1;
+        if due {
+            g.tipoffs.of += 1;
+        }
+        if on_time {
+            g.tipoffs.n += 1;
+        }
+    }
+    Ok((towns, deps))
+}
+
+/// The campaign's sheets by unit.
+async fn sheets_of<C: ConnectionTrait>(
+    db: &C,
+    campaign_id: i32,
+) -> StoreResult<HashMap<Unit, supervision_sheet::Model>> {
+    Ok(supervision_sheet::Entity::find()
+        .filter(supervision_sheet::Column::CampaignId.eq(campaign_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|s| Unit::of_columns(s.department_id, s.town_id).map(|u| (u, s)))
+        .collect())
+}
+
+/// The ranking of a campaign (every town and every department, sorted by total).
+#[tracing::instrument(skip_all)]
+pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
+    let (ti, di) = indicators_all(store, c).await?;
+    let sheets = sheets_of(&store.db, c.campaign.id).await?;
+    let mut towns: Vec<UnitLine> = reference::towns(store)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let u = Unit::Town(t.id);
+            line(
+                u,
+                t.name,
+                ti.get(&t.id).copied().unwrap_or_default(),
+                sheets.get(&u),
+            )
+        })
+        .collect();
+    let mut departments: Vec<UnitLine> = reference::departments(store)
+        .await?
+        .into_iter()
+        .map(|(d, _)| {
+            let u = Unit::Department(d.id);
+            line(
+                u,
+                d.name,
+                di.get(&d.id).copied().unwrap_or_default(),
+                sheets.get(&u),
+            )
+        })
+        .collect();
+    rank(&mut towns);
+    rank(&mut departments);
+    Ok(Ranking {
+        campaign: c.clone(),
+        towns,
+        departments,
+    })
+}
+
+/// A unit's name (`NotFound` for an unknown id).
+pub async fn unit_name<C: ConnectionTrait>(db: &C, unit: Unit) -> StoreResult<String> {
+    use crate::entity::{department, town};
+    let name: Option<String> = match unit {
+        Unit::Department(d) => {
+            department::Entity::find_by_id(d)
+                .select_only()
+                .column(department::Column::Name)
+                .into_tuple()
+                .one(db)
+                .await?
+        }
+        Unit::Town(t) => {
+            town::Entity::find_by_id(t)
+                .select_only()
+                .column(town::Column::Name)
+                .into_tuple()
+                .one(db)
+                .await?
+        }
+    };
+    name.ok_or(StoreError::NotFound)
+}
+
+/// One unit's sheet: its line (with its rank among its kind) and its problems.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub line: UnitLine,
+    /// How many units of its kind are ranked.
+    pub of: usize,
+    pub problems: Vec<supervision_problem::Model>,
+}
+
+/// The sheet of `unit` in campaign `c` (`NotFound` for an unknown unit).
+#[tracing::instrument(skip_all)]
+pub async fn sheet(store: &Store, c: &CampaignInfo, unit: Unit) -> StoreResult<Sheet> {
+    unit_name(&store.db, unit).await?;
+    let r = ranking(store, c).await?;
+    let lines = match unit {
+        Unit::Department(_) => r.departments,
+        Unit::Town(_) => r.towns,
+    };
+    let of = lines.len();
+    let line = lines
+        .into_iter()
+        .find(|l| l.unit == unit)
+        .ok_or(StoreError::NotFound)?;
+    let problems = problems_of(&store.db, c.campaign.id, unit).await?;
+    Ok(Sheet { line, of, problems })
+}
+
+/// The supervision problems of a unit in a campaign, oldest first.
+pub async fn problems_of<C: ConnectionTrait>(
+    db: &C,
+    campaign_id: i32,
+    unit: Unit,
+) -> StoreResult<Vec<supervision_problem::Model>> {
+    let (d, t) = unit.columns();
+    let c = match (d, t) {
+        (Some(d), _) => Condition::all()
+            .add(supervision_problem::Column::DepartmentId.eq(d))
+            .add(supervision_problem::Column::TownId.is_null()),
+        (_, Some(t)) => Condition::all()
+            .add(supervision_problem::Column::TownId.eq(t))
+            .add(supervision_problem::Column::DepartmentId.is_null()),
+        _ => Condition::all().add(Expr::cust("1 = 0")),
+    };
+    Ok(supervision_problem::Entity::find()
+        .filter(supervision_problem::Column::CampaignId.eq(campaign_id))
+        .filter(c)
+        .order_by_asc(supervision_problem::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weights_add_up_to_one_hundred() {
+        let sum = W_SELF_INSPECTION + W_COVERAGE + W_RECTIFIED + W_TIMELINESS + W_TIPOFFS;
+        assert!((sum - 100.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_ratio_over_nothing_earns_full_points_and_overdue_items_subtract() {
+        let none = Indicators::default();
+        assert_eq!(none.points().data(), 100.0);
+        let ind = Indicators {
+            subjects: 4,
+            self_inspection: Ratio { n: 2, of: 4 },
+            coverage: Ratio { n: 1, of: 4 },
+            inspections: 1,
+            rectified: Ratio { n: 1, of: 4 },
+            overdue: 2,
+            tipoffs: Ratio { n: 1, of: 2 },
+            tipoffs_assigned: 3,
+        };
+        let p = ind.points();
+        assert_eq!(p.self_inspection, 12.5);
+        assert_eq!(p.coverage, 6.3);
+        assert_eq!(p.rectified, 5.0);
+        assert_eq!(p.timeliness, 7.5);
+        assert_eq!(p.tipoffs, 7.5);
+        assert_eq!(p.data(), 38.8);
+    }
+
+    #[test]
+    fn equal_totals_share_a_rank() {
+        let mk = |name: &str, total: f64| UnitLine {
+            unit: Unit::Town(0),
+            name: name.into(),
+            ind: Indicators::default(),
+            points: Points::default(),
+            data: total,
+            manual: 0.0,
+            total,
+            sheet: None,
+            rank: 0,
+        };
+        let mut v = vec![mk("乙", 50.0), mk("甲", 80.0), mk("丙", 80.0)];
+        rank(&mut v);
+        let got: Vec<(&str, usize)> = v.iter().map(|l| (l.name.as_str(), l.rank)).collect();
+        assert_eq!(got, vec![("丙", 1), ("甲", 1), ("乙", 3)]);
+    }
+}

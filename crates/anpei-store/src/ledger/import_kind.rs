@@ -1,0 +1,71 @@
+//! The kinds of ledger import (a whole workbook, or one table's sheet or CSV): their codes on
+//! forms and the command line, their labels, the table each reads and who may import it.
+//! The web pages, the API and the CLI all take the kind from here.
+
+use crate::Role;
+use anpei_core::ledger::Table;
+
+/// What an upload holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Ledger,
+    Subjects,
+    Persons,
+    Certificates,
+    Training,
+    Registry,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 6] = [
+        ImportKind::Ledger,
+        ImportKind::Subjects,
+        ImportKind::Persons,
+        ImportKind::Certificates,
+        ImportKind::Training,
+        ImportKind::Registry,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportKind::Ledger => "ledger",
+            ImportKind::Subjects => "subjects",
+            ImportKind::Persons => "persons",
+            ImportKind::Certificates => "certificates",
+            ImportKind::Training => "training",
+            ImportKind::Registry => "registry",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Ledger => "整本台账（工作簿）",
+            ImportKind::Subjects => "单位",
+            ImportKind::Persons => "人员",
+            ImportKind::Certificates => "证书",
+            ImportKind::Training => "培训",
+            ImportKind::Registry => "证书登记库",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ImportKind> {
+        Self::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    /// The one table to read, or every sheet of a workbook.
+    pub fn table(self) -> Option<Table> {
+        match self {
+            ImportKind::Ledger => None,
+            ImportKind::Subjects => Some(Table::Subjects),
+            ImportKind::Persons => Some(Table::Persons),
+            ImportKind::Certificates => Some(Table::Certificates),
+            ImportKind::Training => Some(Table::Trainings),
+            ImportKind::Registry => Some(Table::Registry),
+        }
+    }
+
+    /// The registry (登记库) is the district's: only district users may import it.
+    pub fn allowed_for(self, role: Role) -> bool {
+        self != ImportKind::Registry || role == Role::District
+    }
+}

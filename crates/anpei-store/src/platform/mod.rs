@@ -1,0 +1,16 @@
+//! The platform every area stands on: accounts and sessions (`accounts`), second factors
+//! (`mfa`), the security administrator's policy and grants (`policy`, `security`), the
+//! hash-chained audit log (`audit`), backups (`backup`), background jobs (`jobs`), stored
+//! files and evidence (`files`, `evidence`) and each account's inbox (`inbox`). Nothing here
+//! knows the work-safety business; the business areas call it.
+
+pub mod accounts;
+pub mod audit;
+pub mod backup;
+pub mod evidence;
+pub mod files;
+pub mod inbox;
+pub mod jobs;
+pub mod mfa;
+pub mod policy;
+pub mod security;

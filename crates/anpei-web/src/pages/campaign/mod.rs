@@ -1,0 +1,649 @@
+//! The campaign area (专项整治): the campaigns themselves (this module), the subjects'
+//! self-checks, problems and their rectification, progress, each account's inbox and the
+//! district's supervision, summary reports and bulletin.
+//!
+//! 专项整治: the campaigns (list, a campaign's page with its phases, notice and checklist),
+//! creating the next campaign by copying one (district), and the current phase every page's
+//! header shows ([`PhaseCache`]).
+
+pub mod inbox;
+pub mod problems;
+pub mod progress;
+pub mod selfcheck;
+pub mod supervision;
+
+use super::{render, Layout};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::AppState;
+use anpei_core::SubjectKind;
+use anpei_store::campaign::{self, CampaignInfo, CopyInput};
+use anpei_store::entity::checklist_item;
+use anpei_store::{Store, StoreError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+// ---- the header's phase -------------------------------------------------------------------
+
+/// What the header says about the campaign: its phase today, or 常态化监管.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseBanner {
+    /// The header text, e.g. `自查自改阶段（2021-12-01至2022-03-31）`.
+    pub text: String,
+    /// The campaign's name (the text's tooltip).
+    pub title: String,
+    pub campaign_id: Option<i32>,
+}
+
+impl Default for PhaseBanner {
+    fn default() -> Self {
+        PhaseBanner {
+            text: "常态化监管".into(),
+            title: "当前没有进行中的专项整治".into(),
+            campaign_id: None,
+        }
+    }
+}
+
+impl PhaseBanner {
+    fn of(now: Option<campaign::PhaseNow>) -> PhaseBanner {
+        match now {
+            None => PhaseBanner::default(),
+            Some(n) => PhaseBanner {
+                text: match &n.phase {
+                    Some(p) => format!("{}阶段（{}至{}）", p.name, p.starts_on, p.ends_on),
+                    None => n.label(),
+                },
+                title: n.campaign_name.clone(),
+                campaign_id: Some(n.campaign_id),
+            },
+        }
+    }
+}
+
+/// The header's phase, computed at most once a minute per process and again as soon as the
+/// date changes (the store's clock) or a campaign is created here.
+#[derive(Debug, Default)]
+pub struct PhaseCache {
+    inner: Mutex<Option<(NaiveDate, Instant, Arc<PhaseBanner>)>>,
+}
+
+const PHASE_TTL: Duration = Duration::from_secs(60);
+
+impl PhaseCache {
+    pub async fn banner(&self, store: &Store) -> Arc<PhaseBanner> {
+        let today = store.today();
+        if let Some((d, at, b)) = self.lock().as_ref() {
+            if *d == today && at.elapsed() < PHASE_TTL {
+                return b.clone();
+            }
+        }
+        match campaign::phase_now(store, today).await {
+            Ok(now) => {
+                let b = Arc::new(PhaseBanner::of(now));
+                *self.lock() = Some((today, Instant::now(), b.clone()));
+                b
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "current phase lookup failed");
+                Arc::new(PhaseBanner::default())
+            }
+        }
+    }
+
+    /// Forgets the cached phase (a campaign was created).
+    pub fn invalidate(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(NaiveDate, Instant, Arc<PhaseBanner>)>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+// ---- pages ----------------------------------------------------------------------------------
+
+/// A phase as pages show it.
+pub struct PhaseView {
+    pub seq: i32,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// 已结束 / 进行中 / 未开始.
+    pub state: &'static str,
+}
+
+pub fn phase_views(c: &CampaignInfo, today: NaiveDate) -> Vec<PhaseView> {
+    c.phases
+        .iter()
+        .map(|p| PhaseView {
+            seq: p.seq,
+            name: p.name.clone(),
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            state: if today > p.ends_on {
+                "已结束"
+            } else if today >= p.starts_on {
+                "进行中"
+            } else {
+                "未开始"
+            },
+        })
+        .collect()
+}
+
+/// A campaign's period as text.
+pub fn span_text(c: &CampaignInfo) -> String {
+    c.span()
+        .map(|(a, b)| format!("{a}至{b}"))
+        .unwrap_or_else(|| "未设置阶段".into())
+}
+
+struct Row {
+    c: CampaignInfo,
+    span: String,
+    phase: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "campaign/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    district: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let today = st.store.today();
+    let current = campaign::current(&st.store, today)
+        .await?
+        .map(|c| c.campaign.id);
+    let rows = campaign::list(&st.store)
+        .await?
+        .into_iter()
+        .map(|c| Row {
+            span: span_text(&c),
+            phase: match (c.phase_on(today), c.span()) {
+                (Some(p), _) => format!("{}（进行中）", p.name),
+                (None, Some((a, _))) if today < a => "未开始".into(),
+                (None, Some((_, b))) if today > b => "已结束".into(),
+                (None, Some(_)) => "阶段间隙".into(),
+                (None, None) => "—".into(),
+            },
+            current: Some(c.campaign.id) == current,
+            c,
+        })
+        .collect();
+    Ok(render(ListPage {
+        layout: Layout::new(&user, "专项整治", "campaigns"),
+        rows,
+        district: user.scope.is_all(),
+    }))
+}
+
+/// The catalogue of one kind, for a campaign's page.
+pub struct KindItems {
+    pub kind: SubjectKind,
+    pub items: Vec<(checklist_item::Model, Vec<String>)>,
+}
+
+#[derive(Template)]
+#[template(path = "campaign/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    c: CampaignInfo,
+    span: String,
+    phases: Vec<PhaseView>,
+    kinds: Vec<KindItems>,
+    copied_from: Option<(i32, String)>,
+    district: bool,
+    created: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DetailQuery {
+    created: Option<String>,
+}
+
+/// Rule codes with their Chinese names, for showing an item's links.
+fn rule_names(item: &checklist_item::Model) -> Vec<String> {
+    campaign::item_rules(item)
+        .iter()
+        .map(|r| {
+            anpei_core::ledger::rules::Rule::from_code(r)
+                .map_or_else(|| r.clone(), |x| x.name().to_string())
+        })
+        .collect()
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn detail(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, AppError> {
+    let c = campaign::get(&st.store, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let items = campaign::items(&st.store, c.campaign.catalogue_version, None).await?;
+    let kinds = SubjectKind::ALL
+        .iter()
+        .map(|k| KindItems {
+            kind: *k,
+            items: items
+                .iter()
+                .filter(|i| i.kind == k.code())
+                .map(|i| (i.clone(), rule_names(i)))
+                .collect(),
+        })
+        .collect();
+    let copied_from = match c.campaign.copied_from {
+        Some(f) => campaign::get(&st.store, f)
+            .await?
+            .map(|o| (o.campaign.id, o.campaign.name)),
+        None => None,
+    };
+    Ok(render(DetailPage {
+        layout: Layout::new(&user, c.campaign.name.clone(), "campaigns"),
+        span: span_text(&c),
+        phases: phase_views(&c, st.store.today()),
+        kinds,
+        copied_from,
+        district: user.scope.is_all(),
+        created: q.created.is_some(),
+        c,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "campaign/copy.html")]
+struct CopyPage {
+    layout: Layout,
+    src: CampaignInfo,
+    name: String,
+    doc_number: String,
+    /// (phase name, starts, ends) as typed.
+    phases: Vec<(String, String, String)>,
+    summary_due: String,
+    years: i32,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl CopyPage {
+    fn error(&self, field: &str) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CopyQuery {
+    years: Option<i32>,
+}
+
+/// The copy form, the dates moved by `years` (1 by default).
+#[tracing::instrument(skip_all)]
+pub async fn copy_form(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Query(q): Query<CopyQuery>,
+) -> Result<Response, AppError> {
+    let src = campaign::get(&st.store, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let years = q.years.unwrap_or(1).clamp(-5, 10);
+    let (dates, summary_due) = campaign::shifted_dates(&src, years);
+    let first_year = dates
+        .first()
+        .and_then(|(a, _)| a.get(..4))
+        .unwrap_or("")
+        .to_string();
+    let base = src
+        .campaign
+        .name
+        .split('（')
+        .next()
+        .unwrap_or(&src.campaign.name)
+        .to_string();
+    let phases = src
+        .phases
+        .iter()
+        .zip(dates)
+        .map(|(p, (a, b))| (p.name.clone(), a, b))
+        .collect();
+    Ok(render(CopyPage {
+        layout: Layout::new(&user, "复制专项整治", "campaigns"),
+        name: format!("{base}（{first_year}年起）"),
+        doc_number: String::new(),
+        phases,
+        summary_due,
+        years,
+        errors: Vec::new(),
+        src,
+    }))
+}
+
+/// Creates the copy (district only: the route's permission).
+#[tracing::instrument(skip_all)]
+pub async fn copy(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let src = campaign::get(&st.store, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input = CopyInput {
+        name: field("name"),
+        doc_number: field("doc_number"),
+        phases: (1..=src.phases.len())
+            .map(|i| {
+                (
+                    field(&format!("starts_on_{i}")),
+                    field(&format!("ends_on_{i}")),
+                )
+            })
+            .collect(),
+        summary_due: field("summary_due"),
+    };
+    match campaign::create_copy(&st.store, &user.scope, &user.actor(), id, &input).await {
+        Ok(new_id) => {
+            st.phase.invalidate();
+            Ok(Redirect::to(&format!("/campaigns/{new_id}?created=1")).into_response())
+        }
+        Err(StoreError::Fields(errors)) => {
+            let phases = src
+                .phases
+                .iter()
+                .zip(input.phases)
+                .map(|(p, (a, b))| (p.name.clone(), a, b))
+                .collect();
+            let mut res = render(CopyPage {
+                layout: Layout::new(&user, "复制专项整治", "campaigns"),
+                name: input.name,
+                doc_number: input.doc_number,
+                phases,
+                summary_due: input.summary_due,
+                years: 1,
+                errors,
+                src,
+            });
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- the catalogue API --------------------------------------------------------------------
+
+/// Query of `GET /api/v1/checklists`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChecklistQuery {
+    /// A subject kind code (enterprise, training_institution, exam_site, exam_institution).
+    kind: Option<String>,
+    /// A catalogue version; default: the current campaign's.
+    version: Option<String>,
+}
+
+/// One item of the API's answer (the contract of issue 4: exactly these four fields).
+#[derive(Debug, serde::Serialize)]
+pub struct ChecklistItemJson {
+    kind: String,
+    code: String,
+    text: String,
+    rules: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ChecklistResponse {
+    items: Vec<ChecklistItemJson>,
+    total: usize,
+}
+
+/// `GET /api/v1/checklists`: `{"items":[{"kind","code","text","rules":[…]}],"total":n}`, the
+/// catalogue of the current campaign (or `version`), optionally of one `kind`.
+#[tracing::instrument(skip_all)]
+pub async fn checklists_api(
+    State(st): State<AppState>,
+    _user: CurrentUser,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ChecklistQuery>,
+) -> Result<axum::Json<ChecklistResponse>, crate::error::ApiError> {
+    let kind = match super::nonempty(&q.kind) {
+        None => None,
+        Some(k) => Some(SubjectKind::from_code(&k).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "kind：未知的主体类型“{k}”，应为 enterprise、training_institution、exam_site 或 exam_institution"
+            ))
+        })?),
+    };
+    let versions = campaign::catalogue_versions(&st.store).await?;
+    let version = match super::nonempty(&q.version) {
+        Some(v) => v
+            .parse::<i32>()
+            .ok()
+            .filter(|v| versions.contains(v))
+            .ok_or_else(|| AppError::BadRequest(format!("version：检查表第“{v}”版不存在")))?,
+        None => match campaign::current(&st.store, st.store.today()).await? {
+            Some(c) => c.campaign.catalogue_version,
+            None => versions
+                .first()
+                .copied()
+                .unwrap_or(anpei_core::campaign::LATEST_CATALOGUE_VERSION),
+        },
+    };
+    let items: Vec<ChecklistItemJson> = campaign::items(&st.store, version, kind)
+        .await?
+        .into_iter()
+        .map(|i| ChecklistItemJson {
+            rules: campaign::item_rules(&i),
+            kind: i.kind,
+            code: i.code,
+            text: i.text,
+        })
+        .collect();
+    Ok(axum::Json(ChecklistResponse {
+        total: items.len(),
+        items,
+    }))
+}
+
+/// The campaign's routes (campaigns, self-checks, problems, progress, inbox, supervision),
+/// each with the one permission it requires.
+pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable {
+    use crate::routes::Perm::*;
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get, post};
+    r.route("GET", "/problems", ViewBusiness, get(problems::list))
+        .route("POST", "/problems", Supervise, post(problems::create))
+        .route(
+            "GET",
+            "/problems/export.xlsx",
+            ViewBusiness,
+            get(problems::export),
+        )
+        .route("GET", "/problems/new", Supervise, get(problems::new_form))
+        .route("GET", "/problems/{id}", ViewBusiness, get(problems::detail))
+        .route(
+            "POST",
+            "/problems/{id}/rectify",
+            ViewBusiness,
+            post(problems::rectify)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "POST",
+            "/problems/{id}/verify",
+            Supervise,
+            post(problems::verify),
+        )
+        .route(
+            "POST",
+            "/problems/{id}/reject",
+            Supervise,
+            post(problems::reject),
+        )
+        .route("GET", "/progress", ViewBusiness, get(progress::page))
+        .route(
+            "GET",
+            "/progress/subjects",
+            ViewBusiness,
+            get(progress::subjects),
+        )
+        .route("GET", "/inbox", SignedIn, get(inbox::page))
+        .route("POST", "/inbox/read", SignedIn, post(inbox::read))
+        .route("GET", "/campaigns", ViewBusiness, get(list))
+        .route("GET", "/campaigns/{id}", ViewBusiness, get(detail))
+        .route("GET", "/campaigns/{id}/copy", District, get(copy_form))
+        .route("POST", "/campaigns/{id}/copy", District, post(copy))
+        .route(
+            "GET",
+            "/api/v1/checklists",
+            ViewBusiness,
+            get(checklists_api),
+        )
+        .route("GET", "/selfcheck", ViewBusiness, get(selfcheck::index))
+        .route("GET", "/selfcheck/{id}", ViewBusiness, get(selfcheck::show))
+        .route(
+            "POST",
+            "/selfcheck/{id}",
+            SelfInspect,
+            post(selfcheck::save),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/submit",
+            SelfInspect,
+            post(selfcheck::submit),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/evidence",
+            SelfInspect,
+            post(selfcheck::upload)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/evidence/delete",
+            SelfInspect,
+            post(selfcheck::remove_evidence),
+        )
+        .route(
+            "POST",
+            "/selfcheck/{id}/return",
+            Supervise,
+            post(selfcheck::send_back),
+        )
+        .route(
+            "GET",
+            "/selfcheck/{id}/report",
+            ViewBusiness,
+            get(selfcheck::report::page),
+        )
+        .route(
+            "GET",
+            "/selfcheck/{id}/report.docx",
+            ViewBusiness,
+            get(selfcheck::report::docx),
+        )
+        // 考核督查, 总结报告, 通报 (issue 5): the district's, but for a department's or town's
+        // own summary report (the unit comes from the account, never from the request).
+        .route("GET", "/supervision", District, get(supervision::overview))
+        .route(
+            "GET",
+            "/supervision/towns/{id}",
+            District,
+            get(supervision::town_sheet),
+        )
+        .route(
+            "POST",
+            "/supervision/towns/{id}",
+            District,
+            post(supervision::save_town),
+        )
+        .route(
+            "POST",
+            "/supervision/towns/{id}/findings",
+            District,
+            post(supervision::finding_town),
+        )
+        .route(
+            "GET",
+            "/supervision/departments/{id}",
+            District,
+            get(supervision::department_sheet),
+        )
+        .route(
+            "POST",
+            "/supervision/departments/{id}",
+            District,
+            post(supervision::save_department),
+        )
+        .route(
+            "POST",
+            "/supervision/departments/{id}/findings",
+            District,
+            post(supervision::finding_department),
+        )
+        .route(
+            "POST",
+            "/supervision/problems/{id}/close",
+            District,
+            post(supervision::close_problem),
+        )
+        .route(
+            "GET",
+            "/summary",
+            Supervise,
+            get(supervision::summary::page),
+        )
+        .route(
+            "POST",
+            "/summary",
+            Supervise,
+            post(supervision::summary::submit)
+                .layer(DefaultBodyLimit::max(crate::evidence::EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "GET",
+            "/summaries",
+            District,
+            get(supervision::summary::tracking),
+        )
+        .route(
+            "GET",
+            "/bulletin",
+            District,
+            get(supervision::bulletin::page),
+        )
+        .route(
+            "GET",
+            "/bulletin.docx",
+            District,
+            get(supervision::bulletin::docx),
+        )
+}

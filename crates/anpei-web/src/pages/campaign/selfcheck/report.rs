@@ -1,0 +1,250 @@
+//! The 自查报告 of a self-inspection: a printable page and a Word document (docx) with the
+//! same content — the subject, the campaign, the period covered and the date, each item with
+//! its answer and explanation, the problem list (序号 / 问题描述 / 整改措施 / 整改时限 / 责任人 /
+//! 电话, masked) and the signature block.
+
+use super::load;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::evidence::attachment_disposition;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use anpei_import::docx::Docx;
+use anpei_store::campaign::selfcheck::{self, Loaded};
+use anpei_store::platform::audit::{self, Event};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// The signature block's labels.
+pub const SIGNATURES: [&str; 4] = ["单位负责人（签字）", "填报人", "日期", "单位（盖章）"];
+
+/// One item of the report.
+pub struct ReportItem {
+    pub code: String,
+    pub text: String,
+    pub answer: &'static str,
+    pub explanation: String,
+}
+
+/// One row of the problem list.
+pub struct ReportProblem {
+    pub seq: usize,
+    pub description: String,
+    pub measures: String,
+    pub deadline: String,
+    pub responsible: String,
+    pub phone: String,
+}
+
+/// What both forms of the report say.
+pub struct Report {
+    pub title: String,
+    pub subject_name: String,
+    pub uscc: String,
+    pub kind: &'static str,
+    pub town: String,
+    pub campaign: String,
+    pub period: String,
+    pub date: String,
+    pub status: &'static str,
+    pub submitted: bool,
+    pub summary: String,
+    pub items: Vec<ReportItem>,
+    pub problems: Vec<ReportProblem>,
+}
+
+impl Report {
+    pub fn of(l: &Loaded) -> Report {
+        let items: Vec<ReportItem> = l
+            .items
+            .iter()
+            .map(|i| {
+                let a = l.answer(&i.code);
+                ReportItem {
+                    code: i.code.clone(),
+                    text: i.text.clone(),
+                    answer: selfcheck::answer_label(a.map_or("", |a| a.answer.as_str())),
+                    explanation: a.map(|a| a.explanation.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let count = |code: &str| {
+            l.items
+                .iter()
+                .filter(|i| l.answer(&i.code).is_some_and(|a| a.answer == code))
+                .count()
+        };
+        let problems = l
+            .noncompliant()
+            .into_iter()
+            .enumerate()
+            .map(|(n, (_, a))| ReportProblem {
+                seq: n + 1,
+                description: a.explanation.clone(),
+                measures: a.measures.clone().unwrap_or_default(),
+                deadline: a.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                responsible: a.responsible_name.clone().unwrap_or_default(),
+                phone: a.responsible_phone_masked.clone().unwrap_or_default(),
+            })
+            .collect();
+        let submitted = l.si.status == selfcheck::SUBMITTED;
+        let date =
+            l.si.submitted_at
+                .filter(|_| submitted)
+                .map(|t| {
+                    anpei_store::campaign::problems::china_time(t)
+                        .get(..10)
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .unwrap_or_else(|| "（未提交）".into());
+        Report {
+            title: format!("{}自查报告", l.subject.name),
+            subject_name: l.subject.name.clone(),
+            uscc: l.subject.uscc.clone(),
+            kind: l.kind.label(),
+            town: l.town.clone(),
+            campaign: l.campaign.campaign.name.clone(),
+            period: match (l.si.period_from, l.si.period_to) {
+                (Some(a), Some(b)) => format!("{a}至{b}"),
+                _ => "—".into(),
+            },
+            date,
+            status: selfcheck::status_label(&l.si.status),
+            submitted,
+            summary: format!(
+                "对照专项整治重点内容共自查{}项：符合{}项，不符合{}项，不适用{}项。",
+                l.items.len(),
+                count(selfcheck::COMPLIANT),
+                count(selfcheck::NONCOMPLIANT),
+                count(selfcheck::NOT_APPLICABLE)
+            ),
+            items,
+            problems,
+        }
+    }
+
+    /// The report as a Word document.
+    pub fn to_docx(&self) -> Result<Vec<u8>, anpei_import::ImportError> {
+        let mut d = Docx::new();
+        d.title("安全生产培训自查报告").subtitle(&self.campaign);
+        if !self.submitted {
+            d.para_aligned(
+                &format!("（{}，尚未提交）", self.status),
+                anpei_import::docx::Align::Center,
+            );
+        }
+        d.field("单位名称", &self.subject_name)
+            .field("统一社会信用代码", &self.uscc)
+            .field("主体类型", self.kind)
+            .field("所属镇街", &self.town)
+            .field("自查期间", &self.period)
+            .field("提交日期", &self.date)
+            .heading("一、自查情况")
+            .para(&self.summary);
+        let rows: Vec<Vec<String>> = self
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.code.clone(),
+                    i.text.clone(),
+                    i.answer.to_string(),
+                    i.explanation.clone(),
+                ]
+            })
+            .collect();
+        d.table(&["编号", "检查内容", "自查结论", "情况说明"], &rows)
+            .heading("二、问题清单");
+        if self.problems.is_empty() {
+            d.para("本次自查未发现不符合项。");
+        } else {
+            let rows: Vec<Vec<String>> = self
+                .problems
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.seq.to_string(),
+                        p.description.clone(),
+                        p.measures.clone(),
+                        p.deadline.clone(),
+                        p.responsible.clone(),
+                        p.phone.clone(),
+                    ]
+                })
+                .collect();
+            d.table(
+                &["序号", "问题描述", "整改措施", "整改时限", "责任人", "电话"],
+                &rows,
+            );
+        }
+        d.signature_block(&SIGNATURES);
+        d.to_bytes()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "selfcheck/report.html")]
+struct ReportPage {
+    layout: Layout,
+    id: i32,
+    r: Report,
+    signatures: [&'static str; 4],
+}
+
+/// `GET /selfcheck/{id}/report`: the printable page.
+#[tracing::instrument(skip_all)]
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let l = load(&st, &user, id).await?;
+    let r = Report::of(&l);
+    Ok(render(ReportPage {
+        layout: Layout::new(&user, r.title.clone(), "selfcheck"),
+        id,
+        r,
+        signatures: SIGNATURES,
+    }))
+}
+
+/// `GET /selfcheck/{id}/report.docx`: the Word document, as an attachment; audited.
+#[tracing::instrument(skip_all)]
+pub async fn docx(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let l = load(&st, &user, id).await?;
+    let r = Report::of(&l);
+    let bytes = tokio::task::spawn_blocking(move || r.to_docx().map(|b| (b, r.title)))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let (bytes, title) = bytes;
+    audit::record(
+        &st.store,
+        &user.actor(),
+        Event::ok("export.selfcheck_report", format!("self_inspection:{id}")),
+    )
+    .await?;
+    let disposition = attachment_disposition(
+        &format!("{title}.docx"),
+        &format!("self-inspection-{id}.docx"),
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,290 @@
+//! 通报: the district's bulletin on a campaign (notice §三(四)), as a page and as a Word
+//! document with the same content. Every figure comes from `anpei_store::campaign::supervision::
+//! bulletin` (queries); the text around them is fixed wording. The document is an export:
+//! audited.
+
+use super::{campaign_choices, chosen_campaign, CampaignQuery};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::evidence::attachment_disposition;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use anpei_import::docx::Docx;
+use anpei_store::campaign::supervision::bulletin::{self as bl, Bulletin};
+use anpei_store::campaign::supervision::UnitLine;
+use anpei_store::platform::audit::{self, Event};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// The bulletin's title.
+pub const TITLE: &str = "关于安全生产培训“走过场”专项整治工作情况的通报";
+
+/// Yuan as 元 with thousands separators: `1,234,500元`.
+pub fn yuan(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{}{out}元", if n < 0 { "-" } else { "" })
+}
+
+/// The paragraphs of the bulletin's body, in order (page and document alike).
+pub struct Text {
+    pub intro: String,
+    pub subjects: String,
+    pub self_inspection: String,
+    pub enforcement: String,
+    pub actions: String,
+    pub tipoffs: String,
+    pub summaries: String,
+    pub closing: Vec<String>,
+}
+
+impl Text {
+    pub fn of(b: &Bulletin) -> Text {
+        let kinds: Vec<String> = b
+            .subjects_by_kind
+            .iter()
+            .map(|(label, n)| format!("{label}{n}家"))
+            .collect();
+        let a = &b.actions;
+        let t = &b.tipoffs;
+        let (from, to) = b.period;
+        Text {
+            intro: format!(
+                "按照《{}》部署，{}至{}，全区各区安委会成员单位和镇街围绕生产经营单位、安全培训机构、考试点和考试机构等4类主体开展专项整治。截至{}，工作情况通报如下。",
+                b.campaign.campaign.name, from, to, b.as_of
+            ),
+            subjects: format!(
+                "全区纳入专项整治的监管对象共{}家，其中{}。",
+                b.subjects,
+                kinds.join("、")
+            ),
+            self_inspection: format!(
+                "自查自改阶段，应开展自查的单位{}家，已提交自查{}家，自查完成率{}%；共发现问题{}项，已整改销号{}项，整改率{}%，逾期未整改{}项。",
+                b.self_inspection.of,
+                b.self_inspection.n,
+                b.self_inspection.pct(),
+                b.problems.of,
+                b.problems.n,
+                b.problems.pct(),
+                b.overdue
+            ),
+            enforcement: format!(
+                "执法检查阶段，共开展执法检查{}次，检查单位{}家，覆盖率{}%。",
+                b.inspections,
+                b.coverage.n,
+                b.coverage.pct()
+            ),
+            actions: format!(
+                "共作出罚款决定{}件，罚款金额合计{}；责令限期整改{}件，警告{}件，责令停产停业整顿{}件；移送市场监管部门{}件，移交司法机关{}件；暂停考试资格{}家，取消考试资格{}家；曝光典型案例{}件。",
+                a.fines,
+                yuan(a.fines_total),
+                a.order_rectify,
+                a.warnings,
+                a.suspend_business,
+                a.refer_market,
+                a.refer_judicial,
+                a.suspend_exam,
+                a.cancel_exam,
+                b.cases.len()
+            ),
+            tipoffs: format!(
+                "共受理举报{}件，已办结{}件，其中按期办结{}件，经核查属实{}件。",
+                t.received, t.closed, t.closed_on_time, t.substantiated
+            ),
+            summaries: format!(
+                "总结报告应于{}前报送。全区{}个部门和镇街中，按时报送{}个，逾期报送{}个，逾期未报送{}个{}。",
+                b.campaign.campaign.summary_due,
+                b.on_time + b.late.len() + b.missing.len() + b.pending,
+                b.on_time,
+                b.late.len(),
+                b.missing.len(),
+                if b.pending > 0 {
+                    format!("，尚未到期未报送{}个", b.pending)
+                } else {
+                    String::new()
+                }
+            ),
+            closing: vec![
+                "各单位要对照本通报反映的问题，举一反三，逐项抓好整改落实；逾期报送或未报送总结报告的单位要立即补报，并说明原因。".into(),
+                "各区安委会成员单位和镇街要以此次专项整治为契机，进一步健全安全培训考试制度体系，强化基础建设，建立长效机制，着力提升培训质量，规范考试管理，推动全区安全教育培训工作高质量发展。".into(),
+            ],
+        }
+    }
+}
+
+const UNIT_HEADERS: [&str; 9] = [
+    "排名",
+    "单位",
+    "自查完成",
+    "检查覆盖",
+    "发现问题",
+    "已销号",
+    "逾期",
+    "举报按期办结",
+    "考核得分",
+];
+
+fn unit_rows(lines: &[UnitLine]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            let i = &l.ind;
+            vec![
+                l.rank.to_string(),
+                l.name.clone(),
+                format!("{}/{}", i.self_inspection.n, i.self_inspection.of),
+                format!("{}/{}", i.coverage.n, i.coverage.of),
+                i.rectified.of.to_string(),
+                i.rectified.n.to_string(),
+                i.overdue.to_string(),
+                format!("{}/{}", i.tipoffs.n, i.tipoffs.of),
+                format!("{:.1}", l.total),
+            ]
+        })
+        .collect()
+}
+
+/// The bulletin as a Word document.
+pub fn to_docx(b: &Bulletin, t: &Text) -> Result<Vec<u8>, anpei_import::ImportError> {
+    let mut d = Docx::new();
+    d.title(TITLE)
+        .subtitle(&b.campaign.campaign.issuing_office)
+        .para(&t.intro)
+        .heading("一、总体情况")
+        .para(&t.subjects)
+        .para(&t.self_inspection)
+        .para(&t.enforcement)
+        .para(&t.actions)
+        .para(&t.tipoffs)
+        .heading("二、各镇街工作情况")
+        .table(&UNIT_HEADERS, &unit_rows(&b.towns))
+        .heading("三、各部门工作情况")
+        .table(&UNIT_HEADERS, &unit_rows(&b.departments))
+        .heading("四、总结报告报送情况")
+        .para(&t.summaries);
+    let rows: Vec<Vec<String>> = b
+        .late
+        .iter()
+        .chain(b.missing.iter())
+        .map(|x| {
+            vec![
+                x.unit.kind_label().to_string(),
+                x.name.clone(),
+                x.state.label().to_string(),
+                x.submitted_text(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        d.table(&["类别", "单位", "报送情况", "报送时间"], &rows);
+    }
+    d.heading("五、典型案例");
+    if b.cases.is_empty() {
+        d.para("本期无公开曝光的典型案例。");
+    }
+    for (n, c) in b.cases.iter().enumerate() {
+        d.subheading(&format!("（{}）{}", n + 1, c.title))
+            .para(&c.body);
+    }
+    d.heading("六、下一步工作要求");
+    for p in &t.closing {
+        d.para(p);
+    }
+    d.para_aligned(
+        &b.campaign.campaign.issuing_office,
+        anpei_import::docx::Align::Right,
+    )
+    .para_aligned(
+        &b.as_of.format("%Y年%m月%d日").to_string(),
+        anpei_import::docx::Align::Right,
+    );
+    d.to_bytes()
+}
+
+#[derive(Template)]
+#[template(path = "supervision/bulletin.html")]
+struct BulletinPage {
+    layout: Layout,
+    campaigns: Vec<(i32, String)>,
+    campaign_id: i32,
+    title: &'static str,
+    b: Bulletin,
+    t: Text,
+    unit_headers: [&'static str; 9],
+}
+
+/// `GET /bulletin`.
+#[tracing::instrument(skip_all)]
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CampaignQuery>,
+) -> Result<Response, AppError> {
+    let c = chosen_campaign(&st, &q.campaign).await?;
+    let b = bl::load(&st.store, &c).await?;
+    let t = Text::of(&b);
+    Ok(render(BulletinPage {
+        layout: Layout::new(&user, "通报", "bulletin"),
+        campaigns: campaign_choices(&st).await?,
+        campaign_id: c.campaign.id,
+        title: TITLE,
+        b,
+        t,
+        unit_headers: UNIT_HEADERS,
+    }))
+}
+
+/// `GET /bulletin.docx`: the Word document, as an attachment; audited as an export.
+#[tracing::instrument(skip_all)]
+pub async fn docx(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CampaignQuery>,
+) -> Result<Response, AppError> {
+    let c = chosen_campaign(&st, &q.campaign).await?;
+    let id = c.campaign.id;
+    let b = bl::load(&st.store, &c).await?;
+    let bytes = tokio::task::spawn_blocking(move || to_docx(&b, &Text::of(&b)))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    audit::record(
+        &st.store,
+        &user.actor(),
+        Event::ok("export.bulletin", format!("campaign:{id}"))
+            .with_detail(format!("{} bytes", bytes.len())),
+    )
+    .await?;
+    let disposition =
+        attachment_disposition(&format!("{TITLE}.docx"), &format!("bulletin-{id}.docx"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yuan_groups_thousands() {
+        assert_eq!(super::yuan(0), "0元");
+        assert_eq!(super::yuan(1_234_500), "1,234,500元");
+        assert_eq!(super::yuan(999), "999元");
+    }
+}

@@ -1,0 +1,272 @@
+//! 总结报告: a department's or town's own page (its report — submit or revise, attachments —
+//! its score sheet once finalised, and the problems the supervisors found in it), and the
+//! district's tracking table (on time / late / missing / not yet due).
+//!
+//! A unit only ever submits for itself: the unit comes from the account's scope, never from
+//! the request.
+
+use super::{campaign_choices, chosen_campaign, CampaignQuery};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::evidence;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use anpei_store::campaign::supervision::summary::{
+    self as sm, State as SumState, SummaryInput, Track,
+};
+use anpei_store::campaign::supervision::{self as sv, Unit, UnitLine};
+use anpei_store::entity::{evidence_file, summary_report, supervision_problem};
+use anpei_store::StoreError;
+use askama::Template;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Template)]
+#[template(path = "supervision/summary.html")]
+struct SummaryPage {
+    layout: Layout,
+    campaigns: Vec<(i32, String)>,
+    campaign_id: i32,
+    campaign_name: String,
+    unit_name: String,
+    due: chrono::NaiveDate,
+    state: SumState,
+    report: Option<summary_report::Model>,
+    files: Vec<evidence_file::Model>,
+    input: SummaryInput,
+    errors: Vec<(&'static str, String)>,
+    /// The unit's finalised sheet.
+    sheet: Option<UnitLine>,
+    problems: Vec<(supervision_problem::Model, &'static str)>,
+}
+
+impl SummaryPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn submitted_text(&self) -> String {
+        self.report
+            .as_ref()
+            .map(|r| anpei_store::campaign::problems::china_time(r.submitted_at))
+            .unwrap_or_default()
+    }
+}
+
+async fn own_page(
+    st: &AppState,
+    user: &CurrentUser,
+    unit: Unit,
+    campaign: &Option<String>,
+    input: Option<SummaryInput>,
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let c = chosen_campaign(st, campaign).await?;
+    let report = sm::of_unit(&st.store, c.campaign.id, unit).await?;
+    let track = sm::tracking(&st.store, &c).await?;
+    let state = track
+        .iter()
+        .find(|t| t.unit == unit)
+        .map_or(SumState::Pending, |t| t.state);
+    let files = match &report {
+        Some(r) => evidence::list(st, sm::EVIDENCE_OWNER, &[r.id]).await?,
+        None => Vec::new(),
+    };
+    let s = sv::sheet(&st.store, &c, unit).await?;
+    let today = st.store.today();
+    let sheet = s
+        .line
+        .sheet
+        .as_ref()
+        .is_some_and(|x| x.is_final())
+        .then(|| s.line.clone());
+    let problems = s
+        .problems
+        .iter()
+        .map(|p| (p.clone(), sv::problem_status_label(p, today)))
+        .collect();
+    let input = input.unwrap_or_else(|| SummaryInput {
+        title: report.as_ref().map(|r| r.title.clone()).unwrap_or_default(),
+        body: report.as_ref().map(|r| r.body.clone()).unwrap_or_default(),
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(SummaryPage {
+        layout: Layout::new(user, "总结报告", "summary"),
+        campaigns: campaign_choices(st).await?,
+        campaign_id: c.campaign.id,
+        campaign_name: c.campaign.name.clone(),
+        unit_name: s.line.name.clone(),
+        due: c.campaign.summary_due,
+        state,
+        report,
+        files,
+        input,
+        errors,
+        sheet,
+        problems,
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// `GET /summary`: a department's or town's own report; the district goes to the tracking
+/// table.
+#[tracing::instrument(skip_all)]
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CampaignQuery>,
+) -> Result<Response, AppError> {
+    match Unit::of_scope(&user.scope) {
+        Some(unit) => own_page(&st, &user, unit, &q.campaign, None, vec![]).await,
+        None if user.scope.is_all() => Ok(Redirect::to("/summaries").into_response()),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// `POST /summary` (multipart: campaign, title, body, an optional file): submits or revises
+/// the caller's own report and keeps the attachment.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let Some(unit) = Unit::of_scope(&user.scope) else {
+        return Err(StoreError::Validation(
+            "总结报告由各部门、镇街报送；区级账号请在“总结报告”汇总表中查看报送情况。".into(),
+        )
+        .into());
+    };
+    let mp = mp.map_err(|_| {
+        AppError::BadRequest(
+            "请以 multipart/form-data 表单提交（字段 title、body 与可选的 file）。".into(),
+        )
+    })?;
+    let form = evidence::read_upload(mp, evidence::limits(&st).max_bytes).await?;
+    let campaign = form.field("campaign").map(String::from);
+    let input = SummaryInput {
+        title: form.field("title").unwrap_or("").to_string(),
+        body: form.field("body").unwrap_or("").to_string(),
+    };
+    let c = chosen_campaign(&st, &campaign).await?;
+    // The file is checked and stored first; its row comes with the report, in one
+    // transaction, so a refused file saves nothing.
+    let attachment = match &form.file {
+        Some((name, bytes)) => match screen_and_stage(&st, name, bytes).await {
+            Ok(a) => Some(a),
+            Err(AppError::BadRequest(m)) => {
+                return own_page(
+                    &st,
+                    &user,
+                    unit,
+                    &campaign,
+                    Some(input),
+                    vec![("file", format!("附件：{m}（报告未保存，请改正后重新提交）"))],
+                )
+                .await;
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let submitted = sm::submit(
+        &st.store,
+        &user.actor(),
+        &user.scope,
+        &c,
+        &input,
+        attachment.as_ref(),
+    )
+    .await;
+    match submitted {
+        Ok(_) => {}
+        Err(StoreError::Fields(errs)) => {
+            return own_page(&st, &user, unit, &campaign, Some(input), errs).await
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Redirect::to(&format!("/summary?campaign={}", c.campaign.id)).into_response())
+}
+
+/// The upload check every upload goes through, then the evidence store.
+async fn screen_and_stage(
+    st: &AppState,
+    name: &str,
+    bytes: &[u8],
+) -> Result<anpei_store::platform::evidence::Attachment, AppError> {
+    crate::ingest_file::screen_evidence(st, name, bytes)?;
+    evidence::stage(st, name, bytes).await
+}
+
+#[derive(Template)]
+#[template(path = "supervision/tracking.html")]
+struct TrackingPage {
+    layout: Layout,
+    campaigns: Vec<(i32, String)>,
+    campaign_id: i32,
+    campaign_name: String,
+    due: chrono::NaiveDate,
+    rows: Vec<(Track, Vec<evidence_file::Model>)>,
+    on_time: usize,
+    late: usize,
+    missing: usize,
+    pending: usize,
+}
+
+/// `GET /summaries`: the district's tracking table of every town and department.
+#[tracing::instrument(skip_all)]
+pub async fn tracking(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CampaignQuery>,
+) -> Result<Response, AppError> {
+    let c = chosen_campaign(&st, &q.campaign).await?;
+    let track = sm::tracking(&st.store, &c).await?;
+    let ids: Vec<i32> = track
+        .iter()
+        .filter_map(|t| t.report.as_ref().map(|r| r.id))
+        .collect();
+    let files = evidence::list(&st, sm::EVIDENCE_OWNER, &ids).await?;
+    let count = |s: SumState| track.iter().filter(|t| t.state == s).count();
+    let (on_time, late, missing, pending) = (
+        count(SumState::OnTime),
+        count(SumState::Late),
+        count(SumState::Missing),
+        count(SumState::Pending),
+    );
+    let rows = track
+        .into_iter()
+        .map(|t| {
+            let mine = t.report.as_ref().map_or_else(Vec::new, |r| {
+                files
+                    .iter()
+                    .filter(|f| f.owner_id == r.id)
+                    .cloned()
+                    .collect()
+            });
+            (t, mine)
+        })
+        .collect();
+    Ok(render(TrackingPage {
+        layout: Layout::new(&user, "总结报告报送情况", "summary"),
+        campaigns: campaign_choices(&st).await?,
+        campaign_id: c.campaign.id,
+        campaign_name: c.campaign.name.clone(),
+        due: c.campaign.summary_due,
+        rows,
+        on_time,
+        late,
+        missing,
+        pending,
+    }))
+}
