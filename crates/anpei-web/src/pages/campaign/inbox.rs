@@ -30,7 +30,7 @@ pub struct Item {
 }
 
 #[derive(Template)]
-#[template(path = "inbox/page.html")]
+#[template(path = "campaign/inbox/page.html")]
 struct InboxPage {
     layout: Layout,
     items: Vec<Item>,

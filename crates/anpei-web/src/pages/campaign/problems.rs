@@ -139,7 +139,7 @@ fn tabs(q: &ProblemQuery, c: &StatusCounts) -> Vec<Tab> {
 }
 
 #[derive(Template)]
-#[template(path = "problems/list.html")]
+#[template(path = "campaign/problems/list.html")]
 struct ListPage {
     layout: Layout,
     results: Results,
@@ -157,7 +157,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "problems/results.html")]
+#[template(path = "campaign/problems/results.html")]
 struct Results {
     rows: Vec<ProblemRow>,
     pager: Pager,
@@ -327,7 +327,7 @@ async fn export_title(
 }
 
 #[derive(Template)]
-#[template(path = "problems/detail.html")]
+#[template(path = "campaign/problems/detail.html")]
 struct DetailPage {
     layout: Layout,
     p: ProblemRow,
@@ -543,7 +543,7 @@ pub async fn reject(
 }
 
 #[derive(Template)]
-#[template(path = "problems/form.html")]
+#[template(path = "campaign/problems/form.html")]
 struct FormPage {
     layout: Layout,
     input: ProblemInput,

@@ -155,7 +155,7 @@ fn problem_chart(rows: &[Row]) -> Vec<ChartBar> {
 }
 
 #[derive(Template)]
-#[template(path = "progress/page.html")]
+#[template(path = "campaign/progress/page.html")]
 struct ProgressPage {
     layout: Layout,
     campaigns: Vec<campaign::Model>,
@@ -306,7 +306,7 @@ async fn narrowed_label(st: &AppState, f: &ProgressFilter) -> Result<Option<Stri
 }
 
 #[derive(Template)]
-#[template(path = "progress/subjects.html")]
+#[template(path = "campaign/progress/subjects.html")]
 struct SubjectsPage {
     layout: Layout,
     state: SubjectState,

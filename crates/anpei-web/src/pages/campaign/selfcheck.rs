@@ -38,7 +38,7 @@ const FINDINGS_SHOWN: u64 = 5;
 // ---- the entry point ----------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "selfcheck/none.html")]
+#[template(path = "campaign/selfcheck/none.html")]
 struct NoCampaignPage {
     layout: Layout,
 }
@@ -93,7 +93,7 @@ impl ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "selfcheck/list.html")]
+#[template(path = "campaign/selfcheck/list.html")]
 struct ListPage {
     layout: Layout,
     results: ListResults,
@@ -107,7 +107,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "selfcheck/results.html")]
+#[template(path = "campaign/selfcheck/results.html")]
 struct ListResults {
     rows: Vec<ListRow>,
     pager: Pager,
@@ -201,7 +201,7 @@ impl ItemView {
 
 /// An item's evidence files (also the htmx partial an upload answers with).
 #[derive(Template)]
-#[template(path = "selfcheck/evidence.html")]
+#[template(path = "campaign/selfcheck/evidence.html")]
 pub struct EvidenceList {
     pub inspection_id: i32,
     pub code: String,
@@ -210,7 +210,7 @@ pub struct EvidenceList {
 }
 
 #[derive(Template)]
-#[template(path = "selfcheck/page.html")]
+#[template(path = "campaign/selfcheck/page.html")]
 struct Page {
     layout: Layout,
     l: Loaded,

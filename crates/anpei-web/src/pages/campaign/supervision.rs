@@ -71,7 +71,7 @@ fn chart(lines: &[UnitLine], campaign_id: i32) -> Vec<ChartBar> {
 }
 
 #[derive(Template)]
-#[template(path = "supervision/overview.html")]
+#[template(path = "campaign/supervision/overview.html")]
 struct OverviewPage {
     layout: Layout,
     campaigns: Vec<(i32, String)>,
@@ -132,7 +132,7 @@ pub struct Drill {
 }
 
 #[derive(Template)]
-#[template(path = "supervision/sheet.html")]
+#[template(path = "campaign/supervision/sheet.html")]
 struct SheetPage {
     layout: Layout,
     campaign_id: i32,

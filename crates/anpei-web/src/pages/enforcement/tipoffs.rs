@@ -59,7 +59,7 @@ fn with_public_csrf(st: &AppState, mut res: Response, token: &str) -> Response {
 // ----- public pages -----------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "tipoff/public_form.html")]
+#[template(path = "enforcement/tipoffs/public_form.html")]
 struct PublicForm {
     csrf: String,
     categories: &'static [Category],
@@ -127,7 +127,7 @@ pub async fn public_page(State(st): State<AppState>, user: Option<CurrentUser>) 
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/receipt.html")]
+#[template(path = "enforcement/tipoffs/receipt.html")]
 struct ReceiptPage {
     receipt_code: String,
     query_password: String,
@@ -257,7 +257,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/status.html")]
+#[template(path = "enforcement/tipoffs/status.html")]
 struct StatusPage {
     csrf: String,
     error: Option<String>,
@@ -344,7 +344,7 @@ pub struct ListParams {
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/list.html")]
+#[template(path = "enforcement/tipoffs/list.html")]
 struct ListPage {
     layout: Layout,
     rows: Vec<TipoffView>,
@@ -390,7 +390,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/detail.html")]
+#[template(path = "enforcement/tipoffs/detail.html")]
 struct DetailPage {
     layout: Layout,
     t: TipoffView,
@@ -612,7 +612,7 @@ pub async fn feedback(
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/new.html")]
+#[template(path = "enforcement/tipoffs/new.html")]
 struct NewPage {
     layout: Layout,
     categories: &'static [Category],
@@ -660,7 +660,7 @@ pub struct NewForm {
 }
 
 #[derive(Template)]
-#[template(path = "tipoff/recorded.html")]
+#[template(path = "enforcement/tipoffs/recorded.html")]
 struct RecordedPage {
     layout: Layout,
     id: i32,

@@ -61,7 +61,7 @@ impl FindingQuery {
 }
 
 #[derive(Template)]
-#[template(path = "findings/list.html")]
+#[template(path = "ledger/findings/list.html")]
 struct ListPage {
     layout: Layout,
     results: Results,
@@ -78,7 +78,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "findings/results.html")]
+#[template(path = "ledger/findings/results.html")]
 struct Results {
     rows: Vec<FindingRow>,
     pager: Pager,
@@ -278,7 +278,7 @@ pub fn status_label(code: &str) -> &'static str {
 }
 
 #[derive(Template)]
-#[template(path = "findings/detail.html")]
+#[template(path = "ledger/findings/detail.html")]
 struct DetailPage {
     layout: Layout,
     f: FindingRow,
@@ -315,7 +315,7 @@ pub async fn detail(
 }
 
 #[derive(Template)]
-#[template(path = "findings/rules.html")]
+#[template(path = "ledger/findings/rules.html")]
 struct RulesPage {
     layout: Layout,
     rows: Vec<(Rule, String)>,

@@ -592,7 +592,7 @@ async fn history(st: &AppState, user: &CurrentUser) -> Result<Vec<HistoryRow>, A
 }
 
 #[derive(Template)]
-#[template(path = "imports/page.html")]
+#[template(path = "ledger/imports/page.html")]
 struct ImportsPage {
     layout: Layout,
     /// The key the upload's progress is polled under.
@@ -767,7 +767,7 @@ pub struct PendingId {
 }
 
 #[derive(Template)]
-#[template(path = "imports/review.html")]
+#[template(path = "ledger/imports/review.html")]
 struct ReviewPage {
     layout: Layout,
     id: String,
@@ -950,7 +950,7 @@ pub struct ProgressKey {
 }
 
 #[derive(Template)]
-#[template(path = "imports/progress.html")]
+#[template(path = "ledger/imports/progress.html")]
 struct ProgressView {
     key: String,
     /// Poll again in a second.

@@ -16,7 +16,7 @@ use axum::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "account/password.html")]
+#[template(path = "platform/account/password.html")]
 struct PasswordPage {
     layout: Layout,
     /// Why the user is here before anything else, if he is.

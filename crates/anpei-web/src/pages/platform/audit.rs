@@ -37,7 +37,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "platform/audit.html")]
 struct AuditPage {
     layout: Layout,
     rows: Vec<Row>,

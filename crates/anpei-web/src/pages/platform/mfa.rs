@@ -70,7 +70,7 @@ fn when(at: i64) -> String {
 // ---- the second step of sign-in -------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "account/mfa_login.html")]
+#[template(path = "platform/account/mfa_login.html")]
 struct CodePage {
     csrf: String,
     error: Option<String>,
@@ -190,7 +190,7 @@ impl From<mfa::Enrolment> for EnrolView {
 }
 
 #[derive(Template)]
-#[template(path = "account/mfa.html")]
+#[template(path = "platform/account/mfa.html")]
 struct MfaPage {
     layout: Layout,
     username: String,
@@ -437,7 +437,7 @@ impl From<TokenRow> for TokenView {
 }
 
 #[derive(Template)]
-#[template(path = "account/tokens.html")]
+#[template(path = "platform/account/tokens.html")]
 struct TokensPage {
     layout: Layout,
     tokens: Vec<TokenView>,

@@ -68,7 +68,7 @@ impl PolicyForm {
 }
 
 #[derive(Template)]
-#[template(path = "security/policy.html")]
+#[template(path = "platform/security/policy.html")]
 struct PolicyPage {
     layout: Layout,
     rows: Vec<SettingView>,
@@ -217,7 +217,7 @@ pub struct GrantView {
 }
 
 #[derive(Template)]
-#[template(path = "security/grants.html")]
+#[template(path = "platform/security/grants.html")]
 struct GrantsPage {
     layout: Layout,
     rows: Vec<GrantView>,

@@ -22,7 +22,7 @@ use axum::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "platform/users.html")]
 struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,

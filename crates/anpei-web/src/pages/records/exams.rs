@@ -37,7 +37,7 @@ pub fn system_label(code: &str) -> &'static str {
 }
 
 #[derive(Template)]
-#[template(path = "exams/subject.html")]
+#[template(path = "records/exams/subject.html")]
 pub struct SubjectPage {
     layout: Layout,
     o: Overview,
@@ -216,7 +216,7 @@ pub async fn import(
 }
 
 #[derive(Template)]
-#[template(path = "exams/session.html")]
+#[template(path = "records/exams/session.html")]
 pub struct SessionPage {
     layout: Layout,
     d: SessionDetail,
@@ -291,7 +291,7 @@ pub async fn export(
 }
 
 #[derive(Template)]
-#[template(path = "exams/list.html")]
+#[template(path = "records/exams/list.html")]
 pub struct ListPage {
     layout: Layout,
     rows: Vec<exams::ListRow>,

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 #[derive(Template)]
-#[template(path = "relations/page.html")]
+#[template(path = "records/relations/page.html")]
 struct RelationsPage {
     layout: Layout,
     r: Relations,

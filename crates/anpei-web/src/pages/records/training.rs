@@ -27,7 +27,7 @@ pub fn may_upload(role: Role) -> bool {
 }
 
 #[derive(Template)]
-#[template(path = "training/list.html")]
+#[template(path = "records/training/list.html")]
 struct ListPage {
     layout: Layout,
     institutions: Vec<subject::Model>,
@@ -42,7 +42,7 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
 }
 
 #[derive(Template)]
-#[template(path = "training/institution.html")]
+#[template(path = "records/training/institution.html")]
 struct InstitutionPage {
     layout: Layout,
     o: Overview,
@@ -313,7 +313,7 @@ pub async fn export(
 }
 
 #[derive(Template)]
-#[template(path = "training/class.html")]
+#[template(path = "records/training/class.html")]
 struct ClassPage {
     layout: Layout,
     c: ClassView,

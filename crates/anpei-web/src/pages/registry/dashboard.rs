@@ -36,7 +36,7 @@ pub fn bars(counts: &[Count], limit: usize, danger: impl Fn(&str) -> bool) -> Ve
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "registry/dashboard.html")]
 struct HomePage {
     layout: Layout,
     d: Option<Dashboard>,

@@ -45,7 +45,7 @@ impl PersonQuery {
 }
 
 #[derive(Template)]
-#[template(path = "persons/list.html")]
+#[template(path = "registry/persons/list.html")]
 struct ListPage {
     layout: Layout,
     results: Results,
@@ -54,7 +54,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "persons/results.html")]
+#[template(path = "registry/persons/results.html")]
 struct Results {
     rows: Vec<PersonRow>,
     pager: Pager,
@@ -89,7 +89,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "persons/detail.html")]
+#[template(path = "registry/persons/detail.html")]
 struct DetailPage {
     layout: Layout,
     p: PersonDetail,

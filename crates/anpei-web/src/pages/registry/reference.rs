@@ -14,7 +14,7 @@ use axum::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
-#[template(path = "reference.html")]
+#[template(path = "registry/reference.html")]
 struct ReferencePage {
     layout: Layout,
     towns: Vec<town::Model>,

@@ -62,7 +62,7 @@ impl ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "subjects/list.html")]
+#[template(path = "registry/subjects/list.html")]
 struct ListPage {
     layout: Layout,
     results: Results,
@@ -74,7 +74,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "subjects/results.html")]
+#[template(path = "registry/subjects/results.html")]
 struct Results {
     rows: Vec<(SubjectRow, bool)>,
     pager: Pager,
@@ -125,7 +125,7 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "subjects/detail.html")]
+#[template(path = "registry/subjects/detail.html")]
 struct DetailPage {
     layout: Layout,
     s: SubjectRow,
@@ -192,7 +192,7 @@ pub async fn detail(
 }
 
 #[derive(Template)]
-#[template(path = "subjects/form.html")]
+#[template(path = "registry/subjects/form.html")]
 struct FormPage {
     layout: Layout,
     /// `None` when creating.

@@ -42,7 +42,7 @@ fn upload_refused(e: AppError, htmx: bool, code: &str) -> Response {
     }
     let status = e.status();
     #[derive(Template)]
-    #[template(path = "selfcheck/upload_error.html")]
+    #[template(path = "campaign/selfcheck/upload_error.html")]
     struct UploadError {
         message: String,
     }

@@ -186,7 +186,7 @@ impl Report {
 }
 
 #[derive(Template)]
-#[template(path = "selfcheck/report.html")]
+#[template(path = "campaign/selfcheck/report.html")]
 struct ReportPage {
     layout: Layout,
     id: i32,

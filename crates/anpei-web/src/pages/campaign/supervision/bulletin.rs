@@ -210,7 +210,7 @@ pub fn to_docx(b: &Bulletin, t: &Text) -> Result<Vec<u8>, anpei_import::ImportEr
 }
 
 #[derive(Template)]
-#[template(path = "supervision/bulletin.html")]
+#[template(path = "campaign/supervision/bulletin.html")]
 struct BulletinPage {
     layout: Layout,
     campaigns: Vec<(i32, String)>,

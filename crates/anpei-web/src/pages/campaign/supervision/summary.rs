@@ -24,7 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
-#[template(path = "supervision/summary.html")]
+#[template(path = "campaign/supervision/summary.html")]
 struct SummaryPage {
     layout: Layout,
     campaigns: Vec<(i32, String)>,
@@ -209,7 +209,7 @@ async fn screen_and_stage(
 }
 
 #[derive(Template)]
-#[template(path = "supervision/tracking.html")]
+#[template(path = "campaign/supervision/tracking.html")]
 struct TrackingPage {
     layout: Layout,
     campaigns: Vec<(i32, String)>,
