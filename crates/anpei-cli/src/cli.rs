@@ -1,4 +1,5 @@
-//! Commands of the `anpei` binary (DESIGN.md contracts: names, flags and exit codes).
+//! Commands of the `anpei` binary. Their names, flags and exit codes are a contract:
+//! operators' scripts depend on them.
 
 use crate::config::{redact_url, Config};
 use anpei_core::demo::DemoConfig;
@@ -79,7 +80,7 @@ enum Command {
         #[arg(long)]
         errors: Option<PathBuf>,
     },
-    /// Run the rule engine (RULES.md §3) and print the findings; a scan as of today is stored.
+    /// Run the rule engine and print the findings; a scan as of today is stored.
     Scan {
         /// Evaluate as of this date (YYYY-MM-DD); default today.
         #[arg(long, value_parser = crate::scan::parse_date)]
@@ -432,9 +433,9 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         demo::create_accounts(store, &accounts).await?;
         // The district account takes tip-offs (举报受理); a few tip-offs to handle.
         anpei_store::enforcement::tipoffs::load_demo(store).await?;
-        // Training institutions' class files (issue 6).
+        // Training institutions' class files.
         anpei_store::records::training::load_demo(store).await?;
-        // Exam sites' and institutions' plans, sessions, credentials (issue 6).
+        // Exam sites' and institutions' plans, sessions, credentials.
         anpei_store::demo::exams::load_demo(store).await?;
         anpei_store::demo::collusion::load_demo(store).await?;
         println!(

@@ -1,7 +1,7 @@
 //! `anpei import KIND FILE`: streams a workbook or CSV through the validating reader into one
 //! database transaction, then reports counts that reconcile and the rejected rows. Exit codes
-//! (DESIGN.md): 0 every row accepted, 3 some rows rejected (valid ones stored), 2 `--strict`
-//! stored nothing, 1 any other failure.
+//! (scripts depend on them): 0 every row accepted, 3 some rows rejected (valid ones stored), 2
+//! `--strict` stored nothing, 1 any other failure.
 
 use anpei_store::ledger::import_kind::ImportKind;
 use anpei_store::ledger::{IngestReport, Mode, Provenance};

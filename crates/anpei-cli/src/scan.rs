@@ -1,5 +1,5 @@
 //! `anpei scan`: runs the rule engine over the district or one subject and prints the
-//! findings as a table, JSON (the DESIGN.md contract) or CSV. A scan as of today is also
+//! findings as a table, JSON (a stable contract for scripts) or CSV. A scan as of today is also
 //! merged into the stored findings (new, still open, resolved).
 
 use anpei_core::ledger::rules::{Finding, Rule};

@@ -1,4 +1,4 @@
-//! `anpei backup FILE` / `anpei restore FILE` (issue #7, 等保 2.0 level 3) as an operator
+//! `anpei backup FILE` / `anpei restore FILE` (等保 2.0 level 3) as an operator
 //! runs them. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) the source is a fresh schema of the
 //! test database and each restore target a fresh database using that schema's name (a
 //! `pg_dump` archive restores under its own schema name); an unreachable PostgreSQL fails.

@@ -5,7 +5,7 @@
 //! finds the demo enterprise, searches for it, and the pages are saved as screenshots under
 //! `target/screenshots/`; then a town official (no second factor required) sees fewer
 //! subjects, only his town's, and a foreign subject answers 404.
-//! The second test walks the journey of issue 4: an enterprise's self-inspection with one
+//! The second test walks the campaign's journey: an enterprise's self-inspection with one
 //! 不符合, its Word report, the problem in the town's list, rectification with a photo, the
 //! town's verification from its inbox, the district's progress counts.
 //!
@@ -107,7 +107,7 @@ fn a_district_and_a_town_official_use_the_subjects_list_in_chromium() {
     }
 }
 
-/// The journey of issue 4: an enterprise answers its checklist with one 不符合, submits and
+/// The campaign's journey: an enterprise answers its checklist with one 不符合, submits and
 /// downloads the Word report; the problem shows in its town's 问题清单; the enterprise adds a
 /// rectification with a photo and asks for verification; the town verifies it (销号); the
 /// district's progress page counts one more submitted self-inspection, problem and
@@ -273,7 +273,7 @@ fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium()
     }
 }
 
-/// Issue 5's journey: a town officer records an inspection with a finding and a fine, a fine
+/// The enforcement journey: a town officer records an inspection with a finding and a fine, a fine
 /// out of range is refused with the article's range named, the district's 通报 counts the
 /// fine; a member of the public reports a violation, the district's intake assigns it to the
 /// town, the town closes it, the intake answers, and the reporter reads the answer back with
@@ -494,7 +494,7 @@ fn an_inspection_with_a_fine_and_a_public_tip_off_go_through_in_chromium() {
     }
 }
 
-/// Issue 6's 包过班: a department officer opens the training institutions' 关联关系 from their
+/// 包过班 in the records: a department officer opens the training institutions' 关联关系 from their
 /// pages and finds the demo's suspicious one — its trainees' pass rate far above the
 /// district's, all 45 of a class passed at one exam site, a teacher who holds that site's
 /// 监考员证 (same ID number: confirmed) and another who shares a 巡考员's phone (suspected).
@@ -1158,7 +1158,7 @@ impl Browser<'_> {
     }
 }
 
-/// What the journey of issue 4 needs beyond the subjects list.
+/// What the campaign's journey needs beyond the subjects list.
 impl Browser<'_> {
     /// Runs a script in the page (WebDriver's own channel: the page's CSP does not apply).
     fn execute(&self, script: &str, args: Value) -> Value {

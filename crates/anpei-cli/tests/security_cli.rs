@@ -1,7 +1,7 @@
-//! Issue 7 at the operator's console: `anpei user add` sets a final password (no forced
-//! change), and `user add` / `user passwd` check the password policy in force — the
-//! configuration with the security administrator's saved settings laid over it — and the
-//! password history. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) in a schema of its own.
+//! Account security (等保 2.0 三级) at the operator's console: `anpei user add` sets a final password
+//! (no forced change), and `user add` / `user passwd` check the password policy in force — the
+//! configuration with the security administrator's saved settings laid over it — and the password
+//! history. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) in a schema of its own.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! HTTPS served by the real `anpei serve` (issue #7): a self-signed certificate made at test
+//! HTTPS served by the real `anpei serve`: a self-signed certificate made at test
 //! time (`[tls]` through `ANPEI_TLS_CERT_FILE` / `ANPEI_TLS_KEY_FILE`), a client that trusts
 //! only that certificate signs in through the form; cookies are `Secure; HttpOnly;
 //! SameSite=Strict` and every response carries HSTS; plain HTTP to the port gets no answer;

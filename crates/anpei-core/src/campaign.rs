@@ -427,7 +427,7 @@ mod tests {
             assert!(rules(code).contains(&Rule::TrainingOverlap));
             assert!(rules(code).contains(&Rule::HoursExceedDuration));
         }
-        // Institutions' items link the checks on their records (issue 6).
+        // Institutions' items link the checks on their records.
         assert!(rules("T02").contains(&Rule::ClassHoursShort));
         assert!(rules("T04").contains(&Rule::StaffConflict));
         assert!(rules("T04").contains(&Rule::PassRateAnomaly));

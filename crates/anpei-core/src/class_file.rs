@@ -1,4 +1,4 @@
-//! The rows of a training institution's class file (issue 6, 一期一档), as the xlsx reader
+//! The rows of a training institution's class file (一期一档), as the xlsx reader
 //! (`anpei_import::training`) produces them and the store (`anpei_store::records::training`)
 //! stores them, and the row-level problem both report.
 

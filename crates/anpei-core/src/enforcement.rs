@@ -1,6 +1,6 @@
 //! Enforcement (执法检查, notice §三(二) and §四(二)): the kinds of enforcement action with
 //! their Chinese names and default legal basis, the fine ranges of 《安全生产法》第九十七条
-//! (RULES.md §1) and their check, the inspectors of an inspection (at least two officers
+//! and their check, the inspectors of an inspection (at least two officers
 //! with enforcement certificate numbers), the pass mark of an on-the-spot test (逢查必考) and
 //! the removal of personal data from a typical case (典型案例) before it is published.
 
@@ -164,7 +164,7 @@ pub struct FineRanges {
 }
 
 impl FineRanges {
-    /// 《中华人民共和国安全生产法》（2021年修正）第九十七条 (RULES.md §1), with the amounts
+    /// 《中华人民共和国安全生产法》（2021年修正）第九十七条, with the amounts
     /// of the parameters table (`[params]` may follow a later amendment).
     pub fn article_97(p: &Params) -> FineRanges {
         FineRanges {
@@ -265,7 +265,7 @@ pub fn check_fine_with(
 pub const SPOT_TEST_FULL_MARK: i32 = 100;
 
 /// 逢查必考: a score at or above the exams' pass mark passes (`Params::exam_pass_score`,
-/// RULES.md §1: 100 points, pass at 80).
+/// by default 100 points, pass at 80).
 pub fn spot_test_passed(p: &crate::Params, score: i32) -> bool {
     score >= p.exam_pass_score
 }

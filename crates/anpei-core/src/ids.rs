@@ -1,5 +1,5 @@
 //! 居民身份证号码 (GB 11643-1999) and 统一社会信用代码 (GB 32100-2015), parsed once at the
-//! edge into newtypes so that every layer behind can trust them (RULES.md §2).
+//! edge into newtypes so that every layer behind can trust them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -63,7 +63,7 @@ vocabulary! {
 }
 
 impl Post {
-    /// "Manager" in RULES.md §3: 主要负责人 or 安全生产管理人员.
+    /// "Manager" in the ledger checks (the rule catalogue): 主要负责人 or 安全生产管理人员.
     pub fn is_manager(self) -> bool {
         matches!(self, Post::PrincipalManager | Post::SafetyManager)
     }
@@ -98,7 +98,7 @@ vocabulary! {
     }
 }
 
-/// A special-operation category (特种作业类别) with examples of its 操作项目 (RULES.md §1).
+/// A special-operation category (特种作业类别) with examples of its 操作项目.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpecialOpCategory {
     pub name: &'static str,

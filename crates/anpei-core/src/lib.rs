@@ -1,5 +1,5 @@
 //! Pure domain of anpei (安培): validated identifiers, the kinds of subject, post,
-//! certificate and training, the regulatory parameters of `RULES.md`, masking of personal
+//! certificate and training, the regulatory parameters (`params`), masking of personal
 //! data, and the plain ledger records every other layer passes around. No I/O, no async.
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,4 @@
-//! Masking of personal data for every page, API response and export (DESIGN.md).
+//! Masking of personal data for every page, API response and export.
 
 /// `500***********123X`: keeps the first three and the last four characters.
 pub fn mask_id(s: &str) -> String {

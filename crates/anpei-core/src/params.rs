@@ -1,9 +1,9 @@
-//! The statutory parameters of RULES.md §1, in one table with their legal basis. A
+//! The statutory parameters, in one table with their legal basis. A
 //! deployment can override any of them in configuration (`[params]` in `anpei.toml`).
 
 use serde::{Deserialize, Serialize};
 
-/// Regulatory parameters. `Default` is the law as RULES.md states it.
+/// Regulatory parameters. `Default` is the law as it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Params {

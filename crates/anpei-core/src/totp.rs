@@ -1,4 +1,4 @@
-//! Time-based one-time passwords for the second factor of 等保 2.0 level 3 (issue #7):
+//! Time-based one-time passwords for the second factor of 等保 2.0 level 3:
 //! HOTP (RFC 4226) and TOTP (RFC 6238) with HMAC-SHA1, 30-second steps and 6 digits, as every
 //! authenticator app computes them; the base32 (RFC 4648) form of the secret and the
 //! `otpauth://` URI an app scans; and single-use recovery codes.

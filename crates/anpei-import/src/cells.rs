@@ -1,4 +1,4 @@
-//! Cell parsers for messy spreadsheets (RULES.md §2): trimming, full-width characters, the
+//! Cell parsers for messy spreadsheets: trimming, full-width characters, the
 //! date and date-time forms Chinese ledgers use, Excel serial dates (with Excel's 1900
 //! leap-year bug) and numbers. They never panic, and an impossible date is an error, never
 //! shifted to a neighbouring day.

@@ -9,8 +9,8 @@
 //! imports) is the sink's business; what it can know inside one workbook it checks: a row
 //! that refers to a 单位 or 人员 row rejected earlier in the same workbook is rejected too.
 //!
-//! The formats are those of issue 3 (see [`columns`] and [`required_columns`]); cells are
-//! normalised as RULES.md §2 says (see [`cells`]).
+//! The formats are those of [`columns`] and [`required_columns`]; cells are normalised
+//! (trimmed, full-width characters folded, Excel dates read) by [`cells`].
 #![forbid(unsafe_code)]
 
 pub mod cells;

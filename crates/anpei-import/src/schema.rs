@@ -1,4 +1,4 @@
-//! The import formats of issue 3: the columns of each table in their canonical order, which
+//! The import formats: the columns of each table in their canonical order, which
 //! of them a file must have, and the mapping from a file's header row onto them.
 
 use crate::cells::trim;

@@ -1,4 +1,4 @@
-//! A training institution's class file (issue 6, 一期一档) as one xlsx workbook: the sheets
+//! A training institution's class file (一期一档) as one xlsx workbook: the sheets
 //! 师资, 场地, 设备, 培训班, 课次, 学员 and 签到 (any of them may be missing, see
 //! [`SHEETS`]). Reading is strict: every cell is checked, every bad cell is reported with its
 //! sheet, row and column, and the caller stores nothing unless there is no error at all.

@@ -1,4 +1,4 @@
-//! The import benchmark of issue 3, reader side: a 200,000-person district exported and read
+//! The import benchmark, reader side: a 200,000-person district exported and read
 //! back with a counting sink. Run with
 //! `cargo test -p anpei-import --release -- --ignored --nocapture`.
 

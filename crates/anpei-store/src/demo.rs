@@ -237,7 +237,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
         })
         .collect();
     insert_batches(&*txn, registry).await?;
-    // Issue 5: a handful of inspections, decisions and typical cases.
+    // Enforcement: a handful of inspections, decisions and typical cases.
     crate::enforcement::demo::load(&*txn, c, &store.params, now, store.today()).await?;
     let loaded = Loaded {
         subjects: district.subjects.len(),

@@ -1,4 +1,4 @@
-//! The one scope mechanism (DESIGN.md): a signed-in user becomes a `Scope`, and every query,
+//! The one scope mechanism: a signed-in user becomes a `Scope`, and every query,
 //! count and export of business data starts from `subjects`, `persons`, `certificates` or
 //! `trainings` below. Deny by default: a role without business data reaches nothing (`Reach::Nothing`).
 
@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Select};
 use serde::{Deserialize, Serialize};
 
-/// Roles of DESIGN.md. Codes are stable (database, CLI `--role`).
+/// The roles an account can hold. Codes are stable (database, CLI `--role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -1,6 +1,6 @@
-//! JSON API under `/api/v1` (DESIGN.md contracts). Same scope rules as the pages: the
-//! bearer token's user becomes a scope, a foreign id answers 404. Lists are
-//! `{"items": [...], "total": n}` with `page` and `per_page`.
+//! JSON API under `/api/v1`, a stable contract for other systems. Same scope rules as the pages:
+//! the bearer token's user becomes a scope, a foreign id answers 404. Lists are `{"items": [...],
+//! "total": n}` with `page` and `per_page`.
 //!
 //! Every error is JSON, `{"error": "<code>", "message": "<中文说明>"}`: the handlers read
 //! their query string, path and body through [`ApiQuery`], [`ApiPath`] and [`ApiJson`],

@@ -196,7 +196,7 @@ fn every_route_has_a_row_in_the_matrix() {
 }
 
 /// Permissions a handler checks beyond its route's `Perm`, from the security policy in force
-/// (issue 7): unmasking needs a role in `unmask_roles`, refused with 403 before the person
+///: unmasking needs a role in `unmask_roles`, refused with 403 before the person
 /// is looked up. (Bulk personal exports need `personal_export_roles` only above the
 /// threshold, which the matrix's small district stays under: tests/security_admin.rs.)
 fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -> bool {

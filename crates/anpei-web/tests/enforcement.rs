@@ -1,4 +1,4 @@
-//! 执法检查 (issue 5) through the real application: a town officer records an inspection with
+//! 执法检查 through the real application: a town officer records an inspection with
 //! a finding and a fine; a fine out of 《安全生产法》第九十七条's range is refused with the
 //! range named and nothing stored; the finding is a problem (来源 执法检查); coverage moves;
 //! a suspended exam site shows it; published typical cases are public without personal data,

@@ -1,4 +1,4 @@
-//! Exam sites' and exam institutions' records (issue 6): the workbook upload (all or
+//! Exam sites' and exam institutions' records: the workbook upload (all or
 //! nothing, messages naming sheet, row and column), no new plan for a suspended site, the
 //! scope (another site's session is not found), and the session page with masked IDs;
 //! staff phones on the credentials (encrypted, blind-indexed, masked); the full export

@@ -1,4 +1,4 @@
-//! The second factor of sign-in (issue 7): TOTP enrolled from a QR code page, required of
+//! The second factor of sign-in: TOTP enrolled from a QR code page, required of
 //! the roles the policy names (`mfa_roles`), recovery codes, the lockout, replay protection,
 //! and API tokens issued past the second factor and revoked. Time moves on the test
 //! database's FixedClock; nothing sleeps.

@@ -1,5 +1,5 @@
 //! 问题清单, rectification, the export, the progress page, the inbox and the daily
-//! reminders (issue 4), through the real application and store. Runs on SQLite, and on
+//! reminders, through the real application and store. Runs on SQLite, and on
 //! PostgreSQL with `ANPEI_TEST_DATABASE_URL`.
 
 mod common;

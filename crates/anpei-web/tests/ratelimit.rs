@@ -1,4 +1,4 @@
-//! Rate limits (等保 2.0 三级, issue 7) against the real app: exports per user and the API
+//! Rate limits (等保 2.0 三级) against the real app: exports per user and the API
 //! token endpoint per client address and per username answer 429 with `Retry-After` and a
 //! Chinese message, and let the client through once it has waited as told (the limiter
 //! runs on the store's clock, which the test moves).

@@ -1,4 +1,4 @@
-//! The fifteen checks on training and exam records (issue 6), end to end: two training
+//! The fifteen checks on training and exam records, end to end: two training
 //! institutions upload their class files and two exam sites their exam workbooks through
 //! the pages, as their users would; the district runs a scan; every check finds what was
 //! planted, at the subject it belongs to, and shows on the findings pages. Fixing the

@@ -1,4 +1,4 @@
-//! 关联关系 (issue 6): the demo's 包过班 — a training institution's 45 trainees all passed at
+//! 关联关系: the demo's 包过班 — a training institution's 45 trainees all passed at
 //! one exam site while the district's other candidates pass about two thirds of the time,
 //! a teacher holds that site's 监考员证, another shares a 巡考员's phone. The view's numbers,
 //! its page for a supervisor, 403 for a subject account, 404 outside a town's scope.

@@ -1,5 +1,5 @@
-//! Issue 7: the security administrator's policy and grants, password history and expiry,
-//! unmasking with a reason, and bulk exports of personal data — through the real app,
+//! Account security (等保 2.0 三级): the security administrator's policy and grants, password history
+//! and expiry, unmasking with a reason, and bulk exports of personal data — through the real app,
 //! on SQLite or on the PostgreSQL of `ANPEI_TEST_DATABASE_URL`.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Campaigns, the checklist catalogue and self-inspection (issue 4): the catalogue API, the
+//! Campaigns, the checklist catalogue and self-inspection: the catalogue API, the
 //! phase in the header, copying a campaign, answering, submitting (problems in one
 //! transaction), the 自查报告 (docx and printable page), sending back and resubmitting,
 //! evidence files, scope and audit. Runs on SQLite, and on PostgreSQL with

@@ -1,4 +1,4 @@
-//! 考核督查, 总结报告 and 通报 (issue 5) on a small demo district with a campaign of the
+//! 考核督查, 总结报告 and 通报 on a small demo district with a campaign of the
 //! test's own, whose records are known: the indicators of one town, a supervisors' finding
 //! becoming a problem of that town, the ranking's order, summaries on time / late / missing
 //! with reminders sent once, the bulletin's Word document against the database, and scope.

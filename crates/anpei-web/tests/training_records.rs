@@ -1,4 +1,4 @@
-//! 培训档案 (issue 6): a training institution's class-file workbook uploaded strictly (a bad
+//! 培训档案: a training institution's class-file workbook uploaded strictly (a bad
 //! cell names its sheet, row and column, and nothing is stored), the class page with the
 //! roster masked, and the scope (another institution's class answers 404); teachers'
 //! phones (encrypted, blind-indexed, masked); the full export (可重新导入) that uploads into

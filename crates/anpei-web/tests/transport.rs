@@ -1,4 +1,4 @@
-//! Transport security (issue #7): security headers on every kind of response, HSTS and
+//! Transport security: security headers on every kind of response, HSTS and
 //! `Secure` cookies only under TLS, CSRF on state-changing requests, the client address
 //! behind trusted proxies (rate limits and audit log), and the TLS listener itself (real
 //! sockets on 127.0.0.1, a certificate made at test time).

@@ -1,4 +1,4 @@
-//! Uploads (等保 2.0 三级, issue 7): the type is checked by content before anything is
+//! Uploads (等保 2.0 三级): the type is checked by content before anything is
 //! read or stored, zip bombs and oversize files are refused, pending uploads live under
 //! random names outside any served directory, and every file sent back is an attachment.
 

@@ -1,4 +1,4 @@
-//! Calendar arithmetic of the demo: calendar years and months as RULES.md §3 counts them
+//! Calendar arithmetic of the demo: calendar years and months as the rule catalogue counts them
 //! (clamped to the month's last day), and class times on working days.
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Weekday};

@@ -2,7 +2,7 @@
 //!
 //! It looks like a real district's ledgers: towns and departments from the reference
 //! lists, valid-checksum identifiers, a few large employers and many small ones, and a
-//! minority of problems of every kind the rule engine checks (RULES.md §3), each planned
+//! minority of problems of every kind the rule engine checks, each planned
 //! by quota so that every rule fires on any data set of a thousand persons or more.
 //!
 //! The same [`DemoConfig`] and inputs always give the same district: the generator draws

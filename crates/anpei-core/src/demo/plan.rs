@@ -1,5 +1,5 @@
 //! Which persons break which rule. A real district has a minority of problems in every
-//! category; choosing violators by quota (not coin flips) makes every RULES.md §3 code occur
+//! category; choosing violators by quota (not coin flips) makes every ledger rule's code occur
 //! whenever its population exists, at a rate close to the one intended.
 
 use super::calendar::{add_months, sub_years};
@@ -34,7 +34,7 @@ pub(crate) fn quota(n: usize, rate: f64) -> usize {
     }
 }
 
-/// The populations of RULES.md §3 the violators are drawn from (indices into `People`).
+/// The populations of the ledger rules the violators are drawn from (indices into `People`).
 #[derive(Default)]
 struct Populations {
     hr_managers_due: Vec<usize>,

@@ -1,5 +1,6 @@
-//! Test-only predicates that literally implement the definitions of RULES.md §3, written
-//! independently of the generator, to check that the demo district breaks every rule.
+//! Test-only predicates that literally implement the ledger rules' definitions (the rule
+//! catalogue), written independently of the generator, to check that the demo district breaks every
+//! rule.
 
 use super::DemoDistrict;
 use crate::kinds::{CertType, Post, TrainingForm, TrainingType};

@@ -34,7 +34,7 @@ pub struct PersonRecord {
     pub post: Post,
     /// 作业类别 of a 特种作业人员 (one of `SPECIAL_OP_CATEGORIES`).
     pub special_category: Option<String>,
-    /// 任职日期 (S in RULES.md §3).
+    /// 任职日期 (S in the rules' definitions).
     pub appointed_on: NaiveDate,
 }
 

@@ -118,8 +118,8 @@ pub async fn seed_if_empty(store: &Store) -> StoreResult<()> {
 }
 
 /// Brings the stored items' rule links up to the catalogue files: the links are data
-/// about the checks, not the notice's text, and grow when checks are added (issue 6 linked
-/// the institutions' items). Items whose links already match are left alone.
+/// about the checks, not the notice's text, and grow when checks are added (the records checks
+/// linked the institutions' items). Items whose links already match are left alone.
 async fn sync_rule_links(store: &Store) -> StoreResult<()> {
     let stored = checklist_item::Entity::find().all(&store.db).await?;
     let mut changed = Vec::new();

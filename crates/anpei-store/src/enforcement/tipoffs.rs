@@ -1,6 +1,6 @@
-//! Tip-offs (举报, issue 5): the public channel, staff-recorded tip-offs (12350 hotline,
+//! Tip-offs (举报): the public channel, staff-recorded tip-offs (12350 hotline,
 //! letters, visits), intake and assignment, closing, feedback to the reporter, and the
-//! erasure of the reporter's identity after the retention period (issue 7, PIPL).
+//! erasure of the reporter's identity after the retention period (PIPL).
 //!
 //! Who sees what ([`Viewer`]):
 //! - the intake duty (a district account holding the `tipoff_intake` grant) sees every

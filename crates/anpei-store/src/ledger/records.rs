@@ -1,4 +1,4 @@
-//! Loads the facts the checks on training and exam records read (issue 6), for the whole
+//! Loads the facts the checks on training and exam records read, for the whole
 //! district: those checks compare across institutions (a teacher double-booked at two
 //! institutions, exam staff who also teach, pass rates against the district's), so even a
 //! one-subject scan reads them all and keeps only that subject's findings. The records are

@@ -1,4 +1,4 @@
-//! One scan: the ledger checks of RULES.md §3 and the checks on training and exam records,
+//! One scan: the ledger checks of the rule catalogue and the checks on training and exam records,
 //! for the whole district or one subject, as of a date. The pure engines run on a blocking
 //! thread; the caller merges the result into the stored findings.
 

@@ -1,4 +1,4 @@
-//! The security administrator's policy (issue 7): the saved settings laid over the
+//! The security administrator's policy: the saved settings laid over the
 //! configured baseline, and each account's earlier password hashes (password history).
 
 use sea_orm_migration::prelude::*;

@@ -1,4 +1,4 @@
-//! The second factor (issue 7): each account's TOTP secret (encrypted) with the last time
+//! The second factor: each account's TOTP secret (encrypted) with the last time
 //! step used, a secret waiting for its first code, single-use recovery codes (keyed hashes
 //! only), and the labels of API tokens (the tokens themselves are `sessions` of kind `api`,
 //! stored as the SHA-256 of their secret like every session).

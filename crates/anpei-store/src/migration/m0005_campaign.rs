@@ -1,4 +1,4 @@
-//! The campaign (issue 4): campaigns and their phases, the versioned checklist catalogue,
+//! The campaign: campaigns and their phases, the versioned checklist catalogue,
 //! self-inspections and their answers, evidence files, the problem list (问题清单) with its
 //! rectification history, the in-app inbox and the claim table of scheduled jobs.
 

@@ -1,4 +1,4 @@
-//! Tip-offs (举报, issue 5) and account grants: the public's reports and staff-recorded ones
+//! Tip-offs (举报) and account grants: the public's reports and staff-recorded ones
 //! (12350 hotline, letters), their handling history, and the grants of extra duties to
 //! accounts (`tipoff_intake`: 举报受理, the only duty that may read a reporter's identity).
 

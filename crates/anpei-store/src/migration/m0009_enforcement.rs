@@ -1,4 +1,4 @@
-//! Enforcement and supervision (issue 5): inspections (执法检查) with their checklist results
+//! Enforcement and supervision: inspections (执法检查) with their checklist results
 //! and on-the-spot tests (逢查必考), enforcement actions (orders, fines, referrals, exam
 //! qualification suspended or cancelled, exposure), typical cases (典型案例), the exam
 //! qualification of exam sites and exam institutions, the district's supervision score

@@ -1,4 +1,4 @@
-//! The stage of 《安全生产法》第九十七条 a fine was decided at (issue 5): `ordered` (责令限期改正)
+//! The stage of 《安全生产法》第九十七条 a fine was decided at: `ordered` (责令限期改正)
 //! or `not_corrected` (逾期未改正), so that the amounts can be read back against the range
 //! they were checked against. Null for actions other than fines.
 

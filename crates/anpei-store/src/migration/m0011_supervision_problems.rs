@@ -1,4 +1,4 @@
-//! Problems of a department or a town (督查问题, issue 5). The supervisors' own findings in a
+//! Problems of a department or a town (督查问题). The supervisors' own findings in a
 //! score sheet concern the department or town itself (its organisation, its inspections,
 //! its ledgers), not one of its subjects, so they cannot live in `problems`, whose every row
 //! belongs to a subject and is scoped through it. The rule: exactly one of `department_id`

@@ -1,4 +1,4 @@
-//! Training institutions' records (issue 6, §二(二) of the notice): the conditions of an
+//! Training institutions' records (§二(二) of the notice): the conditions of an
 //! institution (teachers, venues, practical-training equipment) and its classes kept as
 //! 一期一档 (one file per class): the schedule of sessions with the teacher of each, the
 //! roster with sign-in and sign-out per session, assessment scores and the metadata of the

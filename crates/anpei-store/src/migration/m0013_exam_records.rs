@@ -1,4 +1,4 @@
-//! Exam institutions' and exam sites' records (issue 6): plans, sessions with their staff,
+//! Exam institutions' and exam sites' records: plans, sessions with their staff,
 //! candidates and videos, staff credentials and site equipment. Every row carries the
 //! subject (exam site or exam institution) that keeps it, which is what the scope filter
 //! goes through; ID numbers are encrypted with a blind index and a masked copy.

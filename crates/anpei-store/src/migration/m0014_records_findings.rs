@@ -1,4 +1,4 @@
-//! The checks on training and exam records (issue 6) find classes, sessions, recordings
+//! The checks on training and exam records find classes, sessions, recordings
 //! and staff rather than persons of the ledger: a finding's `person_id` becomes optional,
 //! and the person such a finding concerns (a teacher, a proctor) is kept by name and
 //! masked ID number. Teachers and exam staff credentials gain a phone number (encrypted,

@@ -18,7 +18,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-/// Session lifetimes (DESIGN.md, 等保: idle timeout and absolute limit).
+/// Session lifetimes (等保: idle timeout and absolute limit).
 pub const SESSION_IDLE_SECS: i64 = 30 * 60;
 pub const SESSION_ABSOLUTE_SECS: i64 = 12 * 3600;
 /// API tokens for integrations live longer but can be revoked.

@@ -1,4 +1,4 @@
-//! Scheduled jobs, safe with several server instances on one database (DESIGN.md: the app
+//! Scheduled jobs, safe with several server instances on one database (the app
 //! servers keep no state of their own).
 //!
 //! A run is claimed by inserting its `job_runs` row: the unique (job, run_key) lets exactly

@@ -1,4 +1,4 @@
-//! The second factor of sign-in (等保 2.0 level 3, issue 7): TOTP (RFC 6238, the codes of
+//! The second factor of sign-in (等保 2.0 level 3): TOTP (RFC 6238, the codes of
 //! any authenticator app) enrolled by scanning a QR code, single-use recovery codes, the
 //! short-lived pending sign-in between the password and the code, and API tokens for
 //! integrations with a label, listed and revoked by their owner.

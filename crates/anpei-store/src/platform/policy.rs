@@ -1,4 +1,4 @@
-//! The security policy in force (issue 7): password rules, which roles need a second
+//! The security policy in force: password rules, which roles need a second
 //! factor, who may unmask personal data and who may export it in bulk.
 //!
 //! The operator's configuration (`[security]` in `anpei.toml`, `ANPEI_SECURITY_*`) gives the

@@ -1,5 +1,5 @@
-//! The security administrator's side of issue 7: the saved security policy laid over the
-//! configured baseline, password history and expiry, unmasking a person's ID or phone
+//! The security administrator's side of account security (等保 2.0 三级): the saved security policy
+//! laid over the configured baseline, password history and expiry, unmasking a person's ID or phone
 //! number (with a reason, audited) and role grants (三员分立).
 //!
 //! The baseline is whatever [`Store::set_policy`] last set (the CLI: `[security]` of

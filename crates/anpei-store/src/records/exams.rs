@@ -1,4 +1,4 @@
-//! Exam sites' and exam institutions' records (issue 6): plans, sessions with staff,
+//! Exam sites' and exam institutions' records: plans, sessions with staff,
 //! candidates and videos, staff credentials, site equipment.
 //!
 //! Every row carries the subject that keeps it; every read starts from that subject found

@@ -1,4 +1,4 @@
-//! 关联关系 (issue 6): the picture an inspector needs to suspect 包过班. For a training
+//! 关联关系: the picture an inspector needs to suspect 包过班. For a training
 //! institution: the exam sites and exam institutions its trainees were examined at in the
 //! year before a date, their pass rates side by side with the site's other candidates and
 //! the district's, and the people (by ID number) or phone numbers it shares with exam
@@ -10,7 +10,7 @@
 //! may lie outside it — that is the point of the view — so the read is audited. Every
 //! query is bounded: aggregates grouped by session, candidates matched to trainees by a
 //! join on the blind index, people matched through `IN` lists of blind indexes.
-//! The window and the test are those of PASS_RATE_ANOMALY (RULES.md): sessions started in
+//! The window and the test are those of PASS_RATE_ANOMALY: sessions started in
 //! the twelve months before the date, a one-sided two-proportion z test.
 
 use crate::entity::{

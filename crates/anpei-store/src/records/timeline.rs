@@ -1,4 +1,4 @@
-//! A subject's timeline (issue 6: "for each institution and site: its records, its
+//! A subject's timeline ("for each institution and site: its records, its
 //! findings, and a timeline"): what happened to it, newest first — classes held, exam
 //! sessions, inspections and decisions, changes of its exam qualification, problems raised
 //! and closed, and the checks' findings. Read through the scope filter: a subject outside

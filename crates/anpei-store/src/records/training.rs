@@ -1,4 +1,4 @@
-//! Training institutions' records (issue 6): conditions (teachers, venues, equipment) and
+//! Training institutions' records: conditions (teachers, venues, equipment) and
 //! classes kept as 一期一档. Every read goes through the scope filter on the institution
 //! (`scope::subjects`): an institution account sees its own records, a department or town
 //! those of the institutions it supervises, the district all; anything else is `None`
@@ -768,7 +768,7 @@ fn demo_id(n: u32) -> anpei_core::ids::IdNumber {
 /// The demo's class files for the first training institutions: each with teachers, a
 /// venue, equipment and two classes; at the first one the 复训 class's sessions add up to
 /// fewer hours than its syllabus (and its trainees leave early), and one teacher is booked
-/// in both classes at the same time (the checks of issue 6 will find both). Does nothing
+/// in both classes at the same time (the records checks will find both). Does nothing
 /// when any class exists.
 pub async fn load_demo(store: &Store) -> StoreResult<usize> {
     use anpei_core::class_file::*;

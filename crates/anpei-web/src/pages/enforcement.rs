@@ -636,7 +636,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             Supervise,
             post(tipoffs::feedback),
         )
-        // 执法检查 (issue 5): supervisors only; typical cases managed by the district, public
+        // 执法检查: supervisors only; typical cases managed by the district, public
         // when published.
         .route("GET", "/inspections", Supervise, get(list))
         .route("POST", "/inspections", Supervise, post(create))

@@ -1,12 +1,12 @@
-//! The rule catalogue: the ten ledger checks of RULES.md §3 and the fifteen checks of the
-//! training and exam records (issue 6), each with its code, Chinese name, severity, legal
-//! basis, definition (the exact semantics, in the style of RULES.md) and the parameters it
-//! reads.
+//! The rule catalogue: the ten ledger checks and the fifteen checks of the
+//! training and exam records, each with its code, Chinese name, severity, legal
+//! basis, definition (the exact semantics, precise enough to implement and test) and the parameters
+//! it reads.
 
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 
-/// One of the checks: the ten of RULES.md §3, then the fifteen on training and exam
+/// One of the checks: the ten on the ledger, then the fifteen on training and exam
 /// records. Serialises as its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -95,7 +95,7 @@ impl Rule {
         all
     };
 
-    /// The ten checks of RULES.md §3, on the ledger of persons (台账).
+    /// The ten checks on the ledger of persons (台账).
     pub const LEDGER: [Rule; 10] = [
         Rule::ManagerCertMissing,
         Rule::CertExpired,
@@ -109,7 +109,7 @@ impl Rule {
         Rule::CertNotInRegistry,
     ];
 
-    /// The fifteen checks of training institutions' and exam sites' records (issue 6).
+    /// The fifteen checks of training institutions' and exam sites' records.
     pub const RECORDS: [Rule; 15] = [
         Rule::ClassHoursShort,
         Rule::ClassOverCapacity,
@@ -133,7 +133,7 @@ impl Rule {
         self >= Rule::ClassHoursShort
     }
 
-    /// The code of RULES.md §3, e.g. `MANAGER_CERT_MISSING`.
+    /// The rule's stable code, e.g. `MANAGER_CERT_MISSING`.
     pub fn code(self) -> &'static str {
         match self {
             Rule::ManagerCertMissing => "MANAGER_CERT_MISSING",
@@ -168,7 +168,7 @@ impl Rule {
         Rule::ALL.into_iter().find(|r| r.code() == s)
     }
 
-    /// The 名称 column of RULES.md §3, verbatim.
+    /// The rule's Chinese name (名称), as users see it.
     pub fn name(self) -> &'static str {
         match self {
             Rule::ManagerCertMissing => {
@@ -271,7 +271,7 @@ impl Rule {
         }
     }
 
-    /// When the rule fires, in one Chinese sentence (RULES.md §3).
+    /// When the rule fires, in one Chinese sentence.
     pub fn definition(self) -> &'static str {
         match self {
             Rule::ManagerCertMissing => {

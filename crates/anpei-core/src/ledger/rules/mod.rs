@@ -1,4 +1,5 @@
-//! The automated checks of RULES.md §3 (the rule engine): pure, deterministic and fast.
+//! The automated checks of the rule catalogue ([`catalogue`], the rule engine): pure, deterministic
+//! and fast.
 //!
 //! The caller (store, CLI, tests) hands over the facts the checks read as a [`Ledger`]:
 //! persons, their certificates and training records, each with an opaque numeric id, and
@@ -34,7 +35,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 pub type RecordId = i64;
 
-/// "Annual" (每年) and "new" (新上岗) in RULES.md §3 both mean the year before D: a
+/// "Annual" (每年) and "new" (新上岗) in the rules' definitions both mean the year before D: a
 /// definition of the rules, not a tunable regulatory parameter.
 const YEAR: Months = Months::new(12);
 
@@ -227,7 +228,7 @@ pub fn scan_subject(
     run(ledger, persons, as_of, params)
 }
 
-/// The effective 有效期止 of RULES.md §3: as recorded, else 有效期起 (or 初领日期) +
+/// The effective 有效期止 the checks use: as recorded, else 有效期起 (or 初领日期) +
 /// validity − 1 day (6 years for 特种作业操作证, 3 for 考核合格证, from `Params`).
 pub fn effective_valid_until(c: &CertFacts, p: &Params) -> Option<NaiveDate> {
     c.valid_until.or_else(|| {
@@ -239,7 +240,7 @@ pub fn effective_valid_until(c: &CertFacts, p: &Params) -> Option<NaiveDate> {
     })
 }
 
-/// The effective 应复审日期 of RULES.md §3: as recorded, else, for a 特种作业操作证,
+/// The effective 应复审日期 the checks use: as recorded, else, for a 特种作业操作证,
 /// 有效期起 (or 初领日期) + the review period (3 years).
 pub fn effective_review_due(c: &CertFacts, p: &Params) -> Option<NaiveDate> {
     c.review_due.or_else(|| match c.cert_type {

@@ -138,7 +138,7 @@ fn the_catalogue_has_the_ten_rules_of_rules_md_with_their_codes_and_names() {
     assert_eq!(
         sorted,
         Rule::ALL,
-        "the order of RULES.md is the order of findings"
+        "the catalogue's order is the order of findings"
     );
 }
 

@@ -409,7 +409,7 @@ pub struct ChecklistQuery {
     version: Option<String>,
 }
 
-/// One item of the API's answer (the contract of issue 4: exactly these four fields).
+/// One item of the API's answer (the API's contract: exactly these four fields).
 #[derive(Debug, serde::Serialize)]
 pub struct ChecklistItemJson {
     kind: String,
@@ -570,7 +570,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(selfcheck::report::docx),
         )
-        // 考核督查, 总结报告, 通报 (issue 5): the district's, but for a department's or town's
+        // 考核督查, 总结报告, 通报: the district's, but for a department's or town's
         // own summary report (the unit comes from the account, never from the request).
         .route("GET", "/supervision", District, get(supervision::overview))
         .route(

@@ -1,4 +1,4 @@
-//! 两步验证 (TOTP second factor, issue 7) and 接口令牌 (API tokens).
+//! 两步验证 (TOTP second factor) and 接口令牌 (API tokens).
 //!
 //! - `GET/POST /login/mfa`: the second step of a sign-in whose password was right, for an
 //!   account with a second factor. The pending sign-in is a short-lived row bound to the

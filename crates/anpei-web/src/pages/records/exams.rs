@@ -1,4 +1,4 @@
-//! Exam sites' and exam institutions' records (issue 6): the subject's exam page (plans,
+//! Exam sites' and exam institutions' records: the subject's exam page (plans,
 //! sessions, credentials, equipment, qualification), one session's page, a new plan, and
 //! the workbook upload. Every handler finds its subject through the scope first, so a
 //! foreign id answers 404 whatever the body.

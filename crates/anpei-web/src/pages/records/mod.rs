@@ -12,7 +12,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{get, post};
     r
-        // Exam sites' and exam institutions' records (issue 6).
+        // Exam sites' and exam institutions' records.
         .route("GET", "/exams", ViewBusiness, get(exams::list))
         .route(
             "GET",
@@ -52,7 +52,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(exams::session),
         )
-        // Training institutions' records (issue 6): 培训档案.
+        // Training institutions' records: 培训档案.
         .route("GET", "/training", ViewBusiness, get(training::list))
         .route(
             "GET",
@@ -86,6 +86,6 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(training::class),
         )
-        // 关联关系 (issue 6): a training institution's exam sites, pass rates, shared staff.
+        // 关联关系: a training institution's exam sites, pass rates, shared staff.
         .route("GET", "/relations/{id}", Supervise, get(relations::page))
 }

@@ -1,4 +1,4 @@
-//! 关联关系 (issue 6): for a training institution, the exam sites and exam institutions its
+//! 关联关系: for a training institution, the exam sites and exam institutions its
 //! trainees were examined at with pass rates side by side, and the staff or phone numbers
 //! they share; for an exam site or institution, the training institutions whose trainees
 //! it examined. For supervisors only (district, department, town); a subject outside the

@@ -1,4 +1,4 @@
-//! 培训档案 (issue 6): training institutions' conditions and classes kept as 一期一档.
+//! 培训档案: training institutions' conditions and classes kept as 一期一档.
 //! The list of institutions in the caller's scope; one institution's page (teachers,
 //! venues, equipment, classes, upload and export of its class-file workbook); one class's
 //! file (schedule with the teacher of each session, roster with masked ID numbers and

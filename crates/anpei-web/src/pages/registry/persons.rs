@@ -103,7 +103,7 @@ struct DetailPage {
     error: Option<(&'static str, String)>,
     reason: String,
     reason_min: usize,
-    /// 逢查必考 results (issue 5): a failed test is flagged.
+    /// 逢查必考 results: a failed test is flagged.
     spot_tests: Vec<anpei_store::enforcement::SpotRow>,
 }
 

@@ -137,9 +137,9 @@ struct DetailPage {
     findings: Vec<anpei_store::ledger::findings::FindingRow>,
     findings_total: u64,
     can_edit: bool,
-    /// Exam qualification and enforcement decisions (issue 5).
+    /// Exam qualification and enforcement decisions.
     enforcement: crate::pages::enforcement::SubjectSection,
-    /// What happened to the subject, newest first (issue 6).
+    /// What happened to the subject, newest first.
     timeline: Vec<anpei_store::records::timeline::Event>,
     /// The 关联关系 view is for supervisors, of training institutions and exam sides.
     can_relate: bool,

@@ -1,4 +1,4 @@
-//! The fifteen checks on training institutions' and exam sites' records (issue 6):
+//! The fifteen checks on training institutions' and exam sites' records:
 //! classes kept as 一期一档, exam sessions, recordings, staff credentials, equipment, and
 //! the signals of collusion (shared staff, pass rates far above the district's).
 //!
