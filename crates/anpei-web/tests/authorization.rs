@@ -2,7 +2,7 @@
 //! inside and one outside the role's scope. A route added to `routes::build` without a row
 //! here makes `every_route_has_a_row_in_the_matrix` fail.
 
-mod common;
+use crate::common;
 
 use anpei_store::platform::accounts;
 use anpei_store::scope::Role;

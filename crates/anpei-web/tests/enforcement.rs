@@ -5,7 +5,7 @@
 //! drafts are not; scope holds (a town cannot inspect outside its town, a subject user
 //! reaches none of it).
 
-mod common;
+use crate::common;
 
 use anpei_core::SubjectKind;
 use anpei_store::enforcement::{self, coverage, Qualification};

@@ -5,7 +5,7 @@
 //! (可重新导入) that uploads into a fresh database as the same records, for the
 //! personal-export roles only.
 
-mod common;
+use crate::common;
 
 use anpei_store::entity::{exam_plan, exam_qualification, exam_session, exam_video, subject};
 use anpei_store::platform::accounts;

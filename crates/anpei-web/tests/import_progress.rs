@@ -2,7 +2,7 @@
 //! page polls `/imports/progress` under it (and under the pending id while a confirmed
 //! import runs), and the answer counts the rows handled — for the uploader only.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{finish, Harness, Session};

@@ -1,7 +1,7 @@
 //! 台账导入 through the pages and the API, against the real app, database and a temporary
 //! pending-uploads directory.
 
-mod common;
+use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_store::entity::person;

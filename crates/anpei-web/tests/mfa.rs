@@ -3,7 +3,7 @@
 //! and API tokens issued past the second factor and revoked. Time moves on the test
 //! database's FixedClock; nothing sleeps.
 
-mod common;
+use crate::common;
 
 use anpei_core::totp;
 use anpei_store::entity::audit;

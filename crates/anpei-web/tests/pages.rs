@@ -1,6 +1,6 @@
 //! User journeys through the pages and the API, against the real app and database.
 
-mod common;
+use crate::common;
 
 use anpei_store::platform::audit;
 use axum::http::StatusCode;

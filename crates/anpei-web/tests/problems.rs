@@ -2,7 +2,7 @@
 //! reminders, through the real application and store. Runs on SQLite, and on
 //! PostgreSQL with `ANPEI_TEST_DATABASE_URL`.
 
-mod common;
+use crate::common;
 
 use anpei_store::campaign::problems::{self, Action, NewProblem, Source};
 use anpei_store::campaign::progress::{self, ProgressFilter, SubjectState};

@@ -3,7 +3,7 @@
 //! Chinese message, and let the client through once it has waited as told (the limiter
 //! runs on the store's clock, which the test moves).
 
-mod common;
+use crate::common;
 
 use anpei_store::demo;
 use anpei_web::ratelimit::{Limit, RateLimits, EXPORT_ROUTES};

@@ -4,7 +4,7 @@
 //! planted, at the subject it belongs to, and shows on the findings pages. Fixing the
 //! records and scanning again resolves the findings.
 
-mod common;
+use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_core::kinds::SubjectKind;

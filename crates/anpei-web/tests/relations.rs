@@ -3,7 +3,7 @@
 //! a teacher holds that site's 监考员证, another shares a 巡考员's phone. The view's numbers,
 //! its page for a supervisor, 403 for a subject account, 404 outside a town's scope.
 
-mod common;
+use crate::common;
 
 use anpei_core::kinds::SubjectKind;
 use anpei_store::demo::{self, collusion, DemoAccount};

@@ -2,7 +2,7 @@
 //! list (pages and API), malformed query strings and bodies on the API, and texts in the
 //! query string where a page shows a message.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

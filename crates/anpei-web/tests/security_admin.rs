@@ -2,7 +2,7 @@
 //! and expiry, unmasking with a reason, and bulk exports of personal data — through the real app,
 //! on SQLite or on the PostgreSQL of `ANPEI_TEST_DATABASE_URL`.
 
-mod common;
+use crate::common;
 
 use anpei_store::entity::{audit as audit_entry, person, user};
 use anpei_store::platform::accounts;

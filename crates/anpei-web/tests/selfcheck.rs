@@ -4,7 +4,7 @@
 //! evidence files, scope and audit. Runs on SQLite, and on PostgreSQL with
 //! `ANPEI_TEST_DATABASE_URL`.
 
-mod common;
+use crate::common;
 
 use anpei_core::campaign::NOTICE_TEXT;
 use anpei_store::entity::{

@@ -3,7 +3,7 @@
 //! becoming a problem of that town, the ranking's order, summaries on time / late / missing
 //! with reminders sent once, the bulletin's Word document against the database, and scope.
 
-mod common;
+use crate::common;
 
 use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
 use anpei_store::campaign::supervision::{self as sv, Unit};

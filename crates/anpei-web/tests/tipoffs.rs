@@ -2,7 +2,7 @@
 //! the receipt code, deadlines and extension, and the reporter's identity: shown to the
 //! intake duty only, in no response to any other role, erased after the retention period.
 
-mod common;
+use crate::common;
 
 use anpei_store::enforcement::tipoffs::{self, INTAKE_GRANT};
 use anpei_store::entity::{audit as audit_entry, tipoff};

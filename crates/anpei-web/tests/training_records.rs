@@ -4,7 +4,7 @@
 //! phones (encrypted, blind-indexed, masked); the full export (可重新导入) that uploads into
 //! a fresh database as the same records, for the personal-export roles only.
 
-mod common;
+use crate::common;
 
 use anpei_core::kinds::SubjectKind;
 use anpei_store::demo::{self, DemoAccount};

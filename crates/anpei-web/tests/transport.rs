@@ -3,7 +3,7 @@
 //! behind trusted proxies (rate limits and audit log), and the TLS listener itself (real
 //! sockets on 127.0.0.1, a certificate made at test time).
 
-mod common;
+use crate::common;
 
 use anpei_store::{demo, platform::audit};
 use anpei_web::proxy::TrustedProxies;

@@ -2,7 +2,7 @@
 //! read or stored, zip bombs and oversize files are refused, pending uploads live under
 //! random names outside any served directory, and every file sent back is an attachment.
 
-mod common;
+use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_import::sniff::UploadLimits;

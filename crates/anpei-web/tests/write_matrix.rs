@@ -9,7 +9,7 @@
 //! A declared state-changing route with neither a row in `WRITES` nor one in `EXEMPT` makes
 //! `every_state_changing_route_has_a_row_in_the_write_matrix` fail.
 
-mod common;
+use crate::common;
 
 use anpei_core::ids::{IdNumber, Uscc};
 use anpei_core::ledger::{CertificateRecord, TrainingRecord};

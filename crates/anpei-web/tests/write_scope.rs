@@ -2,7 +2,7 @@
 //! rows that would create, change or attach to a subject or person outside the writer's
 //! scope are refused with a row-level message, and what is stored stays as it was.
 
-mod common;
+use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_core::ledger::{SubjectRecord, TrainingRecord};
