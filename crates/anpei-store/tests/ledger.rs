@@ -198,9 +198,14 @@ async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
         subject::Entity::find().count(db.store.db()).await.unwrap(),
         0
     );
-    let history = anpei_store::ledger::ingest::history(&db.store, 10)
-        .await
-        .unwrap();
+    let history = anpei_store::ledger::ingest::history_seen_by(
+        &db.store,
+        &anpei_store::Scope::district_wide(),
+        "",
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         history
             .iter()

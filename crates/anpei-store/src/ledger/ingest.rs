@@ -16,7 +16,7 @@ use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
-use anpei_core::{CertType, Post, TrainingForm, TrainingType};
+use anpei_core::{CertType, Post, SubjectKind, TrainingForm, TrainingType};
 use chrono::{NaiveDateTime, Timelike};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,
@@ -442,6 +442,12 @@ fn shown(v: &str) -> &str {
     }
 }
 
+/// The Chinese name of a stored code (the audit is read by people), the code itself should
+/// an old row hold one no longer in the vocabulary.
+fn label(known: Option<&'static str>, code: &str) -> String {
+    known.map_or_else(|| code.to_string(), str::to_string)
+}
+
 fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
@@ -833,7 +839,14 @@ impl<'a> Ingest<'a> {
                             format!("单位 {}", o.uscc),
                             &[
                                 ("单位名称", o.name.clone(), rec.name.clone()),
-                                ("单位类型", o.kind.clone(), rec.kind.code().to_string()),
+                                (
+                                    "单位类型",
+                                    label(
+                                        SubjectKind::from_code(&o.kind).map(SubjectKind::label),
+                                        &o.kind,
+                                    ),
+                                    rec.kind.label().to_string(),
+                                ),
                                 ("行业", opt(&o.industry), opt(&rec.industry)),
                                 ("行业主管部门", dep_name(o.department_id), dep_name(dep)),
                                 ("所属镇街", town_name(o.town_id), town_name(town)),
@@ -1120,7 +1133,11 @@ impl<'a> Ingest<'a> {
                         self.changes.record(
                             format!("人员 {} {}", o.name, o.id_masked),
                             &[
-                                ("岗位", o.post.clone(), rec.post.code().to_string()),
+                                (
+                                    "岗位",
+                                    label(Post::from_code(&o.post).map(Post::label), &o.post),
+                                    rec.post.label().to_string(),
+                                ),
                                 (
                                     "作业类别",
                                     opt(&o.special_category),
@@ -1291,7 +1308,14 @@ impl<'a> Ingest<'a> {
                         self.changes.record(
                             format!("证书 {}", o.cert_no_masked),
                             &[
-                                ("证书类型", o.cert_type.clone(), rec.cert_type.code().into()),
+                                (
+                                    "证书类型",
+                                    label(
+                                        CertType::from_code(&o.cert_type).map(CertType::label),
+                                        &o.cert_type,
+                                    ),
+                                    rec.cert_type.label().to_string(),
+                                ),
                                 ("作业类别", opt(&o.category), opt(&rec.category)),
                                 ("操作项目", opt(&o.operation_item), opt(&rec.operation_item)),
                                 (
@@ -1659,7 +1683,14 @@ impl<'a> Ingest<'a> {
                         self.changes.record(
                             format!("培训记录 {} {}", rec.name, o.start_at),
                             &[
-                                ("培训形式", o.form.clone(), rec.form.code().into()),
+                                (
+                                    "培训形式",
+                                    label(
+                                        TrainingForm::from_code(&o.form).map(TrainingForm::label),
+                                        &o.form,
+                                    ),
+                                    rec.form.label().to_string(),
+                                ),
                                 (
                                     "理论学时",
                                     o.theory_hours.to_string(),
@@ -1780,16 +1811,6 @@ impl<'a> Ingest<'a> {
         txn.commit().await?;
         Ok((report, outcome))
     }
-}
-
-/// The import history, newest first.
-pub async fn history(store: &Store, limit: u64) -> StoreResult<Vec<import::Model>> {
-    use sea_orm::QueryOrder;
-    Ok(import::Entity::find()
-        .order_by_desc(import::Column::Id)
-        .limit(limit)
-        .all(&store.db)
-        .await?)
 }
 
 /// The latest imports an account may see: the whole district's for a district-wide scope,
