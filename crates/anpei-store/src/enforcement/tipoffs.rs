@@ -606,16 +606,18 @@ pub async fn attachment(
         .ok_or(StoreError::NotFound)
 }
 
-/// Keeps the row of a checked attachment of tip-off `id` (sent with it by the public or
-/// recorded by the intake duty); one transaction with its audit entry.
+/// Keeps the row of a checked attachment of the tip-off just received (the receipt is the
+/// proof: nobody attaches files to someone else's tip-off); one transaction with its audit
+/// entry.
 pub async fn attach(
     store: &Store,
     actor: &Actor,
-    id: i32,
+    receipt: &Receipt,
     a: &crate::platform::evidence::Attachment,
 ) -> StoreResult<()> {
     let txn = store.write().await?;
-    crate::platform::evidence::insert(&*txn, store.now(), actor, "tipoff", id, None, a).await?;
+    crate::platform::evidence::insert(&*txn, store.now(), actor, "tipoff", receipt.id, None, a)
+        .await?;
     txn.commit().await
 }
 

@@ -146,7 +146,7 @@ async fn public_bytes_today(st: &AppState) -> Result<i64, AppError> {
 async fn keep_attachment(
     st: &AppState,
     actor: &Actor,
-    tipoff_id: i32,
+    receipt: &tipoffs::Receipt,
     file_name: &str,
     bytes: &[u8],
 ) -> Result<(), AppError> {
@@ -163,7 +163,7 @@ async fn keep_attachment(
         size: bytes.len() as i64,
         sha256: sha,
     };
-    Ok(tipoffs::attach(&st.store, actor, tipoff_id, &a).await?)
+    Ok(tipoffs::attach(&st.store, actor, receipt, &a).await?)
 }
 
 fn public_actor() -> Actor {
@@ -245,7 +245,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
                     .to_string(),
             );
         } else {
-            keep_attachment(&st, &public_actor(), receipt.id, name, bytes).await?;
+            keep_attachment(&st, &public_actor(), &receipt, name, bytes).await?;
         }
     }
     Ok(render(ReceiptPage {
