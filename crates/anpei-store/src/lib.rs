@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod ledger;
 pub mod migration;
+pub mod model;
 pub mod platform;
 pub mod records;
 pub mod registry;

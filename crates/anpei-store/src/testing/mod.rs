@@ -115,6 +115,26 @@ impl TestDb {
     }
 }
 
+/// What tests observe and arrange in each part of the product, beyond what the product's own
+/// scoped functions answer: readers named after what a test checks, and the few set-ups no
+/// user action can reach (a problem already overdue, a table gone missing mid-write).
+#[cfg(feature = "test-support")]
+pub mod access;
+#[cfg(feature = "test-support")]
+pub mod campaign;
+#[cfg(feature = "test-support")]
+pub mod platform;
+#[cfg(feature = "test-support")]
+pub mod records;
+
+/// Runs SQL on the store's database directly, as someone holding the database file could, or
+/// as a failing disk would: for tests of tamper evidence and of a write failing half-way.
+/// Nothing in the product calls it.
+#[cfg(feature = "test-support")]
+pub async fn execute_raw(store: &Store, sql: &str) -> Result<u64, sea_orm::DbErr> {
+    Ok(store.db.execute_unprepared(sql).await?.rows_affected())
+}
+
 /// A scope of the given reach, for tests that check what an account of that reach sees
 /// without signing one in.
 #[cfg(feature = "test-support")]

@@ -1,0 +1,60 @@
+//! The rows of business data as read by the rest of the product: plain records, each the
+//! model of one table. The tables themselves (entities, columns, active models) and the
+//! connection stay inside this crate; a record can be read, never written back or queried
+//! from outside, so every write and every filtered read goes through a store function that
+//! takes the caller's scope.
+
+pub use crate::entity::api_token::Model as ApiToken;
+pub use crate::entity::audit::Model as AuditEntry;
+pub use crate::entity::campaign::Model as Campaign;
+pub use crate::entity::campaign_phase::Model as CampaignPhase;
+pub use crate::entity::certificate::Model as Certificate;
+pub use crate::entity::checklist_item::Model as ChecklistItem;
+pub use crate::entity::department::Model as Department;
+pub use crate::entity::department_industry::Model as DepartmentIndustry;
+pub use crate::entity::enforcement_action::Model as EnforcementAction;
+pub use crate::entity::evidence_file::Model as EvidenceFile;
+pub use crate::entity::exam_candidate::Model as ExamCandidate;
+pub use crate::entity::exam_equipment::Model as ExamEquipment;
+pub use crate::entity::exam_plan::Model as ExamPlan;
+pub use crate::entity::exam_qualification::Model as ExamQualification;
+pub use crate::entity::exam_session::Model as ExamSession;
+pub use crate::entity::exam_session_staff::Model as ExamSessionStaff;
+pub use crate::entity::exam_staff_credential::Model as ExamStaffCredential;
+pub use crate::entity::exam_video::Model as ExamVideo;
+pub use crate::entity::finding::Model as Finding;
+pub use crate::entity::import::Model as ImportRun;
+pub use crate::entity::inbox_message::Model as InboxMessage;
+pub use crate::entity::inspection::Model as Inspection;
+pub use crate::entity::inspection_item::Model as InspectionItem;
+pub use crate::entity::job_run::Model as JobRun;
+pub use crate::entity::password_history::Model as PasswordHistory;
+pub use crate::entity::person::Model as Person;
+pub use crate::entity::problem::Model as Problem;
+pub use crate::entity::problem_event::Model as ProblemEvent;
+pub use crate::entity::recovery_code::Model as RecoveryCode;
+pub use crate::entity::registry::Model as RegistryEntry;
+pub use crate::entity::security_setting::Model as SecuritySetting;
+pub use crate::entity::self_inspection::Model as SelfInspection;
+pub use crate::entity::self_inspection_answer::Model as SelfInspectionAnswer;
+pub use crate::entity::session::Model as Session;
+pub use crate::entity::spot_test::Model as SpotTest;
+pub use crate::entity::subject::Model as Subject;
+pub use crate::entity::summary_report::Model as SummaryReport;
+pub use crate::entity::supervision_problem::Model as SupervisionProblem;
+pub use crate::entity::supervision_sheet::Model as SupervisionSheet;
+pub use crate::entity::tipoff::Model as Tipoff;
+pub use crate::entity::tipoff_event::Model as TipoffEvent;
+pub use crate::entity::town::Model as Town;
+pub use crate::entity::training::Model as Training;
+pub use crate::entity::training_attendance::Model as TrainingAttendance;
+pub use crate::entity::training_class::Model as TrainingClass;
+pub use crate::entity::training_class_session::Model as TrainingClassSession;
+pub use crate::entity::training_equipment::Model as TrainingEquipment;
+pub use crate::entity::training_teacher::Model as TrainingTeacher;
+pub use crate::entity::training_trainee::Model as TrainingTrainee;
+pub use crate::entity::training_venue::Model as TrainingVenue;
+pub use crate::entity::typical_case::Model as TypicalCase;
+pub use crate::entity::user::Model as User;
+pub use crate::entity::user_grant::Model as UserGrant;
+pub use crate::entity::user_mfa::Model as UserMfa;

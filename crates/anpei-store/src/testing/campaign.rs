@@ -1,0 +1,4 @@
+//! Test support — Self-inspections, supervision, problems and the campaign.
+
+#[allow(unused_imports)]
+use crate::Store;
