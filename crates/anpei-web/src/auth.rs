@@ -401,7 +401,7 @@ pub async fn check_credentials(
     username: &str,
     password: &str,
     addr: &str,
-) -> Result<Result<anpei_store::entity::user::Model, LoginRefusal>, AppError> {
+) -> Result<Result<anpei_store::model::User, LoginRefusal>, AppError> {
     let user = accounts::find_user(&st.store, username).await?;
     let hash = user.as_ref().map_or_else(
         || accounts::dummy_hash().to_string(),

@@ -29,7 +29,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_import::sniff::{self, FileKind, UploadLimits};
-use anpei_store::entity::evidence_file;
+use anpei_store::model::EvidenceFile;
 use anpei_store::platform::audit::{self, Event};
 use anpei_store::Scope;
 use axum::extract::multipart::{Field, MultipartError};
@@ -111,7 +111,7 @@ pub async fn save_upload(
     subject_id: Option<i32>,
     file_name: &str,
     bytes: &[u8],
-) -> Result<evidence_file::Model, AppError> {
+) -> Result<EvidenceFile, AppError> {
     if !subject_visible(st, &user.scope, subject_id).await? {
         return Err(AppError::NotFound);
     }
@@ -182,7 +182,7 @@ pub async fn list(
     st: &AppState,
     owner_kind: &str,
     owner_ids: &[i32],
-) -> Result<Vec<evidence_file::Model>, AppError> {
+) -> Result<Vec<EvidenceFile>, AppError> {
     Ok(anpei_store::platform::evidence::list(&st.store, owner_kind, owner_ids).await?)
 }
 

@@ -18,7 +18,7 @@ use anpei_store::enforcement::{
     self as store, actions, ActionInput, ActionRow, Holder, InspectionDetail, InspectionFilter,
     InspectionInput, InspectionRow,
 };
-use anpei_store::entity::{checklist_item, evidence_file, town};
+use anpei_store::model::{ChecklistItem, EvidenceFile, Town};
 use anpei_store::{registry::reference, registry::subjects, StoreError};
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -59,7 +59,7 @@ struct ListPage {
     rows: Vec<InspectionRow>,
     pager: Pager,
     q: ListQuery,
-    towns: Vec<town::Model>,
+    towns: Vec<Town>,
     kinds: &'static [SubjectKind],
 }
 
@@ -115,7 +115,7 @@ struct PickPage {
 struct NewPage {
     layout: Layout,
     subject: anpei_store::registry::subjects::SubjectRow,
-    items: Vec<checklist_item::Model>,
+    items: Vec<ChecklistItem>,
     holders: Vec<Holder>,
     input: InspectionInput,
     errors: Vec<(&'static str, String)>,
@@ -268,7 +268,7 @@ pub async fn create(
 struct DetailPage {
     layout: Layout,
     d: InspectionDetail,
-    documents: Vec<(i32, Vec<evidence_file::Model>)>,
+    documents: Vec<(i32, Vec<EvidenceFile>)>,
     kinds: Vec<ActionKind>,
     stages: [FineStage; 2],
     input: ActionInput,
@@ -283,7 +283,7 @@ impl DetailPage {
         field_error(&self.errors, field)
     }
 
-    fn docs(&self, action_id: &i32) -> Vec<&evidence_file::Model> {
+    fn docs(&self, action_id: &i32) -> Vec<&EvidenceFile> {
         self.documents
             .iter()
             .filter(|(id, _)| id == action_id)

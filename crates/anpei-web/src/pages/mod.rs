@@ -259,7 +259,7 @@ pub fn nonempty(o: &Option<String>) -> Option<String> {
 }
 
 /// The `town` parameter as an id: given as an id or a name; an unknown one matches nothing.
-pub fn town_param(o: &Option<String>, towns: &[anpei_store::entity::town::Model]) -> Option<i32> {
+pub fn town_param(o: &Option<String>, towns: &[anpei_store::model::Town]) -> Option<i32> {
     nonempty(o).map(|t| {
         t.parse()
             .ok()

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::pages::campaign::progress::reselect_results;
 use crate::pages::{is_htmx, paging, render, Layout, Pager};
 use crate::AppState;
-use anpei_store::entity::inbox_message;
+use anpei_store::model::InboxMessage;
 use anpei_store::platform::inbox;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -24,7 +24,7 @@ pub struct InboxQuery {
 
 /// A message as the page shows it.
 pub struct Item {
-    pub m: inbox_message::Model,
+    pub m: InboxMessage,
     pub kind: &'static str,
     pub at: String,
 }

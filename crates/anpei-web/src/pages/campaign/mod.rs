@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::campaign::{self, CampaignInfo, CopyInput};
-use anpei_store::entity::checklist_item;
+use anpei_store::model::ChecklistItem;
 use anpei_store::{Store, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -195,7 +195,7 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
 /// The catalogue of one kind, for a campaign's page.
 pub struct KindItems {
     pub kind: SubjectKind,
-    pub items: Vec<(checklist_item::Model, Vec<String>)>,
+    pub items: Vec<(ChecklistItem, Vec<String>)>,
 }
 
 #[derive(Template)]
@@ -217,7 +217,7 @@ pub struct DetailQuery {
 }
 
 /// Rule codes with their Chinese names, for showing an item's links.
-fn rule_names(item: &checklist_item::Model) -> Vec<String> {
+fn rule_names(item: &ChecklistItem) -> Vec<String> {
     campaign::item_rules(item)
         .iter()
         .map(|r| {

@@ -13,7 +13,7 @@ use anpei_store::campaign::problems::{
     self, Action, HistoryEntry, ProblemFilter, ProblemInput, ProblemRow, ProblemStatus, Source,
     StatusCounts, StatusFilter,
 };
-use anpei_store::entity::{campaign, department, town};
+use anpei_store::model::{Campaign, Department, Town};
 use anpei_store::Reach;
 use anpei_store::{campaign::progress, registry::reference, registry::subjects, StoreError};
 use askama::Template;
@@ -45,7 +45,7 @@ fn id_param(o: &Option<String>) -> Option<i32> {
 }
 
 impl ProblemQuery {
-    pub fn filter(&self, towns: &[town::Model]) -> ProblemFilter {
+    pub fn filter(&self, towns: &[Town]) -> ProblemFilter {
         ProblemFilter {
             campaign_id: id_param(&self.campaign),
             status: nonempty(&self.status).and_then(|s| StatusFilter::parse(&s)),
@@ -145,9 +145,9 @@ struct ListPage {
     results: Results,
     tabs: Vec<Tab>,
     q: ProblemQuery,
-    campaigns: Vec<campaign::Model>,
-    towns: Vec<town::Model>,
-    departments: Vec<department::Model>,
+    campaigns: Vec<Campaign>,
+    towns: Vec<Town>,
+    departments: Vec<Department>,
     kinds: &'static [SubjectKind],
     sources: [Source; 5],
     show_town: bool,
@@ -284,7 +284,7 @@ async fn export_title(
     st: &AppState,
     user: &CurrentUser,
     f: &ProblemFilter,
-    towns: &[town::Model],
+    towns: &[Town],
 ) -> Result<String, AppError> {
     let town_name = |id: i32| towns.iter().find(|t| t.id == id).map(|t| t.name.clone());
     let dep_name = |id: i32| async move {
@@ -549,7 +549,7 @@ struct FormPage {
     input: ProblemInput,
     errors: Vec<(&'static str, String)>,
     sources: [Source; 4],
-    campaigns: Vec<campaign::Model>,
+    campaigns: Vec<Campaign>,
     /// The subject chosen beforehand (from a subject's page or a filtered list).
     subject_name: Option<String>,
 }

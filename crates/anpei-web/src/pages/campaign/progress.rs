@@ -11,7 +11,7 @@ use anpei_core::SubjectKind;
 use anpei_store::campaign::progress::{
     self, Figures, Line, ProgressFilter, SubjectLine, SubjectState,
 };
-use anpei_store::entity::campaign;
+use anpei_store::model::Campaign;
 use anpei_store::registry::reference;
 use anpei_store::Reach;
 use askama::Template;
@@ -158,7 +158,7 @@ fn problem_chart(rows: &[Row]) -> Vec<ChartBar> {
 #[template(path = "campaign/progress/page.html")]
 struct ProgressPage {
     layout: Layout,
-    campaigns: Vec<campaign::Model>,
+    campaigns: Vec<Campaign>,
     campaign_id: i32,
     p: Option<progress::Progress>,
     total: Option<Row>,
@@ -191,7 +191,7 @@ fn rows(
 async fn chosen_campaign(
     st: &AppState,
     q: &ProgressQuery,
-    campaigns: &[campaign::Model],
+    campaigns: &[Campaign],
 ) -> Result<Option<i32>, AppError> {
     Ok(match id_param(&q.campaign) {
         Some(id) => Some(

@@ -20,8 +20,8 @@ use anpei_store::campaign::selfcheck::{
     self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
 };
 use anpei_store::campaign::{self, CampaignInfo};
-use anpei_store::entity::{evidence_file, town};
 use anpei_store::ledger::findings::{self, FindingFilter, FindingRow};
+use anpei_store::model::{EvidenceFile, Town};
 use anpei_store::Reach;
 use anpei_store::{registry::reference, StoreError};
 use askama::Template;
@@ -99,7 +99,7 @@ struct ListPage {
     results: ListResults,
     campaigns: Vec<CampaignInfo>,
     campaign_id: i32,
-    towns: Vec<town::Model>,
+    towns: Vec<Town>,
     kinds: &'static [SubjectKind],
     statuses: [(&'static str, &'static str); 4],
     q: ListQuery,
@@ -205,7 +205,7 @@ impl ItemView {
 pub struct EvidenceList {
     pub inspection_id: i32,
     pub code: String,
-    pub files: Vec<evidence_file::Model>,
+    pub files: Vec<EvidenceFile>,
     pub editable: bool,
 }
 
@@ -245,14 +245,14 @@ async fn load(st: &AppState, user: &CurrentUser, id: i32) -> Result<Loaded, AppE
 async fn evidence_by_item(
     st: &AppState,
     l: &Loaded,
-) -> Result<HashMap<String, Vec<evidence_file::Model>>, AppError> {
+) -> Result<HashMap<String, Vec<EvidenceFile>>, AppError> {
     let by_id: HashMap<i32, String> = l
         .answers
         .values()
         .map(|a| (a.id, a.item_code.clone()))
         .collect();
     let ids: Vec<i32> = by_id.keys().copied().collect();
-    let mut out: HashMap<String, Vec<evidence_file::Model>> = HashMap::new();
+    let mut out: HashMap<String, Vec<EvidenceFile>> = HashMap::new();
     for f in evidence::list(st, selfcheck::EVIDENCE_OWNER, &ids).await? {
         if let Some(code) = by_id.get(&f.owner_id) {
             out.entry(code.clone()).or_default().push(f);
@@ -295,7 +295,7 @@ async fn item_views(
         }
         shown.truncate(FINDINGS_SHOWN as usize);
         let stored = l.answer(&item.code);
-        let s = |f: fn(&anpei_store::entity::self_inspection_answer::Model) -> String| {
+        let s = |f: fn(&anpei_store::model::SelfInspectionAnswer) -> String| {
             stored.map(f).unwrap_or_default()
         };
         let mut v = ItemView {

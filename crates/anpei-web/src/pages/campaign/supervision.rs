@@ -13,7 +13,7 @@ use crate::pages::{nonempty, render, Layout};
 use crate::AppState;
 use anpei_store::campaign::supervision::{self as sv, FindingInput, SheetInput, Unit, UnitLine};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};
-use anpei_store::entity::supervision_problem;
+use anpei_store::model::SupervisionProblem;
 use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -139,7 +139,7 @@ struct SheetPage {
     campaign_name: String,
     s: sv::Sheet,
     drills: Vec<Drill>,
-    problems: Vec<(supervision_problem::Model, &'static str)>,
+    problems: Vec<(SupervisionProblem, &'static str)>,
     sheet_input: SheetInput,
     finding_input: FindingInput,
     errors: Vec<(&'static str, String)>,

@@ -29,7 +29,7 @@ pub struct CoverageQuery {
 struct CoveragePage {
     layout: Layout,
     window: Option<Window>,
-    campaigns: Vec<anpei_store::entity::campaign::Model>,
+    campaigns: Vec<anpei_store::model::Campaign>,
     c: Option<Coverage>,
     inspections: u64,
     uncovered: Vec<UncoveredRow>,

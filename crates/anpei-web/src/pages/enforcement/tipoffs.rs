@@ -21,7 +21,7 @@ use crate::AppState;
 use anpei_core::tipoff::{Category, Channel, Status};
 use anpei_import::sniff::FileKind;
 use anpei_store::enforcement::tipoffs::{self, Assignee, ListQuery, NewTipoff, TipoffView, Viewer};
-use anpei_store::entity::{department, evidence_file, tipoff_event, town};
+use anpei_store::model::{Department, EvidenceFile, TipoffEvent, Town};
 use anpei_store::platform::audit::Actor;
 use anpei_store::registry::reference;
 use askama::Template;
@@ -394,12 +394,12 @@ pub async fn list(
 struct DetailPage {
     layout: Layout,
     t: TipoffView,
-    events: Vec<tipoff_event::Model>,
-    files: Vec<evidence_file::Model>,
+    events: Vec<TipoffEvent>,
+    files: Vec<EvidenceFile>,
     is_intake: bool,
     can_close: bool,
-    departments: Vec<department::Model>,
-    towns: Vec<town::Model>,
+    departments: Vec<Department>,
+    towns: Vec<Town>,
     max_extension: u32,
     error: Option<String>,
 }

@@ -8,9 +8,9 @@ use crate::pages::registry::dashboard::{bars, Bar};
 use crate::pages::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
-use anpei_store::entity::town;
 use anpei_store::ledger::findings;
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
+use anpei_store::model::Town;
 use anpei_store::registry::dashboard::Count;
 use anpei_store::registry::persons::{CertificateRow, TrainingRow};
 use anpei_store::{registry::reference, registry::subjects};
@@ -32,7 +32,7 @@ pub struct FindingQuery {
 }
 
 impl FindingQuery {
-    pub fn filter(&self, towns: &[town::Model]) -> FindingFilter {
+    pub fn filter(&self, towns: &[Town]) -> FindingFilter {
         use crate::pages::nonempty;
         FindingFilter {
             rule: nonempty(&self.rule).map(|r| Rule::from_code(&r).unwrap_or(Rule::ALL[0])),
@@ -66,7 +66,7 @@ struct ListPage {
     layout: Layout,
     results: Results,
     rules: &'static [Rule],
-    towns: Vec<town::Model>,
+    towns: Vec<Town>,
     industries: Vec<String>,
     q: FindingQuery,
     by_rule: Vec<(Rule, i64)>,

@@ -6,7 +6,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{is_htmx, query_string, render, Layout, Pager};
 use crate::AppState;
-use anpei_store::entity::audit as entry;
+use anpei_store::model::AuditEntry;
 use anpei_store::platform::audit::{self, Event, Search, Verdict};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -67,7 +67,7 @@ fn day(s: &Option<String>, end: bool) -> Result<Option<i64>, String> {
     }
 }
 
-fn row(e: entry::Model) -> Row {
+fn row(e: AuditEntry) -> Row {
     let at = DateTime::from_timestamp(e.at, 0)
         .map(|t| {
             t.with_timezone(&anpei_store::clock::china())

@@ -248,7 +248,7 @@ async fn mfa_page(
 async fn current_account(
     st: &AppState,
     user: &CurrentUser,
-) -> Result<anpei_store::entity::user::Model, AppError> {
+) -> Result<anpei_store::model::User, AppError> {
     accounts::get_user(&st.store, user.id)
         .await?
         .ok_or(AppError::Unauthorized)

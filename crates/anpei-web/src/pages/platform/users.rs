@@ -10,7 +10,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_store::entity::{department, town};
+use anpei_store::model::{Department, Town};
 use anpei_store::platform::accounts::{self, NewUser, UserRow};
 use anpei_store::platform::audit::{self, Event};
 use anpei_store::{platform::security, registry::reference, Role, StoreError};
@@ -30,8 +30,8 @@ struct UsersPage {
     /// The password rules in force (for the initial password).
     rules: String,
     username_rule: &'static str,
-    towns: Vec<town::Model>,
-    departments: Vec<(department::Model, Vec<String>)>,
+    towns: Vec<Town>,
+    departments: Vec<(Department, Vec<String>)>,
     form: UserForm,
     message: Option<String>,
     error: Option<String>,

@@ -13,7 +13,7 @@ use crate::evidence;
 use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_core::SubjectKind;
-use anpei_store::entity::subject;
+use anpei_store::model::Subject;
 use anpei_store::records::training::{self as records, ClassView, Overview};
 use anpei_store::{Role, StoreError};
 use askama::Template;
@@ -30,7 +30,7 @@ pub fn may_upload(role: Role) -> bool {
 #[template(path = "records/training/list.html")]
 struct ListPage {
     layout: Layout,
-    institutions: Vec<subject::Model>,
+    institutions: Vec<Subject>,
 }
 
 pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {

@@ -5,7 +5,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_store::entity::{department, town};
+use anpei_store::model::{Department, Town};
 use anpei_store::registry::reference::{self, ReferenceList};
 use askama::Template;
 use axum::extract::State;
@@ -17,8 +17,8 @@ use serde::Deserialize;
 #[template(path = "registry/reference.html")]
 struct ReferencePage {
     layout: Layout,
-    towns: Vec<town::Model>,
-    departments: Vec<(department::Model, Vec<String>)>,
+    towns: Vec<Town>,
+    departments: Vec<(Department, Vec<String>)>,
     message: Option<String>,
     error: Option<String>,
     csv: String,

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::pages::{is_htmx, paging, render, Layout, Pager, Show};
 use crate::AppState;
 use anpei_core::SubjectKind;
-use anpei_store::entity::town;
+use anpei_store::model::Town;
 use anpei_store::registry::persons::{self, CertificateRow, PersonFilter, PersonRow, TrainingRow};
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
 use anpei_store::Reach;
@@ -32,7 +32,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// Turns the query into a filter; `town` may be an id or a name.
-    pub fn filter(&self, towns: &[town::Model]) -> SubjectFilter {
+    pub fn filter(&self, towns: &[Town]) -> SubjectFilter {
         use crate::pages::nonempty;
         let town_id = crate::pages::town_param(&self.town, towns);
         SubjectFilter {
@@ -67,7 +67,7 @@ struct ListPage {
     layout: Layout,
     results: Results,
     kinds: &'static [SubjectKind],
-    towns: Vec<town::Model>,
+    towns: Vec<Town>,
     industries: Vec<String>,
     q: ListQuery,
     town_fixed: bool,
@@ -200,7 +200,7 @@ struct FormPage {
     input: SubjectInput,
     errors: Vec<(&'static str, String)>,
     kinds: &'static [SubjectKind],
-    towns: Vec<town::Model>,
+    towns: Vec<Town>,
     industries: Vec<String>,
 }
 

@@ -15,7 +15,7 @@ use anpei_store::campaign::supervision::summary::{
     self as sm, State as SumState, SummaryInput, Track,
 };
 use anpei_store::campaign::supervision::{self as sv, Unit, UnitLine};
-use anpei_store::entity::{evidence_file, summary_report, supervision_problem};
+use anpei_store::model::{EvidenceFile, SummaryReport, SupervisionProblem};
 use anpei_store::StoreError;
 use askama::Template;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -33,13 +33,13 @@ struct SummaryPage {
     unit_name: String,
     due: chrono::NaiveDate,
     state: SumState,
-    report: Option<summary_report::Model>,
-    files: Vec<evidence_file::Model>,
+    report: Option<SummaryReport>,
+    files: Vec<EvidenceFile>,
     input: SummaryInput,
     errors: Vec<(&'static str, String)>,
     /// The unit's finalised sheet.
     sheet: Option<UnitLine>,
-    problems: Vec<(supervision_problem::Model, &'static str)>,
+    problems: Vec<(SupervisionProblem, &'static str)>,
 }
 
 impl SummaryPage {
@@ -216,7 +216,7 @@ struct TrackingPage {
     campaign_id: i32,
     campaign_name: String,
     due: chrono::NaiveDate,
-    rows: Vec<(Track, Vec<evidence_file::Model>)>,
+    rows: Vec<(Track, Vec<EvidenceFile>)>,
     on_time: usize,
     late: usize,
     missing: usize,
