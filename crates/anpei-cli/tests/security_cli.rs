@@ -5,12 +5,10 @@
 
 mod common;
 
-use anpei_store::entity::user;
 use anpei_store::platform::audit::Actor;
 use anpei_store::platform::policy::SecurityPolicy;
 use anpei_store::{platform::security, ConnectConfig, Crypto, Store, SystemClock};
 use common::{text, Env};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
 impl Env {
@@ -52,9 +50,7 @@ async fn user_add_sets_a_final_password_under_the_policy_in_force() {
     assert!(o.status.success(), "{}", text(&o));
 
     let store = env.store().await;
-    let zhao = user::Entity::find()
-        .filter(user::Column::Username.eq("zhao"))
-        .one(store.db())
+    let zhao = anpei_store::platform::accounts::find_user(&store, "zhao")
         .await
         .unwrap()
         .unwrap();
@@ -137,7 +133,7 @@ async fn user_add_normalises_the_name_refuses_look_alikes_and_is_in_force_at_onc
     assert!(text(&o).contains("已存在"), "{}", text(&o));
 
     let store = env.store().await;
-    let all = user::Entity::find().all(store.db()).await.unwrap();
+    let all = anpei_store::testing::platform::all_users(&store).await;
     assert_eq!(
         all.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(),
         ["sun.li"]

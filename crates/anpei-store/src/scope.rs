@@ -198,3 +198,9 @@ pub fn trainings(scope: &Scope) -> Select<training::Entity> {
             .filter(scope.subject_condition()),
     }
 }
+
+/// The property that every scoped query returns exactly what its scope contains, over random
+/// scopes and a generated district.
+#[cfg(test)]
+#[path = "scope_props.rs"]
+mod props;

@@ -3,12 +3,11 @@
 use anpei_core::demo::{DemoConfig, DemoDistrict};
 use anpei_core::ledger::rules;
 use anpei_core::ledger::Table;
-use anpei_store::entity::{finding, import, person, subject, training};
 use anpei_store::ledger::{facts, findings, Ingest, IngestReport, Mode, Provenance};
 use anpei_store::platform::audit::Actor;
+use anpei_store::testing::platform::{all_subjects, finding_count, row_count};
 use anpei_store::testing::TestDb;
 use anpei_store::{registry::reference, Scope, Store};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 fn prov() -> Provenance {
     Provenance {
@@ -76,7 +75,7 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         d.persons.len()
     );
     assert_eq!(
-        training::Entity::find().count(db.store.db()).await.unwrap() as usize,
+        row_count(&db.store, "trainings").await as usize,
         d.trainings.len()
     );
 
@@ -105,7 +104,7 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
     assert_eq!(third.counts[&Table::Trainings].updated, 1);
 
     assert_eq!(
-        import::Entity::find().count(db.store.db()).await.unwrap(),
+        row_count(&db.store, "imports").await,
         3,
         "every import is in the history"
     );
@@ -163,7 +162,7 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
         .rejections
         .iter()
         .any(|e| e.sheet == "证书" && e.reason.starts_with("持证人不在您管辖范围内的人员台账中")));
-    let stored = person::Entity::find().count(db.store.db()).await.unwrap();
+    let stored = row_count(&db.store, "persons").await;
     assert_eq!(stored, persons.inserted);
     db.cleanup().await;
 }
@@ -181,10 +180,7 @@ async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
     )
     .await;
     assert_eq!(outcome, "aborted");
-    assert_eq!(
-        subject::Entity::find().count(db.store.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(row_count(&db.store, "subjects").await, 0);
     let (report, outcome) = ingest_all(
         &db.store,
         anpei_store::Scope::district_wide(),
@@ -194,10 +190,7 @@ async fn strict_and_dry_run_imports_store_nothing_but_are_in_the_history() {
     .await;
     assert_eq!(outcome, "validated");
     assert!(report.rejected() > 0);
-    assert_eq!(
-        subject::Entity::find().count(db.store.db()).await.unwrap(),
-        0
-    );
+    assert_eq!(row_count(&db.store, "subjects").await, 0);
     let history = anpei_store::ledger::ingest::history_seen_by(
         &db.store,
         &anpei_store::Scope::district_wide(),
@@ -244,7 +237,7 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
         .rejections
         .iter()
         .any(|e| e.sheet == "登记库" && e.reason.contains("只有区级用户")));
-    let stored: Vec<subject::Model> = subject::Entity::find().all(db.store.db()).await.unwrap();
+    let stored = all_subjects(&db.store).await;
     assert!(stored.iter().all(|s| s.town_id == town.id));
     db.cleanup().await;
 }
@@ -277,7 +270,7 @@ async fn rescans_update_findings_and_resolve_what_is_fixed() {
         (0, found.len(), 0)
     );
     assert_eq!(
-        finding::Entity::find().count(db.store.db()).await.unwrap() as usize,
+        row_count(&db.store, "findings").await as usize,
         found.len(),
         "no duplicates"
     );
@@ -289,11 +282,7 @@ async fn rescans_update_findings_and_resolve_what_is_fixed() {
         .await
         .unwrap();
     assert_eq!(m3.resolved, 1);
-    let resolved = finding::Entity::find()
-        .filter(finding::Column::Status.eq("resolved"))
-        .count(db.store.db())
-        .await
-        .unwrap();
+    let resolved = finding_count(&db.store, "resolved").await;
     assert_eq!(resolved, 1);
 
     // A one-subject scan sees only that subject's rows and leaves the others' findings alone.

@@ -2,5 +2,4 @@
 //! `ANPEI_TEST_DATABASE_URL` names one (each test in a fresh schema).
 
 mod ledger;
-mod scope_props;
 mod store;

@@ -2,14 +2,14 @@
 //! names one (each test in a fresh schema).
 
 use anpei_core::demo::DemoConfig;
-use anpei_store::entity::{person, subject, user};
 use anpei_store::platform::accounts::{self, LoginRefusal, NewUser};
 use anpei_store::platform::audit::{self, Actor, Event, Verdict};
 use anpei_store::registry::reference::{self, ReferenceList};
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput};
 use anpei_store::testing::TestDb;
+use anpei_store::testing::{execute_raw, platform::row_count};
 use anpei_store::{demo, registry::dashboard, Role, StoreError};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 async fn demo_db(subjects: usize, persons: usize) -> (TestDb, anpei_core::demo::DemoDistrict) {
     let db = TestDb::new().await;
@@ -41,10 +41,10 @@ async fn a_new_database_holds_the_reference_lists_of_the_district() {
 #[tokio::test]
 async fn the_demo_district_loads_in_one_piece_and_refuses_a_second_load() {
     let (db, district) = demo_db(30, 400).await;
-    let n = subject::Entity::find().count(db.store.db()).await.unwrap();
+    let n = row_count(&db.store, "subjects").await;
     assert_eq!(n as usize, district.subjects.len());
     assert_eq!(
-        person::Entity::find().count(db.store.db()).await.unwrap() as usize,
+        row_count(&db.store, "persons").await as usize,
         district.persons.len()
     );
     let again = demo::load(
@@ -69,9 +69,7 @@ async fn no_plaintext_id_or_phone_number_is_in_the_database_file() {
         db.cleanup().await;
         return;
     };
-    db.store
-        .db()
-        .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+    execute_raw(&db.store, "PRAGMA wal_checkpoint(TRUNCATE)")
         .await
         .unwrap();
     let mut raw = std::fs::read(&path).unwrap();
@@ -138,23 +136,24 @@ async fn audit_verify_names_the_first_edited_entry() {
         Verdict::Intact { .. }
     ));
     // The application cannot change the log…
-    let refused = db
-        .store
-        .db()
-        .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
-        .await;
+    let refused = execute_raw(
+        &db.store,
+        "UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'",
+    )
+    .await;
     assert!(refused.is_err(), "the audit log must be append-only");
     // …so an attacker with the database's owner rights drops the trigger first.
     let drop = match db.store.backend() {
         DbBackend::Postgres => "DROP TRIGGER audit_log_append_only ON audit_log",
         _ => "DROP TRIGGER audit_log_no_update",
     };
-    db.store.db().execute_unprepared(drop).await.unwrap();
-    db.store
-        .db()
-        .execute_unprepared("UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'")
-        .await
-        .unwrap();
+    execute_raw(&db.store, drop).await.unwrap();
+    execute_raw(
+        &db.store,
+        "UPDATE audit_log SET object = 'thing:x' WHERE object = 'thing:2'",
+    )
+    .await
+    .unwrap();
     let entries = audit::latest(&db.store, 100).await.unwrap();
     let edited = entries.iter().find(|e| e.object == "thing:x").unwrap().id;
     assert_eq!(
@@ -348,7 +347,7 @@ async fn replacing_the_towns_keeps_those_in_use() {
     db.cleanup().await;
 }
 
-async fn make_user(db: &TestDb, name: &str) -> user::Model {
+async fn make_user(db: &TestDb, name: &str) -> anpei_store::model::User {
     let nu = NewUser {
         username: name.into(),
         display_name: String::new(),
@@ -543,9 +542,7 @@ async fn a_password_change_ends_the_users_sessions() {
         .await
         .unwrap()
         .is_none());
-    let stored = user::Entity::find()
-        .filter(user::Column::Username.eq("carol"))
-        .one(db.store.db())
+    let stored = accounts::find_user(&db.store, "carol")
         .await
         .unwrap()
         .unwrap();

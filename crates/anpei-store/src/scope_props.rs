@@ -1,11 +1,10 @@
 //! Property: for random accounts and the records of a district, what a query returns is
 //! exactly what the scope contains — no more (leak), no less (hidden work).
 
+use crate::entity::{certificate, person, subject, training};
+use crate::testing::TestDb;
+use crate::{demo, scope};
 use anpei_core::demo::DemoConfig;
-use anpei_store::demo;
-use anpei_store::entity::{certificate, person, subject, training};
-use anpei_store::scope::{self};
-use anpei_store::testing::TestDb;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sea_orm::{EntityTrait, QuerySelect};
@@ -25,7 +24,7 @@ fn visibility_equals_scope_containment_for_random_users() {
         demo::load(&db.store, &cfg).await.unwrap();
         db
     });
-    let conn = db.store.db();
+    let conn = &db.store.db;
     let subjects: Vec<subject::Model> = rt.block_on(subject::Entity::find().all(conn)).unwrap();
     let persons: Vec<person::Model> = rt.block_on(person::Entity::find().all(conn)).unwrap();
     let certs: Vec<certificate::Model> =
@@ -38,11 +37,11 @@ fn visibility_equals_scope_containment_for_random_users() {
     let max_subject = subjects.iter().map(|s| s.id).max().unwrap() + 2;
 
     let strategy = prop_oneof![
-        Just(anpei_store::testing::scope(anpei_store::Reach::All)),
-        Just(anpei_store::testing::scope(anpei_store::Reach::Nothing)),
-        (0..max_town).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Town(x))),
-        (0..max_dep).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Department(x))),
-        (0..max_subject).prop_map(|x| anpei_store::testing::scope(anpei_store::Reach::Subject(x))),
+        Just(crate::testing::scope(crate::Reach::All)),
+        Just(crate::testing::scope(crate::Reach::Nothing)),
+        (0..max_town).prop_map(|x| crate::testing::scope(crate::Reach::Town(x))),
+        (0..max_dep).prop_map(|x| crate::testing::scope(crate::Reach::Department(x))),
+        (0..max_subject).prop_map(|x| crate::testing::scope(crate::Reach::Subject(x))),
     ];
     let mut runner = TestRunner::new(Config {
         cases: 64,
