@@ -3,12 +3,10 @@
 //! test database and each restore target a fresh database using that schema's name (a
 //! `pg_dump` archive restores under its own schema name); an unreachable PostgreSQL fails.
 
-mod common;
-
+use crate::common::{anpei, pg_base, search_path_url, temp_dir, text, token};
 use anpei_store::platform::audit::{self, Actor, Event};
 use anpei_store::platform::backup::{self, Container};
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
-use common::{anpei, pg_base, search_path_url, temp_dir, text, token};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,7 @@
 //! API tokens, an import carrying personal data and reads of personal data, then scans
 //! everything the process wrote.
 
-mod common;
-
-use common::{free_port, temp_dir};
+use crate::common::{free_port, temp_dir};
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -5,9 +5,7 @@
 //! has no file here; the rest is checked the same.
 #![cfg(unix)]
 
-mod common;
-
-use common::{stdout, text, Env};
+use crate::common::{stdout, text, Env};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 

@@ -2,9 +2,7 @@
 //! is not run again unless `--force`, and a forced run sends nothing twice. On PostgreSQL
 //! (`ANPEI_TEST_DATABASE_URL`) the test gets a schema of its own.
 
-mod common;
-
-use common::{stdout, Env};
+use crate::common::{stdout, Env};
 
 #[tokio::test]
 async fn remind_runs_a_date_once_and_prints_what_it_sent() {

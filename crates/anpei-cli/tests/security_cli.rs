@@ -3,12 +3,10 @@
 //! configuration with the security administrator's saved settings laid over it — and the password
 //! history. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) in a schema of its own.
 
-mod common;
-
+use crate::common::{text, Env};
 use anpei_store::platform::audit::Actor;
 use anpei_store::platform::policy::SecurityPolicy;
 use anpei_store::{platform::security, ConnectConfig, Crypto, Store, SystemClock};
-use common::{text, Env};
 use std::sync::Arc;
 
 impl Env {

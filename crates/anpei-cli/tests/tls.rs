@@ -5,10 +5,8 @@
 //! a certificate or key that cannot be used stops start-up with exit code 1 and a Chinese
 //! message.
 
-mod common;
-
+use crate::common::{free_port, temp_dir};
 use anpei_web::tls::rustls;
-use common::{free_port, temp_dir};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! The `anpei` binary as an operator uses it: commands, standard input, exit codes, and
 //! Chinese messages. On PostgreSQL (`ANPEI_TEST_DATABASE_URL`) each test gets a schema.
 
-mod common;
-
-use common::{text, Env};
+use crate::common::{text, Env};
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;
 
