@@ -3,7 +3,7 @@
 use anpei_core::demo::{DemoConfig, DemoDistrict};
 use anpei_core::ledger::rules;
 use anpei_core::ledger::Table;
-use anpei_store::ledger::{facts, findings, Ingest, IngestReport, Mode, Provenance};
+use anpei_store::ledger::{facts, findings, Ingest, IngestReport, LedgerRow, Mode, Provenance};
 use anpei_store::platform::audit::Actor;
 use anpei_store::testing::platform::{all_subjects, finding_count, row_count};
 use anpei_store::testing::TestDb;
@@ -35,19 +35,29 @@ async fn ingest_all(
 ) -> (IngestReport, &'static str) {
     let mut ing = Ingest::begin(store, scope).await.unwrap();
     for (i, s) in d.subjects.iter().enumerate() {
-        ing.subject(i + 2, s.clone(), vec![]).await.unwrap();
+        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
+            .await
+            .unwrap();
     }
     for (i, p) in d.persons.iter().enumerate() {
-        ing.person(i + 2, p.clone(), vec![]).await.unwrap();
+        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
+            .await
+            .unwrap();
     }
     for (i, c) in d.certificates.iter().enumerate() {
-        ing.certificate(i + 2, c.clone(), vec![]).await.unwrap();
+        ing.push(i + 2, LedgerRow::Certificate(c.clone()), vec![])
+            .await
+            .unwrap();
     }
     for (i, t) in d.trainings.iter().enumerate() {
-        ing.training(i + 2, t.clone(), vec![]).await.unwrap();
+        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
+            .await
+            .unwrap();
     }
     for (i, c) in d.registry.iter().enumerate() {
-        ing.registry(i + 2, c.clone(), vec![]).await.unwrap();
+        ing.push(i + 2, LedgerRow::Registry(c.clone()), vec![])
+            .await
+            .unwrap();
     }
     ing.finish(&Actor::system("test"), mode, &prov())
         .await

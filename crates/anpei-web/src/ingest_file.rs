@@ -13,7 +13,7 @@ use anpei_core::ledger::{RowError, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
 use anpei_store::ledger::ingest::Cells;
-use anpei_store::ledger::{Ingest, IngestReport, Mode, Provenance};
+use anpei_store::ledger::{Ingest, IngestReport, LedgerRow, Mode, Provenance};
 use anpei_store::platform::audit::Actor;
 use anpei_store::{registry::reference, Scope, Store, StoreError};
 use std::path::PathBuf;
@@ -424,19 +424,18 @@ async fn ingest(
         for msg in batch {
             match msg {
                 Msg::Row(table, row_no, row, cells) => {
-                    match (table, row) {
-                        (Table::Subjects, Row::Subject(s)) => {
-                            ingest.subject(row_no, s, cells).await?
-                        }
-                        (Table::Persons, Row::Person(p)) => ingest.person(row_no, p, cells).await?,
-                        (Table::Registry, Row::Certificate(c)) => {
-                            ingest.registry(row_no, c, cells).await?
-                        }
-                        (_, Row::Certificate(c)) => ingest.certificate(row_no, c, cells).await?,
-                        (_, Row::Training(t)) => ingest.training(row_no, t, cells).await?,
-                        (t, _) => {
-                            ingest.warning(format!("{}表中出现了不属于该表的行，已忽略", t.sheet()))
-                        }
+                    let rec = match (table, row) {
+                        (Table::Subjects, Row::Subject(s)) => Some(LedgerRow::Subject(s)),
+                        (Table::Persons, Row::Person(p)) => Some(LedgerRow::Person(p)),
+                        (Table::Registry, Row::Certificate(c)) => Some(LedgerRow::Registry(c)),
+                        (_, Row::Certificate(c)) => Some(LedgerRow::Certificate(c)),
+                        (_, Row::Training(t)) => Some(LedgerRow::Training(t)),
+                        _ => None,
+                    };
+                    match rec {
+                        Some(rec) => ingest.push(row_no, rec, cells).await?,
+                        None => ingest
+                            .warning(format!("{}表中出现了不属于该表的行，已忽略", table.sheet())),
                     }
                     n += 1;
                     if n.is_multiple_of(20_000) {

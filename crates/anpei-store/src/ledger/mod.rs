@@ -11,4 +11,4 @@ pub mod records;
 pub mod resolve;
 pub mod scan;
 
-pub use ingest::{Counts, Ingest, IngestReport, Mode, Provenance};
+pub use ingest::{Counts, Ingest, IngestReport, LedgerRow, Mode, Provenance};
