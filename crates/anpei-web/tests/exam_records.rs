@@ -7,23 +7,26 @@
 
 use crate::common;
 
-use anpei_store::entity::{exam_plan, exam_qualification, exam_session, exam_video, subject};
+use anpei_store::model;
 use anpei_store::platform::accounts;
-use anpei_store::{demo, Role};
+use anpei_store::testing::records::exam_records;
+use anpei_store::{demo, Role, Scope};
 use axum::http::StatusCode;
 use common::{Harness, Session};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 const PROCTOR_ID: &str = "11010519491231002X";
 const CANDIDATE_ID: &str = "110105198001010016";
 
 /// The exam sites and exam institutions of the demo district (at least two).
-async fn exam_subjects(h: &Harness) -> Vec<subject::Model> {
-    let all: Vec<subject::Model> = subject::Entity::find()
-        .filter(subject::Column::Kind.is_in(["exam_site", "exam_institution"]))
-        .all(h.store().db())
-        .await
-        .unwrap();
+async fn exam_subjects(h: &Harness) -> Vec<model::Subject> {
+    let mut all: Vec<model::Subject> =
+        anpei_store::records::exams::list(h.store(), &Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+    all.sort_by_key(|s| s.id);
     // Those whose exam qualification is normal (the demo suspends a few).
     let mut v = Vec::new();
     for s in all {
@@ -166,16 +169,12 @@ async fn upload(h: &Harness, s: &Session, subject_id: i32, bytes: &[u8]) -> comm
     .await
 }
 
-async fn sessions_of(h: &Harness, subject_id: i32) -> Vec<exam_session::Model> {
-    exam_session::Entity::find()
-        .filter(exam_session::Column::SubjectId.eq(subject_id))
-        .all(h.store().db())
-        .await
-        .unwrap()
+async fn sessions_of(h: &Harness, subject_id: i32) -> Vec<model::ExamSession> {
+    exam_records(h.store(), Some(subject_id)).await.sessions
 }
 
 /// Creates an account of a subject (demo password) and signs it in.
-async fn subject_account(h: &Harness, username: &str, s: &subject::Model) -> Session {
+async fn subject_account(h: &Harness, username: &str, s: &model::Subject) -> Session {
     let hash = tokio::task::spawn_blocking(|| accounts::hash_password(demo::DEMO_PASSWORD))
         .await
         .unwrap();
@@ -212,16 +211,13 @@ async fn imports_a_workbook_and_the_session_page_shows_staff_and_candidates_mask
     assert!(r.body.contains("已导入"), "{}", r.body);
     let sessions = sessions_of(&h, site.id).await;
     assert_eq!(sessions.len(), 1);
-    let plans = exam_plan::Entity::find()
-        .filter(exam_plan::Column::SubjectId.eq(site.id))
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let plans = exam_records(h.store(), Some(site.id)).await.plans;
     assert_eq!(sessions[0].plan_id, Some(plans[0].id));
-    let video = exam_video::Entity::find()
-        .one(h.store().db())
+    let video = exam_records(h.store(), None)
         .await
-        .unwrap()
+        .videos
+        .into_iter()
+        .next()
         .unwrap();
     assert_eq!(video.keep_until.to_string(), "2028-03-05");
 
@@ -310,10 +306,7 @@ async fn refuses_a_workbook_with_bad_rows_naming_sheet_row_and_column_and_writes
     assert!(r.body.contains("未保存任何记录"));
     assert!(sessions_of(&h, site.id).await.is_empty());
     assert_eq!(
-        exam_plan::Entity::find()
-            .count(h.store().db())
-            .await
-            .unwrap(),
+        exam_records(h.store(), None).await.plans.len(),
         0,
         "all or nothing: the good plan row is not written either"
     );
@@ -348,16 +341,22 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
     let r = h.post_form(Some(&district), &path, &plan).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
-    exam_qualification::ActiveModel {
-        subject_id: Set(site.id),
-        status: Set("suspended".into()),
-        since: Set(h.store().today()),
-        action_id: Set(None),
-        reason: Set("监考人员纵容作弊".into()),
-        updated_at: Set(0),
-        ..Default::default()
-    }
-    .insert(h.store().db())
+    // The district suspends the site's exam qualification (暂停考试资格).
+    anpei_store::enforcement::actions::create(
+        h.store(),
+        &Scope::district_wide(),
+        &anpei_store::platform::audit::Actor::system("test"),
+        "区应急管理局",
+        site.id,
+        None,
+        &anpei_store::enforcement::actions::ActionInput {
+            kind: "suspend_exam".into(),
+            decision_no: "应急罚〔2026〕1号".into(),
+            decided_on: h.store().today().to_string(),
+            text: "监考人员纵容作弊".into(),
+            ..Default::default()
+        },
+    )
     .await
     .unwrap();
     let r = h.post_form(Some(&district), &path, &plan).await;
@@ -368,11 +367,7 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
         "{}",
         r.body
     );
-    let count = exam_plan::Entity::find()
-        .filter(exam_plan::Column::SubjectId.eq(site.id))
-        .count(h.store().db())
-        .await
-        .unwrap();
+    let count = exam_records(h.store(), Some(site.id)).await.plans.len();
     assert_eq!(count, 1, "only the plan made before the suspension");
     let page = h
         .get(Some(&district), &format!("/exams/subjects/{}", site.id))
@@ -464,21 +459,16 @@ async fn the_demo_loads_sessions_with_the_irregularities_the_checks_will_find() 
         .await
         .unwrap();
     assert!(n >= 4, "{n} demo sessions");
-    let sessions = exam_session::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let all = exam_records(h.store(), None).await;
+    let sessions = all.sessions;
     assert!(sessions
         .iter()
         .any(|s| s.high_risk_manager && s.system == "paper"));
-    let videos = exam_video::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let videos = all.videos;
     assert!(sessions
         .iter()
         .any(|s| !videos.iter().any(|v| v.session_id == s.id)));
-    let plans = exam_plan::Entity::find().all(h.store().db()).await.unwrap();
+    let plans = all.plans;
     assert!(sessions.iter().any(|s| plans
         .iter()
         .any(|p| Some(p.id) == s.plan_id && s.started_at > p.ends_at)));
@@ -524,41 +514,45 @@ async fn get_bytes(h: &Harness, s: &Session, path: &str) -> (StatusCode, Vec<u8>
     (status, bytes.to_vec())
 }
 
-async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::Model> {
-    use sea_orm::QueryOrder;
-    anpei_store::entity::audit::Entity::find()
-        .filter(anpei_store::entity::audit::Column::Action.eq(action))
-        .order_by_desc(anpei_store::entity::audit::Column::Id)
-        .all(h.store().db())
+/// The audit entries of `action`, newest first.
+async fn audited(h: &Harness, action: &str) -> Vec<model::AuditEntry> {
+    let search = anpei_store::platform::audit::Search {
+        action: action.into(),
+        ..Default::default()
+    };
+    let (entries, _) = anpei_store::platform::audit::search(h.store(), &search, 1, 100_000)
         .await
-        .unwrap()
+        .unwrap();
+    entries.into_iter().filter(|e| e.action == action).collect()
 }
 
 /// A subject's exam records by value (sites by USCC, ID numbers and phones decrypted,
 /// sessions by room and start, rows sorted), to compare two databases.
 async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
-    use anpei_store::entity::{
-        exam_candidate, exam_equipment, exam_session_staff, exam_staff_credential,
-    };
-    let (db, c) = (h.store().db(), &h.store().crypto);
+    let c = &h.store().crypto;
     let dec = |b: &[u8]| c.decrypt(b).unwrap();
-    let uscc: std::collections::HashMap<i32, String> = subject::Entity::find()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|s| (s.id, s.uscc))
-        .collect();
-    let plans = exam_plan::Entity::find()
-        .filter(exam_plan::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
+    let records = exam_records(h.store(), Some(subject_id)).await;
+    let mut uscc: std::collections::HashMap<i32, String> = std::collections::HashMap::new();
+    for id in records
+        .plans
+        .iter()
+        .map(|p| p.site_id)
+        .chain(records.sessions.iter().map(|s| s.site_id))
+    {
+        if let std::collections::hash_map::Entry::Vacant(e) = uscc.entry(id) {
+            let s = anpei_store::registry::subjects::get(h.store(), &Scope::district_wide(), id)
+                .await
+                .unwrap()
+                .unwrap();
+            e.insert(s.uscc);
+        }
+    }
+    let plans = records.plans;
     let plan = |id: i32| {
         let p = plans.iter().find(|p| p.id == id).unwrap();
         format!("{} {}", p.starts_at, p.category)
     };
-    let sessions = sessions_of(h, subject_id).await;
+    let sessions = records.sessions;
     let session = |id: i32| {
         let s = sessions.iter().find(|s| s.id == id).unwrap();
         format!("{} {}", s.room, s.started_at)
@@ -586,12 +580,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             s.high_risk_manager.to_string(),
         ]);
     }
-    for m in exam_session_staff::Entity::find()
-        .filter(exam_session_staff::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for m in records.staff {
         out.push(vec![
             "考务人员".into(),
             session(m.session_id),
@@ -603,12 +592,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             format!("{:?} {:?}", m.present_from, m.present_to),
         ]);
     }
-    for m in exam_candidate::Entity::find()
-        .filter(exam_candidate::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for m in records.candidates {
         out.push(vec![
             "考生".into(),
             session(m.session_id),
@@ -618,12 +602,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             format!("{:?} {}", m.score, m.passed),
         ]);
     }
-    for v in exam_video::Entity::find()
-        .filter(exam_video::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for v in records.videos {
         out.push(vec![
             "录像".into(),
             session(v.session_id),
@@ -635,12 +614,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             format!("{:?}", v.deleted_at),
         ]);
     }
-    for m in exam_staff_credential::Entity::find()
-        .filter(exam_staff_credential::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for m in records.credentials {
         out.push(vec![
             "证件".into(),
             m.name,
@@ -653,12 +627,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             format!("{:?} {:?}", m.phone_bidx, m.phone_masked),
         ]);
     }
-    for e in exam_equipment::Entity::find()
-        .filter(exam_equipment::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for e in records.equipment {
         out.push(vec![
             "设备".into(),
             e.name,
@@ -690,14 +659,7 @@ async fn a_credentials_phone_lands_encrypted_with_its_blind_index_and_a_bad_one_
         r.body
     );
     assert!(sessions_of(&h, site.id).await.is_empty());
-    let db = h.store().db();
-    assert_eq!(
-        anpei_store::entity::exam_staff_credential::Entity::find()
-            .count(db)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(exam_records(h.store(), None).await.credentials.len(), 0);
 
     let r = upload(
         &h,
@@ -707,10 +669,11 @@ async fn a_credentials_phone_lands_encrypted_with_its_blind_index_and_a_bad_one_
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let c = anpei_store::entity::exam_staff_credential::Entity::find()
-        .one(db)
+    let c = exam_records(h.store(), None)
         .await
-        .unwrap()
+        .credentials
+        .into_iter()
+        .next()
         .unwrap();
     // The blind index the shared-phone check (STAFF_CONFLICT) looks for.
     assert_eq!(
@@ -786,12 +749,14 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
 
     // Uploaded into a fresh database for the same subject: the same records.
     let h2 = Harness::with_demo(60, 200).await;
-    let site2 = subject::Entity::find()
-        .filter(subject::Column::Uscc.eq(site.uscc.clone()))
-        .one(h2.store().db())
-        .await
-        .unwrap()
-        .unwrap();
+    let site2 = anpei_store::registry::subjects::find_by_uscc(
+        h2.store(),
+        &Scope::district_wide(),
+        &site.uscc,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let district2 = h2.login("district").await;
     let r = upload(&h2, &district2, site2.id, &full).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -839,8 +804,6 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
 /// the second workbook leaves out is kept (only a 删除日期 says a recording is gone).
 #[tokio::test]
 async fn uploading_the_same_records_again_updates_them_and_keeps_recordings() {
-    use anpei_store::entity::{exam_candidate, exam_equipment, exam_staff_credential};
-    use sea_orm::PaginatorTrait;
     let h = Harness::with_demo(60, 200).await;
     let site = exam_subjects(&h).await.remove(0);
     let me = subject_account(&h, "site_user", &site).await;
@@ -848,34 +811,15 @@ async fn uploading_the_same_records_again_updates_them_and_keeps_recordings() {
     let r = upload(&h, &me, site.id, &first).await;
     assert!(r.body.contains("已导入"), "{}", r.body);
     let session = sessions_of(&h, site.id).await.remove(0);
-    let db = h.store().db();
+    let store = h.store();
     let count_of = |subject: i32| async move {
+        let r = exam_records(store, Some(subject)).await;
         (
-            exam_plan::Entity::find()
-                .filter(exam_plan::Column::SubjectId.eq(subject))
-                .count(db)
-                .await
-                .unwrap(),
-            exam_session::Entity::find()
-                .filter(exam_session::Column::SubjectId.eq(subject))
-                .count(db)
-                .await
-                .unwrap(),
-            exam_candidate::Entity::find()
-                .filter(exam_candidate::Column::SubjectId.eq(subject))
-                .count(db)
-                .await
-                .unwrap(),
-            exam_staff_credential::Entity::find()
-                .filter(exam_staff_credential::Column::SubjectId.eq(subject))
-                .count(db)
-                .await
-                .unwrap(),
-            exam_equipment::Entity::find()
-                .filter(exam_equipment::Column::SubjectId.eq(subject))
-                .count(db)
-                .await
-                .unwrap(),
+            r.plans.len(),
+            r.sessions.len(),
+            r.candidates.len(),
+            r.credentials.len(),
+            r.equipment.len(),
         )
     };
     let before = count_of(site.id).await;
@@ -964,42 +908,41 @@ async fn uploading_the_same_records_again_updates_them_and_keeps_recordings() {
         again.id, session.id,
         "the session keeps its id (and its findings)"
     );
-    let candidate = exam_candidate::Entity::find()
-        .filter(exam_candidate::Column::SessionId.eq(session.id))
-        .one(db)
-        .await
-        .unwrap()
+    let records = exam_records(h.store(), None).await;
+    let candidate = records
+        .candidates
+        .iter()
+        .find(|c| c.session_id == session.id)
         .unwrap();
     assert_eq!(candidate.score, Some(91));
-    let credential = exam_staff_credential::Entity::find()
-        .filter(exam_staff_credential::Column::SubjectId.eq(site.id))
-        .one(db)
-        .await
-        .unwrap()
+    let credential = records
+        .credentials
+        .iter()
+        .find(|c| c.subject_id == site.id)
         .unwrap();
     assert_eq!(credential.valid_until.to_string(), "2027-12-31");
-    let plan = exam_plan::Entity::find()
-        .filter(exam_plan::Column::SubjectId.eq(site.id))
-        .one(db)
-        .await
-        .unwrap()
+    let plan = records
+        .plans
+        .iter()
+        .find(|p| p.subject_id == site.id)
         .unwrap();
     assert_eq!(plan.planned_candidates, 35);
-    let videos = exam_video::Entity::find()
-        .filter(exam_video::Column::SessionId.eq(session.id))
-        .count(db)
-        .await
-        .unwrap();
+    let videos = records
+        .videos
+        .iter()
+        .filter(|v| v.session_id == session.id)
+        .count();
     assert_eq!(videos, 1, "a recording left out of an upload is kept");
     // The first workbook again, with its recording: still one recording.
     let r = upload(&h, &me, site.id, &first).await;
     assert!(r.body.contains("已导入"), "{}", r.body);
     assert_eq!(count_of(site.id).await, before);
-    let videos = exam_video::Entity::find()
-        .filter(exam_video::Column::SessionId.eq(session.id))
-        .count(db)
+    let videos = exam_records(h.store(), None)
         .await
-        .unwrap();
+        .videos
+        .iter()
+        .filter(|v| v.session_id == session.id)
+        .count();
     assert_eq!(videos, 1);
     h.db.cleanup().await;
 }

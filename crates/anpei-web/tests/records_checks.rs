@@ -8,10 +8,11 @@ use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_core::kinds::SubjectKind;
-use anpei_store::entity::{exam_equipment, finding, subject};
+use anpei_store::model;
+use anpei_store::registry::subjects::{SubjectFilter, SubjectRow};
+use anpei_store::Scope;
 use axum::http::StatusCode;
 use common::Harness;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeSet;
 
 type Sheet = (&'static str, Vec<&'static str>, Vec<Vec<String>>);
@@ -519,13 +520,26 @@ fn exam_workbook_t() -> Vec<u8> {
     .unwrap()
 }
 
-async fn subjects_of(h: &Harness, kinds: &[SubjectKind]) -> Vec<subject::Model> {
-    let all = subject::Entity::find()
-        .filter(subject::Column::Kind.is_in(kinds.iter().map(|k| k.code())))
-        .order_by_asc(subject::Column::Id)
-        .all(h.store().db())
+async fn subjects_of(h: &Harness, kinds: &[SubjectKind]) -> Vec<SubjectRow> {
+    let mut all = Vec::new();
+    for k in kinds {
+        let filter = SubjectFilter {
+            kind: Some(*k),
+            ..Default::default()
+        };
+        let (rows, total) = anpei_store::registry::subjects::list(
+            h.store(),
+            &Scope::district_wide(),
+            &filter,
+            1,
+            100_000,
+        )
         .await
         .unwrap();
+        assert_eq!(rows.len() as u64, total);
+        all.extend(rows);
+    }
+    all.sort_by_key(|s| s.id);
     let mut v = Vec::new();
     for s in all {
         let q = anpei_store::enforcement::exam_qualification(h.store(), s.id)
@@ -570,12 +584,8 @@ async fn scan(h: &Harness) {
 }
 
 /// Open findings as (rule, subject id) with their details.
-async fn open_findings(h: &Harness) -> Vec<finding::Model> {
-    finding::Entity::find()
-        .filter(finding::Column::Status.eq("open"))
-        .all(h.store().db())
-        .await
-        .unwrap()
+async fn open_findings(h: &Harness) -> Vec<model::Finding> {
+    anpei_store::testing::records::findings_in_status(h.store(), "open").await
 }
 
 #[tokio::test]
@@ -591,13 +601,13 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     // district (B's upload finds the teacher A shares with it, at A too) and leave the
     // ledger's findings alone; a district scan afterwards finds the same.
     scan(&h).await;
-    let ledger_keys = |v: &[finding::Model]| -> BTreeSet<String> {
+    let ledger_keys = |v: &[model::Finding]| -> BTreeSet<String> {
         v.iter()
             .filter(|f| f.person_id.is_some())
             .map(|f| f.finding_key.clone())
             .collect()
     };
-    let records_keys = |v: &[finding::Model]| -> BTreeSet<String> {
+    let records_keys = |v: &[model::Finding]| -> BTreeSet<String> {
         v.iter()
             .filter(|f| f.person_id.is_none())
             .map(|f| f.finding_key.clone())
@@ -620,13 +630,13 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
     let found = open_findings(&h).await;
     assert_eq!(records_keys(&found), records_keys(&after_uploads));
     assert_eq!(ledger_keys(&found), ledger_before);
-    let at = |rule: &str, subject: i32| -> Vec<&finding::Model> {
+    let at = |rule: &str, subject: i32| -> Vec<&model::Finding> {
         found
             .iter()
             .filter(|f| f.rule == rule && f.subject_id == subject)
             .collect()
     };
-    let expect = |rule: &str, subject: &subject::Model, n: usize| {
+    let expect = |rule: &str, subject: &SubjectRow, n: usize| {
         let got = at(rule, subject.id);
         assert_eq!(
             got.len(),
@@ -731,15 +741,12 @@ async fn every_records_check_finds_what_the_uploaded_workbooks_hold_and_a_fix_re
 
     // The site renews its equipment certificate: the next daily run (reminders and the
     // district scan) resolves that finding.
-    exam_equipment::Entity::update_many()
-        .col_expr(
-            exam_equipment::Column::ValidUntil,
-            sea_orm::sea_query::Expr::value(chrono::NaiveDate::from_ymd_opt(2027, 12, 31)),
-        )
-        .filter(exam_equipment::Column::SubjectId.eq(s.id))
-        .exec(h.store().db())
-        .await
-        .unwrap();
+    anpei_store::testing::records::renew_exam_equipment(
+        h.store(),
+        s.id,
+        chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+    )
+    .await;
     let run = anpei_store::platform::jobs::daily_reminders(h.store(), h.store().today(), "test")
         .await
         .unwrap();

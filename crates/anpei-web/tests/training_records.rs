@@ -8,11 +8,11 @@ use crate::common;
 
 use anpei_core::kinds::SubjectKind;
 use anpei_store::demo::{self, DemoAccount};
-use anpei_store::entity::{subject, training_class, training_trainee};
-use anpei_store::Role;
+use anpei_store::model;
+use anpei_store::testing::records::training_records;
+use anpei_store::{Role, Scope};
 use axum::http::StatusCode;
 use common::Harness;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 const ID_A: &str = "11010519491231002X";
 const ID_B: &str = "110105197001010011";
@@ -132,13 +132,13 @@ fn workbook_with_phone(trainee_id: &str, session_end: &str, phone: Option<&str>)
     anpei_import::training::write_sheets(&sheets).unwrap()
 }
 
-async fn institutions(h: &Harness) -> Vec<subject::Model> {
-    subject::Entity::find()
-        .filter(subject::Column::Kind.eq(SubjectKind::TrainingInstitution.code()))
-        .order_by_asc(subject::Column::Id)
-        .all(h.store().db())
+/// The training institutions of the demo district, by id.
+async fn institutions(h: &Harness) -> Vec<model::Subject> {
+    let mut v = anpei_store::records::training::institutions(h.store(), &Scope::district_wide())
         .await
-        .unwrap()
+        .unwrap();
+    v.sort_by_key(|s| s.id);
+    v
 }
 
 async fn upload(h: &Harness, user: &str, subject_id: i32, bytes: &[u8]) -> common::Reply {
@@ -184,8 +184,8 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         r.body
     );
     assert!(r.body.contains("未导入任何内容"));
-    let db = h.store().db();
-    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
+    let store = h.store();
+    assert_eq!(training_records(store, None).await.classes.len(), 0);
 
     // A teacher neither in the workbook nor recorded, and a venue the institution lacks.
     let sheets: Vec<Sheet> = vec![
@@ -248,31 +248,18 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
         "{}",
         r.body
     );
-    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(training_records(store, None).await.classes.len(), 0);
     // The teacher of that upload was rolled back with it.
-    assert_eq!(
-        anpei_store::entity::training_teacher::Entity::find()
-            .count(db)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(training_records(store, None).await.teachers.len(), 0);
 
     // A good file, uploaded by the district for institution A.
     let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("已导入"), "{}", r.body);
-    let class = training_class::Entity::find()
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let all = training_records(store, None).await;
+    let class = all.classes.into_iter().next().unwrap();
     assert_eq!(class.subject_id, a.id);
-    let t = training_trainee::Entity::find()
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let t = all.trainees.into_iter().next().unwrap();
     assert_eq!(t.id_masked, "110***********002X");
     assert!(!String::from_utf8_lossy(&t.id_enc).contains(ID_A));
 
@@ -304,12 +291,9 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
     // Re-uploading replaces the class with the same code.
     let r = upload(&h, "district", a.id, &workbook(ID_A, "2026-03-02 12:00")).await;
     assert!(r.body.contains("已导入"));
-    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 1);
-    let class = training_class::Entity::find()
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let classes = training_records(store, None).await.classes;
+    assert_eq!(classes.len(), 1);
+    let class = classes.into_iter().next().unwrap();
 
     // Another institution's account: A's class and A's page answer 404; its own page opens.
     let other = h.login("institution").await;
@@ -370,13 +354,7 @@ async fn the_demo_has_a_short_class_and_a_double_booked_teacher() {
         "{}",
         page.body
     );
-    let db = h.store().db();
-    let classes = training_class::Entity::find()
-        .filter(training_class::Column::SubjectId.eq(a.id))
-        .order_by_asc(training_class::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
+    let classes = training_records(h.store(), Some(a.id)).await.classes;
     assert_eq!(classes.len(), 2);
     // The 再培训 class: 4 sessions of 4 学时 as the syllabus says, but every trainee signs
     // out at 10:30, so each attended 4 × 2 = 8 学时 of 16.
@@ -422,11 +400,23 @@ async fn an_institutions_subject_page_links_to_its_records() {
         ("exam_site", "/exams/subjects/"),
         ("exam_institution", "/exams/subjects/"),
     ] {
-        let s = subject::Entity::find()
-            .filter(subject::Column::Kind.eq(kind))
-            .one(h.store().db())
-            .await
-            .unwrap()
+        let filter = anpei_store::registry::subjects::SubjectFilter {
+            kind: SubjectKind::from_code(kind),
+            ..Default::default()
+        };
+        assert!(filter.kind.is_some(), "{kind}");
+        let (found, _) = anpei_store::registry::subjects::list(
+            h.store(),
+            &Scope::district_wide(),
+            &filter,
+            1,
+            1,
+        )
+        .await
+        .unwrap();
+        let s = found
+            .into_iter()
+            .next()
             .unwrap_or_else(|| panic!("the demo has a {kind}"));
         let page = h.get(Some(&district), &format!("/subjects/{}", s.id)).await;
         assert!(
@@ -459,38 +449,15 @@ async fn get_bytes(h: &Harness, s: &common::Session, path: &str) -> (StatusCode,
 /// An institution's records by value (ID numbers and phones decrypted, rows sorted), to
 /// compare two databases.
 async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
-    use anpei_store::entity::{
-        training_attendance as att, training_class_session as ses, training_equipment as equip,
-        training_teacher as teacher, training_venue as venue,
-    };
-    let (db, c) = (h.store().db(), &h.store().crypto);
+    let c = &h.store().crypto;
     let dec = |b: &[u8]| c.decrypt(b).unwrap();
     let mut out = Vec::new();
-    let teachers = teacher::Entity::find()
-        .filter(teacher::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
-    let venues = venue::Entity::find()
-        .filter(venue::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
-    let classes = training_class::Entity::find()
-        .filter(training_class::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
-    let sessions = ses::Entity::find()
-        .filter(ses::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
-    let trainees = training_trainee::Entity::find()
-        .filter(training_trainee::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap();
+    let records = training_records(h.store(), Some(subject_id)).await;
+    let teachers = records.teachers;
+    let venues = records.venues;
+    let classes = records.classes;
+    let sessions = records.sessions;
+    let trainees = records.trainees;
     let code = |id: i32| classes.iter().find(|x| x.id == id).unwrap().code.clone();
     for t in &teachers {
         out.push(vec![
@@ -508,12 +475,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
     for v in &venues {
         out.push(vec!["场地".into(), v.name.clone(), v.capacity.to_string()]);
     }
-    for e in equip::Entity::find()
-        .filter(equip::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for e in records.equipment {
         out.push(vec!["设备".into(), e.name, e.quantity.to_string()]);
     }
     for k in &classes {
@@ -562,12 +524,7 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
             format!("{:?}", t.score),
         ]);
     }
-    for a in att::Entity::find()
-        .filter(att::Column::SubjectId.eq(subject_id))
-        .all(db)
-        .await
-        .unwrap()
-    {
+    for a in records.attendance {
         let x = sessions.iter().find(|x| x.id == a.session_id).unwrap();
         let t = trainees.iter().find(|t| t.id == a.trainee_id).unwrap();
         out.push(vec![
@@ -582,13 +539,16 @@ async fn snapshot(h: &Harness, subject_id: i32) -> Vec<Vec<String>> {
     out
 }
 
-async fn audited(h: &Harness, action: &str) -> Vec<anpei_store::entity::audit::Model> {
-    anpei_store::entity::audit::Entity::find()
-        .filter(anpei_store::entity::audit::Column::Action.eq(action))
-        .order_by_desc(anpei_store::entity::audit::Column::Id)
-        .all(h.store().db())
+/// The audit entries of `action`, newest first.
+async fn audited(h: &Harness, action: &str) -> Vec<model::AuditEntry> {
+    let search = anpei_store::platform::audit::Search {
+        action: action.into(),
+        ..Default::default()
+    };
+    let (entries, _) = anpei_store::platform::audit::search(h.store(), &search, 1, 100_000)
         .await
-        .unwrap()
+        .unwrap();
+    entries.into_iter().filter(|e| e.action == action).collect()
 }
 
 #[tokio::test]
@@ -603,10 +563,11 @@ async fn a_teachers_phone_is_stored_encrypted_with_its_blind_index_and_shown_mas
     )
     .await;
     assert!(r.body.contains("已导入"), "{}", r.body);
-    let t = anpei_store::entity::training_teacher::Entity::find()
-        .one(h.store().db())
+    let t = training_records(h.store(), None)
         .await
-        .unwrap()
+        .teachers
+        .into_iter()
+        .next()
         .unwrap();
     // The blind index the shared-phone check (STAFF_CONFLICT) looks for.
     assert_eq!(
@@ -646,15 +607,9 @@ async fn a_bad_phone_is_refused_with_its_row_and_nothing_is_written() {
         r.body
     );
     assert!(r.body.contains("未导入任何内容"));
-    let db = h.store().db();
-    assert_eq!(training_class::Entity::find().count(db).await.unwrap(), 0);
-    assert_eq!(
-        anpei_store::entity::training_teacher::Entity::find()
-            .count(db)
-            .await
-            .unwrap(),
-        0
-    );
+    let all = training_records(h.store(), None).await;
+    assert_eq!(all.classes.len(), 0);
+    assert_eq!(all.teachers.len(), 0);
     h.db.cleanup().await;
 }
 
@@ -735,10 +690,11 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
 
     // The institution's town reads the records but may not export them in full (the
     // policy's default roles): 403, audited as failed; nor may the institution itself.
-    let town = anpei_store::entity::town::Entity::find_by_id(a.town_id)
-        .one(h.store().db())
+    let town = anpei_store::registry::reference::towns(h.store())
         .await
         .unwrap()
+        .into_iter()
+        .find(|t| t.id == a.town_id)
         .unwrap();
     demo::create_accounts(
         h.store(),

@@ -6,12 +6,10 @@ use crate::common;
 
 use anpei_core::ids::IdNumber;
 use anpei_import::sniff::UploadLimits;
-use anpei_store::entity::import;
 use anpei_web::routes::specs;
 use anpei_web::WebConfig;
 use axum::http::{header, StatusCode};
 use common::{finish, Harness, Reply, Session};
-use sea_orm::{EntityTrait, PaginatorTrait};
 use std::path::{Path, PathBuf};
 
 /// A demo district whose app keeps pending uploads in a directory of its own.
@@ -43,8 +41,17 @@ async fn api_upload(h: &Harness, token: &str, kind: &str, name: &str, bytes: &[u
     .await
 }
 
-async fn imports_in_db(h: &Harness) -> u64 {
-    import::Entity::find().count(h.store().db()).await.unwrap()
+/// How many imports the history holds (the district sees every one).
+async fn imports_in_db(h: &Harness) -> usize {
+    anpei_store::ledger::ingest::history_seen_by(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        "district",
+        u64::from(u32::MAX),
+    )
+    .await
+    .unwrap()
+    .len()
 }
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
@@ -423,34 +430,42 @@ async fn every_route_that_sends_a_file_sends_an_attachment_with_nosniff() {
 }
 
 /// Rows of the training and exam records, and the audit entries of their imports.
-async fn records_in_db(h: &Harness) -> (u64, u64, u64, usize) {
-    use anpei_store::entity::{exam_plan, exam_session, training_class};
-    let db = h.store().db();
+async fn records_in_db(h: &Harness) -> (usize, usize, usize, usize) {
+    use anpei_store::testing::records::{exam_records, training_records};
     let imports = anpei_store::platform::audit::latest(h.store(), 1000)
         .await
         .unwrap()
         .into_iter()
         .filter(|e| e.result == "ok" && e.action.contains("import"))
         .count();
+    let exams = exam_records(h.store(), None).await;
     (
-        training_class::Entity::find().count(db).await.unwrap(),
-        exam_plan::Entity::find().count(db).await.unwrap(),
-        exam_session::Entity::find().count(db).await.unwrap(),
+        training_records(h.store(), None).await.classes.len(),
+        exams.plans.len(),
+        exams.sessions.len(),
         imports,
     )
 }
 
 async fn subject_of_kind(h: &Harness, kind: anpei_core::SubjectKind) -> i32 {
-    use anpei_store::entity::subject;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
-    subject::Entity::find()
-        .filter(subject::Column::Kind.eq(kind.code()))
-        .order_by_asc(subject::Column::Id)
-        .one(h.store().db())
-        .await
-        .unwrap()
+    let filter = anpei_store::registry::subjects::SubjectFilter {
+        kind: Some(kind),
+        ..Default::default()
+    };
+    let (rows, total) = anpei_store::registry::subjects::list(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        &filter,
+        1,
+        100_000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len() as u64, total);
+    rows.iter()
+        .map(|s| s.id)
+        .min()
         .expect("the demo district has one")
-        .id
 }
 
 #[tokio::test]
