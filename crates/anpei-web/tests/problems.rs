@@ -6,19 +6,14 @@ use crate::common;
 
 use anpei_store::campaign::problems::{self, Action, NewProblem, Source};
 use anpei_store::campaign::progress::{self, ProgressFilter, SubjectState};
-use anpei_store::entity::{
-    campaign, campaign_phase, checklist_item, inbox_message, job_run, problem_event,
-    self_inspection, subject, user,
-};
 use anpei_store::platform::audit::Actor;
 use anpei_store::platform::jobs::{self, DailyRun};
-use anpei_store::{platform::accounts, StoreError};
+use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
+use anpei_store::testing::{campaign as support, execute_raw};
+use anpei_store::{model, platform::accounts, Scope, StoreError};
 use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
 use common::{Harness, Session};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 /// A catalogue version of our own (the seeded catalogue may hold others).
@@ -27,31 +22,39 @@ const VERSION: i32 = 901;
 struct World {
     h: Harness,
     /// The demo enterprise (the `enterprise` account's subject), in the `town` account's town.
-    own: subject::Model,
+    own: SubjectRow,
     /// Another subject of the same town.
-    neighbour: subject::Model,
+    neighbour: SubjectRow,
     /// A subject of another town.
-    foreign: subject::Model,
+    foreign: SubjectRow,
+}
+
+/// Every subject of the district, by id.
+async fn all_subjects(h: &Harness) -> Vec<SubjectRow> {
+    let (mut all, _) = subjects::list(
+        h.store(),
+        &Scope::district_wide(),
+        &SubjectFilter::default(),
+        1,
+        100_000,
+    )
+    .await
+    .unwrap();
+    all.sort_by_key(|s| s.id);
+    all
 }
 
 async fn world() -> World {
     let h = Harness::with_demo(40, 200).await;
-    let db = h.store().db();
     // The demo's own problems, messages and job runs would blur the counts: each test
     // starts from none and makes what it counts.
-    problem_event::Entity::delete_many().exec(db).await.unwrap();
-    anpei_store::entity::problem::Entity::delete_many()
-        .exec(db)
-        .await
-        .unwrap();
-    inbox_message::Entity::delete_many().exec(db).await.unwrap();
-    job_run::Entity::delete_many().exec(db).await.unwrap();
+    for table in ["problem_events", "problems", "inbox_messages", "job_runs"] {
+        execute_raw(h.store(), &format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
+    }
     let ent = user_of(&h, "enterprise").await;
-    let all = subject::Entity::find()
-        .order_by_asc(subject::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
+    let all = all_subjects(&h).await;
     let own = all
         .iter()
         .find(|s| Some(s.id) == ent.scope_subject_id)
@@ -62,26 +65,35 @@ async fn world() -> World {
         .find(|s| s.town_id == own.town_id && s.id != own.id)
     {
         Some(s) => s.clone(),
-        // A small demo may give the town one subject: add a neighbour.
-        None => subject::ActiveModel {
-            uscc: Set("91500112MA5UTEST9X".into()),
-            name: Set("重庆测试邻居机械有限公司".into()),
-            kind: Set("enterprise".into()),
-            industry: Set(own.industry.clone()),
-            department_id: Set(own.department_id),
-            town_id: Set(own.town_id),
-            address: Set(None),
-            contact_name: Set(None),
-            contact_phone_enc: Set(None),
-            contact_phone_masked: Set(None),
-            status: Set("normal".into()),
-            created_at: Set(0),
-            updated_at: Set(0),
-            ..Default::default()
+        // A small demo may give the town one subject: add a neighbour (as the district
+        // registers one).
+        None => {
+            let first17 = "91500112MA5UTEXT9";
+            let uscc = format!(
+                "{first17}{}",
+                anpei_core::Uscc::check_char(first17).unwrap()
+            );
+            let input = SubjectInput {
+                uscc,
+                name: "重庆测试邻居机械有限公司".into(),
+                kind: "enterprise".into(),
+                industry: own.industry.clone().unwrap_or_default(),
+                town_id: own.town_id.to_string(),
+                ..Default::default()
+            };
+            let id = subjects::create(
+                h.store(),
+                &Scope::district_wide(),
+                &Actor::system("test"),
+                &input,
+            )
+            .await
+            .unwrap();
+            subjects::get(h.store(), &Scope::district_wide(), id)
+                .await
+                .unwrap()
+                .unwrap()
         }
-        .insert(db)
-        .await
-        .unwrap(),
     };
     let foreign = all
         .iter()
@@ -96,7 +108,7 @@ async fn world() -> World {
     }
 }
 
-async fn user_of(h: &Harness, name: &str) -> user::Model {
+async fn user_of(h: &Harness, name: &str) -> model::User {
     accounts::find_user(h.store(), name).await.unwrap().unwrap()
 }
 
@@ -107,75 +119,57 @@ fn today(h: &Harness) -> NaiveDate {
 /// A campaign whose self-inspection phase runs from `from` to `to`, its catalogue covering
 /// `kinds`.
 async fn campaign(h: &Harness, from: NaiveDate, to: NaiveDate, kinds: &[&str]) -> i32 {
-    let db = h.store().db();
-    let c = campaign::ActiveModel {
-        name: Set("测试专项整治".into()),
-        issuing_office: Set("区安委办".into()),
-        doc_number: Set(None),
-        doc_text: Set(String::new()),
-        doc_file_id: Set(None),
-        catalogue_version: Set(VERSION),
-        summary_due: Set(to + Days::new(200)),
-        copied_from: Set(None),
-        created_at: Set(0),
-        created_by: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    for (seq, kind, name, s, e) in [
-        (1, "self_inspection", "自查自改", from, to),
-        (
-            2,
-            "enforcement",
-            "执法检查",
-            to + Days::new(1),
-            to + Days::new(90),
-        ),
-    ] {
-        campaign_phase::ActiveModel {
-            campaign_id: Set(c.id),
-            seq: Set(seq),
-            kind: Set(kind.into()),
-            name: Set(name.into()),
-            starts_on: Set(s),
-            ends_on: Set(e),
-            ..Default::default()
-        }
-        .insert(db)
+    use anpei_core::campaign::{CampaignDraft, Phase, PhaseKind};
+    let draft = CampaignDraft {
+        name: "测试专项整治".into(),
+        issuing_office: "区安委办".into(),
+        doc_text: String::new(),
+        catalogue_version: VERSION,
+        summary_due: to + Days::new(200),
+        phases: vec![
+            Phase {
+                kind: PhaseKind::SelfInspection,
+                name: "自查自改".into(),
+                starts_on: from,
+                ends_on: to,
+            },
+            Phase {
+                kind: PhaseKind::Enforcement,
+                name: "执法检查".into(),
+                starts_on: to + Days::new(1),
+                ends_on: to + Days::new(90),
+            },
+        ],
+    };
+    let txn = h.store().write().await.unwrap();
+    let id = anpei_store::campaign::insert_draft(&*txn, &draft, None, h.store().now())
         .await
         .unwrap();
-    }
-    let existing = checklist_item::Entity::find()
-        .filter(checklist_item::Column::Version.eq(VERSION))
-        .count(db)
+    txn.commit().await.unwrap();
+    let existing = anpei_store::campaign::catalogue_versions(h.store())
         .await
         .unwrap();
-    if existing == 0 {
+    if !existing.contains(&VERSION) {
         for (i, k) in kinds.iter().enumerate() {
-            checklist_item::ActiveModel {
-                version: Set(VERSION),
-                kind: Set((*k).into()),
-                code: Set(format!("Z{i:02}")),
-                seq: Set(i as i32),
-                section: Set("测试".into()),
-                text: Set("是否存在测试情况。".into()),
-                rules: Set(String::new()),
-                ..Default::default()
-            }
-            .insert(db)
-            .await
-            .unwrap();
+            support::add_checklist_item(
+                h.store(),
+                VERSION,
+                k,
+                &format!("Z{i:02}"),
+                i as i32,
+                "测试",
+                "是否存在测试情况。",
+            )
+            .await;
         }
     }
-    c.id
+    id
 }
 
 async fn add_problem(
     h: &Harness,
     campaign_id: Option<i32>,
-    s: &subject::Model,
+    s: &SubjectRow,
     deadline: NaiveDate,
     description: &str,
 ) -> i32 {
@@ -206,21 +200,10 @@ async fn add_problem(
 }
 
 async fn submit(h: &Harness, campaign_id: i32, subject_id: i32, status: &str, at: Option<i64>) {
-    self_inspection::ActiveModel {
-        campaign_id: Set(campaign_id),
-        subject_id: Set(subject_id),
-        status: Set(status.into()),
-        submitted_at: Set(at),
-        created_at: Set(0),
-        updated_at: Set(0),
-        ..Default::default()
-    }
-    .insert(h.store().db())
-    .await
-    .unwrap();
+    support::add_self_inspection(h.store(), campaign_id, subject_id, status, at).await;
 }
 
-fn actor(u: &user::Model) -> Actor {
+fn actor(u: &model::User) -> Actor {
     Actor {
         user_id: Some(u.id),
         username: u.username.clone(),
@@ -383,12 +366,8 @@ async fn every_transition_of_the_table_is_allowed_or_refused_with_a_chinese_mess
     let town = user_of(h, "town").await;
     let ent = user_of(h, "enterprise").await;
     let kinds_of = |uid: i32| async move {
-        inbox_message::Entity::find()
-            .filter(inbox_message::Column::UserId.eq(uid))
-            .order_by_asc(inbox_message::Column::Id)
-            .all(h.store().db())
+        messages(h, uid)
             .await
-            .unwrap()
             .into_iter()
             .map(|m| m.kind)
             .collect::<Vec<_>>()
@@ -447,12 +426,7 @@ async fn the_pages_carry_a_rectification_with_a_photo_through_to_its_verificatio
 
     // A rectification the problem no longer accepts (it awaits verification) keeps no
     // photo either: the photo's row comes with the update or not at all.
-    let files = || async {
-        anpei_store::entity::evidence_file::Entity::find()
-            .count(h.store().db())
-            .await
-            .unwrap()
-    };
+    let files = || async { support::evidence_files(h.store()).await.len() };
     let before = files().await;
     let r = rectify(h, &ent, id, "再补一张", "0", Some(("再补.png", PNG))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -605,7 +579,7 @@ async fn scope_holds_a_problem_to_its_subject_and_its_supervisors() {
 }
 
 /// An account for a subject that has none (the demo has one enterprise account).
-async fn subject_user(h: &Harness, s: &subject::Model) -> user::Model {
+async fn subject_user(h: &Harness, s: &SubjectRow) -> model::User {
     accounts::create_user(
         h.store(),
         &Actor::system("test"),
@@ -838,16 +812,11 @@ async fn overdue_follows_the_clock() {
 async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts() {
     let w = world().await;
     let h = &w.h;
-    let db = h.store().db();
     let start = today(h) - Days::new(30);
     let end = today(h) - Days::new(2);
     let c = campaign(h, start, end, &["enterprise", "exam_site"]).await;
-    let all = subject::Entity::find()
-        .order_by_asc(subject::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let must: Vec<&subject::Model> = all
+    let all = all_subjects(h).await;
+    let must: Vec<&SubjectRow> = all
         .iter()
         .filter(|s| s.kind == "enterprise" || s.kind == "exam_site")
         .collect();
@@ -1040,13 +1009,14 @@ fn link_of(html: &str, id: &str) -> String {
         .replace("&#38;", "&")
 }
 
-async fn messages(h: &Harness, uid: i32) -> Vec<inbox_message::Model> {
-    inbox_message::Entity::find()
-        .filter(inbox_message::Column::UserId.eq(uid))
-        .order_by_asc(inbox_message::Column::Id)
-        .all(h.store().db())
+/// A user's messages, oldest first.
+async fn messages(h: &Harness, uid: i32) -> Vec<model::InboxMessage> {
+    let (mut ms, total) = anpei_store::platform::inbox::list(h.store(), uid, false, 1, 100_000)
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(ms.len() as u64, total, "every message on one page");
+    ms.reverse();
+    ms
 }
 
 #[tokio::test]
@@ -1087,7 +1057,7 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     let r = jobs::send_reminders(h.store(), t).await.unwrap();
     let ent_msgs: Vec<_> = messages(h, ent.id).await.split_off(before_ent);
     let town_msgs: Vec<_> = messages(h, town.id).await.split_off(before_town);
-    let of = |ms: &[inbox_message::Model], kind: &str| {
+    let of = |ms: &[model::InboxMessage], kind: &str| {
         ms.iter()
             .filter(|m| m.kind == kind)
             .map(|m| m.link.clone())
@@ -1116,12 +1086,12 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     let again = jobs::send_reminders(h.store(), t).await.unwrap();
     assert!(again.sent.is_empty(), "{:?}", again.sent);
     assert!(again.overdue_recorded.is_empty());
-    let overdue_events = problem_event::Entity::find()
-        .filter(problem_event::Column::ProblemId.eq(overdue))
-        .filter(problem_event::Column::Kind.eq("overdue"))
-        .count(h.store().db())
+    let overdue_events = problems::history(h.store(), &Scope::district_wide(), overdue)
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.kind == "overdue")
+        .count();
     assert_eq!(overdue_events, 1);
 
     // The inbox page lists them, and opening one marks it read and follows its link.
@@ -1183,11 +1153,10 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
         2,
         "the enterprise and its town"
     );
-    let row = job_run::Entity::find()
-        .filter(job_run::Column::RunKey.eq(t.to_string()))
-        .one(h.store().db())
+    let row = support::job_runs(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|r| r.run_key == t.to_string())
         .unwrap();
     assert!(row.finished_at.is_some());
     assert!(row.outcome.unwrap().starts_with("ok sent=2"));
@@ -1201,18 +1170,10 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
 
     // A claim left unfinished by a crashed instance is taken over after an hour, not before.
     let next = (t + Days::new(1)).to_string();
-    job_run::ActiveModel {
-        job: Set(jobs::REMINDERS.into()),
-        run_key: Set(next.clone()),
-        instance: Set("crashed".into()),
-        started_at: Set(h.store().now()),
-        finished_at: Set(None),
-        outcome: Set(None),
-        ..Default::default()
-    }
-    .insert(h.store().db())
-    .await
-    .unwrap();
+    jobs::claim(h.store(), jobs::REMINDERS, &next, "crashed")
+        .await
+        .unwrap()
+        .expect("nobody has claimed the next day yet");
     h.db.clock.advance(chrono::Duration::minutes(30));
     assert!(jobs::claim(h.store(), jobs::REMINDERS, &next, "x")
         .await
@@ -1242,11 +1203,10 @@ async fn of_two_instances_one_runs_the_day_and_a_stalled_claim_is_taken_over() {
 async fn a_subject_page_leads_to_its_problem_list_and_a_supervisor_to_a_new_problem() {
     let h = Harness::with_demo(20, 60).await;
     let town_user = user_of(&h, "town").await;
-    let subject = anpei_store::entity::subject::Entity::find()
-        .filter(anpei_store::entity::subject::Column::TownId.eq(town_user.scope_town_id.unwrap()))
-        .one(h.store().db())
+    let subject = all_subjects(&h)
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| s.town_id == town_user.scope_town_id.unwrap())
         .unwrap();
     let town = h.login("town").await;
     let page = h

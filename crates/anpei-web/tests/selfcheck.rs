@@ -7,20 +7,17 @@
 use crate::common;
 
 use anpei_core::campaign::NOTICE_TEXT;
-use anpei_store::entity::{
-    audit as audit_log, evidence_file, finding, person, problem, problem_event, self_inspection,
-    subject, user,
-};
-use anpei_store::{campaign::selfcheck, demo, platform::accounts, Role};
+use anpei_store::campaign::problems::{self, Action};
+use anpei_store::platform::audit::Actor;
+use anpei_store::registry::persons::{self, PersonFilter};
+use anpei_store::registry::subjects::{self, SubjectFilter, SubjectRow};
+use anpei_store::testing::campaign as support;
+use anpei_store::{campaign::selfcheck, demo, model, platform::accounts, Role, Scope};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use chrono::{Days, NaiveDate};
 use common::{Harness, Session};
 use http_body_util::BodyExt;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
-};
 use tower::ServiceExt;
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -47,18 +44,36 @@ async fn raw_get(h: &Harness, s: &Session, path: &str) -> (StatusCode, HeaderMap
     (status, headers, body)
 }
 
-async fn find_user(h: &Harness, name: &str) -> user::Model {
+async fn find_user(h: &Harness, name: &str) -> model::User {
     accounts::find_user(h.store(), name).await.unwrap().unwrap()
 }
 
 /// The demo enterprise (the `enterprise` account's subject).
-async fn own_subject(h: &Harness) -> subject::Model {
+async fn own_subject(h: &Harness) -> SubjectRow {
     let u = find_user(h, "enterprise").await;
-    subject::Entity::find_by_id(u.scope_subject_id.unwrap())
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap()
+    subjects::get(
+        h.store(),
+        &Scope::district_wide(),
+        u.scope_subject_id.unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+/// Every subject of the district, by id.
+async fn all_subjects(h: &Harness) -> Vec<SubjectRow> {
+    let (mut all, _) = subjects::list(
+        h.store(),
+        &Scope::district_wide(),
+        &SubjectFilter::default(),
+        1,
+        100_000,
+    )
+    .await
+    .unwrap();
+    all.sort_by_key(|s| s.id);
+    all
 }
 
 /// Creates an account (demo password) and signs it in.
@@ -95,32 +110,25 @@ async fn open_own(h: &Harness, s: &Session) -> i32 {
 
 /// An open finding of `rule` on the subject (as a scan would leave it).
 async fn open_finding(h: &Harness, subject_id: i32, rule: &str) -> i32 {
-    let db = h.store().db();
-    let p = person::Entity::find()
-        .filter(person::Column::SubjectId.eq(subject_id))
-        .one(db)
-        .await
-        .unwrap()
-        .expect("the demo enterprise has persons");
-    let today = h.store().today();
-    finding::ActiveModel {
-        rule: Set(rule.into()),
-        severity: Set("medium".into()),
-        subject_id: Set(subject_id),
-        person_id: Set(Some(p.id)),
-        finding_key: Set(format!("{rule}:test:{subject_id}:{}", p.id)),
-        records: Set("[]".into()),
-        detail: Set("特种作业操作证已过期".into()),
-        first_seen: Set(today),
-        last_seen: Set(today),
-        status: Set("open".into()),
-        resolved_at: Set(None),
+    let filter = PersonFilter {
+        subject_id: Some(subject_id),
         ..Default::default()
-    }
-    .insert(db)
+    };
+    let (persons, _) = persons::list(h.store(), &Scope::district_wide(), &filter, 1, 1)
+        .await
+        .unwrap();
+    let p = persons
+        .into_iter()
+        .next()
+        .expect("the demo enterprise has persons");
+    support::open_finding(
+        h.store(),
+        subject_id,
+        Some(p.id),
+        rule,
+        "特种作业操作证已过期",
+    )
     .await
-    .unwrap()
-    .id
 }
 
 /// A form answering every enterprise item 符合, with `over` replacing some fields.
@@ -170,31 +178,42 @@ async fn post(h: &Harness, s: &Session, path: &str, form: &[(String, String)]) -
     h.post_form(Some(s), path, &refs).await
 }
 
-async fn problems_of(h: &Harness, si: i32) -> Vec<problem::Model> {
-    problem::Entity::find()
-        .filter(problem::Column::SourceRef.eq(selfcheck::source_ref(si)))
-        .order_by_asc(problem::Column::ItemCode)
-        .all(h.store().db())
+/// The problems a self-inspection's submission made, by item code.
+async fn problems_of(h: &Harness, si: i32) -> Vec<model::Problem> {
+    let source_ref = selfcheck::source_ref(si);
+    let mut ps: Vec<model::Problem> = support::problems(h.store())
         .await
+        .into_iter()
+        .filter(|p| p.source_ref.as_deref() == Some(source_ref.as_str()))
+        .collect();
+    ps.sort_by(|a, b| a.item_code.cmp(&b.item_code));
+    ps
+}
+
+/// A self-inspection, whoever's it is.
+async fn self_inspection(h: &Harness, si: i32) -> model::SelfInspection {
+    selfcheck::get(h.store(), &Scope::district_wide(), si)
+        .await
+        .unwrap()
         .unwrap()
 }
 
 async fn status_of(h: &Harness, si: i32) -> String {
-    self_inspection::Entity::find_by_id(si)
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap()
-        .status
+    self_inspection(h, si).await.status
 }
 
 async fn audited(h: &Harness, action: &str, object: &str) -> usize {
-    audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq(action))
-        .filter(audit_log::Column::Object.eq(object))
-        .count(h.store().db())
+    support::audit_count(h.store(), action, Some(object)).await as usize
+}
+
+/// A problem's events, oldest first.
+async fn event_kinds(h: &Harness, problem_id: i32) -> Vec<String> {
+    problems::history(h.store(), &Scope::district_wide(), problem_id)
         .await
-        .unwrap() as usize
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.kind)
+        .collect()
 }
 
 /// Moves the test clock to 09:00 (China) of `date`.
@@ -576,14 +595,19 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     );
 
     // A failure half-way through the submission leaves nothing behind.
-    let db = h.store().db();
-    db.execute_unprepared("ALTER TABLE problem_events RENAME TO problem_events_away")
-        .await
-        .unwrap();
+    anpei_store::testing::execute_raw(
+        h.store(),
+        "ALTER TABLE problem_events RENAME TO problem_events_away",
+    )
+    .await
+    .unwrap();
     let r = post(&h, &s, &format!("/selfcheck/{si}/submit"), &[]).await;
-    db.execute_unprepared("ALTER TABLE problem_events_away RENAME TO problem_events")
-        .await
-        .unwrap();
+    anpei_store::testing::execute_raw(
+        h.store(),
+        "ALTER TABLE problem_events_away RENAME TO problem_events",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.contains("problem_events"), "no SQL on the page");
     assert!(problems_of(&h, si).await.is_empty());
@@ -614,13 +638,9 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
         .decrypt(p.responsible_phone_enc.as_ref().unwrap())
         .unwrap();
     assert_eq!(phone, "13812345678");
-    let events = problem_event::Entity::find()
-        .filter(problem_event::Column::ProblemId.eq(p.id))
-        .all(db)
-        .await
-        .unwrap();
+    let events = event_kinds(&h, p.id).await;
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, "created");
+    assert_eq!(events[0], "created");
     for action in ["selfcheck.save", "selfcheck.submit"] {
         assert!(
             audited(&h, action, &format!("self_inspection:{si}")).await >= 1,
@@ -763,28 +783,31 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
         .into_iter()
         .find(|p| p.item_code.as_deref() == Some("E07"))
         .unwrap();
-    let db = h.store().db();
-    problem::Entity::update(problem::ActiveModel {
-        id: Set(e07.id),
-        status: Set("in_progress".into()),
-        ..Default::default()
-    })
-    .exec(db)
+    let rectifier = find_user(&h, "enterprise").await;
+    problems::act(
+        h.store(),
+        &anpei_store::testing::scope_of(&rectifier),
+        &Actor {
+            user_id: Some(rectifier.id),
+            username: rectifier.username.clone(),
+            client_addr: "test".into(),
+        },
+        "企业",
+        e07.id,
+        Action::Rectify,
+        "已列支经费",
+    )
     .await
     .unwrap();
-    problem_event::ActiveModel {
-        problem_id: Set(e07.id),
-        kind: Set("rectify".into()),
-        text: Set("已列支经费".into()),
-        status_after: Set("in_progress".into()),
-        by_user: Set(None),
-        by_name: Set("企业".into()),
-        at: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    assert_eq!(
+        problems_of(&h, si)
+            .await
+            .into_iter()
+            .find(|p| p.id == e07.id)
+            .unwrap()
+            .status,
+        "in_progress"
+    );
 
     let r = h
         .post_form(
@@ -842,24 +865,15 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
         Some("138****5678"),
         "an empty phone keeps the stored one"
     );
-    let kinds: Vec<String> = problem_event::Entity::find()
-        .filter(problem_event::Column::ProblemId.eq(e03.id))
-        .order_by_asc(problem_event::Column::Id)
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<String> = event_kinds(&h, e03.id).await;
     assert_eq!(kinds, vec!["created", "revised"]);
     assert_eq!(ps[1].status, "in_progress");
     assert_eq!(ps[1].id, e07.id);
-    let all_of_subject = problem::Entity::find()
-        .filter(problem::Column::SubjectId.eq(own.id))
-        .filter(problem::Column::SourceRef.eq(selfcheck::source_ref(si)))
-        .count(db)
+    let all_of_subject = problems_of(&h, si)
         .await
-        .unwrap();
+        .iter()
+        .filter(|p| p.subject_id == own.id)
+        .count();
     assert_eq!(all_of_subject, 2);
     h.db.cleanup().await;
 }
@@ -867,18 +881,21 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
 #[tokio::test]
 async fn an_institution_states_the_period_it_covers() {
     let h = with_campaign(40, 200).await;
-    let site = subject::Entity::find()
-        .filter(subject::Column::Kind.eq("exam_site"))
-        .one(h.store().db())
+    let site = all_subjects(&h)
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| s.kind == "exam_site")
         .expect("the demo has an exam site");
     // Whatever the demo did for it, the site starts afresh here.
-    self_inspection::Entity::delete_many()
-        .filter(self_inspection::Column::SubjectId.eq(site.id))
-        .exec(h.store().db())
-        .await
-        .unwrap();
+    anpei_store::testing::execute_raw(
+        h.store(),
+        &format!(
+            "DELETE FROM self_inspections WHERE subject_id = {}",
+            site.id
+        ),
+    )
+    .await
+    .unwrap();
     let s = account(&h, "site", Role::Subject, &site.uscc).await;
     let si = open_own(&h, &s).await;
     assert_eq!(
@@ -910,11 +927,7 @@ async fn an_institution_states_the_period_it_covers() {
     }
     let r = post(&h, &s, &format!("/selfcheck/{si}/submit"), &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let row = self_inspection::Entity::find_by_id(si)
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = self_inspection(&h, si).await;
     assert_eq!(row.period_from, "2019-01-01".parse().ok());
     assert_eq!(row.period_to, today.parse().ok());
     let (_, _, body) = raw_get(&h, &s, &format!("/selfcheck/{si}/report.docx")).await;
@@ -932,20 +945,17 @@ async fn a_foreign_self_inspection_is_not_found() {
     let own = own_subject(&h).await;
     let s = h.login("enterprise").await;
     let si = open_own(&h, &s).await;
-    let db = h.store().db();
     // Another enterprise of the district, and a town that is not the enterprise's.
-    let other = subject::Entity::find()
-        .filter(subject::Column::Id.ne(own.id))
-        .filter(subject::Column::Kind.eq("enterprise"))
-        .filter(subject::Column::TownId.ne(own.town_id))
-        .one(db)
+    let other = all_subjects(&h)
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| s.id != own.id && s.kind == "enterprise" && s.town_id != own.town_id)
         .unwrap();
-    let other_town = anpei_store::entity::town::Entity::find_by_id(other.town_id)
-        .one(db)
+    let other_town = anpei_store::registry::reference::towns(h.store())
         .await
         .unwrap()
+        .into_iter()
+        .find(|t| t.id == other.town_id)
         .unwrap();
     let neighbour = account(&h, "neighbour", Role::Subject, &other.uscc).await;
     let far_town = account(&h, "fartown", Role::Town, &other_town.name).await;
@@ -1049,12 +1059,10 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), format!("/selfcheck/{si}#item-E03"));
-    let f = evidence_file::Entity::find()
-        .filter(evidence_file::Column::OwnerKind.eq("answer"))
-        .filter(evidence_file::Column::FileName.eq("整改照片.png"))
-        .one(h.store().db())
+    let f = support::evidence_files(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|f| f.owner_kind == "answer" && f.file_name == "整改照片.png")
         .unwrap();
     assert_eq!(f.mime, "image/png");
     assert_eq!(f.subject_id, Some(own_subject(&h).await.id));
@@ -1129,11 +1137,10 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
         raw_get(&h, &town, &format!("/evidence/{}", f.id)).await.0,
         StatusCode::OK
     );
-    let other = subject::Entity::find()
-        .filter(subject::Column::Id.ne(f.subject_id.unwrap()))
-        .one(h.store().db())
+    let other = all_subjects(&h)
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| s.id != f.subject_id.unwrap())
         .unwrap();
     let stranger = account(&h, "stranger", Role::Subject, &other.uscc).await;
     assert_eq!(
@@ -1151,11 +1158,10 @@ async fn evidence_is_checked_by_content_and_size_and_downloads_as_an_attachment(
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(evidence_file::Entity::find_by_id(f.id)
-        .one(h.store().db())
+    assert!(!support::evidence_files(h.store())
         .await
-        .unwrap()
-        .is_none());
+        .iter()
+        .any(|e| e.id == f.id));
     assert_eq!(
         audited(&h, "evidence.remove", &format!("evidence:{}", f.id)).await,
         1
@@ -1176,19 +1182,25 @@ async fn the_demo_district_has_a_campaign_running_today_with_submissions_and_pro
         .unwrap();
     assert!(c.runs_on(today));
     assert_eq!(c.phase_on(today).unwrap().kind, "self_inspection");
-    let db = h.store().db();
-    let submitted = self_inspection::Entity::find()
-        .filter(self_inspection::Column::CampaignId.eq(c.campaign.id))
-        .filter(self_inspection::Column::Status.eq("submitted"))
-        .count(db)
-        .await
-        .unwrap();
+    let (_, submitted) = selfcheck::list(
+        h.store(),
+        &Scope::district_wide(),
+        c.campaign.id,
+        &selfcheck::ListFilter {
+            status: Some(selfcheck::SUBMITTED.into()),
+            ..Default::default()
+        },
+        1,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(submitted >= 20, "{submitted} submitted");
-    let problems = problem::Entity::find()
-        .filter(problem::Column::CampaignId.eq(c.campaign.id))
-        .count(db)
+    let problems = support::problems(h.store())
         .await
-        .unwrap();
+        .iter()
+        .filter(|p| p.campaign_id == Some(c.campaign.id))
+        .count();
     assert!((15..=200).contains(&problems), "{problems} problems");
     // The demo enterprise has a draft to fill, not a submission.
     let s = h.login("enterprise").await;

@@ -8,15 +8,14 @@ use crate::common;
 use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
 use anpei_store::campaign::supervision::{self as sv, Unit};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};
-use anpei_store::entity::{
-    enforcement_action, inspection, self_inspection, subject, summary_report, supervision_problem,
-    tipoff, typical_case,
-};
 use anpei_store::platform::accounts;
+use anpei_store::platform::audit::Actor;
+use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
+use anpei_store::testing::{campaign as support, execute_raw};
+use anpei_store::Scope;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::Harness;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -67,41 +66,63 @@ async fn campaign(h: &Harness) -> CampaignInfo {
     campaigns::get(h.store(), id).await.unwrap().unwrap()
 }
 
+/// The subjects of the district (of one town, when given), by id.
+async fn subjects_of(h: &Harness, town: Option<i32>) -> Vec<SubjectRow> {
+    let f = SubjectFilter {
+        town_id: town,
+        ..Default::default()
+    };
+    let (mut all, _) = subjects::list(h.store(), &Scope::district_wide(), &f, 1, 100_000)
+        .await
+        .unwrap();
+    all.sort_by_key(|s| s.id);
+    all
+}
+
 /// The town of the demo `town` account, and its subjects.
-async fn town_and_subjects(h: &Harness) -> (i32, Vec<subject::Model>) {
+async fn town_and_subjects(h: &Harness) -> (i32, Vec<SubjectRow>) {
     let u = accounts::find_user(h.store(), "town")
         .await
         .unwrap()
         .unwrap();
     let t = u.scope_town_id.unwrap();
-    // At least three subjects in the town: move others in if the demo put fewer there.
-    let others: Vec<i32> = subject::Entity::find()
-        .filter(subject::Column::TownId.ne(t))
-        .all(h.store().db())
+    // At least three subjects in the town: move others in if the demo put fewer there (as
+    // the district edits a subject's town, every other field as it was).
+    let others: Vec<SubjectRow> = subjects_of(h, None)
         .await
-        .unwrap()
         .into_iter()
-        .map(|s| s.id)
+        .filter(|s| s.town_id != t)
         .take(2)
         .collect();
-    subject::Entity::update_many()
-        .col_expr(subject::Column::TownId, sea_orm::sea_query::Expr::value(t))
-        .filter(subject::Column::Id.is_in(others))
-        .exec(h.store().db())
+    for s in others {
+        let input = SubjectInput {
+            uscc: s.uscc.clone(),
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            industry: s.industry.clone().unwrap_or_default(),
+            town_id: t.to_string(),
+            address: s.address.clone().unwrap_or_default(),
+            contact_name: s.contact_name.clone().unwrap_or_default(),
+            // Empty: the stored phone is kept.
+            contact_phone: String::new(),
+        };
+        subjects::update(
+            h.store(),
+            &Scope::district_wide(),
+            &Actor::system("test"),
+            s.id,
+            &input,
+        )
         .await
         .unwrap();
-    let subjects = subject::Entity::find()
-        .filter(subject::Column::TownId.eq(t))
-        .all(h.store().db())
-        .await
-        .unwrap();
+    }
+    let subjects = subjects_of(h, Some(t)).await;
     (t, subjects)
 }
 
 /// Removes what the demo's enforcement data set put in (inspections, actions, cases,
 /// tip-offs), so that the test's own records are all there is.
 async fn clear_enforcement(h: &Harness) {
-    use sea_orm::ConnectionTrait;
     for table in [
         "spot_tests",
         "inspection_items",
@@ -112,9 +133,7 @@ async fn clear_enforcement(h: &Harness) {
         "tipoff_events",
         "tipoffs",
     ] {
-        h.store()
-            .db()
-            .execute_unprepared(&format!("DELETE FROM {table}"))
+        execute_raw(h.store(), &format!("DELETE FROM {table}"))
             .await
             .unwrap();
     }
@@ -123,42 +142,23 @@ async fn clear_enforcement(h: &Harness) {
 /// Known records of the town in campaign `cid`: 2 self-inspections submitted, 1 completed
 /// inspection (and 1 draft, which does not count), 3 problems (1 closed, 1 overdue, 1 open),
 /// 3 tip-offs assigned (1 closed on time, 1 open past its deadline, 1 open within it).
-async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[subject::Model]) {
+async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[SubjectRow]) {
     clear_enforcement(h).await;
-    let db = h.store().db();
     let now = h.store().now();
     assert!(subjects.len() >= 3, "the town has at least three subjects");
     for s in &subjects[..2] {
-        self_inspection::ActiveModel {
-            campaign_id: Set(cid),
-            subject_id: Set(s.id),
-            status: Set("submitted".into()),
-            submitted_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        support::add_self_inspection(h.store(), cid, s.id, "submitted", Some(now)).await;
     }
     for status in ["completed", "draft"] {
-        inspection::ActiveModel {
-            campaign_id: Set(Some(cid)),
-            subject_id: Set(subjects[0].id),
-            town_id: Set(Some(town)),
-            inspected_on: Set(d("2026-11-10")),
-            inspectors: Set("[]".into()),
-            catalogue_version: Set(1),
-            notes: Set(String::new()),
-            status: Set(status.into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        support::add_inspection(
+            h.store(),
+            Some(cid),
+            subjects[0].id,
+            Some(town),
+            d("2026-11-10"),
+            status,
+        )
+        .await;
     }
     let txn = h.store().write().await.unwrap();
     let mut ids = Vec::new();
@@ -189,16 +189,8 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[subject::Model]
         .unwrap();
         ids.push(id);
     }
-    anpei_store::entity::problem::Entity::update_many()
-        .col_expr(
-            anpei_store::entity::problem::Column::Status,
-            sea_orm::sea_query::Expr::value("closed"),
-        )
-        .filter(anpei_store::entity::problem::Column::Id.eq(ids[0]))
-        .exec(&*txn)
-        .await
-        .unwrap();
     txn.commit().await.unwrap();
+    support::set_problem_status(h.store(), ids[0], "closed").await;
     // accepted, status, closed on
     let tips = [
         ("2026-10-01", "closed", Some("2026-10-20")),
@@ -206,66 +198,44 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[subject::Model]
         ("2026-11-20", "assigned", None),
     ];
     for (n, (accepted, status, closed)) in tips.iter().enumerate() {
-        tipoff::ActiveModel {
-            receipt_code: Set(format!("JBTEST{n}")),
-            query_hash: Set("x".into()),
-            channel: Set("hotline".into()),
-            category: Set("fake_training".into()),
-            subject_text: Set(String::new()),
-            description: Set("测试举报".into()),
-            anonymous: Set(false),
-            reporter_name_enc: Set(Some(h.store().crypto.encrypt("举报人王某某"))),
-            status: Set((*status).into()),
-            accepted_on: Set(d(accepted)),
-            assigned_town_id: Set(Some(town)),
-            extension_days: Set(0),
-            closed_on: Set(closed.map(d)),
-            substantiated: Set(closed.map(|_| true)),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        support::add_tipoff(
+            h.store(),
+            &format!("JBTEST{n}"),
+            "举报人王某某",
+            town,
+            d(accepted),
+            status,
+            closed.map(d),
+        )
+        .await;
     }
 }
 
 /// One fine (30,000 on the unit, 5,000 on persons), one referral to the judicial organs,
 /// and a published typical case, in the campaign's period.
 async fn seed_enforcement(h: &Harness, subject_id: i32) {
-    let db = h.store().db();
-    let now = h.store().now();
     for (kind, unit, persons) in [
         ("fine", Some(30_000), Some(5_000)),
         ("refer_judicial", None, None),
     ] {
-        enforcement_action::ActiveModel {
-            subject_id: Set(subject_id),
-            kind: Set(kind.into()),
-            legal_basis: Set("《安全生产法》".into()),
-            decision_no: Set(format!("测试罚〔2026〕{kind}")),
-            decided_on: Set(d("2026-11-15")),
-            amount_unit: Set(unit),
-            amount_persons: Set(persons),
-            text: Set(String::new()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
+        support::add_enforcement_action(
+            h.store(),
+            subject_id,
+            kind,
+            &format!("测试罚〔2026〕{kind}"),
+            d("2026-11-15"),
+            unit,
+            persons,
+        )
+        .await;
     }
-    typical_case::ActiveModel {
-        title: Set("某培训机构压缩学时案".into()),
-        body: Set("经查，该机构压缩培训学时，依法予以处罚。".into()),
-        published: Set(true),
-        published_on: Set(Some(d("2026-11-16"))),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
+    support::add_published_case(
+        h.store(),
+        "某培训机构压缩学时案",
+        "经查，该机构压缩培训学时，依法予以处罚。",
+        d("2026-11-16"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -335,10 +305,7 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let problems = supervision_problem::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let problems = support::supervision_problems(h.store()).await;
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].town_id, Some(town));
     assert_eq!(problems[0].department_id, None);
@@ -385,11 +352,7 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("已定稿"));
-    let audited = anpei_store::entity::audit::Entity::find()
-        .filter(anpei_store::entity::audit::Column::Action.eq("supervision.finalise"))
-        .count(h.store().db())
-        .await
-        .unwrap();
+    let audited = support::audit_count(h.store(), "supervision.finalise", None).await;
     assert_eq!(audited, 1);
     h.db.cleanup().await;
 }
@@ -505,13 +468,7 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("报告未保存"), "{}", bad.body);
-    assert_eq!(
-        summary_report::Entity::find()
-            .count(h.store().db())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(support::summary_reports(h.store()).await.len(), 0);
     let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
     let sent = h
         .post_multipart(
@@ -527,10 +484,7 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
         )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    let reports = summary_report::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let reports = support::summary_reports(h.store()).await;
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].town_id, Some(town));
     assert!(!reports[0].late);
@@ -584,13 +538,10 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
     assert!(page.body.contains("总结.pdf"));
     // The attachment goes with the report: the district and the town that wrote it, nobody
     // else.
-    let file = anpei_store::entity::evidence_file::Entity::find()
-        .filter(
-            anpei_store::entity::evidence_file::Column::OwnerKind.eq(sv::summary::EVIDENCE_OWNER),
-        )
-        .one(h.store().db())
+    let file = support::evidence_files(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|f| f.owner_kind == sv::summary::EVIDENCE_OWNER)
         .expect("the attachment is kept");
     let path = format!("/evidence/{}", file.id);
     assert!(page.body.contains(&path));
@@ -651,18 +602,16 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     assert!(text.contains("关于安全生产培训“走过场”专项整治工作情况的通报"));
 
     // The figures, counted from the database here independently.
-    let fines: i64 = enforcement_action::Entity::find()
-        .filter(enforcement_action::Column::Kind.eq("fine"))
-        .all(h.store().db())
+    let fines: i64 = support::enforcement_actions(h.store())
         .await
-        .unwrap()
         .iter()
+        .filter(|a| a.kind == "fine")
         .map(|a| a.amount_unit.unwrap_or(0) + a.amount_persons.unwrap_or(0))
         .sum();
     assert_eq!(fines, 35_000);
     assert!(text.contains("罚款决定1件，罚款金额合计35,000元"), "{text}");
     assert!(text.contains("移交司法机关1件"), "{text}");
-    let tips = tipoff::Entity::find().all(h.store().db()).await.unwrap();
+    let tips = support::tipoffs(h.store()).await;
     let closed = tips.iter().filter(|t| t.status == "closed").count();
     assert!(
         text.contains(&format!("共受理举报{}件，已办结{}件", tips.len(), closed)),
@@ -698,11 +647,7 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
         .get(Some(&district), &format!("/bulletin?campaign={cid}"))
         .await;
     assert!(page.body.contains("35,000元"));
-    let audited = anpei_store::entity::audit::Entity::find()
-        .filter(anpei_store::entity::audit::Column::Action.eq("export.bulletin"))
-        .count(h.store().db())
-        .await
-        .unwrap();
+    let audited = support::audit_count(h.store(), "export.bulletin", None).await;
     assert_eq!(audited, 2);
     h.db.cleanup().await;
 }
@@ -738,13 +683,7 @@ async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        supervision_problem::Entity::find()
-            .count(h.store().db())
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(support::supervision_problems(h.store()).await.len(), 0);
     // The unit of a submission is the account's own, whatever the form says.
     assert_eq!(
         Unit::of_scope(&anpei_store::testing::town_scope(town)),
