@@ -7,7 +7,7 @@
 use crate::common;
 
 use anpei_core::campaign::NOTICE_TEXT;
-use anpei_store::campaign::problems::{self, Action};
+use anpei_store::campaign::problems::{self, Action, ProblemStatus, Source};
 use anpei_store::platform::audit::Actor;
 use anpei_store::registry::persons::{self, PersonFilter};
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectRow};
@@ -624,8 +624,8 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     assert_eq!(ps.len(), 2);
     let p = &ps[0];
     assert_eq!(p.item_code.as_deref(), Some("E03"));
-    assert_eq!(p.source, "self_inspection");
-    assert_eq!(p.status, "pending");
+    assert_eq!(p.source, Source::SelfInspection);
+    assert_eq!(p.status, ProblemStatus::Pending);
     assert_eq!(p.subject_id, own.id);
     assert_eq!(p.description, "2名特种作业人员证书过期仍在岗");
     assert_eq!(p.measures, "停止作业，组织复审");
@@ -806,7 +806,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
             .find(|p| p.id == e07.id)
             .unwrap()
             .status,
-        "in_progress"
+        ProblemStatus::InProgress
     );
 
     let r = h
@@ -867,7 +867,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
     );
     let kinds: Vec<String> = event_kinds(&h, e03.id).await;
     assert_eq!(kinds, vec!["created", "revised"]);
-    assert_eq!(ps[1].status, "in_progress");
+    assert_eq!(ps[1].status, ProblemStatus::InProgress);
     assert_eq!(ps[1].id, e07.id);
     let all_of_subject = problems_of(&h, si)
         .await

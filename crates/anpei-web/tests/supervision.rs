@@ -190,7 +190,12 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[SubjectRow]) {
         ids.push(id);
     }
     txn.commit().await.unwrap();
-    support::set_problem_status(h.store(), ids[0], "closed").await;
+    support::set_problem_status(
+        h.store(),
+        ids[0],
+        anpei_store::campaign::problems::ProblemStatus::Closed,
+    )
+    .await;
     // accepted, status, closed on
     let tips = [
         ("2026-10-01", "closed", Some("2026-10-20")),

@@ -260,7 +260,7 @@ pub async fn load(
         .columns(group_cols)
         .expr(count((problem::Entity, problem::Column::Id)))
         .expr(one_if(
-            Condition::all().add(problem::Column::Status.eq("closed")),
+            Condition::all().add(problem::Column::Status.eq(crate::campaign::problems::ProblemStatus::Closed)),
         ))
         .expr(one_if(overdue_condition(today)))
         .group_by(subject::Column::TownId)

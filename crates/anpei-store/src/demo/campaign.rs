@@ -9,6 +9,7 @@
 //! test harness's district has no campaign of its own (tests that want one call it).
 
 use crate::campaign as store_campaign;
+use crate::campaign::problems::{ProblemStatus, Source};
 use crate::campaign::selfcheck::{self, COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE};
 use crate::entity::{
     campaign, checklist_item, problem, problem_event, self_inspection,
@@ -367,7 +368,7 @@ pub async fn load<C: ConnectionTrait>(
             id: NotSet,
             campaign_id: Set(Some(campaign_id)),
             subject_id: Set(*sid),
-            source: Set("self_inspection".into()),
+            source: Set(Source::SelfInspection),
             source_ref: Set(Some(selfcheck::source_ref(*si))),
             item_code: Set(Some(code.clone())),
             description: Set(desc.into()),
@@ -376,7 +377,7 @@ pub async fn load<C: ConnectionTrait>(
             responsible_name: Set(RESPONSIBLE[n % RESPONSIBLE.len()].into()),
             responsible_phone_enc: Set(Some(crypto.encrypt(&phone))),
             responsible_phone_masked: Set(Some(mask_phone(&phone))),
-            status: Set(status.into()),
+            status: Set(ProblemStatus::from_code(status).expect("a problem status")),
             created_at: Set(now - 86_400 * 10),
             created_by: Set(None),
             updated_at: Set(now),
@@ -405,7 +406,7 @@ pub async fn load<C: ConnectionTrait>(
             })
         };
         add("created", "登记问题（来源：自查）", "pending", 10);
-        if p.status != "pending" {
+        if p.status != ProblemStatus::Pending {
             add(
                 "rectify",
                 "已制定整改方案，正在组织整改。",
@@ -413,7 +414,10 @@ pub async fn load<C: ConnectionTrait>(
                 6,
             );
         }
-        if p.status == "awaiting_verification" || p.status == "closed" {
+        if matches!(
+            p.status,
+            ProblemStatus::AwaitingVerification | ProblemStatus::Closed
+        ) {
             add(
                 "request_verification",
                 "整改已完成，附整改前后照片，申请核验。",
@@ -421,7 +425,7 @@ pub async fn load<C: ConnectionTrait>(
                 3,
             );
         }
-        if p.status == "closed" {
+        if p.status == ProblemStatus::Closed {
             add("verify", "核验通过，予以销号", "closed", 1);
         }
     }

@@ -11,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub campaign_id: Option<i32>,
     pub subject_id: i32,
-    pub source: String,
+    pub source: crate::campaign::problems::Source,
     /// What it came from, e.g. `self_inspection:12`.
     pub source_ref: Option<String>,
     pub item_code: Option<String>,
@@ -21,7 +21,7 @@ pub struct Model {
     pub responsible_name: String,
     pub responsible_phone_enc: Option<Vec<u8>>,
     pub responsible_phone_masked: Option<String>,
-    pub status: String,
+    pub status: crate::campaign::problems::ProblemStatus,
     pub created_at: i64,
     pub created_by: Option<i32>,
     pub updated_at: i64,

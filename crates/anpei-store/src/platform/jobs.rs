@@ -423,7 +423,7 @@ async fn problems_due<C: ConnectionTrait>(
         .join(JoinType::InnerJoin, problem::Relation::Subject.def())
         .filter(
             Condition::all()
-                .add(problem::Column::Status.ne(ProblemStatus::Closed.code()))
+                .add(problem::Column::Status.ne(ProblemStatus::Closed))
                 .add(problem::Column::Deadline.lte(until)),
         )
         .order_by_asc(problem::Column::Id)

@@ -161,8 +161,7 @@ pub async fn for_subject(
         .all(db)
         .await?
     {
-        let source =
-            crate::campaign::problems::Source::from_code(&p.source).map_or("", |s| s.label());
+        let source = p.source.label();
         out.push(Event {
             at: local(p.created_at),
             kind: "问题",

@@ -175,7 +175,11 @@ pub async fn add_inspection(
 }
 
 /// Sets a problem's status as it is, with no event, verification or closing time.
-pub async fn set_problem_status(store: &Store, id: i32, status: &str) {
+pub async fn set_problem_status(
+    store: &Store,
+    id: i32,
+    status: crate::campaign::problems::ProblemStatus,
+) {
     let n = problem::Entity::update_many()
         .col_expr(problem::Column::Status, Expr::value(status))
         .filter(problem::Column::Id.eq(id))

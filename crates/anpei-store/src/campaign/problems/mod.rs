@@ -28,15 +28,23 @@ use crate::entity::subject;
 use crate::scope::Scope;
 use crate::Reach;
 use crate::{StoreError, StoreResult};
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
-/// The stored status of a problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The stored status of a problem (the `problems.status` column, by its code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum ProblemStatus {
+    #[sea_orm(string_value = "pending")]
     Pending,
+    #[sea_orm(string_value = "in_progress")]
     InProgress,
+    #[sea_orm(string_value = "awaiting_verification")]
     AwaitingVerification,
+    #[sea_orm(string_value = "closed")]
     Closed,
 }
 
@@ -71,14 +79,22 @@ impl ProblemStatus {
     }
 }
 
-/// Where a problem came from (来源).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where a problem came from (来源; the `problems.source` column, by its code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Source {
+    #[sea_orm(string_value = "self_inspection")]
     SelfInspection,
+    #[sea_orm(string_value = "enforcement")]
     Enforcement,
+    #[sea_orm(string_value = "supervision")]
     Supervision,
+    #[sea_orm(string_value = "tipoff")]
     Tipoff,
+    #[sea_orm(string_value = "rule_engine")]
     RuleEngine,
 }
 

@@ -119,14 +119,14 @@ fn filter_condition(f: &ProblemFilter, today: NaiveDate, with_status: bool) -> C
     }
     if with_status {
         match f.status {
-            Some(StatusFilter::Is(s)) => c = c.add(problem::Column::Status.eq(s.code())),
+            Some(StatusFilter::Is(s)) => c = c.add(problem::Column::Status.eq(s)),
             Some(StatusFilter::Open) => c = c.add(problem::Column::Status.ne(closed())),
             Some(StatusFilter::Overdue) => c = c.add(overdue_condition(today)),
             None => {}
         }
     }
     if let Some(s) = f.source {
-        c = c.add(problem::Column::Source.eq(s.code()));
+        c = c.add(problem::Column::Source.eq(s));
     }
     if let Some(t) = f.town_id {
         c = c.add(subject::Column::TownId.eq(t));

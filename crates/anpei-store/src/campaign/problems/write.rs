@@ -51,7 +51,7 @@ pub async fn insert_new<C: ConnectionTrait>(
         id: NotSet,
         campaign_id: Set(p.campaign_id),
         subject_id: Set(p.subject_id),
-        source: Set(p.source.code().into()),
+        source: Set(p.source),
         source_ref: Set(p.source_ref),
         item_code: Set(p.item_code),
         description: Set(p.description),
@@ -63,7 +63,7 @@ pub async fn insert_new<C: ConnectionTrait>(
             .responsible_phone
             .as_deref()
             .map(anpei_core::mask::mask_phone)),
-        status: Set(ProblemStatus::Pending.code().into()),
+        status: Set(ProblemStatus::Pending),
         created_at: Set(now),
         created_by: Set(p.created_by),
         updated_at: Set(now),
@@ -325,8 +325,7 @@ pub async fn act_with(
         .and_then(|(p, s)| s.map(|s| (p, s)))
         .ok_or(StoreError::NotFound)?;
     may_act(scope, &s, action)?;
-    let from = ProblemStatus::from_code(&p.status)
-        .ok_or_else(|| StoreError::Validation("问题状态异常，请联系系统管理员".into()))?;
+    let from = p.status;
     let to = next_status(from, action).map_err(|m| StoreError::Validation(m.into()))?;
     let text = anpei_core::ids::trim_cell(text).to_string();
     let text = match action {
@@ -358,7 +357,7 @@ pub async fn act_with(
         .filter(problem::Column::Id.eq(id))
         // The status read above, still: a concurrent writer on another engine cannot slip
         // a second transition in between.
-        .filter(problem::Column::Status.eq(from.code()));
+        .filter(problem::Column::Status.eq(from));
     if to == ProblemStatus::Closed {
         upd = upd
             .col_expr(problem::Column::ClosedAt, Expr::value(now))

@@ -2,6 +2,7 @@
 //! transaction) and sending it back (退回修改).
 
 use super::in_scope;
+use crate::campaign::problems::ProblemStatus;
 use super::{
     answers_of, for_update, invalid, item_finding_count, items_of, open_finding_counts, source_ref,
     status_label, text, validate_answer, AnswerInput, SelfcheckError, ANSWERS, NONCOMPLIANT,
@@ -137,7 +138,7 @@ async fn sync_problems<C: ConnectionTrait>(
 ) -> StoreResult<Submitted> {
     let sref = source_ref(si.id);
     let existing: Vec<problem::Model> = problem::Entity::find()
-        .filter(problem::Column::Source.eq(Source::SelfInspection.code()))
+        .filter(problem::Column::Source.eq(Source::SelfInspection))
         .filter(problem::Column::SourceRef.eq(sref.clone()))
         .all(db)
         .await?;
@@ -158,7 +159,7 @@ async fn sync_problems<C: ConnectionTrait>(
             .all(db)
             .await?
     };
-    let untouched = |p: &problem::Model| p.status == "pending" && !touched.contains(&p.id);
+    let untouched = |p: &problem::Model| p.status == ProblemStatus::Pending && !touched.contains(&p.id);
     let mut out = Submitted::default();
     for item in items {
         let a = stored.get(&item.code).filter(|a| a.answer == NONCOMPLIANT);
@@ -218,7 +219,7 @@ async fn sync_problems<C: ConnectionTrait>(
                     problem_id: Set(p.id),
                     kind: Set("revised".into()),
                     text: Set("自查报告退回修改后重新提交，问题内容已更新".into()),
-                    status_after: Set(p.status.clone()),
+                    status_after: Set(p.status.code().into()),
                     by_user: Set(actor.user_id),
                     by_name: Set(by_name.to_string()),
                     at: Set(now),
