@@ -8,12 +8,13 @@
 use crate::common;
 
 use anpei_core::SubjectKind;
+use anpei_store::enforcement::cases::{self, CaseRow};
 use anpei_store::enforcement::{self, coverage, Qualification};
-use anpei_store::entity::{enforcement_action, person, subject, typical_case};
+use anpei_store::model::Subject;
+use anpei_store::testing::access;
 use anpei_store::{platform::accounts, Scope};
 use axum::http::StatusCode;
 use common::{Harness, Session};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn scope_of(h: &Harness, username: &str) -> Scope {
     anpei_store::testing::scope_of(
@@ -25,12 +26,9 @@ async fn scope_of(h: &Harness, username: &str) -> Scope {
 }
 
 /// The first subject (by id) matching `pred`.
-async fn subject_where(h: &Harness, pred: impl Fn(&subject::Model) -> bool) -> subject::Model {
-    subject::Entity::find()
-        .order_by_asc(subject::Column::Id)
-        .all(h.store().db())
+async fn subject_where(h: &Harness, pred: impl Fn(&Subject) -> bool) -> Subject {
+    access::subjects(h.store())
         .await
-        .unwrap()
         .into_iter()
         .find(|s| pred(s))
         .expect("the demo district has such a subject")
@@ -96,11 +94,20 @@ async fn action(
 }
 
 async fn actions_of(h: &Harness, subject_id: i32) -> u64 {
-    enforcement_action::Entity::find()
-        .filter(enforcement_action::Column::SubjectId.eq(subject_id))
-        .count(h.store().db())
+    enforcement::actions::list_for_subject(h.store(), &Scope::district_wide(), subject_id)
         .await
         .unwrap()
+        .len() as u64
+}
+
+/// The typical cases drawn from actions on a subject, newest first.
+async fn cases_of(h: &Harness, subject_id: i32) -> Vec<CaseRow> {
+    cases::list(h.store(), &Scope::district_wide())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.subject_id == Some(subject_id))
+        .collect()
 }
 
 #[tokio::test]
@@ -352,11 +359,10 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     assert!(list.body.contains("暂停考试资格"));
 
     // 曝光: a draft whose body has no names, ID or phone numbers.
-    let name = person::Entity::find()
-        .filter(person::Column::SubjectId.eq(site.id))
-        .one(h.store().db())
+    let name = access::persons(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|p| p.subject_id == site.id)
         .map_or_else(|| "赵六".to_string(), |p| p.name);
     let text = format!(
         "经查，{}在2027年1月考试中，监考人员{name}（身份证号50011219800101123X，电话13812345678）向考生提示答案，责任人员赵六另案处理。",
@@ -378,12 +384,7 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = action(&h, &district, id, &[("kind", "expose"), ("text", &text)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let case = typical_case::Entity::find()
-        .filter(typical_case::Column::SubjectId.eq(site.id))
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .expect("a draft case");
+    let case = cases_of(&h, site.id).await.pop().expect("a draft case");
     assert!(!case.published);
     for secret in [name.as_str(), "50011219800101123X", "13812345678", "赵六"] {
         assert!(!case.body.contains(secret), "{secret} in {}", case.body);
@@ -445,11 +446,7 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
 async fn a_failed_spot_test_is_flagged_on_the_persons_page() {
     let h = Harness::with_demo(40, 300).await;
     let district = h.login("district").await;
-    let holder = person::Entity::find()
-        .order_by_asc(person::Column::Id)
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let holder = access::persons(h.store()).await;
     let mut found = None;
     for p in holder {
         let hs = enforcement::holders(
@@ -496,7 +493,6 @@ async fn a_failed_spot_test_is_flagged_on_the_persons_page() {
 /// download it; a department gets it only when the inspection is in its scope.
 #[tokio::test]
 async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
-    use anpei_store::entity::evidence_file;
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
     let h = Harness::with_demo(40, 300).await;
     let anpei_store::Reach::Subject(company) = scope_of(&h, "enterprise").await.reach() else {
@@ -521,11 +517,10 @@ async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let doc = evidence_file::Entity::find()
-        .filter(evidence_file::Column::OwnerKind.eq(enforcement::DOCUMENT_OWNER))
-        .one(h.store().db())
+    let doc = access::evidence_files(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|f| f.owner_kind == enforcement::DOCUMENT_OWNER)
         .expect("the document is kept");
     assert_eq!(doc.subject_id, Some(company));
     let path = format!("/evidence/{}", doc.id);
@@ -589,12 +584,10 @@ async fn numbers_written_in_groups_or_full_width_are_removed_and_leftovers_refus
                 执法证号 5001 1201。";
     let r = action(&h, &district, id, &[("kind", "expose"), ("text", text)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let case = typical_case::Entity::find()
-        .filter(typical_case::Column::SubjectId.eq(ent.id))
-        .order_by_desc(typical_case::Column::Id)
-        .one(h.store().db())
+    let case = cases_of(&h, ent.id)
         .await
-        .unwrap()
+        .into_iter()
+        .next()
         .expect("a draft case");
     for gone in ["0013", "8000", "9000", "１３７", "19800101", "123x"] {
         assert!(!case.body.contains(gone), "{gone} in {}", case.body);

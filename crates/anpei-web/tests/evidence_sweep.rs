@@ -2,9 +2,10 @@
 //! period, goes (an upload whose row was never written); a named file, a young file and a
 //! file that is not the store's own stay; the removal is audited.
 
-use anpei_store::entity::{audit as audit_log, evidence_file};
+use anpei_store::platform::audit::{self, Actor};
+use anpei_store::platform::evidence::{self, Attachment};
 use anpei_store::testing::TestDb;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use anpei_store::Scope;
 use std::time::{Duration, SystemTime};
 
 fn sha(c: char) -> String {
@@ -34,20 +35,20 @@ async fn orphans_older_than_the_grace_period_are_removed_and_audited() {
     write(&dir, &young, Duration::from_secs(60));
     write(&dir, &format!(".{}.0123456789ab", sha('d')), day);
     write(&dir, "readme.txt", day);
-    evidence_file::ActiveModel {
-        owner_kind: Set("self_inspection_answer".into()),
-        owner_id: Set(1),
-        subject_id: Set(None),
-        file_name: Set("照片.png".into()),
-        mime: Set("image/png".into()),
-        size: Set(1),
-        sha256: Set(named.clone()),
-        stored_name: Set(named.clone()),
-        uploaded_by: Set(None),
-        uploaded_at: Set(0),
-        ..Default::default()
-    }
-    .insert(store.db())
+    evidence::attach(
+        store,
+        &Actor::system("test"),
+        &Scope::district_wide(),
+        "self_inspection_answer",
+        1,
+        None,
+        &Attachment {
+            file_name: "照片.png".into(),
+            mime: "image/png".into(),
+            size: 1,
+            sha256: named.clone(),
+        },
+    )
     .await
     .unwrap();
 
@@ -61,11 +62,12 @@ async fn orphans_older_than_the_grace_period_are_removed_and_audited() {
         .collect();
     left.sort();
     assert_eq!(left, vec![named, sha('c'), "readme.txt".to_string()]);
-    let audited = audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq("evidence.sweep"))
-        .count(store.db())
+    let audited = audit::latest(store, 1_000_000)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "evidence.sweep")
+        .count();
     assert_eq!(audited, 1);
     // Nothing more to do: no second audit entry.
     let again = anpei_web::evidence::sweep_orphans(store, &dir, Duration::from_secs(24 * 3600))

@@ -4,10 +4,8 @@
 use crate::common;
 
 use anpei_core::ids::IdNumber;
-use anpei_store::entity::person;
 use axum::http::{header, StatusCode};
 use common::{finish, Harness, Reply, Session};
-use sea_orm::{EntityTrait, PaginatorTrait};
 use std::path::PathBuf;
 
 async fn harness() -> (Harness, PathBuf) {
@@ -70,7 +68,7 @@ fn counts_row(html: &str, sheet: &str) -> Vec<u64> {
 }
 
 async fn persons_in_db(h: &Harness) -> u64 {
-    person::Entity::find().count(h.store().db()).await.unwrap()
+    anpei_store::testing::access::persons(h.store()).await.len() as u64
 }
 
 async fn upload(h: &Harness, s: &Session, kind: &str, name: &str, bytes: &[u8]) -> Reply {

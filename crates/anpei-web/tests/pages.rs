@@ -534,39 +534,32 @@ async fn the_audit_administrator_searches_the_log_and_verifies_the_chain() {
     assert!(r.body.contains("audit.verify"));
     // Tamper with one entry behind the application's back (the trigger forbids UPDATE, so
     // drop it for the test as an attacker with the database file would).
-    let db = h.store().db();
-    use sea_orm::ConnectionTrait;
-    let backend = db.get_database_backend();
-    let tamper = match backend {
-        sea_orm::DbBackend::Postgres => vec![
+    use anpei_store::testing::{access, execute_raw};
+    let store = h.store();
+    let postgres = h.db.pg_schema.is_some();
+    let tamper = if postgres {
+        vec![
             "ALTER TABLE audit_log DISABLE TRIGGER USER",
             "UPDATE audit_log SET detail = 'forged' WHERE id = 2",
             "ALTER TABLE audit_log ENABLE TRIGGER USER",
-        ],
-        _ => vec![],
+        ]
+    } else {
+        vec![]
     };
-    if backend == sea_orm::DbBackend::Sqlite {
-        let triggers: Vec<String> = db
-            .query_all(sea_orm::Statement::from_string(
-                backend,
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'",
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "name").unwrap())
-            .collect();
+    if !postgres {
+        let triggers = access::sqlite_triggers(store, "audit_log").await;
+        assert!(!triggers.is_empty(), "the audit log is append-only");
         for t in triggers {
-            db.execute_unprepared(&format!("DROP TRIGGER {t}"))
+            execute_raw(store, &format!("DROP TRIGGER {t}"))
                 .await
                 .unwrap();
         }
-        db.execute_unprepared("UPDATE audit_log SET detail = 'forged' WHERE id = 2")
+        execute_raw(store, "UPDATE audit_log SET detail = 'forged' WHERE id = 2")
             .await
             .unwrap();
     }
     for sql in tamper {
-        db.execute_unprepared(sql).await.unwrap();
+        execute_raw(store, sql).await.unwrap();
     }
     let r = h.post_form(Some(&s), "/admin/audit/verify", &[]).await;
     assert!(r.body.contains("哈希链在第 2 条记录处断开"), "{}", r.body);

@@ -6,6 +6,7 @@
 use crate::common;
 
 use anpei_store::demo;
+use anpei_store::testing::access;
 use anpei_web::ratelimit::{Limit, RateLimits, EXPORT_ROUTES};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -99,19 +100,12 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     .unwrap();
     let si = rows.iter().find_map(|r| r.inspection_id).unwrap();
     // A subject for the exam-records export (any subject in the district's scope).
-    let subject = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    use sea_orm::{ColumnTrait, QueryFilter};
+    let subjects = access::subjects(h.store()).await;
+    let subject = subjects[0].id;
     // A training institution for the 培训档案 export.
-    let institution = <anpei_store::entity::subject::Entity as sea_orm::EntityTrait>::find()
-        .filter(anpei_store::entity::subject::Column::Kind.eq("training_institution"))
-        .one(h.store().db())
-        .await
-        .unwrap()
+    let institution = subjects
+        .iter()
+        .find(|s| s.kind == "training_institution")
         .unwrap()
         .id;
     assert_eq!(EXPORT_ROUTES.len(), 10);
@@ -331,8 +325,6 @@ async fn the_login_form_is_limited_per_username_before_the_password_is_checked()
 
 #[tokio::test]
 async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
-    use anpei_store::entity::audit as audit_entry;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let (h, dir) = harness_with(RateLimits {
         unmask: Limit::new(2, Duration::from_secs(3600)),
         ..Default::default()
@@ -340,16 +332,29 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
     .await;
     let town = h.login("town").await;
     let district = h.login("district").await;
-    let p = anpei_store::scope::persons(&anpei_store::testing::scope_of(
-        &anpei_store::platform::accounts::find_user(h.store(), "town")
-            .await
-            .unwrap()
-            .unwrap(),
-    ))
-    .one(h.store().db())
+    let first = anpei_store::registry::persons::list(
+        h.store(),
+        &anpei_store::testing::scope_of(
+            &anpei_store::platform::accounts::find_user(h.store(), "town")
+                .await
+                .unwrap()
+                .unwrap(),
+        ),
+        &Default::default(),
+        1,
+        1,
+    )
     .await
     .unwrap()
+    .0
+    .into_iter()
+    .next()
     .expect("a person in the town");
+    let p = access::persons(h.store())
+        .await
+        .into_iter()
+        .find(|p| p.id == first.id)
+        .unwrap();
     let full_id = h.store().crypto.decrypt(&p.id_enc).unwrap();
     let path = format!("/persons/{}/unmask", p.id);
     let form = [("field", "id_number"), ("reason", "核实证书持有人身份")];
@@ -361,12 +366,13 @@ async fn unmasking_is_limited_per_user_and_a_refused_one_reads_nothing() {
     let r = h.post_form(Some(&town), &path, &form).await;
     let wait = assert_limited(&r, "the third unmasking");
     assert!(!r.body.contains(&full_id));
-    let unmasked = audit_entry::Entity::find()
-        .filter(audit_entry::Column::Action.eq("person.unmask"))
-        .all(h.store().db())
+    let unmasked = anpei_store::platform::audit::latest(h.store(), 1_000_000)
         .await
-        .unwrap();
-    assert_eq!(unmasked.len(), 2, "a refused unmasking is no unmasking");
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "person.unmask")
+        .count();
+    assert_eq!(unmasked, 2, "a refused unmasking is no unmasking");
     // Per user: the district is not held by the town's count.
     let r = h.post_form(Some(&district), &path, &form).await;
     assert_eq!(r.status, StatusCode::OK);

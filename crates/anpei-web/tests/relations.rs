@@ -7,13 +7,12 @@ use crate::common;
 
 use anpei_core::kinds::SubjectKind;
 use anpei_store::demo::{self, collusion, DemoAccount};
-use anpei_store::entity::{audit, subject, town};
 use anpei_store::platform::audit::Actor;
 use anpei_store::records::relations::{self, Side};
+use anpei_store::testing::access;
 use anpei_store::Role;
 use axum::http::StatusCode;
 use common::Harness;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The demo district with training and exam records and the 包过班 scenario.
 async fn district() -> (Harness, collusion::DemoCollusion) {
@@ -121,12 +120,13 @@ async fn the_suspicious_institution_shows_its_pass_rate_gap_and_shared_staff() {
     assert_eq!(site.shared_phones.len(), 1);
 
     // Each read is audited.
-    let reads = audit::Entity::find()
-        .filter(audit::Column::Action.eq("relations.view"))
-        .all(store.db())
+    let reads = anpei_store::platform::audit::latest(store, 1_000_000)
         .await
-        .unwrap();
-    assert_eq!(reads.len(), 2);
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "relations.view")
+        .count();
+    assert_eq!(reads, 2);
     h.db.cleanup().await;
 }
 
@@ -166,23 +166,20 @@ async fn the_scan_raises_pass_rate_and_staff_findings_that_the_view_lists() {
 #[tokio::test]
 async fn supervisors_see_the_page_and_others_do_not() {
     let (h, c) = district().await;
-    let inst = subject::Entity::find_by_id(c.institution_id)
-        .one(h.store().db())
+    let inst = anpei_store::registry::subjects::get(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        c.institution_id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut towns = anpei_store::registry::reference::towns(h.store())
         .await
-        .unwrap()
         .unwrap();
-    let other_town = town::Entity::find()
-        .filter(town::Column::Id.ne(inst.town_id))
-        .order_by_asc(town::Column::Id)
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap();
-    let own_town = town::Entity::find_by_id(inst.town_id)
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap();
+    towns.sort_by_key(|t| t.id);
+    let other_town = towns.iter().find(|t| t.id != inst.town_id).unwrap().clone();
+    let own_town = towns.iter().find(|t| t.id == inst.town_id).unwrap().clone();
     demo::create_accounts(
         h.store(),
         &[
@@ -253,11 +250,10 @@ async fn supervisors_see_the_page_and_others_do_not() {
         Err(anpei_store::StoreError::NotFound)
     ));
     // An enterprise has no relations to show, and says so.
-    let ent = subject::Entity::find()
-        .filter(subject::Column::Kind.eq(SubjectKind::Enterprise.code()))
-        .one(h.store().db())
+    let ent = access::subjects(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| s.kind == SubjectKind::Enterprise.code())
         .unwrap();
     let s = h.login("district").await;
     let r = h.get(Some(&s), &format!("/relations/{}", ent.id)).await;

@@ -4,20 +4,20 @@
 
 use crate::common;
 
-use anpei_store::entity::{audit as audit_entry, person, user};
+use anpei_store::model::{AuditEntry, Person, User};
 use anpei_store::platform::accounts;
 use anpei_store::platform::audit::{self, Actor};
 use anpei_store::platform::policy::SecurityPolicy;
-use anpei_store::scope::{self};
+use anpei_store::registry::persons::{self as ledger_persons, PersonFilter};
+use anpei_store::testing::access;
 use anpei_store::{platform::security, ConnectConfig, Store};
 use axum::http::{header, StatusCode};
 use common::{Harness, Reply, Session};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 const DAY: i64 = 24 * 3600;
 
 /// Audit entries of an action, newest first.
-async fn audited(h: &Harness, action: &str) -> Vec<audit_entry::Model> {
+async fn audited(h: &Harness, action: &str) -> Vec<AuditEntry> {
     audit::latest(h.store(), 500)
         .await
         .unwrap()
@@ -26,7 +26,7 @@ async fn audited(h: &Harness, action: &str) -> Vec<audit_entry::Model> {
         .collect()
 }
 
-async fn account(h: &Harness, username: &str) -> user::Model {
+async fn account(h: &Harness, username: &str) -> User {
     accounts::find_user(h.store(), username)
         .await
         .unwrap()
@@ -690,31 +690,32 @@ async fn the_security_administrator_disables_enables_and_unlocks_accounts() {
 }
 
 /// A person of the town user's town and one of another town.
-async fn persons_in_and_out(h: &Harness) -> (person::Model, person::Model) {
+async fn persons_in_and_out(h: &Harness) -> (Person, Person) {
     let town = account(h, "town").await;
     let scope = anpei_store::testing::scope_of(&town);
-    let inside = scope::persons(&scope)
-        .filter(person::Column::PhoneEnc.is_not_null())
-        .order_by_asc(person::Column::Id)
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .expect("a person with a phone in the town");
-    let visible: Vec<i32> = scope::persons(&scope)
-        .all(h.store().db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.id)
-        .collect();
-    let outside = person::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap()
+    let visible = visible_persons(h, &scope).await;
+    let all = access::persons(h.store()).await;
+    let inside = all
+        .iter()
+        .find(|p| p.phone_enc.is_some() && visible.contains(&p.id))
+        .expect("a person with a phone in the town")
+        .clone();
+    let outside = all
         .into_iter()
         .find(|p| !visible.contains(&p.id))
         .expect("a person elsewhere");
     (inside, outside)
+}
+
+/// The ids of the persons on the ledgers `scope` sees.
+async fn visible_persons(h: &Harness, scope: &anpei_store::Scope) -> Vec<i32> {
+    ledger_persons::list(h.store(), scope, &PersonFilter::default(), 1, 1_000_000)
+        .await
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
 }
 
 #[tokio::test]
@@ -822,11 +823,11 @@ async fn unmasking_outside_the_scope_is_not_found_and_a_role_without_the_permiss
     // An enterprise user (not in unmask_roles by default) sees no control and gets 403.
     let enterprise = h.login("enterprise").await;
     let own = anpei_store::testing::scope_of(&account(&h, "enterprise").await);
-    let mine = scope::persons(&own)
-        .one(h.store().db())
+    let mine = ledger_persons::list(h.store(), &own, &PersonFilter::default(), 1, 1)
         .await
         .unwrap()
-        .unwrap();
+        .0
+        .remove(0);
     let page = h
         .get(Some(&enterprise), &format!("/persons/{}", mine.id))
         .await;

@@ -5,16 +5,25 @@
 use crate::common;
 
 use anpei_store::enforcement::tipoffs::{self, INTAKE_GRANT};
-use anpei_store::entity::{audit as audit_entry, tipoff};
-use anpei_store::platform::audit::Actor;
+use anpei_store::platform::audit::{self, Actor};
+use anpei_store::testing::access;
 use anpei_store::{platform::accounts, Store};
 use axum::http::{header, StatusCode};
 use common::{Harness, Reply, Session};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const REPORTER: &str = "举报人甲乙丙";
 const CONTACT: &str = "13912345678";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR tip-off photo";
+
+/// The action of every audit entry.
+async fn audited_actions(store: &Store) -> Vec<String> {
+    audit::latest(store, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
 
 /// The value of `id="…"`'s element text, for the one-line elements of these pages.
 fn text_of(html: &str, id: &str) -> String {
@@ -113,11 +122,10 @@ async fn a_public_tip_off_is_assigned_closed_and_followed_with_its_receipt_code(
     let list = h.get(Some(&district), "/tipoffs").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains(&code));
-    let row = tipoff::Entity::find()
-        .filter(tipoff::Column::ReceiptCode.eq(code.clone()))
-        .one(h.store().db())
+    let row = access::tipoffs(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|t| t.receipt_code == code)
         .unwrap();
     assert!(row.subject_id.is_some(), "the named subject is matched");
     let detail = h
@@ -232,11 +240,7 @@ async fn the_reporter_is_in_no_response_to_any_role_but_intake() {
     let r = submit_public(&h, &real_name_fields("某培训机构"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.contains(REPORTER), "not even echoed on the receipt");
-    let row = tipoff::Entity::find()
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = access::tipoffs(h.store()).await.remove(0);
     // Encrypted at rest.
     assert!(row.reporter_name_enc.is_some());
     assert!(!String::from_utf8_lossy(row.reporter_name_enc.as_ref().unwrap()).contains(REPORTER));
@@ -316,13 +320,7 @@ async fn the_reporter_is_in_no_response_to_any_role_but_intake() {
         "the intake duty reads the reporter"
     );
     // Every access audited; the reporter's read as its own action.
-    let actions: Vec<String> = audit_entry::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = audited_actions(h.store()).await;
     assert!(actions.iter().any(|a| a == "tipoff.read_reporter"));
     assert!(actions.iter().filter(|a| *a == "tipoff.read").count() >= 3);
     assert!(actions.iter().any(|a| a == "tipoff.list"));
@@ -378,11 +376,7 @@ async fn bad_input_is_refused_and_spam_is_held_back() {
     assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(fake.body.contains("附件"), "{}", fake.body);
     assert_eq!(
-        tipoff::Entity::find()
-            .all(h.store().db())
-            .await
-            .unwrap()
-            .len(),
+        access::tipoffs(h.store()).await.len(),
         0,
         "nothing stored from refused forms"
     );
@@ -446,11 +440,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
         .await;
     assert_eq!(rec.status, StatusCode::OK, "{}", rec.body);
     let code = text_of(&rec.body, "receipt-code");
-    let row = tipoff::Entity::find()
-        .one(h.store().db())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = access::tipoffs(h.store()).await.remove(0);
     assert_eq!(row.channel, "hotline");
     let path = format!("/tipoffs/{}/extend", row.id);
     let too_long = h
@@ -532,10 +522,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
     anpei_store::platform::jobs::daily_reminders(h.store(), today, "test")
         .await
         .unwrap();
-    let run = anpei_store::entity::job_run::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap();
+    let run = access::job_runs(h.store()).await;
     assert!(
         run.iter().any(|r| r
             .outcome
@@ -548,10 +535,10 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
         .await
         .unwrap();
     assert_eq!(n, 0, "idempotent");
-    let row = tipoff::Entity::find_by_id(row.id)
-        .one(h.store().db())
+    let row = access::tipoffs(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|t| t.id == row.id)
         .unwrap();
     assert!(row.reporter_name_enc.is_none() && row.reporter_contact_enc.is_none());
     assert!(row.reporter_erased_at.is_some());
@@ -610,13 +597,7 @@ async fn only_district_accounts_take_the_intake_duty() {
     assert!(!tipoffs::has_grant(h.store(), d.id, INTAKE_GRANT)
         .await
         .unwrap());
-    let actions: Vec<String> = audit_entry::Entity::find()
-        .all(h.store().db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
+    let actions = audited_actions(h.store()).await;
     assert!(actions.contains(&"grant.add".to_string()));
     assert!(actions.contains(&"grant.remove".to_string()));
     // The security administrator grants it on the 角色授权 page; a town account cannot hold it.

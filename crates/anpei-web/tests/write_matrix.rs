@@ -14,21 +14,15 @@ use crate::common;
 use anpei_core::ids::{IdNumber, Uscc};
 use anpei_core::ledger::{CertificateRecord, TrainingRecord};
 use anpei_core::SubjectKind;
-use anpei_store::entity::{
-    campaign, evidence_file, inspection, person, self_inspection, self_inspection_answer, subject,
-    typical_case,
-};
+use anpei_store::model::Subject;
 use anpei_store::platform::accounts;
 use anpei_store::platform::audit::Actor;
-use anpei_store::scope::{self, Role, Scope};
-use anpei_store::testing::{fingerprint, fingerprint_changes};
+use anpei_store::scope::{Role, Scope};
+use anpei_store::testing::{access, fingerprint, fingerprint_changes};
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
 use common::{Harness, Reply, Session};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-};
 
 // ---- the tables -----------------------------------------------------------------------------
 
@@ -364,7 +358,7 @@ struct Ctx {
     /// The object in the path (0 when the path has none).
     id: i32,
     /// The subject the object belongs to.
-    subject: subject::Model,
+    subject: Subject,
     town_name: String,
     today: NaiveDate,
     /// Different in every request: new codes, names and ID numbers never collide.
@@ -1017,11 +1011,11 @@ fn case_publish(_: &Ctx) -> Req {
 /// The subjects every write is aimed at.
 struct Fixtures {
     /// Out of the department's, the town's and the enterprise's scope, one of each kind.
-    foreign_enterprise: subject::Model,
-    foreign_exam_site: subject::Model,
-    foreign_institution: subject::Model,
+    foreign_enterprise: Subject,
+    foreign_exam_site: Subject,
+    foreign_institution: Subject,
     /// The demo enterprise account's own subject.
-    own: subject::Model,
+    own: Subject,
     campaign_id: i32,
     cert: CertificateRecord,
     training: TrainingRecord,
@@ -1030,9 +1024,7 @@ struct Fixtures {
 /// Whether any of `scopes` sees subject `id`.
 async fn seen_by_any(h: &Harness, scopes: &[Scope], id: i32) -> bool {
     for sc in scopes {
-        if scope::subjects(sc)
-            .filter(subject::Column::Id.eq(id))
-            .one(h.store().db())
+        if anpei_store::registry::subjects::get(h.store(), sc, id)
             .await
             .unwrap()
             .is_some()
@@ -1049,14 +1041,13 @@ async fn foreign(
     h: &Harness,
     scopes: &[Scope],
     kind: SubjectKind,
-    fit: impl Fn(&subject::Model) -> bool,
-) -> subject::Model {
-    let all = subject::Entity::find()
-        .filter(subject::Column::Kind.eq(kind.code()))
-        .order_by_asc(subject::Column::Id)
-        .all(h.store().db())
+    fit: impl Fn(&Subject) -> bool,
+) -> Subject {
+    let all: Vec<Subject> = access::subjects(h.store())
         .await
-        .unwrap();
+        .into_iter()
+        .filter(|s| s.kind == kind.code())
+        .collect();
     for s in all.iter().filter(|s| fit(s)) {
         if !seen_by_any(h, scopes, s.id).await {
             return s.clone();
@@ -1085,10 +1076,34 @@ async fn foreign(
         .into_iter()
         .find(|(d, i)| d.id != demo_department && !i.is_empty())
         .expect("another department with an industry");
-    let mut am = s.into_active_model();
-    am.department_id = Set(dept.id);
-    am.industry = Set(Some(industries[0].clone()));
-    let s = am.update(h.store().db()).await.unwrap();
+    // The district hands it to that department's first industry.
+    anpei_store::registry::subjects::update(
+        h.store(),
+        &Scope::district_wide(),
+        &Actor::system("test"),
+        s.id,
+        &anpei_store::registry::subjects::SubjectInput {
+            uscc: s.uscc.clone(),
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            industry: industries[0].clone(),
+            town_id: s.town_id.to_string(),
+            address: s.address.clone().unwrap_or_default(),
+            contact_name: s.contact_name.clone().unwrap_or_default(),
+            contact_phone: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let s = access::subjects(h.store())
+        .await
+        .into_iter()
+        .find(|x| x.id == s.id)
+        .unwrap();
+    assert_eq!(
+        (s.department_id, s.industry.as_deref()),
+        (dept.id, Some(industries[0].as_str()))
+    );
     assert!(!seen_by_any(h, scopes, s.id).await);
     s
 }
@@ -1096,7 +1111,7 @@ async fn foreign(
 async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
     let d = &h.district;
     // An enterprise with a worker who holds a certificate and has training (the imports).
-    let with_records = |s: &subject::Model| {
+    let with_records = |s: &Subject| {
         d.trainings.iter().any(|t| t.employer.as_str() == s.uscc)
             && d.certificates.iter().any(|c| {
                 d.persons
@@ -1106,11 +1121,10 @@ async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
     };
     let foreign_enterprise = foreign(h, scopes, SubjectKind::Enterprise, with_records).await;
     let mut exam_sites = Vec::new();
-    for s in subject::Entity::find()
-        .filter(subject::Column::Kind.eq(SubjectKind::ExamSite.code()))
-        .all(h.store().db())
+    for s in access::subjects(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .filter(|s| s.kind == SubjectKind::ExamSite.code())
     {
         let q = anpei_store::enforcement::exam_qualification(h.store(), s.id)
             .await
@@ -1128,18 +1142,28 @@ async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
         .await
         .unwrap()
         .unwrap();
-    let own = subject::Entity::find_by_id(ent.scope_subject_id.unwrap())
-        .one(h.store().db())
+    let own = access::subjects(h.store())
         .await
-        .unwrap()
+        .into_iter()
+        .find(|s| Some(s.id) == ent.scope_subject_id)
         .unwrap();
-    let campaign_id = self_inspection::Entity::find()
-        .filter(self_inspection::Column::SubjectId.eq(own.id))
-        .one(h.store().db())
+    let mut campaign_id = None;
+    for c in anpei_store::campaign::progress::campaigns(h.store())
         .await
         .unwrap()
-        .expect("the demo enterprise has a self-inspection of the demo campaign")
-        .campaign_id;
+        .into_iter()
+        .rev()
+    {
+        if let Some(si) = anpei_store::campaign::selfcheck::find(h.store(), c.id, own.id)
+            .await
+            .unwrap()
+        {
+            campaign_id = Some(si.campaign_id);
+            break;
+        }
+    }
+    let campaign_id =
+        campaign_id.expect("the demo enterprise has a self-inspection of the demo campaign");
     let uscc = foreign_enterprise.uscc.as_str();
     let cert = d
         .certificates
@@ -1169,7 +1193,7 @@ async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
 }
 
 /// The subject a target belongs to: the foreign one of its kind, or (`own`) the enterprise's.
-fn owner(fx: &Fixtures, t: Target, own: bool) -> subject::Model {
+fn owner(fx: &Fixtures, t: Target, own: bool) -> Subject {
     match t {
         Target::ExamSite => fx.foreign_exam_site.clone(),
         Target::TrainingInstitution => fx.foreign_institution.clone(),
@@ -1180,25 +1204,18 @@ fn owner(fx: &Fixtures, t: Target, own: bool) -> subject::Model {
 
 /// The subject's self-inspection of the demo campaign in `status` (created if it has none).
 async fn self_inspection_in(h: &Harness, fx: &Fixtures, subject_id: i32, status: &str) -> i32 {
-    let db = h.store().db();
-    let si = self_inspection::Entity::find()
-        .filter(self_inspection::Column::CampaignId.eq(fx.campaign_id))
-        .filter(self_inspection::Column::SubjectId.eq(subject_id))
-        .one(db)
-        .await
-        .unwrap();
-    let mut am = match si {
-        Some(si) => si.into_active_model(),
-        None => self_inspection::ActiveModel {
-            campaign_id: Set(fx.campaign_id),
-            subject_id: Set(subject_id),
-            created_at: Set(0),
-            ..Default::default()
-        },
-    };
-    am.status = Set(status.to_string());
-    am.updated_at = Set(0);
-    am.save(db).await.unwrap().id.unwrap()
+    // The subject's own, as it opens it the first time; then in the state the write needs.
+    let id = anpei_store::campaign::selfcheck::open_for_subject(
+        h.store(),
+        &anpei_store::testing::subject_scope(subject_id),
+        &Actor::system("test"),
+        fx.campaign_id,
+    )
+    .await
+    .unwrap()
+    .id;
+    access::set_self_inspection_status(h.store(), id, status).await;
+    id
 }
 
 /// Makes the target's object in the state the write needs, and the form's context.
@@ -1210,37 +1227,30 @@ async fn prepare(
     import_kind: &'static str,
     uniq: u32,
 ) -> Ctx {
-    use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
+    use anpei_store::campaign::problems::{self, Action, ProblemInput};
     use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
     let subject = owner(fx, t, own);
-    let db = h.store().db();
     let today = h.store().today();
     let system = Actor::system("test");
+    // Entered by the district.
     let problem = || async {
-        let txn = h.store().write().await.unwrap();
-        let id = insert_new(
-            &*txn,
-            &h.store().crypto,
-            0,
-            NewProblem {
-                campaign_id: None,
-                subject_id: subject.id,
-                source: Source::Enforcement,
-                source_ref: None,
-                item_code: None,
+        problems::create(
+            h.store(),
+            &Scope::district_wide(),
+            &system,
+            "测试",
+            &ProblemInput {
+                subject_id: subject.id.to_string(),
+                source: "enforcement".into(),
                 description: format!("写入矩阵用问题{uniq}"),
                 measures: "整改".into(),
-                deadline: today + Days::new(30),
+                deadline: (today + Days::new(30)).to_string(),
                 responsible_name: "张三".into(),
-                responsible_phone: None,
-                created_by: None,
-                by_name: "测试".into(),
+                ..Default::default()
             },
         )
         .await
-        .unwrap();
-        txn.commit().await.unwrap();
-        id
+        .unwrap()
     };
     let tipoff = || async {
         let r = tipoffs::submit(
@@ -1277,25 +1287,28 @@ async fn prepare(
         | Target::TrainingInstitution
         | Target::Import => subject.id,
         Target::Person => {
-            person::Entity::find()
-                .filter(person::Column::SubjectId.eq(subject.id))
-                .one(db)
+            access::persons(h.store())
                 .await
-                .unwrap()
+                .into_iter()
+                .find(|p| p.subject_id == subject.id)
                 .expect("the subject has workers")
                 .id
         }
         Target::ProblemPending => problem().await,
         Target::ProblemAwaiting => {
             let id = problem().await;
-            let p = anpei_store::entity::problem::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .unwrap()
-                .unwrap();
-            let mut am = p.into_active_model();
-            am.status = Set("awaiting_verification".into());
-            am.update(db).await.unwrap();
+            // The subject reports it rectified and asks for verification.
+            problems::act(
+                h.store(),
+                &anpei_store::testing::subject_scope(subject.id),
+                &system,
+                "测试",
+                id,
+                Action::RequestVerification,
+                "已整改完毕",
+            )
+            .await
+            .unwrap();
             id
         }
         Target::SelfCheckDraft => {
@@ -1313,47 +1326,25 @@ async fn prepare(
         Target::SelfCheckWithEvidence => {
             let id = self_inspection_in(h, fx, subject.id, anpei_store::campaign::selfcheck::DRAFT)
                 .await;
-            let answer = match self_inspection_answer::Entity::find()
-                .filter(self_inspection_answer::Column::InspectionId.eq(id))
-                .filter(self_inspection_answer::Column::ItemCode.eq("E01"))
-                .one(db)
-                .await
-                .unwrap()
-            {
-                Some(a) => a.id,
-                None => {
-                    self_inspection_answer::ActiveModel {
-                        inspection_id: Set(id),
-                        item_code: Set("E01".into()),
-                        answer: Set("unanswered".into()),
-                        explanation: Set(String::new()),
-                        updated_at: Set(0),
-                        ..Default::default()
-                    }
-                    .insert(db)
-                    .await
-                    .unwrap()
-                    .id
-                }
-            };
+            let answer = access::self_inspection_answer(h.store(), id, "E01").await;
             let sha = anpei_store::crypto::sha256_hex(PNG);
             let dir = common::test_config().evidence_dir();
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(&sha), PNG).unwrap();
-            file_id = evidence_file::ActiveModel {
-                owner_kind: Set(anpei_store::campaign::selfcheck::EVIDENCE_OWNER.into()),
-                owner_id: Set(answer),
-                subject_id: Set(Some(subject.id)),
-                file_name: Set("照片.png".into()),
-                mime: Set("image/png".into()),
-                size: Set(PNG.len() as i64),
-                sha256: Set(sha.clone()),
-                stored_name: Set(sha),
-                uploaded_by: Set(None),
-                uploaded_at: Set(0),
-                ..Default::default()
-            }
-            .insert(db)
+            file_id = anpei_store::platform::evidence::attach(
+                h.store(),
+                &system,
+                &Scope::district_wide(),
+                anpei_store::campaign::selfcheck::EVIDENCE_OWNER,
+                answer,
+                Some(subject.id),
+                &anpei_store::platform::evidence::Attachment {
+                    file_name: "照片.png".into(),
+                    mime: "image/png".into(),
+                    size: PNG.len() as i64,
+                    sha256: sha,
+                },
+            )
             .await
             .unwrap()
             .id;
@@ -1374,23 +1365,7 @@ async fn prepare(
             .unwrap();
             id
         }
-        Target::Inspection => {
-            inspection::ActiveModel {
-                subject_id: Set(subject.id),
-                inspected_on: Set(today),
-                inspectors: Set("[]".into()),
-                catalogue_version: Set(1),
-                notes: Set(String::new()),
-                status: Set("completed".into()),
-                created_at: Set(0),
-                updated_at: Set(0),
-                ..Default::default()
-            }
-            .insert(db)
-            .await
-            .unwrap()
-            .id
-        }
+        Target::Inspection => access::add_inspection(h.store(), subject.id, today).await,
         Target::Town => subject.town_id,
         Target::Department => subject.department_id,
         Target::SupervisionProblem => {
@@ -1410,28 +1385,16 @@ async fn prepare(
             .await
             .unwrap()
         }
-        Target::Campaign => {
-            campaign::Entity::find()
-                .filter(campaign::Column::CopiedFrom.is_null())
-                .one(db)
-                .await
-                .unwrap()
-                .expect("the notice's campaign")
-                .id
-        }
-        Target::Case => {
-            typical_case::ActiveModel {
-                title: Set(format!("写入矩阵用案例{uniq}")),
-                body: Set("正文".into()),
-                published: Set(false),
-                published_on: Set(None),
-                created_at: Set(0),
-                ..Default::default()
-            }
-            .insert(db)
+        Target::Campaign => anpei_store::campaign::progress::campaigns(h.store())
             .await
             .unwrap()
-            .id
+            .into_iter()
+            .filter(|c| c.copied_from.is_none())
+            .map(|c| c.id)
+            .min()
+            .expect("the notice's campaign"),
+        Target::Case => {
+            access::add_case(h.store(), &format!("写入矩阵用案例{uniq}"), "正文", None).await
         }
     };
     let town_name = anpei_store::registry::reference::towns(h.store())
@@ -1793,7 +1756,7 @@ async fn no_role_writes_outside_its_scope_and_every_form_writes_inside_it() {
 }
 
 /// The edit form of subject `s`, placed in `town_id` with `industry`.
-fn edit_fields(s: &subject::Model, town_id: i32, industry: &str) -> Vec<(String, String)> {
+fn edit_fields(s: &Subject, town_id: i32, industry: &str) -> Vec<(String, String)> {
     pairs(&[
         ("uscc", s.uscc.clone()),
         ("name", s.name.clone()),
@@ -1848,12 +1811,10 @@ async fn a_form_field_cannot_carry_a_write_out_of_scope() {
     let mine = |sc: Scope| {
         let h = &h;
         async move {
-            scope::subjects(&sc)
-                .filter(subject::Column::Kind.eq(SubjectKind::Enterprise.code()))
-                .order_by_asc(subject::Column::Id)
-                .one(h.store().db())
+            access::subjects(h.store())
                 .await
-                .unwrap()
+                .into_iter()
+                .find(|s| s.kind == SubjectKind::Enterprise.code() && sc.contains(s))
                 .expect("the scope has an enterprise")
         }
     };

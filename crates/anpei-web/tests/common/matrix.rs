@@ -3,10 +3,11 @@
 //! it may reach and one it may not.
 
 use super::Harness;
-use anpei_store::entity::{finding, person, subject};
 use anpei_store::platform::accounts;
-use anpei_store::scope::{self, Scope};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use anpei_store::platform::audit::Actor;
+use anpei_store::platform::evidence::Attachment;
+use anpei_store::scope::Scope;
+use anpei_store::testing::access;
 
 /// Every fixture the matrices need, on a demo district: a rectification photo, the demo's
 /// current campaign, a problem, an inspection, an exam session and a training class per
@@ -52,9 +53,6 @@ pub fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32
 /// attachment; the demo district account holds the intake duty.
 pub async fn tipoff_fixtures(h: &Harness) {
     use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
-    use anpei_store::entity::evidence_file;
-    use anpei_store::platform::audit::Actor;
-    use sea_orm::{ActiveModelTrait, Set};
     let system = Actor::system("test");
     let district = accounts::find_user(h.store(), "district")
         .await
@@ -96,31 +94,28 @@ pub async fn tipoff_fixtures(h: &Harness) {
         tipoffs::assign(h.store(), &system, Viewer::Intake, r.id, to)
             .await
             .unwrap();
-        evidence_file::ActiveModel {
-            owner_kind: Set("tipoff".into()),
-            owner_id: Set(r.id),
-            subject_id: Set(None),
-            file_name: Set("照片.png".into()),
-            mime: Set("image/png".into()),
-            size: Set(png.len() as i64),
-            sha256: Set(sha.clone()),
-            stored_name: Set(sha.clone()),
-            uploaded_by: Set(None),
-            uploaded_at: Set(0),
-            ..Default::default()
-        }
-        .insert(h.store().db())
-        .await
-        .unwrap();
+        tipoffs::attach(h.store(), &system, &r, &photo(png))
+            .await
+            .unwrap();
+    }
+}
+
+/// A checked photo, stored under its SHA-256 already.
+fn photo(png: &[u8]) -> Attachment {
+    let sha = anpei_store::crypto::sha256_hex(png);
+    Attachment {
+        file_name: "照片.png".into(),
+        mime: "image/png".into(),
+        size: png.len() as i64,
+        sha256: sha,
     }
 }
 
 /// The tip-offs a scope's role may open (assigned to it; the district all) and one it may
 /// not; and the attachment of each.
 pub async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<(i32, i32)>) {
-    use anpei_store::entity::{evidence_file, tipoff};
-    let all = tipoff::Entity::find().all(h.store().db()).await.unwrap();
-    let mine = |t: &tipoff::Model| match scope.reach() {
+    let all = access::tipoffs(h.store()).await;
+    let mine = |t: &anpei_store::model::Tipoff| match scope.reach() {
         anpei_store::Reach::Town(x) => t.assigned_town_id == Some(x),
         anpei_store::Reach::Department(x) => t.assigned_department_id == Some(x),
         anpei_store::Reach::All => true,
@@ -128,46 +123,38 @@ pub async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), 
     };
     let inside = all.iter().find(|t| mine(t)).map_or(all[0].id, |t| t.id);
     let outside = all.iter().find(|t| !mine(t)).map(|t| t.id);
-    let files = evidence_file::Entity::find()
-        .filter(evidence_file::Column::OwnerKind.eq("tipoff"))
-        .all(h.store().db())
+    let files = access::evidence_files(h.store())
         .await
-        .unwrap()
         .into_iter()
+        .filter(|f| f.owner_kind == "tipoff")
         .map(|f| (f.owner_id, f.id))
         .collect();
     ((inside, outside), files)
 }
 
-/// One problem per subject (the problem list's routes).
+/// One problem per subject (the problem list's routes), entered by the district.
 pub async fn problem_fixtures(h: &Harness) {
-    use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
+    use anpei_store::campaign::problems::{self, ProblemInput};
     let due = h.store().today() + chrono::Days::new(30);
-    let txn = h.store().write().await.unwrap();
-    for s in subject::Entity::find().all(&*txn).await.unwrap() {
-        insert_new(
-            &*txn,
-            &h.store().crypto,
-            0,
-            NewProblem {
-                campaign_id: None,
-                subject_id: s.id,
-                source: Source::Enforcement,
-                source_ref: None,
-                item_code: None,
+    for s in access::subjects(h.store()).await {
+        problems::create(
+            h.store(),
+            &Scope::district_wide(),
+            &Actor::system("test"),
+            "测试",
+            &ProblemInput {
+                subject_id: s.id.to_string(),
+                source: "enforcement".into(),
                 description: "授权矩阵用问题".into(),
                 measures: "整改".into(),
-                deadline: due,
+                deadline: due.to_string(),
                 responsible_name: "张三".into(),
-                responsible_phone: None,
-                created_by: None,
-                by_name: "测试".into(),
+                ..Default::default()
             },
         )
         .await
         .unwrap();
     }
-    txn.commit().await.unwrap();
 }
 
 /// A supervisors' finding on the first town (a supervision problem for its close route).
@@ -185,7 +172,7 @@ pub async fn supervision_fixtures(h: &Harness) {
     };
     sv::add_finding(
         h.store(),
-        &anpei_store::platform::audit::Actor::system("test"),
+        &Actor::system("test"),
         &c,
         Unit::Town(town),
         &input,
@@ -196,91 +183,27 @@ pub async fn supervision_fixtures(h: &Harness) {
 
 /// One inspection per subject and one published typical case (the enforcement routes).
 pub async fn enforcement_fixtures(h: &Harness) {
-    use anpei_store::entity::{inspection, typical_case};
-    use sea_orm::{ActiveModelTrait, Set};
     let today = h.store().today();
-    let txn = h.store().write().await.unwrap();
-    for s in subject::Entity::find().all(&*txn).await.unwrap() {
-        inspection::ActiveModel {
-            subject_id: Set(s.id),
-            inspected_on: Set(today),
-            inspectors: Set("[]".into()),
-            catalogue_version: Set(1),
-            notes: Set(String::new()),
-            status: Set("completed".into()),
-            created_at: Set(0),
-            updated_at: Set(0),
-            ..Default::default()
-        }
-        .insert(&*txn)
-        .await
-        .unwrap();
+    for s in access::subjects(h.store()).await {
+        access::add_inspection(h.store(), s.id, today).await;
     }
-    typical_case::ActiveModel {
-        title: Set("授权矩阵用案例".into()),
-        body: Set("正文".into()),
-        published: Set(true),
-        published_on: Set(Some(today)),
-        created_at: Set(0),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
+    access::add_case(h.store(), "授权矩阵用案例", "正文", Some(today)).await;
 }
 
 /// One exam session per subject (the exam-records session page).
 pub async fn exam_fixtures(h: &Harness) {
-    use anpei_store::entity::exam_session;
-    use sea_orm::{ActiveModelTrait, Set};
     let at = h.store().today().and_hms_opt(9, 0, 0).unwrap();
-    let txn = h.store().write().await.unwrap();
-    for s in subject::Entity::find().all(&*txn).await.unwrap() {
-        exam_session::ActiveModel {
-            subject_id: Set(s.id),
-            plan_id: Set(None),
-            site_id: Set(s.id),
-            room: Set("第一考场".into()),
-            started_at: Set(at),
-            ended_at: Set(at + chrono::Duration::hours(2)),
-            system: Set("national".into()),
-            category: Set("电工作业".into()),
-            high_risk_manager: Set(false),
-            created_at: Set(0),
-            ..Default::default()
-        }
-        .insert(&*txn)
-        .await
-        .unwrap();
+    for s in access::subjects(h.store()).await {
+        access::add_exam_session(h.store(), s.id, at).await;
     }
-    txn.commit().await.unwrap();
 }
 
 /// One training class per subject (the class-file page of 培训档案).
 pub async fn training_fixtures(h: &Harness) {
-    use anpei_store::entity::training_class;
-    use sea_orm::{ActiveModelTrait, Set};
     let today = h.store().today();
-    let txn = h.store().write().await.unwrap();
-    for s in subject::Entity::find().all(&*txn).await.unwrap() {
-        training_class::ActiveModel {
-            subject_id: Set(s.id),
-            code: Set("MATRIX-01".into()),
-            course_type: Set("主要负责人初次培训".into()),
-            syllabus_hours: Set(32.0),
-            start_on: Set(today),
-            end_on: Set(today),
-            venue_id: Set(None),
-            capacity: Set(30),
-            created_at: Set(0),
-            ..Default::default()
-        }
-        .insert(&*txn)
-        .await
-        .unwrap();
+    for s in access::subjects(h.store()).await {
+        access::add_training_class(h.store(), s.id, "MATRIX-01", today).await;
     }
-    txn.commit().await.unwrap();
 }
 
 /// One evidence file per subject, stored where the test app keeps evidence.
@@ -288,78 +211,79 @@ pub async fn training_fixtures(h: &Harness) {
 /// rectification update (the first event of each subject's problem, `problem_fixtures`), so
 /// it goes to whoever may open the problem.
 pub async fn evidence_fixtures(h: &Harness) {
-    use anpei_store::entity::{evidence_file, problem, problem_event};
-    use sea_orm::{ActiveModelTrait, Set};
+    use anpei_store::campaign::problems::{self, ProblemFilter, EVIDENCE_OWNER};
+    use anpei_store::platform::evidence;
     let png = b"\x89PNG\r\n\x1a\n authorization matrix fixture";
     let sha = anpei_store::crypto::sha256_hex(png);
     let dir = super::test_config().evidence_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(&sha), png).unwrap();
-    let db = h.store().db();
-    for p in problem::Entity::find().all(db).await.unwrap() {
-        let event = problem_event::Entity::find()
-            .filter(problem_event::Column::ProblemId.eq(p.id))
-            .one(db)
+    let all = Scope::district_wide();
+    let mut list = problems::all(h.store(), &all, &ProblemFilter::default())
+        .await
+        .unwrap();
+    list.sort_by_key(|p| p.id);
+    for p in list {
+        let event = problems::history(h.store(), &all, p.id)
             .await
             .unwrap()
-            .expect("a new problem has its first event");
-        evidence_file::ActiveModel {
-            owner_kind: Set(anpei_store::campaign::problems::EVIDENCE_OWNER.into()),
-            owner_id: Set(event.id),
-            subject_id: Set(Some(p.subject_id)),
-            file_name: Set("照片.png".into()),
-            mime: Set("image/png".into()),
-            size: Set(png.len() as i64),
-            sha256: Set(sha.clone()),
-            stored_name: Set(sha.clone()),
-            uploaded_by: Set(None),
-            uploaded_at: Set(0),
-            ..Default::default()
-        }
-        .insert(db)
+            .into_iter()
+            .next()
+            .expect("a new problem has its first event")
+            .event;
+        evidence::attach(
+            h.store(),
+            &Actor::system("test"),
+            &all,
+            EVIDENCE_OWNER,
+            event.id,
+            Some(p.subject_id),
+            &photo(png),
+        )
         .await
         .unwrap();
     }
 }
 
+/// `(id, subject)` rows of the objects that belong to a subject, without those of none.
+fn with_subject(rows: Vec<(i32, Option<i32>)>) -> Vec<(i32, i32)> {
+    rows.into_iter()
+        .filter_map(|(id, s)| s.map(|s| (id, s)))
+        .collect()
+}
+
 pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
-    let db = h.store().db();
-    let all_subjects: Vec<subject::Model> = subject::Entity::find().all(db).await.unwrap();
-    let visible: Vec<i32> = scope::subjects(scope)
-        .select_only()
-        .column(subject::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
+    let store = h.store();
+    let all_subjects = access::subjects(store).await;
+    let visible: Vec<i32> = all_subjects
+        .iter()
+        .filter(|s| scope.contains(s))
+        .map(|s| s.id)
+        .collect();
     let pick_in = visible.first().copied().unwrap_or(all_subjects[0].id);
     let pick_out = all_subjects
         .iter()
         .map(|s| s.id)
         .find(|id| !visible.contains(id));
-    let person_of = |sid: i32| async move {
-        person::Entity::find()
-            .filter(person::Column::SubjectId.eq(sid))
-            .one(db)
-            .await
-            .unwrap()
+    let all_persons = access::persons(store).await;
+    let person_of = |sid: i32| {
+        all_persons
+            .iter()
+            .find(|p| p.subject_id == sid)
             .map(|p| p.id)
     };
-    let mut person_in = None;
-    for sid in &visible {
-        if let Some(p) = person_of(*sid).await {
-            person_in = Some(p);
-            break;
-        }
-    }
-    let mut person_out = None;
-    for s in all_subjects.iter().filter(|s| !visible.contains(&s.id)) {
-        if let Some(p) = person_of(s.id).await {
-            person_out = Some(p);
-            break;
-        }
-    }
-    let all_findings: Vec<finding::Model> = finding::Entity::find().all(db).await.unwrap();
+    let person_in = visible.iter().find_map(|sid| person_of(*sid));
+    let person_out = all_subjects
+        .iter()
+        .filter(|s| !visible.contains(&s.id))
+        .find_map(|s| person_of(s.id));
+    let all_findings = anpei_store::ledger::findings::all(
+        store,
+        &Scope::district_wide(),
+        &anpei_store::ledger::findings::FindingFilter::default(),
+    )
+    .await
+    .unwrap();
     let finding_in = all_findings
         .iter()
         .find(|f| visible.contains(&f.subject_id))
@@ -369,107 +293,68 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .find(|f| !visible.contains(&f.subject_id))
         .map(|f| f.id);
     let mut by_subject = std::collections::HashMap::new();
-    let evidence: Vec<(i32, Option<i32>)> = anpei_store::entity::evidence_file::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::evidence_file::Column::Id)
-        .column(anpei_store::entity::evidence_file::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    let evidence: Vec<(i32, i32)> = evidence
-        .into_iter()
-        .filter_map(|(id, s)| s.map(|s| (id, s)))
-        .collect();
+    let evidence = with_subject(
+        access::evidence_files(store)
+            .await
+            .into_iter()
+            .map(|f| (f.id, f.subject_id))
+            .collect(),
+    );
     by_subject.insert("evidence", pick_by_subject(&evidence, &visible));
     // Campaigns are the district's, not scoped: every business role sees them.
-    let campaign: i32 = anpei_store::entity::campaign::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::campaign::Column::Id)
-        .into_tuple()
-        .one(db)
+    let campaign: i32 = anpei_store::campaign::progress::campaigns(store)
         .await
         .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .min()
         .expect("a migrated database has the notice's campaign");
     by_subject.insert("campaign", (campaign, None));
-    let inspections: Vec<(i32, i32)> = anpei_store::entity::self_inspection::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::self_inspection::Column::Id)
-        .column(anpei_store::entity::self_inspection::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    by_subject.insert("self_inspection", pick_by_subject(&inspections, &visible));
-    let problems: Vec<(i32, i32)> = anpei_store::entity::problem::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::problem::Column::Id)
-        .column(anpei_store::entity::problem::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    by_subject.insert("problem", pick_by_subject(&problems, &visible));
-    let inspections: Vec<(i32, i32)> = anpei_store::entity::inspection::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::inspection::Column::Id)
-        .column(anpei_store::entity::inspection::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    by_subject.insert("inspection", pick_by_subject(&inspections, &visible));
-    let sessions: Vec<(i32, i32)> = anpei_store::entity::exam_session::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::exam_session::Column::Id)
-        .column(anpei_store::entity::exam_session::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    by_subject.insert("exam_session", pick_by_subject(&sessions, &visible));
-    let classes: Vec<(i32, i32)> = anpei_store::entity::training_class::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::training_class::Column::Id)
-        .column(anpei_store::entity::training_class::Column::SubjectId)
-        .into_tuple()
-        .all(db)
-        .await
-        .unwrap();
-    by_subject.insert("training_class", pick_by_subject(&classes, &visible));
+    for (kind, table) in [
+        ("self_inspection", "self_inspections"),
+        ("problem", "problems"),
+        ("inspection", "inspections"),
+        ("exam_session", "exam_sessions"),
+        ("training_class", "training_classes"),
+    ] {
+        let rows = with_subject(access::subject_rows(store, table).await);
+        by_subject.insert(kind, pick_by_subject(&rows, &visible));
+    }
     // Typical cases are the district's (not scoped); a published one is public.
-    let published: i32 = anpei_store::entity::typical_case::Entity::find()
-        .filter(anpei_store::entity::typical_case::Column::Published.eq(true))
-        .select_only()
-        .column(anpei_store::entity::typical_case::Column::Id)
-        .into_tuple()
-        .one(db)
+    let published: i32 = anpei_store::enforcement::cases::published(store)
         .await
         .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .min()
         .expect("enforcement_fixtures published one");
     by_subject.insert("case", (published, None));
     by_subject.insert("public_case", (published, None));
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
-    let first_town = anpei_store::registry::reference::towns(h.store())
+    let first_town = anpei_store::registry::reference::towns(store)
         .await
         .unwrap()[0]
         .id;
-    let first_department = anpei_store::registry::reference::departments(h.store())
+    let first_department = anpei_store::registry::reference::departments(store)
         .await
         .unwrap()[0]
         .0
         .id;
     by_subject.insert("town", (first_town, None));
     by_subject.insert("department", (first_department, None));
-    let sp: i32 = anpei_store::entity::supervision_problem::Entity::find()
-        .select_only()
-        .column(anpei_store::entity::supervision_problem::Column::Id)
-        .into_tuple()
-        .one(db)
-        .await
-        .unwrap()
-        .expect("supervision_fixtures made one");
+    // The one supervision problem: supervision_fixtures' finding on the first town.
+    let sp: i32 = {
+        use anpei_store::campaign::supervision::{self as sv, Unit};
+        let c = sv::campaign_or_current(store, None).await.unwrap();
+        sv::sheet(store, &c, Unit::Town(first_town))
+            .await
+            .unwrap()
+            .problems
+            .first()
+            .expect("supervision_fixtures made one")
+            .id
+    };
     by_subject.insert("supervision_problem", (sp, None));
     Objects {
         by_subject,
