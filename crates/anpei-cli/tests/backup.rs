@@ -107,12 +107,14 @@ impl Env {
         self.dir.join(name)
     }
 
-    async fn db(&self) -> DatabaseConnection {
+    /// A connection of its own to the database the binary worked on, as an operator's
+    /// tools (or an intruder with the file) reach it: not the product's store.
+    async fn raw_connection(&self) -> DatabaseConnection {
         Database::connect(&self.url).await.unwrap()
     }
 
     async fn counts(&self) -> BTreeMap<String, u64> {
-        let db = self.db().await;
+        let db = self.raw_connection().await;
         let c = backup::row_counts(&db, self.schema.as_deref())
             .await
             .unwrap();
@@ -122,7 +124,7 @@ impl Env {
 
     /// Empty as `restore` defines it (or not even migrated).
     async fn is_empty(&self) -> bool {
-        let db = self.db().await;
+        let db = self.raw_connection().await;
         let ok = backup::check_empty(&db, self.schema.as_deref())
             .await
             .is_ok();
@@ -288,7 +290,7 @@ async fn a_tampered_backup_is_refused_and_the_target_stays_empty() {
     // A target where `anpei migrate` has run (reference lists seeded): still empty.
     let dst = Env::target(&src).await;
     if let Some(schema) = &dst.schema {
-        let db = dst.db().await;
+        let db = dst.raw_connection().await;
         db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
             .await
             .unwrap();
@@ -386,7 +388,7 @@ async fn restoring_over_a_database_in_use_is_refused_and_changes_nothing() {
 async fn a_backup_of_a_tampered_audit_log_is_refused() {
     let src = Env::source().await;
     demo(&src, 5, 30);
-    let db = src.db().await;
+    let db = src.raw_connection().await;
     let drop = if src.schema.is_some() {
         "DROP TRIGGER audit_log_append_only ON audit_log"
     } else {

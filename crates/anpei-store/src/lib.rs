@@ -8,7 +8,7 @@ pub mod clock;
 pub mod crypto;
 pub mod demo;
 pub mod enforcement;
-pub mod entity;
+pub(crate) mod entity;
 pub mod error;
 pub mod ledger;
 pub mod migration;
@@ -114,13 +114,6 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = p;
-    }
-
-    /// The connection, for the test suites' fixtures and read-backs only (their own
-    /// databases); nothing in the product reaches it from outside this crate.
-    #[cfg(feature = "test-support")]
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     /// Whether the database answers (health check).

@@ -121,7 +121,7 @@ impl Scope {
     }
 
     /// The filter on `subjects` columns.
-    pub fn subject_condition(&self) -> Condition {
+    pub(crate) fn subject_condition(&self) -> Condition {
         match self.0 {
             Reach::All => Condition::all(),
             Reach::Department(d) => Condition::all().add(subject::Column::DepartmentId.eq(d)),
@@ -132,7 +132,7 @@ impl Scope {
     }
 
     /// Whether a subject lies in this scope (the same predicate as `subject_condition`).
-    pub fn contains(&self, s: &subject::Model) -> bool {
+    pub fn contains(&self, s: &crate::model::Subject) -> bool {
         match self.0 {
             Reach::All => true,
             Reach::Department(d) => s.department_id == d,
@@ -148,12 +148,12 @@ impl Scope {
 }
 
 /// Subjects visible in `scope`.
-pub fn subjects(scope: &Scope) -> Select<subject::Entity> {
+pub(crate) fn subjects(scope: &Scope) -> Select<subject::Entity> {
     subject::Entity::find().filter(scope.subject_condition())
 }
 
 /// Persons whose employer is visible in `scope`.
-pub fn persons(scope: &Scope) -> Select<person::Entity> {
+pub(crate) fn persons(scope: &Scope) -> Select<person::Entity> {
     match scope.reach() {
         Reach::All => person::Entity::find(),
         Reach::Subject(id) => person::Entity::find().filter(person::Column::SubjectId.eq(id)),
@@ -167,7 +167,7 @@ pub fn persons(scope: &Scope) -> Select<person::Entity> {
 }
 
 /// Certificates of persons visible in `scope`.
-pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
+pub(crate) fn certificates(scope: &Scope) -> Select<certificate::Entity> {
     let q = certificate::Entity::find();
     match scope.reach() {
         Reach::All => q,
@@ -185,7 +185,7 @@ pub fn certificates(scope: &Scope) -> Select<certificate::Entity> {
 }
 
 /// Training records of subjects visible in `scope`.
-pub fn trainings(scope: &Scope) -> Select<training::Entity> {
+pub(crate) fn trainings(scope: &Scope) -> Select<training::Entity> {
     let q = training::Entity::find();
     match scope.reach() {
         Reach::All => q,

@@ -259,9 +259,9 @@ pub async fn load(
         .select_only()
         .columns(group_cols)
         .expr(count((problem::Entity, problem::Column::Id)))
-        .expr(one_if(
-            Condition::all().add(problem::Column::Status.eq(crate::campaign::problems::ProblemStatus::Closed)),
-        ))
+        .expr(one_if(Condition::all().add(
+            problem::Column::Status.eq(crate::campaign::problems::ProblemStatus::Closed),
+        )))
         .expr(one_if(overdue_condition(today)))
         .group_by(subject::Column::TownId)
         .group_by(subject::Column::DepartmentId)

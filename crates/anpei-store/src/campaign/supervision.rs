@@ -556,9 +556,9 @@ pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllI
         .select_only()
         .columns([subject::Column::TownId, subject::Column::DepartmentId])
         .expr(Expr::col((problem::Entity, problem::Column::Id)).count())
-        .expr(one_if(
-            Condition::all().add(problem::Column::Status.eq(crate::campaign::problems::ProblemStatus::Closed)),
-        ))
+        .expr(one_if(Condition::all().add(
+            problem::Column::Status.eq(crate::campaign::problems::ProblemStatus::Closed),
+        )))
         .expr(one_if(overdue_condition(today)))
         .group_by(subject::Column::TownId)
         .group_by(subject::Column::DepartmentId)

@@ -144,7 +144,7 @@ pub fn scope(reach: crate::Reach) -> crate::Scope {
 
 /// The scope an account has when it signs in.
 #[cfg(feature = "test-support")]
-pub fn scope_of(u: &crate::entity::user::Model) -> crate::Scope {
+pub fn scope_of(u: &crate::model::User) -> crate::Scope {
     crate::Scope::for_user(u)
 }
 

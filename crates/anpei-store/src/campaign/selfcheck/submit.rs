@@ -2,12 +2,12 @@
 //! transaction) and sending it back (退回修改).
 
 use super::in_scope;
-use crate::campaign::problems::ProblemStatus;
 use super::{
     answers_of, for_update, invalid, item_finding_count, items_of, open_finding_counts, source_ref,
     status_label, text, validate_answer, AnswerInput, SelfcheckError, ANSWERS, NONCOMPLIANT,
     RETURNED, SUBMITTED,
 };
+use crate::campaign::problems::ProblemStatus;
 use crate::campaign::problems::{self, NewProblem, Source};
 use crate::entity::{
     checklist_item, problem, problem_event, self_inspection, self_inspection_answer as answer,
@@ -159,7 +159,8 @@ async fn sync_problems<C: ConnectionTrait>(
             .all(db)
             .await?
     };
-    let untouched = |p: &problem::Model| p.status == ProblemStatus::Pending && !touched.contains(&p.id);
+    let untouched =
+        |p: &problem::Model| p.status == ProblemStatus::Pending && !touched.contains(&p.id);
     let mut out = Submitted::default();
     for item in items {
         let a = stored.get(&item.code).filter(|a| a.answer == NONCOMPLIANT);
