@@ -4,6 +4,7 @@
 //! with reminders sent once, the bulletin's Word document against the database, and scope.
 
 use crate::common;
+use anpei_core::tipoff::Status as TipoffStatus;
 
 use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
 use anpei_store::campaign::supervision::{self as sv, Unit};
@@ -198,9 +199,9 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[SubjectRow]) {
     .await;
     // accepted, status, closed on
     let tips = [
-        ("2026-10-01", "closed", Some("2026-10-20")),
-        ("2026-09-02", "assigned", None),
-        ("2026-11-20", "assigned", None),
+        ("2026-10-01", TipoffStatus::Closed, Some("2026-10-20")),
+        ("2026-09-02", TipoffStatus::Assigned, None),
+        ("2026-11-20", TipoffStatus::Assigned, None),
     ];
     for (n, (accepted, status, closed)) in tips.iter().enumerate() {
         support::add_tipoff(
@@ -209,7 +210,7 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[SubjectRow]) {
             "举报人王某某",
             town,
             d(accepted),
-            status,
+            *status,
             closed.map(d),
         )
         .await;
@@ -617,7 +618,10 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     assert!(text.contains("罚款决定1件，罚款金额合计35,000元"), "{text}");
     assert!(text.contains("移交司法机关1件"), "{text}");
     let tips = support::tipoffs(h.store()).await;
-    let closed = tips.iter().filter(|t| t.status == "closed").count();
+    let closed = tips
+        .iter()
+        .filter(|t| t.status == TipoffStatus::Closed)
+        .count();
     assert!(
         text.contains(&format!("共受理举报{}件，已办结{}件", tips.len(), closed)),
         "{text}"

@@ -441,7 +441,7 @@ async fn deadlines_extension_and_erasure_of_the_reporter_follow_the_clock() {
     assert_eq!(rec.status, StatusCode::OK, "{}", rec.body);
     let code = text_of(&rec.body, "receipt-code");
     let row = access::tipoffs(h.store()).await.remove(0);
-    assert_eq!(row.channel, "hotline");
+    assert_eq!(row.channel, anpei_core::tipoff::Channel::Hotline);
     let path = format!("/tipoffs/{}/extend", row.id);
     let too_long = h
         .post_form(

@@ -461,7 +461,7 @@ fn tipoff_on_time(store: &Store, t: &TipoffRow, today: NaiveDate) -> (bool, bool
         u32::try_from(t.extension_days).unwrap_or(0),
         None,
     );
-    let closed = t.status == TipoffStatus::Closed.code();
+    let closed = t.status == TipoffStatus::Closed;
     let on_time = closed && t.closed_on.is_some_and(|d| d <= dl.close_by);
     let due = closed || today > dl.close_by;
     (due, on_time)
@@ -471,7 +471,7 @@ fn tipoff_on_time(store: &Store, t: &TipoffRow, today: NaiveDate) -> (bool, bool
 struct TipoffRow {
     assigned_department_id: Option<i32>,
     assigned_town_id: Option<i32>,
-    status: String,
+    status: TipoffStatus,
     accepted_on: NaiveDate,
     extension_days: i32,
     closed_on: Option<NaiveDate>,

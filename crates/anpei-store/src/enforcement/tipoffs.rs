@@ -275,8 +275,10 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
     let row = tipoff::ActiveModel {
         receipt_code: Set(code.clone()),
         query_hash: Set(query_hash),
-        channel: Set(t.channel.clone()),
-        category: Set(t.category.clone()),
+        channel: Set(Channel::from_code(&t.channel)
+            .ok_or_else(|| StoreError::Validation("举报渠道：无效".into()))?),
+        category: Set(Category::from_code(&t.category)
+            .ok_or_else(|| StoreError::Validation("举报类别：请选择".into()))?),
         subject_id: Set(subject_id),
         subject_text: Set(t.subject_text.trim().to_string()),
         description: Set(t.description.trim().to_string()),
@@ -284,7 +286,7 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
         reporter_name_enc: Set(enc(&t.reporter_name)),
         reporter_contact_enc: Set(enc(&t.reporter_contact)),
         reporter_erased_at: Set(None),
-        status: Set(Status::Received.code().into()),
+        status: Set(Status::Received),
         accepted_on: Set(today),
         assigned_department_id: Set(None),
         assigned_town_id: Set(None),
@@ -398,7 +400,7 @@ pub async fn public_status(
             .await
             .map_err(|e| StoreError::Validation(e.to_string()))?;
     Ok(row.filter(|_| ok).map(|r| PublicStatus {
-        status: Status::from_code(&r.status).map_or("处理中", |s| s.label()),
+        status: r.status.label(),
         receipt_code: r.receipt_code,
         accepted_on: r.accepted_on,
         closed_on: r.closed_on,
@@ -455,11 +457,11 @@ async fn view(store: &Store, row: tipoff::Model, with_reporter: bool) -> StoreRe
             _ => Ok(None),
         }
     };
-    let closed = row.status == Status::Closed.code();
+    let closed = row.status == Status::Closed;
     Ok(TipoffView {
-        status_label: Status::from_code(&row.status).map_or("", |s| s.label()),
-        category_label: Category::from_code(&row.category).map_or("", |c| c.label()),
-        channel_label: Channel::from_code(&row.channel).map_or("", |c| c.label()),
+        status_label: row.status.label(),
+        category_label: row.category.label(),
+        channel_label: row.channel.label(),
         subject_name,
         assignee,
         close_by: dl.close_by,
@@ -492,11 +494,7 @@ pub async fn list(
     per_page: u64,
 ) -> StoreResult<(Vec<TipoffView>, u64)> {
     let mut cond = viewer.condition();
-    if let Some(s) = q
-        .status
-        .as_deref()
-        .filter(|s| Status::from_code(s).is_some())
-    {
+    if let Some(s) = q.status.as_deref().and_then(Status::from_code) {
         cond = cond.add(tipoff::Column::Status.eq(s));
     }
     if q.overdue {
@@ -505,7 +503,7 @@ pub async fn list(
             store.today() - chrono::Duration::days(i64::from(store.params.tipoff_close_days));
         // (an extension can still save a candidate: the page filters those out below).
         cond = cond
-            .add(tipoff::Column::Status.ne(Status::Closed.code()))
+            .add(tipoff::Column::Status.ne(Status::Closed))
             .add(tipoff::Column::AcceptedOn.lt(latest));
     }
     let select = tipoff::Entity::find()
@@ -675,7 +673,7 @@ pub async fn assign(
     intake_only(viewer)?;
     let txn = store.write().await?;
     let row = row_for(&*txn, viewer, id).await?;
-    if row.status == Status::Closed.code() {
+    if row.status == Status::Closed {
         return Err(StoreError::Validation("该举报已办结，不能再交办".into()));
     }
     let name = match to {
@@ -691,7 +689,7 @@ pub async fn assign(
     .ok_or_else(|| StoreError::Validation("交办单位：不存在".into()))?;
     let now = store.now();
     let mut am: tipoff::ActiveModel = row.into();
-    am.status = Set(Status::Assigned.code().into());
+    am.status = Set(Status::Assigned);
     am.assigned_at = Set(Some(now));
     let (d, t) = match to {
         Assignee::Department(d) => (Some(d), None),
@@ -741,7 +739,7 @@ pub async fn extend(
     }
     let txn = store.write().await?;
     let row = row_for(&*txn, viewer, id).await?;
-    if row.status == Status::Closed.code() {
+    if row.status == Status::Closed {
         return Err(StoreError::Validation("该举报已办结，不能延期".into()));
     }
     rules::check_extension(
@@ -797,12 +795,12 @@ pub async fn close(
     if viewer != Viewer::Intake && !viewer.is_assignee(&row) {
         return Err(StoreError::Forbidden);
     }
-    if row.status == Status::Closed.code() {
+    if row.status == Status::Closed {
         return Err(StoreError::Validation("该举报已办结".into()));
     }
     let now = store.now();
     let mut am: tipoff::ActiveModel = row.into();
-    am.status = Set(Status::Closed.code().into());
+    am.status = Set(Status::Closed);
     am.result = Set(Some(result.into()));
     am.substantiated = Set(Some(substantiated));
     am.closed_on = Set(Some(store.today()));
@@ -843,7 +841,7 @@ pub async fn feedback(
     }
     let txn = store.write().await?;
     let row = row_for(&*txn, viewer, id).await?;
-    if row.status != Status::Closed.code() {
+    if row.status != Status::Closed {
         return Err(StoreError::Validation("办结后才能向举报人反馈".into()));
     }
     let now = store.now();
@@ -880,7 +878,7 @@ pub async fn erase_expired_reporters(store: &Store, actor: &Actor) -> StoreResul
     let due: Vec<i32> = tipoff::Entity::find()
         .select_only()
         .column(tipoff::Column::Id)
-        .filter(tipoff::Column::Status.eq(Status::Closed.code()))
+        .filter(tipoff::Column::Status.eq(Status::Closed))
         .filter(tipoff::Column::ClosedOn.lte(cutoff))
         .filter(tipoff::Column::ReporterErasedAt.is_null())
         .filter(

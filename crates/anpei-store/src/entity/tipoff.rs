@@ -12,10 +12,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub receipt_code: String,
     pub query_hash: String,
-    /// `anpei_core::tipoff::Channel` code.
-    pub channel: String,
-    /// `anpei_core::tipoff::Category` code.
-    pub category: String,
+    pub channel: anpei_core::tipoff::Channel,
+    pub category: anpei_core::tipoff::Category,
     /// The subject, when the reporter's name or code matched one.
     pub subject_id: Option<i32>,
     /// The subject as the reporter wrote it.
@@ -25,8 +23,7 @@ pub struct Model {
     pub reporter_name_enc: Option<Vec<u8>>,
     pub reporter_contact_enc: Option<Vec<u8>>,
     pub reporter_erased_at: Option<i64>,
-    /// `anpei_core::tipoff::Status` code.
-    pub status: String,
+    pub status: anpei_core::tipoff::Status,
     pub accepted_on: Date,
     pub assigned_department_id: Option<i32>,
     pub assigned_town_id: Option<i32>,

@@ -182,7 +182,7 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
         ..Default::default()
     };
     for t in &tips {
-        if t.status == TipoffStatus::Closed.code() {
+        if t.status == TipoffStatus::Closed {
             tipoffs.closed += 1;
         }
         if super::tipoff_on_time(store, t, today).1 {

@@ -405,6 +405,11 @@ struct DetailPage {
 }
 
 impl DetailPage {
+    /// Whether the tip-off is closed (办结).
+    fn closed(&self) -> bool {
+        self.t.row.status == Status::Closed
+    }
+
     /// A moment as China's local time.
     fn at(&self, ts: i64) -> String {
         anpei_store::clock::china_time(ts)
@@ -420,7 +425,7 @@ async fn detail_page(
     let v = viewer(st, user).await?;
     let (t, events) = tipoffs::get(&st.store, &user.actor(), v, id).await?;
     let files = tipoffs::attachments(&st.store, &t).await?;
-    let closed = t.row.status == Status::Closed.code();
+    let closed = t.row.status == Status::Closed;
     let can_close = !closed && (v == Viewer::Intake || v.is_assignee(&t.row));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
