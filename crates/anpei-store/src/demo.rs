@@ -103,7 +103,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
             id: NotSet,
             uscc: Set(s.uscc.to_string()),
             name: Set(s.name.clone()),
-            kind: Set(s.kind.code().into()),
+            kind: Set(s.kind),
             industry: Set(s.industry.clone()),
             department_id: Set(department_id),
             town_id: Set(town),

@@ -316,7 +316,7 @@ async fn check_input(
         .parse()
         .map_err(|_| StoreError::NotFound)?;
     let subject = supervised_subject(&**txn, scope, subject_id).await?;
-    let kind = SubjectKind::from_code(&subject.kind).unwrap_or(SubjectKind::Enterprise);
+    let kind = subject.kind;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     let today = store.today();
     let inspected_on = match parse_date(&input.inspected_on) {
@@ -783,7 +783,7 @@ pub struct InspectionDetail {
 
 impl InspectionDetail {
     pub fn kind(&self) -> SubjectKind {
-        SubjectKind::from_code(&self.subject.kind).unwrap_or(SubjectKind::Enterprise)
+        self.subject.kind
     }
 }
 
@@ -819,7 +819,7 @@ pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<In
         .one(&store.db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let kind = SubjectKind::from_code(&subject.kind).unwrap_or(SubjectKind::Enterprise);
+    let kind = subject.kind;
     let catalogue: HashMap<String, checklist_item::Model> =
         campaign::items(store, ins.catalogue_version, Some(kind))
             .await?

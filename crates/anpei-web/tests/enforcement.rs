@@ -125,7 +125,7 @@ async fn a_town_officer_records_an_inspection_with_a_finding_and_a_fine() {
         panic!("the town account is scoped to a town")
     };
     let inside = subject_where(&h, |s| {
-        s.town_id == town_id && s.kind == SubjectKind::Enterprise.code()
+        s.town_id == town_id && s.kind == SubjectKind::Enterprise
     })
     .await;
     let outside = subject_where(&h, |s| s.town_id != town_id).await;
@@ -288,7 +288,7 @@ async fn a_town_officer_records_an_inspection_with_a_finding_and_a_fine() {
 async fn an_inspection_needs_two_officers_and_a_finding_needs_its_text() {
     let h = Harness::with_demo(40, 300).await;
     let district = h.login("district").await;
-    let s = subject_where(&h, |s| s.kind == SubjectKind::Enterprise.code()).await;
+    let s = subject_where(&h, |s| s.kind == SubjectKind::Enterprise).await;
     let r = h
         .post_form(
             Some(&district),
@@ -312,13 +312,13 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     let h = Harness::with_demo(40, 300).await;
     let district = h.login("district").await;
     let site = subject_where(&h, |s| {
-        s.kind == SubjectKind::ExamSite.code() && s.status == "normal"
+        s.kind == SubjectKind::ExamSite && s.status == "normal"
     })
     .await;
     let id = record_inspection(&h, &district, site.id, "实操考场录像缺失").await;
 
     // Exam qualification actions are refused for an enterprise.
-    let ent = subject_where(&h, |s| s.kind == SubjectKind::Enterprise.code()).await;
+    let ent = subject_where(&h, |s| s.kind == SubjectKind::Enterprise).await;
     let ent_ins = record_inspection(&h, &district, ent.id, "台账不全").await;
     let r = action(
         &h,
@@ -577,7 +577,7 @@ async fn a_decisions_document_goes_only_to_those_who_may_open_the_inspection() {
 async fn numbers_written_in_groups_or_full_width_are_removed_and_leftovers_refuse_publishing() {
     let h = Harness::with_demo(40, 300).await;
     let district = h.login("district").await;
-    let ent = subject_where(&h, |s| s.kind == SubjectKind::Enterprise.code()).await;
+    let ent = subject_where(&h, |s| s.kind == SubjectKind::Enterprise).await;
     let id = record_inspection(&h, &district, ent.id, "特种作业人员无证上岗").await;
     let text = "经查，该单位安全员（电话138 0013 8000，备用+86 139-0013-9000）\
                 安排无证人员上岗，其手机１３７００１３７０００，身份证号500112 19800101 123x。\n\

@@ -328,7 +328,7 @@ async fn a_suspended_site_cannot_get_a_new_plan_and_its_page_says_so() {
     let site = exam_subjects(&h)
         .await
         .into_iter()
-        .find(|s| s.kind == "exam_site")
+        .find(|s| s.kind == anpei_core::SubjectKind::ExamSite)
         .expect("an exam site");
     let district = h.login("district").await;
     let plan = [

@@ -105,7 +105,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
     // A training institution for the 培训档案 export.
     let institution = subjects
         .iter()
-        .find(|s| s.kind == "training_institution")
+        .find(|s| s.kind == anpei_core::SubjectKind::TrainingInstitution)
         .unwrap()
         .id;
     assert_eq!(EXPORT_ROUTES.len(), 10);

@@ -253,7 +253,7 @@ async fn supervisors_see_the_page_and_others_do_not() {
     let ent = access::subjects(h.store())
         .await
         .into_iter()
-        .find(|s| s.kind == SubjectKind::Enterprise.code())
+        .find(|s| s.kind == SubjectKind::Enterprise)
         .unwrap();
     let s = h.login("district").await;
     let r = h.get(Some(&s), &format!("/relations/{}", ent.id)).await;

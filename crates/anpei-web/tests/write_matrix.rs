@@ -424,7 +424,7 @@ fn subject_edit(c: &Ctx) -> Req {
     form(&[
         ("uscc", c.subject.uscc.clone()),
         ("name", c.subject.name.clone()),
-        ("kind", c.subject.kind.clone()),
+        ("kind", c.subject.kind.code().to_string()),
         ("industry", c.subject.industry.clone().unwrap_or_default()),
         ("town_id", c.subject.town_id.to_string()),
         ("address", format!("重庆市渝北区写入矩阵路{}号", c.uniq)),
@@ -763,7 +763,7 @@ const TRAINING_HEADER: &str = "统一社会信用代码,身份证号,姓名,培�
 
 /// The subject's own row with a new address (an update of it).
 fn subject_cells(c: &Ctx) -> Vec<String> {
-    let kind = SubjectKind::from_code(&c.subject.kind).unwrap().label();
+    let kind = c.subject.kind.label();
     vec![
         c.subject.uscc.clone(),
         c.subject.name.clone(),
@@ -1046,7 +1046,7 @@ async fn foreign(
     let all: Vec<Subject> = access::subjects(h.store())
         .await
         .into_iter()
-        .filter(|s| s.kind == kind.code())
+        .filter(|s| s.kind == kind)
         .collect();
     for s in all.iter().filter(|s| fit(s)) {
         if !seen_by_any(h, scopes, s.id).await {
@@ -1085,7 +1085,7 @@ async fn foreign(
         &anpei_store::registry::subjects::SubjectInput {
             uscc: s.uscc.clone(),
             name: s.name.clone(),
-            kind: s.kind.clone(),
+            kind: s.kind.code().to_string(),
             industry: industries[0].clone(),
             town_id: s.town_id.to_string(),
             address: s.address.clone().unwrap_or_default(),
@@ -1124,7 +1124,7 @@ async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
     for s in access::subjects(h.store())
         .await
         .into_iter()
-        .filter(|s| s.kind == SubjectKind::ExamSite.code())
+        .filter(|s| s.kind == SubjectKind::ExamSite)
     {
         let q = anpei_store::enforcement::exam_qualification(h.store(), s.id)
             .await
@@ -1760,7 +1760,7 @@ fn edit_fields(s: &Subject, town_id: i32, industry: &str) -> Vec<(String, String
     pairs(&[
         ("uscc", s.uscc.clone()),
         ("name", s.name.clone()),
-        ("kind", s.kind.clone()),
+        ("kind", s.kind.code().to_string()),
         ("industry", industry.to_string()),
         ("town_id", town_id.to_string()),
         ("address", s.address.clone().unwrap_or_default()),
@@ -1814,7 +1814,7 @@ async fn a_form_field_cannot_carry_a_write_out_of_scope() {
             access::subjects(h.store())
                 .await
                 .into_iter()
-                .find(|s| s.kind == SubjectKind::Enterprise.code() && sc.contains(s))
+                .find(|s| s.kind == SubjectKind::Enterprise && sc.contains(s))
                 .expect("the scope has an enterprise")
         }
     };

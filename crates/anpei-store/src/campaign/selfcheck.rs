@@ -244,7 +244,7 @@ pub async fn load(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<L
     let campaign = campaign::get(store, si.campaign_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let kind = SubjectKind::from_code(&subject.kind).unwrap_or(SubjectKind::Enterprise);
+    let kind = subject.kind;
     let items = campaign::items(store, campaign.campaign.catalogue_version, Some(kind)).await?;
     let answers = answers(store, si.id)
         .await?
@@ -390,11 +390,11 @@ pub(crate) async fn for_update<C: ConnectionTrait>(
 pub(crate) async fn items_of<C: ConnectionTrait>(
     db: &C,
     version: i32,
-    kind: &str,
+    kind: SubjectKind,
 ) -> StoreResult<Vec<checklist_item::Model>> {
     Ok(checklist_item::Entity::find()
         .filter(checklist_item::Column::Version.eq(version))
-        .filter(checklist_item::Column::Kind.eq(kind))
+        .filter(checklist_item::Column::Kind.eq(kind.code()))
         .order_by_asc(checklist_item::Column::Seq)
         .all(db)
         .await?)
@@ -426,11 +426,11 @@ pub async fn save(
 ) -> Result<(), SelfcheckError> {
     let txn = store.write().await?;
     let (si, subject, c) = for_update(&*txn, scope, id).await?;
-    let items = items_of(&*txn, c.campaign.catalogue_version, &subject.kind).await?;
+    let items = items_of(&*txn, c.campaign.catalogue_version, subject.kind).await?;
     let stored = answers_of(&*txn, id).await?;
     let counts = open_finding_counts(&*txn, subject.id).await?;
     let today = store.today();
-    let institution = subject.kind != SubjectKind::Enterprise.code();
+    let institution = subject.kind != SubjectKind::Enterprise;
     let mut errs = Vec::new();
     let period = validate_period(input, institution, today).unwrap_or_else(|e| {
         errs.extend(e);
@@ -549,7 +549,7 @@ pub async fn evidence_owner(
 ) -> StoreResult<(i32, i32)> {
     let txn = store.write().await?;
     let (_, subject, c) = for_update(&*txn, scope, id).await?;
-    let items = items_of(&*txn, c.campaign.catalogue_version, &subject.kind).await?;
+    let items = items_of(&*txn, c.campaign.catalogue_version, subject.kind).await?;
     if !items.iter().any(|i| i.code == code) {
         return Err(StoreError::Validation(format!(
             "“{code}”不是本单位检查表中的条目"

@@ -13,7 +13,6 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::{Store, StoreError, StoreResult};
 use anpei_core::enforcement::{self as core, ActionKind, FineStage};
-use anpei_core::SubjectKind;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait,
@@ -124,7 +123,7 @@ pub async fn create(
         ),
         None => None,
     };
-    let kind_of_subject = SubjectKind::from_code(&subject.kind).unwrap_or(SubjectKind::Enterprise);
+    let kind_of_subject = subject.kind;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     let kind = ActionKind::from_code(input.kind.trim());
     match kind {

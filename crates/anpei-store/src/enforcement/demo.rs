@@ -86,21 +86,15 @@ pub async fn load<C: ConnectionTrait>(
             .collect()
     };
     let high = |s: &subject::Model| {
-        s.kind == SubjectKind::Enterprise.code()
+        s.kind == SubjectKind::Enterprise
             && s.industry
                 .as_deref()
                 .is_some_and(|i| params.is_high_risk(i))
     };
     let mut chosen = pick(&high, 3);
-    chosen.extend(pick(
-        &|s| s.kind == SubjectKind::TrainingInstitution.code(),
-        1,
-    ));
-    chosen.extend(pick(&|s| s.kind == SubjectKind::ExamSite.code(), 2));
-    chosen.extend(pick(
-        &|s| s.kind == SubjectKind::Enterprise.code() && !high(s),
-        2,
-    ));
+    chosen.extend(pick(&|s| s.kind == SubjectKind::TrainingInstitution, 1));
+    chosen.extend(pick(&|s| s.kind == SubjectKind::ExamSite, 2));
+    chosen.extend(pick(&|s| s.kind == SubjectKind::Enterprise && !high(s), 2));
     let version: i32 = checklist_item::Entity::find()
         .select_only()
         .column(checklist_item::Column::Version)
@@ -113,7 +107,7 @@ pub async fn load<C: ConnectionTrait>(
     let mut fines = 0;
     let (mut referred, mut suspended) = (false, false);
     for (i, s) in chosen.iter().enumerate() {
-        let kind = SubjectKind::from_code(&s.kind).unwrap_or(SubjectKind::Enterprise);
+        let kind = s.kind;
         let on = from + Days::new((i as u64 * 11 + 3) % (span + 1));
         let team: Vec<Inspector> = TEAMS[i % 2]
             .iter()

@@ -9,8 +9,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub uscc: String,
     pub name: String,
-    /// `SubjectKind::code()`.
-    pub kind: String,
+    pub kind: anpei_core::SubjectKind,
     pub industry: Option<String>,
     pub department_id: i32,
     pub town_id: i32,

@@ -43,10 +43,10 @@ pub async fn load(store: &Store) -> StoreResult<Records> {
         .into_iter()
         .map(|s| SubjectFacts {
             id: s.id.into(),
-            side: match SubjectKind::from_code(&s.kind) {
-                Some(SubjectKind::TrainingInstitution) => Side::Training,
-                Some(SubjectKind::ExamSite) => Side::ExamSite,
-                Some(SubjectKind::ExamInstitution) => Side::ExamInstitution,
+            side: match s.kind {
+                SubjectKind::TrainingInstitution => Side::Training,
+                SubjectKind::ExamSite => Side::ExamSite,
+                SubjectKind::ExamInstitution => Side::ExamInstitution,
                 _ => Side::Other,
             },
             name: s.name,

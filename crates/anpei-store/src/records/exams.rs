@@ -74,8 +74,8 @@ pub async fn owner(store: &Store, scope: &Scope, id: i32) -> StoreResult<subject
 }
 
 fn kind_label(s: &subject::Model) -> &'static str {
-    match SubjectKind::from_code(&s.kind) {
-        Some(SubjectKind::ExamInstitution) => "考试机构",
+    match s.kind {
+        SubjectKind::ExamInstitution => "考试机构",
         _ => "考试点",
     }
 }
@@ -407,8 +407,8 @@ pub async fn export(
 
 /// Refuses records for a subject that is neither an exam site nor an exam institution.
 fn check_kind(s: &subject::Model) -> StoreResult<()> {
-    match SubjectKind::from_code(&s.kind) {
-        Some(SubjectKind::ExamSite | SubjectKind::ExamInstitution) => Ok(()),
+    match s.kind {
+        SubjectKind::ExamSite | SubjectKind::ExamInstitution => Ok(()),
         _ => Err(StoreError::Validation(
             "该单位不是考试点或考试机构，不能登记考试记录".into(),
         )),

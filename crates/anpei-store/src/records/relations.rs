@@ -191,15 +191,6 @@ pub struct Relations {
     pub findings: Vec<finding::Model>,
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    match SubjectKind::from_code(kind) {
-        Some(SubjectKind::ExamSite) => "考试点",
-        Some(SubjectKind::ExamInstitution) => "考试机构",
-        Some(SubjectKind::TrainingInstitution) => "安全培训机构",
-        _ => "生产经营单位",
-    }
-}
-
 /// A subject's relations as of `as_of`; `NotFound` when the subject is outside `scope`.
 #[tracing::instrument(skip_all)]
 pub async fn for_subject(
@@ -214,9 +205,9 @@ pub async fn for_subject(
         .one(&store.db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let side = match SubjectKind::from_code(&s.kind) {
-        Some(SubjectKind::TrainingInstitution) => Side::Training,
-        Some(SubjectKind::ExamSite | SubjectKind::ExamInstitution) => Side::Exam,
+    let side = match s.kind {
+        SubjectKind::TrainingInstitution => Side::Training,
+        SubjectKind::ExamSite | SubjectKind::ExamInstitution => Side::Exam,
         _ => Side::Other,
     };
     let from = as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of);
@@ -457,11 +448,11 @@ async fn pass_rates(store: &Store, w: &Window, r: &mut Relations) -> StoreResult
             let (name, kind) = names
                 .get(&counterpart)
                 .cloned()
-                .unwrap_or_else(|| (format!("单位{counterpart}"), String::new()));
+                .unwrap_or_else(|| (format!("单位{counterpart}"), SubjectKind::Enterprise));
             RateRow {
                 counterpart_id: counterpart,
                 counterpart_name: name,
-                counterpart_kind: kind_label(&kind),
+                counterpart_kind: kind.label(),
                 district: totals.get(category.as_str()).copied().unwrap_or_default(),
                 others: unit_total.minus(rate),
                 common: rate,
@@ -483,7 +474,7 @@ async fn pass_rates(store: &Store, w: &Window, r: &mut Relations) -> StoreResult
 async fn subject_names(
     store: &Store,
     ids: impl IntoIterator<Item = i32>,
-) -> StoreResult<HashMap<i32, (String, String)>> {
+) -> StoreResult<HashMap<i32, (String, SubjectKind)>> {
     let ids: Vec<i32> = ids.into_iter().collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(CHUNK) {

@@ -263,7 +263,7 @@ pub async fn import(
     let Some(inst) = institution(store, scope, subject_id).await? else {
         return Err(StoreError::NotFound);
     };
-    if inst.kind != SubjectKind::TrainingInstitution.code() {
+    if inst.kind != SubjectKind::TrainingInstitution {
         return Err(StoreError::Validation(format!(
             "“{}”不是安全培训机构，不能导入培训档案",
             inst.name

@@ -368,7 +368,7 @@ pub async fn update(
 
 fn fill(store: &Store, mut am: subject::ActiveModel, v: Valid, now: i64) -> subject::ActiveModel {
     am.name = Set(v.name);
-    am.kind = Set(v.kind.code().to_string());
+    am.kind = Set(v.kind);
     am.industry = Set(v.industry);
     am.department_id = Set(v.department_id);
     am.town_id = Set(v.town_id);

@@ -59,7 +59,7 @@ pub async fn submit(
 ) -> Result<Submitted, SelfcheckError> {
     let txn = store.write().await?;
     let (si, subject, c) = for_update(&*txn, scope, id).await?;
-    let items = items_of(&*txn, c.campaign.catalogue_version, &subject.kind).await?;
+    let items = items_of(&*txn, c.campaign.catalogue_version, subject.kind).await?;
     let stored = answers_of(&*txn, id).await?;
     let counts = open_finding_counts(&*txn, subject.id).await?;
     let today = store.today();
@@ -83,7 +83,7 @@ pub async fn submit(
             }
         }
     }
-    let institution = subject.kind != SubjectKind::Enterprise.code();
+    let institution = subject.kind != SubjectKind::Enterprise;
     if institution && si.period_from.is_some() != si.period_to.is_some() {
         errs.push(invalid("", "自查期间：请填写起止日期".into()));
     }

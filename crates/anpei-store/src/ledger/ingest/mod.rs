@@ -16,7 +16,7 @@ use anpei_core::ledger::{
     CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
-use anpei_core::{CertType, Post, SubjectKind, TrainingForm, TrainingType};
+use anpei_core::{CertType, Post, TrainingForm, TrainingType};
 use chrono::{NaiveDateTime, Timelike};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, IntoActiveModel,

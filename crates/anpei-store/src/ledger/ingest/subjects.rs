@@ -77,7 +77,7 @@ impl Ingest<'_> {
             // is for its supervisors to change.
             if let (Reach::Subject(_), Some(o)) = (self.scope.reach(), old) {
                 let moved = [
-                    ("单位类型", o.kind != rec.kind.code()),
+                    ("单位类型", o.kind != rec.kind),
                     ("所属镇街", o.town_id != town),
                     ("行业", o.industry != rec.industry),
                     ("行业主管部门", o.department_id != dep),
@@ -103,7 +103,7 @@ impl Ingest<'_> {
                         .as_deref()
                         .and_then(|e| self.store.crypto.decrypt(e).ok());
                     let same = o.name == rec.name
-                        && o.kind == rec.kind.code()
+                        && o.kind == rec.kind
                         && o.industry == rec.industry
                         && o.department_id == dep
                         && o.town_id == town
@@ -125,10 +125,7 @@ impl Ingest<'_> {
                                 ("单位名称", o.name.clone(), rec.name.clone()),
                                 (
                                     "单位类型",
-                                    label(
-                                        SubjectKind::from_code(&o.kind).map(SubjectKind::label),
-                                        &o.kind,
-                                    ),
+                                    o.kind.label().to_string(),
                                     rec.kind.label().to_string(),
                                 ),
                                 ("行业", opt(&o.industry), opt(&rec.industry)),
@@ -145,7 +142,7 @@ impl Ingest<'_> {
                         );
                         let mut am = o.clone().into_active_model();
                         am.name = Set(rec.name);
-                        am.kind = Set(rec.kind.code().into());
+                        am.kind = Set(rec.kind);
                         am.industry = Set(rec.industry);
                         am.department_id = Set(dep);
                         am.town_id = Set(town);
@@ -170,7 +167,7 @@ impl Ingest<'_> {
                         id: NotSet,
                         uscc: Set(uscc),
                         name: Set(rec.name),
-                        kind: Set(rec.kind.code().into()),
+                        kind: Set(rec.kind),
                         industry: Set(rec.industry),
                         department_id: Set(dep),
                         town_id: Set(town),

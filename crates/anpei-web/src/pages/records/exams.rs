@@ -61,7 +61,7 @@ async fn subject_page(
     imported: Option<Counts>,
 ) -> Result<Response, AppError> {
     let o = exams::overview(&st.store, &user.scope, id).await?;
-    let sites = if o.subject.kind == "exam_institution" {
+    let sites = if o.subject.kind == anpei_core::SubjectKind::ExamInstitution {
         exams::sites(&st.store).await?
     } else {
         Vec::new()

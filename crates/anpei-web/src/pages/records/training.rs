@@ -89,7 +89,7 @@ async fn institution_page(
         findings,
         subject_id: id,
         layout: Layout::new(user, format!("{} 培训档案", o.institution.name), "training"),
-        is_institution: o.institution.kind == SubjectKind::TrainingInstitution.code(),
+        is_institution: o.institution.kind == SubjectKind::TrainingInstitution,
         can_upload: may_upload(user.role),
         can_export_full: st.store.policy().may_export_personal(user.role),
         o,
