@@ -1,4 +1,4 @@
-//! The fixtures both matrices drive (tests/authorization.rs reads, tests/write_matrix.rs
+//! The fixtures both matrices drive (tests/platform/authorization.rs reads, tests/platform/write_matrix.rs
 //! writes): one object of each kind per subject, and for a scope the object of each kind
 //! it may reach and one it may not.
 

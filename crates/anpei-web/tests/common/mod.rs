@@ -48,7 +48,7 @@ pub fn hidden_csrf(html: &str) -> Option<String> {
 
 /// The configuration of a test app. Requests driven without a socket all come from one
 /// client (`unknown`), so the per-address sign-in limit would count every test's logins
-/// together: it is lifted here and tested on its own in tests/ratelimit.rs.
+/// together: it is lifted here and tested on its own in tests/platform/ratelimit.rs.
 pub fn test_config() -> anpei_web::WebConfig {
     anpei_web::WebConfig {
         rate_limits: anpei_web::ratelimit::RateLimits {

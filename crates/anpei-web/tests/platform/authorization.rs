@@ -198,7 +198,7 @@ fn every_route_has_a_row_in_the_matrix() {
 /// Permissions a handler checks beyond its route's `Perm`, from the security policy in force
 ///: unmasking needs a role in `unmask_roles`, refused with 403 before the person
 /// is looked up. (Bulk personal exports need `personal_export_roles` only above the
-/// threshold, which the matrix's small district stays under: tests/security_admin.rs.)
+/// threshold, which the matrix's small district stays under: tests/platform/security_admin.rs.)
 fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -> bool {
     let policy = h.store().policy();
     match (method, pattern) {

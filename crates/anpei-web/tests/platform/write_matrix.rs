@@ -1,4 +1,4 @@
-//! The write matrix, beside the read matrix (tests/authorization.rs): every state-changing
+//! The write matrix, beside the read matrix (tests/platform/authorization.rs): every state-changing
 //! route is driven as every business role with a *valid* form against a target outside the
 //! role's scope (or on a route the role may not use at all), and must be refused without
 //! changing anything: the business tables' fingerprint (`anpei_store::testing::fingerprint`)

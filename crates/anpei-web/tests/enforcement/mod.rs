@@ -1,0 +1,4 @@
+//! Inspections, enforcement actions, typical cases and tip-offs.
+
+mod inspections;
+mod tipoffs;

@@ -1,0 +1,5 @@
+//! Ledger imports: pages and API, their progress, and scope row by row.
+
+mod import_progress;
+mod imports;
+mod write_scope;

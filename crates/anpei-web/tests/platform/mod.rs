@@ -1,0 +1,13 @@
+//! Accounts, second factor, security policy, rate limits, transport, uploads, jobs — and the read
+//! and write matrices every route answers to.
+
+mod authorization;
+mod evidence_sweep;
+mod mfa;
+mod policy_refresh;
+mod ratelimit;
+mod requests;
+mod security_admin;
+mod transport;
+mod uploads;
+mod write_matrix;

@@ -1,0 +1,7 @@
+//! Training and exam records, their checks, and the relations between institutions and exam
+//! sites.
+
+mod checks;
+mod exams;
+mod relations;
+mod training;
