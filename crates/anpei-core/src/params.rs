@@ -47,6 +47,11 @@ pub struct Params {
     /// 办结后 N 日删除举报人身份和联系方式 (PIPL: kept no longer than needed; the reward
     /// claim period of 90 days after notification fits inside the default).
     pub tipoff_reporter_retention_days: u32,
+    /// 问题线索交办后的办理时限（天）：the assignee turns it into a problem, a case, or
+    /// dismisses it within this many days. A local working rule, not a statute.
+    pub finding_assign_days: u32,
+    /// 问题线索转问题清单时的整改期限（天）. A local working rule.
+    pub finding_problem_days: u32,
     /// 《安全生产法》第九十七条：责令限期改正的，对单位处此数额（元）以下的罚款.
     pub article97_ordered_unit_max: i64,
     /// 同条：逾期未改正的，对单位处罚款的范围（元，含两端）.
@@ -91,6 +96,8 @@ impl Default for Params {
             tipoff_extend_max_days: 30,
             tipoff_feedback_days: 10,
             tipoff_reporter_retention_days: 180,
+            finding_assign_days: 15,
+            finding_problem_days: 30,
             article97_ordered_unit_max: 100_000,
             article97_not_corrected_unit: (100_000, 200_000),
             article97_not_corrected_person: (20_000, 50_000),

@@ -137,6 +137,9 @@ pub struct InspectionInput {
     pub rectify_deadline: String,
     pub items: Vec<ItemInput>,
     pub spot_tests: Vec<SpotInput>,
+    /// 立案 from a 问题线索: the finding the inspection is opened for (it must be of the same
+    /// subject and still to be handled); empty otherwise.
+    pub finding_id: String,
 }
 
 fn item_index(items: &mut Vec<ItemInput>, code: &str) -> usize {
@@ -168,6 +171,7 @@ impl InspectionInput {
                 "inspectors" => f.inspectors = v.clone(),
                 "notes" => f.notes = v.clone(),
                 "rectify_deadline" => f.rectify_deadline = v.clone(),
+                "finding_id" => f.finding_id = v.clone(),
                 "spot_person" => persons.push(v.clone()),
                 "spot_score" => scores.push(v.clone()),
                 "spot_note" => notes.push(v.clone()),
@@ -504,6 +508,25 @@ pub async fn record(
     }
     .insert(&*txn)
     .await?;
+    if let Some(fid) = input
+        .finding_id
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|_| !input.finding_id.trim().is_empty())
+    {
+        crate::ledger::leads::link_case(
+            &*txn,
+            scope,
+            now,
+            actor,
+            by_name,
+            fid,
+            c.subject.id,
+            ins.id,
+        )
+        .await?;
+    }
     let responsible = c
         .subject
         .contact_name

@@ -23,6 +23,7 @@ pub use crate::entity::exam_session_staff::Model as ExamSessionStaff;
 pub use crate::entity::exam_staff_credential::Model as ExamStaffCredential;
 pub use crate::entity::exam_video::Model as ExamVideo;
 pub use crate::entity::finding::Model as Finding;
+pub use crate::entity::finding_event::Model as FindingEvent;
 pub use crate::entity::import::Model as ImportRun;
 pub use crate::entity::inbox_message::Model as InboxMessage;
 pub use crate::entity::inspection::Model as Inspection;

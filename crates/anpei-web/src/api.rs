@@ -406,8 +406,14 @@ pub async fn findings(
     }
     let towns = reference::towns(&st.store).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
-    let (rows, total) =
-        findings::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
+    let (rows, total) = findings::list(
+        &st.store,
+        &user.scope,
+        &q.filter(&towns, user.scope.reach()),
+        page,
+        per_page,
+    )
+    .await?;
     Ok(Json(ListResponse {
         items: rows.into_iter().map(FindingItem::from).collect(),
         total,

@@ -272,7 +272,7 @@ pub async fn open_finding_counts<C: ConnectionTrait>(
         .column(finding::Column::Rule)
         .column_as(Expr::col(finding::Column::Id).count(), "n")
         .filter(finding::Column::SubjectId.eq(subject_id))
-        .filter(finding::Column::Status.eq("open"))
+        .filter(finding::Column::Status.is_in(crate::ledger::leads::FindingStatus::ACTIVE))
         .group_by(finding::Column::Rule)
         .into_tuple()
         .all(db)

@@ -20,13 +20,25 @@ pub struct Model {
     pub detail: String,
     pub first_seen: Date,
     pub last_seen: Date,
-    /// open or resolved.
-    pub status: String,
+    pub status: crate::ledger::leads::FindingStatus,
     pub resolved_at: Option<Date>,
     /// For the checks on records: the person concerned (a teacher, a proctor), by name and
     /// masked ID number.
     pub who_name: Option<String>,
     pub who_id_masked: Option<String>,
+    /// 交办: the town or department it was assigned to, when, and by when it is to be handled.
+    pub assigned_town_id: Option<i32>,
+    pub assigned_department_id: Option<i32>,
+    pub assigned_at: Option<i64>,
+    pub due_on: Option<Date>,
+    /// 转问题清单: the problem made from it.
+    pub problem_id: Option<i32>,
+    /// 立案: the inspection opened for it.
+    pub inspection_id: Option<i32>,
+    /// 误报 / 不予处理: why, and the finding's detail when it was dismissed (a re-scan that
+    /// finds other facts opens it again).
+    pub dismiss_reason: Option<String>,
+    pub dismissed_detail: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ pub mod exam_session_staff;
 pub mod exam_staff_credential;
 pub mod exam_video;
 pub mod finding;
+pub mod finding_event;
 pub mod import;
 pub mod inbox_message;
 pub mod inspection;

@@ -3,6 +3,7 @@
 //! transaction. Queries go through the scope filter like everything else.
 
 use crate::entity::{finding, person, subject, town};
+use crate::ledger::leads::{self, FindingStatus};
 use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::{Store, StoreResult};
@@ -15,6 +16,17 @@ use sea_orm::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+
+/// A stored finding as a merge compares it with what the scan found.
+#[derive(Debug, FromQueryResult)]
+struct Stored {
+    finding_key: String,
+    id: i32,
+    status: FindingStatus,
+    detail: String,
+    dismissed_detail: Option<String>,
+    problem_id: Option<i32>,
+}
 
 /// What a merge changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -54,26 +66,32 @@ pub async fn merge_rules(
         .filter(|f| rules.is_none_or(|r| r.contains(&f.rule)))
         .collect();
     let txn = store.write().await?;
-    let existing: HashMap<String, (i32, String, String)> = finding::Entity::find()
+    let now = store.now();
+    let existing: HashMap<String, Stored> = finding::Entity::find()
         .select_only()
         .columns([
             finding::Column::FindingKey,
             finding::Column::Id,
             finding::Column::Status,
             finding::Column::Detail,
+            finding::Column::DismissedDetail,
+            finding::Column::ProblemId,
         ])
         .apply_if(subject_id, |q, s| {
             q.filter(finding::Column::SubjectId.eq(s))
         })
         .apply_if(codes, |q, c| q.filter(finding::Column::Rule.is_in(c)))
-        .into_tuple::<(String, i32, String, String)>()
+        .into_model::<Stored>()
         .all(&*txn)
         .await?
         .into_iter()
-        .map(|(k, id, st, d)| (k, (id, st, d)))
+        .map(|r| (r.finding_key.clone(), r))
         .collect();
     let mut m = Merge::default();
-    let mut seen_ids = Vec::new();
+    // Seen again and still to be handled (or open again): `last_seen` moves on.
+    let mut touch_ids = Vec::new();
+    // Seen again after they were resolved: open again.
+    let mut reopen_ids = Vec::new();
     let mut inserts = Vec::new();
     let mut seen_keys = std::collections::HashSet::new();
     for f in found {
@@ -82,15 +100,34 @@ pub async fn merge_rules(
             continue;
         }
         match existing.get(&key) {
-            Some((id, _, detail)) => {
+            Some(st) => {
                 m.still_open += 1;
-                seen_ids.push(*id);
-                if detail != &f.detail {
+                if st.detail != f.detail {
                     finding::Entity::update_many()
                         .col_expr(finding::Column::Detail, Expr::value(f.detail.clone()))
-                        .filter(finding::Column::Id.eq(*id))
+                        .filter(finding::Column::Id.eq(st.id))
                         .exec(&*txn)
                         .await?;
+                }
+                match st.status {
+                    // Dismissed stays dismissed while the facts are those it was dismissed
+                    // on; other facts open it again.
+                    FindingStatus::Dismissed => {
+                        if st.dismissed_detail.as_deref() == Some(f.detail.as_str()) {
+                            touch_ids.push(st.id);
+                        } else {
+                            leads::reopened_by_scan(&*txn, now, st.id, as_of).await?;
+                            touch_ids.push(st.id);
+                        }
+                    }
+                    FindingStatus::Resolved => match st.problem_id {
+                        Some(p) => {
+                            leads::reappeared_after_closing(&*txn, now, st.id, p, as_of).await?;
+                            touch_ids.push(st.id);
+                        }
+                        None => reopen_ids.push(st.id),
+                    },
+                    _ => touch_ids.push(st.id),
                 }
             }
             None => {
@@ -108,16 +145,34 @@ pub async fn merge_rules(
                     detail: Set(f.detail.clone()),
                     first_seen: Set(as_of),
                     last_seen: Set(as_of),
-                    status: Set("open".into()),
+                    status: Set(FindingStatus::Open),
                     resolved_at: Set(None),
+                    assigned_town_id: Set(None),
+                    assigned_department_id: Set(None),
+                    assigned_at: Set(None),
+                    due_on: Set(None),
+                    problem_id: Set(None),
+                    inspection_id: Set(None),
+                    dismiss_reason: Set(None),
+                    dismissed_detail: Set(None),
                 });
             }
         }
     }
-    for chunk in seen_ids.chunks(900) {
+    for chunk in touch_ids.chunks(900) {
         finding::Entity::update_many()
             .col_expr(finding::Column::LastSeen, Expr::value(as_of))
-            .col_expr(finding::Column::Status, Expr::value("open"))
+            .filter(finding::Column::Id.is_in(chunk.to_vec()))
+            .exec(&*txn)
+            .await?;
+    }
+    for chunk in reopen_ids.chunks(900) {
+        finding::Entity::update_many()
+            .col_expr(finding::Column::LastSeen, Expr::value(as_of))
+            .col_expr(
+                finding::Column::Status,
+                Expr::value(FindingStatus::Open.code()),
+            )
             .col_expr(
                 finding::Column::ResolvedAt,
                 Expr::value(Option::<NaiveDate>::None),
@@ -126,6 +181,15 @@ pub async fn merge_rules(
             .exec(&*txn)
             .await?;
     }
+    leads::scan_events(
+        &*txn,
+        now,
+        &reopen_ids,
+        "reappeared",
+        "复查再次发现，恢复为待处理",
+        FindingStatus::Open,
+    )
+    .await?;
     let mut rows = inserts.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(400).collect();
@@ -133,20 +197,34 @@ pub async fn merge_rules(
             .exec_without_returning(&*txn)
             .await?;
     }
+    // No longer found: what was still to be handled is resolved; dismissed ones stay as
+    // they are, and so do those already resolved.
     let gone: Vec<i32> = existing
         .iter()
-        .filter(|(k, (_, status, _))| status == "open" && !seen_keys.contains(*k))
-        .map(|(_, (id, _, _))| *id)
+        .filter(|(k, st)| st.status.is_active() && !seen_keys.contains(*k))
+        .map(|(_, st)| st.id)
         .collect();
     m.resolved = gone.len() as u64;
     for chunk in gone.chunks(900) {
         finding::Entity::update_many()
-            .col_expr(finding::Column::Status, Expr::value("resolved"))
+            .col_expr(
+                finding::Column::Status,
+                Expr::value(FindingStatus::Resolved.code()),
+            )
             .col_expr(finding::Column::ResolvedAt, Expr::value(as_of))
             .filter(finding::Column::Id.is_in(chunk.to_vec()))
             .exec(&*txn)
             .await?;
     }
+    leads::scan_events(
+        &*txn,
+        now,
+        &gone,
+        "resolved",
+        "复查未再发现，线索消除",
+        FindingStatus::Resolved,
+    )
+    .await?;
     let object = subject_id.map_or_else(|| "district".to_string(), |s| format!("subject:{s}"));
     let which = match rules {
         Some(r) if r == Rule::RECORDS => " rules=records".to_string(),
@@ -171,9 +249,15 @@ pub struct FindingFilter {
     pub town_id: Option<i32>,
     pub industry: Option<String>,
     pub subject_id: Option<i32>,
-    /// open / resolved; None: both.
+    /// A [`FindingStatus`] code, or [`ACTIVE`] (still to be dealt with); None: all.
     pub status: Option<String>,
+    /// 交办 to this town / department.
+    pub assigned_town_id: Option<i32>,
+    pub assigned_department_id: Option<i32>,
 }
+
+/// The status filter of the findings still to be dealt with (待处理, 已交办, 已转问题, 已立案).
+pub const ACTIVE: &str = "active";
 
 /// A finding as pages, exports and the API show it (masked).
 #[derive(Debug, Clone, Serialize, FromQueryResult)]
@@ -249,8 +333,16 @@ fn query(scope: &Scope, f: &FindingFilter) -> sea_orm::Select<finding::Entity> {
     if let Some(s) = f.subject_id {
         c = c.add(finding::Column::SubjectId.eq(s));
     }
-    if let Some(st) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        c = c.add(finding::Column::Status.eq(st));
+    match f.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(ACTIVE) => c = c.add(finding::Column::Status.is_in(FindingStatus::ACTIVE)),
+        Some(st) => c = c.add(finding::Column::Status.eq(st)),
+        None => {}
+    }
+    if let Some(t) = f.assigned_town_id {
+        c = c.add(finding::Column::AssignedTownId.eq(t));
+    }
+    if let Some(d) = f.assigned_department_id {
+        c = c.add(finding::Column::AssignedDepartmentId.eq(d));
     }
     finding::Entity::find()
         .join(JoinType::InnerJoin, finding::Relation::Subject.def())
@@ -287,7 +379,7 @@ pub async fn records_open(
 ) -> StoreResult<Vec<FindingRow>> {
     let f = FindingFilter {
         subject_id: Some(subject_id),
-        status: Some("open".into()),
+        status: Some(ACTIVE.into()),
         ..Default::default()
     };
     let codes: Vec<&str> = Rule::RECORDS.iter().map(|r| r.code()).collect();
@@ -485,4 +577,24 @@ pub async fn report_names(
         .map(|(id, n, m)| (i64::from(id), (n, m)))
         .collect();
     Ok((subjects, persons))
+}
+
+/// The ids of the findings matching the filter in `scope` (at most `limit`, oldest first),
+/// for a bulk action on a filtered list; and how many match in all.
+pub async fn ids(
+    store: &Store,
+    scope: &Scope,
+    f: &FindingFilter,
+    limit: usize,
+) -> StoreResult<(Vec<i32>, u64)> {
+    let total = query(scope, f).count(&store.db).await?;
+    let ids = query(scope, f)
+        .select_only()
+        .column(finding::Column::Id)
+        .order_by_asc(finding::Column::Id)
+        .limit(limit as u64)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    Ok((ids, total))
 }

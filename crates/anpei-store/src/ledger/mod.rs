@@ -7,6 +7,7 @@ pub mod facts;
 pub mod findings;
 pub mod import_kind;
 pub mod ingest;
+pub mod leads;
 pub mod records;
 pub mod resolve;
 pub mod scan;

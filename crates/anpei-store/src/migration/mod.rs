@@ -17,6 +17,7 @@ mod m0013_exam_records;
 mod m0014_records_findings;
 mod m0015_employment_rows;
 mod m0016_account_grants;
+mod m0017_finding_actions;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_records_findings::Migration),
             Box::new(m0015_employment_rows::Migration),
             Box::new(m0016_account_grants::Migration),
+            Box::new(m0017_finding_actions::Migration),
         ]
     }
 }

@@ -233,7 +233,7 @@ pub async fn for_subject(
     shared(store, &mut r).await?;
     r.findings = finding::Entity::find()
         .filter(finding::Column::SubjectId.eq(subject_id))
-        .filter(finding::Column::Status.eq("open"))
+        .filter(finding::Column::Status.is_in(crate::ledger::leads::FindingStatus::ACTIVE))
         .filter(finding::Column::Rule.is_in(RULES))
         .order_by_asc(finding::Column::Rule)
         .order_by_asc(finding::Column::Id)

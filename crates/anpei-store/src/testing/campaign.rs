@@ -111,7 +111,7 @@ pub async fn open_finding(
         detail: Set(detail.into()),
         first_seen: Set(today),
         last_seen: Set(today),
-        status: Set("open".into()),
+        status: Set(crate::ledger::leads::FindingStatus::Open),
         resolved_at: Set(None),
         ..Default::default()
     }

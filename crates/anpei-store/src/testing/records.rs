@@ -200,3 +200,27 @@ pub async fn findings_in_status(store: &Store, status: &str) -> Vec<model::Findi
         .await
         .expect("read findings")
 }
+
+/// An open finding of the subject with a key of its own (`n` tells several apart), as a scan
+/// leaves one: for tests that act on findings.
+pub async fn add_finding(store: &Store, subject_id: i32, n: u32) -> i32 {
+    use crate::entity::finding;
+    use sea_orm::{ActiveModelTrait, Set};
+    let today = store.today();
+    finding::ActiveModel {
+        rule: Set("CERT_EXPIRED".into()),
+        severity: Set("high".into()),
+        subject_id: Set(subject_id),
+        finding_key: Set(format!("CERT_EXPIRED:test:{subject_id}:{n}")),
+        records: Set("[]".into()),
+        detail: Set(format!("测试线索{n}：证书已过期")),
+        first_seen: Set(today),
+        last_seen: Set(today),
+        status: Set(crate::ledger::leads::FindingStatus::Open),
+        ..Default::default()
+    }
+    .insert(&store.db)
+    .await
+    .expect("insert a finding")
+    .id
+}

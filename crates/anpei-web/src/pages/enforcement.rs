@@ -135,6 +135,8 @@ impl NewPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct NewQuery {
     subject_id: Option<String>,
+    /// 立案 from a 问题线索 (carried into the form).
+    finding_id: Option<String>,
     /// What a person types to find the subject: its code or (part of) its name.
     q: Option<String>,
 }
@@ -220,6 +222,7 @@ pub async fn new_form(
                 inspected_on: today.to_string(),
                 rectify_deadline: (today + chrono::Days::new(store::DEFAULT_RECTIFY_DAYS))
                     .to_string(),
+                finding_id: super::nonempty(&nq.finding_id).unwrap_or_default(),
                 ..Default::default()
             };
             new_page(&st, &user, id, input, Vec::new()).await

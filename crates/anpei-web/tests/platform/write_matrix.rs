@@ -71,6 +71,10 @@ enum Target {
     Case,
     /// An import file whose rows name the subject and its workers (every import kind).
     Import,
+    /// A 问题线索 of the subject nobody has acted on yet.
+    Finding,
+    /// A 问题线索 of the subject, dismissed (误报 / 不予处理).
+    FindingDismissed,
 }
 
 impl Target {
@@ -263,6 +267,13 @@ const WRITES: &[Write] = &[
         Target::Case,
         case_publish,
     ),
+    w("/findings/{id}/assign", Target::Finding, finding_assign),
+    w("/findings/{id}/to-problem", Target::Finding, no_fields),
+    w("/findings/{id}/dismiss", Target::Finding, finding_dismiss),
+    w("/findings/{id}/reopen", Target::FindingDismissed, no_fields),
+    // The bulk form names its subject in the list's filter: outside the scope the filter
+    // matches nothing, and the page says so.
+    form_refusal(w("/findings/bulk", Target::Finding, findings_bulk)),
 ];
 
 /// State-changing routes that change no business data of a scope, each with the reason.
@@ -457,6 +468,27 @@ fn rectify(_: &Ctx) -> Req {
         ]),
         png(),
     )
+}
+
+fn finding_assign(_: &Ctx) -> Req {
+    form(&[("to", s("town"))])
+}
+
+fn no_fields(_: &Ctx) -> Req {
+    form(&[])
+}
+
+fn finding_dismiss(_: &Ctx) -> Req {
+    form(&[("reason", s("经核实为台账录入错误，属误报，不予处理。"))])
+}
+
+fn findings_bulk(c: &Ctx) -> Req {
+    form(&[
+        ("subject_id", c.subject.id.to_string()),
+        ("status", s("pending")),
+        ("action", s("assign_town")),
+        ("confirm", s("1")),
+    ])
 }
 
 fn verify(_: &Ctx) -> Req {
@@ -1395,6 +1427,23 @@ async fn prepare(
             .expect("the notice's campaign"),
         Target::Case => {
             access::add_case(h.store(), &format!("写入矩阵用案例{uniq}"), "正文", None).await
+        }
+        Target::Finding => {
+            anpei_store::testing::records::add_finding(h.store(), subject.id, uniq).await
+        }
+        Target::FindingDismissed => {
+            let id = anpei_store::testing::records::add_finding(h.store(), subject.id, uniq).await;
+            anpei_store::ledger::leads::dismiss(
+                h.store(),
+                &Scope::district_wide(),
+                &system,
+                "测试",
+                &[id],
+                "写入矩阵测试：核实为误报，不予处理。",
+            )
+            .await
+            .unwrap();
+            id
         }
     };
     let town_name = anpei_store::registry::reference::towns(h.store())

@@ -368,6 +368,9 @@ pub async fn act_with(
             "该问题刚被他人更新，请刷新页面后重试".into(),
         ));
     }
+    if to == ProblemStatus::Closed {
+        crate::ledger::leads::problem_closed(&*txn, now, store.today(), actor, by_name, id).await?;
+    }
     let ev = problem_event::ActiveModel {
         id: NotSet,
         problem_id: Set(id),

@@ -10,9 +10,11 @@ use crate::AppState;
 use anpei_core::ledger::rules::Rule;
 use anpei_store::ledger::findings;
 use anpei_store::ledger::findings::{FindingFilter, FindingRow};
+use anpei_store::ledger::leads::{self, FindingStatus};
 use anpei_store::model::Town;
 use anpei_store::registry::dashboard::Count;
 use anpei_store::registry::persons::{CertificateRow, TrainingRow};
+use anpei_store::Reach;
 use anpei_store::{registry::reference, registry::subjects};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -27,28 +29,45 @@ pub struct FindingQuery {
     pub industry: Option<String>,
     pub subject_id: Option<i32>,
     pub status: Option<String>,
+    /// `mine`: the findings 交办 to the caller's town or department.
+    pub assigned: Option<String>,
     pub page: Option<crate::pages::PageParam>,
     pub per_page: Option<crate::pages::PageParam>,
 }
 
 impl FindingQuery {
-    pub fn filter(&self, towns: &[Town]) -> FindingFilter {
+    pub fn filter(&self, towns: &[Town], reach: Reach) -> FindingFilter {
         use crate::pages::nonempty;
+        let mine = self.assigned.as_deref() == Some("mine");
         FindingFilter {
             rule: nonempty(&self.rule).map(|r| Rule::from_code(&r).unwrap_or(Rule::ALL[0])),
             town_id: crate::pages::town_param(&self.town, towns),
             industry: nonempty(&self.industry),
             subject_id: self.subject_id,
-            // Open findings unless asked otherwise; "all" shows both.
+            // Those still to be dealt with unless asked otherwise: `open` is all of them
+            // (as the API has always meant it), `pending` the ones nobody has acted on,
+            // any other status by its code; `all` shows every one.
             status: match self.status.as_deref() {
                 Some("all") => None,
-                Some("resolved") => Some("resolved".into()),
-                _ => Some("open".into()),
+                Some("pending") => Some(FindingStatus::Open.code().into()),
+                Some(s) => match FindingStatus::from_code(s) {
+                    Some(st) if st != FindingStatus::Open => Some(st.code().into()),
+                    _ => Some(findings::ACTIVE.into()),
+                },
+                None => Some(findings::ACTIVE.into()),
+            },
+            assigned_town_id: match reach {
+                Reach::Town(t) if mine => Some(t),
+                _ => None,
+            },
+            assigned_department_id: match reach {
+                Reach::Department(d) if mine => Some(d),
+                _ => None,
             },
         }
     }
 
-    fn base_query(&self) -> String {
+    pub(crate) fn base_query(&self) -> String {
         let sid = self.subject_id.map(|s| s.to_string());
         crate::pages::query_string(&[
             ("rule", &self.rule),
@@ -56,6 +75,7 @@ impl FindingQuery {
             ("industry", &self.industry),
             ("subject_id", &sid),
             ("status", &self.status),
+            ("assigned", &self.assigned),
         ])
     }
 }
@@ -74,6 +94,9 @@ struct ListPage {
     town_height: u32,
     export_query: String,
     can_scan: bool,
+    can_assign: bool,
+    can_handle: bool,
+    statuses: &'static [FindingStatus],
     message: Option<String>,
 }
 
@@ -119,7 +142,7 @@ pub async fn list(
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
-    let f = q.filter(&towns);
+    let f = q.filter(&towns, user.scope.reach());
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = findings::list(&st.store, &user.scope, &f, page, per_page).await?;
     let results = Results {
@@ -165,6 +188,12 @@ pub async fn list(
         q,
         by_rule,
         can_scan: user.scope.is_all(),
+        can_assign: user.scope.is_all(),
+        can_handle: matches!(
+            user.scope.reach(),
+            Reach::All | Reach::Town(_) | Reach::Department(_)
+        ),
+        statuses: &FindingStatus::ALL,
         message: flash.message(),
     }))
 }
@@ -178,7 +207,12 @@ pub async fn export(
     Query(q): Query<FindingQuery>,
 ) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
-    let rows = findings::all(&st.store, &user.scope, &q.filter(&towns)).await?;
+    let rows = findings::all(
+        &st.store,
+        &user.scope,
+        &q.filter(&towns, user.scope.reach()),
+    )
+    .await?;
     let n = rows.len();
     let personal = rows
         .iter()
@@ -270,10 +304,19 @@ pub fn severity_label(code: &str) -> &'static str {
 }
 
 pub fn status_label(code: &str) -> &'static str {
-    if code == "open" {
-        "待处理"
-    } else {
-        "已消除"
+    FindingStatus::from_code(code).map_or("", FindingStatus::label)
+}
+
+/// The badge class of a finding's status: red while nobody has acted, amber while it is
+/// being handled, green or grey once it is over.
+pub fn status_class(code: &str) -> &'static str {
+    match FindingStatus::from_code(code) {
+        Some(FindingStatus::Open) => "badge-danger",
+        Some(FindingStatus::Assigned | FindingStatus::Problem | FindingStatus::Case) => {
+            "badge-warn"
+        }
+        Some(FindingStatus::Resolved) => "badge-ok",
+        _ => "badge-muted",
     }
 }
 
@@ -288,20 +331,100 @@ struct DetailPage {
     parameters: String,
     certificates: Vec<CertificateRow>,
     trainings: Vec<TrainingRow>,
+    /// How it is being handled: to whom it was given, its problem, its case, why dismissed.
+    handling: anpei_store::model::Finding,
+    assignee: Option<String>,
+    history: Vec<anpei_store::model::FindingEvent>,
+    /// 交办 and 重新打开 (district); 转问题, 立案, 排除 (the supervisors in scope).
+    can_assign: bool,
+    can_handle: bool,
+    message: Option<&'static str>,
+    error: Option<String>,
+    today: chrono::NaiveDate,
+}
+
+impl DetailPage {
+    fn status(&self) -> FindingStatus {
+        self.handling.status
+    }
+
+    fn actionable(&self) -> bool {
+        self.handling.status.actionable()
+    }
+
+    fn at(&self, ts: i64) -> String {
+        anpei_store::clock::china_time(ts)
+    }
+
+    /// The due date of an assignment, marked when it has passed and the finding is still
+    /// waiting.
+    fn overdue(&self) -> bool {
+        self.handling.status == FindingStatus::Assigned
+            && self.handling.due_on.is_some_and(|d| d < self.today)
+    }
+}
+
+/// What the page says after an action (a code, never a text from the query string).
+#[derive(Deserialize, Default)]
+pub struct DetailFlash {
+    done: Option<String>,
 }
 
 pub async fn detail(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i32>,
+    Query(flash): Query<DetailFlash>,
+) -> Result<Response, AppError> {
+    let message = match flash.done.as_deref() {
+        Some("assigned") => Some("已交办，受理单位已收到待办提醒。"),
+        Some("dismissed") => Some("已排除，后续扫描如情况不变将不再提示。"),
+        Some("reopened") => Some("已重新打开，恢复为待处理。"),
+        _ => None,
+    };
+    detail_render(&st, &user, id, None, message).await
+}
+
+/// The finding's page, with `error` above its forms (a refused action).
+pub(crate) async fn detail_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    detail_render(st, user, id, error, None).await
+}
+
+async fn detail_render(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    error: Option<String>,
+    message: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let row = findings::get(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let rule = Rule::from_code(&row.rule);
     let (certificates, trainings) = findings::records_of(&st.store, &row).await?;
+    let handling = leads::handling(&st.store, &user.scope, id).await?;
+    let history = leads::history(&st.store, &user.scope, id).await?;
+    let assignee = match (handling.assigned_town_id, handling.assigned_department_id) {
+        (Some(t), _) => reference::towns(&st.store)
+            .await?
+            .into_iter()
+            .find(|x| x.id == t)
+            .map(|x| x.name),
+        (_, Some(d)) => reference::departments(&st.store)
+            .await?
+            .into_iter()
+            .find(|(x, _)| x.id == d)
+            .map(|(x, _)| x.name),
+        _ => None,
+    };
+    let reach = user.scope.reach();
     Ok(render(DetailPage {
-        layout: Layout::new(&user, "问题线索详情", "findings"),
+        layout: Layout::new(user, "问题线索详情", "findings"),
         definition: rule.map_or("", Rule::definition),
         basis: rule.map_or("", Rule::basis),
         parameters: rule
@@ -311,6 +434,14 @@ pub async fn detail(
         f: row,
         certificates,
         trainings,
+        handling,
+        assignee,
+        history,
+        can_assign: matches!(reach, Reach::All),
+        can_handle: matches!(reach, Reach::All | Reach::Town(_) | Reach::Department(_)),
+        message,
+        error,
+        today: st.store.today(),
     }))
 }
 

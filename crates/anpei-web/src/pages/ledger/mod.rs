@@ -3,6 +3,7 @@
 
 pub mod findings;
 pub mod imports;
+pub mod leads;
 
 /// The ledger's routes (imports, findings, the rule catalogue), each with the one permission
 /// it requires.
@@ -24,6 +25,31 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             post(findings::scan_district),
         )
         .route("GET", "/findings/{id}", ViewBusiness, get(findings::detail))
+        .route(
+            "POST",
+            "/findings/{id}/assign",
+            District,
+            post(leads::assign),
+        )
+        .route(
+            "POST",
+            "/findings/{id}/to-problem",
+            Supervise,
+            post(leads::to_problem),
+        )
+        .route(
+            "POST",
+            "/findings/{id}/dismiss",
+            Supervise,
+            post(leads::dismiss),
+        )
+        .route(
+            "POST",
+            "/findings/{id}/reopen",
+            District,
+            post(leads::reopen),
+        )
+        .route("POST", "/findings/bulk", Supervise, post(leads::bulk))
         .route("GET", "/rules", ViewBusiness, get(findings::catalogue))
         .route(
             "POST",
