@@ -319,3 +319,135 @@ async fn rescans_update_findings_and_resolve_what_is_fixed() {
     assert_eq!(m4.resolved, 0);
     db.cleanup().await;
 }
+
+/// A dismissed finding stays dismissed while a re-scan finds the same facts, opens again when
+/// the facts change; one that was resolved and is found again is open again; one that is
+/// no longer found is resolved, and a dismissed one is left as it is.
+#[tokio::test]
+async fn dismissed_findings_stay_dismissed_until_their_facts_change() {
+    use anpei_store::ledger::leads::{self, FindingStatus};
+    let db = TestDb::new().await;
+    let d = district(&db.store, 5, 30).await;
+    ingest_all(&db.store, Scope::district_wide(), &d, Mode::Normal).await;
+    let subjects = all_subjects(&db.store).await;
+    let (subject, own_town) = (subjects[0].id, subjects[0].town_id);
+    let today = db.store.today();
+    let actor = Actor::system("test");
+    let finding = |detail: &str| rules::Finding {
+        rule: rules::Rule::CertExpired,
+        subject_id: subject.into(),
+        person_id: None,
+        who: None,
+        topic: Some("test".into()),
+        records: vec![],
+        detail: detail.into(),
+    };
+    let status = |id: i32| {
+        let store = db.store.clone();
+        async move {
+            leads::handling(&store, &Scope::district_wide(), id)
+                .await
+                .unwrap()
+                .status
+        }
+    };
+    let rules_only = [rules::Rule::CertExpired];
+    let merge = |found: Vec<rules::Finding>| {
+        let store = db.store.clone();
+        let actor = actor.clone();
+        async move {
+            findings::merge_rules(
+                &store,
+                &actor,
+                Some(subject),
+                Some(&rules_only),
+                today,
+                &found,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    merge(vec![finding("证书已过期30天")]).await;
+    let all = findings::all(
+        &db.store,
+        &Scope::district_wide(),
+        &findings::FindingFilter {
+            subject_id: Some(subject),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = all
+        .iter()
+        .find(|f| f.detail == "证书已过期30天")
+        .unwrap()
+        .id;
+    // Too short a reason is refused, and changes nothing.
+    let short = leads::dismiss(
+        &db.store,
+        &Scope::district_wide(),
+        &actor,
+        "测试",
+        &[id],
+        "误报",
+    )
+    .await;
+    assert!(matches!(short, Err(anpei_store::StoreError::Fields(_))));
+    assert_eq!(status(id).await, FindingStatus::Open);
+    leads::dismiss(
+        &db.store,
+        &Scope::district_wide(),
+        &actor,
+        "测试",
+        &[id],
+        "该人员已调离特种作业岗位，不予处理。",
+    )
+    .await
+    .unwrap();
+    merge(vec![finding("证书已过期30天")]).await;
+    assert_eq!(status(id).await, FindingStatus::Dismissed, "same facts");
+    // Not found: a dismissed finding is not resolved over it.
+    merge(vec![]).await;
+    assert_eq!(status(id).await, FindingStatus::Dismissed, "not found");
+    merge(vec![finding("证书已过期60天，且仍在岗")]).await;
+    assert_eq!(status(id).await, FindingStatus::Open, "other facts");
+    merge(vec![]).await;
+    assert_eq!(status(id).await, FindingStatus::Resolved, "no longer found");
+    merge(vec![finding("证书已过期60天，且仍在岗")]).await;
+    assert_eq!(status(id).await, FindingStatus::Open, "found again");
+    let kinds: Vec<String> = leads::history(&db.store, &Scope::district_wide(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["dismiss", "reopen", "resolved", "reappeared"]);
+    // A subject's own account acts on no finding; a town outside it sees none.
+    let own = anpei_store::testing::subject_scope(subject);
+    assert!(matches!(
+        leads::dismiss(
+            &db.store,
+            &own,
+            &actor,
+            "x",
+            &[id],
+            "这是一个足够长的理由啊"
+        )
+        .await,
+        Err(anpei_store::StoreError::Forbidden)
+    ));
+    // Another town (or, should the district have one town only, none at all).
+    let other_town = subjects
+        .iter()
+        .map(|s| s.town_id)
+        .find(|t| *t != own_town)
+        .unwrap_or(-1);
+    let town = anpei_store::testing::town_scope(other_town);
+    assert!(matches!(
+        leads::to_problem(&db.store, &town, &actor, "x", id).await,
+        Err(anpei_store::StoreError::NotFound)
+    ));
+    db.cleanup().await;
+}

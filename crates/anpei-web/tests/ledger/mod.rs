@@ -2,4 +2,5 @@
 
 mod import_progress;
 mod imports;
+mod leads;
 mod write_scope;
