@@ -111,7 +111,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
             contact_name: Set(s.contact_name.clone()),
             contact_phone_enc: Set(s.contact_phone.as_deref().map(|p| c.encrypt(p))),
             contact_phone_masked: Set(s.contact_phone.as_deref().map(mask_phone)),
-            status: Set("normal".into()),
+            status: Set(crate::enforcement::Qualification::Normal),
             created_at: Set(now),
             updated_at: Set(now),
         });

@@ -33,15 +33,50 @@ use anpei_core::SubjectKind;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DeriveActiveEnum, EntityTrait, EnumIter,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationTrait, Set,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 pub use actions::{ActionInput, ActionRow};
 
-/// The status of a recorded inspection.
-pub const COMPLETED: &str = "completed";
+/// The status of an inspection (the `inspections.status` column, by its code). Inspections
+/// are recorded completed; a draft does not count anywhere.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum InspectionStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+}
+
+impl InspectionStatus {
+    pub const ALL: [InspectionStatus; 2] = [InspectionStatus::Draft, InspectionStatus::Completed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            InspectionStatus::Draft => "draft",
+            InspectionStatus::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InspectionStatus::Draft => "草稿",
+            InspectionStatus::Completed => "已完成",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<InspectionStatus> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+}
 
 /// Checklist results (the same codes as the self-inspection's).
 pub const COMPLIANT: &str = "compliant";
@@ -501,7 +536,7 @@ pub async fn record(
         inspectors: Set(serde_json::to_string(&c.inspectors).unwrap_or_default()),
         catalogue_version: Set(c.version),
         notes: Set(input.notes.trim().to_string()),
-        status: Set(COMPLETED.into()),
+        status: Set(InspectionStatus::Completed),
         created_by: Set(actor.user_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -931,15 +966,29 @@ pub async fn person_spot_tests(
 
 // ---- exam qualification ---------------------------------------------------------------------
 
-/// The exam qualification of an exam site or exam institution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The exam qualification of an exam site or exam institution: the `exam_qualifications.status`
+/// column and the subject's own `subjects.status` (by its code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Qualification {
+    #[sea_orm(string_value = "normal")]
     Normal,
+    #[sea_orm(string_value = "suspended")]
     Suspended,
+    #[sea_orm(string_value = "cancelled")]
     Cancelled,
 }
 
 impl Qualification {
+    pub const ALL: [Qualification; 3] = [
+        Qualification::Normal,
+        Qualification::Suspended,
+        Qualification::Cancelled,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Qualification::Normal => "normal",
@@ -956,12 +1005,8 @@ impl Qualification {
         }
     }
 
-    pub fn from_code(s: &str) -> Qualification {
-        match s {
-            "suspended" => Qualification::Suspended,
-            "cancelled" => Qualification::Cancelled,
-            _ => Qualification::Normal,
-        }
+    pub fn from_code(s: &str) -> Option<Qualification> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
     }
 
     /// Whether exams may be planned (the exam-plans issue refuses new plans otherwise).
@@ -988,7 +1033,7 @@ pub async fn exam_qualification(store: &Store, subject_id: i32) -> StoreResult<E
         .await?;
     Ok(match row {
         Some(r) => ExamQualification {
-            status: Qualification::from_code(&r.status),
+            status: r.status,
             since: Some(r.since),
             reason: r.reason,
             action_id: r.action_id,

@@ -293,7 +293,7 @@ fn item(st: &AppState, r: SubjectRow) -> SubjectItem {
         industry: r.industry,
         town: r.town,
         department: r.department,
-        status: r.status,
+        status: r.status.code().to_string(),
         address: r.address,
         contact_name: r.contact_name,
         contact_phone_masked: r.contact_phone_masked,

@@ -10,6 +10,7 @@
 //! conditions, so a list's length is the number it was reached from.
 
 use crate::campaign::problems::overdue_condition;
+use crate::campaign::selfcheck::{self, SelfcheckStatus};
 use crate::entity::{campaign, campaign_phase, problem, self_inspection, subject};
 use crate::platform::jobs::catalogue_kinds;
 use crate::scope::{self, Scope};
@@ -233,7 +234,7 @@ pub async fn load(
         .filter(f.condition())
         .filter(subject::Column::Kind.is_in(kinds.clone()))
         .filter(self_inspection::Column::CampaignId.eq(campaign_id))
-        .filter(self_inspection::Column::Status.eq("submitted"))
+        .filter(self_inspection::Column::Status.eq(SelfcheckStatus::Submitted))
         .select_only()
         .columns(group_cols)
         .expr(count((
@@ -384,9 +385,9 @@ pub struct SubjectLine {
     pub kind: String,
     pub town: String,
     pub department: String,
-    /// draft / submitted / returned; None: not begun.
+    /// None: not begun.
     #[sea_orm(skip)]
-    pub inspection_status: Option<String>,
+    pub inspection_status: Option<SelfcheckStatus>,
     #[sea_orm(skip)]
     pub submitted_at: Option<i64>,
 }
@@ -397,12 +398,7 @@ impl SubjectLine {
     }
 
     pub fn state_label(&self) -> &'static str {
-        match self.inspection_status.as_deref() {
-            Some("submitted") => "已提交",
-            Some("returned") => "已退回修改",
-            Some(_) => "填写中",
-            None => "未开始",
-        }
+        selfcheck::status_label(self.inspection_status)
     }
 
     pub fn submitted_text(&self) -> String {
@@ -417,7 +413,7 @@ fn submitted_subquery(campaign_id: i32, extra: Option<SimpleExpr>) -> SelectStat
     q.column(self_inspection::Column::SubjectId)
         .from(self_inspection::Entity)
         .and_where(self_inspection::Column::CampaignId.eq(campaign_id))
-        .and_where(self_inspection::Column::Status.eq("submitted"));
+        .and_where(self_inspection::Column::Status.eq(SelfcheckStatus::Submitted));
     if let Some(e) = extra {
         q.and_where(e);
     }
@@ -486,7 +482,7 @@ pub async fn subjects(
         .all(db)
         .await?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let states: HashMap<i32, (String, Option<i64>)> = self_inspection::Entity::find()
+    let states: HashMap<i32, (SelfcheckStatus, Option<i64>)> = self_inspection::Entity::find()
         .select_only()
         .columns([
             self_inspection::Column::SubjectId,
@@ -495,7 +491,7 @@ pub async fn subjects(
         ])
         .filter(self_inspection::Column::CampaignId.eq(campaign_id))
         .filter(self_inspection::Column::SubjectId.is_in(ids))
-        .into_tuple::<(i32, String, Option<i64>)>()
+        .into_tuple::<(i32, SelfcheckStatus, Option<i64>)>()
         .all(db)
         .await?
         .into_iter()
@@ -503,8 +499,12 @@ pub async fn subjects(
         .collect();
     for r in &mut rows {
         if let Some((st, at)) = states.get(&r.id) {
-            r.inspection_status = Some(st.clone());
-            r.submitted_at = if st == "submitted" { *at } else { None };
+            r.inspection_status = Some(*st);
+            r.submitted_at = if *st == SelfcheckStatus::Submitted {
+                *at
+            } else {
+                None
+            };
         }
     }
     Ok((rows, total))

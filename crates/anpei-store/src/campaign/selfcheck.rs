@@ -33,14 +33,65 @@ use crate::{Store, StoreError, StoreResult};
 use anpei_core::SubjectKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-pub const DRAFT: &str = "draft";
-pub const SUBMITTED: &str = "submitted";
-pub const RETURNED: &str = "returned";
+/// The status of a self-inspection (the `self_inspections.status` column, by its code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum SelfcheckStatus {
+    /// 填写中: the subject is answering it.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// 已提交: locked; its 不符合 answers are problems.
+    #[sea_orm(string_value = "submitted")]
+    Submitted,
+    /// 已退回修改: sent back by a supervisor, editable again.
+    #[sea_orm(string_value = "returned")]
+    Returned,
+}
+
+impl SelfcheckStatus {
+    pub const ALL: [SelfcheckStatus; 3] = [
+        SelfcheckStatus::Draft,
+        SelfcheckStatus::Submitted,
+        SelfcheckStatus::Returned,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SelfcheckStatus::Draft => "draft",
+            SelfcheckStatus::Submitted => "submitted",
+            SelfcheckStatus::Returned => "returned",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SelfcheckStatus::Draft => "填写中",
+            SelfcheckStatus::Submitted => "已提交",
+            SelfcheckStatus::Returned => "已退回修改",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<SelfcheckStatus> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+
+    /// Whether the subject may still change it (a draft, or returned for correction).
+    pub fn editable(self) -> bool {
+        matches!(self, SelfcheckStatus::Draft | SelfcheckStatus::Returned)
+    }
+}
+
+/// What a subject without a self-inspection of the campaign shows (未开始).
+pub const NOT_STARTED_LABEL: &str = "未开始";
 
 pub const COMPLIANT: &str = "compliant";
 pub const NONCOMPLIANT: &str = "noncompliant";
@@ -59,7 +110,7 @@ mod list;
 mod submit;
 mod validate;
 
-pub use list::{list, ListFilter, ListRow};
+pub use list::{list, ListFilter, ListRow, ListStatus};
 pub use submit::{send_back, submit, Submitted};
 use validate::{text, validate_answer, validate_period, ValidAnswer};
 pub use validate::{AnswerInput, SaveInput};
@@ -74,19 +125,14 @@ pub fn answer_label(code: &str) -> &'static str {
     }
 }
 
-/// 填写中, 已提交, 已退回修改, 未开始.
-pub fn status_label(code: &str) -> &'static str {
-    match code {
-        DRAFT => "填写中",
-        SUBMITTED => "已提交",
-        RETURNED => "已退回修改",
-        _ => "未开始",
-    }
+/// 填写中, 已提交, 已退回修改, or 未开始 for a subject without a self-inspection.
+pub fn status_label(status: Option<SelfcheckStatus>) -> &'static str {
+    status.map_or(NOT_STARTED_LABEL, SelfcheckStatus::label)
 }
 
 /// Whether the subject may still change it.
 pub fn editable(si: &self_inspection::Model) -> bool {
-    si.status == DRAFT || si.status == RETURNED
+    si.status.editable()
 }
 
 /// `self_inspection:{id}`, the `source_ref` of its problems.
@@ -319,7 +365,7 @@ pub async fn open_for_subject(
     let si = self_inspection::ActiveModel {
         campaign_id: Set(campaign_id),
         subject_id: Set(subject_id),
-        status: Set(DRAFT.into()),
+        status: Set(SelfcheckStatus::Draft),
         period_from: Set(None),
         period_to: Set(None),
         submitted_at: Set(None),

@@ -36,7 +36,9 @@ pub use write::{
 };
 
 use crate::campaign::problems::overdue_condition;
+use crate::campaign::selfcheck::SelfcheckStatus;
 use crate::campaign::{self as campaigns, CampaignInfo};
+use crate::enforcement::InspectionStatus;
 use crate::entity::{
     inspection, problem, self_inspection, subject, supervision_problem, supervision_sheet, tipoff,
 };
@@ -48,8 +50,8 @@ use anpei_core::tipoff::{self as tipoff_rules, Status as TipoffStatus};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr, Func, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationDef,
+    ColumnTrait, ConnectionTrait, DeriveActiveEnum, EntityTrait, EnumIter, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationDef,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -258,11 +260,88 @@ pub struct Finding {
     pub problem_id: i32,
 }
 
+/// The status of a score sheet (the `supervision_sheets.status` column, by its code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum SheetStatus {
+    /// 草稿: the data points are live, the adjustment and findings may change.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// 已定稿: frozen.
+    #[sea_orm(string_value = "final")]
+    Final,
+}
+
+impl SheetStatus {
+    pub const ALL: [SheetStatus; 2] = [SheetStatus::Draft, SheetStatus::Final];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SheetStatus::Draft => "draft",
+            SheetStatus::Final => "final",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SheetStatus::Draft => "草稿",
+            SheetStatus::Final => "已定稿",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<SheetStatus> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+}
+
+/// The status of a problem the supervisors found in a department or a town (the
+/// `supervision_problems.status` column, by its code). Overdue (逾期未整改) is not stored:
+/// see [`problem_status_label`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, DeriveActiveEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum SupervisionProblemStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+}
+
+impl SupervisionProblemStatus {
+    pub const ALL: [SupervisionProblemStatus; 2] = [
+        SupervisionProblemStatus::Pending,
+        SupervisionProblemStatus::Closed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SupervisionProblemStatus::Pending => "pending",
+            SupervisionProblemStatus::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SupervisionProblemStatus::Pending => "待整改",
+            SupervisionProblemStatus::Closed => "已销号",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<SupervisionProblemStatus> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+}
+
 /// The stored part of a sheet.
 #[derive(Debug, Clone)]
 pub struct SheetState {
     pub id: i32,
-    pub status: String,
+    pub status: SheetStatus,
     pub manual: f64,
     pub reason: String,
     pub findings: Vec<Finding>,
@@ -271,20 +350,13 @@ pub struct SheetState {
 
 impl SheetState {
     pub fn is_final(&self) -> bool {
-        self.status == FINAL
+        self.status == SheetStatus::Final
     }
 
     pub fn status_label(&self) -> &'static str {
-        if self.is_final() {
-            "已定稿"
-        } else {
-            "草稿"
-        }
+        self.status.label()
     }
 }
-
-const DRAFT: &str = "draft";
-const FINAL: &str = "final";
 
 /// The manual adjustment and its reason, kept with the findings' JSON.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -297,13 +369,13 @@ struct StoredFindings {
 
 fn sheet_state(m: &supervision_sheet::Model) -> (SheetState, Option<Frozen>) {
     let f: StoredFindings = serde_json::from_str(&m.findings).unwrap_or_default();
-    let frozen = (m.status == FINAL)
+    let frozen = (m.status == SheetStatus::Final)
         .then(|| serde_json::from_str::<Frozen>(&m.scores).ok())
         .flatten();
     (
         SheetState {
             id: m.id,
-            status: m.status.clone(),
+            status: m.status,
             manual: m.manual_score,
             reason: f.reason,
             findings: f.items,
@@ -439,7 +511,7 @@ pub fn inspection_condition(c: &CampaignInfo) -> Condition {
         );
     }
     Condition::all()
-        .add(inspection::Column::Status.ne("draft"))
+        .add(inspection::Column::Status.ne(InspectionStatus::Draft))
         .add(of)
 }
 
@@ -512,7 +584,7 @@ pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllI
             belongs_to_subject::<self_inspection::Entity>(self_inspection::Column::SubjectId),
         )
         .filter(self_inspection::Column::CampaignId.eq(cid))
-        .filter(self_inspection::Column::Status.eq("submitted"))
+        .filter(self_inspection::Column::Status.eq(SelfcheckStatus::Submitted))
         .filter(subject::Column::Kind.is_in(kinds))
         .select_only()
         .columns([subject::Column::TownId, subject::Column::DepartmentId])

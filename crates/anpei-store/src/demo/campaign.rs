@@ -10,7 +10,7 @@
 
 use crate::campaign as store_campaign;
 use crate::campaign::problems::{ProblemStatus, Source};
-use crate::campaign::selfcheck::{self, COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE};
+use crate::campaign::selfcheck::{self, SelfcheckStatus, COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE};
 use crate::entity::{
     campaign, checklist_item, problem, problem_event, self_inspection,
     self_inspection_answer as answer,
@@ -255,11 +255,10 @@ pub async fn load<C: ConnectionTrait>(
                 campaign_id: Set(campaign_id),
                 subject_id: Set(*sid),
                 status: Set(match st {
-                    State::Submitted => selfcheck::SUBMITTED,
-                    State::Returned => selfcheck::RETURNED,
-                    _ => selfcheck::DRAFT,
-                }
-                .into()),
+                    State::Submitted => SelfcheckStatus::Submitted,
+                    State::Returned => SelfcheckStatus::Returned,
+                    _ => SelfcheckStatus::Draft,
+                }),
                 period_from: Set(
                     (institution && sub).then(anpei_core::campaign::notice_institution_period_from)
                 ),

@@ -337,7 +337,7 @@ pub(crate) async fn set_qualification<C: ConnectionTrait>(
     match row {
         Some(r) => {
             let mut am = r.into_active_model();
-            am.status = Set(q.code().into());
+            am.status = Set(q);
             am.since = Set(since);
             am.action_id = Set(Some(action_id));
             am.reason = Set(reason.chars().take(1000).collect());
@@ -348,7 +348,7 @@ pub(crate) async fn set_qualification<C: ConnectionTrait>(
             exam_qualification::ActiveModel {
                 id: NotSet,
                 subject_id: Set(s.id),
-                status: Set(q.code().into()),
+                status: Set(q),
                 since: Set(since),
                 action_id: Set(Some(action_id)),
                 reason: Set(reason.chars().take(1000).collect()),
@@ -360,7 +360,7 @@ pub(crate) async fn set_qualification<C: ConnectionTrait>(
     }
     // The subject's own status column is what every list and page shows.
     let mut sm = s.clone().into_active_model();
-    sm.status = Set(q.code().into());
+    sm.status = Set(q);
     sm.updated_at = Set(now);
     sm.update(db).await?;
     Ok(())

@@ -4,7 +4,7 @@
 //! record. Counts are GROUP BY queries over the subjects in the caller's scope, so a
 //! department or a town sees the same page over its own subjects.
 
-use super::{inspections_in, COMPLETED};
+use super::{inspections_in, InspectionStatus};
 use crate::entity::{inspection, subject, town};
 use crate::scope::{self, Scope};
 use crate::{campaign, registry::reference, Store, StoreResult};
@@ -214,7 +214,7 @@ fn covered_ids(from: NaiveDate, to: NaiveDate) -> SelectStatement {
         .from(inspection::Entity)
         .and_where(Expr::col(inspection::Column::InspectedOn).gte(from))
         .and_where(Expr::col(inspection::Column::InspectedOn).lte(to))
-        .and_where(Expr::col(inspection::Column::Status).eq(COMPLETED))
+        .and_where(Expr::col(inspection::Column::Status).eq(InspectionStatus::Completed))
         .to_owned()
 }
 

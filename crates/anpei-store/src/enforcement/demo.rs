@@ -6,7 +6,7 @@
 //! subjects' order (no randomness), written in the demo's transaction.
 
 use super::actions::{draft_case, set_qualification};
-use super::{Qualification, COMPLETED, NONCOMPLIANT};
+use super::{InspectionStatus, Qualification, NONCOMPLIANT};
 use crate::campaign::problems::{self, NewProblem, Source};
 use crate::entity::{
     campaign_phase, certificate, checklist_item, enforcement_action, inspection, inspection_item,
@@ -126,7 +126,7 @@ pub async fn load<C: ConnectionTrait>(
             inspectors: Set(serde_json::to_string(&team).unwrap_or_default()),
             catalogue_version: Set(version),
             notes: Set("对照专项整治检查条目逐项检查，查阅培训档案、证书台账和考试录像。".into()),
-            status: Set(COMPLETED.into()),
+            status: Set(InspectionStatus::Completed),
             created_by: Set(None),
             created_at: Set(now),
             updated_at: Set(now),

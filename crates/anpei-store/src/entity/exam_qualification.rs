@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub subject_id: i32,
-    pub status: String,
+    pub status: crate::enforcement::Qualification,
     pub since: Date,
     pub action_id: Option<i32>,
     pub reason: String,

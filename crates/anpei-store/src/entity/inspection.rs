@@ -18,7 +18,7 @@ pub struct Model {
     pub inspectors: String,
     pub catalogue_version: i32,
     pub notes: String,
-    pub status: String,
+    pub status: crate::enforcement::InspectionStatus,
     pub created_by: Option<i32>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A subject's self-inspection (自查) in one campaign. `status`: draft, submitted, returned
-/// (sent back for correction; editable again).
+/// (sent back for correction; editable again), see `SelfcheckStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "self_inspections")]
 pub struct Model {
@@ -9,7 +9,7 @@ pub struct Model {
     pub id: i32,
     pub campaign_id: i32,
     pub subject_id: i32,
-    pub status: String,
+    pub status: crate::campaign::selfcheck::SelfcheckStatus,
     /// The period covered (institutions: since 2019-01, notice §三(一)).
     pub period_from: Option<Date>,
     pub period_to: Option<Date>,

@@ -17,8 +17,8 @@ pub struct Model {
     pub contact_name: Option<String>,
     pub contact_phone_enc: Option<Vec<u8>>,
     pub contact_phone_masked: Option<String>,
-    /// Exam qualification: normal / suspended / cancelled.
-    pub status: String,
+    /// Exam qualification: normal / suspended / cancelled (kept with `exam_qualifications`).
+    pub status: crate::enforcement::Qualification,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -15,7 +15,7 @@ pub struct Model {
     pub description: String,
     pub measures: String,
     pub deadline: Date,
-    pub status: String,
+    pub status: crate::campaign::supervision::SupervisionProblemStatus,
     pub closing_note: Option<String>,
     pub created_by: Option<i32>,
     pub created_at: i64,

@@ -17,7 +17,7 @@ pub struct Model {
     pub manual_score: f64,
     pub total: f64,
     pub findings: String,
-    pub status: String,
+    pub status: crate::campaign::supervision::SheetStatus,
     pub created_by: Option<i32>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -17,6 +17,7 @@
 //! (c) the same of problems overdue, and records each problem's `overdue` event once.
 
 use crate::campaign::problems::{self, ProblemStatus};
+use crate::campaign::selfcheck::SelfcheckStatus;
 use crate::entity::{
     campaign, campaign_phase, checklist_item, job_run, problem, self_inspection, subject, user,
 };
@@ -374,7 +375,7 @@ async fn self_inspection_due<C: ConnectionTrait>(
             .column(self_inspection::Column::SubjectId)
             .from(self_inspection::Entity)
             .and_where(self_inspection::Column::CampaignId.eq(ph.campaign_id))
-            .and_where(self_inspection::Column::Status.eq("submitted"))
+            .and_where(self_inspection::Column::Status.eq(SelfcheckStatus::Submitted))
             .to_owned();
         for chunk in with_accounts.chunks(400) {
             let due: Vec<i32> = subject::Entity::find()

@@ -146,7 +146,7 @@ pub async fn for_subject(
         .all(db)
         .await?
     {
-        let label = crate::enforcement::Qualification::from_code(&q.status).label();
+        let label = q.status.label();
         out.push(Event {
             at: day(q.since),
             kind: "考试资格",

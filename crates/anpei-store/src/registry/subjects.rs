@@ -34,7 +34,8 @@ pub struct SubjectRow {
     pub industry: Option<String>,
     pub town: String,
     pub department: String,
-    pub status: String,
+    /// The exam qualification (normal for subjects that hold no exams).
+    pub status: crate::enforcement::Qualification,
     pub address: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone_masked: Option<String>,
@@ -293,7 +294,7 @@ pub async fn create(
     let uscc = v.uscc.to_string();
     let am = subject::ActiveModel {
         uscc: Set(uscc.clone()),
-        status: Set("normal".into()),
+        status: Set(crate::enforcement::Qualification::Normal),
         created_at: Set(now),
         ..Default::default()
     };

@@ -115,7 +115,7 @@ pub async fn add_inspection(store: &Store, subject_id: i32, on: NaiveDate) -> i3
         inspectors: Set("[]".into()),
         catalogue_version: Set(1),
         notes: Set(String::new()),
-        status: Set("completed".into()),
+        status: Set(crate::enforcement::InspectionStatus::Completed),
         created_at: Set(0),
         updated_at: Set(0),
         ..Default::default()
@@ -193,14 +193,18 @@ pub async fn add_training_class(store: &Store, subject_id: i32, code: &str, on: 
 
 /// Puts a self-inspection in `status` whatever it was (a submitted one back to a draft, as
 /// no single user action does).
-pub async fn set_self_inspection_status(store: &Store, id: i32, status: &str) {
+pub async fn set_self_inspection_status(
+    store: &Store,
+    id: i32,
+    status: crate::campaign::selfcheck::SelfcheckStatus,
+) {
     let mut am = self_inspection::Entity::find_by_id(id)
         .one(&store.db)
         .await
         .expect("read the self-inspection")
         .expect("the self-inspection exists")
         .into_active_model();
-    am.status = Set(status.to_string());
+    am.status = Set(status);
     am.updated_at = Set(0);
     am.update(&store.db)
         .await

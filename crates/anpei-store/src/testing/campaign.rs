@@ -126,14 +126,14 @@ pub async fn add_self_inspection(
     store: &Store,
     campaign_id: i32,
     subject_id: i32,
-    status: &str,
+    status: crate::campaign::selfcheck::SelfcheckStatus,
     submitted_at: Option<i64>,
 ) -> i32 {
     let now = store.now();
     self_inspection::ActiveModel {
         campaign_id: Set(campaign_id),
         subject_id: Set(subject_id),
-        status: Set(status.into()),
+        status: Set(status),
         submitted_at: Set(submitted_at),
         created_at: Set(now),
         updated_at: Set(now),
@@ -152,7 +152,7 @@ pub async fn add_inspection(
     subject_id: i32,
     town_id: Option<i32>,
     inspected_on: NaiveDate,
-    status: &str,
+    status: crate::enforcement::InspectionStatus,
 ) -> i32 {
     let now = store.now();
     inspection::ActiveModel {
@@ -163,7 +163,7 @@ pub async fn add_inspection(
         inspectors: Set("[]".into()),
         catalogue_version: Set(1),
         notes: Set(String::new()),
-        status: Set(status.into()),
+        status: Set(status),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

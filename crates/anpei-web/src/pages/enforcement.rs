@@ -571,11 +571,6 @@ pub async fn subject_section(
     })
 }
 
-/// The label of a subject's `status` column wherever subjects are listed.
-pub fn status_label(status: &str) -> &'static str {
-    store::Qualification::from_code(status).label()
-}
-
 /// Persons of subjects in scope with a failed on-the-spot test (the person's page).
 pub async fn person_spot_tests(
     st: &AppState,

@@ -6,6 +6,7 @@ use crate::common;
 
 use anpei_store::campaign::problems::{self, Action, NewProblem, Source};
 use anpei_store::campaign::progress::{self, ProgressFilter, SubjectState};
+use anpei_store::campaign::selfcheck::SelfcheckStatus;
 use anpei_store::platform::audit::Actor;
 use anpei_store::platform::jobs::{self, DailyRun};
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
@@ -199,7 +200,13 @@ async fn add_problem(
     id
 }
 
-async fn submit(h: &Harness, campaign_id: i32, subject_id: i32, status: &str, at: Option<i64>) {
+async fn submit(
+    h: &Harness,
+    campaign_id: i32,
+    subject_id: i32,
+    status: SelfcheckStatus,
+    at: Option<i64>,
+) {
     support::add_self_inspection(h.store(), campaign_id, subject_id, status, at).await;
 }
 
@@ -840,10 +847,10 @@ async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts
         }
     }
     for id in &on_time {
-        submit(h, c, *id, "submitted", Some(end_ts - 100)).await;
+        submit(h, c, *id, SelfcheckStatus::Submitted, Some(end_ts - 100)).await;
     }
     for id in &late {
-        submit(h, c, *id, "submitted", Some(end_ts + 100)).await;
+        submit(h, c, *id, SelfcheckStatus::Submitted, Some(end_ts + 100)).await;
     }
     let rest: Vec<i32> = must
         .iter()
@@ -851,8 +858,8 @@ async fn progress_counts_a_seeded_district_and_every_number_lists_what_it_counts
         .filter(|id| !on_time.contains(id) && !late.contains(id))
         .take(2)
         .collect();
-    submit(h, c, rest[0], "draft", None).await;
-    submit(h, c, rest[1], "returned", Some(end_ts - 50)).await;
+    submit(h, c, rest[0], SelfcheckStatus::Draft, None).await;
+    submit(h, c, rest[1], SelfcheckStatus::Returned, Some(end_ts - 50)).await;
     // Problems: the own enterprise 3 (one closed, one overdue), the foreign subject 1, and
     // one outside the campaign that must not count.
     let p1 = add_problem(h, Some(c), &w.own, today(h) + Days::new(5), "p1").await;
@@ -1039,7 +1046,14 @@ async fn the_daily_reminders_reach_the_right_people_once() {
     )
     .await;
     let neighbour_user = subject_user(h, &w.neighbour).await;
-    submit(h, c, w.neighbour.id, "submitted", Some(h.store().now())).await;
+    submit(
+        h,
+        c,
+        w.neighbour.id,
+        SelfcheckStatus::Submitted,
+        Some(h.store().now()),
+    )
+    .await;
     let due = add_problem(h, Some(c), &w.own, t + Days::new(3), "三天后到期").await;
     let later = add_problem(h, Some(c), &w.own, t + Days::new(30), "一个月后到期").await;
     let overdue = add_problem(h, Some(c), &w.own, t - Days::new(1), "已逾期").await;

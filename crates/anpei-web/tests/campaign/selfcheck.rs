@@ -8,6 +8,7 @@ use crate::common;
 
 use anpei_core::campaign::NOTICE_TEXT;
 use anpei_store::campaign::problems::{self, Action, ProblemStatus, Source};
+use anpei_store::campaign::selfcheck::SelfcheckStatus;
 use anpei_store::platform::audit::Actor;
 use anpei_store::registry::persons::{self, PersonFilter};
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectRow};
@@ -198,7 +199,7 @@ async fn self_inspection(h: &Harness, si: i32) -> model::SelfInspection {
         .unwrap()
 }
 
-async fn status_of(h: &Harness, si: i32) -> String {
+async fn status_of(h: &Harness, si: i32) -> SelfcheckStatus {
     self_inspection(h, si).await.status
 }
 
@@ -588,7 +589,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     );
     let r = post(&h, &s, &path, &form).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(status_of(&h, si).await, "draft");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Draft);
     assert!(
         problems_of(&h, si).await.is_empty(),
         "a draft makes no problem"
@@ -611,7 +612,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.contains("problem_events"), "no SQL on the page");
     assert!(problems_of(&h, si).await.is_empty());
-    assert_eq!(status_of(&h, si).await, "draft");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Draft);
     assert_eq!(
         audited(&h, "selfcheck.submit", &format!("self_inspection:{si}")).await,
         0
@@ -619,7 +620,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
 
     let r = post(&h, &s, &format!("/selfcheck/{si}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(status_of(&h, si).await, "submitted");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Submitted);
     let ps = problems_of(&h, si).await;
     assert_eq!(ps.len(), 2);
     let p = &ps[0];
@@ -817,7 +818,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(status_of(&h, si).await, "returned");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Returned);
     assert_eq!(
         audited(&h, "selfcheck.return", &format!("self_inspection:{si}")).await,
         1
@@ -852,7 +853,7 @@ async fn a_town_user_sends_it_back_and_the_enterprise_resubmits_without_duplicat
     );
     let r = post(&h, &s, &format!("/selfcheck/{si}/submit"), &second).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(status_of(&h, si).await, "submitted");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Submitted);
 
     let ps = problems_of(&h, si).await;
     let codes: Vec<&str> = ps.iter().filter_map(|p| p.item_code.as_deref()).collect();
@@ -1000,7 +1001,7 @@ async fn a_foreign_self_inspection_is_not_found() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(status_of(&h, si).await, "submitted");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Submitted);
     let list = h.get(Some(&far_town), "/selfcheck").await;
     assert!(
         !list.body.contains(&own.name),
@@ -1187,7 +1188,7 @@ async fn the_demo_district_has_a_campaign_running_today_with_submissions_and_pro
         &Scope::district_wide(),
         c.campaign.id,
         &selfcheck::ListFilter {
-            status: Some(selfcheck::SUBMITTED.into()),
+            status: Some(selfcheck::ListStatus::Is(SelfcheckStatus::Submitted)),
             ..Default::default()
         },
         1,
@@ -1205,7 +1206,7 @@ async fn the_demo_district_has_a_campaign_running_today_with_submissions_and_pro
     // The demo enterprise has a draft to fill, not a submission.
     let s = h.login("enterprise").await;
     let si = open_own(&h, &s).await;
-    assert_eq!(status_of(&h, si).await, "draft");
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Draft);
     let town = h.login("town").await;
     let list = h.get(Some(&town), "/selfcheck").await;
     assert!(list.body.contains("已提交") || list.body.contains("填写中"));

@@ -7,8 +7,10 @@ use crate::common;
 use anpei_core::tipoff::Status as TipoffStatus;
 
 use anpei_store::campaign::problems::{insert_new, NewProblem, Source};
+use anpei_store::campaign::selfcheck::SelfcheckStatus;
 use anpei_store::campaign::supervision::{self as sv, Unit};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};
+use anpei_store::enforcement::InspectionStatus;
 use anpei_store::platform::accounts;
 use anpei_store::platform::audit::Actor;
 use anpei_store::registry::subjects::{self, SubjectFilter, SubjectInput, SubjectRow};
@@ -148,9 +150,10 @@ async fn seed_town(h: &Harness, cid: i32, town: i32, subjects: &[SubjectRow]) {
     let now = h.store().now();
     assert!(subjects.len() >= 3, "the town has at least three subjects");
     for s in &subjects[..2] {
-        support::add_self_inspection(h.store(), cid, s.id, "submitted", Some(now)).await;
+        support::add_self_inspection(h.store(), cid, s.id, SelfcheckStatus::Submitted, Some(now))
+            .await;
     }
-    for status in ["completed", "draft"] {
+    for status in [InspectionStatus::Completed, InspectionStatus::Draft] {
         support::add_inspection(
             h.store(),
             Some(cid),
@@ -315,7 +318,7 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].town_id, Some(town));
     assert_eq!(problems[0].department_id, None);
-    assert_eq!(problems[0].status, "pending");
+    assert_eq!(problems[0].status, sv::SupervisionProblemStatus::Pending);
 
     // The town sees it as its own problem, and was told.
     let town_s = h.login("town").await;

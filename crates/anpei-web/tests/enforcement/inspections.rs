@@ -312,7 +312,7 @@ async fn a_suspended_exam_site_and_public_cases_without_personal_data() {
     let h = Harness::with_demo(40, 300).await;
     let district = h.login("district").await;
     let site = subject_where(&h, |s| {
-        s.kind == SubjectKind::ExamSite && s.status == "normal"
+        s.kind == SubjectKind::ExamSite && s.status == Qualification::Normal
     })
     .await;
     let id = record_inspection(&h, &district, site.id, "实操考场录像缺失").await;

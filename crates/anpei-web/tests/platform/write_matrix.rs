@@ -14,6 +14,7 @@ use crate::common;
 use anpei_core::ids::{IdNumber, Uscc};
 use anpei_core::ledger::{CertificateRecord, TrainingRecord};
 use anpei_core::SubjectKind;
+use anpei_store::campaign::selfcheck::SelfcheckStatus;
 use anpei_store::model::Subject;
 use anpei_store::platform::accounts;
 use anpei_store::platform::audit::Actor;
@@ -1235,7 +1236,12 @@ fn owner(fx: &Fixtures, t: Target, own: bool) -> Subject {
 }
 
 /// The subject's self-inspection of the demo campaign in `status` (created if it has none).
-async fn self_inspection_in(h: &Harness, fx: &Fixtures, subject_id: i32, status: &str) -> i32 {
+async fn self_inspection_in(
+    h: &Harness,
+    fx: &Fixtures,
+    subject_id: i32,
+    status: SelfcheckStatus,
+) -> i32 {
     // The subject's own, as it opens it the first time; then in the state the write needs.
     let id = anpei_store::campaign::selfcheck::open_for_subject(
         h.store(),
@@ -1344,20 +1350,13 @@ async fn prepare(
             id
         }
         Target::SelfCheckDraft => {
-            self_inspection_in(h, fx, subject.id, anpei_store::campaign::selfcheck::DRAFT).await
+            self_inspection_in(h, fx, subject.id, SelfcheckStatus::Draft).await
         }
         Target::SelfCheckSubmitted => {
-            self_inspection_in(
-                h,
-                fx,
-                subject.id,
-                anpei_store::campaign::selfcheck::SUBMITTED,
-            )
-            .await
+            self_inspection_in(h, fx, subject.id, SelfcheckStatus::Submitted).await
         }
         Target::SelfCheckWithEvidence => {
-            let id = self_inspection_in(h, fx, subject.id, anpei_store::campaign::selfcheck::DRAFT)
-                .await;
+            let id = self_inspection_in(h, fx, subject.id, SelfcheckStatus::Draft).await;
             let answer = access::self_inspection_answer(h.store(), id, "E01").await;
             let sha = anpei_store::crypto::sha256_hex(PNG);
             let dir = common::test_config().evidence_dir();

@@ -1,6 +1,6 @@
 //! The supervisors' list: the subjects of a scope with their self-inspection of a campaign.
 
-use super::status_label;
+use super::{status_label, SelfcheckStatus};
 use crate::campaign::problems;
 use crate::entity::{self_inspection, subject, town};
 use crate::scope::{self, Scope};
@@ -12,11 +12,46 @@ use sea_orm::{
     QuerySelect, RelationTrait,
 };
 
+/// The list's status filter: the self-inspection's status, or none yet (未开始).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListStatus {
+    NotStarted,
+    Is(SelfcheckStatus),
+}
+
+impl ListStatus {
+    /// In the order of the filter's options.
+    pub const ALL: [ListStatus; 4] = [
+        ListStatus::NotStarted,
+        ListStatus::Is(SelfcheckStatus::Draft),
+        ListStatus::Is(SelfcheckStatus::Submitted),
+        ListStatus::Is(SelfcheckStatus::Returned),
+    ];
+
+    /// `not_started`, or the status's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ListStatus::NotStarted => "not_started",
+            ListStatus::Is(s) => s.code(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ListStatus::NotStarted => status_label(None),
+            ListStatus::Is(s) => s.label(),
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<ListStatus> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+}
+
 /// Filters of the supervisors' list.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    /// draft / submitted / returned, or `not_started` (no self-inspection yet).
-    pub status: Option<String>,
+    pub status: Option<ListStatus>,
     pub kind: Option<SubjectKind>,
     pub town_id: Option<i32>,
     pub q: Option<String>,
@@ -31,7 +66,8 @@ pub struct ListRow {
     pub kind: String,
     pub town: String,
     pub inspection_id: Option<i32>,
-    pub status: Option<String>,
+    /// None: not started.
+    pub status: Option<SelfcheckStatus>,
     pub submitted_at: Option<i64>,
     pub noncompliant: Option<i64>,
 }
@@ -42,7 +78,7 @@ impl ListRow {
     }
 
     pub fn status_label(&self) -> &'static str {
-        status_label(self.status.as_deref().unwrap_or(""))
+        status_label(self.status)
     }
 
     pub fn submitted_text(&self) -> String {
@@ -74,11 +110,10 @@ fn list_query(scope: &Scope, campaign_id: i32, f: &ListFilter) -> sea_orm::Selec
     if let Some(t) = f.town_id {
         q = q.filter(subject::Column::TownId.eq(t));
     }
-    if let Some(s) = f.status.as_deref() {
-        q = match s {
-            "not_started" => q.filter(self_inspection::Column::Id.is_null()),
-            s => q.filter(self_inspection::Column::Status.eq(s)),
-        };
+    match f.status {
+        Some(ListStatus::NotStarted) => q = q.filter(self_inspection::Column::Id.is_null()),
+        Some(ListStatus::Is(s)) => q = q.filter(self_inspection::Column::Status.eq(s)),
+        None => {}
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let text: String = text

@@ -4,8 +4,7 @@
 use super::in_scope;
 use super::{
     answers_of, for_update, invalid, item_finding_count, items_of, open_finding_counts, source_ref,
-    status_label, text, validate_answer, AnswerInput, SelfcheckError, ANSWERS, NONCOMPLIANT,
-    RETURNED, SUBMITTED,
+    text, validate_answer, AnswerInput, SelfcheckError, SelfcheckStatus, ANSWERS, NONCOMPLIANT,
 };
 use crate::campaign::problems::ProblemStatus;
 use crate::campaign::problems::{self, NewProblem, Source};
@@ -97,9 +96,9 @@ pub async fn submit(
         _ if institution => (Some(notice_institution_period_from()), Some(today)),
         _ => (None, None),
     };
-    let resubmission = si.status == RETURNED;
+    let resubmission = si.status == SelfcheckStatus::Returned;
     let mut am = si.into_active_model();
-    am.status = Set(SUBMITTED.into());
+    am.status = Set(SelfcheckStatus::Submitted);
     am.submitted_at = Set(Some(now));
     am.submitted_by = Set(actor.user_id);
     am.period_from = Set(period_from);
@@ -268,10 +267,10 @@ pub async fn send_back(
             "退回原因：请写明需要修改的内容（2至500个字符）".into(),
         )]));
     }
-    if si.status != SUBMITTED {
+    if si.status != SelfcheckStatus::Submitted {
         return Err(StoreError::Conflict(format!(
             "只能退回已提交的自查报告（当前状态：{}）",
-            status_label(&si.status)
+            si.status.label()
         )));
     }
     let subject = subject::Entity::find_by_id(si.subject_id)
@@ -280,7 +279,7 @@ pub async fn send_back(
         .ok_or(StoreError::NotFound)?;
     let now = store.now();
     let mut am = si.clone().into_active_model();
-    am.status = Set(RETURNED.into());
+    am.status = Set(SelfcheckStatus::Returned);
     am.returned_at = Set(Some(now));
     am.returned_by = Set(actor.user_id);
     am.return_reason = Set(Some(reason.clone()));

@@ -3,8 +3,8 @@
 //! routes' permission); each write one transaction with its audit entry.
 
 use super::{
-    indicators_all, round1, total_of, unit_name, CampaignInfo, Finding, Frozen, StoredFindings,
-    Unit, DRAFT, FINAL, MANUAL_MAX, MANUAL_MIN, MAX_TEXT,
+    indicators_all, round1, total_of, unit_name, CampaignInfo, Finding, Frozen, SheetStatus,
+    StoredFindings, SupervisionProblemStatus, Unit, MANUAL_MAX, MANUAL_MIN, MAX_TEXT,
 };
 use crate::campaign::problems::parse_date;
 use crate::entity::{supervision_problem, supervision_sheet};
@@ -72,7 +72,7 @@ async fn sheet_row<C: ConnectionTrait>(
         manual_score: Set(0.0),
         total: Set(0.0),
         findings: Set(serde_json::to_string(&StoredFindings::default()).unwrap_or_default()),
-        status: Set(DRAFT.into()),
+        status: Set(SheetStatus::Draft),
         created_by: Set(actor.user_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -134,7 +134,7 @@ pub async fn save_sheet(
     let txn = store.write().await?;
     let now = store.now();
     let row = sheet_row(&*txn, now, actor, c.campaign.id, unit).await?;
-    if row.status == FINAL {
+    if row.status == SheetStatus::Final {
         return Err(finalised_error());
     }
     let mut stored: StoredFindings = serde_json::from_str(&row.findings).unwrap_or_default();
@@ -152,7 +152,11 @@ pub async fn save_sheet(
     am.manual_score = Set(manual);
     am.total = Set(total_of(data, manual));
     am.findings = Set(serde_json::to_string(&stored).unwrap_or_default());
-    am.status = Set(if finalise { FINAL } else { DRAFT }.into());
+    am.status = Set(if finalise {
+        SheetStatus::Final
+    } else {
+        SheetStatus::Draft
+    });
     am.updated_at = Set(now);
     am.update(&*txn).await?;
     let action = if finalise {
@@ -220,7 +224,7 @@ pub async fn add_finding(
     let txn = store.write().await?;
     let now = store.now();
     let row = sheet_row(&*txn, now, actor, c.campaign.id, unit).await?;
-    if row.status == FINAL {
+    if row.status == SheetStatus::Final {
         return Err(finalised_error());
     }
     let (d, t) = unit.columns();
@@ -233,7 +237,7 @@ pub async fn add_finding(
         description: Set(text.clone()),
         measures: Set(measures.clone()),
         deadline: Set(deadline),
-        status: Set("pending".into()),
+        status: Set(SupervisionProblemStatus::Pending),
         closing_note: Set(None),
         created_by: Set(actor.user_id),
         created_at: Set(now),
@@ -318,7 +322,10 @@ pub async fn close_problem(store: &Store, actor: &Actor, id: i32, note: &str) ->
         .ok_or(StoreError::NotFound)?;
     let unit = Unit::of_columns(p.department_id, p.town_id).ok_or(StoreError::NotFound)?;
     let n = supervision_problem::Entity::update_many()
-        .col_expr(supervision_problem::Column::Status, Expr::value("closed"))
+        .col_expr(
+            supervision_problem::Column::Status,
+            Expr::value(SupervisionProblemStatus::Closed),
+        )
         .col_expr(supervision_problem::Column::ClosingNote, Expr::value(note))
         .col_expr(supervision_problem::Column::ClosedAt, Expr::value(now))
         .col_expr(
@@ -326,7 +333,7 @@ pub async fn close_problem(store: &Store, actor: &Actor, id: i32, note: &str) ->
             Expr::value(actor.user_id),
         )
         .filter(supervision_problem::Column::Id.eq(id))
-        .filter(supervision_problem::Column::Status.ne("closed"))
+        .filter(supervision_problem::Column::Status.ne(SupervisionProblemStatus::Closed))
         .exec(&*txn)
         .await?
         .rows_affected;
@@ -350,9 +357,8 @@ pub async fn close_problem(store: &Store, actor: &Actor, id: i32, note: &str) ->
 
 /// The label of a supervision problem's status, overdue when open past its deadline.
 pub fn problem_status_label(p: &supervision_problem::Model, today: NaiveDate) -> &'static str {
-    match p.status.as_str() {
-        "closed" => "已销号",
-        _ if p.deadline < today => "逾期未整改",
-        _ => "待整改",
+    match p.status {
+        SupervisionProblemStatus::Pending if p.deadline < today => "逾期未整改",
+        s => s.label(),
     }
 }

@@ -177,7 +177,7 @@ impl Ingest<'_> {
                             .as_deref()
                             .map(|p| self.store.crypto.encrypt(p))),
                         contact_phone_masked: Set(phone.as_deref().map(mask_phone)),
-                        status: Set("normal".into()),
+                        status: Set(crate::enforcement::Qualification::Normal),
                         created_at: Set(self.now),
                         updated_at: Set(self.now),
                     });

@@ -17,7 +17,8 @@ use crate::pages::{is_htmx, nonempty, paging, render, town_param, Layout, Pager}
 use crate::AppState;
 use anpei_core::SubjectKind;
 use anpei_store::campaign::selfcheck::{
-    self, AnswerInput, ItemError, ListFilter, ListRow, Loaded, SaveInput, SelfcheckError,
+    self, AnswerInput, ItemError, ListFilter, ListRow, ListStatus, Loaded, SaveInput,
+    SelfcheckError, SelfcheckStatus,
 };
 use anpei_store::campaign::{self, CampaignInfo};
 use anpei_store::ledger::findings::{self, FindingFilter, FindingRow};
@@ -101,7 +102,7 @@ struct ListPage {
     campaign_id: i32,
     towns: Vec<Town>,
     kinds: &'static [SubjectKind],
-    statuses: [(&'static str, &'static str); 4],
+    statuses: [ListStatus; 4],
     q: ListQuery,
     town_fixed: bool,
 }
@@ -112,13 +113,6 @@ struct ListResults {
     rows: Vec<ListRow>,
     pager: Pager,
 }
-
-const STATUSES: [(&str, &str); 4] = [
-    ("not_started", "未开始"),
-    (selfcheck::DRAFT, "填写中"),
-    (selfcheck::SUBMITTED, "已提交"),
-    (selfcheck::RETURNED, "已退回修改"),
-];
 
 async fn list(
     st: AppState,
@@ -134,7 +128,7 @@ async fn list(
         .unwrap_or(current.campaign.id);
     let towns = reference::towns(&st.store).await?;
     let f = ListFilter {
-        status: nonempty(&q.status).filter(|s| STATUSES.iter().any(|(c, _)| c == s)),
+        status: nonempty(&q.status).and_then(|s| ListStatus::from_code(&s)),
         kind: nonempty(&q.kind).and_then(|k| SubjectKind::from_code(&k)),
         town_id: town_param(&q.town, &towns),
         q: nonempty(&q.q),
@@ -161,7 +155,7 @@ async fn list(
         campaign_id,
         towns,
         kinds: SubjectKind::ALL,
-        statuses: STATUSES,
+        statuses: ListStatus::ALL,
         town_fixed: matches!(user.scope.reach(), Reach::Town(_)),
         q,
     }))
@@ -231,7 +225,7 @@ struct Page {
 
 impl Page {
     fn status_label(&self) -> &'static str {
-        selfcheck::status_label(&self.l.si.status)
+        self.l.si.status.label()
     }
 }
 
@@ -355,7 +349,7 @@ async fn page(
     let editable = own && selfcheck::editable(&l.si);
     let can_return = !own
         && crate::Perm::Supervise.allows(Some(user.role))
-        && l.si.status == selfcheck::SUBMITTED;
+        && l.si.status == SelfcheckStatus::Submitted;
     let items = item_views(st, user, &l, typed, &errors, editable).await?;
     let today = st.store.today();
     let phase = l

@@ -11,7 +11,9 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{nonempty, render, Layout};
 use crate::AppState;
-use anpei_store::campaign::supervision::{self as sv, FindingInput, SheetInput, Unit, UnitLine};
+use anpei_store::campaign::supervision::{
+    self as sv, FindingInput, SheetInput, SupervisionProblemStatus, Unit, UnitLine,
+};
 use anpei_store::campaign::{self as campaigns, CampaignInfo};
 use anpei_store::model::SupervisionProblem;
 use anpei_store::StoreError;

@@ -89,7 +89,7 @@ impl Report {
                 phone: a.responsible_phone_masked.clone().unwrap_or_default(),
             })
             .collect();
-        let submitted = l.si.status == selfcheck::SUBMITTED;
+        let submitted = l.si.status == selfcheck::SelfcheckStatus::Submitted;
         let date =
             l.si.submitted_at
                 .filter(|_| submitted)
@@ -112,7 +112,7 @@ impl Report {
                 _ => "—".into(),
             },
             date,
-            status: selfcheck::status_label(&l.si.status),
+            status: l.si.status.label(),
             submitted,
             summary: format!(
                 "对照专项整治重点内容共自查{}项：符合{}项，不符合{}项，不适用{}项。",
