@@ -273,6 +273,218 @@ fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium()
     }
 }
 
+/// 问题线索 become work: the district opens the demo enterprise's findings, takes one rule's
+/// findings in its town and 交办 them in bulk (the confirmation says how many); the town finds
+/// them in its list, turns the enterprise's into a problem and dismisses another with a
+/// reason; the enterprise rectifies with a photo, the town verifies, and the finding is closed
+/// with its whole history; a district re-scan finds nothing new and leaves the dismissed one
+/// dismissed.
+#[test]
+fn a_lead_is_assigned_in_bulk_handled_by_the_town_and_closed_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-leads");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let base = &server.base;
+    let photo = tmp.path.join("renewed.png");
+    std::fs::write(&photo, PHOTO_PNG).expect("write the photo");
+    let first_href = |b: &Browser<'_>| {
+        let table = b.wait_for_element("#findings-table");
+        let a = b
+            .find_all_in(&table, "tbody tr td:first-child a")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| {
+                panic!(
+                    "a finding in the list at {}: {}",
+                    b.current_url(),
+                    b.text_of("#findings-table")
+                )
+            });
+        b.attribute(&a, "href")
+    };
+
+    // The district: the enterprise's first finding names the rule and the town.
+    let (rule, subject_href);
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-1"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/subjects?q=两江"));
+        b.wait_for_element("#subjects-table");
+        subject_href = b
+            .subject_rows()
+            .into_iter()
+            .find(|r| r.name == DEMO_ENTERPRISE)
+            .map(|r| r.href)
+            .expect("the demo enterprise in the subjects list");
+        let subject_id = subject_href.trim_start_matches("/subjects/").to_string();
+        b.open(&format!(
+            "{base}/findings?subject_id={subject_id}&status=pending&per_page=100"
+        ));
+        let table = b.wait_for_element("#findings-table");
+        let hrefs: Vec<String> = b
+            .find_all_in(&table, "tbody tr td:first-child a")
+            .iter()
+            .map(|a| b.attribute(a, "href"))
+            .collect();
+        // A rule of the enterprise's with at least one more finding in its town.
+        let mut chosen = None;
+        for href in &hrefs {
+            b.open(&format!("{base}{href}"));
+            b.wait_for_element("#finding-actions");
+            let r = b.text_of("#finding-rule");
+            let t = b.attribute(&b.find("#finding-town"), "href");
+            b.open(&format!("{base}{t}&status=pending"));
+            let table = b.wait_for_element("#findings-table");
+            // The list stays on this town's findings of the rule: the bulk form acts on it.
+            if b.find_all_in(&table, "tbody tr td:first-child a").len() >= 2 {
+                chosen = Some(r);
+                break;
+            }
+        }
+        rule = chosen.expect("a rule with two findings in the enterprise's town");
+        b.wait_for_element("#bulk-form");
+        b.save_screenshot(&shots.join("leads-list.png"));
+        b.click("#bulk-submit");
+        b.wait_for_element("#bulk-count");
+        let count = b.text_of("#bulk-count");
+        assert!(count.contains("交办给各自所属镇街"), "{count}");
+        b.save_screenshot(&shots.join("leads-bulk-confirm.png"));
+        b.click("#bulk-confirm");
+        b.wait_for_element("#bulk-result");
+        let result = b.text_of("#bulk-result");
+        assert!(result.contains("已交办给各自所属镇街"), "{result}");
+        let n: String = count
+            .split_whitespace()
+            .find(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or_default()
+            .to_string();
+        assert!(result.contains(&format!("{n} 条")), "{count} / {result}");
+    }
+
+    // The town: its assigned findings; the enterprise's becomes a problem, another is dismissed.
+    let (problem_href, converted, dismissed);
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-1"));
+        b.log_in(base, "town");
+        let subject_id = subject_href.trim_start_matches("/subjects/");
+        b.open(&format!(
+            "{base}/findings?assigned=mine&status=assigned&rule={rule}&subject_id={subject_id}"
+        ));
+        converted = first_href(&b);
+        b.open(&format!("{base}{converted}"));
+        b.wait_for_element("#finding-actions");
+        assert!(b.text_of("#finding-status").contains("已交办"));
+        b.click("#to-problem");
+        wait_for("the new problem's page", PAGE, || {
+            let url = b.current_url();
+            if url.contains("/problems/") {
+                Ok(())
+            } else {
+                Err(url)
+            }
+        });
+        problem_href = b
+            .current_url()
+            .trim_start_matches(base.as_str())
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        b.open(&format!(
+            "{base}/findings?assigned=mine&status=assigned&rule={rule}"
+        ));
+        dismissed = first_href(&b);
+        assert_ne!(dismissed, converted);
+        b.open(&format!("{base}{dismissed}"));
+        b.wait_for_element("#dismiss-form");
+        b.type_text(
+            "#dismiss-reason",
+            "经核实该人员已调离特种作业岗位，不予处理",
+        );
+        b.click("#dismiss-submit");
+        wait_for("the dismissal", PAGE, || {
+            let s = b.text_of("#finding-status");
+            if s.contains("已排除") {
+                Ok(())
+            } else {
+                Err(s)
+            }
+        });
+        b.save_screenshot(&shots.join("leads-dismissed.png"));
+    }
+
+    // The enterprise rectifies; the town verifies.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-enterprise-1"));
+        b.log_in(base, "enterprise");
+        b.open(&format!("{base}{problem_href}"));
+        b.wait_for_element("#rectify-form");
+        b.type_text(
+            "#rectify-text",
+            "已组织持证人员复审换证，台账已更新，附复审证明",
+        );
+        let input = b.find("#rectify-file");
+        b.post(
+            &format!("element/{input}/value"),
+            json!({ "text": photo.display().to_string() }),
+        );
+        b.click("#rectify-complete");
+        b.wait_for_element("#problem-message");
+        assert!(b.text_of("#problem-status").contains("已整改待核验"));
+    }
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-town-2"));
+        b.log_in(base, "town");
+        b.open(&format!("{base}{problem_href}"));
+        b.wait_for_element("#verify-form");
+        b.type_text("#verify-text", "现场核实，证书已复审，台账已更新");
+        b.click("#verify-submit");
+        b.wait_for_element("#problem-message");
+        assert!(b.text_of("#problem-status").contains("已销号"));
+        b.open(&format!("{base}{converted}"));
+        b.wait_for_element("#finding-history");
+        assert!(b.text_of("#finding-status").contains("已消除"));
+        let kinds: Vec<String> = b
+            .find_all_in(&b.find("#finding-history"), "tbody tr[data-kind]")
+            .iter()
+            .map(|tr| b.attribute(tr, "data-kind"))
+            .collect();
+        assert_eq!(kinds, ["assign", "to_problem", "problem_closed"]);
+        b.save_screenshot(&shots.join("leads-closed.png"));
+    }
+
+    // The district re-scans: nothing new, the dismissed one still dismissed.
+    {
+        let b = driver.new_session(&chromium, &tmp.path.join("profile-district-2"));
+        b.log_in(base, "district");
+        b.open(&format!("{base}/findings"));
+        b.wait_for_element("#scan-district");
+        b.click("#scan-district");
+        wait_for("the scan's banner", PAGE, || {
+            b.try_text(".alert-ok").and_then(|t| {
+                if t.contains("扫描完成") {
+                    Ok(t)
+                } else {
+                    Err(t)
+                }
+            })
+        });
+        let banner = b.text_of(".alert-ok");
+        assert!(banner.contains("新发现 0 条"), "{banner}");
+        b.open(&format!("{base}{dismissed}"));
+        b.wait_for_element("#finding-history");
+        assert!(b.text_of("#finding-status").contains("已排除"));
+    }
+}
+
 /// The enforcement journey: a town officer records an inspection with a finding and a fine, a fine
 /// out of range is refused with the article's range named, the district's 通报 counts the
 /// fine; a member of the public reports a violation, the district's intake assigns it to the

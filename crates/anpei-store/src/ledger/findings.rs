@@ -268,6 +268,7 @@ pub struct FindingRow {
     pub subject_id: i32,
     pub subject_name: String,
     pub subject_uscc: String,
+    pub town_id: i32,
     pub town: String,
     pub industry: Option<String>,
     /// The ledger person; `None` for the checks on training and exam records, whose
@@ -421,6 +422,7 @@ fn rows(q: sea_orm::Select<finding::Entity>) -> sea_orm::Select<finding::Entity>
         .column_as(subject::Column::Uscc, "subject_uscc")
         .column_as(subject::Column::Industry, "industry")
         .column_as(town::Column::Name, "town")
+        .column_as(subject::Column::TownId, "town_id")
         .column_as(
             SimpleExpr::from(Func::coalesce([
                 Expr::col((person::Entity, person::Column::Name)).into(),

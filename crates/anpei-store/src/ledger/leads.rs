@@ -853,3 +853,48 @@ pub(crate) async fn reopened_by_scan<C: ConnectionTrait>(
     )
     .await
 }
+
+/// The 问题线索 part of a role's 待办: what nobody has acted on yet, what was given to the
+/// caller's own town or department (the district: to anyone) and is not yet handled, how
+/// many of those are past their due date, and (a subject's own account) its findings still
+/// to be dealt with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Todo {
+    pub pending: u64,
+    pub assigned: u64,
+    pub assigned_overdue: u64,
+    pub active: u64,
+}
+
+/// Counts [`Todo`] in `scope` as of today.
+pub async fn todo(store: &Store, scope: &Scope) -> StoreResult<Todo> {
+    use sea_orm::PaginatorTrait;
+    let today = store.today();
+    let base = || {
+        finding::Entity::find()
+            .inner_join(subject::Entity)
+            .filter(scope.subject_condition())
+    };
+    let mine = |q: sea_orm::Select<finding::Entity>| match scope.reach() {
+        Reach::Town(t) => q.filter(finding::Column::AssignedTownId.eq(t)),
+        Reach::Department(d) => q.filter(finding::Column::AssignedDepartmentId.eq(d)),
+        _ => q,
+    };
+    let assigned =
+        || mine(base()).filter(finding::Column::Status.eq(FindingStatus::Assigned.code()));
+    Ok(Todo {
+        pending: base()
+            .filter(finding::Column::Status.eq(FindingStatus::Open.code()))
+            .count(&store.db)
+            .await?,
+        assigned: assigned().count(&store.db).await?,
+        assigned_overdue: assigned()
+            .filter(finding::Column::DueOn.lt(today))
+            .count(&store.db)
+            .await?,
+        active: base()
+            .filter(finding::Column::Status.is_in(FindingStatus::ACTIVE))
+            .count(&store.db)
+            .await?,
+    })
+}

@@ -39,6 +39,8 @@ pub fn bars(counts: &[Count], limit: usize, danger: impl Fn(&str) -> bool) -> Ve
 #[template(path = "registry/dashboard.html")]
 struct HomePage {
     layout: Layout,
+    /// The role's work, first: each line a count and where to do it; `urgent` in red.
+    todo: Vec<TodoLine>,
     d: Option<Dashboard>,
     town_bars: Vec<Bar>,
     industry_bars: Vec<Bar>,
@@ -46,11 +48,114 @@ struct HomePage {
     industry_height: u32,
 }
 
+/// One line of the 待办 list.
+pub struct TodoLine {
+    pub label: &'static str,
+    pub n: u64,
+    pub href: &'static str,
+    pub urgent: bool,
+    pub id: &'static str,
+}
+
+/// What the role has to do today, counted and linked: findings to handle (the district's
+/// not yet acted on, or those given to the caller's town or department, overdue in red),
+/// rectifications to verify and rectifications overdue (supervisors); a subject's own
+/// problems to rectify, overdue ones, and its findings.
+async fn todo(st: &AppState, user: &CurrentUser) -> Result<Vec<TodoLine>, AppError> {
+    use anpei_store::campaign::problems::{self, ProblemFilter};
+    use anpei_store::Reach;
+    let f = anpei_store::ledger::leads::todo(&st.store, &user.scope).await?;
+    let p = problems::counts(&st.store, &user.scope, &ProblemFilter::default()).await?;
+    let mut out = Vec::new();
+    let line = |label, n: i64, href, urgent, id| TodoLine {
+        label,
+        n: n.max(0) as u64,
+        href,
+        urgent: urgent && n > 0,
+        id,
+    };
+    match user.scope.reach() {
+        Reach::Subject(_) => {
+            out.push(line(
+                "待整改的问题",
+                p.pending + p.in_progress,
+                "/problems?status=open",
+                false,
+                "todo-problems",
+            ));
+            out.push(line(
+                "逾期未整改",
+                p.overdue,
+                "/problems?status=overdue",
+                true,
+                "todo-overdue",
+            ));
+            out.push(line(
+                "本单位问题线索（未办结）",
+                f.active as i64,
+                "/findings",
+                false,
+                "todo-findings",
+            ));
+        }
+        Reach::All => {
+            out.push(line(
+                "待处理的问题线索（未交办）",
+                f.pending as i64,
+                "/findings?status=pending",
+                false,
+                "todo-findings",
+            ));
+            out.push(line(
+                "已交办、逾期未处理的问题线索",
+                f.assigned_overdue as i64,
+                "/findings?status=assigned",
+                true,
+                "todo-assigned-overdue",
+            ));
+        }
+        _ => {
+            out.push(line(
+                "交办给本单位的问题线索",
+                f.assigned as i64,
+                "/findings?assigned=mine&status=assigned",
+                false,
+                "todo-findings",
+            ));
+            out.push(line(
+                "其中已超过处理期限",
+                f.assigned_overdue as i64,
+                "/findings?assigned=mine&status=assigned",
+                true,
+                "todo-assigned-overdue",
+            ));
+        }
+    }
+    if !matches!(user.scope.reach(), Reach::Subject(_)) {
+        out.push(line(
+            "整改待核验（销号）",
+            p.awaiting_verification,
+            "/problems?status=awaiting_verification",
+            false,
+            "todo-verify",
+        ));
+        out.push(line(
+            "逾期未整改的问题",
+            p.overdue,
+            "/problems?status=overdue",
+            true,
+            "todo-overdue",
+        ));
+    }
+    Ok(out)
+}
+
 pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let layout = Layout::new(&user, "工作台", "home");
     if !crate::Perm::ViewBusiness.allows(Some(user.role)) {
         return Ok(render(HomePage {
             layout,
+            todo: Vec::new(),
             d: None,
             town_bars: vec![],
             industry_bars: vec![],
@@ -58,11 +163,13 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
             industry_height: 0,
         }));
     }
+    let todo = todo(&st, &user).await?;
     let d = dashboard::load(&st.store, &user.scope).await?;
     let town_bars = bars(&d.by_town, 30, |_| false);
     let industry_bars = bars(&d.by_industry, 20, |i| st.store.params.is_high_risk(i));
     Ok(render(HomePage {
         layout,
+        todo,
         town_height: town_bars.len() as u32 * 24,
         industry_height: industry_bars.len() as u32 * 24,
         town_bars,
