@@ -707,7 +707,7 @@ async fn upgrading_to_m0014_keeps_the_stored_findings_and_frees_their_person() {
         .query_one(Statement::from_string(
             DbBackend::Sqlite,
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' \
-             AND name LIKE 'idx_findings_%'"
+             AND name IN ('idx_findings_subject', 'idx_findings_rule', 'idx_findings_person')"
                 .to_string(),
         ))
         .await

@@ -153,11 +153,16 @@ mod tests {
     #[test]
     fn the_areas_together_declare_every_route_once() {
         let all = specs();
-        assert_eq!(all.len(), 136);
+        assert_eq!(all.len(), 141);
         let distinct: HashSet<(&str, &str)> = all.iter().map(|s| (s.method, s.path)).collect();
         assert_eq!(distinct.len(), all.len(), "a route declared twice");
         for known in [
             spec("GET", "/healthz", Perm::Public),
+            spec("POST", "/findings/{id}/assign", Perm::District),
+            spec("POST", "/findings/{id}/to-problem", Perm::Supervise),
+            spec("POST", "/findings/{id}/dismiss", Perm::Supervise),
+            spec("POST", "/findings/{id}/reopen", Perm::District),
+            spec("POST", "/findings/bulk", Perm::Supervise),
             spec("GET", "/metrics", Perm::Metrics),
             spec("POST", "/login/mfa", Perm::Public),
             spec("GET", "/", Perm::SignedIn),
