@@ -410,8 +410,9 @@ fn a_lead_is_assigned_in_bulk_handled_by_the_town_and_closed_in_chromium() {
             "经核实该人员已调离特种作业岗位，不予处理",
         );
         b.click("#dismiss-submit");
+        // The old page's element goes stale as the new one loads: ask again until it says so.
         wait_for("the dismissal", PAGE, || {
-            let s = b.text_of("#finding-status");
+            let s = b.try_text("#finding-status")?;
             if s.contains("已排除") {
                 Ok(())
             } else {
