@@ -111,6 +111,34 @@ pub async fn create(
     inspection_id: Option<i32>,
     input: &ActionInput,
 ) -> StoreResult<i32> {
+    create_with(
+        store,
+        scope,
+        actor,
+        by_name,
+        subject_id,
+        inspection_id,
+        input,
+        None,
+    )
+    .await
+}
+
+/// [`create`] with the decision's document (文书), a file already checked and kept whose row
+/// is written in the same transaction: the decision and its document are kept together or
+/// not at all.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all)]
+pub async fn create_with(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    by_name: &str,
+    subject_id: i32,
+    inspection_id: Option<i32>,
+    input: &ActionInput,
+    document: Option<&crate::platform::evidence::Attachment>,
+) -> StoreResult<i32> {
     let txn = store.write().await?;
     let subject = supervised_subject(&*txn, scope, subject_id).await?;
     let ins = match inspection_id {
@@ -317,6 +345,18 @@ pub async fn create(
         )),
     )
     .await?;
+    if let Some(a) = document {
+        crate::platform::evidence::insert(
+            &*txn,
+            now,
+            actor,
+            super::DOCUMENT_OWNER,
+            action.id,
+            Some(subject.id),
+            a,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(action.id)
 }

@@ -432,20 +432,32 @@ pub async fn add_action(
         Err(e) => return Err(e),
     };
     let input = action_input(&form);
-    // The document is checked before anything is written.
-    if let Some((name, bytes)) = &form.file {
-        let clean = evidence::clean_name(name);
-        if let Err(e) = crate::ingest_file::check_upload(
-            &st,
-            crate::ingest_file::UploadUse::Evidence,
-            &clean,
-            bytes,
-        ) {
-            let e = vec![("file", format!("文书“{clean}”：{e}"))];
-            return detail_page(&st, &user, id, None, input, e).await;
+    // The document is checked and its bytes kept before anything is written; its row goes in
+    // with the decision, in one transaction.
+    let document = match &form.file {
+        Some((name, bytes)) => {
+            let clean = evidence::clean_name(name);
+            let staged = match crate::ingest_file::check_upload(
+                &st,
+                crate::ingest_file::UploadUse::Evidence,
+                &clean,
+                bytes,
+            ) {
+                Ok(_) => evidence::stage(&st, name, bytes).await,
+                Err(e) => Err(AppError::BadRequest(e.to_string())),
+            };
+            match staged {
+                Ok(a) => Some(a),
+                Err(AppError::BadRequest(e)) => {
+                    let e = vec![("file", format!("文书“{clean}”：{e}"))];
+                    return detail_page(&st, &user, id, None, input, e).await;
+                }
+                Err(e) => return Err(e),
+            }
         }
-    }
-    let action_id = match actions::create(
+        None => None,
+    };
+    match actions::create_with(
         &st.store,
         &user.scope,
         &user.actor(),
@@ -453,27 +465,16 @@ pub async fn add_action(
         d.subject.id,
         Some(id),
         &input,
+        document.as_ref(),
     )
     .await
     {
-        Ok(a) => a,
+        Ok(_) => {}
         Err(StoreError::Fields(errs)) => {
             return detail_page(&st, &user, id, None, input, errs).await
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some((name, bytes)) = &form.file {
-        evidence::save_upload(
-            &st,
-            &user,
-            store::DOCUMENT_OWNER,
-            action_id,
-            Some(d.subject.id),
-            name,
-            bytes,
-        )
-        .await?;
-    }
     Ok(Redirect::to(&format!("/inspections/{id}?done=action#actions")).into_response())
 }
 

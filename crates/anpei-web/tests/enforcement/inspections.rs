@@ -663,3 +663,67 @@ async fn numbers_written_in_groups_or_full_width_are_removed_and_leftovers_refus
     assert!(!public.body.contains("5678"));
     h.db.cleanup().await;
 }
+
+/// A decision and its document (文书) are one write: when the document's row cannot be
+/// written, the decision is not kept either; once it can, both are.
+#[tokio::test]
+async fn a_decision_and_its_document_are_kept_together_or_not_at_all() {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    let h = Harness::with_demo(30, 200).await;
+    let anpei_store::Reach::Subject(company) = scope_of(&h, "enterprise").await.reach() else {
+        panic!("the enterprise account is scoped to its subject")
+    };
+    let town = h.login("town").await;
+    let id = record_inspection(&h, &town, company, "未建立安全培训档案").await;
+    let today = h.store().today().to_string();
+    let path = format!("/inspections/{id}/actions?_csrf={}", town.csrf);
+    let fields = [
+        ("decided_on", today.as_str()),
+        ("decision_no", "渝北应急罚〔2027〕11号"),
+        ("kind", "fine"),
+        ("fine_stage", "ordered"),
+        ("amount_unit", "20000"),
+        ("text", "未如实记录安全生产教育和培训情况"),
+    ];
+    let send = || {
+        h.post_multipart(
+            Some(&town),
+            &path,
+            &fields,
+            Some(("行政处罚决定书.png", PNG)),
+        )
+    };
+    let before = actions_of(&h, company).await;
+    let documents = || async {
+        access::evidence_files(h.store())
+            .await
+            .into_iter()
+            .filter(|f| f.owner_kind == enforcement::DOCUMENT_OWNER)
+            .count()
+    };
+    anpei_store::testing::execute_raw(
+        h.store(),
+        "ALTER TABLE evidence_files RENAME TO evidence_files_away",
+    )
+    .await
+    .unwrap();
+    let r = send().await;
+    anpei_store::testing::execute_raw(
+        h.store(),
+        "ALTER TABLE evidence_files_away RENAME TO evidence_files",
+    )
+    .await
+    .unwrap();
+    assert!(r.status.is_server_error(), "{} {}", r.status, r.body);
+    assert_eq!(
+        actions_of(&h, company).await,
+        before,
+        "no decision without its document"
+    );
+    assert_eq!(documents().await, 0);
+    let r = send().await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(actions_of(&h, company).await, before + 1);
+    assert_eq!(documents().await, 1);
+    h.db.cleanup().await;
+}
