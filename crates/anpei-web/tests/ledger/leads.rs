@@ -290,3 +290,57 @@ async fn a_lead_goes_from_the_district_to_the_town_to_a_closed_problem() {
     assert_eq!(status_of(&h, other).await, FindingStatus::Open);
     common::finish(h, dir).await;
 }
+
+/// Every business role's 工作台 opens with its 待办, counted and linked; a subject's own
+/// account sees its own work and figures, not the regulators' charts.
+#[tokio::test]
+async fn every_business_role_sees_its_work_first_on_the_dashboard() {
+    let h = Harness::with_demo(20, 200).await;
+    let district = h.login("district").await;
+    let r = post(&h, &district, "/findings/scan", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let pending = findings::all(
+        h.store(),
+        &Scope::district_wide(),
+        &FindingFilter {
+            status: Some("open".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .len();
+    let page = h.get(Some(&district), "/").await;
+    let todo_at = page.body.find("id=\"todo\"").expect("a 待办 panel");
+    assert!(
+        todo_at
+            < page
+                .body
+                .find("<div class=\"card-label\">监管对象</div>")
+                .unwrap(),
+        "the work comes before the statistics"
+    );
+    assert!(
+        page.body.contains(&format!(
+            "<li id=\"todo-findings\"><a href=\"/findings?status=pending\"><span class=\"todo-n\">{pending}</span>"
+        )),
+        "{}",
+        &page.body[todo_at..todo_at + 600]
+    );
+    let town = h.login("town").await;
+    let page = h.get(Some(&town), "/").await;
+    assert!(
+        page.body.contains("交办给本单位的问题线索"),
+        "{}",
+        page.body
+    );
+    let enterprise = h.login("enterprise").await;
+    let page = h.get(Some(&enterprise), "/").await;
+    assert!(page.body.contains("id=\"todo-problems\""));
+    assert!(page.body.contains("本单位问题线索"));
+    assert!(
+        !page.body.contains("按镇街"),
+        "no regulators' charts for a subject"
+    );
+    h.db.cleanup().await;
+}

@@ -41,6 +41,9 @@ struct HomePage {
     layout: Layout,
     /// The role's work, first: each line a count and where to do it; `urgent` in red.
     todo: Vec<TodoLine>,
+    /// A subject's own account: its own figures, not the regulators' charts by town, kind or
+    /// industry.
+    own: bool,
     d: Option<Dashboard>,
     town_bars: Vec<Bar>,
     industry_bars: Vec<Bar>,
@@ -156,6 +159,7 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
         return Ok(render(HomePage {
             layout,
             todo: Vec::new(),
+            own: false,
             d: None,
             town_bars: vec![],
             industry_bars: vec![],
@@ -170,6 +174,7 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
     Ok(render(HomePage {
         layout,
         todo,
+        own: matches!(user.scope.reach(), anpei_store::Reach::Subject(_)),
         town_height: town_bars.len() as u32 * 24,
         industry_height: industry_bars.len() as u32 * 24,
         town_bars,
