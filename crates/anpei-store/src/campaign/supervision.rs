@@ -15,9 +15,13 @@
 //! | 整改时效 timeliness                | 1 − overdue / found (overdue items subtract)   | 15     |
 //! | 举报按期办结率 tip-offs on time     | closed by the deadline / assigned and due      | 15     |
 //!
-//! A ratio over nothing (no subject, no problem, no tip-off due) earns its full points:
-//! there was nothing to fail. A tip-off still inside its time limit and open is not yet due
-//! and not counted. An inspection counts when it is completed and belongs to the campaign
+//! A measure whose base is below [`MIN_BASE`] (no subject, no problem, no tip-off due — or
+//! too few to judge by) is 不适用: it earns nothing and costs nothing, and the data score is
+//! taken over the measures that apply, their weights renormalised to 100
+//! (score = 100 × Σ weight × share ÷ Σ weight, over the applicable measures). A unit to which
+//! no measure applies has no data score and is not ranked. 执法检查覆盖率 is not scored before
+//! the campaign's 执法检查 phase has begun. Percentages are rounded half up (3/7 = 43 %). A
+//! tip-off still inside its time limit and open is not yet due and not counted. An inspection counts when it is completed and belongs to the campaign
 //! (or, recorded without a campaign, falls in its enforcement phase).
 //!
 //! The supervisors add their own findings (each also a problem of that department or town,
@@ -62,6 +66,8 @@ pub const W_COVERAGE: f64 = 25.0;
 pub const W_RECTIFIED: f64 = 20.0;
 pub const W_TIMELINESS: f64 = 15.0;
 pub const W_TIPOFFS: f64 = 15.0;
+/// Fewest items a measure needs to be scored: below it the measure is 不适用 for the unit.
+pub const MIN_BASE: i64 = 3;
 /// The supervisors' manual adjustment (加减分), in points.
 pub const MANUAL_MIN: f64 = -10.0;
 pub const MANUAL_MAX: f64 = 10.0;
@@ -151,18 +157,19 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    /// The share, 1 when there is nothing to count (module docs).
-    pub fn share(&self) -> f64 {
-        if self.of <= 0 {
-            1.0
-        } else {
-            (self.n as f64 / self.of as f64).clamp(0.0, 1.0)
-        }
+    /// The share; none when there is nothing to count.
+    pub fn share(&self) -> Option<f64> {
+        (self.of > 0).then(|| (self.n as f64 / self.of as f64).clamp(0.0, 1.0))
     }
 
-    /// The share in whole percent (100 over nothing).
-    pub fn pct(&self) -> i64 {
-        (self.share() * 100.0).floor() as i64
+    /// The share in whole percent, rounded half up (3/7 = 43); none over nothing.
+    pub fn pct(&self) -> Option<i64> {
+        (self.of > 0).then(|| (200 * self.n.clamp(0, self.of) + self.of) / (2 * self.of))
+    }
+
+    /// Whether the measure is scored: its base reaches [`MIN_BASE`].
+    pub fn applies(&self) -> bool {
+        self.of >= MIN_BASE
     }
 
     fn add(&mut self, o: Ratio) {
@@ -209,37 +216,62 @@ impl Indicators {
         self.tipoffs_assigned += o.tipoffs_assigned;
     }
 
-    /// The points of each indicator.
-    pub fn points(&self) -> Points {
-        let timeliness = Ratio {
+    /// 1 − overdue / found: the problems not overdue over those found.
+    pub fn timeliness(&self) -> Ratio {
+        Ratio {
             n: self.rectified.of - self.overdue,
             of: self.rectified.of,
+        }
+    }
+
+    /// The points of each indicator; none for a measure that does not apply (its base below
+    /// [`MIN_BASE`], or coverage before the 执法检查 phase has begun).
+    pub fn points(&self, enforcement_started: bool) -> Points {
+        let score = |w: f64, r: Ratio| {
+            r.applies()
+                .then(|| r.share().map(|s| round1(w * s)))
+                .flatten()
         };
         Points {
-            self_inspection: round1(W_SELF_INSPECTION * self.self_inspection.share()),
-            coverage: round1(W_COVERAGE * self.coverage.share()),
-            rectified: round1(W_RECTIFIED * self.rectified.share()),
-            timeliness: round1(W_TIMELINESS * timeliness.share()),
-            tipoffs: round1(W_TIPOFFS * self.tipoffs.share()),
+            self_inspection: score(W_SELF_INSPECTION, self.self_inspection),
+            coverage: if enforcement_started {
+                score(W_COVERAGE, self.coverage)
+            } else {
+                None
+            },
+            rectified: score(W_RECTIFIED, self.rectified),
+            timeliness: score(W_TIMELINESS, self.timeliness()),
+            tipoffs: score(W_TIPOFFS, self.tipoffs),
         }
     }
 }
 
-/// Points of the data indicators.
+/// Points of the data indicators; none for a measure that is 不适用.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Points {
-    pub self_inspection: f64,
-    pub coverage: f64,
-    pub rectified: f64,
-    pub timeliness: f64,
-    pub tipoffs: f64,
+    pub self_inspection: Option<f64>,
+    pub coverage: Option<f64>,
+    pub rectified: Option<f64>,
+    pub timeliness: Option<f64>,
+    pub tipoffs: Option<f64>,
 }
 
 impl Points {
-    pub fn data(&self) -> f64 {
-        round1(
-            self.self_inspection + self.coverage + self.rectified + self.timeliness + self.tipoffs,
-        )
+    /// The data score over the measures that apply, weights renormalised to 100; none when
+    /// no measure applies.
+    pub fn data(&self) -> Option<f64> {
+        let parts = [
+            (self.self_inspection, W_SELF_INSPECTION),
+            (self.coverage, W_COVERAGE),
+            (self.rectified, W_RECTIFIED),
+            (self.timeliness, W_TIMELINESS),
+            (self.tipoffs, W_TIPOFFS),
+        ];
+        let (got, weight) = parts
+            .iter()
+            .filter_map(|(p, w)| p.map(|p| (p, *w)))
+            .fold((0.0, 0.0), |(g, ws), (p, w)| (g + p, ws + w));
+        (weight > 0.0).then(|| round1(got * 100.0 / weight))
     }
 }
 
@@ -392,11 +424,14 @@ pub struct UnitLine {
     pub name: String,
     pub ind: Indicators,
     pub points: Points,
+    /// The data score; 0 when no measure applies (then `scored` is false).
     pub data: f64,
     pub manual: f64,
     pub total: f64,
+    /// Whether any measure applies: a unit with nothing to judge it by is not ranked.
+    pub scored: bool,
     pub sheet: Option<SheetState>,
-    /// 1 for the highest total (equal totals share a rank).
+    /// 1 for the highest total (equal totals share a rank); 0: not ranked.
     pub rank: usize,
 }
 
@@ -412,11 +447,18 @@ fn total_of(data: f64, manual: f64) -> f64 {
     round1((data + manual).clamp(0.0, 100.0))
 }
 
+/// Whether the campaign's 执法检查 phase has begun on `today`.
+pub fn enforcement_started(c: &CampaignInfo, today: NaiveDate) -> bool {
+    c.phase_of(PhaseKind::Enforcement)
+        .is_some_and(|p| p.starts_on <= today)
+}
+
 fn line(
     unit: Unit,
     name: String,
     live: Indicators,
     sheet: Option<&supervision_sheet::Model>,
+    enforcement_started: bool,
 ) -> UnitLine {
     let (state, frozen) = match sheet.map(sheet_state) {
         Some((s, f)) => (Some(s), f),
@@ -424,9 +466,10 @@ fn line(
     };
     let (ind, points) = match frozen {
         Some(f) => (f.indicators, f.points),
-        None => (live, live.points()),
+        None => (live, live.points(enforcement_started)),
     };
-    let data = points.data();
+    let scored = points.data().is_some();
+    let data = points.data().unwrap_or(0.0);
     let manual = state.as_ref().map_or(0.0, |s| s.manual);
     UnitLine {
         unit,
@@ -436,22 +479,29 @@ fn line(
         data,
         manual,
         total: total_of(data, manual),
+        scored,
         sheet: state,
         rank: 0,
     }
 }
 
-/// Sorts by total (then data points, then name) and numbers the ranks.
+/// Sorts by total (then data points, then name) and numbers the ranks; units with no
+/// measure that applies come last, unranked (rank 0).
 fn rank(lines: &mut [UnitLine]) {
     lines.sort_by(|a, b| {
-        b.total
-            .total_cmp(&a.total)
+        b.scored
+            .cmp(&a.scored)
+            .then(b.total.total_cmp(&a.total))
             .then(b.data.total_cmp(&a.data))
             .then(a.name.cmp(&b.name))
     });
     let mut prev: Option<f64> = None;
     let mut r = 0;
     for (i, l) in lines.iter_mut().enumerate() {
+        if !l.scored {
+            l.rank = 0;
+            continue;
+        }
         if prev != Some(l.total) {
             r = i + 1;
             prev = Some(l.total);
@@ -711,6 +761,7 @@ async fn sheets_of<C: ConnectionTrait>(
 pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
     let (ti, di) = indicators_all(store, c).await?;
     let sheets = sheets_of(&store.db, c.campaign.id).await?;
+    let started = enforcement_started(c, store.today());
     let mut towns: Vec<UnitLine> = reference::towns(store)
         .await?
         .into_iter()
@@ -721,6 +772,7 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
                 t.name,
                 ti.get(&t.id).copied().unwrap_or_default(),
                 sheets.get(&u),
+                started,
             )
         })
         .collect();
@@ -734,6 +786,7 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
                 d.name,
                 di.get(&d.id).copied().unwrap_or_default(),
                 sheets.get(&u),
+                started,
             )
         })
         .collect();
@@ -832,9 +885,10 @@ mod tests {
     }
 
     #[test]
-    fn a_ratio_over_nothing_earns_full_points_and_overdue_items_subtract() {
+    fn a_measure_without_base_is_not_applicable_and_the_weights_renormalise() {
+        // Nothing to judge by: no data score, not ranked.
         let none = Indicators::default();
-        assert_eq!(none.points().data(), 100.0);
+        assert_eq!(none.points(true).data(), None);
         let ind = Indicators {
             subjects: 4,
             self_inspection: Ratio { n: 2, of: 4 },
@@ -845,13 +899,80 @@ mod tests {
             tipoffs: Ratio { n: 1, of: 2 },
             tipoffs_assigned: 3,
         };
-        let p = ind.points();
-        assert_eq!(p.self_inspection, 12.5);
-        assert_eq!(p.coverage, 6.3);
-        assert_eq!(p.rectified, 5.0);
-        assert_eq!(p.timeliness, 7.5);
-        assert_eq!(p.tipoffs, 7.5);
-        assert_eq!(p.data(), 38.8);
+        let p = ind.points(true);
+        assert_eq!(p.self_inspection, Some(12.5));
+        assert_eq!(p.coverage, Some(6.3));
+        assert_eq!(p.rectified, Some(5.0));
+        assert_eq!(p.timeliness, Some(7.5));
+        // Two tip-offs due: below the minimum base, 不适用.
+        assert_eq!(p.tipoffs, None);
+        // 31.3 of the 85 points that apply: 36.8 of 100.
+        assert_eq!(p.data(), Some(36.8));
+        // Before the 执法检查 phase, coverage is not scored either: 25.0 of 60 → 41.7.
+        let before = ind.points(false);
+        assert_eq!(before.coverage, None);
+        assert_eq!(before.data(), Some(41.7));
+    }
+
+    #[test]
+    fn an_idle_unit_does_not_outrank_one_that_worked() {
+        // 0 of 3 self-inspections and nothing else: 0 over the one measure that applies.
+        let idle = Indicators {
+            subjects: 3,
+            self_inspection: Ratio { n: 0, of: 3 },
+            coverage: Ratio { n: 0, of: 3 },
+            ..Default::default()
+        };
+        // 3 of 3, two inspections of three, 3 problems of which 2 closed, none overdue.
+        let worked = Indicators {
+            subjects: 3,
+            self_inspection: Ratio { n: 3, of: 3 },
+            coverage: Ratio { n: 2, of: 3 },
+            inspections: 2,
+            rectified: Ratio { n: 2, of: 3 },
+            ..Default::default()
+        };
+        let (i, w) = (idle.points(true), worked.points(true));
+        assert_eq!(i.data(), Some(0.0));
+        assert!(w.data().unwrap() > 80.0, "{w:?}");
+        let mk = |name: &str, p: Points| {
+            let data = p.data().unwrap_or(0.0);
+            UnitLine {
+                unit: Unit::Town(0),
+                name: name.into(),
+                ind: Indicators::default(),
+                points: p,
+                data,
+                manual: 0.0,
+                total: data,
+                scored: p.data().is_some(),
+                sheet: None,
+                rank: 0,
+            }
+        };
+        let mut v = vec![
+            mk("无事可评", Indicators::default().points(true)),
+            mk("未开展", i),
+            mk("已开展", w),
+        ];
+        rank(&mut v);
+        let order: Vec<(&str, usize)> = v.iter().map(|l| (l.name.as_str(), l.rank)).collect();
+        assert_eq!(order, [("已开展", 1), ("未开展", 2), ("无事可评", 0)]);
+    }
+
+    #[test]
+    fn percentages_round_half_up_and_bases_below_the_minimum_do_not_apply() {
+        assert_eq!(Ratio { n: 3, of: 7 }.pct(), Some(43));
+        assert_eq!(Ratio { n: 1, of: 8 }.pct(), Some(13));
+        assert_eq!(Ratio { n: 1, of: 200 }.pct(), Some(1));
+        assert_eq!(Ratio { n: 2, of: 3 }.pct(), Some(67));
+        assert_eq!(Ratio { n: 0, of: 0 }.pct(), None);
+        assert!(!Ratio {
+            n: 2,
+            of: MIN_BASE - 1
+        }
+        .applies());
+        assert!(Ratio { n: 0, of: MIN_BASE }.applies());
     }
 
     #[test]
@@ -864,6 +985,7 @@ mod tests {
             data: total,
             manual: 0.0,
             total,
+            scored: true,
             sheet: None,
             rank: 0,
         };

@@ -264,9 +264,10 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
     assert_eq!((i.rectified.n, i.rectified.of, i.overdue), (1, 3, 1));
     assert_eq!((i.tipoffs.n, i.tipoffs.of, i.tipoffs_assigned), (1, 2, 3));
     let p = s.line.points;
-    assert_eq!(p.rectified, 6.7);
-    assert_eq!(p.timeliness, 10.0);
-    assert_eq!(p.tipoffs, 7.5);
+    assert_eq!(p.rectified, Some(6.7));
+    assert_eq!(p.timeliness, Some(10.0));
+    // Two tip-offs due: fewer than the minimum base, so the measure is 不适用.
+    assert_eq!(p.tipoffs, None);
 
     let district = h.login("district").await;
     let page = h
@@ -376,8 +377,18 @@ async fn the_ranking_is_sorted_by_total_and_shown_with_its_chart() {
     let r = sv::ranking(h.store(), &c).await.unwrap();
     for lines in [&r.towns, &r.departments] {
         assert!(!lines.is_empty());
-        assert_eq!(lines[0].rank, 1);
-        for w in lines.windows(2) {
+        // Units with a measure that applies first, by total; those with none last, unranked.
+        let scored: Vec<_> = lines.iter().filter(|l| l.scored).collect();
+        assert!(
+            lines[scored.len()..]
+                .iter()
+                .all(|l| !l.scored && l.rank == 0),
+            "the units without any applicable measure come last, unranked"
+        );
+        if let Some(first) = scored.first() {
+            assert_eq!(first.rank, 1);
+        }
+        for w in scored.windows(2) {
             assert!(
                 w[0].total >= w[1].total,
                 "{} before {}",
@@ -387,6 +398,12 @@ async fn the_ranking_is_sorted_by_total_and_shown_with_its_chart() {
             assert!(w[0].rank <= w[1].rank);
         }
     }
+    assert!(
+        r.towns
+            .iter()
+            .any(|l| l.unit == Unit::Town(town) && l.scored),
+        "the seeded town is ranked"
+    );
     // An adjustment moves a town up: +10 puts the seeded town at or above where it was.
     let before = r
         .towns

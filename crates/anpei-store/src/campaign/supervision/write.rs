@@ -139,8 +139,8 @@ pub async fn save_sheet(
     }
     let mut stored: StoredFindings = serde_json::from_str(&row.findings).unwrap_or_default();
     stored.reason = reason;
-    let points = live.points();
-    let data = points.data();
+    let points = live.points(super::enforcement_started(c, store.today()));
+    let data = points.data().unwrap_or(0.0);
     let frozen = Frozen {
         indicators: live,
         points,

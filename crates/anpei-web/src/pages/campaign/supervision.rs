@@ -127,10 +127,24 @@ pub async fn overview(
 pub struct Drill {
     pub label: &'static str,
     pub value: String,
-    pub pct: i64,
-    pub points: f64,
+    /// Rounded half up; none over nothing.
+    pub pct: Option<i64>,
+    /// None: 不适用 (base below the minimum, or a phase not begun).
+    pub points: Option<f64>,
     pub weight: f64,
     pub href: String,
+}
+
+impl Drill {
+    pub fn pct_text(&self) -> String {
+        self.pct
+            .map_or_else(|| "—".to_string(), |p| format!("{p}%"))
+    }
+
+    pub fn points_text(&self) -> String {
+        self.points
+            .map_or_else(|| "不适用".to_string(), |p| format!("{p:.1}"))
+    }
 }
 
 #[derive(Template)]
@@ -199,13 +213,7 @@ fn drills(c: i32, unit: Unit, l: &UnitLine) -> Vec<Drill> {
         Drill {
             label: "整改时效（逾期未整改问题扣减）",
             value: format!("逾期{}项", i.overdue),
-            pct: 100
-                - sv::Ratio {
-                    n: i.overdue,
-                    of: i.rectified.of,
-                }
-                .pct()
-                .min(100),
+            pct: i.timeliness().pct(),
             points: p.timeliness,
             weight: sv::W_TIMELINESS,
             href: format!("/problems?{filter}&status=overdue"),

@@ -450,6 +450,10 @@ async fn detail_render(
 struct RulesPage {
     layout: Layout,
     rows: Vec<(Rule, String)>,
+    /// The supervision scores' weights, minimum base and adjustment range.
+    w: (f64, f64, f64, f64, f64),
+    min_base: i64,
+    manual: (f64, f64),
 }
 
 pub async fn catalogue(State(st): State<AppState>, user: CurrentUser) -> Response {
@@ -457,9 +461,19 @@ pub async fn catalogue(State(st): State<AppState>, user: CurrentUser) -> Respons
         .iter()
         .map(|r| (*r, r.parameters(&st.store.params)))
         .collect();
+    use anpei_store::campaign::supervision as sv;
     render(RulesPage {
         layout: Layout::new(&user, "规则目录", "rules"),
         rows,
+        w: (
+            sv::W_SELF_INSPECTION,
+            sv::W_COVERAGE,
+            sv::W_RECTIFIED,
+            sv::W_TIMELINESS,
+            sv::W_TIPOFFS,
+        ),
+        min_base: sv::MIN_BASE,
+        manual: (sv::MANUAL_MIN, sv::MANUAL_MAX),
     })
 }
 

@@ -11,7 +11,13 @@ use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_import::docx::Docx;
 use anpei_store::campaign::supervision::bulletin::{self as bl, Bulletin};
-use anpei_store::campaign::supervision::UnitLine;
+use anpei_store::campaign::supervision::{Ratio, UnitLine};
+
+/// A share as the bulletin writes it: `43%`, or 不适用 when there was nothing to count.
+fn pct(r: &Ratio) -> String {
+    r.pct()
+        .map_or_else(|| "不适用".to_string(), |p| format!("{p}%"))
+}
 use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -67,21 +73,28 @@ impl Text {
                 kinds.join("、")
             ),
             self_inspection: format!(
-                "自查自改阶段，应开展自查的单位{}家，已提交自查{}家，自查完成率{}%；共发现问题{}项，已整改销号{}项，整改率{}%，逾期未整改{}项。",
+                "自查自改阶段，应开展自查的单位{}家，已提交自查{}家，自查完成率{}；共发现问题{}项，已整改销号{}项，整改率{}，逾期未整改{}项。",
                 b.self_inspection.of,
                 b.self_inspection.n,
-                b.self_inspection.pct(),
+                pct(&b.self_inspection),
                 b.problems.of,
                 b.problems.n,
-                b.problems.pct(),
+                pct(&b.problems),
                 b.overdue
             ),
-            enforcement: format!(
-                "执法检查阶段，共开展执法检查{}次，检查单位{}家，覆盖率{}%。",
-                b.inspections,
-                b.coverage.n,
-                b.coverage.pct()
-            ),
+            enforcement: if anpei_store::campaign::supervision::enforcement_started(
+                &b.campaign,
+                b.as_of,
+            ) {
+                format!(
+                    "执法检查阶段，共开展执法检查{}次，检查单位{}家，覆盖率{}。",
+                    b.inspections,
+                    b.coverage.n,
+                    pct(&b.coverage)
+                )
+            } else {
+                "执法检查阶段尚未开始。".to_string()
+            },
             actions: format!(
                 "共作出罚款决定{}件，罚款金额合计{}；责令限期整改{}件，警告{}件，责令停产停业整顿{}件；移送市场监管部门{}件，移交司法机关{}件；暂停考试资格{}家，取消考试资格{}家；曝光典型案例{}件。",
                 a.fines,
@@ -138,7 +151,11 @@ fn unit_rows(lines: &[UnitLine]) -> Vec<Vec<String>> {
         .map(|l| {
             let i = &l.ind;
             vec![
-                l.rank.to_string(),
+                if l.scored {
+                    l.rank.to_string()
+                } else {
+                    "—".to_string()
+                },
                 l.name.clone(),
                 format!("{}/{}", i.self_inspection.n, i.self_inspection.of),
                 format!("{}/{}", i.coverage.n, i.coverage.of),
