@@ -66,8 +66,16 @@ fn chart(lines: &[UnitLine], campaign_id: i32) -> Vec<ChartBar> {
             label: l.name.clone(),
             href: format!("{}?campaign={campaign_id}", l.unit.path()),
             y: i as u32 * 24,
-            width: (l.total.max(0.0) * PX_PER_POINT).round() as u32,
-            text: format!("{:.1}", l.total),
+            width: if l.scored {
+                (l.total.max(0.0) * PX_PER_POINT).round() as u32
+            } else {
+                0
+            },
+            text: if l.scored {
+                format!("{:.1}", l.total)
+            } else {
+                "不适用".to_string()
+            },
         })
         .collect()
 }
@@ -86,6 +94,7 @@ struct OverviewPage {
     town_height: u32,
     department_height: u32,
     weights: [(&'static str, f64); 5],
+    min_base: i64,
 }
 
 /// The weights as the pages explain them.
@@ -120,6 +129,7 @@ pub async fn overview(
         towns: r.towns,
         departments: r.departments,
         weights: WEIGHTS,
+        min_base: sv::MIN_BASE,
     }))
 }
 
