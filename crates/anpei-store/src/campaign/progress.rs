@@ -509,3 +509,87 @@ pub async fn subjects(
     }
     Ok((rows, total))
 }
+
+/// What a 催办 did: units reminded, and units already reminded of the same matter today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Urged {
+    pub units: u64,
+    pub already_today: u64,
+}
+
+/// Most subjects one 催办 reaches (a district has far fewer).
+const URGE_MAX: u64 = 20_000;
+
+/// 催办: reminds every subject in `scope` and the filter that has not submitted its
+/// self-inspection of the campaign — each of its accounts gets an inbox message — at most
+/// once a day per subject and matter; one transaction, audited with the counts.
+/// Supervisors only (district, department, town).
+#[tracing::instrument(skip_all)]
+pub async fn urge_not_submitted(
+    store: &Store,
+    scope: &Scope,
+    actor: &crate::platform::audit::Actor,
+    campaign_id: i32,
+    f: &ProgressFilter,
+) -> StoreResult<Urged> {
+    use crate::platform::audit::{self, Event};
+    use crate::platform::inbox::{self, NewMessage};
+    use crate::{Reach, StoreError};
+    if !matches!(
+        scope.reach(),
+        Reach::All | Reach::Town(_) | Reach::Department(_)
+    ) {
+        return Err(StoreError::Forbidden);
+    }
+    let (lines, _) = subjects(
+        store,
+        scope,
+        campaign_id,
+        f,
+        SubjectState::NotSubmitted,
+        1,
+        URGE_MAX,
+    )
+    .await?;
+    let today = store.today();
+    let txn = store.write().await?;
+    let now = store.now();
+    let mut urged = Urged::default();
+    for s in &lines {
+        let to = inbox::recipients_of_subject(&*txn, s.id, 0, None, false).await?;
+        let msgs: Vec<NewMessage> = to
+            .into_iter()
+            .map(|(uid, _)| NewMessage {
+                user_id: uid,
+                kind: "urge_self_inspection".into(),
+                title: "催办：请尽快完成并提交本次专项整治自查".into(),
+                body: format!(
+                    "{}尚未提交自查，请在“自查自改”中逐项作答并提交，逾期将影响考核。",
+                    s.name
+                ),
+                link: "/selfcheck".into(),
+                dedupe_key: format!("urge:self_inspection:{campaign_id}:{}:{today}:{uid}", s.id),
+            })
+            .collect();
+        if msgs.is_empty() {
+            continue;
+        }
+        if inbox::send_many(&*txn, now, msgs).await?.is_empty() {
+            urged.already_today += 1;
+        } else {
+            urged.units += 1;
+        }
+    }
+    audit::append(
+        &*txn,
+        now,
+        actor,
+        &Event::ok("campaign.urge", format!("campaign:{campaign_id}")).with_detail(format!(
+            "matter=self_inspection units={} already_today={}",
+            urged.units, urged.already_today
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(urged)
+}

@@ -32,6 +32,8 @@ pub struct NewMessage {
 pub fn kind_label(kind: &str) -> &'static str {
     match kind {
         "self_inspection_due" => "自查提醒",
+        "urge_self_inspection" => "催办",
+        "finding_assigned" => "交办问题线索",
         "problem_due" => "整改到期提醒",
         "problem_overdue" => "逾期提醒",
         "problem_created" => "新增问题",

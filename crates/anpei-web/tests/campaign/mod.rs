@@ -4,3 +4,4 @@
 mod problems;
 mod selfcheck;
 mod supervision;
+mod urge;

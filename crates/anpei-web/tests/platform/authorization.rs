@@ -48,6 +48,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/findings/{id}/dismiss", "finding"),
     ("POST", "/findings/{id}/reopen", "finding"),
     ("POST", "/findings/bulk", ""),
+    ("POST", "/progress/urge", ""),
     ("GET", "/rules", ""),
     ("POST", "/subjects/{id}/scan", "subject"),
     ("GET", "/persons", ""),

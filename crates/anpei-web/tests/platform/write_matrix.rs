@@ -275,6 +275,8 @@ const WRITES: &[Write] = &[
     // The bulk form names its subject in the list's filter: outside the scope the filter
     // matches nothing, and the page says so.
     form_refusal(w("/findings/bulk", Target::Finding, findings_bulk)),
+    // 催办 reaches the caller's own subjects that have not submitted (its scope decides).
+    w("/progress/urge", Target::Own, no_fields),
 ];
 
 /// State-changing routes that change no business data of a scope, each with the reason.

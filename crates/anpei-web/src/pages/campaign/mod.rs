@@ -513,6 +513,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(progress::subjects),
         )
+        .route("POST", "/progress/urge", Supervise, post(progress::urge))
         .route("GET", "/inbox", SignedIn, get(inbox::page))
         .route("POST", "/inbox/read", SignedIn, post(inbox::read))
         .route("GET", "/campaigns", ViewBusiness, get(list))

@@ -29,6 +29,9 @@ pub struct ProgressQuery {
     pub state: Option<String>,
     pub page: Option<crate::pages::PageParam>,
     pub per_page: Option<crate::pages::PageParam>,
+    /// After a 催办: units reminded, and units already reminded today (numbers only).
+    pub urged: Option<u64>,
+    pub already: Option<u64>,
 }
 
 fn id_param(o: &Option<String>) -> Option<i32> {
@@ -316,6 +319,9 @@ struct SubjectsPage {
     back: String,
     narrowed_to: Option<String>,
     campaign_name: String,
+    /// The 催办 form (supervisors, on the 未提交 list): the list's filters.
+    urge: Option<Vec<(&'static str, String)>>,
+    urged: Option<(u64, u64)>,
 }
 
 /// `GET /progress/subjects?campaign=…&town=…&department=…&kind=…&state=…`: the subjects
@@ -375,6 +381,21 @@ pub async fn subjects(
             .find(|c| Some(c.id) == cid)
             .map(|c| c.name)
             .unwrap_or_default(),
+        urge: (state == SubjectState::NotSubmitted
+            && total > 0
+            && crate::Perm::Supervise.allows(Some(user.role)))
+        .then(|| {
+            [
+                ("campaign", cid.map(|c| c.to_string())),
+                ("town", q.town.clone()),
+                ("department", q.department.clone()),
+                ("kind", q.kind.clone()),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+            .collect()
+        }),
+        urged: q.urged.map(|n| (n, q.already.unwrap_or(0))),
     });
     if is_htmx(&headers) {
         reselect_results(&mut res);
@@ -387,4 +408,35 @@ pub fn reselect_results(res: &mut Response) {
     let h = res.headers_mut();
     h.insert("hx-reselect", HeaderValue::from_static("#results"));
     h.insert("hx-reswap", HeaderValue::from_static("outerHTML"));
+}
+
+/// `POST /progress/urge`: 催办 — reminds every subject of the list's filters that has not
+/// submitted its self-inspection (once a day per subject), then shows the list again with
+/// how many were reminded.
+#[tracing::instrument(skip_all)]
+pub async fn urge(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    axum::Form(q): axum::Form<ProgressQuery>,
+) -> Result<Response, AppError> {
+    let campaigns = progress::campaigns(&st.store).await?;
+    let Some(cid) = chosen_campaign(&st, &q, &campaigns).await? else {
+        return Err(AppError::BadRequest(
+            "没有进行中的专项整治，无需催办".into(),
+        ));
+    };
+    let u = progress::urge_not_submitted(&st.store, &user.scope, &user.actor(), cid, &q.filter())
+        .await?;
+    let filters = crate::pages::query_string(&[
+        ("campaign", &Some(cid.to_string())),
+        ("town", &q.town),
+        ("department", &q.department),
+        ("kind", &q.kind),
+    ]);
+    use axum::response::IntoResponse;
+    Ok(axum::response::Redirect::to(&format!(
+        "/progress/subjects?{filters}&state=not_submitted&urged={}&already={}",
+        u.units, u.already_today
+    ))
+    .into_response())
 }
