@@ -930,6 +930,8 @@ pub struct Counts {
     pub open: u64,
     pub overdue: u64,
     pub closed: u64,
+    /// Received and not yet assigned (the intake duty's to-do).
+    pub received: u64,
 }
 
 /// Counts of the tip-offs a viewer may see.
@@ -950,6 +952,9 @@ pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
             c.closed += 1;
         } else {
             c.open += 1;
+            if status == Status::Received.code() {
+                c.received += 1;
+            }
             let dl = rules::deadlines(
                 &store.params,
                 accepted,

@@ -134,6 +134,36 @@ async fn todo(st: &AppState, user: &CurrentUser) -> Result<Vec<TodoLine>, AppErr
             ));
         }
     }
+    // Tip-offs: the intake duty's new ones and the overdue; a town's or department's those
+    // assigned to it.
+    use anpei_store::enforcement::tipoffs::{self, Viewer};
+    if let Some(v) = tipoffs::viewer_for(&st.store, Some(user.id), user.role, &user.scope).await? {
+        let c = tipoffs::counts(&st.store, v).await?;
+        match v {
+            Viewer::Intake => out.push(line(
+                "新受理、待交办的举报",
+                c.received as i64,
+                "/tipoffs?status=received",
+                false,
+                "todo-tipoffs",
+            )),
+            Viewer::Town(_) | Viewer::Department(_) => out.push(line(
+                "交办本单位的举报（未办结）",
+                c.open as i64,
+                "/tipoffs",
+                false,
+                "todo-tipoffs",
+            )),
+            Viewer::District => {}
+        }
+        out.push(line(
+            "超期未办结的举报",
+            c.overdue as i64,
+            "/tipoffs?overdue=1",
+            true,
+            "todo-tipoffs-overdue",
+        ));
+    }
     if !matches!(user.scope.reach(), Reach::Subject(_)) {
         out.push(line(
             "整改待核验（销号）",
