@@ -181,6 +181,14 @@ async fn a_lead_goes_from_the_district_to_the_town_to_a_closed_problem() {
         .unwrap()
         .id;
     let other = *of_rule.iter().find(|id| **id != mine).unwrap();
+    // The subject's page lists its findings still to be dealt with, assigned ones included.
+    let page = h.get(Some(&town), &format!("/subjects/{subject}")).await;
+    let at = page.body.find("id=\"subject-findings\"").unwrap();
+    assert!(
+        page.body[at..].contains(&format!("/findings/{mine}\""))
+            && page.body[at..].contains("已交办"),
+        "the subject page shows the assigned finding"
+    );
     let r = post(&h, &town, &format!("/findings/{mine}/to-problem"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let problem: i32 = r

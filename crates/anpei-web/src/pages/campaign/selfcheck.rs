@@ -280,7 +280,7 @@ async fn item_views(
             let f = FindingFilter {
                 rule: Some(rule),
                 subject_id: Some(l.subject.id),
-                status: Some("open".into()),
+                status: Some(anpei_store::ledger::findings::ACTIVE.into()),
                 ..Default::default()
             };
             let (rows, n) = findings::list(&st.store, &user.scope, &f, 1, FINDINGS_SHOWN).await?;

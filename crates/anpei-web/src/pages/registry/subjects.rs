@@ -162,7 +162,7 @@ pub async fn detail(
     let trainings = persons::subject_trainings(&st.store, &user.scope, id, 100).await?;
     let ff = anpei_store::ledger::findings::FindingFilter {
         subject_id: Some(id),
-        status: Some("open".into()),
+        status: Some(anpei_store::ledger::findings::ACTIVE.into()),
         ..Default::default()
     };
     let (findings, findings_total) =
