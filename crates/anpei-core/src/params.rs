@@ -52,6 +52,9 @@ pub struct Params {
     pub finding_assign_days: u32,
     /// 问题线索转问题清单时的整改期限（天）. A local working rule.
     pub finding_problem_days: u32,
+    /// 考核督查：某项指标的基数少于此数即为“不适用”（不计分、不参与该项排名）. A local
+    /// working rule of the district office.
+    pub score_min_base: u32,
     /// 《安全生产法》第九十七条：责令限期改正的，对单位处此数额（元）以下的罚款.
     pub article97_ordered_unit_max: i64,
     /// 同条：逾期未改正的，对单位处罚款的范围（元，含两端）.
@@ -98,6 +101,7 @@ impl Default for Params {
             tipoff_reporter_retention_days: 180,
             finding_assign_days: 15,
             finding_problem_days: 30,
+            score_min_base: 3,
             article97_ordered_unit_max: 100_000,
             article97_not_corrected_unit: (100_000, 200_000),
             article97_not_corrected_person: (20_000, 50_000),

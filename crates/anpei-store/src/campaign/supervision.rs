@@ -15,7 +15,7 @@
 //! | 整改时效 timeliness                | 1 − overdue / found (overdue items subtract)   | 15     |
 //! | 举报按期办结率 tip-offs on time     | closed by the deadline / assigned and due      | 15     |
 //!
-//! A measure whose base is below [`MIN_BASE`] (no subject, no problem, no tip-off due — or
+//! A measure whose base is below `Params::score_min_base` (3 by default) (no subject, no problem, no tip-off due — or
 //! too few to judge by) is 不适用: it earns nothing and costs nothing, and the data score is
 //! taken over the measures that apply, their weights renormalised to 100
 //! (score = 100 × Σ weight × share ÷ Σ weight, over the applicable measures). A unit to which
@@ -66,8 +66,6 @@ pub const W_COVERAGE: f64 = 25.0;
 pub const W_RECTIFIED: f64 = 20.0;
 pub const W_TIMELINESS: f64 = 15.0;
 pub const W_TIPOFFS: f64 = 15.0;
-/// Fewest items a measure needs to be scored: below it the measure is 不适用 for the unit.
-pub const MIN_BASE: i64 = 3;
 /// The supervisors' manual adjustment (加减分), in points.
 pub const MANUAL_MIN: f64 = -10.0;
 pub const MANUAL_MAX: f64 = 10.0;
@@ -167,9 +165,9 @@ impl Ratio {
         (self.of > 0).then(|| (200 * self.n.clamp(0, self.of) + self.of) / (2 * self.of))
     }
 
-    /// Whether the measure is scored: its base reaches [`MIN_BASE`].
-    pub fn applies(&self) -> bool {
-        self.of >= MIN_BASE
+    /// Whether the measure is scored: its base reaches `min_base`.
+    pub fn applies(&self, min_base: i64) -> bool {
+        self.of >= min_base
     }
 
     fn add(&mut self, o: Ratio) {
@@ -225,13 +223,14 @@ impl Indicators {
     }
 
     /// The points of each indicator; none for a measure that does not apply (its base below
-    /// [`MIN_BASE`], or coverage before the 执法检查 phase has begun).
-    pub fn points(&self, enforcement_started: bool) -> Points {
+    /// the minimum, or coverage before the 执法检查 phase has begun).
+    pub fn points(&self, rule: Scoring) -> Points {
         let score = |w: f64, r: Ratio| {
-            r.applies()
+            r.applies(rule.min_base)
                 .then(|| r.share().map(|s| round1(w * s)))
                 .flatten()
         };
+        let enforcement_started = rule.enforcement_started;
         Points {
             self_inspection: score(W_SELF_INSPECTION, self.self_inspection),
             coverage: if enforcement_started {
@@ -453,12 +452,30 @@ pub fn enforcement_started(c: &CampaignInfo, today: NaiveDate) -> bool {
         .is_some_and(|p| p.starts_on <= today)
 }
 
+/// What scoring depends on besides the counts: the minimum base of a measure
+/// (`Params::score_min_base`) and whether the 执法检查 phase has begun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scoring {
+    pub min_base: i64,
+    pub enforcement_started: bool,
+}
+
+impl Scoring {
+    /// The scoring of campaign `c` today.
+    pub fn of(store: &Store, c: &CampaignInfo) -> Scoring {
+        Scoring {
+            min_base: i64::from(store.params.score_min_base),
+            enforcement_started: enforcement_started(c, store.today()),
+        }
+    }
+}
+
 fn line(
     unit: Unit,
     name: String,
     live: Indicators,
     sheet: Option<&supervision_sheet::Model>,
-    enforcement_started: bool,
+    rule: Scoring,
 ) -> UnitLine {
     let (state, frozen) = match sheet.map(sheet_state) {
         Some((s, f)) => (Some(s), f),
@@ -466,7 +483,7 @@ fn line(
     };
     let (ind, points) = match frozen {
         Some(f) => (f.indicators, f.points),
-        None => (live, live.points(enforcement_started)),
+        None => (live, live.points(rule)),
     };
     let scored = points.data().is_some();
     let data = points.data().unwrap_or(0.0);
@@ -761,7 +778,7 @@ async fn sheets_of<C: ConnectionTrait>(
 pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
     let (ti, di) = indicators_all(store, c).await?;
     let sheets = sheets_of(&store.db, c.campaign.id).await?;
-    let started = enforcement_started(c, store.today());
+    let rule = Scoring::of(store, c);
     let mut towns: Vec<UnitLine> = reference::towns(store)
         .await?
         .into_iter()
@@ -772,7 +789,7 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
                 t.name,
                 ti.get(&t.id).copied().unwrap_or_default(),
                 sheets.get(&u),
-                started,
+                rule,
             )
         })
         .collect();
@@ -786,7 +803,7 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
                 d.name,
                 di.get(&d.id).copied().unwrap_or_default(),
                 sheets.get(&u),
-                started,
+                rule,
             )
         })
         .collect();
@@ -878,6 +895,24 @@ pub async fn problems_of<C: ConnectionTrait>(
 mod tests {
     use super::*;
 
+    /// The default minimum base, the 执法检查 phase begun (or not).
+    const RULE: Scoring = Scoring {
+        min_base: 3,
+        enforcement_started: true,
+    };
+    const BEFORE_ENFORCEMENT: Scoring = Scoring {
+        min_base: 3,
+        enforcement_started: false,
+    };
+
+    #[test]
+    fn the_default_minimum_base_is_the_one_these_tests_assume() {
+        assert_eq!(
+            i64::from(anpei_core::Params::default().score_min_base),
+            RULE.min_base
+        );
+    }
+
     #[test]
     fn the_weights_add_up_to_one_hundred() {
         let sum = W_SELF_INSPECTION + W_COVERAGE + W_RECTIFIED + W_TIMELINESS + W_TIPOFFS;
@@ -888,7 +923,7 @@ mod tests {
     fn a_measure_without_base_is_not_applicable_and_the_weights_renormalise() {
         // Nothing to judge by: no data score, not ranked.
         let none = Indicators::default();
-        assert_eq!(none.points(true).data(), None);
+        assert_eq!(none.points(RULE).data(), None);
         let ind = Indicators {
             subjects: 4,
             self_inspection: Ratio { n: 2, of: 4 },
@@ -899,7 +934,7 @@ mod tests {
             tipoffs: Ratio { n: 1, of: 2 },
             tipoffs_assigned: 3,
         };
-        let p = ind.points(true);
+        let p = ind.points(RULE);
         assert_eq!(p.self_inspection, Some(12.5));
         assert_eq!(p.coverage, Some(6.3));
         assert_eq!(p.rectified, Some(5.0));
@@ -909,7 +944,7 @@ mod tests {
         // 31.3 of the 85 points that apply: 36.8 of 100.
         assert_eq!(p.data(), Some(36.8));
         // Before the 执法检查 phase, coverage is not scored either: 25.0 of 60 → 41.7.
-        let before = ind.points(false);
+        let before = ind.points(BEFORE_ENFORCEMENT);
         assert_eq!(before.coverage, None);
         assert_eq!(before.data(), Some(41.7));
     }
@@ -932,7 +967,7 @@ mod tests {
             rectified: Ratio { n: 2, of: 3 },
             ..Default::default()
         };
-        let (i, w) = (idle.points(true), worked.points(true));
+        let (i, w) = (idle.points(RULE), worked.points(RULE));
         assert_eq!(i.data(), Some(0.0));
         assert!(w.data().unwrap() > 80.0, "{w:?}");
         let mk = |name: &str, p: Points| {
@@ -951,7 +986,7 @@ mod tests {
             }
         };
         let mut v = vec![
-            mk("无事可评", Indicators::default().points(true)),
+            mk("无事可评", Indicators::default().points(RULE)),
             mk("未开展", i),
             mk("已开展", w),
         ];
@@ -969,10 +1004,14 @@ mod tests {
         assert_eq!(Ratio { n: 0, of: 0 }.pct(), None);
         assert!(!Ratio {
             n: 2,
-            of: MIN_BASE - 1
+            of: RULE.min_base - 1
         }
-        .applies());
-        assert!(Ratio { n: 0, of: MIN_BASE }.applies());
+        .applies(RULE.min_base));
+        assert!(Ratio {
+            n: 0,
+            of: RULE.min_base
+        }
+        .applies(RULE.min_base));
     }
 
     #[test]

@@ -562,22 +562,7 @@ pub async fn reopen(
             f.status.label()
         )));
     }
-    finding::Entity::update_many()
-        .col_expr(
-            finding::Column::Status,
-            Expr::value(FindingStatus::Open.code()),
-        )
-        .col_expr(
-            finding::Column::DismissReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            finding::Column::DismissedDetail,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(finding::Column::Id.eq(f.id))
-        .exec(&*txn)
-        .await?;
+    undismiss(&*txn, f.id).await?;
     event(
         &*txn,
         now,
@@ -827,22 +812,7 @@ pub(crate) async fn reopened_by_scan<C: ConnectionTrait>(
     id: i32,
     as_of: NaiveDate,
 ) -> StoreResult<()> {
-    finding::Entity::update_many()
-        .col_expr(
-            finding::Column::Status,
-            Expr::value(FindingStatus::Open.code()),
-        )
-        .col_expr(
-            finding::Column::DismissReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            finding::Column::DismissedDetail,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(finding::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+    undismiss(db, id).await?;
     scan_events(
         db,
         now,
@@ -897,4 +867,25 @@ pub async fn todo(store: &Store, scope: &Scope) -> StoreResult<Todo> {
             .count(&store.db)
             .await?,
     })
+}
+
+/// A dismissed finding 待处理 again, its reason and the facts it was dismissed on cleared.
+async fn undismiss<C: ConnectionTrait>(db: &C, id: i32) -> StoreResult<()> {
+    finding::Entity::update_many()
+        .col_expr(
+            finding::Column::Status,
+            Expr::value(FindingStatus::Open.code()),
+        )
+        .col_expr(
+            finding::Column::DismissReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            finding::Column::DismissedDetail,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(finding::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

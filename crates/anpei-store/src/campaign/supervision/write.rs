@@ -139,7 +139,7 @@ pub async fn save_sheet(
     }
     let mut stored: StoredFindings = serde_json::from_str(&row.findings).unwrap_or_default();
     stored.reason = reason;
-    let points = live.points(super::enforcement_started(c, store.today()));
+    let points = live.points(super::Scoring::of(store, c));
     let data = points.data().unwrap_or(0.0);
     let frozen = Frozen {
         indicators: live,

@@ -129,7 +129,7 @@ pub async fn overview(
         towns: r.towns,
         departments: r.departments,
         weights: WEIGHTS,
-        min_base: sv::MIN_BASE,
+        min_base: i64::from(st.store.params.score_min_base),
     }))
 }
 

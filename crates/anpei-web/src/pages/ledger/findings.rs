@@ -472,7 +472,7 @@ pub async fn catalogue(State(st): State<AppState>, user: CurrentUser) -> Respons
             sv::W_TIMELINESS,
             sv::W_TIPOFFS,
         ),
-        min_base: sv::MIN_BASE,
+        min_base: i64::from(st.store.params.score_min_base),
         manual: (sv::MANUAL_MIN, sv::MANUAL_MAX),
     })
 }
