@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn the_areas_together_declare_every_route_once() {
         let all = specs();
-        assert_eq!(all.len(), 142);
+        assert_eq!(all.len(), 146);
         let distinct: HashSet<(&str, &str)> = all.iter().map(|s| (s.method, s.path)).collect();
         assert_eq!(distinct.len(), all.len(), "a route declared twice");
         for known in [
@@ -164,6 +164,10 @@ mod tests {
             spec("POST", "/findings/{id}/reopen", Perm::District),
             spec("POST", "/findings/bulk", Perm::Supervise),
             spec("POST", "/progress/urge", Perm::Supervise),
+            spec("POST", "/problems/urge", Perm::Supervise),
+            spec("GET", "/unit", Perm::SelfInspect),
+            spec("POST", "/tipoffs/urge", Perm::District),
+            spec("POST", "/summaries/urge", Perm::District),
             spec("GET", "/metrics", Perm::Metrics),
             spec("POST", "/login/mfa", Perm::Public),
             spec("GET", "/", Perm::SignedIn),

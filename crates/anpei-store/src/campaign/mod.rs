@@ -1,7 +1,7 @@
 //! The campaign area (专项整治): the campaigns and their checklist catalogue (this module),
 //! the subjects' self-checks (`selfcheck`), the problems found and their rectification
-//! (`problems`), each unit's progress (`progress`) and the supervision of units, with the
-//! bulletin (`supervision`).
+//! (`problems`), each unit's progress (`progress`), the supervision of units, with the
+//! bulletin (`supervision`), and what the 工作台 shows of it to each role (`agenda`).
 //!
 //! Campaigns (专项整治) and the checklist catalogue in the database: the seeding of a new
 //! database (catalogue version 1 and the notice's campaign), the list, one campaign, the
@@ -12,6 +12,7 @@
 //! district creates them. Nothing here knows the notice's years: "current" is computed from
 //! the phases (`anpei_core::campaign::pick_current`).
 
+pub mod agenda;
 pub mod problems;
 pub mod progress;
 pub mod selfcheck;

@@ -64,11 +64,12 @@ impl Figures {
     }
 }
 
+/// `n` of `of` in whole percent, rounded half up (3 of 7 is 43); 0 of nothing is 0.
 fn pct(n: i64, of: i64) -> i64 {
-    if of == 0 {
+    if of <= 0 {
         0
     } else {
-        n * 100 / of
+        (n * 200 + of) / (2 * of)
     }
 }
 
@@ -510,20 +511,11 @@ pub async fn subjects(
     Ok((rows, total))
 }
 
-/// What a 催办 did: units reminded, and units already reminded of the same matter today.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Urged {
-    pub units: u64,
-    pub already_today: u64,
-}
-
-/// Most subjects one 催办 reaches (a district has far fewer).
-const URGE_MAX: u64 = 20_000;
+pub use crate::platform::urge::Urged;
 
 /// 催办: reminds every subject in `scope` and the filter that has not submitted its
 /// self-inspection of the campaign — each of its accounts gets an inbox message — at most
-/// once a day per subject and matter; one transaction, audited with the counts.
-/// Supervisors only (district, department, town).
+/// once a day per subject ([`crate::platform::urge`]). Supervisors only.
 #[tracing::instrument(skip_all)]
 pub async fn urge_not_submitted(
     store: &Store,
@@ -532,15 +524,8 @@ pub async fn urge_not_submitted(
     campaign_id: i32,
     f: &ProgressFilter,
 ) -> StoreResult<Urged> {
-    use crate::platform::audit::{self, Event};
-    use crate::platform::inbox::{self, NewMessage};
-    use crate::{Reach, StoreError};
-    if !matches!(
-        scope.reach(),
-        Reach::All | Reach::Town(_) | Reach::Department(_)
-    ) {
-        return Err(StoreError::Forbidden);
-    }
+    use crate::platform::urge::{self, Matter, Reminder};
+    urge::may_urge(scope)?;
     let (lines, _) = subjects(
         store,
         scope,
@@ -548,48 +533,35 @@ pub async fn urge_not_submitted(
         f,
         SubjectState::NotSubmitted,
         1,
-        URGE_MAX,
+        urge::MAX_UNITS,
     )
     .await?;
-    let today = store.today();
-    let txn = store.write().await?;
-    let now = store.now();
-    let mut urged = Urged::default();
-    for s in &lines {
-        let to = inbox::recipients_of_subject(&*txn, s.id, 0, None, false).await?;
-        let msgs: Vec<NewMessage> = to
-            .into_iter()
-            .map(|(uid, _)| NewMessage {
-                user_id: uid,
-                kind: "urge_self_inspection".into(),
-                title: "催办：请尽快完成并提交本次专项整治自查".into(),
-                body: format!(
-                    "{}尚未提交自查，请在“自查自改”中逐项作答并提交，逾期将影响考核。",
-                    s.name
-                ),
-                link: "/selfcheck".into(),
-                dedupe_key: format!("urge:self_inspection:{campaign_id}:{}:{today}:{uid}", s.id),
-            })
-            .collect();
-        if msgs.is_empty() {
-            continue;
-        }
-        if inbox::send_many(&*txn, now, msgs).await?.is_empty() {
-            urged.already_today += 1;
-        } else {
-            urged.units += 1;
-        }
+    let mut reminders = Vec::with_capacity(lines.len());
+    for s in lines {
+        let to =
+            crate::platform::inbox::recipients_of_subject(&store.db, s.id, 0, None, false).await?;
+        reminders.push(Reminder {
+            unit: format!("subject:{}", s.id),
+            recipients: to.into_iter().map(|(uid, _)| uid).collect(),
+            title: "催办：请尽快完成并提交本次专项整治自查".into(),
+            body: format!(
+                "{}尚未提交自查，请在“自查自改”中逐项作答并提交，逾期将影响考核。",
+                s.name
+            ),
+            link: "/selfcheck".into(),
+        });
     }
-    audit::append(
-        &*txn,
-        now,
+    let key = format!("self_inspection:{campaign_id}");
+    let target = format!("campaign:{campaign_id}");
+    urge::send(
+        store,
         actor,
-        &Event::ok("campaign.urge", format!("campaign:{campaign_id}")).with_detail(format!(
-            "matter=self_inspection units={} already_today={}",
-            urged.units, urged.already_today
-        )),
+        Matter {
+            kind: "urge_self_inspection",
+            key: &key,
+            target: &target,
+        },
+        reminders,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(urged)
+    .await
 }

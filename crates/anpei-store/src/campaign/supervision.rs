@@ -127,7 +127,7 @@ impl Unit {
         }
     }
 
-    fn of_columns(department: Option<i32>, town: Option<i32>) -> Option<Unit> {
+    pub(crate) fn of_columns(department: Option<i32>, town: Option<i32>) -> Option<Unit> {
         match (department, town) {
             (Some(d), None) => Some(Unit::Department(d)),
             (None, Some(t)) => Some(Unit::Town(t)),

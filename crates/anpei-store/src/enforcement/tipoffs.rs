@@ -14,8 +14,11 @@
 //! its own action. The public's own submissions are audited without the client address,
 //! which could identify the reporter.
 
+use crate::campaign::supervision::summary::unit_accounts;
+use crate::campaign::supervision::Unit;
 use crate::entity::{department, subject, tipoff, tipoff_event, town, user_grant};
 use crate::platform::audit::{self, Actor, Event};
+use crate::platform::inbox::{self, NewMessage};
 use crate::{Store, StoreError, StoreResult};
 use anpei_core::tipoff::{self as rules, Category, Channel, Status};
 use chrono::NaiveDate;
@@ -97,6 +100,27 @@ pub async fn has_grant(store: &Store, user_id: i32, grant: &str) -> StoreResult<
         .count(&store.db)
         .await?
         > 0)
+}
+
+/// The active accounts holding the intake duty.
+async fn intake_accounts<C: ConnectionTrait>(db: &C) -> StoreResult<Vec<i32>> {
+    use crate::entity::user;
+    Ok(user_grant::Entity::find()
+        .select_only()
+        .column(user_grant::Column::UserId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            user_grant::Entity::belongs_to(user::Entity)
+                .from(user_grant::Column::UserId)
+                .to(user::Column::Id)
+                .into(),
+        )
+        .filter(user_grant::Column::Grant.eq(INTAKE_GRANT))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user_grant::Column::UserId)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The accounts holding a grant.
@@ -332,12 +356,34 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
         &Event::ok("tipoff.submit", format!("tipoff:{}", row.id)).with_detail(channel),
     )
     .await?;
+    let close_by = rules::deadlines(&store.params, today, 0, None).close_by;
+    // The intake duty learns of it at once; the message names neither the reporter nor
+    // anything he wrote about himself.
+    let category = row.category.label();
+    let about = if row.subject_text.is_empty() {
+        "未写明被举报单位".to_string()
+    } else {
+        format!("被举报单位：{}", row.subject_text)
+    };
+    let msgs: Vec<NewMessage> = intake_accounts(&*txn)
+        .await?
+        .into_iter()
+        .map(|uid| NewMessage {
+            user_id: uid,
+            kind: "tipoff_received".into(),
+            title: format!("新举报待交办：{code}（{category}）"),
+            body: format!("{channel}，{about}。请核实后交办，须在{close_by}前办结。"),
+            link: format!("/tipoffs/{}", row.id),
+            dedupe_key: format!("tipoff_received:{}:{uid}", row.id),
+        })
+        .collect();
+    inbox::send_many(&*txn, now, msgs).await?;
     txn.commit().await?;
     Ok(Receipt {
         id: row.id,
         receipt_code: code,
         query_password: password,
-        close_by: rules::deadlines(&store.params, today, 0, None).close_by,
+        close_by,
     })
 }
 
@@ -688,6 +734,12 @@ pub async fn assign(
     }
     .ok_or_else(|| StoreError::Validation("交办单位：不存在".into()))?;
     let now = store.now();
+    let (receipt_code, category, accepted_on, extension_days) = (
+        row.receipt_code.clone(),
+        row.category,
+        row.accepted_on,
+        row.extension_days,
+    );
     let mut am: tipoff::ActiveModel = row.into();
     am.status = Set(Status::Assigned);
     am.assigned_at = Set(Some(now));
@@ -712,10 +764,40 @@ pub async fn assign(
         &*txn,
         now,
         actor,
-        &Event::ok("tipoff.assign", format!("tipoff:{id}")).with_detail(name),
+        &Event::ok("tipoff.assign", format!("tipoff:{id}")).with_detail(name.clone()),
     )
     .await?;
+    let unit = to.unit();
+    let close_by = rules::deadlines(
+        &store.params,
+        accepted_on,
+        u32::try_from(extension_days).unwrap_or(0),
+        None,
+    )
+    .close_by;
+    let msgs: Vec<NewMessage> = unit_accounts(&*txn, unit)
+        .await?
+        .into_iter()
+        .map(|uid| NewMessage {
+            user_id: uid,
+            kind: "tipoff_assigned".into(),
+            title: format!("交办举报：{receipt_code}（{}）", category.label()),
+            body: format!("该举报已交办{name}，请核查处理，于{close_by}前办结并提交处理结果。"),
+            link: format!("/tipoffs/{id}"),
+            dedupe_key: format!("tipoff_assigned:{id}:{}:{uid}", unit.key()),
+        })
+        .collect();
+    inbox::send_many(&*txn, now, msgs).await?;
     txn.commit().await
+}
+
+impl Assignee {
+    fn unit(self) -> Unit {
+        match self {
+            Assignee::Department(d) => Unit::Department(d),
+            Assignee::Town(t) => Unit::Town(t),
+        }
+    }
 }
 
 /// An approved extension of the deadline: once, at most the configured days, with the
@@ -925,7 +1007,7 @@ pub async fn erase_expired_reporters(store: &Store, actor: &Actor) -> StoreResul
 }
 
 /// Counts for the dashboard and supervision: open, overdue, closed, closed late.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub open: u64,
     pub overdue: u64,
@@ -937,7 +1019,7 @@ pub struct Counts {
 /// Counts of the tip-offs a viewer may see.
 pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
     let today = store.today();
-    let rows: Vec<(String, NaiveDate, i32)> = tipoff::Entity::find()
+    let rows: Vec<(Status, NaiveDate, i32)> = tipoff::Entity::find()
         .select_only()
         .column(tipoff::Column::Status)
         .column(tipoff::Column::AcceptedOn)
@@ -948,11 +1030,11 @@ pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
         .await?;
     let mut c = Counts::default();
     for (status, accepted, ext) in rows {
-        if status == Status::Closed.code() {
+        if status == Status::Closed {
             c.closed += 1;
         } else {
             c.open += 1;
-            if status == Status::Received.code() {
+            if status == Status::Received {
                 c.received += 1;
             }
             let dl = rules::deadlines(
@@ -967,6 +1049,73 @@ pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
         }
     }
     Ok(c)
+}
+
+/// 催办: the district reminds each town and department whose assigned tip-offs are past
+/// their deadline and not closed — every account of the unit gets an inbox message naming
+/// how many — at most once a day per unit ([`crate::platform::urge`]).
+pub async fn urge_overdue(
+    store: &Store,
+    actor: &Actor,
+    viewer: Viewer,
+) -> StoreResult<crate::platform::urge::Urged> {
+    use crate::platform::urge::{self, Matter, Reminder};
+    use std::collections::BTreeMap;
+    if !matches!(viewer, Viewer::Intake | Viewer::District) {
+        return Err(StoreError::Forbidden);
+    }
+    let today = store.today();
+    let rows: Vec<(Option<i32>, Option<i32>, NaiveDate, i32)> = tipoff::Entity::find()
+        .select_only()
+        .column(tipoff::Column::AssignedDepartmentId)
+        .column(tipoff::Column::AssignedTownId)
+        .column(tipoff::Column::AcceptedOn)
+        .column(tipoff::Column::ExtensionDays)
+        .filter(tipoff::Column::Status.ne(Status::Closed))
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    let mut by_unit: BTreeMap<(&str, i32), (Unit, usize)> = BTreeMap::new();
+    for (d, t, accepted, ext) in rows {
+        let Some(unit) = Unit::of_columns(d, t) else {
+            continue;
+        };
+        let dl = rules::deadlines(
+            &store.params,
+            accepted,
+            u32::try_from(ext).unwrap_or(0),
+            None,
+        );
+        if today > dl.close_by {
+            by_unit
+                .entry((unit.kind_code(), unit.id()))
+                .or_insert((unit, 0))
+                .1 += 1;
+        }
+    }
+    let mut reminders = Vec::with_capacity(by_unit.len());
+    for (unit, n) in by_unit.into_values() {
+        reminders.push(Reminder {
+            unit: unit.key(),
+            recipients: unit_accounts(&store.db, unit).await?,
+            title: format!("催办：{n}件交办的举报已超过办理期限"),
+            body: format!(
+                "交办本单位的举报中有{n}件已超过办理期限仍未办结，请立即核查处理并提交处理结果；确需延期的，请报区安委办批准。"
+            ),
+            link: "/tipoffs?overdue=1".into(),
+        });
+    }
+    urge::send(
+        store,
+        actor,
+        Matter {
+            kind: "urge_tipoff_overdue",
+            key: "tipoff_overdue",
+            target: "tipoffs",
+        },
+        reminders,
+    )
+    .await
 }
 
 /// The demo district's tip-offs: the `district` account holds the intake duty; a handful

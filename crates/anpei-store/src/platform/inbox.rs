@@ -32,7 +32,12 @@ pub struct NewMessage {
 pub fn kind_label(kind: &str) -> &'static str {
     match kind {
         "self_inspection_due" => "自查提醒",
-        "urge_self_inspection" => "催办",
+        "urge_self_inspection"
+        | "urge_problem_overdue"
+        | "urge_tipoff_overdue"
+        | "urge_summary" => "催办",
+        "tipoff_received" => "新举报",
+        "tipoff_assigned" => "交办举报",
         "finding_assigned" => "交办问题线索",
         "problem_due" => "整改到期提醒",
         "problem_overdue" => "逾期提醒",

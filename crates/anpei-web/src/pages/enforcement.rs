@@ -603,6 +603,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
         )
         .route("GET", "/tipoffs", Supervise, get(tipoffs::list))
         .route("GET", "/tipoffs/new", Supervise, get(tipoffs::new_form))
+        .route("POST", "/tipoffs/urge", District, post(tipoffs::urge))
         .route("POST", "/tipoffs/new", Supervise, post(tipoffs::create))
         .route("GET", "/tipoffs/{id}", Supervise, get(tipoffs::detail))
         .route(

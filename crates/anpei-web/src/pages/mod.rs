@@ -133,6 +133,49 @@ const NAV: &[(&str, &[NavEntry])] = {
     ]
 };
 
+/// A subject's account (enterprise, training institution, exam site or institution) sees its
+/// own product: its unit, its self-inspection, problems and findings, its ledger and records
+/// — none of the regulators' lists, progress or charts.
+const SUBJECT_NAV: &[(&str, &[NavEntry])] = {
+    use crate::Perm::*;
+    &[
+        (
+            "工作台",
+            &[
+                ("/", "工作台", "home", SignedIn),
+                ("/inbox", "消息", "inbox", SignedIn),
+            ],
+        ),
+        (
+            "本单位",
+            &[
+                ("/unit", "单位档案", "subjects", SelfInspect),
+                ("/selfcheck", "自查自改", "selfcheck", SelfInspect),
+                ("/problems", "问题整改", "problems", SelfInspect),
+                ("/findings", "问题线索", "findings", SelfInspect),
+            ],
+        ),
+        (
+            "台账与档案",
+            &[
+                ("/persons", "从业人员", "persons", SelfInspect),
+                ("/training", "培训档案", "training", SelfInspect),
+                ("/exams", "考试记录", "exams", SelfInspect),
+                ("/imports", "台账导入", "imports", SelfInspect),
+                ("/rules", "检查规则", "rules", SelfInspect),
+            ],
+        ),
+        (
+            "个人设置",
+            &[
+                ("/account/password", "修改密码", "password", SignedIn),
+                ("/account/mfa", "两步验证", "mfa", SignedIn),
+                ("/account/tokens", "接口令牌", "tokens", SignedIn),
+            ],
+        ),
+    ]
+};
+
 /// A group of the navigation with the entries the user may open.
 pub struct NavGroup {
     pub label: &'static str,
@@ -166,7 +209,12 @@ impl Layout {
     }
 
     pub fn new(user: &CurrentUser, title: impl Into<String>, active: &'static str) -> Layout {
-        let nav = NAV
+        let groups = if user.role == anpei_store::Role::Subject {
+            SUBJECT_NAV
+        } else {
+            NAV
+        };
+        let nav = groups
             .iter()
             .map(|&(label, entries)| NavGroup {
                 label,
@@ -239,6 +287,48 @@ impl Pager {
         let hi = (self.page + 3).min(last);
         (lo..=hi).collect()
     }
+}
+
+/// 催办 on a list of units that have not done something: the outcome of the last one (from
+/// the redirect's `urged`/`already`) and, where the caller may urge and there is someone to
+/// urge, the form that posts the list's filters to `action`.
+#[derive(Template)]
+#[template(path = "urge.html")]
+pub struct UrgeBox {
+    pub action: &'static str,
+    pub csrf: String,
+    /// The list's filters, posted back as hidden fields.
+    pub fields: Vec<(&'static str, String)>,
+    /// The button's text; `None`: no form.
+    pub button: Option<String>,
+    /// What the units are (未提交自查的单位, 有逾期问题的单位).
+    pub units: &'static str,
+    /// Units reminded, units already reminded today.
+    pub result: Option<(u64, u64)>,
+}
+
+impl UrgeBox {
+    /// Keeps the filters that are set.
+    pub fn filters(pairs: &[(&'static str, &Option<String>)]) -> Vec<(&'static str, String)> {
+        pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_ref()
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (*k, v.clone()))
+            })
+            .collect()
+    }
+}
+
+/// Where a 催办 returns: the list it came from with what it did.
+pub fn urged_redirect(list: &str, u: anpei_store::platform::urge::Urged) -> Response {
+    let sep = if list.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!(
+        "{list}{sep}urged={}&already={}",
+        u.units, u.already_today
+    ))
+    .into_response()
 }
 
 /// A query string of the given non-empty parameters (pager links, export links).

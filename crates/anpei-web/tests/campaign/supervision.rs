@@ -721,3 +721,91 @@ async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
     assert_eq!(Unit::of_scope(&anpei_store::Scope::district_wide()), None);
     h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn in_the_demo_district_no_idle_unit_ranks_above_one_that_worked() {
+    // The demo's own campaign: self-inspection running, about half the subjects submitted,
+    // problems in every status; the 执法检查 phase has not begun.
+    let h = Harness::with_demo(150, 300).await;
+    anpei_store::demo::campaign::load_demo(h.store(), &h.district)
+        .await
+        .unwrap()
+        .expect("the demo campaign");
+    let c = campaigns::current(h.store(), h.store().today())
+        .await
+        .unwrap()
+        .unwrap();
+    let rule = sv::Scoring::of(h.store(), &c);
+    assert!(!rule.enforcement_started);
+    let r = sv::ranking(h.store(), &c).await.unwrap();
+    let mut idle_seen = 0;
+    for lines in [&r.towns, &r.departments] {
+        for l in lines.iter() {
+            let i = &l.ind;
+            // Nothing is scored on what it did not have to do, and coverage not at all before
+            // the 执法检查 phase.
+            assert_eq!(l.points.coverage, None, "{}", l.name);
+            for (p, base) in [
+                (l.points.self_inspection, i.self_inspection),
+                (l.points.rectified, i.rectified),
+                (l.points.tipoffs, i.tipoffs),
+            ] {
+                assert_eq!(
+                    p.is_some(),
+                    base.of >= rule.min_base,
+                    "{}: {base:?}",
+                    l.name
+                );
+            }
+            assert_eq!(l.scored, l.rank > 0, "{}", l.name);
+            // Idle: it had subjects to self-inspect and none did, rectified nothing, closed no
+            // tip-off. It earns nothing for any of that.
+            let idle = i.self_inspection.of > 0
+                && i.self_inspection.n == 0
+                && i.rectified.n == 0
+                && i.tipoffs.n == 0;
+            if !idle {
+                continue;
+            }
+            idle_seen += 1;
+            for p in [
+                l.points.self_inspection,
+                l.points.rectified,
+                l.points.tipoffs,
+            ] {
+                assert!(
+                    p.unwrap_or(0.0) == 0.0,
+                    "{} scored on nothing: {:?}",
+                    l.name,
+                    l.points
+                );
+            }
+            // Every unit ranked below it did no better on any measure it worked on.
+            for other in lines
+                .iter()
+                .filter(|o| o.scored && l.scored && o.rank > l.rank)
+            {
+                let worked = other.ind.self_inspection.n > 0
+                    || other.ind.rectified.n > 0
+                    || other.ind.tipoffs.n > 0;
+                assert!(
+                    !worked,
+                    "idle {} ({:?}, rank {}) above {} that worked ({:?}, rank {})",
+                    l.name, l.points, l.rank, other.name, other.points, other.rank
+                );
+            }
+        }
+    }
+    // The page says 不适用 where a measure does not apply, and ranks nobody without one.
+    let district = h.login("district").await;
+    let page = h
+        .get(
+            Some(&district),
+            &format!("/supervision?campaign={}", c.campaign.id),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("不适用"));
+    assert!(idle_seen > 0, "the demo has idle units to walk");
+    h.db.cleanup().await;
+}

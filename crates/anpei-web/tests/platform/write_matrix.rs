@@ -277,6 +277,15 @@ const WRITES: &[Write] = &[
     form_refusal(w("/findings/bulk", Target::Finding, findings_bulk)),
     // 催办 reaches the caller's own subjects that have not submitted (its scope decides).
     w("/progress/urge", Target::Own, no_fields),
+    // The same for the subjects with overdue problems, and for the towns and departments with
+    // overdue tip-offs (there may be none here: the urging tests have them).
+    effect(
+        w("/problems/urge", Target::Own, no_fields),
+        Effect::MayWrite,
+    ),
+    effect(w("/tipoffs/urge", Target::Own, no_fields), Effect::MayWrite),
+    // The units without a summary report: the district's alone.
+    w("/summaries/urge", Target::Own, no_fields),
 ];
 
 /// State-changing routes that change no business data of a scope, each with the reason.

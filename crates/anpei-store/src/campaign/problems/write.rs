@@ -503,3 +503,54 @@ pub async fn record_overdue<C: ConnectionTrait>(
     }
     Ok(ids)
 }
+
+/// 催办: reminds every subject in `scope` and the filter that has problems past their
+/// rectification deadline — each of its accounts gets an inbox message naming how many — at
+/// most once a day per subject ([`crate::platform::urge`]). Supervisors only.
+#[tracing::instrument(skip_all)]
+pub async fn urge_overdue(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    f: &super::ProblemFilter,
+) -> StoreResult<crate::platform::urge::Urged> {
+    use crate::platform::urge::{self, Matter, Reminder};
+    use std::collections::BTreeMap;
+    urge::may_urge(scope)?;
+    let f = super::ProblemFilter {
+        status: Some(super::StatusFilter::Overdue),
+        ..f.clone()
+    };
+    let mut by_subject: BTreeMap<i32, (String, usize, NaiveDate)> = BTreeMap::new();
+    for p in super::all(store, scope, &f).await? {
+        let e = by_subject
+            .entry(p.subject_id)
+            .or_insert((p.subject_name.clone(), 0, p.deadline));
+        e.1 += 1;
+        e.2 = e.2.min(p.deadline);
+    }
+    let mut reminders = Vec::with_capacity(by_subject.len());
+    for (sid, (name, n, earliest)) in by_subject {
+        let to = inbox::recipients_of_subject(&store.db, sid, 0, None, false).await?;
+        reminders.push(Reminder {
+            unit: format!("subject:{sid}"),
+            recipients: to.into_iter().map(|(uid, _)| uid).collect(),
+            title: format!("催办：{n}项问题已超过整改期限"),
+            body: format!(
+                "{name}有{n}项问题逾期未整改（最早的整改期限为{earliest}），请立即整改并在“问题清单”中提交核验。"
+            ),
+            link: "/problems?status=overdue".into(),
+        });
+    }
+    urge::send(
+        store,
+        actor,
+        Matter {
+            kind: "urge_problem_overdue",
+            key: "problem_overdue",
+            target: "problems",
+        },
+        reminders,
+    )
+    .await
+}

@@ -352,3 +352,55 @@ pub async fn reminders<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// 催办: the district reminds every department and town that has not sent its report of
+/// the campaign — each of its accounts gets an inbox message with the deadline — at most once
+/// a day per unit ([`crate::platform::urge`]). District only.
+#[tracing::instrument(skip_all)]
+pub async fn urge_missing(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    c: &CampaignInfo,
+) -> StoreResult<crate::platform::urge::Urged> {
+    use crate::platform::urge::{self, Matter, Reminder};
+    if scope.reach() != crate::Reach::All {
+        return Err(StoreError::Forbidden);
+    }
+    let due = c.campaign.summary_due;
+    let name = &c.campaign.name;
+    let mut reminders = Vec::new();
+    for t in tracking(store, c).await? {
+        if !matches!(t.state, State::Missing | State::Pending) {
+            continue;
+        }
+        let late = t.state == State::Missing;
+        reminders.push(Reminder {
+            unit: t.unit.key(),
+            recipients: unit_accounts(&store.db, t.unit).await?,
+            title: if late {
+                format!("催办：{name}总结报告已逾期（截止{due}），请立即报送")
+            } else {
+                format!("催办：请于{due}前报送{name}总结报告")
+            },
+            body: format!(
+                "{}尚未报送总结报告。请总结专项整治工作成效，梳理存在的问题，分析原因，提出标本兼治举措，在“总结报告”中报送。",
+                t.name
+            ),
+            link: format!("/summary?campaign={}", c.campaign.id),
+        });
+    }
+    let key = format!("summary:{}", c.campaign.id);
+    let target = format!("campaign:{}", c.campaign.id);
+    urge::send(
+        store,
+        actor,
+        Matter {
+            kind: "urge_summary",
+            key: &key,
+            target: &target,
+        },
+        reminders,
+    )
+    .await
+}

@@ -486,6 +486,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             get(problems::export),
         )
         .route("GET", "/problems/new", Supervise, get(problems::new_form))
+        .route("POST", "/problems/urge", Supervise, post(problems::urge))
         .route("GET", "/problems/{id}", ViewBusiness, get(problems::detail))
         .route(
             "POST",
@@ -634,6 +635,12 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             "/summaries",
             District,
             get(supervision::summary::tracking),
+        )
+        .route(
+            "POST",
+            "/summaries/urge",
+            District,
+            post(supervision::summary::urge),
         )
         .route(
             "GET",

@@ -36,6 +36,9 @@ pub struct ProblemQuery {
     pub q: Option<String>,
     pub page: Option<crate::pages::PageParam>,
     pub per_page: Option<crate::pages::PageParam>,
+    /// The outcome of a 催办 (units reminded, already reminded today).
+    pub urged: Option<u64>,
+    pub already: Option<u64>,
 }
 
 /// An id parameter: absent or blank is `None`; anything else that is not an id matches
@@ -154,6 +157,8 @@ struct ListPage {
     show_department: bool,
     can_create: bool,
     export_query: String,
+    /// 催办 of the subjects with overdue problems (supervisors, on the 逾期 tab).
+    urge: crate::pages::UrgeBox,
 }
 
 #[derive(Template)]
@@ -211,8 +216,48 @@ pub async fn list(
         show_department: matches!(user.scope.reach(), Reach::All | Reach::Town(_)),
         can_create: is_supervisor(&user),
         export_query: q.base_query(),
+        urge: crate::pages::UrgeBox {
+            action: "/problems/urge",
+            csrf: user.csrf.clone(),
+            fields: crate::pages::UrgeBox::filters(&[
+                ("campaign", &q.campaign),
+                ("source", &q.source),
+                ("town", &q.town),
+                ("department", &q.department),
+                ("kind", &q.kind),
+                ("subject_id", &q.subject_id),
+                ("q", &q.q),
+            ]),
+            button: (f.status == Some(StatusFilter::Overdue)
+                && counts.overdue > 0
+                && is_supervisor(&user))
+            .then(|| format!("一键催办（{} 项逾期问题的单位）", counts.overdue)),
+            units: "有逾期问题的单位",
+            result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
+        },
         q,
     }))
+}
+
+/// `POST /problems/urge`: 催办 — reminds every subject of the list's filters that has
+/// problems past their deadline (once a day per subject), then shows the 逾期 list again with
+/// how many were reminded.
+#[tracing::instrument(skip_all)]
+pub async fn urge(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(q): Form<ProblemQuery>,
+) -> Result<Response, AppError> {
+    let towns = reference::towns(&st.store).await?;
+    let u =
+        problems::urge_overdue(&st.store, &user.scope, &user.actor(), &q.filter(&towns)).await?;
+    let filters = q.filters_query();
+    let list = if filters.is_empty() {
+        "/problems?status=overdue".to_string()
+    } else {
+        format!("/problems?{filters}&status=overdue")
+    };
+    Ok(crate::pages::urged_redirect(&list, u))
 }
 
 /// `GET /problems/export.xlsx`: the filtered list in the usual layout (title row, header

@@ -319,9 +319,8 @@ struct SubjectsPage {
     back: String,
     narrowed_to: Option<String>,
     campaign_name: String,
-    /// The 催办 form (supervisors, on the 未提交 list): the list's filters.
-    urge: Option<Vec<(&'static str, String)>>,
-    urged: Option<(u64, u64)>,
+    /// 催办 (supervisors, on the 未提交 list).
+    urge: crate::pages::UrgeBox,
 }
 
 /// `GET /progress/subjects?campaign=…&town=…&department=…&kind=…&state=…`: the subjects
@@ -381,21 +380,22 @@ pub async fn subjects(
             .find(|c| Some(c.id) == cid)
             .map(|c| c.name)
             .unwrap_or_default(),
-        urge: (state == SubjectState::NotSubmitted
-            && total > 0
-            && crate::Perm::Supervise.allows(Some(user.role)))
-        .then(|| {
-            [
-                ("campaign", cid.map(|c| c.to_string())),
-                ("town", q.town.clone()),
-                ("department", q.department.clone()),
-                ("kind", q.kind.clone()),
-            ]
-            .into_iter()
-            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
-            .collect()
-        }),
-        urged: q.urged.map(|n| (n, q.already.unwrap_or(0))),
+        urge: crate::pages::UrgeBox {
+            action: "/progress/urge",
+            csrf: user.csrf.clone(),
+            fields: crate::pages::UrgeBox::filters(&[
+                ("campaign", &cid.map(|c| c.to_string())),
+                ("town", &q.town),
+                ("department", &q.department),
+                ("kind", &q.kind),
+            ]),
+            button: (state == SubjectState::NotSubmitted
+                && total > 0
+                && crate::Perm::Supervise.allows(Some(user.role)))
+            .then(|| format!("一键催办（{total} 家）")),
+            units: "未提交自查的单位",
+            result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
+        },
     });
     if is_htmx(&headers) {
         reselect_results(&mut res);
@@ -433,10 +433,8 @@ pub async fn urge(
         ("department", &q.department),
         ("kind", &q.kind),
     ]);
-    use axum::response::IntoResponse;
-    Ok(axum::response::Redirect::to(&format!(
-        "/progress/subjects?{filters}&state=not_submitted&urged={}&already={}",
-        u.units, u.already_today
+    Ok(crate::pages::urged_redirect(
+        &format!("/progress/subjects?{filters}&state=not_submitted"),
+        u,
     ))
-    .into_response())
 }

@@ -341,6 +341,9 @@ pub struct ListParams {
     pub status: Option<String>,
     pub overdue: Option<String>,
     pub page: Option<crate::pages::PageParam>,
+    /// The outcome of a 催办 (units reminded, already reminded today).
+    pub urged: Option<u64>,
+    pub already: Option<u64>,
 }
 
 #[derive(Template)]
@@ -356,6 +359,8 @@ struct ListPage {
     is_intake: bool,
     page: u64,
     pages: u64,
+    /// 催办 of the towns and departments with overdue tip-offs (the district, on 只看超期).
+    urge: crate::pages::UrgeBox,
 }
 
 const PER_PAGE: u64 = 30;
@@ -386,7 +391,27 @@ pub async fn list(
         is_intake: v == Viewer::Intake,
         page,
         pages: total.div_ceil(PER_PAGE).max(1),
+        urge: crate::pages::UrgeBox {
+            action: "/tipoffs/urge",
+            csrf: user.csrf.clone(),
+            fields: Vec::new(),
+            button: (overdue
+                && counts.overdue > 0
+                && matches!(v, Viewer::Intake | Viewer::District))
+            .then(|| "一键催办承办单位".to_string()),
+            units: "有超期举报的承办单位",
+            result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
+        },
     }))
+}
+
+/// `POST /tipoffs/urge`: 催办 — the district reminds each town and department whose assigned
+/// tip-offs are past their deadline (once a day per unit), then shows the overdue list with
+/// how many were reminded.
+pub async fn urge(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    let v = viewer(&st, &user).await?;
+    let u = tipoffs::urge_overdue(&st.store, &user.actor(), v).await?;
+    Ok(crate::pages::urged_redirect("/tipoffs?overdue=1", u))
 }
 
 #[derive(Template)]

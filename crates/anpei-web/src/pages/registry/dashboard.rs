@@ -4,10 +4,13 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{render, Layout};
 use crate::AppState;
+use anpei_store::campaign::agenda::{self, Agenda};
+use anpei_store::campaign::selfcheck::SelfcheckStatus;
 use anpei_store::registry::dashboard::{self, Count, Dashboard};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use chrono::NaiveDate;
 
 /// A horizontal bar of a chart, with its width precomputed (the CSP allows no inline style).
 pub struct Bar {
@@ -41,6 +44,8 @@ struct HomePage {
     layout: Layout,
     /// The role's work, first: each line a count and where to do it; `urgent` in red.
     todo: Vec<TodoLine>,
+    /// The current campaign's phases and, for a subject, its next rectification deadlines.
+    agenda: Agenda,
     /// A subject's own account: its own figures, not the regulators' charts by town, kind or
     /// industry.
     own: bool,
@@ -53,30 +58,70 @@ struct HomePage {
 
 /// One line of the 待办 list.
 pub struct TodoLine {
-    pub label: &'static str,
-    pub n: u64,
-    pub href: &'static str,
+    pub label: String,
+    pub n: Option<u64>,
+    pub href: String,
     pub urgent: bool,
     pub id: &'static str,
+    /// Its deadline, in red once past.
+    pub due: Option<NaiveDate>,
+    pub past_due: bool,
 }
 
-/// What the role has to do today, counted and linked: findings to handle (the district's
-/// not yet acted on, or those given to the caller's town or department, overdue in red),
-/// rectifications to verify and rectifications overdue (supervisors); a subject's own
-/// problems to rectify, overdue ones, and its findings.
-async fn todo(st: &AppState, user: &CurrentUser) -> Result<Vec<TodoLine>, AppError> {
+fn line(label: &str, n: i64, href: &str, urgent: bool, id: &'static str) -> TodoLine {
+    TodoLine {
+        label: label.to_string(),
+        n: Some(n.max(0) as u64),
+        href: href.to_string(),
+        urgent: urgent && n > 0,
+        id,
+        due: None,
+        past_due: false,
+    }
+}
+
+impl TodoLine {
+    /// With a deadline: red (urgent) once it has passed and there is something to do.
+    fn due(mut self, due: Option<NaiveDate>, today: NaiveDate) -> TodoLine {
+        self.due = due;
+        self.past_due = due.is_some_and(|d| d < today) && self.n != Some(0);
+        self.urgent |= self.past_due;
+        self
+    }
+}
+
+/// What the role has to do today, counted and linked, each deadline in red once past:
+/// findings to handle (the district's not yet acted on, or those given to the caller's town or
+/// department), tip-offs, rectifications to verify and overdue, subjects that have not
+/// submitted their self-inspection, summary reports due; a subject's own self-inspection,
+/// problems to rectify and findings.
+async fn todo(
+    st: &AppState,
+    user: &CurrentUser,
+    agenda: &Agenda,
+) -> Result<Vec<TodoLine>, AppError> {
     use anpei_store::campaign::problems::{self, ProblemFilter};
     use anpei_store::Reach;
+    let today = st.store.today();
     let f = anpei_store::ledger::leads::todo(&st.store, &user.scope).await?;
     let p = problems::counts(&st.store, &user.scope, &ProblemFilter::default()).await?;
     let mut out = Vec::new();
-    let line = |label, n: i64, href, urgent, id| TodoLine {
-        label,
-        n: n.max(0) as u64,
-        href,
-        urgent: urgent && n > 0,
-        id,
-    };
+    if let Some(own) = &agenda.own_selfcheck {
+        if own.to_do() {
+            out.push(
+                TodoLine {
+                    label: own.label().to_string(),
+                    n: None,
+                    href: "/selfcheck".into(),
+                    urgent: own.status == Some(SelfcheckStatus::Returned),
+                    id: "todo-selfcheck",
+                    due: None,
+                    past_due: false,
+                }
+                .due(own.due, today),
+            );
+        }
+    }
     match user.scope.reach() {
         Reach::Subject(_) => {
             out.push(line(
@@ -180,6 +225,53 @@ async fn todo(st: &AppState, user: &CurrentUser) -> Result<Vec<TodoLine>, AppErr
             "todo-overdue",
         ));
     }
+    // The campaign's query (`?campaign=3`), and the same to go on with more (`campaign=3&`).
+    let (cq, cq_and) = agenda
+        .campaign_id
+        .map_or((String::new(), String::new()), |c| {
+            (format!("?campaign={c}"), format!("campaign={c}&"))
+        });
+    if let Some((n, due)) = agenda.not_submitted {
+        out.push(
+            line(
+                "未提交自查的单位",
+                n as i64,
+                &format!("/progress/subjects?{cq_and}state=not_submitted"),
+                false,
+                "todo-not-submitted",
+            )
+            .due(due, today),
+        );
+    }
+    if let Some(state) = agenda.own_summary {
+        out.push(
+            TodoLine {
+                label: format!("本单位总结报告：{}", state.label()),
+                n: None,
+                href: format!("/summary{cq}"),
+                urgent: false,
+                id: "todo-summary",
+                due: None,
+                past_due: false,
+            }
+            .due(agenda.summary_due, today),
+        );
+    }
+    if let Some((missing, pending)) = agenda.summaries_missing {
+        let n = (missing + pending) as i64;
+        if n > 0 {
+            out.push(
+                line(
+                    "未报送总结报告的单位",
+                    n,
+                    &format!("/summaries{cq}"),
+                    missing > 0,
+                    "todo-summaries",
+                )
+                .due(agenda.summary_due, today),
+            );
+        }
+    }
     Ok(out)
 }
 
@@ -189,6 +281,7 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
         return Ok(render(HomePage {
             layout,
             todo: Vec::new(),
+            agenda: Agenda::default(),
             own: false,
             d: None,
             town_bars: vec![],
@@ -197,13 +290,15 @@ pub async fn home(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
             industry_height: 0,
         }));
     }
-    let todo = todo(&st, &user).await?;
+    let agenda = agenda::load(&st.store, &user.scope).await?;
+    let todo = todo(&st, &user, &agenda).await?;
     let d = dashboard::load(&st.store, &user.scope).await?;
     let town_bars = bars(&d.by_town, 30, |_| false);
     let industry_bars = bars(&d.by_industry, 20, |i| st.store.params.is_high_risk(i));
     Ok(render(HomePage {
         layout,
         todo,
+        agenda,
         own: matches!(user.scope.reach(), anpei_store::Reach::Subject(_)),
         town_height: town_bars.len() as u32 * 24,
         industry_height: industry_bars.len() as u32 * 24,

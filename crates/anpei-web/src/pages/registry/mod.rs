@@ -21,6 +21,7 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             get(subjects::new_form),
         )
         .route("GET", "/subjects/{id}", ViewBusiness, get(subjects::detail))
+        .route("GET", "/unit", SelfInspect, get(subjects::own_unit))
         .route(
             "GET",
             "/subjects/{id}/edit",

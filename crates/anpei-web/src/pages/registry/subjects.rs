@@ -313,3 +313,13 @@ pub async fn update(
         Err(e) => Err(e.into()),
     }
 }
+
+/// `GET /unit`: a subject's account goes to its own unit's page (单位档案).
+pub async fn own_unit(user: CurrentUser) -> Result<Response, AppError> {
+    match user.scope.reach() {
+        anpei_store::Reach::Subject(id) => {
+            Ok(Redirect::to(&format!("/subjects/{id}")).into_response())
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

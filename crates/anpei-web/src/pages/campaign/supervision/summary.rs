@@ -221,6 +221,16 @@ struct TrackingPage {
     late: usize,
     missing: usize,
     pending: usize,
+    /// 催办 of the units without a report.
+    urge: crate::pages::UrgeBox,
+}
+
+/// The tracking table's query: the campaign, and the outcome of a 催办.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TrackingQuery {
+    pub campaign: Option<String>,
+    pub urged: Option<u64>,
+    pub already: Option<u64>,
 }
 
 /// `GET /summaries`: the district's tracking table of every town and department.
@@ -228,7 +238,7 @@ struct TrackingPage {
 pub async fn tracking(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<CampaignQuery>,
+    Query(q): Query<TrackingQuery>,
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(&st, &q.campaign).await?;
     let track = sm::tracking(&st.store, &c).await?;
@@ -268,5 +278,30 @@ pub async fn tracking(
         late,
         missing,
         pending,
+        urge: crate::pages::UrgeBox {
+            action: "/summaries/urge",
+            csrf: user.csrf.clone(),
+            fields: vec![("campaign", c.campaign.id.to_string())],
+            button: (missing + pending > 0)
+                .then(|| format!("一键催报（{} 个未报送单位）", missing + pending)),
+            units: "未报送总结报告的单位",
+            result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
+        },
     }))
+}
+
+/// `POST /summaries/urge`: 催办 — the district reminds every department and town that has
+/// not sent its report of the campaign (once a day per unit), then shows the table with how
+/// many were reminded.
+pub async fn urge(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    axum::Form(q): axum::Form<CampaignQuery>,
+) -> Result<Response, AppError> {
+    let c = chosen_campaign(&st, &q.campaign).await?;
+    let u = sm::urge_missing(&st.store, &user.scope, &user.actor(), &c).await?;
+    Ok(crate::pages::urged_redirect(
+        &format!("/summaries?campaign={}", c.campaign.id),
+        u,
+    ))
 }
