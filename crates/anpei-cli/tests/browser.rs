@@ -163,8 +163,15 @@ fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium()
             }
         }
         b.save_screenshot(&shots.join("journey-selfcheck.png"));
+        // 检查并提交: every answer checked at once, then a confirmation that says what
+        // submitting does.
         b.click("#submit-selfcheck");
-        b.accept_alert();
+        wait_for("the confirmation", PAGE, || {
+            b.try_find("#confirm-submit").map(|_| ())
+        });
+        let confirm = b.element_text(&b.find("#submit-confirm"));
+        assert!(confirm.contains("存在问题 1 项"), "{confirm}");
+        b.click("#confirm-submit");
         wait_for("the self-inspection to be submitted", PAGE, || {
             match b.try_find("#selfcheck-status") {
                 Ok(el) if b.element_text(&el).contains("已提交") => Ok(()),

@@ -86,8 +86,8 @@ pub const RESULTS: [&str; 3] = [COMPLIANT, NONCOMPLIANT, NOT_APPLICABLE];
 
 pub fn result_label(code: &str) -> &'static str {
     match code {
-        COMPLIANT => "符合",
-        NONCOMPLIANT => "不符合",
+        COMPLIANT => "不存在",
+        NONCOMPLIANT => "存在",
         NOT_APPLICABLE => "不适用",
         _ => "未检查",
     }
@@ -412,7 +412,7 @@ async fn check_input(
             errs.push((
                 "items",
                 format!(
-                    "检查项目{}（第{}项）不符合：请写明发现的问题",
+                    "检查项目{}（第{}项）存在问题：请写明发现的问题",
                     ci.code, ci.seq
                 ),
             ));
@@ -441,7 +441,7 @@ async fn check_input(
         None if any_noncompliant => {
             errs.push((
                 "rectify_deadline",
-                "整改时限：有不符合项时请填写整改时限，如 2022-06-30".into(),
+                "整改时限：有存在问题的项目时请填写整改时限，如 2022-06-30".into(),
             ));
             today
         }

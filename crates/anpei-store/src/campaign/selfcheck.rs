@@ -111,15 +111,15 @@ mod submit;
 mod validate;
 
 pub use list::{list, ListFilter, ListRow, ListStatus};
-pub use submit::{send_back, submit, Submitted};
+pub use submit::{check, send_back, submit, Submitted, Tally};
 use validate::{text, validate_answer, validate_period, ValidAnswer};
 pub use validate::{AnswerInput, SaveInput};
 
 /// 符合, 不符合, 不适用, 未作答.
 pub fn answer_label(code: &str) -> &'static str {
     match code {
-        COMPLIANT => "符合",
-        NONCOMPLIANT => "不符合",
+        COMPLIANT => "不存在",
+        NONCOMPLIANT => "存在",
         NOT_APPLICABLE => "不适用",
         _ => "未作答",
     }

@@ -268,7 +268,7 @@ pub async fn load<C: ConnectionTrait>(
                 returned_at: Set((*st == State::Returned).then(|| day(on) + 3 * 86_400)),
                 returned_by: Set(None),
                 return_reason: Set((*st == State::Returned).then(|| {
-                    "不符合项的整改措施过于笼统，请细化到具体人员和时间后重新提交。".to_string()
+                    "存在问题项目的整改措施过于笼统，请细化到具体人员和时间后重新提交。".to_string()
                 })),
                 created_at: Set(day(si_phase.0)),
                 updated_at: Set(now),

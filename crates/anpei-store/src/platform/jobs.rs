@@ -394,7 +394,7 @@ async fn self_inspection_due<C: ConnectionTrait>(
                         kind: "self_inspection_due".into(),
                         title: format!("{}将于{}结束，本单位自查尚未提交", ph.name, ph.ends_on),
                         body: format!(
-                            "请在{}前对照检查清单完成自查并提交自查报告；不符合项将列入问题清单。",
+                            "请在{}前对照检查清单完成自查并提交自查报告；存在问题的项目将列入问题清单。",
                             ph.ends_on
                         ),
                         link: "/selfcheck".into(),

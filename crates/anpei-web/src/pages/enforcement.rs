@@ -306,7 +306,7 @@ pub struct Flash {
 
 fn flash(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "created" => Some("执法检查已登记；不符合项已列入该单位问题清单并通知该单位。"),
+        "created" => Some("执法检查已登记；存在问题的项目已列入该单位问题清单并通知该单位。"),
         "action" => Some("执法决定已登记。"),
         _ => None,
     }

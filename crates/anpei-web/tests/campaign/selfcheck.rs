@@ -543,7 +543,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body
-            .contains("E03：本单位有1条相关问题线索尚未处理，答“符合”须在说明中写明理由"),
+            .contains("E03：本单位有1条相关问题线索尚未处理，答“不存在”须在说明中写明理由"),
         "{}",
         r.body
     );
@@ -564,7 +564,7 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     for m in [
-        "E05 问题描述：答“不符合”须写明存在的问题",
+        "E05 问题描述：答“存在”须写明存在的问题",
         "E05 整改措施：不能为空",
         "E05 整改时限：不能早于今天",
         "E05 责任人：不能为空",
@@ -692,11 +692,11 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
         "停止作业，组织复审",
         "签到表笔迹相同",
         "138****5678",
-        "不符合",
+        "存在问题",
         "单位负责人（签字）",
         "填报人",
         "单位（盖章）",
-        "共自查10项：符合8项，不符合2项，不适用0项",
+        "共自查10项：不存在问题8项，存在问题2项，不适用0项",
     ] {
         assert!(text.contains(s), "docx lacks {s}");
     }
@@ -934,7 +934,7 @@ async fn an_institution_states_the_period_it_covers() {
     let (_, _, body) = raw_get(&h, &s, &format!("/selfcheck/{si}/report.docx")).await;
     let text = anpei_import::docx::document_text(&body).unwrap();
     assert!(text.contains(&format!("2019-01-01至{today}")));
-    assert!(text.contains("本次自查未发现不符合项"));
+    assert!(text.contains("本次自查未发现存在问题的项目"));
     h.db.cleanup().await;
 }
 
@@ -1210,5 +1210,69 @@ async fn the_demo_district_has_a_campaign_running_today_with_submissions_and_pro
     let town = h.login("town").await;
     let list = h.get(Some(&town), "/selfcheck").await;
     assert!(list.body.contains("已提交") || list.body.contains("填写中"));
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn checking_before_submitting_lists_every_fault_at_once_then_asks_to_confirm() {
+    let h = with_campaign(12, 60).await;
+    let s = h.login("enterprise").await;
+    let si = open_own(&h, &s).await;
+    let path = format!("/selfcheck/{si}/submit");
+    // Three faults on three items, and two items not answered at all.
+    let mut form = answers(&[
+        ("answer_E02", "noncompliant"),
+        ("answer_E05", "noncompliant"),
+        ("explanation_E05", "安全培训档案缺少签到表"),
+        ("measures_E05", "补齐档案"),
+    ]);
+    form.retain(|(k, _)| k != "answer_E09" && k != "answer_E10");
+    form.push(("step".into(), "check".into()));
+    let r = post(&h, &s, &path, &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let box_at = r.body.find("id=\"selfcheck-errors\"").expect("the errors");
+    let errors = &r.body[box_at..];
+    let errors = &errors[..errors.find("</div>").unwrap()];
+    for fault in [
+        "E02 问题描述：答“存在”须写明存在的问题",
+        "E05",
+        "E09：尚未作答",
+        "E10：尚未作答",
+    ] {
+        assert!(errors.contains(fault), "{fault} missing from {errors}");
+    }
+    assert!(errors.matches("<li>").count() >= 5, "{errors}");
+    assert!(!r.body.contains("id=\"confirm-submit\""));
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Draft);
+    // All fixed: a confirmation that says what submitting does, nothing submitted yet.
+    let deadline = (h.store().today() + Days::new(30)).to_string();
+    let mut form = answers(&[
+        ("answer_E05", "noncompliant"),
+        ("explanation_E05", "安全培训档案缺少签到表"),
+        ("measures_E05", "补齐档案"),
+        ("deadline_E05", &deadline),
+        ("name_E05", "张三"),
+        ("phone_E05", "13812345678"),
+        ("answer_E07", "not_applicable"),
+        ("explanation_E07", "本单位无此类作业"),
+    ]);
+    form.push(("step".into(), "check".into()));
+    let r = post(&h, &s, &path, &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let at = r
+        .body
+        .find("id=\"submit-confirm\"")
+        .expect("the confirmation");
+    let confirm = &r.body[at..at + 1500];
+    assert!(confirm.contains("存在问题 1 项"), "{confirm}");
+    assert!(confirm.contains("不适用 1 项"), "{confirm}");
+    assert!(confirm.contains("id=\"confirm-submit\""));
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Draft);
+    assert!(problems_of(&h, si).await.is_empty());
+    // Confirmed: submitted, its one problem listed.
+    let r = post(&h, &s, &path, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&h, si).await, SelfcheckStatus::Submitted);
+    assert_eq!(problems_of(&h, si).await.len(), 1);
     h.db.cleanup().await;
 }

@@ -44,24 +44,37 @@ fn stored_as_input(a: &answer::Model) -> AnswerInput {
     }
 }
 
-/// Submits: every item answered and valid (again: findings and today may have changed),
-/// then, in one transaction, the self-inspection locked, one `problems` row (source
-/// self_inspection, status pending, with its `created` event) per 不符合 answer — or, on a
-/// resubmission, the earlier ones updated, kept or removed (module docs) — and the audit entry.
-#[tracing::instrument(skip_all)]
-pub async fn submit(
-    store: &Store,
+/// How a complete self-inspection answers its items (the confirmation before submitting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// 不存在 (the stored `compliant`).
+    pub absent: usize,
+    /// 存在: each becomes a problem.
+    pub present: usize,
+    pub not_applicable: usize,
+}
+
+/// What the checks before a submission read.
+struct Checked {
+    si: self_inspection::Model,
+    items: Vec<checklist_item::Model>,
+    stored: HashMap<String, answer::Model>,
+    institution: bool,
+}
+
+/// Every check a submission makes, all at once: each item answered and valid (findings and
+/// today may have changed since it was saved), an institution's period complete. Every
+/// error is returned together, never only the first.
+async fn check_all<C: ConnectionTrait>(
+    db: &C,
     scope: &Scope,
-    actor: &Actor,
-    by_name: &str,
     id: i32,
-) -> Result<Submitted, SelfcheckError> {
-    let txn = store.write().await?;
-    let (si, subject, c) = for_update(&*txn, scope, id).await?;
-    let items = items_of(&*txn, c.campaign.catalogue_version, subject.kind).await?;
-    let stored = answers_of(&*txn, id).await?;
-    let counts = open_finding_counts(&*txn, subject.id).await?;
-    let today = store.today();
+    today: chrono::NaiveDate,
+) -> Result<Checked, SelfcheckError> {
+    let (si, subject, c) = for_update(db, scope, id).await?;
+    let items = items_of(db, c.campaign.catalogue_version, subject.kind).await?;
+    let stored = answers_of(db, id).await?;
+    let counts = open_finding_counts(db, subject.id).await?;
     let mut errs = Vec::new();
     for item in &items {
         match stored
@@ -89,6 +102,50 @@ pub async fn submit(
     if !errs.is_empty() {
         return Err(SelfcheckError::Invalid(errs));
     }
+    Ok(Checked {
+        si,
+        items,
+        stored,
+        institution,
+    })
+}
+
+/// Checks the saved self-inspection as a submission would, without submitting: every
+/// missing or invalid answer at once, or how it answers its items.
+#[tracing::instrument(skip_all)]
+pub async fn check(store: &Store, scope: &Scope, id: i32) -> Result<Tally, SelfcheckError> {
+    let c = check_all(&store.db, scope, id, store.today()).await?;
+    let mut t = Tally::default();
+    for item in &c.items {
+        match c.stored.get(&item.code).map(|a| a.answer.as_str()) {
+            Some(NONCOMPLIANT) => t.present += 1,
+            Some(super::NOT_APPLICABLE) => t.not_applicable += 1,
+            _ => t.absent += 1,
+        }
+    }
+    Ok(t)
+}
+
+/// Submits: every check of [`check`] again inside the transaction, then the self-inspection
+/// locked, one `problems` row (source self_inspection, status pending, with its `created`
+/// event) per 存在 answer — or, on a resubmission, the earlier ones updated, kept or removed
+/// (module docs) — and the audit entry.
+#[tracing::instrument(skip_all)]
+pub async fn submit(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    by_name: &str,
+    id: i32,
+) -> Result<Submitted, SelfcheckError> {
+    let txn = store.write().await?;
+    let today = store.today();
+    let Checked {
+        si,
+        items,
+        stored,
+        institution,
+    } = check_all(&*txn, scope, id, today).await?;
     let now = store.now();
     let outcome = sync_problems(&*txn, store, actor, by_name, &si, &items, &stored, now).await?;
     let (period_from, period_to) = match (si.period_from, si.period_to) {

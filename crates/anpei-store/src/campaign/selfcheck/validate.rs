@@ -60,7 +60,7 @@ pub(super) fn validate_answer(
         None => {
             return Err(vec![invalid(
                 code,
-                format!("{code}：请选择“符合”“不符合”或“不适用”"),
+                format!("{code}：请选择“不存在”“存在”或“不适用”"),
             )])
         }
     };
@@ -74,7 +74,9 @@ pub(super) fn validate_answer(
     if answer == COMPLIANT && findings > 0 && explanation.is_empty() {
         errs.push(invalid(
             code,
-            format!("{code}：本单位有{findings}条相关问题线索尚未处理，答“符合”须在说明中写明理由"),
+            format!(
+                "{code}：本单位有{findings}条相关问题线索尚未处理，答“不存在”须在说明中写明理由"
+            ),
         ));
     }
     let mut v = ValidAnswer {
@@ -89,7 +91,7 @@ pub(super) fn validate_answer(
         if v.explanation.is_empty() {
             errs.push(invalid(
                 code,
-                format!("{code} 问题描述：答“不符合”须写明存在的问题"),
+                format!("{code} 问题描述：答“存在”须写明存在的问题"),
             ));
         }
         let measures = text(&input.measures);
@@ -250,7 +252,7 @@ mod tests {
         assert_eq!(
             errs,
             vec![
-                "E03 问题描述：答“不符合”须写明存在的问题",
+                "E03 问题描述：答“存在”须写明存在的问题",
                 "E03 整改措施：不能为空，且不超过1000个字符",
                 "E03 整改时限：请填写整改完成的日期",
                 "E03 责任人：不能为空，且不超过50个字符",
@@ -298,7 +300,7 @@ mod tests {
         let errs = validate_answer(&it, &a, today(), 3, false).unwrap_err();
         assert_eq!(
             errs[0].message,
-            "E03：本单位有3条相关问题线索尚未处理，答“符合”须在说明中写明理由"
+            "E03：本单位有3条相关问题线索尚未处理，答“不存在”须在说明中写明理由"
         );
         assert!(validate_answer(&it, &a, today(), 0, false).is_ok());
         let explained = AnswerInput {

@@ -221,6 +221,9 @@ struct Page {
     notice: Option<&'static str>,
     submitted_at: String,
     returned_at: String,
+    /// Everything checked and nothing missing: how it answers its items, with the button
+    /// that submits for good.
+    confirm: Option<selfcheck::Tally>,
 }
 
 impl Page {
@@ -345,6 +348,18 @@ async fn page(
     errors: Vec<ItemError>,
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
+    page_with(st, user, l, typed, errors, notice, None).await
+}
+
+async fn page_with(
+    st: &AppState,
+    user: &CurrentUser,
+    l: Loaded,
+    typed: Option<&SaveInput>,
+    errors: Vec<ItemError>,
+    notice: Option<&'static str>,
+    confirm: Option<selfcheck::Tally>,
+) -> Result<Response, AppError> {
     let own = matches!(user.scope.reach(), Reach::Subject(s) if s == l.si.subject_id);
     let editable = own && selfcheck::editable(&l.si);
     let can_return = !own
@@ -389,6 +404,7 @@ async fn page(
         notice,
         submitted_at: time(l.si.submitted_at),
         returned_at: time(l.si.returned_at),
+        confirm,
         items,
         l,
     };
@@ -416,7 +432,7 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let l = load(&st, &user, id).await?;
     let notice = if q.submitted.is_some() {
-        Some("自查报告已提交，不符合项已列入问题清单。")
+        Some("自查报告已提交，存在问题的项目已列入问题清单。")
     } else if q.saved.is_some() {
         Some("已保存。")
     } else if q.returned.is_some() {
@@ -455,18 +471,30 @@ fn save_input(form: &[(String, String)], codes: &[String]) -> SaveInput {
 }
 
 /// Saves the form; `Ok(None)` when saved, `Ok(Some(response))` with the page and its errors.
+/// Saves the form; when it cannot be saved, the page with every error. With `checking`
+/// (检查并提交) the items left unanswered are listed too, so that nothing comes in a
+/// second round.
 async fn save_form(
     st: &AppState,
     user: &CurrentUser,
     id: i32,
     form: &[(String, String)],
+    checking: bool,
 ) -> Result<Option<Response>, AppError> {
     let l = load(st, user, id).await?;
     let codes: Vec<String> = l.items.iter().map(|i| i.code.clone()).collect();
     let input = save_input(form, &codes);
     match selfcheck::save(&st.store, &user.scope, &user.actor(), id, &input).await {
         Ok(()) => Ok(None),
-        Err(SelfcheckError::Invalid(errors)) => {
+        Err(SelfcheckError::Invalid(mut errors)) => {
+            if checking {
+                for a in input.answers.iter().filter(|a| a.answer.trim().is_empty()) {
+                    errors.push(ItemError {
+                        code: a.code.clone(),
+                        message: format!("{}：尚未作答", a.code),
+                    });
+                }
+            }
             Ok(Some(page(st, user, l, Some(&input), errors, None).await?))
         }
         Err(SelfcheckError::Store(e)) => Err(e.into()),
@@ -481,7 +509,7 @@ pub async fn save(
     Path(id): Path<i32>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    if let Some(refused) = save_form(&st, &user, id, &form).await? {
+    if let Some(refused) = save_form(&st, &user, id, &form, false).await? {
         return Ok(refused);
     }
     Ok(Redirect::to(&format!("/selfcheck/{id}?saved=1")).into_response())
@@ -495,10 +523,26 @@ pub async fn submit(
     Path(id): Path<i32>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let checking = form.iter().any(|(k, v)| k == "step" && v == "check");
     if form.iter().any(|(k, _)| k.starts_with("explanation_")) {
-        if let Some(refused) = save_form(&st, &user, id, &form).await? {
+        if let Some(refused) = save_form(&st, &user, id, &form, checking).await? {
             return Ok(refused);
         }
+    }
+    // The form's 提交 button asks for the checks first: every missing or invalid answer at
+    // once, or a confirmation that says what submitting will do.
+    if checking {
+        return match selfcheck::check(&st.store, &user.scope, id).await {
+            Ok(tally) => {
+                let l = load(&st, &user, id).await?;
+                page_with(&st, &user, l, None, Vec::new(), None, Some(tally)).await
+            }
+            Err(SelfcheckError::Invalid(errors)) => {
+                let l = load(&st, &user, id).await?;
+                page(&st, &user, l, None, errors, None).await
+            }
+            Err(SelfcheckError::Store(e)) => Err(e.into()),
+        };
     }
     match selfcheck::submit(
         &st.store,

@@ -65,7 +65,11 @@ impl Report {
                 ReportItem {
                     code: i.code.clone(),
                     text: i.text.clone(),
-                    answer: selfcheck::answer_label(a.map_or("", |a| a.answer.as_str())),
+                    // The report states the finding: 存在问题 rather than the form's 存在.
+                    answer: match a.map_or("", |a| a.answer.as_str()) {
+                        selfcheck::NONCOMPLIANT => "存在问题",
+                        code => selfcheck::answer_label(code),
+                    },
                     explanation: a.map(|a| a.explanation.clone()).unwrap_or_default(),
                 }
             })
@@ -115,7 +119,7 @@ impl Report {
             status: l.si.status.label(),
             submitted,
             summary: format!(
-                "对照专项整治重点内容共自查{}项：符合{}项，不符合{}项，不适用{}项。",
+                "对照专项整治重点内容共自查{}项：不存在问题{}项，存在问题{}项，不适用{}项。",
                 l.items.len(),
                 count(selfcheck::COMPLIANT),
                 count(selfcheck::NONCOMPLIANT),
@@ -159,7 +163,7 @@ impl Report {
         d.table(&["编号", "检查内容", "自查结论", "情况说明"], &rows)
             .heading("二、问题清单");
         if self.problems.is_empty() {
-            d.para("本次自查未发现不符合项。");
+            d.para("本次自查未发现存在问题的项目。");
         } else {
             let rows: Vec<Vec<String>> = self
                 .problems
