@@ -347,6 +347,29 @@ struct LoginPage {
     csrf: String,
     error: Option<String>,
     username: String,
+    /// Where to go once signed in (a same-site path), or empty.
+    next: String,
+}
+
+/// A path to return to after signing in: same-site only (`/problems/96?status=open`), never
+/// another host (`//evil`, `/\\evil`, `https:…`), the sign-in pages themselves, or anything
+/// with spaces or control characters.
+pub fn safe_next(s: &str) -> Option<&str> {
+    let ok = s.starts_with('/')
+        && !s.starts_with("//")
+        && !s.contains('\\')
+        && s.len() <= 1024
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+        && !s.starts_with("/login")
+        && !s.starts_with("/logout");
+    ok.then_some(s)
+}
+
+/// The query of the sign-in pages: where to return to.
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    pub next: String,
 }
 
 pub(crate) fn prelogin_cookie(token: &str, secure: bool) -> String {
@@ -365,6 +388,7 @@ fn login_form(
     st: &AppState,
     error: Option<String>,
     username: String,
+    next: &str,
     status: StatusCode,
 ) -> Response {
     let csrf = anpei_store::crypto::random_token();
@@ -372,6 +396,7 @@ fn login_form(
         csrf: csrf.clone(),
         error,
         username,
+        next: safe_next(next).unwrap_or_default().to_string(),
     });
     *res.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(&prelogin_cookie(&csrf, st.config.secure_cookies)) {
@@ -380,11 +405,15 @@ fn login_form(
     res
 }
 
-pub async fn login_page(State(st): State<AppState>, user: Option<CurrentUser>) -> Response {
+pub async fn login_page(
+    State(st): State<AppState>,
+    user: Option<CurrentUser>,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
     if user.is_some() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(safe_next(&q.next).unwrap_or("/")).into_response();
     }
-    login_form(&st, None, String::new(), StatusCode::OK)
+    login_form(&st, None, String::new(), &q.next, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -393,6 +422,8 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// Checks a username and password (argon2 off the runtime), counting failures.
@@ -436,6 +467,7 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
             &st,
             Some(wait.message()),
             f.username,
+            &f.next,
             StatusCode::TOO_MANY_REQUESTS,
         );
         wait.apply(&mut res);
@@ -446,13 +478,14 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
             // No session before the second factor: a pending sign-in awaits the code.
             let second = anpei_store::platform::mfa::second_factor(&st.store, &u).await?;
             if second == anpei_store::platform::mfa::SecondFactor::Code {
-                return crate::pages::platform::mfa::start_pending(&st, u.id, &addr).await;
+                return crate::pages::platform::mfa::start_pending(&st, u.id, &addr, &f.next)
+                    .await;
             }
             // Must enrol: a session that reaches only the enrolment page (see `authorize`).
             let to = if second == anpei_store::platform::mfa::SecondFactor::MustEnrol {
                 "/account/mfa"
             } else {
-                "/"
+                safe_next(&f.next).unwrap_or("/")
             };
             let s = accounts::create_session(&st.store, u.id, "web", &addr).await?;
             let mut res = Redirect::to(to).into_response();
@@ -475,6 +508,7 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
                     .into(),
             ),
             f.username,
+            &f.next,
             StatusCode::FORBIDDEN,
         )),
         Err(_) => {
@@ -483,6 +517,7 @@ pub async fn login_submit(State(st): State<AppState>, req: Request) -> Result<Re
                 &st,
                 Some("用户名或密码错误，或账号已被临时锁定。".into()),
                 f.username,
+                &f.next,
                 StatusCode::UNAUTHORIZED,
             ))
         }
@@ -510,4 +545,36 @@ pub async fn logout(
         HeaderValue::from_str(&c).map_err(|e| AppError::Internal(e.into()))?,
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_returned_to() {
+        for ok in [
+            "/",
+            "/problems/96",
+            "/findings?status=open&town=3",
+            "/subjects/1#persons",
+        ] {
+            assert_eq!(safe_next(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "problems",
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/login",
+            "/login/mfa",
+            "/logout",
+            "/a b",
+            "/a\nSet-Cookie:x",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(2000))), None);
+    }
 }

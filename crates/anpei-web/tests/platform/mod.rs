@@ -8,6 +8,7 @@ mod policy_refresh;
 mod ratelimit;
 mod requests;
 mod security_admin;
+mod signin;
 mod transport;
 mod uploads;
 mod write_matrix;

@@ -52,9 +52,21 @@ fn set_cookie(res: &mut Response, value: &str) -> Result<(), AppError> {
 
 /// Where a sign-in goes once the password was right and the account has a second factor:
 /// a pending sign-in and the code page.
-pub async fn start_pending(st: &AppState, user_id: i32, addr: &str) -> Result<Response, AppError> {
+pub async fn start_pending(
+    st: &AppState,
+    user_id: i32,
+    addr: &str,
+    next: &str,
+) -> Result<Response, AppError> {
     let p = mfa::begin_pending_login(&st.store, user_id, addr).await?;
-    let mut res = Redirect::to("/login/mfa").into_response();
+    let to = match crate::auth::safe_next(next) {
+        Some(n) => format!(
+            "/login/mfa?{}",
+            serde_urlencoded::to_string([("next", n)]).unwrap_or_default()
+        ),
+        None => "/login/mfa".to_string(),
+    };
+    let mut res = Redirect::to(&to).into_response();
     set_cookie(
         &mut res,
         &pending_cookie(&p.token, mfa::PENDING_LOGIN_SECS, st.config.secure_cookies),
@@ -74,13 +86,16 @@ fn when(at: i64) -> String {
 struct CodePage {
     csrf: String,
     error: Option<String>,
+    /// Where to go once signed in, or empty.
+    next: String,
 }
 
-fn code_page(st: &AppState, error: Option<String>, status: StatusCode) -> Response {
+fn code_page(st: &AppState, error: Option<String>, next: &str, status: StatusCode) -> Response {
     let csrf = anpei_store::crypto::random_token();
     let mut res = render(CodePage {
         csrf: csrf.clone(),
         error,
+        next: crate::auth::safe_next(next).unwrap_or_default().to_string(),
     });
     *res.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(&prelogin_cookie(&csrf, st.config.secure_cookies)) {
@@ -97,6 +112,7 @@ fn back_to_login() -> Response {
 pub async fn login_code_page(
     State(st): State<AppState>,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<crate::auth::NextQuery>,
 ) -> Result<Response, AppError> {
     let Some(token) = cookie(&headers, MFA_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(back_to_login());
@@ -104,13 +120,15 @@ pub async fn login_code_page(
     if mfa::pending_login(&st.store, token).await?.is_none() {
         return Ok(back_to_login());
     }
-    Ok(code_page(&st, None, StatusCode::OK))
+    Ok(code_page(&st, None, &q.next, StatusCode::OK))
 }
 
 #[derive(Deserialize)]
 pub struct CodeForm {
     #[serde(default)]
     code: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// `POST /login/mfa`: checks the code (or a recovery code); right, the pending sign-in
@@ -135,7 +153,12 @@ pub async fn login_code_submit(
     };
     // The sign-in limits (per address and per username) cover the code too.
     if let Err(wait) = st.limiter.check_login(&client, &u.username) {
-        let mut res = code_page(&st, Some(wait.message()), StatusCode::TOO_MANY_REQUESTS);
+        let mut res = code_page(
+            &st,
+            Some(wait.message()),
+            &f.next,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
         wait.apply(&mut res);
         return Ok(res);
     }
@@ -148,7 +171,7 @@ pub async fn login_code_submit(
         Ok((s, verified)) => {
             // After a recovery code, the account page: how many remain, and a new set.
             let to = match verified {
-                Verified::Totp => "/",
+                Verified::Totp => crate::auth::safe_next(&f.next).unwrap_or("/"),
                 Verified::Recovery { .. } => "/account/mfa?recovery=1",
             };
             let mut res = Redirect::to(to).into_response();
@@ -167,6 +190,7 @@ pub async fn login_code_submit(
         Err(CodeRefusal::Wrong | CodeRefusal::Locked | CodeRefusal::NotEnrolled) => Ok(code_page(
             &st,
             Some(WRONG_CODE.into()),
+            &f.next,
             StatusCode::UNAUTHORIZED,
         )),
     }
