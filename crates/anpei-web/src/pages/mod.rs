@@ -358,6 +358,22 @@ pub fn town_param(o: &Option<String>, towns: &[anpei_store::model::Town]) -> Opt
     })
 }
 
+/// Rewrites the `town` and `kind` parameters given by name in a link (`town=龙兴镇`,
+/// `kind=生产经营单位`) into the id and code the filter controls hold, so that a list opened
+/// from such a link shows its filters selected.
+pub fn canonical_filters(
+    town: &mut Option<String>,
+    kind: &mut Option<String>,
+    towns: &[anpei_store::model::Town],
+) {
+    if let Some(id) = town_param(town, towns).filter(|id| *id > 0) {
+        *town = Some(id.to_string());
+    }
+    if let Some(k) = nonempty(kind).and_then(|k| anpei_core::SubjectKind::from_label(&k)) {
+        *kind = Some(k.code().to_string());
+    }
+}
+
 /// The highest page number a list serves; past it a list is empty. Keeps the offset
 /// (`(page - 1) * per_page`) far inside what the database binds.
 pub const MAX_PAGE: u64 = 100_000;

@@ -224,3 +224,33 @@ async fn a_page_never_shows_a_text_from_its_query_string_as_a_message() {
         .contains("扫描完成：新发现 3 条，仍存在 4 条，已消除 5 条。"));
     h.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_list_opened_from_a_link_by_name_shows_its_filters_selected() {
+    let h = Harness::with_demo(20, 60).await;
+    let s = h.login("district").await;
+    let town = anpei_store::registry::reference::towns(h.store())
+        .await
+        .unwrap()
+        .remove(0);
+    let selected =
+        |body: &str, value: &str| body.contains(&format!("<option value=\"{value}\" selected>"));
+    // The work bench links to `/subjects?kind=生产经营单位`.
+    for path in [
+        format!("/subjects?kind=生产经营单位&town={}", town.name),
+        format!("/problems?kind=生产经营单位&town={}", town.name),
+    ] {
+        let r = h.get(Some(&s), &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(selected(&r.body, "enterprise"), "{path}: kind not selected");
+        assert!(
+            selected(&r.body, &town.id.to_string()),
+            "{path}: town not selected"
+        );
+    }
+    let r = h
+        .get(Some(&s), &format!("/findings?town={}", town.name))
+        .await;
+    assert!(selected(&r.body, &town.id.to_string()), "findings: town");
+    h.db.cleanup().await;
+}

@@ -178,9 +178,10 @@ pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<ProblemQuery>,
+    Query(mut q): Query<ProblemQuery>,
 ) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
+    crate::pages::canonical_filters(&mut q.town, &mut q.kind, &towns);
     let f = q.filter(&towns);
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = problems::list(&st.store, &user.scope, &f, page, per_page).await?;

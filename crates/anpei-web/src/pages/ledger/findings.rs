@@ -138,10 +138,13 @@ pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<FindingQuery>,
+    Query(mut q): Query<FindingQuery>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
+    if let Some(id) = crate::pages::town_param(&q.town, &towns).filter(|id| *id > 0) {
+        q.town = Some(id.to_string());
+    }
     let f = q.filter(&towns, user.scope.reach());
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = findings::list(&st.store, &user.scope, &f, page, per_page).await?;

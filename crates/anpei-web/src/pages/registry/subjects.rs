@@ -84,9 +84,10 @@ pub async fn list(
     State(st): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    Query(mut q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let towns = reference::towns(&st.store).await?;
+    crate::pages::canonical_filters(&mut q.town, &mut q.kind, &towns);
     let f = q.filter(&towns);
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = subjects::list(&st.store, &user.scope, &f, page, per_page).await?;
