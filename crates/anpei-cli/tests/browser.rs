@@ -6,7 +6,7 @@
 //! `target/screenshots/`; then a town official (no second factor required) sees fewer
 //! subjects, only his town's, and a foreign subject answers 404.
 //! The second test walks the campaign's journey: an enterprise's self-inspection with one
-//! 不符合, its Word report, the problem in the town's list, rectification with a photo, the
+//! 存在 (a problem), its Word report, the problem in the town's list, rectification with a photo, the
 //! town's verification from its inbox, the district's progress counts.
 //!
 //! Runs when `ANPEI_BROWSER_TEST=1` or `CI=true`; otherwise it prints a note and passes.
@@ -828,6 +828,153 @@ struct Totals {
 // ---------------------------------------------------------------------------------------------
 // Gate and tools
 
+/// On a phone (390 px, Chromium's device emulation): no page of the enterprise's, the town's,
+/// the district's or the public's journeys is wider than the screen; the menu is one button
+/// that opens a drawer; a list reads as cards. Screenshots `phone-*.png`.
+#[test]
+fn the_main_pages_fit_a_phone_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-phone");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let mut too_wide = Vec::new();
+    let mut check = |b: &Browser, who: &str, path: &str| {
+        b.open(&format!("{}{path}", server.base));
+        wait_for(&format!("{path} to load"), PAGE, || {
+            match b.execute("return document.readyState", json!([])).as_str() {
+                Some("complete") => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        });
+        // On a phone a page wider than the screen widens the layout viewport itself, so
+        // the width is checked against the device's 390 px, and the widest elements named.
+        let w = b.execute(
+            "var out = [document.documentElement.scrollWidth, window.innerWidth]; \
+             var wide = []; document.querySelectorAll('body *').forEach(function (e) { \
+               var r = e.getBoundingClientRect(); \
+               if (r.right > 391 && r.width > 0 && wide.length < 5) { \
+                 wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                   (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + \
+                   ' ' + Math.round(r.right)); } }); \
+             out.push(wide.join(', ')); return out;",
+            json!([]),
+        );
+        let (scroll, inner) = (w[0].as_u64().unwrap(), w[1].as_u64().unwrap());
+        let name = path.trim_matches('/').replace(['/', '?', '=', '&'], "-");
+        let name = if name.is_empty() {
+            "home".to_string()
+        } else {
+            name
+        };
+        b.save_screenshot(&shots.join(format!("phone-{who}-{name}.png")));
+        if scroll > 390 || inner > 390 {
+            too_wide.push(format!(
+                "{who} {path}: {} px wide ({})",
+                scroll.max(inner),
+                w[2].as_str().unwrap_or_default()
+            ));
+        }
+    };
+    for (who, pages) in [
+        (
+            "enterprise",
+            &[
+                "/",
+                "/selfcheck",
+                "/problems",
+                "/findings",
+                "/unit",
+                "/persons",
+                "/training",
+                "/inbox",
+                "/imports",
+            ][..],
+        ),
+        (
+            "town",
+            &[
+                "/",
+                "/problems",
+                "/findings",
+                "/subjects",
+                "/progress",
+                "/selfcheck",
+                "/tipoffs",
+                "/inspections",
+                "/summary",
+            ][..],
+        ),
+        (
+            "district",
+            &[
+                "/",
+                "/findings",
+                "/progress",
+                "/supervision",
+                "/summaries",
+                "/tipoffs",
+                "/rules",
+            ][..],
+        ),
+    ] {
+        let b = driver.new_phone_session(&chromium, &tmp.path.join(format!("phone-{who}")));
+        b.log_in(&server.base, who);
+        // The menu is one button; the drawer opens on it.
+        let hidden = b.execute(
+            "return document.getElementById('sidebar').offsetParent === null",
+            json!([]),
+        );
+        assert_eq!(hidden, json!(true), "{who}: the menu starts closed");
+        b.click("#menu-toggle");
+        let shown = b.execute(
+            "return document.getElementById('sidebar').offsetParent !== null",
+            json!([]),
+        );
+        assert_eq!(shown, json!(true), "{who}: the button opens the menu");
+        b.save_screenshot(&shots.join(format!("phone-{who}-menu.png")));
+        for p in pages {
+            check(&b, who, p);
+        }
+        // A problem's and a finding's own page, from their lists.
+        for (list, link) in [("/problems", "/problems/"), ("/findings", "/findings/")] {
+            b.open(&format!("{}{list}", server.base));
+            let href = b.execute(
+                "var a = Array.from(document.querySelectorAll('#results a[href]')).find(function (x) { return /^\\/(problems|findings)\\/\\d+$/.test(x.getAttribute('href')); }); return a ? a.getAttribute('href') : null;",
+                json!([]),
+            );
+            if let Some(h) = href.as_str() {
+                assert!(h.starts_with(link), "{h}");
+                check(&b, who, h);
+            }
+        }
+        // Lists read as cards: a row of a data table is a block, its header hidden.
+        b.open(&format!("{}/problems", server.base));
+        let layout = b.execute(
+            "var r = document.querySelector('table.data tbody tr'); var h = document.querySelector('table.data thead'); return r ? [getComputedStyle(r).display, getComputedStyle(h).display] : null;",
+            json!([]),
+        );
+        if !layout.is_null() {
+            assert_eq!(layout, json!(["block", "none"]), "{who}: the list as cards");
+        }
+    }
+    let b = driver.new_phone_session(&chromium, &tmp.path.join("phone-public"));
+    for p in ["/login", "/tipoff", "/tipoff/status", "/cases"] {
+        check(&b, "public", p);
+    }
+    assert!(
+        too_wide.is_empty(),
+        "pages wider than the phone:\n{}",
+        too_wide.join("\n")
+    );
+}
+
 fn env_is(name: &str, value: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == value)
 }
@@ -1066,6 +1213,20 @@ impl Driver {
 
     /// A new headless Chromium with its own fresh profile.
     fn new_session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
+        self.session_with(chromium, profile, None)
+    }
+
+    /// A headless Chromium emulating a phone 390 px wide (device emulation: viewport, pixel
+    /// ratio, touch).
+    fn new_phone_session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
+        self.session_with(
+            chromium,
+            profile,
+            Some(json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}})),
+        )
+    }
+
+    fn session_with(&self, chromium: &Path, profile: &Path, mobile: Option<Value>) -> Browser<'_> {
         std::fs::create_dir_all(profile).expect("create a browser profile directory");
         let args = [
             "--headless".to_string(),
@@ -1079,9 +1240,13 @@ impl Driver {
             "--window-size=1400,1000".into(),
             format!("--user-data-dir={}", profile.display()),
         ];
+        let mut options = json!({"binary": chromium, "args": args});
+        if let Some(m) = mobile {
+            options["mobileEmulation"] = m;
+        }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
+            "goog:chromeOptions": options,
         }}});
         let session = call(
             &self.agent,
@@ -1403,13 +1568,6 @@ impl Browser<'_> {
             json!([{ ELEMENT_KEY: el }]),
         );
         self.post(&format!("element/{el}/click"), json!({}));
-    }
-
-    /// Accepts the `confirm()` a button with `data-confirm` opens.
-    fn accept_alert(&self) {
-        wait_for("a confirmation dialog", PAGE, || {
-            self.try_post("alert/accept", json!({})).map(|_| ())
-        });
     }
 
     /// Lets downloads go to `dir` without asking (Chromium's DevTools command).

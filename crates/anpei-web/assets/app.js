@@ -42,3 +42,31 @@ document.addEventListener("change", function (ev) {
   var item = el.closest(".check-item");
   if (item) { item.classList.toggle("is-noncompliant", el.value === "noncompliant"); }
 });
+// On a phone the menu is a drawer behind one button.
+document.addEventListener("click", function (ev) {
+  var b = ev.target && ev.target.closest ? ev.target.closest("#menu-toggle") : null;
+  if (!b) { return; }
+  var open = document.body.classList.toggle("nav-open");
+  b.setAttribute("aria-expanded", open ? "true" : "false");
+});
+// Each cell of a data table carries its column's header, so that on a phone a row reads as
+// a card of "label: value" lines.
+document.addEventListener("DOMContentLoaded", labelCells);
+document.addEventListener("htmx:afterSwap", labelCells);
+function labelCells() {
+  var tables = document.querySelectorAll("table.data");
+  for (var t = 0; t < tables.length; t++) {
+    var heads = tables[t].querySelectorAll("thead th");
+    if (!heads.length) { continue; }
+    tables[t].classList.add("as-cards");
+    var names = [];
+    for (var i = 0; i < heads.length; i++) { names.push(heads[i].textContent.trim()); }
+    var rows = tables[t].querySelectorAll("tbody tr");
+    for (var r = 0; r < rows.length; r++) {
+      var cells = rows[r].children;
+      for (var c = 0; c < cells.length && c < names.length; c++) {
+        if (!cells[c].hasAttribute("data-label")) { cells[c].setAttribute("data-label", names[c]); }
+      }
+    }
+  }
+}
