@@ -74,6 +74,22 @@ async fn a_subject_sees_its_own_product_with_its_deadlines_and_not_the_regulator
         .scope_subject_id
         .unwrap();
     assert_eq!(unit.location(), format!("/subjects/{own_id}"));
+    // A long page with its index; the unit's own, not a regulator's list.
+    let page = h.get(Some(&enterprise), unit.location()).await;
+    assert!(page.body.contains("id=\"page-index\""));
+    for anchor in [
+        "#basic",
+        "#findings",
+        "#persons",
+        "#certificates",
+        "#timeline",
+    ] {
+        assert!(
+            page.body.contains(&format!("href=\"{anchor}\"")),
+            "{anchor}"
+        );
+    }
+    assert!(page.body.contains("<div class=\"breadcrumb\">单位档案"));
     // The phases, and no chart of the regulators.
     assert!(body.contains("id=\"agenda\""));
     assert!(body.contains("时间节点"));

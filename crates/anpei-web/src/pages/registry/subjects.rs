@@ -144,6 +144,8 @@ struct DetailPage {
     timeline: Vec<anpei_store::records::timeline::Event>,
     /// The 关联关系 view is for supervisors, of training institutions and exam sides.
     can_relate: bool,
+    /// The subject's own account looking at its 单位档案.
+    own: bool,
 }
 
 pub async fn detail(
@@ -172,6 +174,7 @@ pub async fn detail(
     let timeline =
         anpei_store::records::timeline::for_subject(&st.store, &user.scope, id, 50).await?;
     Ok(render(DetailPage {
+        own: matches!(user.scope.reach(), anpei_store::Reach::Subject(x) if x == id),
         timeline,
         can_relate: crate::Perm::Supervise.allows(Some(user.role))
             && s.kind().is_some_and(|k| k != SubjectKind::Enterprise),
