@@ -70,3 +70,31 @@ function labelCells() {
     }
   }
 }
+// [data-copy] copies its text (the receipt's code and password); says whether it worked.
+document.addEventListener("click", function (ev) {
+  var el = ev.target && ev.target.closest ? ev.target.closest("[data-copy]") : null;
+  if (!el) { return; }
+  var text = el.getAttribute("data-copy");
+  var out = document.getElementById("copy-result");
+  var said = function (msg) { if (out) { out.textContent = msg; } };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(function () { said("已复制"); }, function () { said("复制失败，请手工抄写"); });
+    return;
+  }
+  var area = document.createElement("textarea");
+  area.value = text; area.setAttribute("readonly", ""); area.className = "offscreen";
+  document.body.appendChild(area); area.select();
+  var ok = false;
+  try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+  document.body.removeChild(area);
+  said(ok ? "已复制" : "复制失败，请手工抄写");
+});
+// A form marked data-once is sent once: its submit buttons are disabled once it goes.
+document.addEventListener("submit", function (ev) {
+  var f = ev.target;
+  if (ev.defaultPrevented || !f.hasAttribute || !f.hasAttribute("data-once")) { return; }
+  setTimeout(function () {
+    var bs = f.querySelectorAll("button[type=submit], input[type=submit]");
+    for (var i = 0; i < bs.length; i++) { bs[i].disabled = true; }
+  }, 0);
+});

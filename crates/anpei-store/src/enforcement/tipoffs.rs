@@ -198,6 +198,8 @@ pub struct NewTipoff {
     pub anonymous: bool,
     pub reporter_name: String,
     pub reporter_contact: String,
+    /// The public form's one-time key: the same key hands in one report only.
+    pub submission_key: Option<String>,
 }
 
 /// What the reporter takes away: shown once, never stored in clear.
@@ -277,6 +279,21 @@ async fn match_subject<C: ConnectionTrait>(db: &C, text: &str) -> StoreResult<Op
         .map(|s| s.id))
 }
 
+/// The receipt code of the tip-off a public form's one-time key already handed in.
+pub async fn by_submission_key(store: &Store, key: &str) -> StoreResult<Option<String>> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    Ok(tipoff::Entity::find()
+        .select_only()
+        .column(tipoff::Column::ReceiptCode)
+        .filter(tipoff::Column::SubmissionKey.eq(key))
+        .into_tuple()
+        .one(&store.db)
+        .await?)
+}
+
 /// Stores a tip-off: from the public page (`actor` None: audited without an address) or
 /// recorded by the intake duty from the hotline, a letter or a visit.
 pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> StoreResult<Receipt> {
@@ -325,6 +342,12 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
         feedback_at: Set(None),
         created_at: Set(now),
         created_by: Set(actor.and_then(|a| a.user_id)),
+        submission_key: Set(t
+            .submission_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.chars().take(64).collect())),
         ..Default::default()
     }
     .insert(&*txn)
@@ -415,9 +438,26 @@ async fn event<C: ConnectionTrait>(
 pub struct PublicStatus {
     pub receipt_code: String,
     pub status: &'static str,
+    /// What was reported: its category, the unit named and the start of the description.
+    pub category: &'static str,
+    pub subject_text: String,
+    pub summary: String,
     pub accepted_on: NaiveDate,
     pub closed_on: Option<NaiveDate>,
     pub feedback: Option<String>,
+}
+
+/// Characters of the description the reporter reads back.
+const SUMMARY_CHARS: usize = 120;
+
+/// The start of a description, with an ellipsis when cut.
+fn summary_of(description: &str) -> String {
+    let d = description.trim();
+    if d.chars().count() > SUMMARY_CHARS {
+        format!("{}……", d.chars().take(SUMMARY_CHARS).collect::<String>())
+    } else {
+        d.to_string()
+    }
 }
 
 /// Looks a tip-off up for its reporter. A wrong code and a wrong password get the same
@@ -440,13 +480,18 @@ pub async fn public_status(
         || crate::platform::accounts::dummy_hash().to_string(),
         |r| r.query_hash.clone(),
     );
-    let pw = password.trim().to_string();
+    // Query passwords are issued in lower case: typed in capitals (a phone keyboard, a
+    // password read out on the phone) they still match.
+    let pw = password.trim().to_lowercase();
     let ok =
         tokio::task::spawn_blocking(move || crate::platform::accounts::verify_password(&hash, &pw))
             .await
             .map_err(|e| StoreError::Validation(e.to_string()))?;
     Ok(row.filter(|_| ok).map(|r| PublicStatus {
         status: r.status.label(),
+        category: r.category.label(),
+        subject_text: r.subject_text,
+        summary: summary_of(&r.description),
         receipt_code: r.receipt_code,
         accepted_on: r.accepted_on,
         closed_on: r.closed_on,
@@ -1214,6 +1259,7 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
                 } else {
                     "13800138000".into()
                 },
+                submission_key: None,
             },
         )
         .await?;

@@ -39,6 +39,10 @@ pub struct Model {
     pub feedback_at: Option<i64>,
     pub created_at: i64,
     pub created_by: Option<i32>,
+    /// The one-time key of the public form it came from (a second post of the same form is
+    /// the same report).
+    #[sea_orm(unique)]
+    pub submission_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

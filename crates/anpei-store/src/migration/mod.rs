@@ -18,6 +18,7 @@ mod m0014_records_findings;
 mod m0015_employment_rows;
 mod m0016_account_grants;
 mod m0017_finding_actions;
+mod m0018_tipoff_submission_key;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_employment_rows::Migration),
             Box::new(m0016_account_grants::Migration),
             Box::new(m0017_finding_actions::Migration),
+            Box::new(m0018_tipoff_submission_key::Migration),
         ]
     }
 }

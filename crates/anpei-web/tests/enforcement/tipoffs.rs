@@ -395,14 +395,100 @@ async fn bad_input_is_refused_and_spam_is_held_back() {
         ),
         ("anonymous", "1"),
     ];
-    // The refused forms above counted too (3 of the 5).
-    for _ in 0..2 {
+    // The refused forms above do not count: five real reports go through.
+    for _ in 0..5 {
         let r = submit_public(&h, &ok_fields, None).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     let sixth = submit_public(&h, &ok_fields, None).await;
     assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(sixth.headers.contains_key(header::RETRY_AFTER));
+    // Everything typed is kept, the category included, and the page says when to retry.
+    assert!(
+        sixth.body.contains("某公司特种作业人员无证上岗"),
+        "{}",
+        sixth.body
+    );
+    assert!(sixth
+        .body
+        .contains("<option value=\"no_certificate\" selected>"));
+    assert!(sixth.body.contains("分钟后再试") && sixth.body.contains("内容已保留"));
+    assert_eq!(access::tipoffs(h.store()).await.len(), 5);
+    h.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_form_sent_twice_is_one_report_and_the_reporter_reads_back_what_he_reported() {
+    let h = Harness::with_demo(20, 50).await;
+    let s = public_session(&h, "/tipoff").await;
+    let form = h.get(None, "/tipoff").await;
+    let key = form
+        .body
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|x| x.split('"').next())
+        .expect("the form's one-time key")
+        .to_string();
+    let fields = [
+        ("key", key.as_str()),
+        ("category", "pass_guarantee"),
+        ("subject_text", "某某安全培训学校"),
+        (
+            "description",
+            "该学校承诺交钱包过，培训只上半天课，考试时有人递答案。",
+        ),
+        ("anonymous", "1"),
+    ];
+    let path = format!("/tipoff?_csrf={}", s.csrf);
+    let first = h.post_multipart(Some(&s), &path, &fields, None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(first.body.contains("id=\"copy-receipt\"") && first.body.contains("data-print"));
+    let code_of = |body: &str| {
+        body.split("id=\"receipt-code\">")
+            .nth(1)
+            .and_then(|x| x.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    let password = first
+        .body
+        .split("id=\"query-password\">")
+        .nth(1)
+        .and_then(|x| x.split('<').next())
+        .unwrap()
+        .to_string();
+    // A refresh, a second click: the same report, not a second one.
+    let again = h.post_multipart(Some(&s), &path, &fields, None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(
+        again.body.contains("id=\"tipoff-duplicate\""),
+        "{}",
+        again.body
+    );
+    assert_eq!(code_of(&again.body), code_of(&first.body));
+    assert!(
+        !again.body.contains(&password),
+        "the password is shown once"
+    );
+    assert_eq!(access::tipoffs(h.store()).await.len(), 1);
+    // The status page, with the password in capitals, shows what was reported.
+    let r = status_query(&h, &code_of(&first.body), &password.to_uppercase()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("包过班") || r.body.contains("包过"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("某某安全培训学校"));
+    assert!(r.body.contains("id=\"status-summary\""));
+    // A public error page offers the public's links.
+    let missing = h.get(None, "/cases/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("href=\"/tipoff\""),
+        "{}",
+        missing.body
+    );
     h.db.cleanup().await;
 }
 

@@ -69,6 +69,8 @@ struct PublicForm {
 
 #[derive(Debug, Default, Clone)]
 struct PublicFields {
+    /// The form's one-time key (a new form gets a new one; a form shown again keeps it).
+    key: String,
     category: String,
     subject_text: String,
     description: String,
@@ -120,10 +122,18 @@ pub async fn public_page(State(st): State<AppState>, user: Option<CurrentUser>) 
         None,
         PublicFields {
             anonymous: true,
+            key: anpei_store::crypto::random_token(),
             ..Default::default()
         },
         StatusCode::OK,
     )
+}
+
+/// A form handed in again: its report was received already.
+#[derive(Template)]
+#[template(path = "enforcement/tipoffs/duplicate.html")]
+struct DuplicatePage {
+    receipt_code: String,
 }
 
 #[derive(Template)]
@@ -180,17 +190,6 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
     let client = st.limiter.client_key(req.extensions(), req.headers());
     let user = req.extensions().get::<CurrentUser>().cloned();
     let user = user.as_ref();
-    if let Err(wait) = st.limiter.check(Bucket::Tipoff, &client) {
-        let mut res = public_form(
-            &st,
-            user,
-            Some(wait.message()),
-            PublicFields::default(),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-        wait.apply(&mut res);
-        return Ok(res);
-    }
     let mp: Multipart = req
         .extract()
         .await
@@ -198,6 +197,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
     let form = evidence::read_upload(mp, ATTACHMENT_MAX).await?;
     let field = |k: &str| form.field(k).unwrap_or("").to_string();
     let f = PublicFields {
+        key: field("key"),
         category: field("category"),
         subject_text: field("subject_text"),
         description: field("description"),
@@ -205,6 +205,10 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         reporter_name: field("reporter_name"),
         reporter_contact: field("reporter_contact"),
     };
+    // The same form again (a refresh, a second click): the report it already handed in.
+    if let Some(code) = tipoffs::by_submission_key(&st.store, &f.key).await? {
+        return Ok(render(DuplicatePage { receipt_code: code }));
+    }
     let new = NewTipoff {
         channel: Channel::Web.code().into(),
         category: f.category.clone(),
@@ -213,6 +217,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         anonymous: f.anonymous,
         reporter_name: f.reporter_name.clone(),
         reporter_contact: f.reporter_contact.clone(),
+        submission_key: Some(f.key.clone()),
     };
     if let Err(msg) = tipoffs::validate(&new) {
         return Ok(public_form(
@@ -236,7 +241,30 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
             ));
         }
     }
-    let receipt = tipoffs::submit(&st.store, None, new).await?;
+    // Only reports that would be stored count against the address's hourly limit; a refused
+    // one keeps everything typed and says when to try again.
+    if let Err(wait) = st.limiter.check(Bucket::Tipoff, &client) {
+        let mut res = public_form(
+            &st,
+            user,
+            Some(format!(
+                "{}您填写的内容已保留，到时再点“提交举报”即可；情况紧急请拨打12350。",
+                wait.message()
+            )),
+            f,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        wait.apply(&mut res);
+        return Ok(res);
+    }
+    let receipt = match tipoffs::submit(&st.store, None, new).await {
+        Ok(r) => r,
+        // Two posts of one form at the same moment: the key's unique index let one in.
+        Err(e) => match tipoffs::by_submission_key(&st.store, &f.key).await? {
+            Some(code) => return Ok(render(DuplicatePage { receipt_code: code })),
+            None => return Err(e.into()),
+        },
+    };
     let mut attachment_note = None;
     if let Some((name, bytes)) = &form.file {
         if public_bytes_today(&st).await? + bytes.len() as i64 > PUBLIC_ATTACHMENTS_PER_DAY {
@@ -718,6 +746,7 @@ pub async fn create(
         anonymous: f.anonymous.is_some(),
         reporter_name: f.reporter_name,
         reporter_contact: f.reporter_contact,
+        submission_key: None,
     };
     match tipoffs::submit(&st.store, Some(&user.actor()), new).await {
         Ok(r) => Ok(render(RecordedPage {
