@@ -828,15 +828,17 @@ struct Totals {
 // ---------------------------------------------------------------------------------------------
 // Gate and tools
 
-/// On a phone (390 px, Chromium's device emulation): no page of the enterprise's, the town's,
-/// the district's or the public's journeys is wider than the screen; the menu is one button
-/// that opens a drawer; a list reads as cards. Screenshots `phone-*.png`.
+/// On a phone (390 px, Chromium's device emulation) and at a desktop's 1440 px: no page of
+/// the enterprise's, the town's, the district's or the public's journeys is wider than the
+/// screen; on the phone the menu is one button that opens a drawer and a list reads as cards;
+/// a refused submit (the public's tip-off, the enterprise's self-inspection) keeps what was
+/// typed. Screenshots `phone-*.png` and `desktop-*.png`.
 #[test]
-fn the_main_pages_fit_a_phone_in_chromium() {
+fn the_main_pages_fit_a_phone_and_a_desktop_in_chromium() {
     let Some((chromium, chromedriver)) = browser_tools() else {
         return;
     };
-    let tmp = TempDir::new("anpei-phone");
+    let tmp = TempDir::new("anpei-widths");
     let server = Server::start_demo_with(
         &tmp.path.join("data"),
         &tmp.path.join("server.log"),
@@ -845,44 +847,7 @@ fn the_main_pages_fit_a_phone_in_chromium() {
     let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
     let shots = screenshot_dir();
     let mut too_wide = Vec::new();
-    let mut check = |b: &Browser, who: &str, path: &str| {
-        b.open(&format!("{}{path}", server.base));
-        wait_for(&format!("{path} to load"), PAGE, || {
-            match b.execute("return document.readyState", json!([])).as_str() {
-                Some("complete") => Ok(()),
-                other => Err(format!("{other:?}")),
-            }
-        });
-        // On a phone a page wider than the screen widens the layout viewport itself, so
-        // the width is checked against the device's 390 px, and the widest elements named.
-        let w = b.execute(
-            "var out = [document.documentElement.scrollWidth, window.innerWidth]; \
-             var wide = []; document.querySelectorAll('body *').forEach(function (e) { \
-               var r = e.getBoundingClientRect(); \
-               if (r.right > 391 && r.width > 0 && wide.length < 5) { \
-                 wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
-                   (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + \
-                   ' ' + Math.round(r.right)); } }); \
-             out.push(wide.join(', ')); return out;",
-            json!([]),
-        );
-        let (scroll, inner) = (w[0].as_u64().unwrap(), w[1].as_u64().unwrap());
-        let name = path.trim_matches('/').replace(['/', '?', '=', '&'], "-");
-        let name = if name.is_empty() {
-            "home".to_string()
-        } else {
-            name
-        };
-        b.save_screenshot(&shots.join(format!("phone-{who}-{name}.png")));
-        if scroll > 390 || inner > 390 {
-            too_wide.push(format!(
-                "{who} {path}: {} px wide ({})",
-                scroll.max(inner),
-                w[2].as_str().unwrap_or_default()
-            ));
-        }
-    };
-    for (who, pages) in [
+    let journeys: [(&str, &[&str]); 3] = [
         (
             "enterprise",
             &[
@@ -895,7 +860,7 @@ fn the_main_pages_fit_a_phone_in_chromium() {
                 "/training",
                 "/inbox",
                 "/imports",
-            ][..],
+            ],
         ),
         (
             "town",
@@ -909,7 +874,7 @@ fn the_main_pages_fit_a_phone_in_chromium() {
                 "/tipoffs",
                 "/inspections",
                 "/summary",
-            ][..],
+            ],
         ),
         (
             "district",
@@ -921,56 +886,156 @@ fn the_main_pages_fit_a_phone_in_chromium() {
                 "/summaries",
                 "/tipoffs",
                 "/rules",
-            ][..],
+            ],
         ),
-    ] {
-        let b = driver.new_phone_session(&chromium, &tmp.path.join(format!("phone-{who}")));
-        b.log_in(&server.base, who);
-        // The menu is one button; the drawer opens on it.
-        let hidden = b.execute(
-            "return document.getElementById('sidebar').offsetParent === null",
-            json!([]),
-        );
-        assert_eq!(hidden, json!(true), "{who}: the menu starts closed");
-        b.click("#menu-toggle");
-        let shown = b.execute(
-            "return document.getElementById('sidebar').offsetParent !== null",
-            json!([]),
-        );
-        assert_eq!(shown, json!(true), "{who}: the button opens the menu");
-        b.save_screenshot(&shots.join(format!("phone-{who}-menu.png")));
-        for p in pages {
-            check(&b, who, p);
-        }
-        // A problem's and a finding's own page, from their lists.
-        for (list, link) in [("/problems", "/problems/"), ("/findings", "/findings/")] {
-            b.open(&format!("{}{list}", server.base));
-            let href = b.execute(
-                "var a = Array.from(document.querySelectorAll('#results a[href]')).find(function (x) { return /^\\/(problems|findings)\\/\\d+$/.test(x.getAttribute('href')); }); return a ? a.getAttribute('href') : null;",
-                json!([]),
+    ];
+    for device in ["phone", "desktop"] {
+        let phone = device == "phone";
+        let session = |profile: &str| {
+            let dir = tmp.path.join(format!("{device}-{profile}"));
+            if phone {
+                driver.new_phone_session(&chromium, &dir)
+            } else {
+                driver.new_desktop_session(&chromium, &dir)
+            }
+        };
+        let mut check = |b: &Browser, who: &str, path: &str| {
+            b.open(&format!("{}{path}", server.base));
+            wait_for(&format!("{path} to load"), PAGE, || {
+                match b.execute("return document.readyState", json!([])).as_str() {
+                    Some("complete") => Ok(()),
+                    other => Err(format!("{other:?}")),
+                }
+            });
+            // On a phone a page wider than the screen widens the layout viewport itself, so
+            // the width is checked against the device's, and the widest elements named.
+            let limit: u64 = if phone { 390 } else { 1440 };
+            let w = b.execute(
+                "var limit = arguments[0]; \
+                 var out = [document.documentElement.scrollWidth, window.innerWidth]; \
+                 var wide = []; document.querySelectorAll('body *').forEach(function (e) { \
+                   var r = e.getBoundingClientRect(); \
+                   if (r.right > limit + 1 && r.width > 0 && wide.length < 5) { \
+                     wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                       (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + \
+                       ' ' + Math.round(r.right)); } }); \
+                 out.push(wide.join(', ')); return out;",
+                json!([limit]),
             );
-            if let Some(h) = href.as_str() {
-                assert!(h.starts_with(link), "{h}");
-                check(&b, who, h);
+            let (scroll, inner) = (w[0].as_u64().unwrap(), w[1].as_u64().unwrap());
+            let name = path.trim_matches('/').replace(['/', '?', '=', '&'], "-");
+            let name = if name.is_empty() {
+                "home".to_string()
+            } else {
+                name
+            };
+            b.save_screenshot(&shots.join(format!("{device}-{who}-{name}.png")));
+            if scroll > limit.min(inner) || inner > limit {
+                too_wide.push(format!(
+                    "{device} {who} {path}: {} px wide ({})",
+                    scroll.max(inner),
+                    w[2].as_str().unwrap_or_default()
+                ));
+            }
+        };
+        for (who, pages) in journeys {
+            let b = session(who);
+            b.log_in(&server.base, who);
+            if phone {
+                // The menu is one button; the drawer opens on it.
+                let hidden = b.execute(
+                    "return document.getElementById('sidebar').offsetParent === null",
+                    json!([]),
+                );
+                assert_eq!(hidden, json!(true), "{who}: the menu starts closed");
+                b.click("#menu-toggle");
+                let shown = b.execute(
+                    "return document.getElementById('sidebar').offsetParent !== null",
+                    json!([]),
+                );
+                assert_eq!(shown, json!(true), "{who}: the button opens the menu");
+                b.save_screenshot(&shots.join(format!("phone-{who}-menu.png")));
+            }
+            for p in pages {
+                check(&b, who, p);
+            }
+            // A problem's and a finding's own page, from their lists.
+            for (list, link) in [("/problems", "/problems/"), ("/findings", "/findings/")] {
+                b.open(&format!("{}{list}", server.base));
+                let href = b.execute(
+                    "var a = Array.from(document.querySelectorAll('#results a[href]')).find(function (x) { return /^\\/(problems|findings)\\/\\d+$/.test(x.getAttribute('href')); }); return a ? a.getAttribute('href') : null;",
+                    json!([]),
+                );
+                if let Some(h) = href.as_str() {
+                    assert!(h.starts_with(link), "{h}");
+                    check(&b, who, h);
+                }
+            }
+            if phone {
+                // Lists read as cards: a row of a data table is a block, its header hidden.
+                b.open(&format!("{}/problems", server.base));
+                let layout = b.execute(
+                    "var r = document.querySelector('table.data tbody tr'); var h = document.querySelector('table.data thead'); return r ? [getComputedStyle(r).display, getComputedStyle(h).display] : null;",
+                    json!([]),
+                );
+                if !layout.is_null() {
+                    assert_eq!(layout, json!(["block", "none"]), "{who}: the list as cards");
+                }
+            }
+            if who == "enterprise" {
+                // 检查并提交 with an answer left incomplete: refused, what was typed is kept.
+                // (/selfcheck opens the unit's own self-inspection; the demo's is a draft.)
+                b.open(&format!("{}/selfcheck", server.base));
+                b.wait_for_element("#submit-selfcheck");
+                let code = b.checklist_codes().remove(0);
+                b.click_centered(&format!("input[name=answer_{code}][value=noncompliant]"));
+                b.type_text(&format!("#explanation_{code}"), "培训签到表由他人代签");
+                b.click_centered("#submit-selfcheck");
+                b.wait_for_element("#selfcheck-errors");
+                let kept = b.execute(
+                    &format!("return document.getElementById('explanation_{code}').value"),
+                    json!([]),
+                );
+                assert!(
+                    kept.as_str()
+                        .unwrap_or_default()
+                        .contains("培训签到表由他人代签"),
+                    "{device}: the refused self-inspection kept its text: {kept}"
+                );
+                b.save_screenshot(
+                    &shots.join(format!("{device}-enterprise-selfcheck-refused.png")),
+                );
             }
         }
-        // Lists read as cards: a row of a data table is a block, its header hidden.
-        b.open(&format!("{}/problems", server.base));
-        let layout = b.execute(
-            "var r = document.querySelector('table.data tbody tr'); var h = document.querySelector('table.data thead'); return r ? [getComputedStyle(r).display, getComputedStyle(h).display] : null;",
+        let b = session("public");
+        for p in ["/login", "/tipoff", "/tipoff/status", "/cases"] {
+            check(&b, "public", p);
+        }
+        // A refused tip-off keeps everything typed, the category included.
+        b.open(&format!("{}/tipoff", server.base));
+        b.wait_for_element("#tipoff-form");
+        b.execute(
+            "var s = document.getElementById('category'); s.value = 'no_certificate'; return 1;",
             json!([]),
         );
-        if !layout.is_null() {
-            assert_eq!(layout, json!(["block", "none"]), "{who}: the list as cards");
-        }
-    }
-    let b = driver.new_phone_session(&chromium, &tmp.path.join("phone-public"));
-    for p in ["/login", "/tipoff", "/tipoff/status", "/cases"] {
-        check(&b, "public", p);
+        b.type_text("#subject_text", "某某建材有限公司");
+        b.type_text("#description", "太短");
+        b.click_centered("#tipoff-submit");
+        b.wait_for_element("#tipoff-error");
+        let kept = b.execute(
+            "return [document.getElementById('category').value, document.getElementById('subject_text').value, document.getElementById('description').value]",
+            json!([]),
+        );
+        assert_eq!(
+            kept,
+            json!(["no_certificate", "某某建材有限公司", "太短"]),
+            "{device}: the refused tip-off kept what was typed"
+        );
+        b.save_screenshot(&shots.join(format!("{device}-public-tipoff-refused.png")));
     }
     assert!(
         too_wide.is_empty(),
-        "pages wider than the phone:\n{}",
+        "pages wider than the screen:\n{}",
         too_wide.join("\n")
     );
 }
@@ -1214,6 +1279,15 @@ impl Driver {
     /// A new headless Chromium with its own fresh profile.
     fn new_session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
         self.session_with(chromium, profile, None)
+    }
+
+    /// A headless Chromium with a desktop's 1440 px wide window.
+    fn new_desktop_session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
+        self.session_with(
+            chromium,
+            profile,
+            Some(json!({"deviceMetrics": {"width": 1440, "height": 900, "pixelRatio": 1.0, "touch": false}})),
+        )
     }
 
     /// A headless Chromium emulating a phone 390 px wide (device emulation: viewport, pixel
