@@ -137,6 +137,15 @@ async fn submitted_self_inspection(h: &Harness, s: &Session) -> i32 {
     si
 }
 
+/// A directory of the test's own, removed when the test ends, failed or not.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `<workspace>/target/screenshots`, created.
 fn screenshot_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
@@ -331,10 +340,11 @@ async fn the_documents_print_on_a4_with_the_standards_margins_fonts_and_page_num
     let list = download(&h, &district, "/problems/export.docx").await;
     h.db.cleanup().await;
 
-    let dir = std::env::temp_dir().join(format!(
+    let scratch = Scratch(std::env::temp_dir().join(format!(
         "anpei-docs-{}",
         &anpei_store::crypto::random_token()[..16]
-    ));
+    )));
+    let dir = scratch.0.clone();
     std::fs::create_dir_all(&dir).unwrap();
     let docs = [
         ("bulletin", bulletin),
@@ -385,5 +395,4 @@ async fn the_documents_print_on_a4_with_the_standards_margins_fonts_and_page_num
     for e in &expect {
         check(&dir.join(format!("{}.pdf", e.name)), e, &date, &shots);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
