@@ -32,7 +32,9 @@ pub use error::ImportError;
 pub use read::{read_bytes, read_path, read_path_counted, table_of_sheet};
 pub use schema::{columns, required_columns};
 pub use write::docx;
-pub use write::problems::{problem_list_xlsx, ProblemListRow, PROBLEM_LIST_COLUMNS};
+pub use write::problems::{
+    problem_list_docx, problem_list_xlsx, ProblemListRow, PROBLEM_LIST_COLUMNS,
+};
 pub use write::{
     error_report_csv, error_report_xlsx, export_district, template_workbook, write_error_report,
     write_table_xlsx, ExportSummary, LEDGER_WORKBOOK,

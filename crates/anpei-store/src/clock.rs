@@ -20,6 +20,11 @@ pub fn china_time(at: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The date in China (UTC+8) of a Unix time; `None` if out of range.
+pub fn china_date(at: i64) -> Option<NaiveDate> {
+    DateTime::from_timestamp(at, 0).map(|t| t.with_timezone(&china()).date_naive())
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 

@@ -388,6 +388,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/imports/errors.xlsx"),
     ("GET", "/imports/template.xlsx"),
     ("GET", "/problems/export.xlsx"),
+    ("GET", "/problems/export.docx"),
     ("GET", "/selfcheck/{id}/report.docx"),
     ("GET", "/bulletin.docx"),
     ("GET", "/exams/template.xlsx"),

@@ -3,9 +3,15 @@
 //! cells that wrap, fixed column widths, A4 landscape with the two top rows repeated on every
 //! printed page. Every text cell is neutralised against formula injection, as in
 //! [`super::write_table_xlsx`]; phone numbers arrive masked.
+//!
+//! The same list as a Word document to sign and stamp ([`problem_list_docx`]): laid out as
+//! official documents are (see [`super::docx`]), on landscape A4 since the ten columns need
+//! more than the 156 mm of a portrait page.
 
+use super::docx::{chinese_date, Docx};
 use super::neutralise;
 use crate::ImportError;
+use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 /// The columns, and their widths in characters.
@@ -116,6 +122,50 @@ pub fn problem_list_xlsx(
     Ok(wb.save_to_buffer()?)
 }
 
+/// The problem list under `title` as a Word document: a line under the title with the
+/// date and the count (`截至2022年3月31日，共12项`), the table with the header repeated on
+/// every page, and the 落款 of `signer` (the unit that exports it) dated `date`. No red
+/// 版头: the list goes out as an attachment or on its own, not as a 文件.
+pub fn problem_list_docx(
+    title: &str,
+    rows: &[ProblemListRow],
+    signer: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>, ImportError> {
+    let headers: Vec<&str> = PROBLEM_LIST_COLUMNS.iter().map(|(h, _)| *h).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.unit.clone(),
+                r.description.clone(),
+                r.measures.clone(),
+                r.deadline.clone(),
+                r.responsible.clone(),
+                r.phone_masked.clone(),
+                r.source.clone(),
+                r.status.clone(),
+                r.closed_at.clone(),
+            ]
+        })
+        .collect();
+    let mut d = Docx::new_landscape();
+    d.title(title).subtitle(&format!(
+        "（截至{}，共{}项）",
+        chinese_date(date),
+        rows.len()
+    ));
+    if cells.is_empty() {
+        d.para("没有符合条件的问题。");
+    } else {
+        d.table(&headers, &cells);
+    }
+    d.closing(signer, &chinese_date(date));
+    d.to_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +219,36 @@ mod tests {
         assert_eq!(got[2][6], "138****1234");
         assert_eq!(got[3][0], "2");
         assert_eq!(got[3][1], "'@SUM(A1)");
+    }
+
+    #[test]
+    fn the_word_list_is_landscape_with_the_count_the_table_and_the_signer() {
+        let rows = vec![ProblemListRow {
+            unit: "重庆某某化工有限公司".into(),
+            description: "台账不全".into(),
+            deadline: "2022-03-31".into(),
+            phone_masked: "138****1234".into(),
+            status: "待整改（逾期）".into(),
+            ..Default::default()
+        }];
+        let date = NaiveDate::from_ymd_opt(2022, 3, 1).unwrap();
+        let bytes = problem_list_docx("某某镇问题清单", &rows, "某某镇", date).unwrap();
+        let xml = crate::docx::document_xml(&bytes).unwrap();
+        assert!(xml.contains("w:orient=\"landscape\""));
+        let text = crate::docx::document_text(&bytes).unwrap();
+        for s in [
+            "某某镇问题清单",
+            "（截至2022年3月1日，共1项）",
+            "联系电话",
+            "138****1234",
+            "待整改（逾期）",
+            "某某镇\n2022年3月1日",
+        ] {
+            assert!(text.contains(s), "{s} missing from {text}");
+        }
+        let empty = problem_list_docx("某某镇问题清单", &[], "某某镇", date).unwrap();
+        assert!(crate::docx::document_text(&empty)
+            .unwrap()
+            .contains("没有符合条件的问题。"));
     }
 }

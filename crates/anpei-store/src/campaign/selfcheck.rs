@@ -271,6 +271,35 @@ impl Loaded {
     pub fn is_institution(&self) -> bool {
         self.kind != SubjectKind::Enterprise
     }
+
+    /// The responsible persons' phones in full, by item code, when `scope` is the subject's
+    /// own: its report is its own data, filed with the numbers its people are reached at.
+    /// `None` for anybody else (supervisors see the masked copies).
+    pub fn own_phones(
+        &self,
+        store: &Store,
+        scope: &Scope,
+    ) -> StoreResult<Option<HashMap<String, String>>> {
+        if scope.reach() != Reach::Subject(self.subject.id) {
+            return Ok(None);
+        }
+        let mut phones = HashMap::new();
+        for (code, a) in &self.answers {
+            if let Some(enc) = &a.responsible_phone_enc {
+                phones.insert(code.clone(), store.crypto.decrypt(enc)?);
+            }
+        }
+        Ok(Some(phones))
+    }
+
+    /// The campaign's self-inspection phase (自查自改), if it has one.
+    pub fn self_inspection_phase(&self) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+        self.campaign
+            .core_phases()
+            .into_iter()
+            .find(|p| p.kind == anpei_core::campaign::PhaseKind::SelfInspection)
+            .map(|p| (p.starts_on, p.ends_on))
+    }
 }
 
 /// A self-inspection visible in `scope` with its subject, campaign, items and answers.

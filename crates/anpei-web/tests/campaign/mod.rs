@@ -2,6 +2,7 @@
 //! and the bulletin, 催办, and what the 工作台 shows of it to each role.
 
 mod agenda;
+mod documents;
 mod problems;
 mod selfcheck;
 mod supervision;

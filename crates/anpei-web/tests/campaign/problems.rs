@@ -767,6 +767,83 @@ async fn the_export_is_a_titled_workbook_with_masked_phones_and_neutralised_form
 }
 
 #[tokio::test]
+async fn the_word_list_has_the_exports_rows_filters_and_scope_and_the_unit_as_signer() {
+    let w = world().await;
+    let h = &w.h;
+    let due = today(h) + Days::new(10);
+    add_problem(h, None, &w.own, due, "签到表笔迹相同").await;
+    add_problem(h, None, &w.neighbour, due, "台账不全").await;
+    add_problem(h, None, &w.foreign, due, "外镇问题").await;
+    let town_name = anpei_store::registry::reference::towns(h.store())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == w.own.town_id)
+        .unwrap()
+        .name;
+    let town = h.login("town").await;
+    let list = h.get(Some(&town), "/problems?q=台账").await;
+    assert!(
+        list.body
+            .contains("href=\"/problems/export.docx?q=%E5%8F%B0%E8%B4%A6\""),
+        "the Word link carries the filters"
+    );
+    assert!(list.body.contains(">导出 Word</a>"));
+    let (status, bytes) = get_bytes(h, &town, "/problems/export.docx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+    let text = anpei_import::docx::document_text(&bytes).unwrap();
+    let date = anpei_import::docx::chinese_date(today(h));
+    assert!(
+        text.starts_with(&town_name) && text.contains("问题清单\n"),
+        "{text}"
+    );
+    for s in [
+        format!("（截至{date}，共2项）"),
+        "联系电话".to_string(),
+        "签到表笔迹相同".to_string(),
+        "台账不全".to_string(),
+        "138****1234".to_string(),
+        format!("{town_name}\n{date}"),
+    ] {
+        assert!(text.contains(&s), "{s} missing from {text}");
+    }
+    assert!(!text.contains("外镇问题"), "out of the town's scope");
+    assert!(!text.contains("13812341234"), "phones masked");
+    let xml = anpei_import::docx::document_xml(&bytes).unwrap();
+    assert!(xml.contains("w:orient=\"landscape\""));
+    // The filters of the list, and the audit like the workbook's.
+    let (_, bytes) = get_bytes(h, &town, "/problems/export.docx?q=%E5%8F%B0%E8%B4%A6").await;
+    let text = anpei_import::docx::document_text(&bytes).unwrap();
+    assert!(
+        text.contains("共1项") && !text.contains("签到表笔迹相同"),
+        "{text}"
+    );
+    let audit = anpei_store::platform::audit::latest(h.store(), 5)
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "export.problems"
+            && e.detail.starts_with("format=docx rows=1 query=q=")));
+    // The enterprise's own list under its own name; the district's under the office.
+    let ent = h.login("enterprise").await;
+    let (_, bytes) = get_bytes(h, &ent, "/problems/export.docx").await;
+    let text = anpei_import::docx::document_text(&bytes).unwrap();
+    assert!(
+        text.starts_with(&w.own.name) && text.contains("共1项"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{}\n{date}", w.own.name)));
+    let district = h.login("district").await;
+    let (_, bytes) = get_bytes(h, &district, "/problems/export.docx").await;
+    let text = anpei_import::docx::document_text(&bytes).unwrap();
+    assert!(text.starts_with("全区") && text.contains("共3项"), "{text}");
+    assert!(text.contains("安全生产委员会办公室\n"), "{text}");
+    w.h.db.cleanup().await;
+}
+
+#[tokio::test]
 async fn overdue_follows_the_clock() {
     let w = world().await;
     let h = &w.h;

@@ -685,22 +685,42 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
         std::fs::write(out, &body).unwrap();
     }
     let text = anpei_import::docx::document_text(&body).unwrap();
+    let submitted_on = anpei_import::docx::chinese_date(today);
+    let c = anpei_store::campaign::current(h.store(), today)
+        .await
+        .unwrap()
+        .unwrap();
+    let phase = c
+        .core_phases()
+        .into_iter()
+        .find(|p| p.kind == anpei_core::campaign::PhaseKind::SelfInspection)
+        .unwrap();
+    let period = format!(
+        "自查期间：{}至{}",
+        anpei_import::docx::chinese_date(phase.starts_on),
+        anpei_import::docx::chinese_date(phase.ends_on)
+    );
     for s in [
         "安全生产培训自查报告",
         own.name.as_str(),
         "2名特种作业人员证书过期仍在岗",
         "停止作业，组织复审",
         "签到表笔迹相同",
-        "138****5678",
         "存在问题",
         "单位负责人（签字）",
         "填报人",
-        "单位（盖章）",
         "共自查10项：不存在问题8项，存在问题2项，不适用0项",
+        // An enterprise states no period: the campaign's self-inspection phase.
+        period.as_str(),
+        &format!("提交日期：{submitted_on}"),
+        // The 落款: the subject and the day it submitted, for its stamp.
+        &format!("{}\n{submitted_on}", own.name),
     ] {
-        assert!(text.contains(s), "docx lacks {s}");
+        assert!(text.contains(s), "docx lacks {s}: {text}");
     }
-    assert!(!text.contains("13812345678"));
+    // The subject's own report carries its people's phones in full; audited as such.
+    assert!(text.contains("13812345678"), "{text}");
+    assert!(!text.contains("138****5678"));
     assert_eq!(
         audited(
             &h,
@@ -710,6 +730,19 @@ async fn an_enterprise_answers_submits_and_its_problems_are_created_in_one_trans
         .await,
         1
     );
+    let entry = anpei_store::platform::audit::latest(h.store(), 5)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "export.selfcheck_report")
+        .unwrap();
+    assert_eq!(entry.detail, "电话完整（本单位）");
+    // Anybody else, the town included, gets the masked copies.
+    let town = h.login("town").await;
+    let (status, _, body) = raw_get(&h, &town, &format!("/selfcheck/{si}/report.docx")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = anpei_import::docx::document_text(&body).unwrap();
+    assert!(text.contains("138****5678") && !text.contains("13812345678"));
     let page = h.get(Some(&s), &format!("/selfcheck/{si}/report")).await;
     assert_eq!(page.status, StatusCode::OK);
     for s in [
@@ -933,7 +966,11 @@ async fn an_institution_states_the_period_it_covers() {
     assert_eq!(row.period_to, today.parse().ok());
     let (_, _, body) = raw_get(&h, &s, &format!("/selfcheck/{si}/report.docx")).await;
     let text = anpei_import::docx::document_text(&body).unwrap();
-    assert!(text.contains(&format!("2019-01-01至{today}")));
+    let today = anpei_import::docx::chinese_date(h.store().today());
+    assert!(
+        text.contains(&format!("自查期间：2019年1月1日至{today}")),
+        "{text}"
+    );
     assert!(text.contains("本次自查未发现存在问题的项目"));
     h.db.cleanup().await;
 }

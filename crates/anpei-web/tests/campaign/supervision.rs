@@ -614,7 +614,10 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let bytes = {
-        let req = axum::http::Request::get(format!("/bulletin.docx?campaign={cid}"))
+        // The number as an office might type it: written as the standard wants it.
+        let req = axum::http::Request::get(format!(
+            "/bulletin.docx?campaign={cid}&doc_number=%E6%B8%9D%E5%8C%97%E5%AE%89%E5%8A%9E%5B2022%5D%E7%AC%AC012%E5%8F%B7"
+        ))
             .header(axum::http::header::COOKIE, &district.cookie)
             .body(axum::body::Body::empty())
             .unwrap();
@@ -625,7 +628,40 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     };
     assert!(bytes.starts_with(b"PK"), "a zip");
     let text = anpei_import::docx::document_text(&bytes).unwrap();
-    assert!(text.contains("关于安全生产培训“走过场”专项整治工作情况的通报"));
+    assert!(text.contains("关于安全生产培训“走过场”专项整治\n工作情况的通报"));
+    // The 版头: the office's red mark, the number, then the title and the notice's addressees.
+    let office = &c.campaign.issuing_office;
+    let head = format!("{office}文件\n\n\n渝北安办〔2022〕12号\n");
+    assert!(text.starts_with(&head), "{text}");
+    assert!(text.contains("各镇人民政府，区安委会成员单位，各街道办事处，有关单位：\n按照《"));
+    let xml = anpei_import::docx::document_xml(&bytes).unwrap();
+    assert!(xml.contains("<w:color w:val=\"FF0000\"/>"));
+    // Dates in the text the Chinese way, and the 落款 with the day.
+    let today = h.store().today();
+    let cn = anpei_import::docx::chinese_date;
+    let b = sv::bulletin::load(h.store(), &c).await.unwrap();
+    assert!(
+        text.contains(&format!("{}至{}", cn(b.period.0), cn(b.period.1))),
+        "{text}"
+    );
+    assert!(text.contains(&format!("截至{}，工作情况通报如下", cn(today))));
+    assert!(text.contains(&format!("总结报告应于{}前报送", cn(c.campaign.summary_due))));
+    assert!(
+        text.ends_with(&format!("{office}\n{}\n", cn(today))),
+        "{text}"
+    );
+    // A number nobody could have meant is refused, and nothing is exported.
+    let r = h
+        .get(
+            Some(&district),
+            &format!(
+                "/bulletin.docx?campaign={cid}&doc_number={}",
+                "9".repeat(41)
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("发文字号不能超过40个字"), "{}", r.body);
 
     // The figures, counted from the database here independently.
     let fines: i64 = support::enforcement_actions(h.store())
@@ -646,7 +682,6 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
         text.contains(&format!("共受理举报{}件，已办结{}件", tips.len(), closed)),
         "{text}"
     );
-    let b = sv::bulletin::load(h.store(), &c).await.unwrap();
     assert!(text.contains(&format!("已提交自查{}家", b.self_inspection.n)));
     assert!(text.contains("某培训机构压缩学时案"));
     // Late or missing: every unit but the town, by name.
@@ -676,8 +711,19 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
         .get(Some(&district), &format!("/bulletin?campaign={cid}"))
         .await;
     assert!(page.body.contains("35,000元"));
+    assert!(
+        page.body.contains("name=\"doc_number\""),
+        "the number is typed on the page"
+    );
     let audited = support::audit_count(h.store(), "export.bulletin", None).await;
     assert_eq!(audited, 2);
+    let numbered = anpei_store::platform::audit::latest(h.store(), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "export.bulletin")
+        .any(|e| e.detail.ends_with("发文字号=渝北安办〔2022〕12号"));
+    assert!(numbered, "the number is in the audit log");
     h.db.cleanup().await;
 }
 

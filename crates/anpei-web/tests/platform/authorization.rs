@@ -121,6 +121,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/problems", ""),
     ("POST", "/problems", ""),
     ("GET", "/problems/export.xlsx", ""),
+    ("GET", "/problems/export.docx", ""),
     ("GET", "/problems/new", ""),
     ("GET", "/problems/{id}", "problem"),
     ("POST", "/problems/{id}/rectify", "problem"),

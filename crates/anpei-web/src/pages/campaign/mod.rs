@@ -485,6 +485,12 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(problems::export),
         )
+        .route(
+            "GET",
+            "/problems/export.docx",
+            ViewBusiness,
+            get(problems::export_docx),
+        )
         .route("GET", "/problems/new", Supervise, get(problems::new_form))
         .route("POST", "/problems/urge", Supervise, post(problems::urge))
         .route("GET", "/problems/{id}", ViewBusiness, get(problems::detail))

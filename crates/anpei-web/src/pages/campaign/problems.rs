@@ -1,6 +1,7 @@
 //! 问题清单: the problem list in the caller's scope (a subject sees its own, a town or
 //! department its subjects', the district all) with filters and counts by status, its xlsx
-//! export in the usual government layout, a problem's page with its history and evidence,
+//! export in the usual government layout and its Word document to sign and stamp (same
+//! filters), a problem's page with its history and evidence,
 //! and the forms: a supervisor's new problem, the subject's rectification (with a photo),
 //! the supervisor's verification (销号) or rejection.
 
@@ -261,6 +262,50 @@ pub async fn urge(
     Ok(crate::pages::urged_redirect(&list, u))
 }
 
+/// The filtered list as both exports write it, with its title and 落款.
+struct Export {
+    title: String,
+    /// The unit the list goes out under (the 落款 of the Word document).
+    signer: String,
+    rows: Vec<ProblemRow>,
+}
+
+async fn export_rows(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &ProblemQuery,
+) -> Result<Export, AppError> {
+    let towns = reference::towns(&st.store).await?;
+    let f = q.filter(&towns);
+    let rows = problems::all(&st.store, &user.scope, &f).await?;
+    let (title, signer) = export_title(st, user, &f, &towns).await?;
+    Ok(Export {
+        title,
+        signer,
+        rows,
+    })
+}
+
+/// A problem as a row of the exports; `closed_at` is the 销号 time (the workbook) or date
+/// (the document).
+fn list_row(r: &ProblemRow, closed_at: String) -> anpei_import::ProblemListRow {
+    anpei_import::ProblemListRow {
+        unit: r.subject_name.clone(),
+        description: r.description.clone(),
+        measures: r.measures.clone(),
+        deadline: r.deadline.to_string(),
+        responsible: r.responsible_name.clone(),
+        phone_masked: r.responsible_phone_masked.clone().unwrap_or_default(),
+        source: r.source_label().to_string(),
+        status: if r.overdue {
+            format!("{}（逾期）", r.status_label())
+        } else {
+            r.status_label().to_string()
+        },
+        closed_at,
+    }
+}
+
 /// `GET /problems/export.xlsx`: the filtered list in the usual layout (title row, header
 /// row, borders, masked phones, neutralised cells); audited with its row count.
 #[tracing::instrument(skip_all)]
@@ -269,27 +314,10 @@ pub async fn export(
     user: CurrentUser,
     Query(q): Query<ProblemQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
-    let f = q.filter(&towns);
-    let rows = problems::all(&st.store, &user.scope, &f).await?;
-    let title = export_title(&st, &user, &f, &towns).await?;
+    let Export { title, rows, .. } = export_rows(&st, &user, &q).await?;
     let list: Vec<anpei_import::ProblemListRow> = rows
         .iter()
-        .map(|r| anpei_import::ProblemListRow {
-            unit: r.subject_name.clone(),
-            description: r.description.clone(),
-            measures: r.measures.clone(),
-            deadline: r.deadline.to_string(),
-            responsible: r.responsible_name.clone(),
-            phone_masked: r.responsible_phone_masked.clone().unwrap_or_default(),
-            source: r.source_label().to_string(),
-            status: if r.overdue {
-                format!("{}（逾期）", r.status_label())
-            } else {
-                r.status_label().to_string()
-            },
-            closed_at: r.closed_at_text(),
-        })
+        .map(|r| list_row(r, r.closed_at_text()))
         .collect();
     let footer = format!(
         "导出：{}　{}",
@@ -320,18 +348,74 @@ pub async fn export(
         .into_response())
 }
 
+/// `GET /problems/export.docx`: the same list as a Word document to sign and stamp
+/// (landscape A4, the title, the date and count, the table with masked phones, the
+/// exporting unit and the date as 落款); audited like the workbook, with its format.
+#[tracing::instrument(skip_all)]
+pub async fn export_docx(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ProblemQuery>,
+) -> Result<Response, AppError> {
+    let Export {
+        title,
+        signer,
+        rows,
+    } = export_rows(&st, &user, &q).await?;
+    let list: Vec<anpei_import::ProblemListRow> = rows
+        .iter()
+        .map(|r| {
+            let closed = r
+                .closed_at
+                .and_then(anpei_store::clock::china_date)
+                .map(|d| d.to_string());
+            list_row(r, closed.unwrap_or_default())
+        })
+        .collect();
+    let n = list.len();
+    let today = st.store.today();
+    let doc_title = title.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        anpei_import::problem_list_docx(&doc_title, &list, &signer, today)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))?;
+    anpei_store::platform::audit::record(
+        &st.store,
+        &user.actor(),
+        anpei_store::platform::audit::Event::ok("export.problems", "problems")
+            .with_detail(format!("format=docx rows={n} query={}", q.base_query())),
+    )
+    .await?;
+    let disposition = evidence::attachment_disposition(&format!("{title}.docx"), "problems.docx");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// The campaign's name when none is chosen and none is recorded.
 const DEFAULT_CAMPAIGN_NAME: &str = "安全生产培训“走过场”专项整治";
 
-/// "XX镇安全生产培训“走过场”专项整治问题清单": the unit is the caller's own (a subject, a
-/// town, a department), or for the district the town, department or subject filtered on,
-/// else 全区.
+/// The title, "XX镇安全生产培训“走过场”专项整治问题清单": the unit is the caller's own (a
+/// subject, a town, a department), or for the district the town, department or subject
+/// filtered on, else 全区; and the unit the list goes out under: the caller's own, or for
+/// the district the campaign's issuing office.
 async fn export_title(
     st: &AppState,
     user: &CurrentUser,
     f: &ProblemFilter,
     towns: &[Town],
-) -> Result<String, AppError> {
+) -> Result<(String, String), AppError> {
     let town_name = |id: i32| towns.iter().find(|t| t.id == id).map(|t| t.name.clone());
     let dep_name = |id: i32| async move {
         Ok::<_, AppError>(
@@ -368,9 +452,18 @@ async fn export_title(
             .find(|c| c.id == id),
         None => progress::current_campaign(&st.store).await?,
     };
+    let signer = match user.scope.reach() {
+        Reach::Subject(_) | Reach::Town(_) | Reach::Department(_) => unit.clone(),
+        _ => campaign
+            .as_ref()
+            .map_or_else(|| DEFAULT_ISSUER.to_string(), |c| c.issuing_office.clone()),
+    };
     let name = campaign.map_or_else(|| DEFAULT_CAMPAIGN_NAME.to_string(), |c| c.name);
-    Ok(format!("{unit}{name}问题清单"))
+    Ok((format!("{unit}{name}问题清单"), signer))
 }
+
+/// The district's office when no campaign is recorded.
+const DEFAULT_ISSUER: &str = "重庆市渝北区安全生产委员会办公室";
 
 #[derive(Template)]
 #[template(path = "campaign/problems/detail.html")]

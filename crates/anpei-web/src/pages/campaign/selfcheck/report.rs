@@ -2,6 +2,13 @@
 //! same content — the subject, the campaign, the period covered and the date, each item with
 //! its answer and explanation, the problem list (序号 / 问题描述 / 整改措施 / 整改时限 / 责任人 /
 //! 电话, masked) and the signature block.
+//!
+//! The Word document is the one the subject signs, stamps and files: laid out as official
+//! documents are (page, fonts, page numbers) but as a company's report, without a
+//! government's red 版头; it ends with the signatures and the subject's name and the
+//! submission date as 落款 for its stamp. The subject downloading its own report gets its
+//! responsible persons' phones in full (its own data, needed on the filed copy); anybody
+//! else, and the printable page, the masked copies.
 
 use super::load;
 use crate::auth::CurrentUser;
@@ -9,16 +16,23 @@ use crate::error::AppError;
 use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_import::docx::Docx;
+use anpei_import::docx::{chinese_date, Align, Docx};
 use anpei_store::campaign::selfcheck::{self, Loaded};
 use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 
 /// The signature block's labels.
 pub const SIGNATURES: [&str; 4] = ["单位负责人（签字）", "填报人", "日期", "单位（盖章）"];
+
+/// The Word document's signatures: the date and the stamp are its 落款.
+const DOCX_SIGNATURES: [&str; 2] = ["单位负责人（签字）", "填报人"];
+
+/// The 落款 date of a report not yet submitted: blanks to write the date in by hand.
+const BLANK_DATE: &str = "　　年　　月　　日";
 
 /// One item of the report.
 pub struct ReportItem {
@@ -50,13 +64,17 @@ pub struct Report {
     pub date: String,
     pub status: &'static str,
     pub submitted: bool,
+    /// The submission date for the 落款 (`2022年3月15日`), when submitted.
+    pub signed_on: Option<String>,
     pub summary: String,
     pub items: Vec<ReportItem>,
     pub problems: Vec<ReportProblem>,
 }
 
 impl Report {
-    pub fn of(l: &Loaded) -> Report {
+    /// The report of `l`; `phones` are the responsible persons' phones in full by item code
+    /// (the subject's own download), else the masked copies are shown.
+    pub fn of(l: &Loaded, phones: Option<&HashMap<String, String>>) -> Report {
         let items: Vec<ReportItem> = l
             .items
             .iter()
@@ -84,26 +102,30 @@ impl Report {
             .noncompliant()
             .into_iter()
             .enumerate()
-            .map(|(n, (_, a))| ReportProblem {
+            .map(|(n, (item, a))| ReportProblem {
                 seq: n + 1,
                 description: a.explanation.clone(),
                 measures: a.measures.clone().unwrap_or_default(),
                 deadline: a.deadline.map(|d| d.to_string()).unwrap_or_default(),
                 responsible: a.responsible_name.clone().unwrap_or_default(),
-                phone: a.responsible_phone_masked.clone().unwrap_or_default(),
+                phone: phones
+                    .and_then(|p| p.get(&item.code).cloned())
+                    .or_else(|| a.responsible_phone_masked.clone())
+                    .unwrap_or_default(),
             })
             .collect();
         let submitted = l.si.status == selfcheck::SelfcheckStatus::Submitted;
-        let date =
+        let signed_on =
             l.si.submitted_at
                 .filter(|_| submitted)
-                .map(|t| {
-                    anpei_store::campaign::problems::china_time(t)
-                        .get(..10)
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .unwrap_or_else(|| "（未提交）".into());
+                .and_then(anpei_store::clock::china_date)
+                .map(chinese_date);
+        let date = signed_on.clone().unwrap_or_else(|| "（未提交）".into());
+        // What the subject states it reviewed, else the campaign's self-inspection phase.
+        let period = match (l.si.period_from, l.si.period_to) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => l.self_inspection_phase(),
+        };
         Report {
             title: format!("{}自查报告", l.subject.name),
             subject_name: l.subject.name.clone(),
@@ -111,13 +133,14 @@ impl Report {
             kind: l.kind.label(),
             town: l.town.clone(),
             campaign: l.campaign.campaign.name.clone(),
-            period: match (l.si.period_from, l.si.period_to) {
-                (Some(a), Some(b)) => format!("{a}至{b}"),
-                _ => "—".into(),
-            },
+            period: period.map_or_else(
+                || "—".into(),
+                |(a, b)| format!("{}至{}", chinese_date(a), chinese_date(b)),
+            ),
             date,
             status: l.si.status.label(),
             submitted,
+            signed_on,
             summary: format!(
                 "对照专项整治重点内容共自查{}项：不存在问题{}项，存在问题{}项，不适用{}项。",
                 l.items.len(),
@@ -135,10 +158,7 @@ impl Report {
         let mut d = Docx::new();
         d.title("安全生产培训自查报告").subtitle(&self.campaign);
         if !self.submitted {
-            d.para_aligned(
-                &format!("（{}，尚未提交）", self.status),
-                anpei_import::docx::Align::Center,
-            );
+            d.para_aligned(&format!("（{}，尚未提交）", self.status), Align::Center);
         }
         d.field("单位名称", &self.subject_name)
             .field("统一社会信用代码", &self.uscc)
@@ -184,7 +204,10 @@ impl Report {
                 &rows,
             );
         }
-        d.signature_block(&SIGNATURES);
+        d.signature_block(&DOCX_SIGNATURES).closing(
+            &self.subject_name,
+            self.signed_on.as_deref().unwrap_or(BLANK_DATE),
+        );
         d.to_bytes()
     }
 }
@@ -206,7 +229,7 @@ pub async fn page(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let l = load(&st, &user, id).await?;
-    let r = Report::of(&l);
+    let r = Report::of(&l, None);
     Ok(render(ReportPage {
         layout: Layout::new(&user, r.title.clone(), "selfcheck"),
         id,
@@ -215,7 +238,8 @@ pub async fn page(
     }))
 }
 
-/// `GET /selfcheck/{id}/report.docx`: the Word document, as an attachment; audited.
+/// `GET /selfcheck/{id}/report.docx`: the Word document, as an attachment (phones in full
+/// for the subject itself); audited, saying whether the phones were in full.
 #[tracing::instrument(skip_all)]
 pub async fn docx(
     State(st): State<AppState>,
@@ -223,7 +247,13 @@ pub async fn docx(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let l = load(&st, &user, id).await?;
-    let r = Report::of(&l);
+    let phones = l.own_phones(&st.store, &user.scope)?;
+    let detail = if phones.is_some() {
+        "电话完整（本单位）"
+    } else {
+        "电话脱敏"
+    };
+    let r = Report::of(&l, phones.as_ref());
     let bytes = tokio::task::spawn_blocking(move || r.to_docx().map(|b| (b, r.title)))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
@@ -232,7 +262,7 @@ pub async fn docx(
     audit::record(
         &st.store,
         &user.actor(),
-        Event::ok("export.selfcheck_report", format!("self_inspection:{id}")),
+        Event::ok("export.selfcheck_report", format!("self_inspection:{id}")).with_detail(detail),
     )
     .await?;
     let disposition = attachment_disposition(

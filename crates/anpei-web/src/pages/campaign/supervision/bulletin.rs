@@ -2,6 +2,12 @@
 //! document with the same content. Every figure comes from `anpei_store::campaign::supervision::
 //! bulletin` (queries); the text around them is fixed wording. The document is an export:
 //! audited.
+//!
+//! The document is a 文件 of the issuing office as official documents are laid out: the red
+//! mark (`{issuing office}文件`), the 发文字号 typed on the page when the bulletin is
+//! downloaded (numbers are given out by the office's secretariat one document at a time, so
+//! it is asked for each time rather than configured), the red line, the title, the addressees
+//! of the campaign's notice, and the office with the date as 落款, ready to be stamped.
 
 use super::{campaign_choices, chosen_campaign, CampaignQuery};
 use crate::auth::CurrentUser;
@@ -9,7 +15,7 @@ use crate::error::AppError;
 use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_import::docx::Docx;
+use anpei_import::docx::{chinese_date, chinese_numeral, Docx};
 use anpei_store::campaign::supervision::bulletin::{self as bl, Bulletin};
 use anpei_store::campaign::supervision::{Ratio, UnitLine};
 
@@ -23,9 +29,74 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 /// The bulletin's title.
 pub const TITLE: &str = "关于安全生产培训“走过场”专项整治工作情况的通报";
+
+/// The title as the document sets it: broken between words, the longer line first.
+const TITLE_LINES: &str = "关于安全生产培训“走过场”专项整治\n工作情况的通报";
+
+/// The addressees when the campaign's notice names none.
+const DEFAULT_RECIPIENTS: &str = "各镇人民政府，区安委会成员单位，各街道办事处，有关单位：";
+
+/// The addressees (主送机关) of the campaign's notice: its first short line ending with
+/// “：” before the text begins (`各镇人民政府，区安委会成员单位，…：`); the bulletin goes to
+/// the same units.
+pub fn recipients(doc_text: &str) -> String {
+    doc_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take_while(|l| l.chars().count() <= 60)
+        .find(|l| l.ends_with('：') && l.contains(['，', '、']))
+        .map_or_else(|| DEFAULT_RECIPIENTS.to_string(), str::to_string)
+}
+
+/// The longest 发文字号 accepted (a real one is about a dozen characters).
+const DOC_NUMBER_MAX: usize = 40;
+
+/// A 发文字号 as typed, written the way the standard wants it: the year in 〔〕 whatever
+/// brackets were typed (`[2022]`, `（2022）`, `【2022】`), no 第 before the serial number and
+/// no leading zeros in it (`第012号` is `12号`). Empty is allowed (written in later by hand);
+/// control characters and more than 40 characters are refused.
+pub fn doc_number(typed: &str) -> Result<String, String> {
+    let t = typed.trim();
+    if t.chars().count() > DOC_NUMBER_MAX {
+        return Err(format!("发文字号不能超过{DOC_NUMBER_MAX}个字"));
+    }
+    if t.chars().any(char::is_control) {
+        return Err("发文字号不能含有控制字符".into());
+    }
+    let mut out = String::new();
+    let chars: Vec<char> = t.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // A year in any kind of brackets.
+        if matches!(c, '[' | '(' | '（' | '【' | '［' | '〔' | '{')
+            && i + 5 < chars.len()
+            && chars[i + 1..i + 5].iter().all(char::is_ascii_digit)
+            && matches!(chars[i + 5], ']' | ')' | '）' | '】' | '］' | '〕' | '}')
+        {
+            out.push('〔');
+            out.extend(&chars[i + 1..i + 5]);
+            out.push('〕');
+            i += 6;
+            // The serial number: 第 and leading zeros dropped.
+            if chars.get(i) == Some(&'第') {
+                i += 1;
+            }
+            while chars.get(i) == Some(&'0') && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    Ok(out)
+}
 
 /// Yuan as 元 with thousands separators: `1,234,500元`.
 pub fn yuan(n: i64) -> String {
@@ -42,6 +113,8 @@ pub fn yuan(n: i64) -> String {
 
 /// The paragraphs of the bulletin's body, in order (page and document alike).
 pub struct Text {
+    /// 主送机关.
+    pub recipients: String,
     pub intro: String,
     pub subjects: String,
     pub self_inspection: String,
@@ -63,9 +136,13 @@ impl Text {
         let t = &b.tipoffs;
         let (from, to) = b.period;
         Text {
+            recipients: recipients(&b.campaign.campaign.doc_text),
             intro: format!(
                 "按照《{}》部署，{}至{}，全区各区安委会成员单位和镇街围绕生产经营单位、安全培训机构、考试点和考试机构等4类主体开展专项整治。截至{}，工作情况通报如下。",
-                b.campaign.campaign.name, from, to, b.as_of
+                b.campaign.campaign.name,
+                chinese_date(from),
+                chinese_date(to),
+                chinese_date(b.as_of)
             ),
             subjects: format!(
                 "全区纳入专项整治的监管对象共{}家，其中{}。",
@@ -114,7 +191,7 @@ impl Text {
             ),
             summaries: format!(
                 "总结报告应于{}前报送。全区{}个部门和镇街中，按时报送{}个，逾期报送{}个，逾期未报送{}个{}。",
-                b.campaign.campaign.summary_due,
+                chinese_date(b.campaign.campaign.summary_due),
                 b.on_time + b.late.len() + b.missing.len() + b.pending,
                 b.on_time,
                 b.late.len(),
@@ -169,11 +246,18 @@ fn unit_rows(lines: &[UnitLine]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The bulletin as a Word document.
-pub fn to_docx(b: &Bulletin, t: &Text) -> Result<Vec<u8>, anpei_import::ImportError> {
+/// The bulletin as a Word document (a 文件 of the issuing office numbered `doc_number`,
+/// which may be empty).
+pub fn to_docx(
+    b: &Bulletin,
+    t: &Text,
+    doc_number: &str,
+) -> Result<Vec<u8>, anpei_import::ImportError> {
+    let office = &b.campaign.campaign.issuing_office;
     let mut d = Docx::new();
-    d.title(TITLE)
-        .subtitle(&b.campaign.campaign.issuing_office)
+    d.issuer_head(&format!("{office}文件"), doc_number)
+        .title(TITLE_LINES)
+        .recipients(&t.recipients)
         .para(&t.intro)
         .heading("一、总体情况")
         .para(&t.subjects)
@@ -208,22 +292,22 @@ pub fn to_docx(b: &Bulletin, t: &Text) -> Result<Vec<u8>, anpei_import::ImportEr
         d.para("本期无公开曝光的典型案例。");
     }
     for (n, c) in b.cases.iter().enumerate() {
-        d.subheading(&format!("（{}）{}", n + 1, c.title))
+        d.subheading(&format!("（{}）{}", chinese_numeral(n + 1), c.title))
             .para(&c.body);
     }
     d.heading("六、下一步工作要求");
     for p in &t.closing {
         d.para(p);
     }
-    d.para_aligned(
-        &b.campaign.campaign.issuing_office,
-        anpei_import::docx::Align::Right,
-    )
-    .para_aligned(
-        &b.as_of.format("%Y年%m月%d日").to_string(),
-        anpei_import::docx::Align::Right,
-    );
+    d.closing(office, &chinese_date(b.as_of));
     d.to_bytes()
+}
+
+/// `?campaign=ID&doc_number=…` of the document.
+#[derive(Debug, Default, Deserialize)]
+pub struct DocxQuery {
+    pub campaign: Option<String>,
+    pub doc_number: Option<String>,
 }
 
 #[derive(Template)]
@@ -259,25 +343,35 @@ pub async fn page(
     }))
 }
 
-/// `GET /bulletin.docx`: the Word document, as an attachment; audited as an export.
+/// `GET /bulletin.docx[?campaign=ID&doc_number=…]`: the Word document numbered as typed
+/// on the page, as an attachment; audited as an export with its number.
 #[tracing::instrument(skip_all)]
 pub async fn docx(
     State(st): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<CampaignQuery>,
+    Query(q): Query<DocxQuery>,
 ) -> Result<Response, AppError> {
+    let number = doc_number(q.doc_number.as_deref().unwrap_or("")).map_err(AppError::BadRequest)?;
     let c = chosen_campaign(&st, &q.campaign).await?;
     let id = c.campaign.id;
     let b = bl::load(&st.store, &c).await?;
-    let bytes = tokio::task::spawn_blocking(move || to_docx(&b, &Text::of(&b)))
+    let written = number.clone();
+    let bytes = tokio::task::spawn_blocking(move || to_docx(&b, &Text::of(&b), &written))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
     audit::record(
         &st.store,
         &user.actor(),
-        Event::ok("export.bulletin", format!("campaign:{id}"))
-            .with_detail(format!("{} bytes", bytes.len())),
+        Event::ok("export.bulletin", format!("campaign:{id}")).with_detail(format!(
+            "{} bytes 发文字号={}",
+            bytes.len(),
+            if number.is_empty() {
+                "（空）"
+            } else {
+                &number
+            }
+        )),
     )
     .await?;
     let disposition =
@@ -303,5 +397,29 @@ mod tests {
         assert_eq!(super::yuan(0), "0元");
         assert_eq!(super::yuan(1_234_500), "1,234,500元");
         assert_eq!(super::yuan(999), "999元");
+    }
+
+    #[test]
+    fn a_document_number_is_written_as_the_standard_wants() {
+        let n = |s: &str| super::doc_number(s).unwrap();
+        assert_eq!(n(" 渝北安办〔2022〕12号 "), "渝北安办〔2022〕12号");
+        assert_eq!(n("渝北安办[2022]12号"), "渝北安办〔2022〕12号");
+        assert_eq!(n("渝北安办（2022）第012号"), "渝北安办〔2022〕12号");
+        assert_eq!(n("渝北安办【2022】0号"), "渝北安办〔2022〕0号");
+        assert_eq!(n(""), "");
+        assert!(super::doc_number(&"号".repeat(41)).is_err());
+        assert!(super::doc_number("渝北\u{7}安办").is_err());
+    }
+
+    #[test]
+    fn the_addressees_are_the_notices() {
+        assert_eq!(
+            super::recipients(anpei_core::campaign::NOTICE_TEXT),
+            "各镇人民政府，区安委会成员单位，各街道办事处，有关单位："
+        );
+        assert_eq!(
+            super::recipients("一段很长的正文，没有主送机关。"),
+            super::DEFAULT_RECIPIENTS
+        );
     }
 }
