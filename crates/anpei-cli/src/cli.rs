@@ -277,6 +277,11 @@ fn read_password(store: &Store) -> Result<String> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let cfg = Config::load(&cli.data_dir, cli.config.as_deref())?;
     init_logging(&cfg);
+    if let Some(codes) = cfg.area_codes(&cli.data_dir)? {
+        tracing::info!(codes = codes.len(), "行政区划代码：使用配置的文件");
+        // Only this call installs a list: the first one always succeeds.
+        let _ = anpei_core::areas::install(codes);
+    }
     let store = open(&cli, &cfg).await?;
     match &cli.command {
         Command::Migrate => {

@@ -26,7 +26,12 @@ pub struct TableCounts {
 pub struct Rejection {
     pub sheet: String,
     pub row: usize,
+    /// The columns at fault, `、`-joined.
     pub column: String,
+    /// Every problem of the row, `列名：问题` each.
+    #[serde(default)]
+    pub faults: Vec<String>,
+    /// Every problem, `；`-joined (what pages saved before `faults` show).
     pub reason: String,
     pub cells: String,
 }
@@ -76,8 +81,9 @@ impl Summary {
                 .map(|e| Rejection {
                     sheet: e.sheet.clone(),
                     row: e.row,
-                    column: e.column.clone(),
-                    reason: e.reason.clone(),
+                    column: e.columns(),
+                    faults: e.faults.iter().map(ToString::to_string).collect(),
+                    reason: e.message(),
                     cells: e
                         .cells
                         .iter()
