@@ -119,8 +119,11 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         "every import is in the history"
     );
     // A stored worker's 姓名 is not changed by an import: the row is refused.
+    // A second row of him, renamed as well, is refused for both at once.
     let mut renamed = d.clone();
+    let stored_name = renamed.persons[0].name.clone();
     renamed.persons[0].name = "改了名字".into();
+    renamed.persons.push(renamed.persons[0].clone());
     let (fourth, _) = ingest_all(
         &db.store,
         anpei_store::Scope::district_wide(),
@@ -128,11 +131,24 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         Mode::DryRun,
     )
     .await;
-    assert_eq!(fourth.counts[&Table::Persons].rejected, 1);
+    assert_eq!(fourth.counts[&Table::Persons].rejected, 2);
     assert!(fourth
         .rejections
         .iter()
         .any(|e| e.sheet == "人员" && e.columns() == "姓名"));
+    let twice = fourth
+        .rejections
+        .iter()
+        .find(|e| e.row == renamed.persons.len() + 1)
+        .expect("the second row is refused");
+    assert_eq!(twice.columns(), "身份证号、姓名");
+    assert_eq!(
+        twice.message(),
+        format!(
+            "身份证号：与第2行重复（同一单位、同一身份证号），同一人员只应填写一行；\
+             姓名：与本单位台账中该身份证号登记的姓名不一致，应为“{stored_name}”（如登记有误，请联系监管部门更正）"
+        )
+    );
     db.cleanup().await;
 }
 
