@@ -76,7 +76,9 @@ enum Command {
         /// Store nothing if any row is rejected.
         #[arg(long)]
         strict: bool,
-        /// Write the rejected rows to this report (.xlsx or .csv).
+        /// Write the rejected rows to this report (.xlsx or .csv): the file's own sheets and
+        /// headers, only the rejected rows, and a last column 错误原因; corrected, it imports
+        /// as it is.
         #[arg(long)]
         errors: Option<PathBuf>,
     },

@@ -630,7 +630,104 @@ mod tests {
         )
     }
 
+    /// A 人员 row in the format's own column order.
+    fn person_row(cells: [&str; 7]) -> Checked<PersonRecord> {
+        let header: Vec<String> = columns(Table::Persons)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let map = map_header(Table::Persons, &header).map;
+        let cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        let view = RowView {
+            cells: &cells,
+            map: &map,
+            names: columns(Table::Persons),
+            numeric: 0,
+        };
+        person(&view)
+    }
+
+    fn id_of(first17: &str) -> String {
+        format!("{first17}{}", IdNumber::check_char(first17).unwrap())
+    }
+
+    #[test]
+    fn a_row_with_five_faulty_columns_gets_five_messages_in_column_order() {
+        let faults = person_row([
+            "",
+            "张三",
+            "5001121990010100",
+            "138",
+            "保安",
+            "",
+            "2021-13-01",
+        ])
+        .unwrap_err();
+        let text: Vec<String> = faults.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec![
+                "统一社会信用代码：不能为空，应填写18位统一社会信用代码",
+                "身份证号：应为18位，实际为16位",
+                "手机号：“138”不是有效的电话号码，应为11位手机号或带区号的固定电话，如13812345678或023-67824066",
+                "岗位类别：“保安”不是可选值，应为：主要负责人/安全生产管理人员/特种作业人员/一般从业人员",
+                "任职日期：日期2021-13-01不存在，应为日历上有的日期，如2022-03-31",
+            ]
+        );
+        let ok = person_row([
+            "91110000600037341L",
+            "张三",
+            &id_of("50011219900101001"),
+            "",
+            "一般从业人员",
+            "",
+            "2021-03-05",
+        ]);
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn a_leading_apostrophe_marks_text_and_is_no_part_of_the_value() {
+        let ok = person_row([
+            "'91110000600037341L",
+            "张三",
+            &format!("'{}", id_of("50011219900101001")),
+            "",
+            "一般从业人员",
+            "",
+            "'2021-03-05",
+        ]);
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    /// Area codes of the built-in list.
+    fn any_area() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec!["500112", "500221", "110105", "510113", "440305"])
+    }
+
     proptest! {
+        #[test]
+        fn a_valid_id_passes_and_any_one_digit_changed_names_the_check_digit_it_now_needs(
+            area in any_area(),
+            (y, m, d) in (1950i32..2005, 1u32..=12, 1u32..=28),
+            seq in 0u32..1000,
+            pos in 0usize..17,
+            delta in 1u8..10,
+        ) {
+            let first17 = format!("{area}{y:04}{m:02}{d:02}{seq:03}");
+            let valid = id_of(&first17);
+            let row = |id: &str| person_row(["91110000600037341L", "张三", id, "", "一般从业人员", "", "2021-03-05"]);
+            prop_assert!(row(&valid).is_ok());
+            let mut changed = first17.into_bytes();
+            changed[pos] = b'0' + (changed[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(changed).unwrap();
+            let expected = IdNumber::check_char(&changed).unwrap();
+            let faults = row(&format!("{changed}{}", &valid[17..])).unwrap_err();
+            let want = format!("身份证号：校验位错误（按GB 11643计算应为{expected}）");
+            prop_assert!(faults.iter().any(|f| f.to_string() == want), "{:?}", faults);
+            prop_assert!(faults.iter().all(|f| f.column == "身份证号"), "{:?}", faults);
+        }
+
         #[test]
         fn validation_never_panics_on_arbitrary_cells(
             cells in proptest::collection::vec("\\PC{0,20}|[0-9xX年月日:/. -]{0,20}", 12),

@@ -104,7 +104,7 @@ fn a_csv_without_required_columns_is_refused() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期"
+        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期，请在表头行加上这些列（列名可对照导入模板）"
     );
 }
 

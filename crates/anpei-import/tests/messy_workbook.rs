@@ -400,7 +400,7 @@ fn a_sheet_without_a_required_column_is_refused_naming_the_columns() {
     );
     assert_eq!(
         err.to_string(),
-        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期"
+        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期，请在表头行加上这些列（列名可对照导入模板）"
     );
 }
 

@@ -11,6 +11,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     pub rejected_total: usize,
     pub rejections: Vec<Rejection>,
+    /// The rejected rows the error report holds (it keeps the first few thousand).
+    #[serde(default)]
+    pub in_report: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -74,6 +77,7 @@ impl Summary {
                 .collect(),
             warnings: report.warnings.clone(),
             rejected_total: report.rejected() as usize,
+            in_report: report.rejections.len(),
             rejections: report
                 .rejections
                 .iter()
