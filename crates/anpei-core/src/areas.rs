@@ -120,6 +120,10 @@ mod tests {
         // 长寿县 became 长寿区 (500115) in 2001; ID numbers issued before keep 500221.
         assert_eq!(codes.name("500221"), Some("长寿县"));
         assert_eq!(codes.name("500115"), Some("长寿区"));
+        // Residence permits of Hong Kong, Macao and Taiwan residents.
+        for permit in ["810000", "820000", "830000"] {
+            assert!(codes.contains(permit), "{permit}");
+        }
         assert!(!codes.contains("999999"));
         assert!(!codes.contains("500199"));
         assert!(!codes.contains("50011"));
