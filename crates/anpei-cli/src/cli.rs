@@ -76,7 +76,9 @@ enum Command {
         /// Store nothing if any row is rejected.
         #[arg(long)]
         strict: bool,
-        /// Write the rejected rows to this report (.xlsx or .csv).
+        /// Write the rejected rows to this report (.xlsx or .csv): the file's own sheets and
+        /// headers, only the rejected rows, and a last column 错误原因; corrected, it imports
+        /// as it is.
         #[arg(long)]
         errors: Option<PathBuf>,
     },
@@ -277,6 +279,11 @@ fn read_password(store: &Store) -> Result<String> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let cfg = Config::load(&cli.data_dir, cli.config.as_deref())?;
     init_logging(&cfg);
+    if let Some(codes) = cfg.area_codes(&cli.data_dir)? {
+        tracing::info!(codes = codes.len(), "行政区划代码：使用配置的文件");
+        // Only this call installs a list: the first one always succeeds.
+        let _ = anpei_core::areas::install(codes);
+    }
     let store = open(&cli, &cfg).await?;
     match &cli.command {
         Command::Migrate => {

@@ -19,6 +19,9 @@ pub struct Config {
     pub params: Params,
     pub security: SecurityConfig,
     pub tls: TlsConfig,
+    /// A GB/T 2260 code list (`code name` a line) that replaces the built-in one for checking
+    /// the area codes of ID numbers; see `anpei_core::areas`.
+    pub area_codes_file: Option<PathBuf>,
 }
 
 /// `[security]`: the baseline of the security policy (see `anpei_store::platform::policy`); the
@@ -169,7 +172,30 @@ impl Config {
         if let Some(v) = env("ANPEI_SECURE_COOKIES") {
             cfg.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("ANPEI_AREA_CODES_FILE") {
+            cfg.area_codes_file = Some(v.into());
+        }
         Ok(cfg)
+    }
+
+    /// The area codes ID numbers are checked against: the file `area_codes_file` names, read
+    /// once at start (a relative path is taken from the data directory), else the built-in
+    /// list. A file that cannot be read or parsed stops the program: validating against a
+    /// list other than the one configured would accept or refuse the wrong numbers.
+    pub fn area_codes(&self, data_dir: &Path) -> Result<Option<anpei_core::areas::AreaCodes>> {
+        let Some(file) = &self.area_codes_file else {
+            return Ok(None);
+        };
+        let path = if file.is_relative() {
+            data_dir.join(file)
+        } else {
+            file.clone()
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("无法读取行政区划代码文件 {}", path.display()))?;
+        let codes = anpei_core::areas::AreaCodes::parse(&text)
+            .with_context(|| format!("行政区划代码文件 {} 格式错误", path.display()))?;
+        Ok(Some(codes))
     }
 }
 
@@ -197,6 +223,29 @@ mod tests {
             .contains("boss"));
         let default = Config::default().security.policy().unwrap();
         assert!(default.requires_mfa(anpei_store::Role::District));
+    }
+
+    #[test]
+    fn an_area_codes_file_replaces_the_built_in_list() {
+        let dir = std::env::temp_dir().join(format!("anpei-area-codes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(Config::default().area_codes(&dir).unwrap().is_none());
+        std::fs::write(
+            dir.join("codes.txt"),
+            "# 本地\n500112 渝北区\n500199 新区\n",
+        )
+        .unwrap();
+        let cfg: Config = toml::from_str("area_codes_file = \"codes.txt\"\n").unwrap();
+        let codes = cfg.area_codes(&dir).unwrap().unwrap();
+        assert_eq!(codes.len(), 2);
+        assert_eq!(codes.name("500199"), Some("新区"));
+        std::fs::write(dir.join("codes.txt"), "5001 错\n").unwrap();
+        let err = format!("{:#}", cfg.area_codes(&dir).unwrap_err());
+        assert!(err.contains("格式错误") && err.contains("第1行"), "{err}");
+        let missing: Config =
+            toml::from_str("area_codes_file = \"/nonexistent/codes.txt\"\n").unwrap();
+        assert!(missing.area_codes(&dir).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

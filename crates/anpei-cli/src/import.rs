@@ -87,7 +87,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<ExitCode> {
     }
     print_report(&report, outcome);
     if let Some(out) = &args.errors {
-        anpei_import::write_error_report(out, &report.rejections)?;
+        anpei_import::write_error_report(out, &report.rejections, &report.sheets)?;
         println!(
             "错误报告已写入 {}（{} 行）。",
             out.display(),

@@ -5,18 +5,35 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Why an identifier was refused; the message is the Chinese reason shown to users.
+/// Why an identifier was refused; the message is the Chinese reason shown to users, saying
+/// what is wrong and what is expected (the column is named by whoever shows it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("应为18位，实际为{0}位")]
     Length(usize),
-    #[error("含有非法字符")]
+    /// An ID number with other than 17 digits and a digit or X.
+    #[error("含有非法字符：前17位应为数字，最后一位应为数字或X")]
     Charset,
-    #[error("出生日期不存在")]
-    BirthDate,
-    #[error("校验位错误")]
-    CheckDigit,
+    /// A credit code with characters outside its set.
+    #[error("含有非法字符：应为数字和大写字母（不用I、O、Z、S、V），第3至8位应为数字")]
+    UsccCharset,
+    /// Digits 7–14 of an ID number (`YYYYMMDD`) are no date of birth.
+    #[error("第7至14位的出生日期{0}不存在，应为真实的出生日期，如19900101")]
+    BirthDate(String),
+    /// The last character is not the one the standard computes from the others.
+    #[error("校验位错误（按{standard}计算应为{expected}）")]
+    CheckDigit {
+        expected: char,
+        standard: &'static str,
+    },
+    /// The first six digits of an ID number are no administrative division code.
+    #[error("前6位地区码{0}不是有效的行政区划代码")]
+    Area(String),
 }
+
+/// The standards whose check characters [`IdError::CheckDigit`] names.
+const ID_STANDARD: &str = "GB 11643";
+const USCC_STANDARD: &str = "GB 32100";
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK: &[u8; 11] = b"10X98765432";
@@ -33,25 +50,60 @@ pub struct IdNumber(String);
 
 impl IdNumber {
     pub fn parse(raw: &str) -> Result<Self, IdError> {
+        Self::checked(raw, None).map_err(|mut all| all.swap_remove(0))
+    }
+
+    /// Parses an ID number and checks its area code against `areas` too, reporting every
+    /// problem at once so that a user fixes the number in one go: its length or characters
+    /// (nothing else can be checked without them), else each of its area code, date of birth
+    /// and check digit that is wrong, in that order.
+    pub fn parse_with_areas(
+        raw: &str,
+        areas: &crate::areas::AreaCodes,
+    ) -> Result<Self, Vec<IdError>> {
+        Self::checked(raw, Some(areas))
+    }
+
+    fn checked(raw: &str, areas: Option<&crate::areas::AreaCodes>) -> Result<Self, Vec<IdError>> {
         let s = trim_cell(raw).to_ascii_uppercase();
         let n = s.chars().count();
         if n != 18 {
-            return Err(IdError::Length(n));
+            return Err(vec![IdError::Length(n)]);
         }
         let b = s.as_bytes();
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-            return Err(IdError::Charset);
+            return Err(vec![IdError::Charset]);
         }
-        let year: i32 = s[6..10].parse().map_err(|_| IdError::BirthDate)?;
-        let month: u32 = s[10..12].parse().map_err(|_| IdError::BirthDate)?;
-        let day: u32 = s[12..14].parse().map_err(|_| IdError::BirthDate)?;
-        if year < 1850 || NaiveDate::from_ymd_opt(year, month, day).is_none() {
-            return Err(IdError::BirthDate);
+        let mut errors = Vec::new();
+        if areas.is_some_and(|a| !a.contains(&s[..6])) {
+            errors.push(IdError::Area(s[..6].to_string()));
         }
-        if Self::check_char(&s[..17]) != Some(b[17] as char) {
-            return Err(IdError::CheckDigit);
+        let birth = || -> Option<NaiveDate> {
+            let year: i32 = s[6..10].parse().ok()?;
+            let month: u32 = s[10..12].parse().ok()?;
+            let day: u32 = s[12..14].parse().ok()?;
+            NaiveDate::from_ymd_opt(year, month, day).filter(|_| year >= 1850)
+        };
+        if birth().is_none() {
+            errors.push(IdError::BirthDate(s[6..14].to_string()));
         }
-        Ok(Self(s))
+        let expected = Self::check_char(&s[..17]).unwrap_or('0');
+        if expected != b[17] as char {
+            errors.push(IdError::CheckDigit {
+                expected,
+                standard: ID_STANDARD,
+            });
+        }
+        if errors.is_empty() {
+            Ok(Self(s))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The six-digit area code (GB/T 2260) the number begins with.
+    pub fn area_code(&self) -> &str {
+        &self.0[..6]
     }
 
     /// The check character for the first 17 digits, or `None` if they are not 17 digits.
@@ -152,10 +204,14 @@ impl Uscc {
         let shape_ok =
             b.iter().all(|&c| uscc_value(c).is_some()) && b[2..8].iter().all(u8::is_ascii_digit);
         if !shape_ok {
-            return Err(IdError::Charset);
+            return Err(IdError::UsccCharset);
         }
-        if Self::check_char(&s[..17]) != Some(b[17] as char) {
-            return Err(IdError::CheckDigit);
+        let expected = Self::check_char(&s[..17]).unwrap_or('0');
+        if expected != b[17] as char {
+            return Err(IdError::CheckDigit {
+                expected,
+                standard: USCC_STANDARD,
+            });
         }
         Ok(Self(s))
     }
@@ -220,7 +276,16 @@ mod tests {
     fn rejects_an_id_number_with_a_wrong_check_digit() {
         assert_eq!(
             IdNumber::parse("110105194912310021"),
-            Err(IdError::CheckDigit)
+            Err(IdError::CheckDigit {
+                expected: 'X',
+                standard: "GB 11643"
+            })
+        );
+        assert_eq!(
+            IdNumber::parse("110105194912310021")
+                .unwrap_err()
+                .to_string(),
+            "校验位错误（按GB 11643计算应为X）"
         );
     }
 
@@ -229,7 +294,14 @@ mod tests {
         // 2021-02-30 does not exist; the check digit is made right so only the date is wrong.
         let first = "11010520210230002";
         let id = format!("{first}{}", IdNumber::check_char(first).unwrap());
-        assert_eq!(IdNumber::parse(&id), Err(IdError::BirthDate));
+        assert_eq!(
+            IdNumber::parse(&id),
+            Err(IdError::BirthDate("20210230".into()))
+        );
+        assert_eq!(
+            IdNumber::parse(&id).unwrap_err().to_string(),
+            "第7至14位的出生日期20210230不存在，应为真实的出生日期，如19900101"
+        );
     }
 
     #[test]
@@ -255,9 +327,12 @@ mod tests {
 
     #[test]
     fn rejects_a_credit_code_with_a_wrong_check_character_or_letter_i() {
-        assert_eq!(Uscc::parse("91110000600037341M"), Err(IdError::CheckDigit));
-        assert_eq!(Uscc::parse("9111000060003734IL"), Err(IdError::Charset));
-        assert_eq!(Uscc::parse("91AB0000600037341L"), Err(IdError::Charset));
+        assert_eq!(
+            Uscc::parse("91110000600037341M").unwrap_err().to_string(),
+            "校验位错误（按GB 32100计算应为L）"
+        );
+        assert_eq!(Uscc::parse("9111000060003734IL"), Err(IdError::UsccCharset));
+        assert_eq!(Uscc::parse("91AB0000600037341L"), Err(IdError::UsccCharset));
     }
 
     #[test]
@@ -267,6 +342,59 @@ mod tests {
         assert!(parse_phone("12812341234").is_err());
         assert!(parse_phone("138123").is_err());
         assert!(parse_phone("1381234123a").is_err());
+    }
+
+    #[test]
+    fn an_id_number_s_problems_are_all_named_with_what_is_expected() {
+        let areas = crate::areas::AreaCodes::builtin();
+        // Area 999999 and date 1990-02-30 do not exist, and the check digit is wrong too.
+        let first = "99999919900230001";
+        let right = IdNumber::check_char(first).unwrap();
+        let wrong = if right == '0' { '1' } else { '0' };
+        let errors = IdNumber::parse_with_areas(&format!("{first}{wrong}"), areas).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![
+                IdError::Area("999999".into()),
+                IdError::BirthDate("19900230".into()),
+                IdError::CheckDigit {
+                    expected: right,
+                    standard: "GB 11643"
+                },
+            ]
+        );
+        assert_eq!(
+            errors[0].to_string(),
+            "前6位地区码999999不是有效的行政区划代码"
+        );
+        // Without the area list, only the number itself is checked.
+        assert!(IdNumber::parse(&format!(
+            "99999919900101001{}",
+            IdNumber::check_char("99999919900101001").unwrap()
+        ))
+        .is_ok());
+        // An abolished county's code is as good as a current one.
+        let old = format!(
+            "50022119700101001{}",
+            IdNumber::check_char("50022119700101001").unwrap()
+        );
+        assert_eq!(
+            IdNumber::parse_with_areas(&old, areas).unwrap().area_code(),
+            "500221"
+        );
+        assert_eq!(
+            IdNumber::parse_with_areas("1101051949", areas),
+            Err(vec![IdError::Length(10)])
+        );
+    }
+
+    /// Area codes of the built-in list, to draw valid ID numbers from.
+    fn any_area() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "110105", "500112", "500221", "500101", "510113", "511602", "310115", "440305",
+            "652901", "542621",
+        ])
+        .prop_map(String::from)
     }
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {
@@ -289,6 +417,32 @@ mod tests {
             let mut id = format!("{first}{}", IdNumber::check_char(&first).unwrap()).into_bytes();
             id[pos] = b'0' + (id[pos] - b'0' + delta) % 10;
             prop_assert!(IdNumber::parse(std::str::from_utf8(&id).unwrap()).is_err());
+        }
+
+        #[test]
+        fn every_id_with_a_listed_area_and_a_computed_check_digit_passes_every_check(area in any_area(), date in any_date(), seq in 0u32..1000) {
+            let first = format!("{area}{}{seq:03}", date.format("%Y%m%d"));
+            let id = format!("{first}{}", IdNumber::check_char(&first).unwrap());
+            let areas = crate::areas::AreaCodes::builtin();
+            let parsed = IdNumber::parse_with_areas(&id, areas).unwrap();
+            prop_assert_eq!(parsed.as_str(), id.as_str());
+        }
+
+        #[test]
+        fn changing_one_digit_names_the_check_digit_the_rest_now_needs(area in any_area(), date in any_date(), seq in 0u32..1000, pos in 0usize..17, delta in 1u8..10) {
+            let first = format!("{area}{}{seq:03}", date.format("%Y%m%d"));
+            let check = IdNumber::check_char(&first).unwrap();
+            let mut changed = first.clone().into_bytes();
+            changed[pos] = b'0' + (changed[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(changed).unwrap();
+            let expected = IdNumber::check_char(&changed).unwrap();
+            // The weights make every single-digit change change the check digit.
+            prop_assert_ne!(expected, check);
+            let errors = IdNumber::parse_with_areas(&format!("{changed}{check}"), crate::areas::AreaCodes::builtin()).unwrap_err();
+            let want = IdError::CheckDigit { expected, standard: "GB 11643" };
+            prop_assert!(errors.contains(&want), "{:?}", errors);
+            let message = format!("校验位错误（按GB 11643计算应为{expected}）");
+            prop_assert!(errors.iter().any(|e| e.to_string() == message));
         }
 
         #[test]

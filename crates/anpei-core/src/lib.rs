@@ -3,6 +3,7 @@
 //! data, and the plain ledger records every other layer passes around. No I/O, no async.
 #![forbid(unsafe_code)]
 
+pub mod areas;
 pub mod campaign;
 pub mod class_file;
 pub mod demo;

@@ -16,22 +16,23 @@ use std::fmt::Write as _;
 /// The years a ledger date may fall in; anything else is a typo (`0221`, `2201`).
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
-/// Why a cell could not be read; the message is the Chinese reason shown to users.
+/// Why a cell could not be read; the message is the Chinese reason shown to users, with what
+/// is expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CellError {
     #[error("不能为空")]
     Empty,
-    #[error("日期格式无法识别：“{0}”，应为2021-03-05、2021/3/5、2021.3.5、2021年3月5日或20210305")]
+    #[error("“{0}”不是日期，应为日期，如2022-03-31（也可写2022/3/31、2022.3.31、2022年3月31日或20220331）")]
     DateFormat(String),
-    #[error("时间格式无法识别：“{0}”，应为2021-03-05 09:00、2021/3/5 9:00或2021年3月5日 9:00")]
+    #[error("“{0}”不是日期时间，应为日期时间，如2022-03-31 09:00（也可写2022/3/31 9:00或2022年3月31日 9:00）")]
     DateTimeFormat(String),
-    #[error("日期不存在：{0}")]
+    #[error("日期{0}不存在，应为日历上有的日期，如2022-03-31")]
     NoSuchDate(String),
-    #[error("时间不存在：{0}")]
+    #[error("时间{0}不存在，应在0:00至23:59之间，如09:00")]
     NoSuchTime(String),
-    #[error("日期超出范围：{0}（年份应在1900至2100之间）")]
+    #[error("日期{0}超出范围，年份应在1900至2100之间，如2022-03-31")]
     DateRange(String),
-    #[error("应为数字，实际为“{0}”")]
+    #[error("“{0}”不是数字，应为数字")]
     Number(String),
 }
 

@@ -38,7 +38,7 @@ pub enum ImportError {
     #[error("无法判断CSV文件“{file}”是哪张表，请指明（单位、人员、证书、培训或登记库）")]
     UnknownCsvTable { file: String },
     /// A sheet (or CSV) lacks required columns: all of them are named.
-    #[error("工作表“{sheet}”缺少必填列：{}", .columns.join("、"))]
+    #[error("工作表“{sheet}”缺少必填列：{}，请在表头行加上这些列（列名可对照导入模板）", .columns.join("、"))]
     MissingColumns { sheet: String, columns: Vec<String> },
     /// No sheet of the workbook is named after a table.
     #[error("工作簿中没有可导入的工作表（应为单位、人员、证书、培训或登记库），实有：{}", .found.join("、"))]

@@ -24,13 +24,13 @@ mod validate;
 mod write;
 
 use anpei_core::ledger::{
-    CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
+    CertificateRecord, PersonRecord, RowError, SheetHeader, SubjectRecord, Table, TrainingRecord,
 };
 use std::collections::{HashMap, HashSet};
 
 pub use error::ImportError;
 pub use read::{read_bytes, read_path, read_path_counted, table_of_sheet};
-pub use schema::{columns, required_columns};
+pub use schema::{columns, required_columns, REASON_COLUMN};
 pub use write::docx;
 pub use write::problems::{
     problem_list_docx, problem_list_xlsx, ProblemListRow, PROBLEM_LIST_COLUMNS,
@@ -102,6 +102,12 @@ pub trait Sink {
     /// Something the user should know that rejects nothing (ignored sheet or columns …), in
     /// Chinese.
     fn warning(&mut self, message: String);
+    /// The header row of a sheet about to be read, as the file has it: the rows that follow,
+    /// up to the next header, are that sheet's. Whoever writes an error report keeps it, to
+    /// give the rejected rows back under their own headers.
+    fn header(&mut self, header: SheetHeader) {
+        let _ = header;
+    }
 }
 
 /// What a read saw: per table, the data rows read (empty rows are not counted) and how many

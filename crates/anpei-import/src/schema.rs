@@ -136,6 +136,10 @@ pub(crate) mod training {
     pub const RESULT: usize = 11;
 }
 
+/// The last column of an error report: why its row was rejected. A corrected report is
+/// uploaded as it is, so the importer passes over this column without a word.
+pub const REASON_COLUMN: &str = "错误原因";
+
 /// The most columns a table has.
 pub(crate) const MAX_COLUMNS: usize = 12;
 
@@ -211,8 +215,8 @@ pub(crate) fn map_header(table: Table, cells: &[String]) -> Header {
         match known.iter().position(|k| *k == name) {
             Some(k) if pos[k].is_some() => duplicated.push(known[k]),
             Some(k) => pos[k] = Some(i),
-            None if !name.is_empty() => unknown.push(name),
-            None => {}
+            None if name.is_empty() || name == REASON_COLUMN => {}
+            None => unknown.push(name),
         }
     }
     let mut missing: Vec<&'static str> = required_columns(table)
@@ -274,6 +278,21 @@ mod tests {
         assert_eq!(h.map.get(person::USCC), Some(3));
         assert_eq!(h.map.get(person::PHONE), None);
         assert_eq!(h.unknown, vec!["备注".to_string()]);
+        let report = map_header(
+            Table::Persons,
+            &row(&[
+                "统一社会信用代码",
+                "姓名",
+                "身份证号",
+                "岗位类别",
+                "任职日期",
+                "错误原因",
+            ]),
+        );
+        assert!(
+            report.unknown.is_empty(),
+            "an error report's reasons are passed over"
+        );
         assert_eq!(h.duplicated, vec!["身份证号"]);
     }
 

@@ -610,11 +610,14 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert!(
-            errs.contains(&"培训班 第2行 开班日期：日期不存在：2026-02-30".to_string()),
+            errs.contains(
+                &"培训班 第2行 开班日期：日期2026-02-30不存在，应为日历上有的日期，如2022-03-31"
+                    .to_string()
+            ),
             "{errs:?}"
         );
         assert!(
-            errs.contains(&"培训班 第3行 大纲学时：应为数字，实际为“x”".to_string()),
+            errs.contains(&"培训班 第3行 大纲学时：“x”不是数字，应为数字".to_string()),
             "{errs:?}"
         );
         assert!(

@@ -1,28 +1,69 @@
 //! Row validation: one row's cells, read through its file's header, into a validated record
-//! or the first problem found, scanning the columns in the order of the import format.
+//! or every problem found in it. Each column is checked on its own, so that a row with five
+//! faults shows five messages and the user fixes them in one pass; a check across columns
+//! (a date range, 行业 of an enterprise) runs when the columns it needs are themselves valid.
+//! Every message names what is expected: the form of a value, or the values to choose from.
 
 use crate::cells::{self, fold_fullwidth, trim, CellError};
 use crate::schema::{certificate as cc, person as pc, subject as sc, training as tc, HeaderMap};
 use crate::Reference;
+use anpei_core::areas;
 use anpei_core::ids::{parse_phone, IdError, IdNumber, Uscc};
 use anpei_core::kinds::{
     special_op_category, CertType, Post, SubjectKind, TrainingForm, TrainingType,
     SPECIAL_OP_CATEGORIES,
 };
 use anpei_core::ledger::{
-    normalize_cert_no, CertificateRecord, PersonRecord, SubjectRecord, TrainingRecord,
+    normalize_cert_no, CertificateRecord, Fault, PersonRecord, SubjectRecord, TrainingRecord,
 };
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::borrow::Cow;
 
-/// The first problem of a row: the column (its name in the format) and the Chinese reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Fault {
-    pub column: &'static str,
-    pub reason: String,
-}
-
+/// One cell's check: its value, or its problem.
 type V<T> = Result<T, Fault>;
+/// A row's check: its record, or all its problems.
+pub(crate) type Checked<T> = Result<T, Vec<Fault>>;
+
+/// Said of an 18-character code that came from a number cell: Excel keeps 15 significant
+/// digits of a number, so the code typed into a General cell has lost its last digits, and no
+/// correction can bring them back.
+const LOST_DIGITS: &str = "被Excel存成了数字，末几位已丢失：请把该列设为文本格式后重新填写";
+
+/// An example of a date, as the messages give it.
+const DATE_EXAMPLE: &str = "2022-03-31";
+
+/// The problems found so far in a row.
+#[derive(Default)]
+struct Faults(Vec<Fault>);
+
+impl Faults {
+    /// The value of a cell, keeping its problem if it has one.
+    fn take<T>(&mut self, v: V<T>) -> Option<T> {
+        v.map_err(|f| self.0.push(f)).ok()
+    }
+
+    /// The value of a cell that can have several problems.
+    fn take_all<T>(&mut self, v: Checked<T>) -> Option<T> {
+        v.map_err(|f| self.0.extend(f)).ok()
+    }
+
+    fn push(&mut self, f: Fault) {
+        self.0.push(f);
+    }
+
+    /// The problems in the order of the format's columns (a check across columns found them
+    /// later); a problem of the row as a whole first.
+    fn sorted(mut self, names: &[&str]) -> Vec<Fault> {
+        let pos = |f: &Fault| {
+            names
+                .iter()
+                .position(|n| *n == f.column)
+                .map_or(0, |p| p + 1)
+        };
+        self.0.sort_by_key(pos);
+        self.0
+    }
+}
 
 /// One data row seen through its file's header.
 pub(crate) struct RowView<'a> {
@@ -35,12 +76,19 @@ pub(crate) struct RowView<'a> {
 }
 
 impl<'a> RowView<'a> {
-    /// The trimmed text of canonical column `col` ("" when absent or empty).
+    /// The trimmed text of canonical column `col` ("" when absent or empty). A leading
+    /// apostrophe is dropped: it is how spreadsheet users mark a cell as text (`'5001…`), and
+    /// how the error report keeps a cell that starts like a formula from being taken for one.
     fn text(&self, col: usize) -> &'a str {
-        self.map
+        let t = self
+            .map
             .get(col)
             .and_then(|i| self.cells.get(i))
-            .map_or("", |s| trim(s))
+            .map_or("", |s| trim(s));
+        match t.strip_prefix('\'') {
+            Some(rest) if !rest.is_empty() => trim(rest),
+            _ => t,
+        }
     }
 
     fn was_number(&self, col: usize) -> bool {
@@ -50,15 +98,12 @@ impl<'a> RowView<'a> {
     }
 
     fn fault(&self, col: usize, reason: impl Into<String>) -> Fault {
-        Fault {
-            column: self.names[col],
-            reason: reason.into(),
-        }
+        Fault::new(self.names[col], reason)
     }
 
     fn required(&self, col: usize) -> V<&'a str> {
         match self.text(col) {
-            "" => Err(self.fault(col, "不能为空")),
+            "" => Err(self.fault(col, format!("不能为空，应填写{}", hint(self.names[col])))),
             t => Ok(t),
         }
     }
@@ -78,16 +123,23 @@ impl<'a> RowView<'a> {
         Uscc::parse(&compact(t)).map_err(|e| self.fault(col, self.id_reason(col, e)))
     }
 
-    fn id_number(&self, col: usize) -> V<IdNumber> {
-        let t = self.required(col)?;
-        IdNumber::parse(&compact(t)).map_err(|e| self.fault(col, self.id_reason(col, e)))
+    /// An ID number: every problem of it (area code, date of birth, check digit) at once.
+    fn id_number(&self, col: usize) -> Checked<IdNumber> {
+        let t = self.required(col).map_err(|f| vec![f])?;
+        IdNumber::parse_with_areas(&compact(t), areas::current()).map_err(|errors| {
+            if self.was_number(col) {
+                return vec![self.fault(col, LOST_DIGITS)];
+            }
+            errors
+                .into_iter()
+                .map(|e| self.fault(col, e.to_string()))
+                .collect()
+        })
     }
 
     fn id_reason(&self, col: usize, e: IdError) -> String {
         if self.was_number(col) {
-            // Excel keeps 15 significant digits of a number: an 18-character code typed into a
-            // General cell has lost its last digits, and no correction can bring them back.
-            "被Excel存成了数字，末几位已丢失：请把该列设为文本格式后重新填写".into()
+            LOST_DIGITS.into()
         } else {
             e.to_string()
         }
@@ -96,9 +148,12 @@ impl<'a> RowView<'a> {
     fn phone(&self, col: usize) -> V<Option<String>> {
         match self.text(col) {
             "" => Ok(None),
-            t => parse_phone(&fold_fullwidth(t))
-                .map(Some)
-                .map_err(|e| self.fault(col, e)),
+            t => parse_phone(&fold_fullwidth(t)).map(Some).map_err(|e| {
+                self.fault(
+                    col,
+                    format!("“{t}”不是有效的电话号码，{e}，如13812345678或023-67824066"),
+                )
+            }),
         }
     }
 
@@ -129,11 +184,17 @@ impl<'a> RowView<'a> {
 
     /// 学时: a number ≥ 0; empty is 0 where `empty_is_zero`.
     fn hours(&self, col: usize, empty_is_zero: bool) -> V<f64> {
-        match cells::parse_number(self.text(col)) {
+        let t = self.text(col);
+        match cells::parse_number(t) {
             Ok(v) if v >= 0.0 => Ok(v),
             Err(CellError::Empty) if empty_is_zero => Ok(0.0),
-            Err(CellError::Empty) => Err(self.fault(col, "不能为空")),
-            _ => Err(self.fault(col, "学时应为不小于0的数字")),
+            Err(CellError::Empty) => {
+                Err(self.fault(col, format!("不能为空，应填写{}", hint(self.names[col]))))
+            }
+            _ => Err(self.fault(
+                col,
+                format!("“{t}”不是有效的学时，应为不小于0的数字，如8或1.5"),
+            )),
         }
     }
 
@@ -144,7 +205,7 @@ impl<'a> RowView<'a> {
                 Some(c) => Ok(Some(c.name.to_string())),
                 None => {
                     let names: Vec<&str> = SPECIAL_OP_CATEGORIES.iter().map(|c| c.name).collect();
-                    Err(self.fault(col, format!("未知作业类别“{t}”，应为{}", choices(&names))))
+                    Err(self.fault(col, not_a_choice(t, &names)))
                 }
             },
         }
@@ -153,16 +214,31 @@ impl<'a> RowView<'a> {
     fn vocabulary<T: Copy>(
         &self,
         col: usize,
-        what: &str,
         parse: fn(&str) -> Option<T>,
         all: &[T],
         label: fn(T) -> &'static str,
     ) -> V<T> {
-        let t = self.required(col)?;
-        parse(t).ok_or_else(|| {
-            let labels: Vec<&str> = all.iter().map(|v| label(*v)).collect();
-            self.fault(col, format!("未知{what}“{t}”，应为{}", choices(&labels)))
-        })
+        let labels: Vec<&str> = all.iter().map(|v| label(*v)).collect();
+        match self.text(col) {
+            "" => Err(self.fault(col, format!("不能为空，应为：{}", choices(&labels)))),
+            t => parse(t).ok_or_else(|| self.fault(col, not_a_choice(t, &labels))),
+        }
+    }
+}
+
+/// What a column holds, for the message of an empty required cell.
+fn hint(column: &str) -> &'static str {
+    match column {
+        "统一社会信用代码" => "18位统一社会信用代码",
+        "身份证号" => "18位居民身份证号码",
+        "单位名称" => "单位全称",
+        "姓名" => "姓名",
+        "证书编号" => "证书上的编号",
+        "任职日期" => "日期，如2022-03-31",
+        "开始时间" => "日期时间，如2022-03-31 09:00",
+        "结束时间" => "日期时间，如2022-03-31 17:00",
+        "理论学时" | "实操学时" => "不小于0的数字，如8",
+        _ => "内容",
     }
 }
 
@@ -175,13 +251,21 @@ pub(crate) fn compact(t: &str) -> Cow<'_, str> {
     }
 }
 
-/// `a、b、c或d`.
+/// `a/b/c`: the values a column takes, as the messages list them.
 fn choices(labels: &[&str]) -> String {
-    match labels.split_last() {
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{}或{last}", rest.join("、")),
-        None => String::new(),
-    }
+    labels.join("/")
+}
+
+/// `“企业”不是可选值，应为：生产经营单位/安全培训机构/考试点/考试机构`.
+fn not_a_choice(value: &str, labels: &[&str]) -> String {
+    format!("“{value}”不是可选值，应为：{}", choices(labels))
+}
+
+/// The names of a reference list, sorted, for a message.
+fn sorted<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = names.map(String::as_str).collect();
+    v.sort_unstable();
+    v
 }
 
 /// A person's name: trimmed, and the spaces that pad Chinese names for alignment
@@ -216,89 +300,184 @@ pub(crate) fn normalize_name(raw: &str) -> String {
 }
 
 /// A 单位 row.
-pub(crate) fn subject(r: &RowView, reference: &Reference) -> V<SubjectRecord> {
-    let uscc = r.uscc(sc::USCC)?;
-    let name = r.required(sc::NAME)?.to_string();
-    let kind = r.vocabulary(
+pub(crate) fn subject(r: &RowView, reference: &Reference) -> Checked<SubjectRecord> {
+    let mut f = Faults::default();
+    let uscc = f.take(r.uscc(sc::USCC));
+    let name = f.take(r.required(sc::NAME).map(String::from));
+    let kind = f.take(r.vocabulary(
         sc::KIND,
-        "单位类型",
         SubjectKind::from_label,
         SubjectKind::ALL,
         SubjectKind::label,
-    )?;
+    ));
+    let industries = || sorted(reference.industries.keys());
     let industry = match r.text(sc::INDUSTRY) {
-        "" if kind == SubjectKind::Enterprise => {
-            return Err(r.fault(sc::INDUSTRY, "生产经营单位必须填写行业"))
+        "" if kind == Some(SubjectKind::Enterprise) => {
+            f.push(r.fault(
+                sc::INDUSTRY,
+                format!("生产经营单位必须填写行业，应为：{}", choices(&industries())),
+            ));
+            None
         }
         "" => None,
         t if reference.industries.contains_key(t) => Some(t.to_string()),
-        t => return Err(r.fault(sc::INDUSTRY, format!("行业“{t}”不在监管行业名单中"))),
+        t => {
+            f.push(r.fault(
+                sc::INDUSTRY,
+                format!("“{t}”不在监管行业名单中，应为：{}", choices(&industries())),
+            ));
+            None
+        }
     };
-    let town = r.required(sc::TOWN)?;
-    if !reference.towns.contains(town) {
-        return Err(r.fault(sc::TOWN, format!("所属镇街“{town}”不是本区的镇街")));
-    }
+    let towns = || choices(&sorted(reference.towns.iter()));
+    let town = match r.text(sc::TOWN) {
+        "" => {
+            f.push(r.fault(sc::TOWN, format!("不能为空，应为本区的镇街：{}", towns())));
+            None
+        }
+        t if reference.towns.contains(t) => Some(t.to_string()),
+        t => {
+            f.push(r.fault(sc::TOWN, format!("“{t}”不是本区的镇街，应为：{}", towns())));
+            None
+        }
+    };
     let department = match r.text(sc::DEPARTMENT) {
         "" => None,
         t if reference.departments.contains(t) => Some(t.to_string()),
-        t => return Err(r.fault(sc::DEPARTMENT, format!("行业主管部门“{t}”不是本区的部门"))),
+        t => {
+            let all = choices(&sorted(reference.departments.iter()));
+            f.push(r.fault(
+                sc::DEPARTMENT,
+                format!("“{t}”不是本区的部门，应为：{all}（不填则按行业确定）"),
+            ));
+            None
+        }
     };
+    let contact_phone = f.take(r.phone(sc::PHONE));
+    let (Some(uscc), Some(name), Some(kind), Some(town), Some(contact_phone)) =
+        (uscc, name, kind, town, contact_phone)
+    else {
+        return Err(f.sorted(r.names));
+    };
+    if !f.0.is_empty() {
+        return Err(f.sorted(r.names));
+    }
     Ok(SubjectRecord {
         uscc,
         name,
         kind,
         industry,
         department,
-        town: town.to_string(),
+        town,
         address: r.optional(sc::ADDRESS),
         contact_name: r.optional(sc::CONTACT).map(|n| normalize_name(&n)),
-        contact_phone: r.phone(sc::PHONE)?,
+        contact_phone,
     })
 }
 
 /// A 人员 row.
-pub(crate) fn person(r: &RowView) -> V<PersonRecord> {
+pub(crate) fn person(r: &RowView) -> Checked<PersonRecord> {
+    let mut f = Faults::default();
+    let employer = f.take(r.uscc(pc::USCC));
+    let name = f.take(r.name(pc::NAME));
+    let id_number = f.take_all(r.id_number(pc::ID));
+    let phone = f.take(r.phone(pc::PHONE));
+    let post = f.take(r.vocabulary(pc::POST, Post::from_label, Post::ALL, Post::label));
+    let special_category = f.take(r.category(pc::CATEGORY));
+    let appointed_on = f.take(r.required_date(pc::APPOINTED));
+    let (
+        Some(employer),
+        Some(name),
+        Some(id_number),
+        Some(phone),
+        Some(post),
+        Some(special_category),
+        Some(appointed_on),
+    ) = (
+        employer,
+        name,
+        id_number,
+        phone,
+        post,
+        special_category,
+        appointed_on,
+    )
+    else {
+        return Err(f.sorted(r.names));
+    };
     Ok(PersonRecord {
-        employer: r.uscc(pc::USCC)?,
-        name: r.name(pc::NAME)?,
-        id_number: r.id_number(pc::ID)?,
-        phone: r.phone(pc::PHONE)?,
-        post: r.vocabulary(
-            pc::POST,
-            "岗位类别",
-            Post::from_label,
-            Post::ALL,
-            Post::label,
-        )?,
-        special_category: r.category(pc::CATEGORY)?,
-        appointed_on: r.required_date(pc::APPOINTED)?,
+        employer,
+        name,
+        id_number,
+        phone,
+        post,
+        special_category,
+        appointed_on,
     })
 }
 
 /// A 证书 or 登记库 row.
-pub(crate) fn certificate(r: &RowView) -> V<CertificateRecord> {
-    let id_number = r.id_number(cc::ID)?;
-    let name = r.name(cc::NAME)?;
-    let cert_type = r.vocabulary(
+pub(crate) fn certificate(r: &RowView) -> Checked<CertificateRecord> {
+    let mut f = Faults::default();
+    let id_number = f.take_all(r.id_number(cc::ID));
+    let name = f.take(r.name(cc::NAME));
+    let cert_type = f.take(r.vocabulary(
         cc::TYPE,
-        "证书类型",
         CertType::from_label,
         CertType::ALL,
         CertType::label,
-    )?;
-    let raw_no = compact(r.required(cc::NUMBER)?);
-    let category = r.category(cc::CATEGORY)?;
+    ));
+    let raw_no = f.take(r.required(cc::NUMBER).map(compact));
+    let category = f.take(r.category(cc::CATEGORY));
     let operation_item = r.optional(cc::ITEM);
-    let first_issued = r.date(cc::FIRST_ISSUED)?;
-    let valid_from = r.date(cc::VALID_FROM)?;
-    let valid_until = r.date(cc::VALID_UNTIL)?;
-    if first_issued.is_none() && valid_from.is_none() && valid_until.is_none() {
-        return Err(r.fault(cc::VALID_FROM, "有效期起、初领日期、有效期止至少填写一项"));
+    let first_issued = f.take(r.date(cc::FIRST_ISSUED));
+    let valid_from = f.take(r.date(cc::VALID_FROM));
+    let valid_until = f.take(r.date(cc::VALID_UNTIL));
+    let review_due = f.take(r.date(cc::REVIEW_DUE));
+    let reviewed_on = f.take(r.date(cc::REVIEWED));
+    let blank = |c: usize| r.text(c).is_empty();
+    if blank(cc::FIRST_ISSUED) && blank(cc::VALID_FROM) && blank(cc::VALID_UNTIL) {
+        f.push(r.fault(
+            cc::VALID_FROM,
+            format!("有效期起、初领日期、有效期止至少填写一项，应为日期，如{DATE_EXAMPLE}"),
+        ));
     }
-    if let (Some(from), Some(until)) = (valid_from, valid_until) {
+    if let (Some(Some(from)), Some(Some(until))) = (valid_from, valid_until) {
         if until < from {
-            return Err(r.fault(cc::VALID_UNTIL, "有效期止早于有效期起"));
+            f.push(r.fault(
+                cc::VALID_UNTIL,
+                format!("有效期止{until}早于有效期起{from}，应不早于有效期起"),
+            ));
         }
+    }
+    let (
+        Some(id_number),
+        Some(name),
+        Some(cert_type),
+        Some(raw_no),
+        Some(category),
+        Some(first_issued),
+        Some(valid_from),
+        Some(valid_until),
+        Some(review_due),
+        Some(reviewed_on),
+    ) = (
+        id_number,
+        name,
+        cert_type,
+        raw_no,
+        category,
+        first_issued,
+        valid_from,
+        valid_until,
+        review_due,
+        reviewed_on,
+    )
+    else {
+        return Err(f.sorted(r.names));
+    };
+    if !f.0.is_empty() {
+        return Err(f.sorted(r.names));
     }
     Ok(CertificateRecord {
         id_number,
@@ -310,44 +489,89 @@ pub(crate) fn certificate(r: &RowView) -> V<CertificateRecord> {
         first_issued,
         valid_from,
         valid_until,
-        review_due: r.date(cc::REVIEW_DUE)?,
-        reviewed_on: r.date(cc::REVIEWED)?,
+        review_due,
+        reviewed_on,
         issuer: r.optional(cc::ISSUER),
     })
 }
 
 /// A 培训 row.
-pub(crate) fn training(r: &RowView) -> V<TrainingRecord> {
-    let employer = r.uscc(tc::USCC)?;
-    let id_number = r.id_number(tc::ID)?;
-    let name = r.name(tc::NAME)?;
-    let training_type = r.vocabulary(
+pub(crate) fn training(r: &RowView) -> Checked<TrainingRecord> {
+    let mut f = Faults::default();
+    let employer = f.take(r.uscc(tc::USCC));
+    let id_number = f.take_all(r.id_number(tc::ID));
+    let name = f.take(r.name(tc::NAME));
+    let training_type = f.take(r.vocabulary(
         tc::TYPE,
-        "培训类型",
         TrainingType::from_label,
         TrainingType::ALL,
         TrainingType::label,
-    )?;
-    let form = r.vocabulary(
+    ));
+    let form = f.take(r.vocabulary(
         tc::FORM,
-        "培训形式",
         TrainingForm::from_label,
         TrainingForm::ALL,
         TrainingForm::label,
-    )?;
-    let start = r.datetime(tc::START, false)?;
-    let end = r.datetime(tc::END, true)?;
-    if end < start {
-        return Err(r.fault(tc::END, "结束时间早于开始时间"));
+    ));
+    let start = f.take(r.datetime(tc::START, false));
+    let end = f.take(r.datetime(tc::END, true));
+    if let (Some(start), Some(end)) = (start, end) {
+        if end < start {
+            let at = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+            f.push(r.fault(
+                tc::END,
+                format!(
+                    "结束时间{}早于开始时间{}，应晚于开始时间",
+                    at(end),
+                    at(start)
+                ),
+            ));
+        }
     }
-    let theory_hours = r.hours(tc::THEORY, false)?;
-    let practical_hours = r.hours(tc::PRACTICAL, true)?;
+    let theory_hours = f.take(r.hours(tc::THEORY, false));
+    let practical_hours = f.take(r.hours(tc::PRACTICAL, true));
     let institution = r.optional(tc::INSTITUTION);
-    let score = match cells::parse_number(r.text(tc::SCORE)) {
-        Ok(v) if (0.0..=100.0).contains(&v) => Some(v),
-        Err(CellError::Empty) => None,
-        _ => return Err(r.fault(tc::SCORE, "考核成绩应为0到100之间的数字")),
+    let score_text = r.text(tc::SCORE);
+    let score = match cells::parse_number(score_text) {
+        Ok(v) if (0.0..=100.0).contains(&v) => Some(Some(v)),
+        Err(CellError::Empty) => Some(None),
+        _ => {
+            f.push(r.fault(
+                tc::SCORE,
+                format!("“{score_text}”不是有效的成绩，应为0到100之间的数字，如85"),
+            ));
+            None
+        }
     };
+    let (
+        Some(employer),
+        Some(id_number),
+        Some(name),
+        Some(training_type),
+        Some(form),
+        Some(start),
+        Some(end),
+        Some(theory_hours),
+        Some(practical_hours),
+        Some(score),
+    ) = (
+        employer,
+        id_number,
+        name,
+        training_type,
+        form,
+        start,
+        end,
+        theory_hours,
+        practical_hours,
+        score,
+    )
+    else {
+        return Err(f.sorted(r.names));
+    };
+    if !f.0.is_empty() {
+        return Err(f.sorted(r.names));
+    }
     Ok(TrainingRecord {
         employer,
         id_number,
@@ -389,8 +613,14 @@ mod tests {
 
     #[test]
     fn lists_choices_the_chinese_way() {
-        assert_eq!(choices(&["线下", "线上"]), "线下或线上");
-        assert_eq!(choices(&["甲", "乙", "丙"]), "甲、乙或丙");
+        assert_eq!(choices(&["线下", "线上"]), "线下/线上");
+        assert_eq!(
+            not_a_choice(
+                "企业",
+                &["生产经营单位", "安全培训机构", "考试点", "考试机构"]
+            ),
+            "“企业”不是可选值，应为：生产经营单位/安全培训机构/考试点/考试机构"
+        );
     }
 
     fn reference() -> Reference {
@@ -400,7 +630,104 @@ mod tests {
         )
     }
 
+    /// A 人员 row in the format's own column order.
+    fn person_row(cells: [&str; 7]) -> Checked<PersonRecord> {
+        let header: Vec<String> = columns(Table::Persons)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let map = map_header(Table::Persons, &header).map;
+        let cells: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        let view = RowView {
+            cells: &cells,
+            map: &map,
+            names: columns(Table::Persons),
+            numeric: 0,
+        };
+        person(&view)
+    }
+
+    fn id_of(first17: &str) -> String {
+        format!("{first17}{}", IdNumber::check_char(first17).unwrap())
+    }
+
+    #[test]
+    fn a_row_with_five_faulty_columns_gets_five_messages_in_column_order() {
+        let faults = person_row([
+            "",
+            "张三",
+            "5001121990010100",
+            "138",
+            "保安",
+            "",
+            "2021-13-01",
+        ])
+        .unwrap_err();
+        let text: Vec<String> = faults.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec![
+                "统一社会信用代码：不能为空，应填写18位统一社会信用代码",
+                "身份证号：应为18位，实际为16位",
+                "手机号：“138”不是有效的电话号码，应为11位手机号或带区号的固定电话，如13812345678或023-67824066",
+                "岗位类别：“保安”不是可选值，应为：主要负责人/安全生产管理人员/特种作业人员/一般从业人员",
+                "任职日期：日期2021-13-01不存在，应为日历上有的日期，如2022-03-31",
+            ]
+        );
+        let ok = person_row([
+            "91110000600037341L",
+            "张三",
+            &id_of("50011219900101001"),
+            "",
+            "一般从业人员",
+            "",
+            "2021-03-05",
+        ]);
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn a_leading_apostrophe_marks_text_and_is_no_part_of_the_value() {
+        let ok = person_row([
+            "'91110000600037341L",
+            "张三",
+            &format!("'{}", id_of("50011219900101001")),
+            "",
+            "一般从业人员",
+            "",
+            "'2021-03-05",
+        ]);
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    /// Area codes of the built-in list.
+    fn any_area() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec!["500112", "500221", "110105", "510113", "440305"])
+    }
+
     proptest! {
+        #[test]
+        fn a_valid_id_passes_and_any_one_digit_changed_names_the_check_digit_it_now_needs(
+            area in any_area(),
+            (y, m, d) in (1950i32..2005, 1u32..=12, 1u32..=28),
+            seq in 0u32..1000,
+            pos in 0usize..17,
+            delta in 1u8..10,
+        ) {
+            let first17 = format!("{area}{y:04}{m:02}{d:02}{seq:03}");
+            let valid = id_of(&first17);
+            let row = |id: &str| person_row(["91110000600037341L", "张三", id, "", "一般从业人员", "", "2021-03-05"]);
+            prop_assert!(row(&valid).is_ok());
+            let mut changed = first17.into_bytes();
+            changed[pos] = b'0' + (changed[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(changed).unwrap();
+            let expected = IdNumber::check_char(&changed).unwrap();
+            let faults = row(&format!("{changed}{}", &valid[17..])).unwrap_err();
+            let want = format!("身份证号：校验位错误（按GB 11643计算应为{expected}）");
+            prop_assert!(faults.iter().any(|f| f.to_string() == want), "{:?}", faults);
+            prop_assert!(faults.iter().all(|f| f.column == "身份证号"), "{:?}", faults);
+        }
+
         #[test]
         fn validation_never_panics_on_arbitrary_cells(
             cells in proptest::collection::vec("\\PC{0,20}|[0-9xX年月日:/. -]{0,20}", 12),

@@ -64,7 +64,7 @@ fn utf8_utf8_with_bom_and_gb18030_give_identical_records() {
     );
     assert_eq!(utf8.errors.len(), 1);
     assert_eq!(
-        (utf8.errors[0].row, utf8.errors[0].column.as_str()),
+        (utf8.errors[0].row, utf8.errors[0].columns().as_str()),
         (4, "结束时间")
     );
     assert_eq!(utf8.errors[0].sheet, "培训");
@@ -104,7 +104,7 @@ fn a_csv_without_required_columns_is_refused() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期"
+        "工作表“人员”缺少必填列：统一社会信用代码、岗位类别、任职日期，请在表头行加上这些列（列名可对照导入模板）"
     );
 }
 
@@ -152,5 +152,9 @@ fn bytes_that_are_neither_utf8_nor_gb18030_reject_the_row_not_the_file() {
     read_bytes(&bytes, "人员.csv", None, &reference(), &mut sink).unwrap();
     let last = sink.errors.last().unwrap();
     assert_eq!(last.row, 3);
-    assert!(last.reason.contains("无法识别的字符"), "{}", last.reason);
+    assert!(
+        last.message().contains("无法识别的字符"),
+        "{}",
+        last.message()
+    );
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use anpei_core::ledger::{RowError, Table};
+use anpei_core::ledger::{Fault, RowError, SheetHeader, Table};
 use anpei_import::{
     error_report_xlsx, export_district, read_bytes, read_path, template_workbook,
     write_error_report, write_table_xlsx, Row,
@@ -149,50 +149,105 @@ fn the_template_workbook_reads_back_with_its_examples_valid() {
 }
 
 fn errors() -> Vec<RowError> {
+    let mut persons = RowError::new(
+        "人员",
+        5,
+        "身份证号",
+        "校验位错误（按GB 11643计算应为X）",
+        vec![
+            "1".into(),
+            "91110000600037341L".into(),
+            "张三".into(),
+            "110105194912310021".into(),
+        ],
+    );
+    persons.faults.push(Fault::new(
+        "岗位类别",
+        "不能为空，应为：主要负责人/安全生产管理人员/特种作业人员/一般从业人员",
+    ));
     vec![
-        RowError {
-            sheet: "人员".into(),
-            row: 5,
-            column: "身份证号".into(),
-            reason: "校验位错误".into(),
-            cells: vec![
-                "91110000600037341L".into(),
-                "张三".into(),
-                "110105194912310021".into(),
-            ],
+        RowError::new(
+            "培训",
+            9,
+            "",
+            "含有无法识别的字符",
+            vec!["=HYPERLINK(\"http://x\")".into()],
+        ),
+        persons,
+        RowError::new("人员", 3, "姓名", "不能为空，应填写姓名", vec!["0".into()]),
+    ]
+}
+
+fn headers() -> Vec<SheetHeader> {
+    let cells = |c: &[&str]| c.iter().map(|s| s.to_string()).collect();
+    vec![
+        SheetHeader {
+            name: "人员".into(),
+            table: Table::Persons,
+            cells: cells(&["序号", "统一社会信用代码", "姓名", "身份证号", "岗位类别"]),
         },
-        RowError {
-            sheet: "培训".into(),
-            row: 9,
-            column: "".into(),
-            reason: "含有无法识别的字符".into(),
-            cells: vec!["=HYPERLINK(\"http://x\")".into()],
+        SheetHeader {
+            name: "证书".into(),
+            table: Table::Certificates,
+            cells: cells(&["身份证号"]),
+        },
+        SheetHeader {
+            name: "培训".into(),
+            table: Table::Trainings,
+            cells: cells(&["姓名", "错误原因"]),
         },
     ]
 }
 
 #[test]
-fn error_reports_list_sheet_row_column_reason_and_the_original_cells() {
-    let xlsx = error_report_xlsx(&errors()).unwrap();
-    let rows = sheet_rows(&xlsx, "错误报告");
-    assert_eq!(rows[0], vec!["工作表", "行号", "列", "原因", "A", "B", "C"]);
+fn error_reports_give_the_users_own_sheets_back_with_a_reason_column() {
+    let xlsx = error_report_xlsx(&errors(), &headers()).unwrap();
+    let names = Xlsx::new(Cursor::new(xlsx.clone())).unwrap().sheet_names();
     assert_eq!(
-        rows[1],
+        names,
+        vec!["人员", "培训"],
+        "only sheets with errors, in file order"
+    );
+    let rows = sheet_rows(&xlsx, "人员");
+    assert_eq!(
+        rows[0],
         vec![
-            "人员",
-            "5",
+            "序号",
+            "统一社会信用代码",
+            "姓名",
             "身份证号",
-            "校验位错误",
-            "91110000600037341L",
-            "张三",
-            "110105194912310021"
+            "岗位类别",
+            "错误原因"
         ]
     );
-    assert_eq!(rows[2][4], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(
+        rows[1],
+        vec!["0", "", "", "", "", "第3行：姓名：不能为空，应填写姓名"]
+    );
+    assert_eq!(
+        rows[2],
+        vec![
+            "1",
+            "91110000600037341L",
+            "张三",
+            "110105194912310021",
+            "",
+            "第5行：身份证号：校验位错误（按GB 11643计算应为X）；岗位类别：不能为空，应为：主要负责人/安全生产管理人员/特种作业人员/一般从业人员"
+        ]
+    );
+    // The 错误原因 of an earlier report is replaced, not repeated; a formula stays text.
+    let rows = sheet_rows(&xlsx, "培训");
+    assert_eq!(rows[0], vec!["姓名", "错误原因"]);
+    assert_eq!(
+        rows[1],
+        vec!["'=HYPERLINK(\"http://x\")", "第9行：含有无法识别的字符"]
+    );
+    assert!(!part(&xlsx, "xl/worksheets/sheet1.xml").contains("<f>"));
 
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("errors.csv");
-    write_error_report(&csv_path, &errors()).unwrap();
+    let one_sheet: Vec<RowError> = errors().into_iter().filter(|e| e.sheet == "人员").collect();
+    write_error_report(&csv_path, &one_sheet, &headers()).unwrap();
     let csv = std::fs::read(&csv_path).unwrap();
     assert!(
         csv.starts_with(b"\xEF\xBB\xBF"),
@@ -200,22 +255,47 @@ fn error_reports_list_sheet_row_column_reason_and_the_original_cells() {
     );
     let text = String::from_utf8(csv[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "工作表,行号,列,原因,A,B,C");
     assert_eq!(
-        lines[1],
-        "人员,5,身份证号,校验位错误,91110000600037341L,张三,110105194912310021"
+        lines[0],
+        "序号,统一社会信用代码,姓名,身份证号,岗位类别,错误原因"
     );
-    assert_eq!(
-        lines[2],
-        "培训,9,,含有无法识别的字符,\"'=HYPERLINK(\"\"http://x\"\")\""
-    );
+    assert_eq!(lines[1], "0,,,,,第3行：姓名：不能为空，应填写姓名");
+    assert_eq!(lines.len(), 3);
+    // Several sheets in one CSV: each under a line naming it.
+    let all = String::from_utf8(
+        anpei_import::error_report_csv(&errors(), &headers()).unwrap()[3..].to_vec(),
+    )
+    .unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines[0], "【人员】");
+    assert!(lines.contains(&"【培训】"));
+    assert!(lines.contains(&"\"'=HYPERLINK(\"\"http://x\"\")\",第9行：含有无法识别的字符"));
 
     let xlsx_path = dir.path().join("errors.xlsx");
-    write_error_report(&xlsx_path, &errors()).unwrap();
+    write_error_report(&xlsx_path, &errors(), &headers()).unwrap();
     assert!(std::fs::read(&xlsx_path)
         .unwrap()
         .starts_with(b"PK\x03\x04"));
-    assert!(write_error_report(&dir.path().join("errors.txt"), &errors()).is_err());
+    assert!(write_error_report(&dir.path().join("errors.txt"), &errors(), &headers()).is_err());
+}
+
+#[test]
+fn a_sheet_the_report_knows_no_header_of_has_its_columns_lettered() {
+    let xlsx = error_report_xlsx(&errors(), &[]).unwrap();
+    let rows = sheet_rows(&xlsx, "人员");
+    assert_eq!(rows[0], vec!["A", "B", "C", "D", "错误原因"]);
+    let empty = error_report_xlsx(&[], &headers()[..1]).unwrap();
+    assert_eq!(
+        sheet_rows(&empty, "人员")[0],
+        vec![
+            "序号",
+            "统一社会信用代码",
+            "姓名",
+            "身份证号",
+            "岗位类别",
+            "错误原因"
+        ]
+    );
 }
 
 #[test]

@@ -119,8 +119,11 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         "every import is in the history"
     );
     // A stored worker's 姓名 is not changed by an import: the row is refused.
+    // A second row of him, renamed as well, is refused for both at once.
     let mut renamed = d.clone();
+    let stored_name = renamed.persons[0].name.clone();
     renamed.persons[0].name = "改了名字".into();
+    renamed.persons.push(renamed.persons[0].clone());
     let (fourth, _) = ingest_all(
         &db.store,
         anpei_store::Scope::district_wide(),
@@ -128,11 +131,24 @@ async fn an_import_stores_every_row_and_reimporting_changes_nothing() {
         Mode::DryRun,
     )
     .await;
-    assert_eq!(fourth.counts[&Table::Persons].rejected, 1);
+    assert_eq!(fourth.counts[&Table::Persons].rejected, 2);
     assert!(fourth
         .rejections
         .iter()
-        .any(|e| e.sheet == "人员" && e.column == "姓名"));
+        .any(|e| e.sheet == "人员" && e.columns() == "姓名"));
+    let twice = fourth
+        .rejections
+        .iter()
+        .find(|e| e.row == renamed.persons.len() + 1)
+        .expect("the second row is refused");
+    assert_eq!(twice.columns(), "身份证号、姓名");
+    assert_eq!(
+        twice.message(),
+        format!(
+            "身份证号：与第2行重复（同一单位、同一身份证号），同一人员只应填写一行；\
+             姓名：与本单位台账中该身份证号登记的姓名不一致，应为“{stored_name}”（如登记有误，请联系监管部门更正）"
+        )
+    );
     db.cleanup().await;
 }
 
@@ -156,22 +172,24 @@ async fn rows_that_reference_unknown_rows_are_rejected_with_their_row_number() {
         .iter()
         .find(|e| e.sheet == "人员")
         .unwrap();
-    assert_eq!(first.column, "统一社会信用代码");
+    assert_eq!(first.columns(), "统一社会信用代码");
     assert!(
-        first.reason.contains(orphan_employer.as_str())
-            && first.reason.starts_with("单位不存在或不在您的管辖范围内"),
+        first.message().contains(orphan_employer.as_str())
+            && first
+                .message()
+                .starts_with("统一社会信用代码：单位不存在或不在您的管辖范围内"),
         "{}",
-        first.reason
+        first.message()
     );
     // The orphans' certificates and trainings are rejected too: their holder is unknown.
     assert!(report
         .rejections
         .iter()
-        .any(|e| e.sheet == "培训" && e.reason.starts_with("单位不存在或不在您的管辖范围内")));
+        .any(|e| e.sheet == "培训" && e.message().contains("单位不存在或不在您的管辖范围内")));
     assert!(report
         .rejections
         .iter()
-        .any(|e| e.sheet == "证书" && e.reason.starts_with("持证人不在您管辖范围内的人员台账中")));
+        .any(|e| e.sheet == "证书" && e.message().contains("持证人不在您管辖范围内的人员台账中")));
     let stored = row_count(&db.store, "persons").await;
     assert_eq!(stored, persons.inserted);
     db.cleanup().await;
@@ -242,11 +260,11 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
     assert!(report
         .rejections
         .iter()
-        .any(|e| e.reason.contains("不在您的管辖范围内")));
+        .any(|e| e.message().contains("不在您的管辖范围内")));
     assert!(report
         .rejections
         .iter()
-        .any(|e| e.sheet == "登记库" && e.reason.contains("只有区级用户")));
+        .any(|e| e.sheet == "登记库" && e.message().contains("只有区级用户")));
     let stored = all_subjects(&db.store).await;
     assert!(stored.iter().all(|s| s.town_id == town.id));
     db.cleanup().await;

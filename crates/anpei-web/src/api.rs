@@ -16,6 +16,7 @@ use crate::pages::registry::subjects::ListQuery;
 use crate::pages::PageParam;
 use crate::AppState;
 use anpei_core::ledger::rules::Rule;
+use anpei_core::ledger::Fault;
 use anpei_import::sniff::UploadError;
 use anpei_store::ledger::findings::{self, FindingRow};
 use anpei_store::ledger::{Counts, Mode};
@@ -505,10 +506,21 @@ fn flag(v: &Option<String>) -> bool {
 /// Rejected rows in an API answer: at most this many (`rejected_total` has the count).
 const API_REJECTIONS: usize = 10_000;
 
+/// A rejected row: `column` and `reason` are its first problem (as before rows listed all
+/// their problems), `faults` every one, `message` all of them as the pages show them
+/// (`列名：问题；列名：问题`).
 #[derive(Serialize)]
 pub struct RejectionItem {
     sheet: String,
     row: usize,
+    column: String,
+    reason: String,
+    faults: Vec<FaultItem>,
+    message: String,
+}
+
+#[derive(Serialize)]
+pub struct FaultItem {
     column: String,
     reason: String,
 }
@@ -613,11 +625,24 @@ pub async fn import(
             .rejections
             .into_iter()
             .take(API_REJECTIONS)
-            .map(|e| RejectionItem {
-                sheet: e.sheet,
-                row: e.row,
-                column: e.column,
-                reason: e.reason,
+            .map(|e| {
+                let message = e.message();
+                let first = e.first().cloned().unwrap_or_else(|| Fault::new("", ""));
+                RejectionItem {
+                    sheet: e.sheet,
+                    row: e.row,
+                    column: first.column,
+                    reason: first.reason,
+                    faults: e
+                        .faults
+                        .into_iter()
+                        .map(|f| FaultItem {
+                            column: f.column,
+                            reason: f.reason,
+                        })
+                        .collect(),
+                    message,
+                }
             })
             .collect(),
         warnings: report.warnings,

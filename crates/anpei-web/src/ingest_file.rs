@@ -9,7 +9,7 @@
 //! the central directory (entry count, declared unpacked total, compression ratio, overlaps),
 //! nothing inflated.
 
-use anpei_core::ledger::{RowError, Table};
+use anpei_core::ledger::{RowError, SheetHeader, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
 use anpei_import::{ImportError, Reference, Row, Sink};
 use anpei_store::ledger::ingest::Cells;
@@ -223,6 +223,7 @@ enum Msg {
     Row(Table, usize, Row, Cells),
     Error(RowError),
     Warning(String),
+    Header(SheetHeader),
 }
 
 /// Messages travel in batches: one hand-over between the threads per `SINK_BATCH` rows.
@@ -266,6 +267,12 @@ impl Sink for ChannelSink {
 
     fn warning(&mut self, message: String) {
         self.push(Msg::Warning(message));
+    }
+
+    fn header(&mut self, header: SheetHeader) {
+        if self.only.is_none_or(|t| t == header.table) {
+            self.push(Msg::Header(header));
+        }
     }
 }
 
@@ -419,7 +426,9 @@ async fn ingest(
     let mut ingest = Ingest::begin(job.store, job.scope).await?;
     let mut n = 0u64;
     while let Some(batch) = rx.recv().await {
-        let rows = batch.iter().filter(|m| !matches!(m, Msg::Warning(_)));
+        let rows = batch
+            .iter()
+            .filter(|m| matches!(m, Msg::Row(..) | Msg::Error(_)));
         tracker.add_rows(rows.count() as u64);
         for msg in batch {
             match msg {
@@ -444,6 +453,7 @@ async fn ingest(
                 }
                 Msg::Error(e) => ingest.parse_error(e),
                 Msg::Warning(w) => ingest.warning(w),
+                Msg::Header(h) => ingest.header(h),
             }
         }
     }

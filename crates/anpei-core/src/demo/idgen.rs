@@ -134,6 +134,14 @@ impl IdFactory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::areas::AreaCodes;
+
+    #[test]
+    fn every_area_of_the_demo_is_a_division_code() {
+        for (code, _) in SUBJECT_AREAS.iter().chain(PERSON_AREAS) {
+            assert!(AreaCodes::builtin().contains(code), "{code}");
+        }
+    }
 
     #[test]
     fn generated_identifiers_parse_and_are_unique() {
@@ -143,7 +151,7 @@ mod tests {
         let mut seen = HashSet::new();
         for i in 0..2000 {
             let id = f.id_number(&mut r, birth, i % 2 == 0);
-            assert!(IdNumber::parse(id.as_str()).is_ok());
+            assert!(IdNumber::parse_with_areas(id.as_str(), AreaCodes::builtin()).is_ok());
             assert_eq!(id.birth_date(), birth);
             let sex_digit = id.as_str().as_bytes()[16] - b'0';
             assert_eq!(sex_digit % 2 == 1, i % 2 == 0);

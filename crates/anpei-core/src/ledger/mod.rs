@@ -117,25 +117,108 @@ impl Table {
     }
 }
 
-/// A rejected row: where (sheet, spreadsheet row number counting the header as 1, column)
-/// and why, in Chinese, with the row's original cells for the error report.
+/// One problem of a rejected row: its column (the name of the import format's column, empty
+/// for the row as a whole) and, in Chinese, what is wrong and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub column: String,
+    pub reason: String,
+}
+
+impl Fault {
+    pub fn new(column: impl Into<String>, reason: impl Into<String>) -> Fault {
+        Fault {
+            column: column.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "{}：{}", self.column, self.reason)
+        }
+    }
+}
+
+/// A rejected row: where (sheet, spreadsheet row number counting the header as 1) and every
+/// problem found in it, so that one pass fixes them all, with the row's original cells (in
+/// the file's column order) for the error report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub sheet: String,
     pub row: usize,
-    pub column: String,
-    pub reason: String,
+    /// Never empty; in the order of the import format's columns.
+    pub faults: Vec<Fault>,
     pub cells: Vec<String>,
+}
+
+/// How the problems of one row are joined in a message.
+pub const FAULT_SEPARATOR: &str = "；";
+
+impl RowError {
+    /// A row with one problem.
+    pub fn new(
+        sheet: impl Into<String>,
+        row: usize,
+        column: impl Into<String>,
+        reason: impl Into<String>,
+        cells: Vec<String>,
+    ) -> RowError {
+        RowError {
+            sheet: sheet.into(),
+            row,
+            faults: vec![Fault::new(column, reason)],
+            cells,
+        }
+    }
+
+    /// Every problem as `列名：问题`, joined with `；`.
+    pub fn message(&self) -> String {
+        let parts: Vec<String> = self.faults.iter().map(Fault::to_string).collect();
+        parts.join(FAULT_SEPARATOR)
+    }
+
+    /// The columns at fault, each once, joined with `、`.
+    pub fn columns(&self) -> String {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &self.faults {
+            if !f.column.is_empty() && !seen.contains(&f.column.as_str()) {
+                seen.push(&f.column);
+            }
+        }
+        seen.join("、")
+    }
+
+    /// The first problem (a row error always has one).
+    pub fn first(&self) -> Option<&Fault> {
+        self.faults.first()
+    }
 }
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} 第{}行", self.sheet, self.row)?;
-        if !self.column.is_empty() {
-            write!(f, " {}", self.column)?;
-        }
-        write!(f, "：{}", self.reason)
+        let by_column = self.first().is_some_and(|x| !x.column.is_empty());
+        write!(
+            f,
+            "{}{}",
+            if by_column { " " } else { "：" },
+            self.message()
+        )
     }
+}
+
+/// A sheet of an imported file as its user laid it out: its name, the table it was read as,
+/// and its header row's cells as they were, for an error report in the user's own layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetHeader {
+    pub name: String,
+    pub table: Table,
+    pub cells: Vec<String>,
 }
 
 /// Normalises a certificate number: `T` + ID number and the ID number are one number.
@@ -164,5 +247,35 @@ mod tests {
             "11010519491231002X"
         );
         assert_eq!(normalize_cert_no("TX2021001"), "TX2021001");
+    }
+
+    #[test]
+    fn a_row_error_lists_every_problem_with_its_column() {
+        let mut e = RowError::new(
+            "人员",
+            12,
+            "身份证号",
+            "校验位错误（按GB 11643计算应为X）",
+            vec![],
+        );
+        assert_eq!(
+            e.to_string(),
+            "人员 第12行 身份证号：校验位错误（按GB 11643计算应为X）"
+        );
+        e.faults.push(Fault::new("岗位类别", "不能为空"));
+        e.faults.push(Fault::new(
+            "身份证号",
+            "前6位地区码999999不是有效的行政区划代码",
+        ));
+        assert_eq!(
+            e.message(),
+            "身份证号：校验位错误（按GB 11643计算应为X）；岗位类别：不能为空；身份证号：前6位地区码999999不是有效的行政区划代码"
+        );
+        assert_eq!(e.columns(), "身份证号、岗位类别");
+        let whole = RowError::new("登记库", 3, "", "只有区级用户可以导入证书登记库", vec![]);
+        assert_eq!(
+            whole.to_string(),
+            "登记库 第3行：只有区级用户可以导入证书登记库"
+        );
     }
 }

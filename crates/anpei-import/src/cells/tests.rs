@@ -85,7 +85,7 @@ fn an_impossible_date_is_an_error_never_shifted() {
     );
     assert_eq!(
         CellError::NoSuchDate("2021-02-30".into()).to_string(),
-        "日期不存在：2021-02-30"
+        "日期2021-02-30不存在，应为日历上有的日期，如2022-03-31"
     );
     assert_eq!(
         parse_date("2021/2/29"),

@@ -6,10 +6,10 @@ use crate::cells::trim;
 use crate::schema::{
     self, columns, person as pc, required_columns, subject as sc, training as tc, HeaderMap,
 };
-use crate::validate::{self, Fault, RowView};
+use crate::validate::{self, RowView};
 use crate::{ImportError, ReadSummary, Reference, Row, Sink};
 use anpei_core::ids::{IdNumber, Uscc};
-use anpei_core::ledger::{RowError, Table};
+use anpei_core::ledger::{Fault, RowError, SheetHeader, Table};
 use std::collections::{HashMap, HashSet};
 
 /// How many non-empty rows may stand above the header (a title, a date line …).
@@ -93,16 +93,20 @@ impl Links {
         if self.rejected_subjects.is_empty() && self.rejected_persons.is_empty() {
             return None;
         }
-        let subject = |uscc: &Uscc, column| {
-            self.rejected_subjects.get(uscc).map(|n| Fault {
-                column,
-                reason: format!("所属单位在“单位”表第{n}行已被拒绝"),
+        let subject = |uscc: &Uscc, column: &str| {
+            self.rejected_subjects.get(uscc).map(|n| {
+                Fault::new(
+                    column,
+                    format!("所属单位在“单位”表第{n}行已被拒绝，应先改正该行"),
+                )
             })
         };
-        let person = |id: &IdNumber, column| {
-            self.rejected_persons.get(id).map(|n| Fault {
-                column,
-                reason: format!("该人员在“人员”表第{n}行已被拒绝"),
+        let person = |id: &IdNumber, column: &str| {
+            self.rejected_persons.get(id).map(|n| {
+                Fault::new(
+                    column,
+                    format!("该人员在“人员”表第{n}行已被拒绝，应先改正该行"),
+                )
             })
         };
         match row {
@@ -288,6 +292,11 @@ impl<'a> Engine<'a> {
             ));
         }
         sheet.header = Some(header.map);
+        self.sink.header(SheetHeader {
+            name: sheet.name.clone(),
+            table: sheet.table,
+            cells: row.cells().to_vec(),
+        });
         Ok(())
     }
 
@@ -301,10 +310,10 @@ impl<'a> Engine<'a> {
             numeric: row.numeric,
         };
         let mut result = if row.bad_text {
-            Err(Fault {
-                column: "",
-                reason: "含有无法识别的字符：请把文件另存为“CSV UTF-8”格式后重新导入".into(),
-            })
+            Err(vec![Fault::new(
+                "",
+                "含有无法识别的字符：请把文件另存为“CSV UTF-8”格式后重新导入",
+            )])
         } else {
             match table {
                 Table::Subjects => validate::subject(&view, self.reference).map(Row::Subject),
@@ -318,7 +327,7 @@ impl<'a> Engine<'a> {
         if self.links.enabled {
             if let Ok(record) = &result {
                 if let Some(fault) = self.links.check(table, record) {
-                    result = Err(fault);
+                    result = Err(vec![fault]);
                 }
             }
         }
@@ -329,7 +338,7 @@ impl<'a> Engine<'a> {
                 }
                 self.sink.row(table, row_no, record, view.cells);
             }
-            Err(fault) => {
+            Err(faults) => {
                 if self.links.enabled {
                     self.links.reject(table, &view, row_no);
                 }
@@ -337,8 +346,7 @@ impl<'a> Engine<'a> {
                 self.sink.error(RowError {
                     sheet: sheet.name.clone(),
                     row: row_no,
-                    column: fault.column.to_string(),
-                    reason: fault.reason,
+                    faults,
                     cells: view.cells.to_vec(),
                 });
             }

@@ -11,8 +11,10 @@ mod template;
 pub use export::{export_district, ExportSummary, LEDGER_WORKBOOK};
 pub use template::template_workbook;
 
+use crate::cells::trim;
+use crate::schema::REASON_COLUMN;
 use crate::ImportError;
-use anpei_core::ledger::RowError;
+use anpei_core::ledger::{RowError, SheetHeader};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 use std::borrow::Cow;
 use std::path::Path;
@@ -22,68 +24,185 @@ pub(crate) const ROWS_PER_SHEET: u32 = 1_000_000;
 /// Rows looked at to size the columns of a streamed sheet.
 const WIDTH_SAMPLE: usize = 200;
 
-/// Writes an error report to `path`: columns 工作表, 行号, 列, 原因, then the rejected row's
-/// original cells (headed A, B, C … after the columns of the original sheet); an xlsx
-/// workbook or a CSV (UTF-8 with BOM, so that Excel opens it) by the path's extension.
-pub fn write_error_report(path: &Path, errors: &[RowError]) -> Result<(), ImportError> {
+/// Writes an error report to `path`: an xlsx workbook or a CSV (UTF-8 with BOM, so that
+/// Excel opens it) by the path's extension. See [`error_report_xlsx`] for its layout.
+pub fn write_error_report(
+    path: &Path,
+    errors: &[RowError],
+    sheets: &[SheetHeader],
+) -> Result<(), ImportError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     let bytes = match ext.as_deref() {
-        Some("xlsx") => error_report_xlsx(errors)?,
-        Some("csv") => error_report_csv(errors)?,
+        Some("xlsx") => error_report_xlsx(errors, sheets)?,
+        Some("csv") => error_report_csv(errors, sheets)?,
         _ => return Err(ImportError::ReportFormat(path.to_path_buf())),
     };
     std::fs::write(path, bytes)?;
     Ok(())
 }
 
-/// The error report as an xlsx workbook (see [`write_error_report`]).
-pub fn error_report_xlsx(errors: &[RowError]) -> Result<Vec<u8>, ImportError> {
-    let headers = report_headers(errors);
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+/// The error report as an xlsx workbook: the user's own sheets, each under the name and the
+/// header row it had in the uploaded file (`sheets`, as the reader saw them), holding only
+/// its rejected rows, in file order, with their cells as uploaded, and a last column
+/// 错误原因 (`第12行：列名：问题；列名：问题`). Corrected, the workbook is uploaded again as
+/// it is: the importer passes over 错误原因. A report made from such a re-upload drops the
+/// old 错误原因 column and writes the new one.
+pub fn error_report_xlsx(
+    errors: &[RowError],
+    sheets: &[SheetHeader],
+) -> Result<Vec<u8>, ImportError> {
     let mut workbook = Workbook::new();
-    let rows = errors.iter().map(|e| {
-        let mut cells = vec![
-            Cell::Text(e.sheet.as_str().into()),
-            Cell::Number(e.row as f64),
-            Cell::Text(e.column.as_str().into()),
-            Cell::Text(e.reason.as_str().into()),
-        ];
-        cells.extend(e.cells.iter().map(|c| Cell::Text(neutralise(c))));
-        cells
-    });
-    write_sheets(&mut workbook, "错误报告", &headers, rows, Mode::Constant)?;
+    for sheet in report_sheets(errors, sheets) {
+        let headers: Vec<&str> = sheet.headers.iter().map(String::as_str).collect();
+        let rows = sheet.rows.into_iter().map(|r| {
+            r.into_iter()
+                .map(|c| Cell::Text(neutralise_owned(c)))
+                .collect::<Vec<_>>()
+        });
+        write_sheets(&mut workbook, &sheet.name, &headers, rows, Mode::Constant)?;
+    }
     Ok(workbook.save_to_buffer()?)
 }
 
-/// The error report as CSV, UTF-8 with BOM (see [`write_error_report`]).
-pub fn error_report_csv(errors: &[RowError]) -> Result<Vec<u8>, ImportError> {
+/// The error report as CSV, UTF-8 with BOM, in the layout of [`error_report_xlsx`]. A CSV
+/// holds one table: when rows of several sheets were rejected, each sheet follows the last
+/// under a line naming it (`【人员】`), for a person to cut apart, or better, the report is
+/// saved as xlsx.
+pub fn error_report_csv(
+    errors: &[RowError],
+    sheets: &[SheetHeader],
+) -> Result<Vec<u8>, ImportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut out);
-        w.write_record(report_headers(errors))
-            .map_err(csv_write_error)?;
-        for e in errors {
-            let row = e.row.to_string();
-            let fixed = [
-                e.sheet.as_str(),
-                row.as_str(),
-                e.column.as_str(),
-                e.reason.as_str(),
-            ];
-            let cells = fixed
-                .into_iter()
-                .map(Cow::Borrowed)
-                .chain(e.cells.iter().map(|c| neutralise(c)));
-            w.write_record(cells.map(|c| c.into_owned()))
-                .map_err(csv_write_error)?;
+        let report = report_sheets(errors, sheets);
+        let several = report.len() > 1;
+        for (i, sheet) in report.into_iter().enumerate() {
+            if several {
+                if i > 0 {
+                    w.write_record([""]).map_err(csv_write_error)?;
+                }
+                w.write_record([format!("【{}】", sheet.name)])
+                    .map_err(csv_write_error)?;
+            }
+            w.write_record(&sheet.headers).map_err(csv_write_error)?;
+            for row in sheet.rows {
+                w.write_record(row.into_iter().map(|c| neutralise_owned(c).into_owned()))
+                    .map_err(csv_write_error)?;
+            }
         }
         w.flush()?;
     }
     Ok(out)
+}
+
+/// One sheet of an error report: its rows already laid out under its headers.
+struct ReportSheet {
+    name: String,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// The sheets of an error report, in the order the file's sheets were read (then any sheet
+/// an error names that `sheets` lacks, its columns named A, B, C … as Excel does).
+fn report_sheets(errors: &[RowError], sheets: &[SheetHeader]) -> Vec<ReportSheet> {
+    let mut names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    for e in errors {
+        if !names.contains(&e.sheet.as_str()) {
+            names.push(&e.sheet);
+        }
+    }
+    let mut dedup: Vec<&str> = Vec::with_capacity(names.len());
+    for n in names {
+        if !dedup.contains(&n) {
+            dedup.push(n);
+        }
+    }
+    let with_errors: Vec<&str> = dedup
+        .iter()
+        .copied()
+        .filter(|n| errors.iter().any(|e| e.sheet == *n))
+        .collect();
+    // A report of an import without errors still shows the layout it would have.
+    let shown = if with_errors.is_empty() {
+        dedup
+    } else {
+        with_errors
+    };
+    let mut out: Vec<ReportSheet> = shown
+        .into_iter()
+        .map(|name| {
+            let header = sheets.iter().find(|s| s.name == name).map(|s| &s.cells);
+            let mut rows: Vec<&RowError> = errors.iter().filter(|e| e.sheet == name).collect();
+            rows.sort_by_key(|e| e.row);
+            layout(name, header, &rows)
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(ReportSheet {
+            name: "错误报告".into(),
+            headers: vec![REASON_COLUMN.into()],
+            rows: Vec::new(),
+        });
+    }
+    out
+}
+
+/// One sheet's rejected rows under its header, the 错误原因 of an earlier report dropped and
+/// the new one last.
+fn layout(name: &str, header: Option<&Vec<String>>, rows: &[&RowError]) -> ReportSheet {
+    let is_reason = |c: &str| {
+        trim(c)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .eq(REASON_COLUMN.chars())
+    };
+    let dropped: Vec<usize> = header
+        .map(|h| {
+            h.iter()
+                .enumerate()
+                .filter(|(_, c)| is_reason(c))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default();
+    let keep = |cells: &[String]| -> Vec<String> {
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !dropped.contains(i))
+            .map(|(_, c)| c.clone())
+            .collect()
+    };
+    let mut headers = match header {
+        Some(h) => keep(h),
+        None => Vec::new(),
+    };
+    let mut body: Vec<Vec<String>> = rows.iter().map(|e| keep(&e.cells)).collect();
+    let width = body
+        .iter()
+        .map(Vec::len)
+        .chain([headers.len()])
+        .max()
+        .unwrap_or(0);
+    if header.is_none() {
+        headers = (0..width).map(column_letter).collect();
+    }
+    headers.resize(width, String::new());
+    headers.push(REASON_COLUMN.into());
+    for (cells, e) in body.iter_mut().zip(rows) {
+        cells.resize(width, String::new());
+        cells.push(format!("第{}行：{}", e.row, e.message()));
+    }
+    ReportSheet {
+        name: name.to_string(),
+        headers,
+        rows: body,
+    }
 }
 
 /// A table for download (findings and the like): one sheet named `sheet`, a bold frozen
@@ -104,15 +223,6 @@ pub fn write_table_xlsx(
     });
     write_sheets(&mut workbook, sheet, headers, rows, Mode::Constant)?;
     Ok(workbook.save_to_buffer()?)
-}
-
-fn report_headers(errors: &[RowError]) -> Vec<String> {
-    let width = errors.iter().map(|e| e.cells.len()).max().unwrap_or(0);
-    ["工作表", "行号", "列", "原因"]
-        .into_iter()
-        .map(String::from)
-        .chain((0..width).map(column_letter))
-        .collect()
 }
 
 /// `A`, `B`, … `Z`, `AA` …: how Excel names column `i` (from 0).

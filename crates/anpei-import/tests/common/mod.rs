@@ -2,15 +2,16 @@
 #![allow(dead_code)]
 
 use anpei_core::demo::{generate, DemoConfig, DemoDistrict};
-use anpei_core::ledger::{RowError, Table};
+use anpei_core::ledger::{RowError, SheetHeader, Table};
 use anpei_import::{Reference, Row, Sink};
 
-/// Keeps every row, error and warning.
+/// Keeps every row, error, warning and sheet header.
 #[derive(Debug, Default)]
 pub struct Collect {
     pub rows: Vec<(Table, usize, Row)>,
     pub errors: Vec<RowError>,
     pub warnings: Vec<String>,
+    pub headers: Vec<SheetHeader>,
 }
 
 impl Sink for Collect {
@@ -22,6 +23,9 @@ impl Sink for Collect {
     }
     fn warning(&mut self, message: String) {
         self.warnings.push(message);
+    }
+    fn header(&mut self, header: SheetHeader) {
+        self.headers.push(header);
     }
 }
 

@@ -523,3 +523,217 @@ async fn htmx_uploads_navigate_with_hx_redirect_and_show_refusals_in_place() {
     assert!(refused.body.contains("id=\"import-error\""));
     finish(h, dir).await;
 }
+
+/// A response's body as bytes (an xlsx download).
+async fn get_bytes(h: &Harness, s: &Session, path: &str) -> (StatusCode, Vec<u8>) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = Request::get(path)
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let res = h.app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, bytes)
+}
+
+/// The cells of a sheet of an xlsx workbook, as text.
+fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx");
+    let range = wb.worksheet_range(sheet).expect("the sheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// The workbook with the text of some cells replaced and every other byte of it kept: what a
+/// clerk does to the report in Excel, done on the file itself.
+fn correct_in_place(xlsx: &[u8], fixes: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut found = vec![false; fixes.len()];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name.starts_with("xl/worksheets/") {
+            let mut xml = String::from_utf8(bytes).unwrap();
+            for (k, (from, to)) in fixes.iter().enumerate() {
+                let (from, to) = (format!(">{from}</t>"), format!(">{to}</t>"));
+                found[k] |= xml.contains(&from);
+                xml = xml.replace(&from, &to);
+            }
+            bytes = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    assert!(
+        found.iter().all(|f| *f),
+        "every cell to correct is in the report: {found:?}"
+    );
+    out.finish().unwrap().into_inner()
+}
+
+/// A clerk's workbook with a row of five faulty columns and a row the database refuses:
+/// the review lists every fault with what is expected, the downloaded report is the clerk's
+/// own sheet (headers as uploaded, only the failed rows, 错误原因 last), and the report,
+/// corrected in place, uploads as it is with every row accepted.
+#[tokio::test]
+async fn a_clerk_fixes_every_rejected_row_in_one_pass_through_the_error_report() {
+    let (h, dir) = harness().await;
+    let s = h.login("town").await;
+    let own = h.district.subjects[0].uscc.to_string();
+    let good = new_id(&h, 11);
+    let twice = new_id(&h, 12);
+    // Area 999999 does not exist, and the check digit is wrong as well.
+    let first17 = "99999919900101013";
+    let right = IdNumber::check_char(first17).unwrap();
+    let bad_id = format!("{first17}{}", if right == '0' { '1' } else { '0' });
+    let fixed_id = new_id(&h, 13);
+    let header = [
+        "序号",
+        "姓名",
+        "统一社会信用代码",
+        "身份证号",
+        "手机号",
+        "岗位类别",
+        "作业类别",
+        "任职日期",
+        "备注",
+    ];
+    let row = |cells: [&str; 9]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let rows = vec![
+        row([
+            "1",
+            "测试甲",
+            &own,
+            &good,
+            "",
+            "一般从业人员",
+            "",
+            "2021-03-05",
+            "",
+        ]),
+        row([
+            "2",
+            "测试乙",
+            &own,
+            &bad_id,
+            "1381234",
+            "保安",
+            "魔法作业",
+            "2021-02-30",
+            "待核",
+        ]),
+        row([
+            "3",
+            "测试丙",
+            &own,
+            &good,
+            "",
+            "一般从业人员",
+            "",
+            "2021-03-05",
+            "重复",
+        ]),
+    ];
+    let upload_bytes = anpei_import::write_table_xlsx("人员", &header, rows.into_iter()).unwrap();
+    let before = persons_in_db(&h).await;
+
+    let id = pending_id(&upload(&h, &s, "persons", "人员台账.xlsx", &upload_bytes).await);
+    let review = h.get(Some(&s), &format!("/imports/review?id={id}")).await;
+    assert_eq!(counts_row(&review.body, "人员"), [3, 1, 0, 0, 2]);
+    for fault in [
+        "身份证号：前6位地区码999999不是有效的行政区划代码".to_string(),
+        format!("身份证号：校验位错误（按GB 11643计算应为{right}）"),
+        "手机号：“1381234”不是有效的电话号码".to_string(),
+        "岗位类别：“保安”不是可选值，应为：主要负责人/安全生产管理人员/特种作业人员/一般从业人员"
+            .to_string(),
+        "作业类别：“魔法作业”不是可选值，应为：电工作业/".to_string(),
+        "任职日期：日期2021-02-30不存在，应为日历上有的日期，如2022-03-31".to_string(),
+        "身份证号：与第2行重复".to_string(),
+    ] {
+        assert!(review.body.contains(&fault), "{fault} in {}", review.body);
+    }
+    let done = h
+        .post_form(Some(&s), "/imports/confirm", &[("id", &id)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(persons_in_db(&h).await, before + 1);
+
+    let (status, report) = get_bytes(&h, &s, &format!("/imports/errors.xlsx?id={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = xlsx_rows(&report, "人员");
+    let mut want_header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
+    want_header.push("错误原因".into());
+    assert_eq!(
+        sheet[0], want_header,
+        "the clerk's own headers, then 错误原因"
+    );
+    assert_eq!(sheet.len(), 3, "only the two failed rows");
+    assert_eq!(
+        sheet[1][..9],
+        [
+            "2",
+            "测试乙",
+            own.as_str(),
+            &bad_id,
+            "1381234",
+            "保安",
+            "魔法作业",
+            "2021-02-30",
+            "待核"
+        ],
+        "the cells as uploaded"
+    );
+    let reason = &sheet[1][9];
+    assert!(
+        reason.starts_with("第3行：身份证号：前6位地区码999999"),
+        "{reason}"
+    );
+    assert_eq!(reason.matches('；').count(), 5, "six problems: {reason}");
+    assert!(
+        sheet[2][9].starts_with("第4行：身份证号：与第2行重复"),
+        "{}",
+        sheet[2][9]
+    );
+
+    let corrected = correct_in_place(
+        &report,
+        &[
+            (&bad_id, &fixed_id),
+            ("1381234", "13812341234"),
+            ("保安", "特种作业人员"),
+            ("魔法作业", "电工作业"),
+            ("2021-02-30", "2021-02-28"),
+            (&good, &twice),
+        ],
+    );
+    let again = pending_id(&upload(&h, &s, "persons", "错误报告.xlsx", &corrected).await);
+    let review = h
+        .get(Some(&s), &format!("/imports/review?id={again}"))
+        .await;
+    assert_eq!(
+        counts_row(&review.body, "人员"),
+        [2, 2, 0, 0, 0],
+        "{}",
+        review.body
+    );
+    assert!(!review.body.contains("id=\"import-rejections\""));
+    assert!(!review.body.contains("“错误原因”不在导入格式中"));
+    let done = h
+        .post_form(Some(&s), "/imports/confirm", &[("id", &again)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(persons_in_db(&h).await, before + 3);
+    finish(h, dir).await;
+}

@@ -45,40 +45,30 @@ impl Ingest<'_> {
                 .entry(Table::Certificates)
                 .or_default()
                 .read += 1;
+            let mut faults = Vec::new();
             if let Some(first) = self.duplicate(Table::Certificates, &key, row) {
-                reject(
-                    &mut self.report,
-                    Table::Certificates,
-                    row,
+                faults.push(Fault::new(
                     "证书编号",
-                    format!("与第{first}行重复"),
-                    cells,
-                );
-                continue;
+                    format!("与第{first}行重复，同一证书只应填写一行"),
+                ));
             }
             let holder = c.blind_index(rec.id_number.as_str());
-            let Some(h) = self.certificate_holder(&holder) else {
-                reject(
-                    &mut self.report,
-                    Table::Certificates,
-                    row,
+            let h = self.certificate_holder(&holder);
+            match h {
+                None => faults.push(Fault::new(
                     "身份证号",
-                    "持证人不在您管辖范围内的人员台账中（请先在人员表登记此人）".into(),
-                    cells,
-                );
+                    "持证人不在您管辖范围内的人员台账中，应先在“人员”表中登记此人",
+                )),
+                Some(h) if h.name != rec.name => faults.push(Fault::new(
+                    "姓名",
+                    format!("与人员台账中该身份证号登记的姓名不一致，应为“{}”", h.name),
+                )),
+                Some(_) => {}
+            }
+            let (Some(h), true) = (h, faults.is_empty()) else {
+                reject_all(&mut self.report, Table::Certificates, row, faults, cells);
                 continue;
             };
-            if h.name != rec.name {
-                reject(
-                    &mut self.report,
-                    Table::Certificates,
-                    row,
-                    "姓名",
-                    "与人员台账中该身份证号登记的姓名不一致".into(),
-                    cells,
-                );
-                continue;
-            }
             let pid = h.id;
             match existing.get(&(key.clone(), pid)) {
                 Some(o) => {

@@ -13,7 +13,8 @@ use crate::Reach;
 use crate::{Store, StoreError, StoreResult, WriteTxn};
 use anpei_core::kinds::SPECIAL_OP_CATEGORIES;
 use anpei_core::ledger::{
-    CertificateRecord, PersonRecord, RowError, SubjectRecord, Table, TrainingRecord,
+    CertificateRecord, Fault, PersonRecord, RowError, SheetHeader, SubjectRecord, Table,
+    TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
 use anpei_core::{CertType, Post, TrainingForm, TrainingType};
@@ -153,6 +154,7 @@ pub struct Ingest<'a> {
     report: IngestReport,
 }
 
+/// Rejects a row for one problem.
 fn reject(
     report: &mut IngestReport,
     table: Table,
@@ -161,12 +163,23 @@ fn reject(
     reason: String,
     cells: Cells,
 ) {
+    reject_all(report, table, row, vec![Fault::new(column, reason)], cells);
+}
+
+/// Rejects a row for all its problems (at least one).
+fn reject_all(
+    report: &mut IngestReport,
+    table: Table,
+    row: usize,
+    faults: Vec<Fault>,
+    cells: Cells,
+) {
     report.counts.entry(table).or_default().rejected += 1;
+    let sheet = report.sheet_name(cells.sheet, table);
     report.keep(RowError {
-        sheet: table.sheet().into(),
+        sheet,
         row,
-        column: column.into(),
-        reason,
+        faults,
         cells: cells.split(),
     });
 }
@@ -174,6 +187,9 @@ fn reject(
 /// Said of a row whose employer is unknown or outside the importer's scope: one message
 /// for both, so that an import cannot tell whether a company exists.
 const NO_SUCH_EMPLOYER: &str = "单位不存在或不在您的管辖范围内";
+/// What such a row should name instead.
+const EMPLOYER_EXPECTED: &str =
+    "，应为已登记且在您管辖范围内的单位（新单位请同时在“单位”表中填写）";
 
 impl<'a> Ingest<'a> {
     pub async fn begin(store: &'a Store, scope: Scope) -> StoreResult<Ingest<'a>> {
@@ -302,9 +318,18 @@ impl<'a> Ingest<'a> {
         }
     }
 
+    /// The header of the sheet whose rows come next, as the reader found it.
+    pub fn header(&mut self, header: SheetHeader) {
+        self.report.sheets.push(header);
+    }
+
     /// A row the reader already rejected.
     pub fn parse_error(&mut self, e: RowError) {
-        let table = Table::from_sheet(&e.sheet).unwrap_or(Table::Subjects);
+        let table = self
+            .report
+            .table_of(&e.sheet)
+            .or_else(|| Table::from_sheet(&e.sheet))
+            .unwrap_or(Table::Subjects);
         let c = self.report.counts.entry(table).or_default();
         c.read += 1;
         c.rejected += 1;
@@ -333,11 +358,9 @@ impl<'a> Ingest<'a> {
         {
             self.flush().await?;
         }
-        self.buffer.push(Pending {
-            row,
-            rec,
-            cells: cells.into(),
-        });
+        let mut cells: Cells = cells.into();
+        cells.sheet = self.report.sheets.len().checked_sub(1);
+        self.buffer.push(Pending { row, rec, cells });
         if self.buffer.len() >= BATCH {
             self.flush().await?;
         }

@@ -181,35 +181,34 @@ impl Ingest<'_> {
                     Table::Persons,
                     row,
                     "统一社会信用代码",
-                    format!("{NO_SUCH_EMPLOYER}：{}", rec.employer),
+                    format!("{NO_SUCH_EMPLOYER}：{}{EMPLOYER_EXPECTED}", rec.employer),
                     cells,
                 );
                 continue;
             };
+            let mut faults = Vec::new();
             if let Some(first) = self.duplicate(Table::Persons, &format!("{bidx}@{sid}"), row) {
-                reject(
-                    &mut self.report,
-                    Table::Persons,
-                    row,
+                faults.push(Fault::new(
                     "身份证号",
-                    format!("与第{first}行重复（同一单位、同一身份证号）"),
-                    cells,
-                );
-                continue;
+                    format!("与第{first}行重复（同一单位、同一身份证号），同一人员只应填写一行"),
+                ));
             }
             let phone = rec.phone.clone();
-            match existing.get(&(bidx.clone(), sid)) {
-                Some(o) if o.name != rec.name => {
-                    reject(
-                        &mut self.report,
-                        Table::Persons,
-                        row,
-                        "姓名",
-                        "与本单位台账中该身份证号登记的姓名不一致".into(),
-                        cells,
-                    );
-                    continue;
-                }
+            let old = existing.get(&(bidx.clone(), sid));
+            if let Some(o) = old.filter(|o| o.name != rec.name) {
+                faults.push(Fault::new(
+                    "姓名",
+                    format!(
+                        "与本单位台账中该身份证号登记的姓名不一致，应为“{}”（如登记有误，请联系监管部门更正）",
+                        o.name
+                    ),
+                ));
+            }
+            if !faults.is_empty() {
+                reject_all(&mut self.report, Table::Persons, row, faults, cells);
+                continue;
+            }
+            match old {
                 Some(o) => {
                     let old_phone = o.phone_enc.as_deref().and_then(|e| c.decrypt(e).ok());
                     let same = o.post == rec.post.code()

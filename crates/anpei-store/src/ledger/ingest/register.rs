@@ -39,7 +39,7 @@ impl Ingest<'_> {
                     Table::Registry,
                     row,
                     "",
-                    "只有区级用户可以导入证书登记库".into(),
+                    "只有区级用户可以导入证书登记库，请删除“登记库”工作表后再导入".into(),
                     cells,
                 );
                 continue;
@@ -50,7 +50,7 @@ impl Ingest<'_> {
                     Table::Registry,
                     row,
                     "证书编号",
-                    format!("与第{first}行重复"),
+                    format!("与第{first}行重复，同一证书只应填写一行"),
                     cells,
                 );
                 continue;

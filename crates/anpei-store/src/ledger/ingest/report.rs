@@ -25,6 +25,9 @@ pub struct IngestReport {
     pub counts: BTreeMap<Table, Counts>,
     pub rejections: Vec<RowError>,
     pub warnings: Vec<String>,
+    /// The sheets read, each with its header row as uploaded: the error report gives the
+    /// rejected rows back under them.
+    pub sheets: Vec<SheetHeader>,
 }
 
 impl IngestReport {
@@ -40,6 +43,22 @@ impl IngestReport {
     /// Rejections counted but not kept (beyond [`Self::KEEP_REJECTIONS`]).
     pub fn rejections_dropped(&self) -> u64 {
         self.rejected().saturating_sub(self.rejections.len() as u64)
+    }
+
+    /// The name of sheet `index` of the file, else the table's own sheet name.
+    pub(super) fn sheet_name(&self, index: Option<usize>, table: Table) -> String {
+        index
+            .and_then(|i| self.sheets.get(i))
+            .map_or_else(|| table.sheet().to_string(), |s| s.name.clone())
+    }
+
+    /// The table of the sheet named `name`, as it was read.
+    pub(super) fn table_of(&self, name: &str) -> Option<Table> {
+        self.sheets
+            .iter()
+            .rev()
+            .find(|s| s.name == name)
+            .map(|s| s.table)
     }
 
     pub(super) fn keep(&mut self, e: RowError) {
@@ -85,9 +104,13 @@ pub struct Provenance {
 }
 
 /// The original cells of a row, for the error report should the row be rejected: kept
-/// joined in one string (one allocation a row), split again only for a rejected row.
+/// joined in one string (one allocation a row), split again only for a rejected row; and the
+/// sheet of the file they come from (an index into [`IngestReport::sheets`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cells(String);
+pub struct Cells {
+    joined: String,
+    pub(super) sheet: Option<usize>,
+}
 
 pub(super) const SEP: char = '\u{1f}';
 
@@ -100,14 +123,17 @@ impl Cells {
             }
             joined.push_str(c);
         }
-        Cells(joined)
+        Cells {
+            joined,
+            sheet: None,
+        }
     }
 
     pub(super) fn split(self) -> Vec<String> {
-        if self.0.is_empty() {
+        if self.joined.is_empty() {
             Vec::new()
         } else {
-            self.0.split(SEP).map(String::from).collect()
+            self.joined.split(SEP).map(String::from).collect()
         }
     }
 }

@@ -22,40 +22,32 @@ impl Ingest<'_> {
         for Pending { row, rec, cells } in batch {
             self.report.counts.entry(Table::Subjects).or_default().read += 1;
             let uscc = rec.uscc.to_string();
+            // Each check on its own, so that the row lists every problem at once.
+            let mut faults = Vec::new();
             if let Some(first) = self.duplicate(Table::Subjects, &uscc, row) {
-                reject(
-                    &mut self.report,
-                    Table::Subjects,
-                    row,
+                faults.push(Fault::new(
                     "统一社会信用代码",
-                    format!("与第{first}行重复"),
-                    cells,
-                );
-                continue;
+                    format!("与第{first}行重复，同一单位只应填写一行"),
+                ));
             }
-            let Some(town) = self.names.towns.get(&rec.town).copied() else {
-                reject(
-                    &mut self.report,
-                    Table::Subjects,
-                    row,
+            let town = self.names.towns.get(&rec.town).copied();
+            if town.is_none() {
+                faults.push(Fault::new(
                     "所属镇街",
-                    format!("“{}”不是本区的镇街", rec.town),
-                    cells,
-                );
-                continue;
-            };
-            let Some(dep) = self
+                    format!("“{}”不是本区的镇街，应为本区镇街名录中的名称", rec.town),
+                ));
+            }
+            let dep = self
                 .names
-                .department_for(rec.department.as_deref(), rec.industry.as_deref())
-            else {
-                reject(
-                    &mut self.report,
-                    Table::Subjects,
-                    row,
+                .department_for(rec.department.as_deref(), rec.industry.as_deref());
+            if dep.is_none() {
+                faults.push(Fault::new(
                     "行业主管部门",
-                    "无法确定行业主管部门".into(),
-                    cells,
-                );
+                    "无法确定行业主管部门，应填写本区的部门，或填写有主管部门的行业",
+                ));
+            }
+            let (Some(town), Some(dep), true) = (town, dep, faults.is_empty()) else {
+                reject_all(&mut self.report, Table::Subjects, row, faults, cells);
                 continue;
             };
             let old = existing.get(&uscc);
@@ -68,7 +60,7 @@ impl Ingest<'_> {
                     Table::Subjects,
                     row,
                     "统一社会信用代码",
-                    "该单位不在您的管辖范围内".into(),
+                    "该单位不在您的管辖范围内，应只导入您管辖范围内的单位".into(),
                     cells,
                 );
                 continue;
@@ -76,22 +68,35 @@ impl Ingest<'_> {
             // A subject keeps its own contact details; where it is supervised, and as what,
             // is for its supervisors to change.
             if let (Reach::Subject(_), Some(o)) = (self.scope.reach(), old) {
+                let town_name = |id: i32| self.names.town_name(id).unwrap_or_default();
+                let dep_name = |id: i32| self.names.department_name(id).unwrap_or_default();
                 let moved = [
-                    ("单位类型", o.kind != rec.kind),
-                    ("所属镇街", o.town_id != town),
-                    ("行业", o.industry != rec.industry),
-                    ("行业主管部门", o.department_id != dep),
+                    ("单位类型", o.kind != rec.kind, o.kind.label().to_string()),
+                    ("所属镇街", o.town_id != town, town_name(o.town_id)),
+                    ("行业", o.industry != rec.industry, opt(&o.industry)),
+                    (
+                        "行业主管部门",
+                        o.department_id != dep,
+                        dep_name(o.department_id),
+                    ),
                 ];
-                let fields: Vec<&str> = moved.iter().filter(|m| m.1).map(|m| m.0).collect();
-                if let Some(first) = fields.first() {
-                    reject(
-                        &mut self.report,
-                        Table::Subjects,
-                        row,
-                        first,
-                        format!("{}只能由监管部门变更，单位用户不能修改", fields.join("、")),
-                        cells,
-                    );
+                let faults: Vec<Fault> = moved
+                    .into_iter()
+                    .filter(|m| m.1)
+                    .map(|(column, _, was)| {
+                        let keep = if was.is_empty() {
+                            "空".to_string()
+                        } else {
+                            format!("“{was}”")
+                        };
+                        Fault::new(
+                            column,
+                            format!("只能由监管部门变更，单位用户不能修改，应保持为{keep}"),
+                        )
+                    })
+                    .collect();
+                if !faults.is_empty() {
+                    reject_all(&mut self.report, Table::Subjects, row, faults, cells);
                     continue;
                 }
             }

@@ -137,7 +137,7 @@ impl Ingest<'_> {
                     Table::Trainings,
                     row,
                     "统一社会信用代码",
-                    format!("{NO_SUCH_EMPLOYER}：{}", rec.employer),
+                    format!("{NO_SUCH_EMPLOYER}：{}{EMPLOYER_EXPECTED}", rec.employer),
                     cells,
                 );
                 continue;
@@ -150,35 +150,30 @@ impl Ingest<'_> {
                     Table::Trainings,
                     row,
                     "身份证号",
-                    "学员不在该单位的人员台账中（请先在人员表登记此人）".into(),
+                    "学员不在该单位的人员台账中，应先在“人员”表中把此人登记在该单位".into(),
                     cells,
                 );
                 continue;
             };
-            if h.name != rec.name {
-                reject(
-                    &mut self.report,
-                    Table::Trainings,
-                    row,
-                    "姓名",
-                    "与人员台账中该身份证号登记的姓名不一致".into(),
-                    cells,
-                );
-                continue;
-            }
             let pid = h.id;
+            let mut faults = Vec::new();
+            if h.name != rec.name {
+                faults.push(Fault::new(
+                    "姓名",
+                    format!("与人员台账中该身份证号登记的姓名不一致，应为“{}”", h.name),
+                ));
+            }
             let first = self
                 .seen_trainings
                 .first(pid, rec.start, rec.end, rec.training_type, row);
             if let Some(first) = first {
-                reject(
-                    &mut self.report,
-                    Table::Trainings,
-                    row,
+                faults.push(Fault::new(
                     "开始时间",
-                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型）"),
-                    cells,
-                );
+                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型），同一次培训只应填写一行"),
+                ));
+            }
+            if !faults.is_empty() {
+                reject_all(&mut self.report, Table::Trainings, row, faults, cells);
                 continue;
             }
             let old = if existing.is_empty() {

@@ -112,10 +112,12 @@ pub(super) async fn save_error_report(dir: &Path, report: &IngestReport) -> Resu
         let _ = tokio::fs::remove_file(&path).await;
         return Ok(());
     }
-    let rejections = report.rejections.clone();
-    tokio::task::spawn_blocking(move || anpei_import::write_error_report(&path, &rejections))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("error report")))?;
+    let (rejections, sheets) = (report.rejections.clone(), report.sheets.clone());
+    tokio::task::spawn_blocking(move || {
+        anpei_import::write_error_report(&path, &rejections, &sheets)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("error report")))?;
     Ok(())
 }

@@ -11,6 +11,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     pub rejected_total: usize,
     pub rejections: Vec<Rejection>,
+    /// The rejected rows the error report holds (it keeps the first few thousand).
+    #[serde(default)]
+    pub in_report: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -26,7 +29,12 @@ pub struct TableCounts {
 pub struct Rejection {
     pub sheet: String,
     pub row: usize,
+    /// The columns at fault, `、`-joined.
     pub column: String,
+    /// Every problem of the row, `列名：问题` each.
+    #[serde(default)]
+    pub faults: Vec<String>,
+    /// Every problem, `；`-joined (what pages saved before `faults` show).
     pub reason: String,
     pub cells: String,
 }
@@ -69,6 +77,7 @@ impl Summary {
                 .collect(),
             warnings: report.warnings.clone(),
             rejected_total: report.rejected() as usize,
+            in_report: report.rejections.len(),
             rejections: report
                 .rejections
                 .iter()
@@ -76,8 +85,9 @@ impl Summary {
                 .map(|e| Rejection {
                     sheet: e.sheet.clone(),
                     row: e.row,
-                    column: e.column.clone(),
-                    reason: e.reason.clone(),
+                    column: e.columns(),
+                    faults: e.faults.iter().map(ToString::to_string).collect(),
+                    reason: e.message(),
                     cells: e
                         .cells
                         .iter()
