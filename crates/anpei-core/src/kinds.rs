@@ -229,3 +229,38 @@ mod tests {
         assert!(special_op_category("魔法作业").is_none());
     }
 }
+
+/// Industry names that mean one industry of the reference list: the road-transport trade
+/// was listed three times (交通运输, 道路运输, 道路交通) under two departments, and a subject
+/// landed in one or the other by the word its clerk chose. Old imports and forms that use
+/// the other names are read as 道路运输.
+pub const INDUSTRY_ALIASES: &[(&str, &str)] = &[
+    ("交通运输", "道路运输"),
+    ("道路交通", "道路运输"),
+    ("道路交通运输", "道路运输"),
+    ("公路运输", "道路运输"),
+];
+
+/// The reference list's name of an industry given by one of its other names, or the name
+/// itself.
+pub fn canonical_industry(name: &str) -> &str {
+    let name = name.trim();
+    INDUSTRY_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, canonical)| canonical)
+}
+
+#[cfg(test)]
+mod industry_tests {
+    use super::canonical_industry;
+
+    #[test]
+    fn the_road_transport_names_are_one_industry() {
+        for n in ["交通运输", "道路交通", " 道路运输 ", "道路交通运输"] {
+            assert_eq!(canonical_industry(n), "道路运输", "{n}");
+        }
+        assert_eq!(canonical_industry("水路运输"), "水路运输");
+        assert_eq!(canonical_industry("危险化学品"), "危险化学品");
+    }
+}

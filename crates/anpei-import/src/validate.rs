@@ -321,6 +321,13 @@ pub(crate) fn subject(r: &RowView, reference: &Reference) -> Checked<SubjectReco
         }
         "" => None,
         t if reference.industries.contains_key(t) => Some(t.to_string()),
+        // An old name of an industry of the list (交通运输 for 道路运输).
+        t if reference
+            .industries
+            .contains_key(anpei_core::kinds::canonical_industry(t)) =>
+        {
+            Some(anpei_core::kinds::canonical_industry(t).to_string())
+        }
         t => {
             f.push(r.fault(
                 sc::INDUSTRY,
@@ -645,6 +652,54 @@ mod tests {
             numeric: 0,
         };
         person(&view)
+    }
+
+    #[test]
+    fn an_old_name_of_an_industry_is_read_as_the_lists_name() {
+        let reference = Reference::new(
+            ["龙兴镇".to_string()],
+            &[("区交通局".into(), vec!["道路运输".into()])],
+        );
+        let header: Vec<String> = columns(Table::Subjects)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let map = map_header(Table::Subjects, &header).map;
+        let uscc = format!(
+            "91500112MA5U7Q4X1{}",
+            Uscc::check_char("91500112MA5U7Q4X1").unwrap()
+        );
+        let row = |industry: &str| {
+            let cells: Vec<String> = [
+                uscc.as_str(),
+                "重庆某某运业有限公司",
+                "生产经营单位",
+                industry,
+                "龙兴镇",
+                "",
+                "",
+                "",
+                "",
+            ]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+            let view = RowView {
+                cells: &cells,
+                map: &map,
+                names: columns(Table::Subjects),
+                numeric: 0,
+            };
+            subject(&view, &reference).map(|s| s.industry)
+        };
+        for old in ["交通运输", "道路交通", "道路运输"] {
+            assert_eq!(
+                row(old).ok().flatten().as_deref(),
+                Some("道路运输"),
+                "{old}"
+            );
+        }
+        assert!(row("魔法").is_err());
     }
 
     fn id_of(first17: &str) -> String {

@@ -213,7 +213,8 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
             "单位类型：请选择生产经营单位、安全培训机构、考试点或考试机构".into(),
         ));
     }
-    let industry = opt(&input.industry);
+    let industry =
+        opt(&input.industry).map(|i| anpei_core::kinds::canonical_industry(&i).to_string());
     let mut department_id = None;
     match (&industry, kind) {
         (Some(ind), _) => match reference::department_of_industry(db, ind).await? {
