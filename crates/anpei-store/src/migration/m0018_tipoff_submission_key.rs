@@ -24,7 +24,7 @@ impl MigrationTrait for Migration {
         m.alter_table(
             Table::alter()
                 .table(Tipoffs::Table)
-                .add_column(&mut string_null(Tipoffs::SubmissionKey))
+                .add_column(string_null(Tipoffs::SubmissionKey))
                 .to_owned(),
         )
         .await?;
