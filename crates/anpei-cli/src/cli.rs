@@ -133,6 +133,18 @@ enum Command {
         /// The backup file written by `anpei backup`.
         file: PathBuf,
     },
+    /// 迁移：把整个系统（全部表、原有编号、审计日志）复制到另一个空数据库，并核对各表行数和审计日志哈希链。
+    ///
+    /// Copy the whole installation from the configured database into the empty database at
+    /// `--to` (SQLite to PostgreSQL when a district outgrows the embedded default, or back),
+    /// every table row for row with its ids; then compare every table's row count and verify
+    /// the audit chain on the target. A target holding any row is refused. Stop the server
+    /// first; keep the same master key and evidence directory for the target.
+    Transfer {
+        /// The target database, e.g. postgres://anpei@db.example/anpei or sqlite:///path/new.db
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -369,6 +381,35 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { file } => {
             let url = database_url(&cli, &cfg);
             crate::backup::restore(&store, file, url.as_deref()).await?;
+        }
+        Command::Transfer { to } => {
+            store.migrate_if_sqlite().await?;
+            let url = if to.starts_with("sqlite:") && !to.contains("mode=") {
+                format!("{to}?mode=rwc")
+            } else {
+                to.clone()
+            };
+            let target = Store::connect(
+                &ConnectConfig {
+                    url: url.clone(),
+                    ..Default::default()
+                },
+                store.crypto.clone(),
+                cfg.params.clone(),
+                Arc::new(SystemClock),
+            )
+            .await
+            .with_context(|| format!("无法连接目标数据库 {}", redact_url(&url)))?;
+            let done = anpei_store::platform::transfer::transfer(&store, &target, |c| {
+                println!("{:<28} {:>10} 行", c.table, c.rows);
+            })
+            .await?;
+            println!(
+                "迁移完成：{} 张表，共 {} 行；目标库各表行数与源库一致，审计日志哈希链完整（{} 条）。",
+                done.tables.len(),
+                done.rows(),
+                done.audit_entries
+            );
         }
         Command::Remind { date, force } => {
             store.migrate_if_sqlite().await?;

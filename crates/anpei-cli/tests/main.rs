@@ -12,3 +12,4 @@ mod permissions;
 mod remind;
 mod security_cli;
 mod tls;
+mod transfer;

@@ -15,4 +15,5 @@ pub mod jobs;
 pub mod mfa;
 pub mod policy;
 pub mod security;
+pub mod transfer;
 pub mod urge;

@@ -30,12 +30,29 @@ fn unique_name() -> String {
 }
 
 impl TestDb {
+    /// A migrated test database: PostgreSQL when `ANPEI_TEST_DATABASE_URL` names one, else
+    /// a fresh SQLite file.
     pub async fn new() -> TestDb {
+        TestDb::open(false, true).await
+    }
+
+    /// A migrated SQLite test database, whatever the environment names.
+    pub async fn new_sqlite() -> TestDb {
+        TestDb::open(true, true).await
+    }
+
+    /// An empty database without any table (the target of a transfer), as [`TestDb::new`]
+    /// chooses it.
+    pub async fn empty() -> TestDb {
+        TestDb::open(false, false).await
+    }
+
+    async fn open(force_sqlite: bool, migrate: bool) -> TestDb {
         let clock = Arc::new(FixedClock::new(test_start()));
         let crypto = Crypto::from_master_key(&[42u8; 32]);
         let (cfg, sqlite_path) = match std::env::var("ANPEI_TEST_DATABASE_URL")
             .ok()
-            .filter(|u| !u.is_empty())
+            .filter(|u| !u.is_empty() && !force_sqlite)
         {
             Some(url) if url.starts_with("postgres") => {
                 let schema = unique_name();
@@ -79,7 +96,9 @@ impl TestDb {
         )
         .await
         .expect("connect");
-        store.migrate().await.expect("migrate");
+        if migrate {
+            store.migrate().await.expect("migrate");
+        }
         // Tests sign in without a second factor unless they turn it on (as a test
         // installation would, with `ANPEI_SECURITY_MFA_ROLES=`).
         store.set_policy(crate::platform::policy::SecurityPolicy {
