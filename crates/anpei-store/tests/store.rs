@@ -739,6 +739,36 @@ async fn a_whole_installation_moves_to_an_empty_database_with_its_ids_and_audit_
     demo::campaign::load_demo(&src.store, &district)
         .await
         .expect("the demo campaign");
+    // A subject's own account with a session (accounts reference subjects, sessions
+    // reference accounts: the copy follows the foreign keys).
+    let first = subjects::list(
+        &src.store,
+        &anpei_store::Scope::district_wide(),
+        &SubjectFilter::default(),
+        1,
+        1,
+    )
+    .await
+    .unwrap()
+    .0
+    .remove(0);
+    let u = accounts::create_user(
+        &src.store,
+        &Actor::system("test"),
+        NewUser {
+            username: "qiye".into(),
+            display_name: "企业用户".into(),
+            role: Role::Subject,
+            scope: Some(first.uscc.clone()),
+            password_hash: accounts::hash_password("S3cure!pass"),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    accounts::create_session(&src.store, u.id, "web", "127.0.0.1")
+        .await
+        .unwrap();
     // ... moves into an empty database (PostgreSQL when the tests run there).
     let dst = TestDb::empty().await;
     let mut heard = Vec::new();
