@@ -233,7 +233,7 @@ pub async fn list(
             button: (f.status == Some(StatusFilter::Overdue)
                 && counts.overdue > 0
                 && is_supervisor(&user))
-            .then(|| format!("一键催办（{} 项逾期问题的单位）", counts.overdue)),
+            .then(|| format!("一键催办（{} 项逾期问题）", counts.overdue)),
             units: "有逾期问题的单位",
             result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
         },
