@@ -260,6 +260,26 @@ pub async fn read_upload(mut mp: Multipart, max: u64) -> Result<UploadForm, AppE
     Ok(form)
 }
 
+/// A Word document as a download: its content type and [`attachment_disposition`].
+pub fn docx_download(file_name: &str, ascii_fallback: &str, bytes: Vec<u8>) -> Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                attachment_disposition(file_name, ascii_fallback),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// `attachment; filename="<ascii>"; filename*=UTF-8''<percent-encoded name>` (RFC 6266):
 /// browsers show the Chinese name, old clients the ASCII fallback.
 pub fn attachment_disposition(file_name: &str, ascii_fallback: &str) -> String {

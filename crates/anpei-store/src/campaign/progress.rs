@@ -64,13 +64,12 @@ impl Figures {
     }
 }
 
-/// `n` of `of` in whole percent, rounded half up (3 of 7 is 43); 0 of nothing is 0.
+/// `n` of `of` in whole percent, rounded half up as the scoring rounds (3 of 7 is 43); 0
+/// of nothing.
 fn pct(n: i64, of: i64) -> i64 {
-    if of <= 0 {
-        0
-    } else {
-        (n * 200 + of) / (2 * of)
-    }
+    crate::campaign::supervision::Ratio { n, of }
+        .pct()
+        .unwrap_or(0)
 }
 
 /// One line of a table: what it is grouped by (a town or department id, or a kind's code),

@@ -58,16 +58,39 @@ pub struct NavItem {
 /// One entry of the navigation: link, label, key (the page's `active`), permission.
 type NavEntry = (&'static str, &'static str, &'static str, crate::Perm);
 
+/// Every role's first group: its work bench and inbox.
+const HOME_GROUP: (&str, &[NavEntry]) = (
+    "工作台",
+    &[
+        ("/", "工作台", "home", crate::Perm::SignedIn),
+        ("/inbox", "消息", "inbox", crate::Perm::SignedIn),
+    ],
+);
+
+/// Every role's last group: its own password, second factor and API tokens.
+const PERSONAL_GROUP: (&str, &[NavEntry]) = (
+    "个人设置",
+    &[
+        (
+            "/account/password",
+            "修改密码",
+            "password",
+            crate::Perm::SignedIn,
+        ),
+        ("/account/mfa", "两步验证", "mfa", crate::Perm::SignedIn),
+        (
+            "/account/tokens",
+            "接口令牌",
+            "tokens",
+            crate::Perm::SignedIn,
+        ),
+    ],
+);
+
 const NAV: &[(&str, &[NavEntry])] = {
     use crate::Perm::*;
     &[
-        (
-            "工作台",
-            &[
-                ("/", "工作台", "home", SignedIn),
-                ("/inbox", "消息", "inbox", SignedIn),
-            ],
-        ),
+        HOME_GROUP,
         (
             "专项整治",
             &[
@@ -122,14 +145,7 @@ const NAV: &[(&str, &[NavEntry])] = {
                 ("/admin/audit", "审计日志", "audit", Audit),
             ],
         ),
-        (
-            "个人设置",
-            &[
-                ("/account/password", "修改密码", "password", SignedIn),
-                ("/account/mfa", "两步验证", "mfa", SignedIn),
-                ("/account/tokens", "接口令牌", "tokens", SignedIn),
-            ],
-        ),
+        PERSONAL_GROUP,
     ]
 };
 
@@ -139,13 +155,7 @@ const NAV: &[(&str, &[NavEntry])] = {
 const SUBJECT_NAV: &[(&str, &[NavEntry])] = {
     use crate::Perm::*;
     &[
-        (
-            "工作台",
-            &[
-                ("/", "工作台", "home", SignedIn),
-                ("/inbox", "消息", "inbox", SignedIn),
-            ],
-        ),
+        HOME_GROUP,
         (
             "本单位",
             &[
@@ -165,14 +175,7 @@ const SUBJECT_NAV: &[(&str, &[NavEntry])] = {
                 ("/rules", "检查规则", "rules", SelfInspect),
             ],
         ),
-        (
-            "个人设置",
-            &[
-                ("/account/password", "修改密码", "password", SignedIn),
-                ("/account/mfa", "两步验证", "mfa", SignedIn),
-                ("/account/tokens", "接口令牌", "tokens", SignedIn),
-            ],
-        ),
+        PERSONAL_GROUP,
     ]
 };
 

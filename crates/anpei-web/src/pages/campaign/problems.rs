@@ -388,19 +388,11 @@ pub async fn export_docx(
             .with_detail(format!("format=docx rows={n} query={}", q.base_query())),
     )
     .await?;
-    let disposition = evidence::attachment_disposition(&format!("{title}.docx"), "problems.docx");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(crate::evidence::docx_download(
+        &format!("{title}.docx"),
+        "problems.docx",
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The campaign's name when none is chosen and none is recorded.

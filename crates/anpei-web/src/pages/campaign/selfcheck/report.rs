@@ -13,7 +13,6 @@
 use super::load;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_import::docx::{chinese_date, Align, Docx};
@@ -21,8 +20,7 @@ use anpei_store::campaign::selfcheck::{self, Loaded};
 use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::collections::HashMap;
 
 /// The signature block's labels.
@@ -265,20 +263,9 @@ pub async fn docx(
         Event::ok("export.selfcheck_report", format!("self_inspection:{id}")).with_detail(detail),
     )
     .await?;
-    let disposition = attachment_disposition(
+    Ok(crate::evidence::docx_download(
         &format!("{title}.docx"),
         &format!("self-inspection-{id}.docx"),
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
         bytes,
-    )
-        .into_response())
+    ))
 }

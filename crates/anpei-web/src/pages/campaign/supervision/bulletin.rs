@@ -12,7 +12,6 @@
 use super::{campaign_choices, chosen_campaign, CampaignQuery};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::evidence::attachment_disposition;
 use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_import::docx::{chinese_date, chinese_numeral, Docx};
@@ -27,8 +26,7 @@ fn pct(r: &Ratio) -> String {
 use anpei_store::platform::audit::{self, Event};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 /// The bulletin's title.
@@ -374,20 +372,11 @@ pub async fn docx(
         )),
     )
     .await?;
-    let disposition =
-        attachment_disposition(&format!("{TITLE}.docx"), &format!("bulletin-{id}.docx"));
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(crate::evidence::docx_download(
+        &format!("{TITLE}.docx"),
+        &format!("bulletin-{id}.docx"),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 #[cfg(test)]
