@@ -46,6 +46,11 @@ enum Command {
         subjects: usize,
         #[arg(long, default_value_t = 20211201)]
         seed: u64,
+        /// A demo city of this many districts: 渝北区 as the demo district, the others
+        /// from the city's list with generated towns and ledgers, a `city` account and one
+        /// district account each (printed at start).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=38))]
+        districts: u16,
         /// Load and exit instead of serving.
         #[arg(long)]
         no_serve: bool,
@@ -310,6 +315,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             persons,
             subjects,
             seed,
+            districts,
             no_serve,
             bind,
             export,
@@ -325,7 +331,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 export_demo(&store, &demo_cfg, dir).await?;
                 return Ok(ExitCode::SUCCESS);
             }
-            load_demo(&store, &demo_cfg).await?;
+            load_demo(&store, &demo_cfg, usize::from(*districts)).await?;
             if !no_serve {
                 serve(&store, &cfg, &cli.data_dir, bind.clone()).await?;
             }
@@ -471,7 +477,8 @@ async fn export_demo(store: &Store, cfg: &DemoConfig, dir: &Path) -> Result<()> 
     Ok(())
 }
 
-async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
+async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<()> {
+    let mut district_accounts: Vec<(String, String)> = Vec::new();
     if accounts::find_user(store, "district").await?.is_some() {
         println!("演示数据已存在，跳过载入。");
     } else {
@@ -494,6 +501,33 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
             loaded.trainings,
             t.elapsed().as_secs_f64()
         );
+        if districts > 1 {
+            let names = demo::load_other_districts(store, cfg, districts).await?;
+            let mut city = vec![demo::DemoAccount {
+                username: "city".into(),
+                role: Role::City,
+                scope: String::new(),
+            }];
+            for (k, name) in names.iter().enumerate() {
+                let username = format!("district{}", k + 2);
+                city.push(demo::DemoAccount {
+                    username: username.clone(),
+                    role: Role::District,
+                    scope: name.clone(),
+                });
+                district_accounts.push((username, name.clone()));
+            }
+            demo::create_accounts(store, &city).await?;
+            println!(
+                "已载入演示城市：{} 个区县（{}），市级部门“{}”。",
+                names.len() + 1,
+                std::iter::once(demo::DEMO_DISTRICT.1.to_string())
+                    .chain(names)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                demo::CITY_DEPARTMENT
+            );
+        }
         let found = anpei_store::ledger::scan::run(store, None, store.today()).await?;
         let m = anpei_store::ledger::findings::merge(
             store,
@@ -527,6 +561,12 @@ async fn load_demo(store: &Store, cfg: &DemoConfig) -> Result<()> {
         ("auditor", Role::Auditor, "审计日志（查询与校验）"),
     ] {
         println!("  {name:<12} {:<10} {scope}", role.label());
+    }
+    if !district_accounts.is_empty() {
+        println!("  {:<12} {:<10} 全市各区县", "city", Role::City.label());
+        for (name, district) in &district_accounts {
+            println!("  {name:<12} {:<10} {district}", Role::District.label());
+        }
     }
     // The second factor (policy in force: `[security] mfa_roles`, ANPEI_SECURITY_MFA_ROLES).
     let policy = store.policy();

@@ -10,7 +10,8 @@ use crate::{registry::reference, Store, StoreError, StoreResult};
 use anpei_core::demo::{self as gen, DemoConfig, DemoDistrict};
 use anpei_core::mask::{mask_id, mask_phone};
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Set,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ pub const DEMO_PASSWORD: &str = "Anpei@2021";
 /// A demo account: username, role, scope description.
 #[derive(Debug, Clone)]
 pub struct DemoAccount {
-    pub username: &'static str,
+    pub username: String,
     pub role: Role,
     pub scope: String,
 }
@@ -49,8 +50,9 @@ where
 /// The demo district for this database's reference lists (towns, departments and their
 /// industries), without storing it: for exports and tests.
 pub async fn generate(store: &Store, cfg: &DemoConfig) -> StoreResult<DemoDistrict> {
-    let towns = reference::towns(store).await?;
-    let deps = reference::departments(store).await?;
+    let here = first_district(store).await?;
+    let towns = reference::towns(store, &here).await?;
+    let deps = reference::departments(store, &here).await?;
     Ok(generate_with(cfg, &towns, &deps))
 }
 
@@ -67,16 +69,157 @@ fn generate_with(
     gen::generate(cfg, &town_names, &dep_lists)
 }
 
-/// Generates and stores the demo district. Refuses a database that already has subjects.
+/// The city's districts and counties (GB/T 2260, 2022): code, name.
+pub const DISTRICTS_CSV: &str = include_str!("../data/districts.csv");
+/// The demo district's code and name.
+pub const DEMO_DISTRICT: (&str, &str) = ("500112", "渝北区");
+/// Towns and streets of the demo city's other districts (generated; 城关镇 in each, as
+/// many counties have one).
+const OTHER_TOWNS: &[(&str, &str)] = &[
+    ("城关镇", "镇"),
+    ("东城街道", "街道"),
+    ("西城街道", "街道"),
+    ("南山街道", "街道"),
+    ("石桥镇", "镇"),
+    ("龙泉镇", "镇"),
+];
+/// The city department above each district's emergency bureau in the demo city.
+pub const CITY_DEPARTMENT: &str = "市应急管理局";
+
+/// The demo district's reference lists, for a scope of the first district.
+async fn first_district(store: &Store) -> StoreResult<crate::Scope> {
+    let d = reference::all_districts(store)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
+    Ok(crate::Scope::of_district(d.id))
+}
+
+/// Generates and stores the demo district (the first district, named 渝北区 if it has no
+/// name yet). Refuses a database that already has subjects.
 pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoDistrict)> {
     if subject::Entity::find().count(&store.db).await? > 0 {
         return Err(StoreError::Conflict(
             "数据库中已有单位数据，演示数据只能载入空数据库".into(),
         ));
     }
-    let towns = reference::towns(store).await?;
-    let deps = reference::departments(store).await?;
+    if reference::all_districts(store)
+        .await?
+        .iter()
+        .any(|d| d.code.is_empty())
+    {
+        let (code, name) = DEMO_DISTRICT;
+        reference::apply(
+            store,
+            &Actor::system("demo"),
+            &reference::ReferenceList::Districts(vec![(code.into(), name.into())]),
+        )
+        .await?;
+    }
+    let here = first_district(store).await?;
+    let towns = reference::towns(store, &here).await?;
+    let deps = reference::departments(store, &here).await?;
     let district = generate_with(cfg, &towns, &deps);
+    let loaded = insert_district(store, &district, &towns, &deps, true).await?;
+    Ok((loaded, district))
+}
+
+/// The demo city: `n - 1` more districts from the city's list after the demo district, each
+/// with generated towns, the demo district's departments (their emergency bureaus under
+/// the city's [`CITY_DEPARTMENT`]) and a generated ledger half the demo district's size.
+/// Returns the districts' names.
+pub async fn load_other_districts(
+    store: &Store,
+    cfg: &DemoConfig,
+    n: usize,
+) -> StoreResult<Vec<String>> {
+    let actor = Actor::system("demo");
+    let here = first_district(store).await?;
+    let base_deps = reference::departments(store, &here).await?;
+    let others: Vec<(String, String)> = DISTRICTS_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .filter(|(code, _)| *code != DEMO_DISTRICT.0)
+        .take(n.saturating_sub(1))
+        .map(|(c, n)| (c.trim().to_string(), n.trim().to_string()))
+        .collect();
+    let mut all = vec![(DEMO_DISTRICT.0.to_string(), DEMO_DISTRICT.1.to_string())];
+    all.extend(others.iter().cloned());
+    reference::apply(store, &actor, &reference::ReferenceList::Districts(all)).await?;
+    let mut dep_rows = vec![reference::DepartmentRow {
+        line: 0,
+        name: CITY_DEPARTMENT.into(),
+        industries: Vec::new(),
+        district: Some("市级".into()),
+        parent: None,
+    }];
+    let mut town_rows = Vec::new();
+    for (_, name) in std::iter::once(&(String::new(), DEMO_DISTRICT.1.to_string())).chain(&others) {
+        for (d, industries) in &base_deps {
+            dep_rows.push(reference::DepartmentRow {
+                line: 0,
+                name: d.name.clone(),
+                industries: industries.clone(),
+                district: Some(name.clone()),
+                parent: (d.name == "区应急管理局").then(|| CITY_DEPARTMENT.to_string()),
+            });
+        }
+        if name == DEMO_DISTRICT.1 {
+            continue;
+        }
+        for (t, kind) in OTHER_TOWNS {
+            town_rows.push(reference::TownRow {
+                line: 0,
+                name: (*t).into(),
+                kind: (*kind).into(),
+                district: Some(name.clone()),
+                code: None,
+            });
+        }
+    }
+    reference::apply(store, &actor, &reference::ReferenceList::Towns(town_rows)).await?;
+    reference::apply(store, &actor, &reference::ReferenceList::Departments(dep_rows)).await?;
+    let districts = reference::all_districts(store).await?;
+    let mut names = Vec::new();
+    for (k, (code, name)) in others.iter().enumerate() {
+        let Some(d) = districts.iter().find(|d| &d.code == code) else {
+            continue;
+        };
+        let scope = crate::Scope::of_district(d.id);
+        let towns = reference::towns(store, &scope).await?;
+        let deps = reference::departments(store, &scope).await?;
+        let sub = DemoConfig {
+            seed: cfg.seed.wrapping_add(1 + k as u64),
+            subjects: cfg.subjects.div_ceil(2),
+            persons: cfg.persons.div_ceil(2),
+            as_of: cfg.as_of,
+        };
+        let mut gen = generate_with(&sub, &towns, &deps);
+        let short = name.trim_end_matches(['区', '县']);
+        for s in &mut gen.subjects {
+            s.name = s.name.replace("渝北区", name).replace("渝北", short);
+            if let Some(a) = &mut s.address {
+                *a = a.replace("渝北区", name);
+            }
+        }
+        gen.subjects[0].name = format!("重庆{short}示范化工有限公司");
+        insert_district(store, &gen, &towns, &deps, false).await?;
+        names.push(name.clone());
+    }
+    Ok(names)
+}
+
+/// Stores one generated district's ledger in one transaction (with the enforcement demo
+/// for the first district).
+async fn insert_district(
+    store: &Store,
+    district: &DemoDistrict,
+    towns: &[crate::entity::town::Model],
+    deps: &[(crate::entity::department::Model, Vec<String>)],
+    with_enforcement: bool,
+) -> StoreResult<Loaded> {
 
     let town_id: HashMap<&str, i32> = towns.iter().map(|t| (t.name.as_str(), t.id)).collect();
     let dep_id: HashMap<&str, i32> = deps.iter().map(|(d, _)| (d.name.as_str(), d.id)).collect();
@@ -117,9 +260,11 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
         });
     }
     insert_batches(&*txn, subjects).await?;
+    let town_ids: Vec<i32> = towns.iter().map(|t| t.id).collect();
     let subject_ids: HashMap<String, i32> = subject::Entity::find()
         .select_only()
         .columns([subject::Column::Uscc, subject::Column::Id])
+        .filter(subject::Column::TownId.is_in(town_ids))
         .into_tuple::<(String, i32)>()
         .all(&*txn)
         .await?
@@ -153,6 +298,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
     let person_ids: HashMap<String, i32> = person::Entity::find()
         .select_only()
         .columns([person::Column::IdBidx, person::Column::Id])
+        .filter(person::Column::SubjectId.is_in(subject_ids.values().copied()))
         .into_tuple::<(String, i32)>()
         .all(&*txn)
         .await?
@@ -238,7 +384,9 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
         .collect();
     insert_batches(&*txn, registry).await?;
     // Enforcement: a handful of inspections, decisions and typical cases.
-    crate::enforcement::demo::load(&*txn, c, &store.params, now, store.today()).await?;
+    if with_enforcement {
+        crate::enforcement::demo::load(&*txn, c, &store.params, now, store.today()).await?;
+    }
     let loaded = Loaded {
         subjects: district.subjects.len(),
         persons: district.persons.len(),
@@ -248,7 +396,7 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> StoreResult<(Loaded, DemoD
     let ev = Event::ok("demo.load", "district").with_detail(format!("{loaded:?}"));
     audit::append(&*txn, now, &Actor::system("demo"), &ev).await?;
     txn.commit().await?;
-    Ok((loaded, district))
+    Ok(loaded)
 }
 
 /// The demo accounts, one per role, scoped to the demo enterprise's town and department.
@@ -256,37 +404,37 @@ pub fn demo_accounts(district: &DemoDistrict) -> Vec<DemoAccount> {
     let first = &district.subjects[0];
     vec![
         DemoAccount {
-            username: "district",
+            username: "district".into(),
             role: Role::District,
             scope: String::new(),
         },
         DemoAccount {
-            username: "department",
+            username: "department".into(),
             role: Role::Department,
             scope: "区应急管理局".into(),
         },
         DemoAccount {
-            username: "town",
+            username: "town".into(),
             role: Role::Town,
             scope: first.town.clone(),
         },
         DemoAccount {
-            username: "enterprise",
+            username: "enterprise".into(),
             role: Role::Subject,
             scope: first.uscc.to_string(),
         },
         DemoAccount {
-            username: "sysadmin",
+            username: "sysadmin".into(),
             role: Role::Sysadmin,
             scope: String::new(),
         },
         DemoAccount {
-            username: "secadmin",
+            username: "secadmin".into(),
             role: Role::SecurityAdmin,
             scope: String::new(),
         },
         DemoAccount {
-            username: "auditor",
+            username: "auditor".into(),
             role: Role::Auditor,
             scope: String::new(),
         },
@@ -301,7 +449,9 @@ pub async fn create_accounts(store: &Store, accounts: &[DemoAccount]) -> StoreRe
     let actor = Actor::system("demo");
     for a in accounts {
         let display = match a.role {
-            Role::District => "区应急局演示用户".to_string(),
+            Role::City => "市应急局演示用户".to_string(),
+            Role::District if a.scope.is_empty() => "区应急局演示用户".to_string(),
+            Role::District => format!("{}应急局演示用户", a.scope),
             Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => a.role.label().to_string(),
             _ => format!("{}演示用户", a.scope),
         };
@@ -314,7 +464,7 @@ pub async fn create_accounts(store: &Store, accounts: &[DemoAccount]) -> StoreRe
             store,
             &actor,
             NewUser {
-                username: a.username.into(),
+                username: a.username.clone(),
                 display_name: display,
                 role: a.role,
                 scope: (!a.scope.is_empty()).then(|| a.scope.clone()),

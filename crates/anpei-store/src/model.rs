@@ -12,6 +12,7 @@ pub use crate::entity::certificate::Model as Certificate;
 pub use crate::entity::checklist_item::Model as ChecklistItem;
 pub use crate::entity::department::Model as Department;
 pub use crate::entity::department_industry::Model as DepartmentIndustry;
+pub use crate::entity::district::Model as District;
 pub use crate::entity::enforcement_action::Model as EnforcementAction;
 pub use crate::entity::evidence_file::Model as EvidenceFile;
 pub use crate::entity::exam_candidate::Model as ExamCandidate;

@@ -242,7 +242,7 @@ async fn a_town_user_imports_only_subjects_of_his_town() {
     let db = TestDb::new().await;
     let d = district(&db.store, 20, 60).await;
     let town_name = d.subjects[0].town.clone();
-    let town = reference::towns(&db.store)
+    let town = reference::towns(&db.store, &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()

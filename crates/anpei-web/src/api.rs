@@ -306,7 +306,7 @@ pub async fn subjects(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ListResponse<SubjectItem>>, ApiError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) =
         subjects::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;
@@ -405,7 +405,7 @@ pub async fn findings(
             .into());
         }
     }
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) = findings::list(
         &st.store,
@@ -475,7 +475,7 @@ pub async fn problems(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<crate::pages::campaign::problems::ProblemQuery>,
 ) -> Result<Json<ListResponse<ProblemItem>>, ApiError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) = anpei_store::campaign::problems::list(
         &st.store,

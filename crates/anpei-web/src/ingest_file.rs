@@ -208,10 +208,14 @@ pub async fn screen_upload(
         })
 }
 
-/// The reference lists the reader checks rows against, from the store.
-pub async fn load_reference(store: &Store) -> Result<Reference, StoreError> {
-    let towns = reference::towns(store).await?.into_iter().map(|t| t.name);
-    let deps: Vec<(String, Vec<String>)> = reference::departments(store)
+/// The reference lists the reader checks rows against, from the store: those of the
+/// importer's district (every district's for the city).
+pub async fn load_reference(store: &Store, scope: &Scope) -> Result<Reference, StoreError> {
+    let towns = reference::towns(store, scope)
+        .await?
+        .into_iter()
+        .map(|t| t.name);
+    let deps: Vec<(String, Vec<String>)> = reference::departments(store, scope)
         .await?
         .into_iter()
         .map(|(d, i)| (d.name, i))
@@ -404,7 +408,7 @@ async fn ingest(
     tracker: &ImportProgress,
     mut progress: impl FnMut(u64),
 ) -> Result<(IngestReport, &'static str), IngestFileError> {
-    let reference = load_reference(job.store).await?;
+    let reference = load_reference(job.store, &job.scope).await?;
     if let Ok(m) = tokio::fs::metadata(&job.path).await {
         tracker.size.store(m.len(), Ordering::Relaxed);
     }

@@ -47,13 +47,14 @@ impl Perm {
             (Perm::SignedIn, Some(_)) => true,
             (Perm::ViewBusiness, Some(r)) => matches!(
                 r,
-                Role::District | Role::Department | Role::Town | Role::Subject
+                Role::City | Role::District | Role::Department | Role::Town | Role::Subject
             ),
             (Perm::EditSubjects | Perm::Supervise, Some(r)) => {
-                matches!(r, Role::District | Role::Department | Role::Town)
+                matches!(r, Role::City | Role::District | Role::Department | Role::Town)
             }
             (Perm::SelfInspect, Some(r)) => r == Role::Subject,
-            (Perm::District, Some(r)) => r == Role::District,
+            // The city's office supervises as a district's does, over every district.
+            (Perm::District, Some(r)) => matches!(r, Role::City | Role::District),
             (Perm::Administer, Some(r)) => r == Role::Sysadmin,
             (Perm::Audit, Some(r)) => r == Role::Auditor,
             (Perm::Security, Some(r)) => r == Role::SecurityAdmin,

@@ -145,7 +145,11 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Agenda> {
                 })
                 .collect();
         }
-        Reach::All | Reach::Town(_) | Reach::Department(_) => {
+        Reach::All
+        | Reach::District(_)
+        | Reach::Town(_)
+        | Reach::Department(_)
+        | Reach::CityDepartment(_) => {
             if si_begun {
                 let (_, n) = progress::subjects(
                     store,
@@ -171,7 +175,7 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Agenda> {
                     }
                 }
                 None => {
-                    let t = summary::tracking(store, &c).await?;
+                    let t = summary::tracking(store, scope, &c).await?;
                     let n = |s| t.iter().filter(|x| x.state == s).count();
                     a.summaries_missing =
                         Some((n(SummaryState::Missing), n(SummaryState::Pending)));

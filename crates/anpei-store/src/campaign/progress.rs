@@ -84,6 +84,7 @@ pub struct Line {
 /// Narrows the progress inside the caller's scope (the district looking at one town …).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProgressFilter {
+    pub district_id: Option<i32>,
     pub town_id: Option<i32>,
     pub department_id: Option<i32>,
     pub kind: Option<SubjectKind>,
@@ -92,6 +93,9 @@ pub struct ProgressFilter {
 impl ProgressFilter {
     fn condition(&self) -> Condition {
         let mut c = Condition::all();
+        if let Some(d) = self.district_id {
+            c = c.add(crate::scope::in_district(d));
+        }
         if let Some(t) = self.town_id {
             c = c.add(subject::Column::TownId.eq(t));
         }
@@ -113,6 +117,8 @@ pub struct Progress {
     /// The self-inspection phase's last day, if the campaign has that phase.
     pub self_inspection_ends: Option<NaiveDate>,
     pub total: Figures,
+    /// The city's roll-up: one line per district with subjects in the scope.
+    pub by_district: Vec<Line>,
     pub by_town: Vec<Line>,
     pub by_department: Vec<Line>,
     pub by_kind: Vec<Line>,
@@ -287,8 +293,25 @@ pub async fn load(
         dep.entry(*d).or_default().add(g);
         kind.entry(k.clone()).or_default().add(g);
     }
-    let by_town = reference::towns(store)
+    let towns = reference::towns(store, scope).await?;
+    let mut district: HashMap<i32, Figures> = HashMap::new();
+    for t in &towns {
+        if let Some(f) = town.get(&t.id) {
+            district.entry(t.district_id).or_default().add(f);
+        }
+    }
+    let by_district = reference::districts(store, scope)
         .await?
+        .into_iter()
+        .filter_map(|d| {
+            district.get(&d.id).map(|f| Line {
+                key: d.id.to_string(),
+                label: d.name,
+                f: *f,
+            })
+        })
+        .collect();
+    let by_town = towns
         .into_iter()
         .filter_map(|t| {
             town.get(&t.id).map(|f| Line {
@@ -298,7 +321,7 @@ pub async fn load(
             })
         })
         .collect();
-    let by_department = reference::departments(store)
+    let by_department = reference::departments(store, scope)
         .await?
         .into_iter()
         .filter_map(|(d, _)| {
@@ -324,6 +347,7 @@ pub async fn load(
         campaign_name: c.name,
         self_inspection_ends: end.map(|(d, _)| d),
         total,
+        by_district,
         by_town,
         by_department,
         by_kind,

@@ -773,13 +773,14 @@ async fn sheets_of<C: ConnectionTrait>(
         .collect())
 }
 
-/// The ranking of a campaign (every town and every department, sorted by total).
+/// The ranking of a campaign: every town and every department of the scope's district
+/// (of every district for the city), sorted by total.
 #[tracing::instrument(skip_all)]
-pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
+pub async fn ranking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreResult<Ranking> {
     let (ti, di) = indicators_all(store, c).await?;
     let sheets = sheets_of(&store.db, c.campaign.id).await?;
     let rule = Scoring::of(store, c);
-    let mut towns: Vec<UnitLine> = reference::towns(store)
+    let mut towns: Vec<UnitLine> = reference::towns(store, scope)
         .await?
         .into_iter()
         .map(|t| {
@@ -793,7 +794,7 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
             )
         })
         .collect();
-    let mut departments: Vec<UnitLine> = reference::departments(store)
+    let mut departments: Vec<UnitLine> = reference::departments(store, scope)
         .await?
         .into_iter()
         .map(|(d, _)| {
@@ -814,6 +815,28 @@ pub async fn ranking(store: &Store, c: &CampaignInfo) -> StoreResult<Ranking> {
         towns,
         departments,
     })
+}
+
+/// `NotFound` unless `unit` is a town or department of the scope's district (any district's
+/// for the city): what every read and write of a unit's sheet checks first.
+pub async fn unit_in_scope<C: ConnectionTrait>(db: &C, scope: &Scope, unit: Unit) -> StoreResult<()> {
+    use crate::entity::department;
+    let within = match unit {
+        Unit::Town(t) => scope.reaches_town(db, t).await?,
+        Unit::Department(d) => {
+            let dep = department::Entity::find_by_id(d).one(db).await?;
+            match (dep, reference::district_of_scope(db, scope).await?) {
+                (Some(_), Ok(None)) => true,
+                (Some(x), Ok(Some(mine))) => x.district_id == Some(mine),
+                _ => false,
+            }
+        }
+    };
+    if within {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 /// A unit's name (`NotFound` for an unknown id).
@@ -849,11 +872,12 @@ pub struct Sheet {
     pub problems: Vec<supervision_problem::Model>,
 }
 
-/// The sheet of `unit` in campaign `c` (`NotFound` for an unknown unit).
+/// The sheet of `unit` in campaign `c` (`NotFound` for a unit unknown or outside the
+/// scope's district).
 #[tracing::instrument(skip_all)]
-pub async fn sheet(store: &Store, c: &CampaignInfo, unit: Unit) -> StoreResult<Sheet> {
+pub async fn sheet(store: &Store, scope: &Scope, c: &CampaignInfo, unit: Unit) -> StoreResult<Sheet> {
     unit_name(&store.db, unit).await?;
-    let r = ranking(store, c).await?;
+    let r = ranking(store, scope, c).await?;
     let lines = match unit {
         Unit::Department(_) => r.departments,
         Unit::Town(_) => r.towns,

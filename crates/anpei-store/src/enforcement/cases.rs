@@ -56,9 +56,22 @@ impl CaseRow {
 
 fn district_only(scope: &Scope) -> StoreResult<()> {
     match scope.reach() {
-        Reach::All => Ok(()),
-        Reach::Subject(_) | Reach::Department(_) | Reach::Town(_) => Err(StoreError::Forbidden),
+        Reach::All | Reach::District(_) => Ok(()),
+        Reach::Subject(_) | Reach::Department(_) | Reach::CityDepartment(_) | Reach::Town(_) => {
+            Err(StoreError::Forbidden)
+        }
         Reach::Nothing => Err(StoreError::NotFound),
+    }
+}
+
+/// The cases a scope sees: those of its subjects (every case for the city).
+pub(crate) fn visible(scope: &Scope) -> sea_orm::sea_query::Condition {
+    use sea_orm::sea_query::Condition;
+    if scope.is_all() {
+        Condition::all()
+    } else {
+        Condition::all()
+            .add(typical_case::Column::SubjectId.in_subquery(crate::scope::subject_ids(scope)))
     }
 }
 
@@ -66,6 +79,7 @@ fn district_only(scope: &Scope) -> StoreResult<()> {
 pub async fn list(store: &Store, scope: &Scope) -> StoreResult<Vec<CaseRow>> {
     district_only(scope)?;
     Ok(typical_case::Entity::find()
+        .filter(visible(scope))
         .order_by_desc(typical_case::Column::Id)
         .all(&store.db)
         .await?
@@ -78,6 +92,7 @@ pub async fn list(store: &Store, scope: &Scope) -> StoreResult<Vec<CaseRow>> {
 pub async fn get(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<CaseRow>> {
     district_only(scope)?;
     Ok(typical_case::Entity::find_by_id(id)
+        .filter(visible(scope))
         .one(&store.db)
         .await?
         .map(CaseRow::from))
@@ -172,6 +187,7 @@ pub async fn update(
 ) -> StoreResult<()> {
     district_only(scope)?;
     let m = typical_case::Entity::find_by_id(id)
+        .filter(visible(scope))
         .one(&store.db)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -222,6 +238,7 @@ pub async fn set_published(
     district_only(scope)?;
     let txn = store.write().await?;
     let m = typical_case::Entity::find_by_id(id)
+        .filter(visible(scope))
         .one(&*txn)
         .await?
         .ok_or(StoreError::NotFound)?;

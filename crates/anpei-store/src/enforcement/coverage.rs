@@ -253,7 +253,7 @@ pub async fn coverage(
         .into_tuple()
         .all(&store.db)
         .await?;
-    let towns = reference::towns(store).await?;
+    let towns = reference::towns(store, scope).await?;
     let mut by_category: Vec<(Category, Cell)> = Category::ALL
         .iter()
         .map(|c| (*c, Cell::default()))

@@ -45,6 +45,9 @@ pub enum Viewer {
     Department(i32),
     /// A town or street: the tip-offs assigned to it.
     Town(i32),
+    /// A district of a city installation: the tip-offs its intake holds, without the
+    /// reporter (the city's intake reads and assigns them).
+    DistrictOf(i32),
 }
 
 impl Viewer {
@@ -55,6 +58,7 @@ impl Viewer {
                 Condition::all().add(tipoff::Column::AssignedDepartmentId.eq(d))
             }
             Viewer::Town(t) => Condition::all().add(tipoff::Column::AssignedTownId.eq(t)),
+            Viewer::DistrictOf(d) => Condition::all().add(tipoff::Column::DistrictId.eq(d)),
         }
     }
 
@@ -82,8 +86,11 @@ pub async fn viewer_for(
     scope: &crate::Scope,
 ) -> StoreResult<Option<Viewer>> {
     use crate::{Reach, Role};
+    // A one-district installation's district is its own intake; in a city the city's is.
+    let one_district = crate::entity::district::Entity::find().count(&store.db).await? == 1;
     Ok(match (role, scope.reach()) {
-        (Role::District, Reach::All) => match user_id {
+        (Role::District, Reach::District(d)) if !one_district => Some(Viewer::DistrictOf(d)),
+        (Role::District, Reach::District(_)) | (Role::City, Reach::All) => match user_id {
             Some(id) if has_grant(store, id, INTAKE_GRANT).await? => Some(Viewer::Intake),
             _ => Some(Viewer::District),
         },
@@ -149,9 +156,9 @@ pub async fn set_grant(
     let u = crate::platform::accounts::get_user(store, user_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    if on && u.role != crate::Role::District.code() {
+    if on && u.role != crate::Role::District.code() && u.role != crate::Role::City.code() {
         return Err(StoreError::Validation(
-            "举报受理只能授予区级管理员账号".into(),
+            "举报受理只能授予区级或市级管理员账号".into(),
         ));
     }
     let txn = store.write().await?;
@@ -313,7 +320,18 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
     let txn = store.write().await?;
     let subject_id = match_subject(&*txn, &t.subject_text).await?;
     let now = store.now();
+    // The only district's intake takes it; a city's reports wait at the city's intake.
+    let districts: Vec<i32> = crate::entity::district::Entity::find()
+        .select_only()
+        .column(crate::entity::district::Column::Id)
+        .into_tuple()
+        .all(&store.db)
+        .await?;
     let row = tipoff::ActiveModel {
+        district_id: Set(match districts.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }),
         receipt_code: Set(code.clone()),
         query_hash: Set(query_hash),
         channel: Set(Channel::from_code(&t.channel)

@@ -1,13 +1,13 @@
 use sea_orm::entity::prelude::*;
 
-/// An industry (行业) and the one department that supervises it (行业监管).
+/// An industry (行业) and the department that supervises it (行业监管): one department per
+/// industry within a district (and one across the city).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "department_industries")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub department_id: i32,
-    #[sea_orm(unique)]
     pub industry: String,
     pub sort: i32,
 }

@@ -8,6 +8,7 @@ pub mod campaign_phase;
 pub mod certificate;
 pub mod checklist_item;
 pub mod department;
+pub mod district;
 pub mod department_industry;
 pub mod enforcement_action;
 pub mod evidence_file;

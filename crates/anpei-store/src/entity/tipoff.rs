@@ -27,6 +27,8 @@ pub struct Model {
     pub accepted_on: Date,
     pub assigned_department_id: Option<i32>,
     pub assigned_town_id: Option<i32>,
+    /// The district whose intake holds the report (none: still at the city's intake).
+    pub district_id: Option<i32>,
     pub assigned_at: Option<i64>,
     pub extension_days: i32,
     pub extension_approved_by: Option<String>,

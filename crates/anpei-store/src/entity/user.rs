@@ -24,6 +24,8 @@ pub struct Model {
     /// Created by the system administrator with a requested role that the security
     /// administrator has not granted yet: no sign-in, no scope (三员分立).
     pub awaiting_grant: bool,
+    /// The district of a `district` account.
+    pub scope_district_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -66,6 +66,6 @@ impl ImportKind {
 
     /// The registry (登记库) is the district's: only district users may import it.
     pub fn allowed_for(self, role: Role) -> bool {
-        self != ImportKind::Registry || role == Role::District
+        self != ImportKind::Registry || matches!(role, Role::City | Role::District)
     }
 }

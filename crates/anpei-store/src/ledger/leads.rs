@@ -153,14 +153,18 @@ pub const DISMISS_REASON_MIN: usize = 10;
 
 fn supervisor(scope: &Scope) -> StoreResult<()> {
     match scope.reach() {
-        Reach::All | Reach::Town(_) | Reach::Department(_) => Ok(()),
+        Reach::All
+        | Reach::District(_)
+        | Reach::Town(_)
+        | Reach::Department(_)
+        | Reach::CityDepartment(_) => Ok(()),
         Reach::Subject(_) | Reach::Nothing => Err(StoreError::Forbidden),
     }
 }
 
 fn district(scope: &Scope) -> StoreResult<()> {
     match scope.reach() {
-        Reach::All => Ok(()),
+        Reach::All | Reach::District(_) => Ok(()),
         _ => Err(StoreError::Forbidden),
     }
 }

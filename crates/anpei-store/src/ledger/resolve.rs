@@ -1,65 +1,85 @@
 //! Name → id lookups an import needs (towns, departments, industries), loaded once.
 
 use crate::registry::reference;
-use crate::{Store, StoreResult};
-use std::collections::HashMap;
+use crate::{Scope, Store, StoreResult};
+use std::collections::{HashMap, HashSet};
 
-/// The reference lists by name.
+/// The reference lists by name, as the importer's scope sees them (its district's; every
+/// district's for the city, where a town name that two districts share is ambiguous).
 #[derive(Debug, Clone, Default)]
 pub struct Names {
-    pub towns: HashMap<String, i32>,
-    pub departments: HashMap<String, i32>,
-    /// industry → supervising department id.
-    pub industries: HashMap<String, i32>,
+    /// town name → (id, district id).
+    pub towns: HashMap<String, (i32, i32)>,
+    /// Town names that more than one district has (the city's import cannot place them).
+    pub ambiguous_towns: HashSet<String>,
+    /// (district, department name) → id.
+    pub departments: HashMap<(i32, String), i32>,
+    /// (district, industry) → supervising department id.
+    pub industries: HashMap<(i32, String), i32>,
+    names_by_id: HashMap<i32, String>,
 }
 
 impl Names {
-    pub async fn load(store: &Store) -> StoreResult<Names> {
-        let towns = reference::towns(store)
-            .await?
-            .into_iter()
-            .map(|t| (t.name, t.id))
-            .collect();
-        let mut departments = HashMap::new();
-        let mut industries = HashMap::new();
-        for (d, inds) in reference::departments(store).await? {
-            for i in inds {
-                industries.insert(i, d.id);
+    pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Names> {
+        let mut n = Names::default();
+        for t in reference::towns(store, scope).await? {
+            if n.towns.insert(t.name.clone(), (t.id, t.district_id)).is_some() {
+                n.ambiguous_towns.insert(t.name);
             }
-            departments.insert(d.name, d.id);
         }
-        Ok(Names {
-            towns,
-            departments,
-            industries,
-        })
+        for name in &n.ambiguous_towns {
+            n.towns.remove(name);
+        }
+        for (d, inds) in reference::departments(store, scope).await? {
+            // A city department supervises across the districts; a subject's department is
+            // its district's.
+            let Some(district) = d.district_id else {
+                continue;
+            };
+            for i in inds {
+                n.industries.insert((district, i), d.id);
+            }
+            n.names_by_id.insert(d.id, d.name.clone());
+            n.departments.insert((district, d.name), d.id);
+        }
+        Ok(n)
+    }
+
+    /// A town's id and district by name.
+    pub fn town(&self, name: &str) -> Option<(i32, i32)> {
+        self.towns.get(name).copied()
     }
 
     /// A town's name by id (for what an import changed).
     pub fn town_name(&self, id: i32) -> Option<String> {
         self.towns
             .iter()
-            .find(|(_, &t)| t == id)
+            .find(|(_, &(t, _))| t == id)
             .map(|(n, _)| n.clone())
     }
 
     /// A department's name by id.
     pub fn department_name(&self, id: i32) -> Option<String> {
-        self.departments
-            .iter()
-            .find(|(_, &d)| d == id)
-            .map(|(n, _)| n.clone())
+        self.names_by_id.get(&id).cloned()
     }
 
-    /// The department of a subject: the one named, else the industry's, else (institutions
-    /// without an industry) the department of the high-risk trades.
-    pub fn department_for(&self, named: Option<&str>, industry: Option<&str>) -> Option<i32> {
+    /// The department of a subject in `district`: the one named, else the industry's, else
+    /// (institutions without an industry) the department of the high-risk trades.
+    pub fn department_for(
+        &self,
+        district: i32,
+        named: Option<&str>,
+        industry: Option<&str>,
+    ) -> Option<i32> {
         match (named, industry) {
-            (Some(n), _) => self.departments.get(n).copied(),
-            (None, Some(i)) => self.industries.get(i).copied(),
+            (Some(n), _) => self.departments.get(&(district, n.to_string())).copied(),
+            (None, Some(i)) => self.industries.get(&(district, i.to_string())).copied(),
             (None, None) => self
                 .industries
-                .get(crate::registry::reference::INSTITUTIONS_SUPERVISED_AS)
+                .get(&(
+                    district,
+                    crate::registry::reference::INSTITUTIONS_SUPERVISED_AS.to_string(),
+                ))
                 .copied(),
         }
     }

@@ -19,6 +19,7 @@ mod m0015_employment_rows;
 mod m0016_account_grants;
 mod m0017_finding_actions;
 mod m0018_tipoff_submission_key;
+mod m0019_districts;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_account_grants::Migration),
             Box::new(m0017_finding_actions::Migration),
             Box::new(m0018_tipoff_submission_key::Migration),
+            Box::new(m0019_districts::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! `hash_password` and `verify_password` in `spawn_blocking`.
 
 use crate::crypto::{random_token, sha256_hex};
-use crate::entity::{department, session, subject, town, user};
+use crate::entity::{department, district, session, subject, town, user};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::policy::PasswordPolicy;
 use crate::scope::Role;
@@ -152,33 +152,121 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
-/// The scope columns (department, town, subject) of an account of `role`, from the name
-/// (town/street, department) or USCC (subject) an operator types.
+/// The scope columns of an account.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ScopeColumns {
+    pub district: Option<i32>,
+    pub department: Option<i32>,
+    pub town: Option<i32>,
+    pub subject: Option<i32>,
+}
+
+impl ScopeColumns {
+    pub(crate) fn of(u: &user::Model) -> ScopeColumns {
+        ScopeColumns {
+            district: u.scope_district_id,
+            department: u.scope_department_id,
+            town: u.scope_town_id,
+            subject: u.scope_subject_id,
+        }
+    }
+
+    pub(crate) fn set(self, am: &mut user::ActiveModel) {
+        am.scope_district_id = Set(self.district);
+        am.scope_department_id = Set(self.department);
+        am.scope_town_id = Set(self.town);
+        am.scope_subject_id = Set(self.subject);
+    }
+}
+
+/// `渝北区/龙兴镇` (or `500112/龙兴镇`): a place named with its district, for names that
+/// two districts share. Without a `/` the name alone.
+fn split_place(s: &str) -> (Option<&str>, &str) {
+    match s.split_once(['/', '／']) {
+        Some((d, n)) => (Some(d.trim()), n.trim()),
+        None => (None, s),
+    }
+}
+
+/// The one district named (by name or code), or the only district when none is named.
+async fn district_named<C: ConnectionTrait>(db: &C, named: Option<&str>) -> StoreResult<i32> {
+    let all = district::Entity::find().all(db).await?;
+    match named {
+        Some(n) => all
+            .iter()
+            .find(|d| d.name == n || d.code == n)
+            .map(|d| d.id)
+            .ok_or_else(|| StoreError::Validation(format!("区县“{n}”不存在"))),
+        None => match all.as_slice() {
+            [only] => Ok(only.id),
+            _ => Err(StoreError::Validation(format!(
+                "本系统有{}个区县，请指定区县（名称或代码）",
+                all.len()
+            ))),
+        },
+    }
+}
+
+/// The scope columns of an account of `role`, from what an operator types: a district
+/// (name or code; may be left out in a one-district installation), a department or a
+/// town/street (`区县/名称` where two districts share the name; a department of the city
+/// as `市级/名称`), or a subject's USCC.
 pub(crate) async fn resolve_scope<C: ConnectionTrait>(
     db: &C,
     role: Role,
     scope: Option<&str>,
-) -> StoreResult<(Option<i32>, Option<i32>, Option<i32>)> {
+) -> StoreResult<ScopeColumns> {
     let scope = scope.map(str::trim).filter(|s| !s.is_empty());
     let need = |what: &str| StoreError::Validation(format!("角色“{}”需要指定{what}", role.label()));
+    let one_of = |what: &str, name: &str, n: usize| {
+        StoreError::Validation(if n == 0 {
+            format!("{what}“{name}”不存在")
+        } else {
+            format!("有{n}个区县都有{what}“{name}”，请写成“区县/{name}”")
+        })
+    };
     Ok(match role {
+        Role::District => ScopeColumns {
+            district: Some(district_named(db, scope).await?),
+            ..ScopeColumns::default()
+        },
         Role::Department => {
-            let name = scope.ok_or_else(|| need("部门"))?;
-            let d = department::Entity::find()
-                .filter(department::Column::Name.eq(name))
-                .one(db)
-                .await?;
-            let d = d.ok_or_else(|| StoreError::Validation(format!("部门“{name}”不存在")))?;
-            (Some(d.id), None, None)
+            let (district, name) = split_place(scope.ok_or_else(|| need("部门"))?);
+            let mut q = department::Entity::find().filter(department::Column::Name.eq(name));
+            match district {
+                Some(d) if ["市级", "全市", "市"].contains(&d) => {
+                    q = q.filter(department::Column::DistrictId.is_null());
+                }
+                Some(d) => {
+                    let d = district_named(db, Some(d)).await?;
+                    q = q.filter(department::Column::DistrictId.eq(d));
+                }
+                None => {}
+            }
+            let found = q.all(db).await?;
+            let [d] = found.as_slice() else {
+                return Err(one_of("部门", name, found.len()));
+            };
+            ScopeColumns {
+                department: Some(d.id),
+                ..ScopeColumns::default()
+            }
         }
         Role::Town => {
-            let name = scope.ok_or_else(|| need("镇街"))?;
-            let t = town::Entity::find()
-                .filter(town::Column::Name.eq(name))
-                .one(db)
-                .await?;
-            let t = t.ok_or_else(|| StoreError::Validation(format!("镇街“{name}”不存在")))?;
-            (None, Some(t.id), None)
+            let (district, name) = split_place(scope.ok_or_else(|| need("镇街"))?);
+            let mut q = town::Entity::find().filter(town::Column::Name.eq(name));
+            if let Some(d) = district {
+                let d = district_named(db, Some(d)).await?;
+                q = q.filter(town::Column::DistrictId.eq(d));
+            }
+            let found = q.all(db).await?;
+            let [t] = found.as_slice() else {
+                return Err(one_of("镇街", name, found.len()));
+            };
+            ScopeColumns {
+                town: Some(t.id),
+                ..ScopeColumns::default()
+            }
         }
         Role::Subject => {
             let code = scope.ok_or_else(|| need("单位统一社会信用代码"))?;
@@ -189,9 +277,14 @@ pub(crate) async fn resolve_scope<C: ConnectionTrait>(
             let s = s.ok_or_else(|| {
                 StoreError::Validation(format!("统一社会信用代码为“{code}”的单位不存在"))
             })?;
-            (None, None, Some(s.id))
+            ScopeColumns {
+                subject: Some(s.id),
+                ..ScopeColumns::default()
+            }
         }
-        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => (None, None, None),
+        Role::City | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => {
+            ScopeColumns::default()
+        }
     })
 }
 
@@ -231,7 +324,7 @@ async fn insert_user(
             "用户名“{username}”已存在（已有账号“{same}”）"
         )));
     }
-    let (dep, twn, sub) = resolve_scope(&*txn, nu.role, nu.scope.as_deref()).await?;
+    let cols = resolve_scope(&*txn, nu.role, nu.scope.as_deref()).await?;
     let now = store.now();
     let m = user::ActiveModel {
         username: Set(username.clone()),
@@ -242,9 +335,10 @@ async fn insert_user(
         }),
         password_hash: Set(nu.password_hash),
         role: Set(nu.role.code().to_string()),
-        scope_department_id: Set(dep),
-        scope_town_id: Set(twn),
-        scope_subject_id: Set(sub),
+        scope_district_id: Set(cols.district),
+        scope_department_id: Set(cols.department),
+        scope_town_id: Set(cols.town),
+        scope_subject_id: Set(cols.subject),
         active: Set(true),
         must_change_password: Set(nu.must_change_password),
         password_changed_at: Set(now),
@@ -490,13 +584,14 @@ pub struct SignedIn {
 
 /// The caller a session or API token belongs to, with its scope (see [`lookup_session`]).
 pub async fn signed_in(store: &Store, token: &str, kind: &str) -> StoreResult<Option<SignedIn>> {
-    Ok(lookup_session(store, token, kind)
-        .await?
-        .map(|(session, user)| SignedIn {
-            scope: crate::Scope::for_user(&user),
-            session,
-            user,
-        }))
+    let Some((session, user)) = lookup_session(store, token, kind).await? else {
+        return Ok(None);
+    };
+    Ok(Some(SignedIn {
+        scope: crate::Scope::for_account(&store.db, &user).await?,
+        session,
+        user,
+    }))
 }
 
 pub async fn lookup_session(
@@ -551,6 +646,120 @@ pub async fn end_session(store: &Store, token: &str) -> StoreResult<()> {
     txn.commit().await
 }
 
+/// The districts, towns and departments, to name accounts' scopes.
+pub(crate) struct Places {
+    districts: Vec<district::Model>,
+    towns: Vec<town::Model>,
+    deps: Vec<department::Model>,
+}
+
+impl Places {
+    pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> StoreResult<Places> {
+        Ok(Places {
+            districts: district::Entity::find().all(db).await?,
+            towns: town::Entity::find().all(db).await?,
+            deps: department::Entity::find().all(db).await?,
+        })
+    }
+
+    /// An account's scope as the lists show it, and as the grant form takes it back: a
+    /// town or department with its district (`渝北区/龙兴镇`, `市级/市应急管理局`) once the
+    /// installation has several districts.
+    pub(crate) fn label(&self, u: &user::Model, subjects: &[subject::Model]) -> (String, String) {
+        let several = self.districts.len() > 1;
+        let district = |d: i32| {
+            self.districts
+                .iter()
+                .find(|x| x.id == d)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        };
+        let qualified = |d: Option<i32>, name: String| {
+            let full = if several {
+                format!("{}/{name}", d.map_or_else(|| "市级".to_string(), district))
+            } else {
+                name
+            };
+            (full.clone(), full)
+        };
+        if let Some(t) = u.scope_town_id {
+            let t = self.towns.iter().find(|x| x.id == t);
+            return t.map(|t| qualified(Some(t.district_id), t.name.clone())).unwrap_or_default();
+        }
+        if let Some(d) = u.scope_department_id {
+            let d = self.deps.iter().find(|x| x.id == d);
+            return d.map(|d| qualified(d.district_id, d.name.clone())).unwrap_or_default();
+        }
+        if let Some(s) = u.scope_subject_id {
+            return subjects
+                .iter()
+                .find(|x| x.id == s)
+                .map(|x| (x.name.clone(), x.uscc.clone()))
+                .unwrap_or_default();
+        }
+        match (Role::from_code(&u.role), u.scope_district_id) {
+            (Some(Role::City), _) => ("全市".into(), String::new()),
+            (Some(Role::District), Some(d)) if several => (district(d), district(d)),
+            (Some(Role::District), _) => ("全区".into(), String::new()),
+            _ => ("—".into(), String::new()),
+        }
+    }
+}
+
+/// What the account forms offer as a scope, written as [`resolve_scope`] takes it back.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeChoices {
+    pub districts: Vec<String>,
+    pub towns: Vec<String>,
+    pub departments: Vec<String>,
+}
+
+/// Every district, town and department as the account forms offer them (towns and
+/// departments with their district once there are several).
+pub async fn scope_choices(store: &Store) -> StoreResult<ScopeChoices> {
+    use sea_orm::QueryOrder;
+    let p = Places::load(&store.db).await?;
+    let several = p.districts.len() > 1;
+    let district = |d: Option<i32>| {
+        d.map_or_else(
+            || "市级".to_string(),
+            |d| {
+                p.districts
+                    .iter()
+                    .find(|x| x.id == d)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            },
+        )
+    };
+    let name = |d: Option<i32>, n: &str| {
+        if several {
+            format!("{}/{n}", district(d))
+        } else {
+            n.to_string()
+        }
+    };
+    let mut towns = town::Entity::find()
+        .order_by_asc(town::Column::DistrictId)
+        .order_by_asc(town::Column::Sort)
+        .all(&store.db)
+        .await?;
+    towns.sort_by_key(|t| (t.district_id, t.sort));
+    let deps = department::Entity::find()
+        .order_by_asc(department::Column::DistrictId)
+        .order_by_asc(department::Column::Sort)
+        .all(&store.db)
+        .await?;
+    Ok(ScopeChoices {
+        districts: p.districts.iter().map(|d| d.name.clone()).collect(),
+        towns: towns
+            .iter()
+            .map(|t| name(Some(t.district_id), &t.name))
+            .collect(),
+        departments: deps.iter().map(|d| name(d.district_id, &d.name)).collect(),
+    })
+}
+
 /// An account as the administrator's list shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct UserRow {
@@ -573,8 +782,7 @@ pub async fn list_users(store: &Store) -> StoreResult<Vec<UserRow>> {
         .order_by_asc(user::Column::Username)
         .all(&store.db)
         .await?;
-    let towns = crate::registry::reference::towns(store).await?;
-    let deps = crate::registry::reference::departments(store).await?;
+    let places = Places::load(&store.db).await?;
     let subject_ids: Vec<i32> = users.iter().filter_map(|u| u.scope_subject_id).collect();
     let subjects: Vec<subject::Model> = subject::Entity::find()
         .filter(subject::Column::Id.is_in(subject_ids))
@@ -584,28 +792,7 @@ pub async fn list_users(store: &Store) -> StoreResult<Vec<UserRow>> {
     Ok(users
         .into_iter()
         .map(|u| {
-            let scope_label = if let Some(t) = u.scope_town_id {
-                towns
-                    .iter()
-                    .find(|x| x.id == t)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default()
-            } else if let Some(d) = u.scope_department_id {
-                deps.iter()
-                    .find(|(x, _)| x.id == d)
-                    .map(|(x, _)| x.name.clone())
-                    .unwrap_or_default()
-            } else if let Some(s) = u.scope_subject_id {
-                subjects
-                    .iter()
-                    .find(|x| x.id == s)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default()
-            } else if u.role == Role::District.code() {
-                "全区".into()
-            } else {
-                "—".into()
-            };
+            let (scope_label, _) = places.label(&u, &subjects);
             UserRow {
                 id: u.id,
                 role_label: Role::from_code(&u.role).map_or("未知", Role::label),

@@ -134,7 +134,7 @@ pub async fn openable(
     if row.subject_id.is_some() && !subject_visible(store, scope, row.subject_id).await? {
         return Ok(None);
     }
-    let supervisor = matches!(role, Role::District | Role::Department | Role::Town);
+    let supervisor = matches!(role, Role::City | Role::District | Role::Department | Role::Town);
     let db = &store.db;
     let may = match row.owner_kind.as_str() {
         selfcheck::EVIDENCE_OWNER => {

@@ -52,13 +52,14 @@ impl Default for SecurityPolicy {
         SecurityPolicy {
             password: PasswordPolicy::default(),
             mfa_roles: vec![
+                Role::City,
                 Role::District,
                 Role::Sysadmin,
                 Role::SecurityAdmin,
                 Role::Auditor,
             ],
-            unmask_roles: vec![Role::District, Role::Department, Role::Town],
-            personal_export_roles: vec![Role::District],
+            unmask_roles: vec![Role::City, Role::District, Role::Department, Role::Town],
+            personal_export_roles: vec![Role::City, Role::District],
             personal_export_threshold: 1000,
         }
     }

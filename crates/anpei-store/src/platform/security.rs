@@ -7,7 +7,7 @@
 //! differ from it, so a value he never changed keeps following the configuration.
 
 use crate::entity::{
-    department, password_history, person, security_setting, session, subject, town, user,
+    password_history, person, security_setting, session, subject, user,
 };
 use crate::platform::accounts::verify_password;
 use crate::platform::audit::{self, Actor, Event};
@@ -39,7 +39,13 @@ pub fn is_administrator(role: Role) -> bool {
 }
 
 /// Roles that see business data (and so may be allowed to unmask or export it).
-pub const BUSINESS_ROLES: &[Role] = &[Role::District, Role::Department, Role::Town, Role::Subject];
+pub const BUSINESS_ROLES: &[Role] = &[
+    Role::City,
+    Role::District,
+    Role::Department,
+    Role::Town,
+    Role::Subject,
+];
 
 // ---------------------------------------------------------------------------------------
 // The saved policy
@@ -703,34 +709,13 @@ pub struct GrantRow {
 
 /// Names of the scope of an account: (label, value the grant form takes).
 async fn scope_names<C: ConnectionTrait>(db: &C, u: &user::Model) -> StoreResult<(String, String)> {
-    if let Some(t) = u.scope_town_id {
-        let name = town::Entity::find_by_id(t)
-            .one(db)
-            .await?
-            .map(|t| t.name)
-            .unwrap_or_default();
-        return Ok((name.clone(), name));
-    }
-    if let Some(d) = u.scope_department_id {
-        let name = department::Entity::find_by_id(d)
-            .one(db)
-            .await?
-            .map(|d| d.name)
-            .unwrap_or_default();
-        return Ok((name.clone(), name));
-    }
-    if let Some(s) = u.scope_subject_id {
-        return Ok(subject::Entity::find_by_id(s)
-            .one(db)
-            .await?
-            .map(|s| (s.name, s.uscc))
-            .unwrap_or_default());
-    }
-    Ok(if u.role == Role::District.code() {
-        ("全区".into(), String::new())
-    } else {
-        ("—".into(), String::new())
-    })
+    let subjects = match u.scope_subject_id {
+        Some(s) => subject::Entity::find_by_id(s).all(db).await?,
+        None => Vec::new(),
+    };
+    Ok(crate::platform::accounts::Places::load(db)
+        .await?
+        .label(u, &subjects))
 }
 
 /// Every account with its role, scope and status (security administrator's page).
@@ -739,8 +724,7 @@ pub async fn list_grants(store: &Store) -> StoreResult<Vec<GrantRow>> {
         .order_by_asc(user::Column::Username)
         .all(&store.db)
         .await?;
-    let towns = crate::registry::reference::towns(store).await?;
-    let deps = crate::registry::reference::departments(store).await?;
+    let places = crate::platform::accounts::Places::load(&store.db).await?;
     let subject_ids: Vec<i32> = users.iter().filter_map(|u| u.scope_subject_id).collect();
     let subjects: Vec<subject::Model> = subject::Entity::find()
         .filter(subject::Column::Id.is_in(subject_ids))
@@ -749,31 +733,7 @@ pub async fn list_grants(store: &Store) -> StoreResult<Vec<GrantRow>> {
     Ok(users
         .into_iter()
         .map(|u| {
-            let (scope_label, scope_value) = if let Some(t) = u.scope_town_id {
-                let n = towns
-                    .iter()
-                    .find(|x| x.id == t)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default();
-                (n.clone(), n)
-            } else if let Some(d) = u.scope_department_id {
-                let n = deps
-                    .iter()
-                    .find(|(x, _)| x.id == d)
-                    .map(|(x, _)| x.name.clone())
-                    .unwrap_or_default();
-                (n.clone(), n)
-            } else if let Some(s) = u.scope_subject_id {
-                subjects
-                    .iter()
-                    .find(|x| x.id == s)
-                    .map(|x| (x.name.clone(), x.uscc.clone()))
-                    .unwrap_or_default()
-            } else if u.role == Role::District.code() {
-                ("全区".into(), String::new())
-            } else {
-                ("—".into(), String::new())
-            };
+            let (scope_label, scope_value) = places.label(&u, &subjects);
             let role = Role::from_code(&u.role);
             GrantRow {
                 id: u.id,
@@ -887,23 +847,19 @@ pub async fn grant(
     let mut end_sessions = false;
     let (done, detail) = match &g {
         Grant::Role { role, scope } => {
-            let (dep, twn, sub) =
+            let cols =
                 crate::platform::accounts::resolve_scope(&*txn, *role, scope.as_deref()).await?;
             let (old_scope, _) = scope_names(&*txn, &u).await?;
             let old_role = Role::from_code(&u.role).map_or("未知", Role::label);
             let unchanged = u.role == role.code()
-                && u.scope_department_id == dep
-                && u.scope_town_id == twn
-                && u.scope_subject_id == sub;
+                && crate::platform::accounts::ScopeColumns::of(&u) == cols;
             // A requested role is granted by choosing it here too, changed or not.
             if unchanged && !u.awaiting_grant {
                 return Ok(format!("账号 {} 的角色和范围没有变化", u.username));
             }
             let mut am = u.clone().into_active_model();
             am.role = Set(role.code().to_string());
-            am.scope_department_id = Set(dep);
-            am.scope_town_id = Set(twn);
-            am.scope_subject_id = Set(sub);
+            cols.set(&mut am);
             am.awaiting_grant = Set(false);
             let updated = am.update(&*txn).await?;
             let (new_scope, _) = scope_names(&*txn, &updated).await?;
@@ -1104,6 +1060,7 @@ mod tests {
             id: 1,
             username: "u".into(),
             display_name: "u".into(),
+            scope_district_id: None,
             password_hash: String::new(),
             role: "town".into(),
             scope_department_id: None,

@@ -62,7 +62,7 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
         .await?
         .into_iter()
         .collect();
-    let by_town = reference::towns(store)
+    let by_town = reference::towns(store, scope)
         .await?
         .into_iter()
         .filter_map(|t| {

@@ -187,6 +187,7 @@ struct Valid {
     industry: Option<String>,
     department_id: i32,
     town_id: i32,
+    district_id: i32,
     address: Option<String>,
     contact_name: Option<String>,
     contact_phone: Option<String>,
@@ -215,9 +216,17 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
     }
     let industry =
         opt(&input.industry).map(|i| anpei_core::kinds::canonical_industry(&i).to_string());
+    // The town decides the district, and the district which department an industry has.
+    let town_id = input.town_id.trim().parse::<i32>().ok();
+    let town = match town_id {
+        Some(t) => town::Entity::find_by_id(t).one(db).await?,
+        None => None,
+    };
+    let district = town.as_ref().map_or(0, |t| t.district_id);
     let mut department_id = None;
     match (&industry, kind) {
-        (Some(ind), _) => match reference::department_of_industry(db, ind).await? {
+        (_, _) if town.is_none() => {}
+        (Some(ind), _) => match reference::department_of_industry(db, district, ind).await? {
             Some(d) => department_id = Some(d),
             None => errs.push(("industry", format!("行业：“{ind}”不是任何部门监管的行业"))),
         },
@@ -226,23 +235,23 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
         }
         // Institutions are supervised by the department of the high-risk trades (应急局).
         (None, _) => {
-            department_id =
-                reference::department_of_industry(db, reference::INSTITUTIONS_SUPERVISED_AS).await?
+            department_id = reference::department_of_industry(
+                db,
+                district,
+                reference::INSTITUTIONS_SUPERVISED_AS,
+            )
+            .await?
         }
     }
     if industry.is_none()
+        && town.is_some()
         && kind.is_some()
         && kind != Some(SubjectKind::Enterprise)
         && department_id.is_none()
     {
         errs.push(("industry", "行业：请选择行业，以确定行业主管部门".into()));
     }
-    let town_id = input.town_id.trim().parse::<i32>().ok();
-    let town_ok = match town_id {
-        Some(t) => town::Entity::find_by_id(t).one(db).await?.is_some(),
-        None => false,
-    };
-    if !town_ok {
+    if town.is_none() {
         errs.push(("town_id", "所属镇街：请选择本区的镇或街道".into()));
     }
     let contact_phone = opt(&input.contact_phone);
@@ -261,19 +270,32 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
         industry,
         department_id: department_id.expect("checked"),
         town_id: town_id.expect("checked"),
+        district_id: district,
         address: opt(&input.address),
         contact_name: opt(&input.contact_name),
         contact_phone: contact_phone.and_then(|p| anpei_core::ids::parse_phone(&p).ok()),
     })
 }
 
-fn in_scope(scope: &Scope, v: &Valid) -> bool {
-    match scope.reach() {
+async fn in_scope<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    v: &Valid,
+) -> StoreResult<bool> {
+    Ok(match scope.reach() {
         Reach::All => true,
+        Reach::District(d) => v.district_id == d,
+        Reach::CityDepartment(d) => {
+            v.department_id == d
+                || crate::entity::department::Entity::find_by_id(v.department_id)
+                    .one(db)
+                    .await?
+                    .is_some_and(|x| x.parent_id == Some(d))
+        }
         Reach::Department(d) => v.department_id == d,
         Reach::Town(t) => v.town_id == t,
         Reach::Subject(_) | Reach::Nothing => false,
-    }
+    })
 }
 
 /// Creates a subject inside the actor's scope.
@@ -285,7 +307,7 @@ pub async fn create(
 ) -> StoreResult<i32> {
     let txn = store.write().await?;
     let v = validate(&*txn, input).await?;
-    if !in_scope(scope, &v) {
+    if !in_scope(&store.db, scope, &v).await? {
         return Err(StoreError::Fields(vec![(
             "town_id",
             "只能在本辖区（本部门监管行业或本镇街）内新增单位".into(),
@@ -333,7 +355,7 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound)?;
     let v = validate(&*txn, input).await?;
-    if !in_scope(scope, &v) {
+    if !in_scope(&store.db, scope, &v).await? {
         return Err(StoreError::Fields(vec![(
             "town_id",
             "修改后的单位必须仍在本辖区内".into(),
@@ -382,11 +404,14 @@ fn fill(store: &Store, mut am: subject::ActiveModel, v: Valid, now: i64) -> subj
     am
 }
 
-/// The industries known to the district (for filters and forms), in list order.
-pub async fn industries(store: &Store) -> StoreResult<Vec<String>> {
-    Ok(reference::departments(store)
+/// The industries known to the scope's district (for filters and forms), in list order,
+/// each once.
+pub async fn industries(store: &Store, scope: &Scope) -> StoreResult<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    Ok(reference::departments(store, scope)
         .await?
         .into_iter()
         .flat_map(|(_, i)| i)
+        .filter(|i| seen.insert(i.clone()))
         .collect())
 }

@@ -238,3 +238,36 @@ pub async fn self_inspection_answer(store: &Store, inspection_id: i32, item_code
         }
     }
 }
+
+/// The test's own oracle of what a scope contains: each subject placed by its town's
+/// district and its department's city department, read from the tables directly.
+pub struct Containment {
+    district_of_town: std::collections::HashMap<i32, i32>,
+    parent_of_department: std::collections::HashMap<i32, i32>,
+}
+
+impl Containment {
+    pub async fn load(store: &Store) -> Containment {
+        use crate::entity::{department, town};
+        let towns = town::Entity::find().all(&store.db).await.expect("read towns");
+        let deps = department::Entity::find()
+            .all(&store.db)
+            .await
+            .expect("read departments");
+        Containment {
+            district_of_town: towns.into_iter().map(|t| (t.id, t.district_id)).collect(),
+            parent_of_department: deps
+                .into_iter()
+                .filter_map(|d| d.parent_id.map(|p| (d.id, p)))
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, scope: &crate::Scope, s: &model::Subject) -> bool {
+        scope.contains(
+            s,
+            self.district_of_town.get(&s.town_id).copied().unwrap_or(-1),
+            self.parent_of_department.get(&s.department_id).copied(),
+        )
+    }
+}

@@ -70,7 +70,7 @@ pub async fn list(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let f = InspectionFilter {
         subject_id: super::nonempty(&q.subject_id).map(|s| s.parse().unwrap_or(-1)),
         town_id: super::town_param(&q.town, &towns),

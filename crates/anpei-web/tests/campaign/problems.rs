@@ -717,7 +717,7 @@ async fn the_export_is_a_titled_workbook_with_masked_phones_and_neutralised_form
     let (status, bytes) = get_bytes(h, &town, "/problems/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = read_xlsx(&bytes);
-    let town_name = anpei_store::registry::reference::towns(h.store())
+    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()
@@ -774,7 +774,7 @@ async fn the_word_list_has_the_exports_rows_filters_and_scope_and_the_unit_as_si
     add_problem(h, None, &w.own, due, "签到表笔迹相同").await;
     add_problem(h, None, &w.neighbour, due, "台账不全").await;
     add_problem(h, None, &w.foreign, due, "外镇问题").await;
-    let town_name = anpei_store::registry::reference::towns(h.store())
+    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()

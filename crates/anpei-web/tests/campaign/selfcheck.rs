@@ -989,7 +989,7 @@ async fn a_foreign_self_inspection_is_not_found() {
         .into_iter()
         .find(|s| s.id != own.id && s.kind == "enterprise" && s.town_id != own.town_id)
         .unwrap();
-    let other_town = anpei_store::registry::reference::towns(h.store())
+    let other_town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()

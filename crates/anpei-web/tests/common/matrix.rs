@@ -161,7 +161,7 @@ pub async fn problem_fixtures(h: &Harness) {
 pub async fn supervision_fixtures(h: &Harness) {
     use anpei_store::campaign::supervision::{self as sv, FindingInput, Unit};
     let c = sv::campaign_or_current(h.store(), None).await.unwrap();
-    let town = anpei_store::registry::reference::towns(h.store())
+    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()[0]
         .id;
@@ -172,6 +172,7 @@ pub async fn supervision_fixtures(h: &Harness) {
     };
     sv::add_finding(
         h.store(),
+        &anpei_store::Scope::district_wide(),
         &Actor::system("test"),
         &c,
         Unit::Town(town),
@@ -255,9 +256,10 @@ fn with_subject(rows: Vec<(i32, Option<i32>)>) -> Vec<(i32, i32)> {
 pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     let store = h.store();
     let all_subjects = access::subjects(store).await;
+    let oracle = access::Containment::load(store).await;
     let visible: Vec<i32> = all_subjects
         .iter()
-        .filter(|s| scope.contains(s))
+        .filter(|s| oracle.contains(scope, s))
         .map(|s| s.id)
         .collect();
     let pick_in = visible.first().copied().unwrap_or(all_subjects[0].id);
@@ -332,11 +334,11 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     by_subject.insert("public_case", (published, None));
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
-    let first_town = anpei_store::registry::reference::towns(store)
+    let first_town = anpei_store::registry::reference::towns(store, &anpei_store::Scope::district_wide())
         .await
         .unwrap()[0]
         .id;
-    let first_department = anpei_store::registry::reference::departments(store)
+    let first_department = anpei_store::registry::reference::departments(store, &anpei_store::Scope::district_wide())
         .await
         .unwrap()[0]
         .0
@@ -347,7 +349,7 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     let sp: i32 = {
         use anpei_store::campaign::supervision::{self as sv, Unit};
         let c = sv::campaign_or_current(store, None).await.unwrap();
-        sv::sheet(store, &c, Unit::Town(first_town))
+        sv::sheet(store, &anpei_store::Scope::district_wide(), &c, Unit::Town(first_town))
             .await
             .unwrap()
             .problems

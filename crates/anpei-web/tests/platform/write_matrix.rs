@@ -1114,7 +1114,7 @@ async fn foreign(
         .find(|s| s.town_id != demo_town && fit(s))
         .unwrap_or_else(|| panic!("a {kind:?} outside the demo town"))
         .clone();
-    let (dept, industries) = anpei_store::registry::reference::departments(h.store())
+    let (dept, industries) = anpei_store::registry::reference::departments(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()
@@ -1415,6 +1415,7 @@ async fn prepare(
             let c = sv::campaign_or_current(h.store(), None).await.unwrap();
             sv::add_finding(
                 h.store(),
+                &anpei_store::Scope::district_wide(),
                 &system,
                 &c,
                 Unit::Town(subject.town_id),
@@ -1456,7 +1457,7 @@ async fn prepare(
             id
         }
     };
-    let town_name = anpei_store::registry::reference::towns(h.store())
+    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()
@@ -1870,10 +1871,11 @@ async fn a_form_field_cannot_carry_a_write_out_of_scope() {
     let mine = |sc: Scope| {
         let h = &h;
         async move {
+            let oracle = access::Containment::load(h.store()).await;
             access::subjects(h.store())
                 .await
                 .into_iter()
-                .find(|s| s.kind == SubjectKind::Enterprise && sc.contains(s))
+                .find(|s| s.kind == SubjectKind::Enterprise && oracle.contains(&sc, s))
                 .expect("the scope has an enterprise")
         }
     };

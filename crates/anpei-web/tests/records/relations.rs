@@ -174,7 +174,7 @@ async fn supervisors_see_the_page_and_others_do_not() {
     .await
     .unwrap()
     .unwrap();
-    let mut towns = anpei_store::registry::reference::towns(h.store())
+    let mut towns = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap();
     towns.sort_by_key(|t| t.id);
@@ -184,17 +184,17 @@ async fn supervisors_see_the_page_and_others_do_not() {
         h.store(),
         &[
             DemoAccount {
-                username: "institution",
+                username: "institution".into(),
                 role: Role::Subject,
                 scope: inst.uscc.clone(),
             },
             DemoAccount {
-                username: "far-town",
+                username: "far-town".into(),
                 role: Role::Town,
                 scope: other_town.name.clone(),
             },
             DemoAccount {
-                username: "own-town",
+                username: "own-town".into(),
                 role: Role::Town,
                 scope: own_town.name.clone(),
             },

@@ -161,7 +161,7 @@ async fn a_class_file_is_imported_whole_or_not_at_all_and_shown_masked_in_scope(
     demo::create_accounts(
         h.store(),
         &[DemoAccount {
-            username: "institution",
+            username: "institution".into(),
             role: Role::Subject,
             scope: b.uscc.to_string(),
         }],
@@ -690,7 +690,7 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
 
     // The institution's town reads the records but may not export them in full (the
     // policy's default roles): 403, audited as failed; nor may the institution itself.
-    let town = anpei_store::registry::reference::towns(h.store())
+    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
         .await
         .unwrap()
         .into_iter()
@@ -700,12 +700,12 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
         h.store(),
         &[
             DemoAccount {
-                username: "town_of_a",
+                username: "town_of_a".into(),
                 role: Role::Town,
                 scope: town.name,
             },
             DemoAccount {
-                username: "institution",
+                username: "institution".into(),
                 role: Role::Subject,
                 scope: a.uscc.to_string(),
             },

@@ -8,7 +8,7 @@
 use super::summary::{self, State, Track};
 use super::{indicators_all, period, ranking, CampaignInfo, Ratio, UnitLine};
 use crate::entity::{enforcement_action, subject, tipoff, typical_case};
-use crate::{Store, StoreResult};
+use crate::{registry::reference, scope, Scope, Store, StoreResult};
 use anpei_core::tipoff::Status as TipoffStatus;
 use anpei_core::SubjectKind;
 use chrono::NaiveDate;
@@ -86,12 +86,12 @@ pub struct Bulletin {
     pub cases: Vec<Case>,
 }
 
-/// Counts the bulletin of campaign `c`.
+/// Counts the bulletin of campaign `c` over the scope (a district's, or the city's).
 #[tracing::instrument(skip_all)]
-pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
+pub async fn load(store: &Store, sc: &Scope, c: &CampaignInfo) -> StoreResult<Bulletin> {
     let db = &store.db;
     let (from, to) = period(c);
-    let by_kind: Vec<(String, i64)> = subject::Entity::find()
+    let by_kind: Vec<(String, i64)> = scope::subjects(sc)
         .select_only()
         .column(subject::Column::Kind)
         .expr(Expr::col((subject::Entity, subject::Column::Id)).count())
@@ -115,10 +115,13 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
     // tip-offs are counted below over all of them, assigned or not.
     let (towns_ind, _) = indicators_all(store, c).await?;
     let mut total = super::Indicators::default();
-    for i in towns_ind.values() {
-        total.add(i);
+    for t in reference::towns(store, sc).await? {
+        if let Some(i) = towns_ind.get(&t.id) {
+            total.add(i);
+        }
     }
     let rows: Vec<(String, i64, Option<i64>)> = enforcement_action::Entity::find()
+        .filter(enforcement_action::Column::SubjectId.in_subquery(scope::subject_ids(sc)))
         .filter(enforcement_action::Column::DecidedOn.gte(from))
         .filter(enforcement_action::Column::DecidedOn.lte(to))
         .select_only()
@@ -151,7 +154,12 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
     }
 
     let today = store.today();
+    let in_district = match sc.reach() {
+        crate::Reach::District(d) => Condition::all().add(tipoff::Column::DistrictId.eq(d)),
+        _ => Condition::all(),
+    };
     let tips: Vec<super::TipoffRow> = tipoff::Entity::find()
+        .filter(in_district.clone())
         .select_only()
         .columns([
             tipoff::Column::AssignedDepartmentId,
@@ -167,6 +175,7 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
         .all(db)
         .await?;
     let substantiated = tipoff::Entity::find()
+        .filter(in_district)
         .filter(tipoff::Column::AcceptedOn.gte(from))
         .filter(tipoff::Column::AcceptedOn.lte(to))
         .filter(tipoff::Column::Substantiated.eq(true))
@@ -190,8 +199,8 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
         }
     }
 
-    let r = ranking(store, c).await?;
-    let track = summary::tracking(store, c).await?;
+    let r = ranking(store, sc, c).await?;
+    let track = summary::tracking(store, sc, c).await?;
     let pending = track.iter().filter(|t| t.state == State::Pending).count();
     let on_time = track.iter().filter(|t| t.state == State::OnTime).count();
     let (late, rest): (Vec<Track>, Vec<Track>) =
@@ -202,6 +211,7 @@ pub async fn load(store: &Store, c: &CampaignInfo) -> StoreResult<Bulletin> {
         .collect();
 
     let cases = typical_case::Entity::find()
+        .filter(crate::enforcement::cases::visible(sc))
         .filter(typical_case::Column::Published.eq(true))
         .filter(
             Condition::any()

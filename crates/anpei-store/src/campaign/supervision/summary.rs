@@ -110,19 +110,20 @@ async fn reports<C: ConnectionTrait>(
         .collect())
 }
 
-/// Every town, then every department, with its report's state.
+/// Every town, then every department of the scope's district (of every district for the
+/// city), with its report's state.
 #[tracing::instrument(skip_all)]
-pub async fn tracking(store: &Store, c: &CampaignInfo) -> StoreResult<Vec<Track>> {
+pub async fn tracking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreResult<Vec<Track>> {
     let mut by_unit = reports(&store.db, c.campaign.id).await?;
     let due = c.campaign.summary_due;
     let now = store.now();
-    let mut units: Vec<(Unit, String)> = reference::towns(store)
+    let mut units: Vec<(Unit, String)> = reference::towns(store, scope)
         .await?
         .into_iter()
         .map(|t| (Unit::Town(t.id), t.name))
         .collect();
     units.extend(
-        reference::departments(store)
+        reference::departments(store, scope)
             .await?
             .into_iter()
             .map(|(d, _)| (Unit::Department(d.id), d.name)),
@@ -364,13 +365,13 @@ pub async fn urge_missing(
     c: &CampaignInfo,
 ) -> StoreResult<crate::platform::urge::Urged> {
     use crate::platform::urge::{self, Matter, Reminder};
-    if scope.reach() != crate::Reach::All {
+    if !scope.is_district_level() {
         return Err(StoreError::Forbidden);
     }
     let due = c.campaign.summary_due;
     let name = &c.campaign.name;
     let mut reminders = Vec::new();
-    for t in tracking(store, c).await? {
+    for t in tracking(store, scope, c).await? {
         if !matches!(t.state, State::Missing | State::Pending) {
             continue;
         }

@@ -9,7 +9,7 @@ use super::{
 use crate::campaign::problems::parse_date;
 use crate::entity::{supervision_problem, supervision_sheet};
 use crate::platform::audit::{self, Actor, Event};
-use crate::{Store, StoreError, StoreResult};
+use crate::{Scope, Store, StoreError, StoreResult};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -90,11 +90,13 @@ fn finalised_error() -> StoreError {
 #[tracing::instrument(skip_all)]
 pub async fn save_sheet(
     store: &Store,
+    scope: &Scope,
     actor: &Actor,
     c: &CampaignInfo,
     unit: Unit,
     input: &SheetInput,
 ) -> StoreResult<i32> {
+    super::unit_in_scope(&store.db, scope, unit).await?;
     let name = unit_name(&store.db, unit).await?;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     let raw = trimmed(&input.manual);
@@ -185,11 +187,13 @@ pub async fn save_sheet(
 #[tracing::instrument(skip_all)]
 pub async fn add_finding(
     store: &Store,
+    scope: &Scope,
     actor: &Actor,
     c: &CampaignInfo,
     unit: Unit,
     input: &FindingInput,
 ) -> StoreResult<i32> {
+    super::unit_in_scope(&store.db, scope, unit).await?;
     let name = unit_name(&store.db, unit).await?;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     let text = trimmed(&input.text);
@@ -295,18 +299,32 @@ pub async fn add_finding(
     Ok(p.id)
 }
 
-/// One supervision problem (any unit's: the district's pages only).
-pub async fn problem(store: &Store, id: i32) -> StoreResult<supervision_problem::Model> {
-    supervision_problem::Entity::find_by_id(id)
+/// One supervision problem of a unit in the scope's district (the district's pages only).
+pub async fn problem(
+    store: &Store,
+    scope: &Scope,
+    id: i32,
+) -> StoreResult<supervision_problem::Model> {
+    let p = supervision_problem::Entity::find_by_id(id)
         .one(&store.db)
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    let unit = Unit::of_columns(p.department_id, p.town_id).ok_or(StoreError::NotFound)?;
+    super::unit_in_scope(&store.db, scope, unit).await?;
+    Ok(p)
 }
 
 /// Closes (销号) a supervision problem with a note; district only, audited. Returns the
 /// unit it belongs to.
 #[tracing::instrument(skip_all)]
-pub async fn close_problem(store: &Store, actor: &Actor, id: i32, note: &str) -> StoreResult<Unit> {
+pub async fn close_problem(
+    store: &Store,
+    scope: &Scope,
+    actor: &Actor,
+    id: i32,
+    note: &str,
+) -> StoreResult<Unit> {
+    problem(store, scope, id).await?;
     let note = trimmed(note);
     if note.is_empty() || note.chars().count() > MAX_TEXT {
         return Err(StoreError::Fields(vec![(

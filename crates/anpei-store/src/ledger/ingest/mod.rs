@@ -135,6 +135,7 @@ pub struct Ingest<'a> {
     persons_loaded: bool,
     scope: Scope,
     names: Names,
+    scope_departments: HashSet<i32>,
     now: i64,
     subjects: HashMap<String, (i32, i32, i32)>,
     /// The person rows of each ID number's blind index: one per employer that recorded him.
@@ -193,7 +194,22 @@ const EMPLOYER_EXPECTED: &str =
 
 impl<'a> Ingest<'a> {
     pub async fn begin(store: &'a Store, scope: Scope) -> StoreResult<Ingest<'a>> {
-        let names = Names::load(store).await?;
+        let names = Names::load(store, &scope).await?;
+        // A city department's reach: itself and the district departments under it.
+        let scope_departments = match scope.reach() {
+            Reach::CityDepartment(d) => crate::entity::department::Entity::find()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(crate::entity::department::Column::Id.eq(d))
+                        .add(crate::entity::department::Column::ParentId.eq(d)),
+                )
+                .all(&store.db)
+                .await?
+                .into_iter()
+                .map(|x| x.id)
+                .collect(),
+            _ => HashSet::new(),
+        };
         let txn = store.write().await?;
         let subjects = subject::Entity::find()
             .select_only()
@@ -231,6 +247,7 @@ impl<'a> Ingest<'a> {
             persons_loaded: false,
             scope,
             names,
+            scope_departments,
             now: store.now(),
             subjects,
             persons: HashMap::new(),
@@ -296,9 +313,14 @@ impl<'a> Ingest<'a> {
         Ok(())
     }
 
+    /// Whether a subject placed in `town` under `dep` lies in the importer's scope (the
+    /// names it was resolved with are the scope's district's already).
     fn subject_in_scope(&self, town: i32, dep: i32, id: Option<i32>) -> bool {
+        let district_of = |t: i32| self.names.towns.values().find(|x| x.0 == t).map(|x| x.1);
         match self.scope.reach() {
             Reach::All => true,
+            Reach::District(d) => district_of(town) == Some(d),
+            Reach::CityDepartment(_) => self.scope_departments.contains(&dep),
             Reach::Town(t) => t == town,
             Reach::Department(d) => d == dep,
             Reach::Subject(s) => id == Some(s),

@@ -181,7 +181,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(mut q): Query<ProblemQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     crate::pages::canonical_filters(&mut q.town, &mut q.kind, &towns);
     let f = q.filter(&towns);
     let (page, per_page) = paging(q.page, q.per_page);
@@ -200,7 +200,7 @@ pub async fn list(
         return Ok(render(results));
     }
     let counts = problems::counts(&st.store, &user.scope, &f).await?;
-    let departments = reference::departments(&st.store)
+    let departments = reference::departments(&st.store, &user.scope)
         .await?
         .into_iter()
         .map(|(d, _)| d)
@@ -250,7 +250,7 @@ pub async fn urge(
     user: CurrentUser,
     Form(q): Form<ProblemQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let u =
         problems::urge_overdue(&st.store, &user.scope, &user.actor(), &q.filter(&towns)).await?;
     let filters = q.filters_query();
@@ -275,7 +275,7 @@ async fn export_rows(
     user: &CurrentUser,
     q: &ProblemQuery,
 ) -> Result<Export, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let f = q.filter(&towns);
     let rows = problems::all(&st.store, &user.scope, &f).await?;
     let (title, signer) = export_title(st, user, &f, &towns).await?;
@@ -411,7 +411,7 @@ async fn export_title(
     let town_name = |id: i32| towns.iter().find(|t| t.id == id).map(|t| t.name.clone());
     let dep_name = |id: i32| async move {
         Ok::<_, AppError>(
-            reference::departments(&st.store)
+            reference::departments(&st.store, &user.scope)
                 .await?
                 .into_iter()
                 .find(|(d, _)| d.id == id)

@@ -23,6 +23,7 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 pub struct ProgressQuery {
     pub campaign: Option<String>,
+    pub district: Option<String>,
     pub town: Option<String>,
     pub department: Option<String>,
     pub kind: Option<String>,
@@ -41,6 +42,7 @@ fn id_param(o: &Option<String>) -> Option<i32> {
 impl ProgressQuery {
     fn filter(&self) -> ProgressFilter {
         ProgressFilter {
+            district_id: id_param(&self.district),
             town_id: id_param(&self.town),
             department_id: id_param(&self.department),
             kind: nonempty(&self.kind).and_then(|k| SubjectKind::from_code(&k)),
@@ -61,6 +63,10 @@ pub struct Links {
 
 /// Builds the links of a line: the page's own filter and campaign, narrowed by the line.
 fn links(campaign_id: i32, base: &ProgressFilter, narrow: &ProgressFilter) -> Links {
+    let district = narrow
+        .district_id
+        .or(base.district_id)
+        .map(|v| v.to_string());
     let town = narrow.town_id.or(base.town_id).map(|v| v.to_string());
     let dep = narrow
         .department_id
@@ -69,6 +75,7 @@ fn links(campaign_id: i32, base: &ProgressFilter, narrow: &ProgressFilter) -> Li
     let kind = narrow.kind.or(base.kind).map(|k| k.code().to_string());
     let q = crate::pages::query_string(&[
         ("campaign", &Some(campaign_id.to_string())),
+        ("district", &district),
         ("town", &town),
         ("department", &dep),
         ("kind", &kind),
@@ -94,6 +101,8 @@ fn links(campaign_id: i32, base: &ProgressFilter, narrow: &ProgressFilter) -> Li
 
 pub struct Row {
     pub label: String,
+    /// The progress page narrowed to this line (a district's, a town's), where it has one.
+    pub drill: Option<String>,
     pub f: Figures,
     pub links: Links,
 }
@@ -165,6 +174,7 @@ struct ProgressPage {
     campaign_id: i32,
     p: Option<progress::Progress>,
     total: Option<Row>,
+    by_district: Vec<Row>,
     by_town: Vec<Row>,
     by_department: Vec<Row>,
     by_kind: Vec<Row>,
@@ -185,6 +195,7 @@ fn rows(
         .iter()
         .map(|l| Row {
             label: l.label.clone(),
+            drill: None,
             f: l.f,
             links: links(campaign_id, base, &narrow(l)),
         })
@@ -224,6 +235,7 @@ pub async fn page(
             campaign_id: 0,
             p: None,
             total: None,
+            by_district: vec![],
             by_town: vec![],
             by_department: vec![],
             by_kind: vec![],
@@ -235,11 +247,25 @@ pub async fn page(
         }));
     };
     let base = q.filter();
+    in_reach(&st, &user, &base).await?;
     let p = progress::load(&st.store, &user.scope, cid, &base).await?;
-    let by_town = rows(cid, &base, &p.by_town, |l| ProgressFilter {
+    let drill = |param: &str, rows: &mut Vec<Row>, lines: &[Line]| {
+        for (r, l) in rows.iter_mut().zip(lines) {
+            r.drill = Some(format!("/progress?campaign={cid}&{param}={}", l.key));
+        }
+    };
+    let mut by_district = rows(cid, &base, &p.by_district, |l| ProgressFilter {
+        district_id: l.key.parse().ok(),
+        ..Default::default()
+    });
+    drill("district", &mut by_district, &p.by_district);
+    let mut by_town = rows(cid, &base, &p.by_town, |l| ProgressFilter {
         town_id: l.key.parse().ok(),
         ..Default::default()
     });
+    if base.town_id.is_none() {
+        drill("town", &mut by_town, &p.by_town);
+    }
     let by_department = rows(cid, &base, &p.by_department, |l| ProgressFilter {
         department_id: l.key.parse().ok(),
         ..Default::default()
@@ -248,22 +274,25 @@ pub async fn page(
         kind: SubjectKind::from_code(&l.key),
         ..Default::default()
     });
-    // The chart shows the finer of the two dimensions the scope spans: a town's progress
-    // by department, anyone else's by town.
+    // The chart shows the finer of the dimensions the scope spans: the city's progress by
+    // district, a town's by department, anyone else's by town.
     let by_department_first =
         matches!(user.scope.reach(), Reach::Town(_)) || base.town_id.is_some();
-    let (chart_title, chart_rows) = if by_department_first {
+    let (chart_title, chart_rows) = if by_district.len() > 1 {
+        ("按区县", &by_district)
+    } else if by_department_first {
         ("按行业主管部门", &by_department)
     } else {
         ("按镇街", &by_town)
     };
     let submission_bars = submission_chart(chart_rows);
     let problem_bars = problem_chart(chart_rows);
-    let narrowed_to = narrowed_label(&st, &base).await?;
+    let narrowed_to = narrowed_label(&st, &user, &base).await?;
     Ok(render(ProgressPage {
         layout,
         total: Some(Row {
             label: "合计".into(),
+            drill: None,
             f: p.total,
             links: links(cid, &base, &ProgressFilter::default()),
         }),
@@ -274,6 +303,7 @@ pub async fn page(
         campaigns,
         campaign_id: cid,
         p: Some(p),
+        by_district,
         by_town,
         by_department,
         by_kind,
@@ -281,11 +311,48 @@ pub async fn page(
     }))
 }
 
-/// "大盛镇 · 区交通局 · 考试点": what the page is narrowed to, if anything.
-async fn narrowed_label(st: &AppState, f: &ProgressFilter) -> Result<Option<String>, AppError> {
-    let mut parts = Vec::new();
+/// 404 for a district, town or department the caller's scope does not reach: a district's
+/// account cannot even learn that another district's town has a progress page.
+async fn in_reach(st: &AppState, user: &CurrentUser, f: &ProgressFilter) -> Result<(), AppError> {
+    if let Some(d) = f.district_id {
+        let mine = reference::districts(&st.store, &user.scope).await?;
+        if !mine.iter().any(|x| x.id == d) {
+            return Err(AppError::NotFound);
+        }
+    }
     if let Some(t) = f.town_id {
-        if let Some(town) = reference::towns(&st.store)
+        let mine = reference::towns(&st.store, &user.scope).await?;
+        if !mine.iter().any(|x| x.id == t) {
+            return Err(AppError::NotFound);
+        }
+    }
+    if let Some(d) = f.department_id {
+        let mine = reference::departments(&st.store, &user.scope).await?;
+        if !mine.iter().any(|(x, _)| x.id == d) {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(())
+}
+
+/// "渝北区 · 大盛镇 · 区交通局 · 考试点": what the page is narrowed to, if anything.
+async fn narrowed_label(
+    st: &AppState,
+    user: &CurrentUser,
+    f: &ProgressFilter,
+) -> Result<Option<String>, AppError> {
+    let mut parts = Vec::new();
+    if let Some(d) = f.district_id {
+        if let Some(x) = reference::districts(&st.store, &user.scope)
+            .await?
+            .into_iter()
+            .find(|x| x.id == d)
+        {
+            parts.push(x.name);
+        }
+    }
+    if let Some(t) = f.town_id {
+        if let Some(town) = reference::towns(&st.store, &user.scope)
             .await?
             .into_iter()
             .find(|x| x.id == t)
@@ -294,7 +361,7 @@ async fn narrowed_label(st: &AppState, f: &ProgressFilter) -> Result<Option<Stri
         }
     }
     if let Some(d) = f.department_id {
-        if let Some((dep, _)) = reference::departments(&st.store)
+        if let Some((dep, _)) = reference::departments(&st.store, &user.scope)
             .await?
             .into_iter()
             .find(|(x, _)| x.id == d)
@@ -339,6 +406,7 @@ pub async fn subjects(
         .and_then(|s| SubjectState::from_code(&s))
         .unwrap_or(SubjectState::Must);
     let f = q.filter();
+    in_reach(&st, &user, &f).await?;
     let (page, per_page) = paging(q.page, q.per_page);
     let (rows, total) = match cid {
         Some(cid) => {
@@ -348,6 +416,7 @@ pub async fn subjects(
     };
     let filters = crate::pages::query_string(&[
         ("campaign", &cid.map(|c| c.to_string())),
+        ("district", &q.district),
         ("town", &q.town),
         ("department", &q.department),
         ("kind", &q.kind),
@@ -374,7 +443,7 @@ pub async fn subjects(
             base_query: format!("{filters}&state={}", state.code()),
         },
         back: format!("/progress?{filters}"),
-        narrowed_to: narrowed_label(&st, &f).await?,
+        narrowed_to: narrowed_label(&st, &user, &f).await?,
         campaign_name: campaigns
             .into_iter()
             .find(|c| Some(c.id) == cid)

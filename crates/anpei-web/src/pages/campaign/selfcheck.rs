@@ -126,7 +126,7 @@ async fn list(
         .and_then(|c| c.parse::<i32>().ok())
         .filter(|id| campaigns.iter().any(|c| c.campaign.id == *id))
         .unwrap_or(current.campaign.id);
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let f = ListFilter {
         status: nonempty(&q.status).and_then(|s| ListStatus::from_code(&s)),
         kind: nonempty(&q.kind).and_then(|k| SubjectKind::from_code(&k)),

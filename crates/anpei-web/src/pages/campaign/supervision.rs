@@ -114,7 +114,7 @@ pub async fn overview(
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(&st, &q.campaign).await?;
-    let r = sv::ranking(&st.store, &c).await?;
+    let r = sv::ranking(&st.store, &user.scope, &c).await?;
     let town_bars = chart(&r.towns, c.campaign.id);
     let department_bars = chart(&r.departments, c.campaign.id);
     Ok(render(OverviewPage {
@@ -251,7 +251,7 @@ async fn sheet_page(
     finding_input: FindingInput,
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
-    let s = sv::sheet(&st.store, c, unit).await?;
+    let s = sv::sheet(&st.store, &user.scope, c, unit).await?;
     let today = st.store.today();
     let sheet_input = sheet_input.unwrap_or_else(|| SheetInput {
         manual: s
@@ -381,7 +381,7 @@ async fn save(
         reason: f.reason,
         finalise: f.finalise,
     };
-    match sv::save_sheet(&st.store, &user.actor(), &c, unit, &input).await {
+    match sv::save_sheet(&st.store, &user.scope, &user.actor(), &c, unit, &input).await {
         Ok(_) => Ok(
             Redirect::to(&format!("{}?campaign={}", unit.path(), c.campaign.id)).into_response(),
         ),
@@ -447,7 +447,7 @@ async fn finding(
         measures: f.measures,
         deadline: f.deadline,
     };
-    match sv::add_finding(&st.store, &user.actor(), &c, unit, &input).await {
+    match sv::add_finding(&st.store, &user.scope, &user.actor(), &c, unit, &input).await {
         Ok(_) => Ok(Redirect::to(&format!(
             "{}?campaign={}#findings",
             unit.path(),
@@ -474,8 +474,8 @@ pub async fn close_problem(
     Path(id): Path<i32>,
     Form(f): Form<CloseForm>,
 ) -> Result<Response, AppError> {
-    let p = sv::problem(&st.store, id).await?;
-    let unit = sv::close_problem(&st.store, &user.actor(), id, &f.note).await?;
+    let p = sv::problem(&st.store, &user.scope, id).await?;
+    let unit = sv::close_problem(&st.store, &user.scope, &user.actor(), id, &f.note).await?;
     Ok(Redirect::to(&format!(
         "{}?campaign={}#findings",
         unit.path(),

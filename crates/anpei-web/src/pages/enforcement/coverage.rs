@@ -72,7 +72,7 @@ pub async fn page(
     let campaign_id = nonempty(&q.campaign).and_then(|s| s.parse::<i32>().ok());
     let window = coverage::window(&st.store, campaign_id).await?;
     let category = nonempty(&q.category).and_then(|s| Category::from_code(&s));
-    let towns = anpei_store::registry::reference::towns(&st.store).await?;
+    let towns = anpei_store::registry::reference::towns(&st.store, &user.scope).await?;
     let town_id = super::super::town_param(&q.town, &towns);
     let town_name = town_id
         .and_then(|t| towns.iter().find(|x| x.id == t))

@@ -489,12 +489,12 @@ async fn detail_page(
         layout: Layout::new(user, format!("举报 {}", t.row.receipt_code), "tipoffs"),
         is_intake: v == Viewer::Intake,
         can_close,
-        departments: reference::departments(&st.store)
+        departments: reference::departments(&st.store, &user.scope)
             .await?
             .into_iter()
             .map(|(d, _)| d)
             .collect(),
-        towns: reference::towns(&st.store).await?,
+        towns: reference::towns(&st.store, &user.scope).await?,
         max_extension: st.store.params.tipoff_extend_max_days,
         t,
         events,

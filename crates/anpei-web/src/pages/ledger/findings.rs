@@ -141,7 +141,7 @@ pub async fn list(
     Query(mut q): Query<FindingQuery>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     if let Some(id) = crate::pages::town_param(&q.town, &towns).filter(|id| *id > 0) {
         q.town = Some(id.to_string());
     }
@@ -186,7 +186,7 @@ pub async fn list(
         results,
         rules: &Rule::ALL,
         towns,
-        industries: subjects::industries(&st.store).await?,
+        industries: subjects::industries(&st.store, &user.scope).await?,
         export_query: q.base_query(),
         q,
         by_rule,
@@ -209,7 +209,7 @@ pub async fn export(
     user: CurrentUser,
     Query(q): Query<FindingQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let rows = findings::all(
         &st.store,
         &user.scope,
@@ -413,12 +413,12 @@ async fn detail_render(
     let handling = leads::handling(&st.store, &user.scope, id).await?;
     let history = leads::history(&st.store, &user.scope, id).await?;
     let assignee = match (handling.assigned_town_id, handling.assigned_department_id) {
-        (Some(t), _) => reference::towns(&st.store)
+        (Some(t), _) => reference::towns(&st.store, &user.scope)
             .await?
             .into_iter()
             .find(|x| x.id == t)
             .map(|x| x.name),
-        (_, Some(d)) => reference::departments(&st.store)
+        (_, Some(d)) => reference::departments(&st.store, &user.scope)
             .await?
             .into_iter()
             .find(|(x, _)| x.id == d)

@@ -227,7 +227,7 @@ pub async fn bulk(
     let what = form
         .action_label()
         .ok_or_else(|| AppError::BadRequest("批量操作：请选择要执行的操作".into()))?;
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     let q = form.query();
     let filter = q.filter(&towns, user.scope.reach());
     let (mut ids, total) = findings::ids(&st.store, &user.scope, &filter, BULK_MAX).await?;

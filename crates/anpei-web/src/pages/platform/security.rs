@@ -12,7 +12,7 @@ use crate::pages::{render, Layout};
 use crate::AppState;
 use anpei_store::platform::policy::SecurityPolicy;
 use anpei_store::platform::security::{self, Grant, GrantRow, Saved, SettingView};
-use anpei_store::{registry::reference, Role, StoreError};
+use anpei_store::{Role, StoreError};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -254,17 +254,10 @@ async fn grants_with(
             row,
         })
         .collect();
-    let mut scope_names: Vec<String> = reference::towns(&st.store)
-        .await?
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    scope_names.extend(
-        reference::departments(&st.store)
-            .await?
-            .into_iter()
-            .map(|(d, _)| d.name),
-    );
+    let choices = anpei_store::platform::accounts::scope_choices(&st.store).await?;
+    let mut scope_names = choices.districts;
+    scope_names.extend(choices.towns);
+    scope_names.extend(choices.departments);
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     let mut res = render(GrantsPage {
         layout: Layout::new(user, "角色授权", "grants"),

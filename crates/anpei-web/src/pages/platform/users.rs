@@ -10,10 +10,9 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_store::model::{Department, Town};
 use anpei_store::platform::accounts::{self, NewUser, UserRow};
 use anpei_store::platform::audit::{self, Event};
-use anpei_store::{platform::security, registry::reference, Role, StoreError};
+use anpei_store::{platform::security, Role, StoreError};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,8 +29,7 @@ struct UsersPage {
     /// The password rules in force (for the initial password).
     rules: String,
     username_rule: &'static str,
-    towns: Vec<Town>,
-    departments: Vec<(Department, Vec<String>)>,
+    choices: accounts::ScopeChoices,
     form: UserForm,
     message: Option<String>,
     error: Option<String>,
@@ -45,6 +43,8 @@ pub struct UserForm {
     display_name: String,
     #[serde(default)]
     role: String,
+    #[serde(default)]
+    district: String,
     #[serde(default)]
     town: String,
     #[serde(default)]
@@ -73,8 +73,7 @@ async fn page_with(
         roles: security::BUSINESS_ROLES,
         rules: security::password_rules_text(&st.store.policy().password),
         username_rule: accounts::USERNAME_RULE,
-        towns: reference::towns(&st.store).await?,
-        departments: reference::departments(&st.store).await?,
+        choices: accounts::scope_choices(&st.store).await?,
         form: UserForm {
             password: String::new(),
             ..form
@@ -132,7 +131,8 @@ pub async fn create(
         Role::Town => Some(f.town.clone()),
         Role::Department => Some(f.department.clone()),
         Role::Subject => Some(f.uscc.clone()),
-        Role::District | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => None,
+        Role::District => Some(f.district.clone()),
+        Role::City | Role::Sysadmin | Role::SecurityAdmin | Role::Auditor => None,
     }
     .filter(|s| !s.trim().is_empty());
     let pw = f.password.clone();

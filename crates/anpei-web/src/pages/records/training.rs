@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 /// Whether a role may upload an institution's class file.
 pub fn may_upload(role: Role) -> bool {
-    matches!(role, Role::District | Role::Subject)
+    matches!(role, Role::City | Role::District | Role::Subject)
 }
 
 #[derive(Template)]

@@ -199,7 +199,7 @@ async fn todo(
                 false,
                 "todo-tipoffs",
             )),
-            Viewer::District => {}
+            Viewer::District | Viewer::DistrictOf(_) => {}
         }
         out.push(line(
             "超期未办结的举报",

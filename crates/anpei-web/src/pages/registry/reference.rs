@@ -38,8 +38,8 @@ async fn page_with(
     };
     let mut res = render(ReferencePage {
         layout: Layout::new(user, "镇街与部门", "reference"),
-        towns: reference::towns(&st.store).await?,
-        departments: reference::departments(&st.store).await?,
+        towns: reference::towns(&st.store, &anpei_store::Scope::district_wide()).await?,
+        departments: reference::departments(&st.store, &anpei_store::Scope::district_wide()).await?,
         message,
         error,
         csv,
@@ -67,6 +67,7 @@ pub async fn import(
         Ok(list) => {
             let (n, kept) = reference::apply(&st.store, &user.actor(), &list).await?;
             let what = match list {
+                ReferenceList::Districts(_) => "区县",
                 ReferenceList::Towns(_) => "镇街",
                 ReferenceList::Departments(_) => "部门",
             };

@@ -86,7 +86,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(mut q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let towns = reference::towns(&st.store).await?;
+    let towns = reference::towns(&st.store, &user.scope).await?;
     crate::pages::canonical_filters(&mut q.town, &mut q.kind, &towns);
     let f = q.filter(&towns);
     let (page, per_page) = paging(q.page, q.per_page);
@@ -119,7 +119,7 @@ pub async fn list(
         results,
         kinds: SubjectKind::ALL,
         towns,
-        industries: subjects::industries(&st.store).await?,
+        industries: subjects::industries(&st.store, &user.scope).await?,
         q,
         town_fixed,
     }))
@@ -224,13 +224,13 @@ async fn form_page(
     input: SubjectInput,
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
-    let mut towns = reference::towns(&st.store).await?;
+    let mut towns = reference::towns(&st.store, &user.scope).await?;
     if let Reach::Town(t) = user.scope.reach() {
         towns.retain(|x| x.id == t);
     }
-    let mut industries = subjects::industries(&st.store).await?;
+    let mut industries = subjects::industries(&st.store, &user.scope).await?;
     if let Reach::Department(d) = user.scope.reach() {
-        let deps = reference::departments(&st.store).await?;
+        let deps = reference::departments(&st.store, &user.scope).await?;
         industries = deps
             .into_iter()
             .find(|(dep, _)| dep.id == d)

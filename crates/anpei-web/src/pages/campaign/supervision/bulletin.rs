@@ -328,7 +328,7 @@ pub async fn page(
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(&st, &q.campaign).await?;
-    let b = bl::load(&st.store, &c).await?;
+    let b = bl::load(&st.store, &user.scope, &c).await?;
     let t = Text::of(&b);
     Ok(render(BulletinPage {
         layout: Layout::new(&user, "通报", "bulletin"),
@@ -352,7 +352,7 @@ pub async fn docx(
     let number = doc_number(q.doc_number.as_deref().unwrap_or("")).map_err(AppError::BadRequest)?;
     let c = chosen_campaign(&st, &q.campaign).await?;
     let id = c.campaign.id;
-    let b = bl::load(&st.store, &c).await?;
+    let b = bl::load(&st.store, &user.scope, &c).await?;
     let written = number.clone();
     let bytes = tokio::task::spawn_blocking(move || to_docx(&b, &Text::of(&b), &written))
         .await

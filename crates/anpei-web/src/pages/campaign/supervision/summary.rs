@@ -68,7 +68,7 @@ async fn own_page(
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(st, campaign).await?;
     let report = sm::of_unit(&st.store, c.campaign.id, unit).await?;
-    let track = sm::tracking(&st.store, &c).await?;
+    let track = sm::tracking(&st.store, &user.scope, &c).await?;
     let state = track
         .iter()
         .find(|t| t.unit == unit)
@@ -77,7 +77,7 @@ async fn own_page(
         Some(r) => evidence::list(st, sm::EVIDENCE_OWNER, &[r.id]).await?,
         None => Vec::new(),
     };
-    let s = sv::sheet(&st.store, &c, unit).await?;
+    let s = sv::sheet(&st.store, &user.scope, &c, unit).await?;
     let today = st.store.today();
     let sheet = s
         .line
@@ -241,7 +241,7 @@ pub async fn tracking(
     Query(q): Query<TrackingQuery>,
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(&st, &q.campaign).await?;
-    let track = sm::tracking(&st.store, &c).await?;
+    let track = sm::tracking(&st.store, &user.scope, &c).await?;
     let ids: Vec<i32> = track
         .iter()
         .filter_map(|t| t.report.as_ref().map(|r| r.id))

@@ -102,8 +102,11 @@ pub async fn page(
 }
 
 /// The template workbook: header rows, an example row, drop-down lists from the reference.
-pub async fn template(State(st): State<AppState>) -> Result<Response, AppError> {
-    let reference = load_reference(&st.store).await?;
+pub async fn template(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let reference = load_reference(&st.store, &user.scope).await?;
     let bytes = tokio::task::spawn_blocking(move || anpei_import::template_workbook(&reference))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
