@@ -160,7 +160,9 @@ enum UserCommand {
         /// district, department, town, subject, sysadmin, secadmin or auditor.
         #[arg(long)]
         role: String,
-        /// Town/street name, department name or subject USCC, as the role needs.
+        /// District (name or code) for `district`; town/street or department name
+        /// (`区县/名称` where two districts share it, `市级/名称` for a city department);
+        /// subject USCC — as the role needs.
         #[arg(long)]
         scope: Option<String>,
         #[arg(long)]
@@ -664,7 +666,7 @@ async fn user(store: &Store, cmd: &UserCommand) -> Result<()> {
             ..
         } => {
             let role = Role::from_code(role).ok_or_else(|| {
-                anyhow!("未知角色“{role}”，应为 district、department、town、subject、sysadmin、secadmin 或 auditor")
+                anyhow!("未知角色“{role}”，应为 city、district、department、town、subject、sysadmin、secadmin 或 auditor")
             })?;
             // Before the password is read: a refused name needs no password typed.
             accounts::normalize_username(name).map_err(|e| anyhow!(e))?;

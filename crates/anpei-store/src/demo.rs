@@ -180,7 +180,12 @@ pub async fn load_other_districts(
         }
     }
     reference::apply(store, &actor, &reference::ReferenceList::Towns(town_rows)).await?;
-    reference::apply(store, &actor, &reference::ReferenceList::Departments(dep_rows)).await?;
+    reference::apply(
+        store,
+        &actor,
+        &reference::ReferenceList::Departments(dep_rows),
+    )
+    .await?;
     let districts = reference::all_districts(store).await?;
     let mut names = Vec::new();
     for (k, (code, name)) in others.iter().enumerate() {
@@ -220,7 +225,6 @@ async fn insert_district(
     deps: &[(crate::entity::department::Model, Vec<String>)],
     with_enforcement: bool,
 ) -> StoreResult<Loaded> {
-
     let town_id: HashMap<&str, i32> = towns.iter().map(|t| (t.name.as_str(), t.id)).collect();
     let dep_id: HashMap<&str, i32> = deps.iter().map(|(d, _)| (d.name.as_str(), d.id)).collect();
     let industry_dep: HashMap<&str, i32> = deps

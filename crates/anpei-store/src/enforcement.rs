@@ -103,7 +103,11 @@ pub const DOCUMENT_OWNER: &str = "enforcement_action";
 pub fn is_supervisor(scope: &Scope) -> bool {
     matches!(
         scope.reach(),
-        Reach::All | Reach::Department(_) | Reach::Town(_)
+        Reach::All
+            | Reach::District(_)
+            | Reach::Department(_)
+            | Reach::CityDepartment(_)
+            | Reach::Town(_)
     )
 }
 

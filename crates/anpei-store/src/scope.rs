@@ -147,7 +147,9 @@ impl Scope {
     ) -> Result<Scope, sea_orm::DbErr> {
         let s = Scope::for_user(u);
         if let Reach::Department(d) = s.0 {
-            let dep = crate::entity::department::Entity::find_by_id(d).one(db).await?;
+            let dep = crate::entity::department::Entity::find_by_id(d)
+                .one(db)
+                .await?;
             if dep.is_some_and(|x| x.district_id.is_none()) {
                 return Ok(s.lifted_to_city());
             }

@@ -23,7 +23,9 @@ fn visibility_equals_scope_containment_for_random_users() {
             as_of: db.store.today(),
         };
         demo::load(&db.store, &cfg).await.unwrap();
-        demo::load_other_districts(&db.store, &cfg, 3).await.unwrap();
+        demo::load_other_districts(&db.store, &cfg, 3)
+            .await
+            .unwrap();
         db
     });
     let conn = &db.store.db;

@@ -26,10 +26,14 @@ async fn demo_db(subjects: usize, persons: usize) -> (TestDb, anpei_core::demo::
 #[tokio::test]
 async fn a_new_database_holds_the_reference_lists_of_the_district() {
     let db = TestDb::new().await;
-    let towns = reference::towns(&db.store, &anpei_store::Scope::district_wide()).await.unwrap();
+    let towns = reference::towns(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap();
     assert_eq!(towns.len(), 30);
     assert_eq!(towns.iter().filter(|t| t.kind == "镇").count(), 11);
-    let deps = reference::departments(&db.store, &anpei_store::Scope::district_wide()).await.unwrap();
+    let deps = reference::departments(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap();
     let (yjj, inds) = deps
         .iter()
         .find(|(d, _)| d.name == "区应急管理局")
@@ -171,7 +175,10 @@ async fn a_failed_write_leaves_neither_the_record_nor_its_audit_entry() {
     let (db, district) = demo_db(5, 20).await;
     let before = audit::latest(&db.store, 1000).await.unwrap().len();
     let existing = &district.subjects[0];
-    let town = reference::towns(&db.store, &anpei_store::Scope::district_wide()).await.unwrap()[0].id;
+    let town = reference::towns(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap()[0]
+        .id;
     let input = SubjectInput {
         uscc: existing.uscc.to_string(),
         name: "重复的单位".into(),
@@ -231,7 +238,9 @@ async fn creating_a_subject_reports_every_bad_field_in_chinese() {
 #[tokio::test]
 async fn a_town_user_cannot_create_a_subject_in_another_town() {
     let db = TestDb::new().await;
-    let towns = reference::towns(&db.store, &anpei_store::Scope::district_wide()).await.unwrap();
+    let towns = reference::towns(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap();
     let input = SubjectInput {
         uscc: "91110000600037341L".into(),
         name: "重庆测试建筑有限公司".into(),
@@ -293,7 +302,10 @@ async fn scoped_counts_add_up_to_the_district() {
     .unwrap()
     .1;
     let mut sum = 0;
-    for t in reference::towns(&db.store, &anpei_store::Scope::district_wide()).await.unwrap() {
+    for t in reference::towns(&db.store, &anpei_store::Scope::district_wide())
+        .await
+        .unwrap()
+    {
         let scoped = subjects::list(
             &db.store,
             &anpei_store::testing::town_scope(t.id),

@@ -50,7 +50,10 @@ impl Perm {
                 Role::City | Role::District | Role::Department | Role::Town | Role::Subject
             ),
             (Perm::EditSubjects | Perm::Supervise, Some(r)) => {
-                matches!(r, Role::City | Role::District | Role::Department | Role::Town)
+                matches!(
+                    r,
+                    Role::City | Role::District | Role::Department | Role::Town
+                )
             }
             (Perm::SelfInspect, Some(r)) => r == Role::Subject,
             // The city's office supervises as a district's does, over every district.

@@ -195,11 +195,12 @@ async fn the_api_lists_subjects_in_the_contract_shape_and_persons_masked() {
 async fn a_subject_is_created_through_the_form_with_chinese_errors_first() {
     let h = Harness::with_demo(5, 20).await;
     let s = h.login("district").await;
-    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()[3]
-        .id
-        .to_string();
+    let town =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()[3]
+            .id
+            .to_string();
     let bad = h
         .post_form(
             Some(&s),

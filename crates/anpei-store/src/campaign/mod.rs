@@ -423,7 +423,12 @@ pub async fn create_copy(
     from: i32,
     input: &CopyInput,
 ) -> StoreResult<i32> {
-    if !scope.is_all() {
+    // A city's campaigns are the city's to set; a one-district installation's, its district's.
+    let single = crate::registry::reference::all_districts(store)
+        .await?
+        .len()
+        == 1;
+    if !(scope.is_all() || (single && scope.is_district_level())) {
         return Err(StoreError::Forbidden);
     }
     let src = get(store, from).await?.ok_or(StoreError::NotFound)?;

@@ -819,7 +819,11 @@ pub async fn ranking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreRes
 
 /// `NotFound` unless `unit` is a town or department of the scope's district (any district's
 /// for the city): what every read and write of a unit's sheet checks first.
-pub async fn unit_in_scope<C: ConnectionTrait>(db: &C, scope: &Scope, unit: Unit) -> StoreResult<()> {
+pub async fn unit_in_scope<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    unit: Unit,
+) -> StoreResult<()> {
     use crate::entity::department;
     let within = match unit {
         Unit::Town(t) => scope.reaches_town(db, t).await?,
@@ -875,7 +879,12 @@ pub struct Sheet {
 /// The sheet of `unit` in campaign `c` (`NotFound` for a unit unknown or outside the
 /// scope's district).
 #[tracing::instrument(skip_all)]
-pub async fn sheet(store: &Store, scope: &Scope, c: &CampaignInfo, unit: Unit) -> StoreResult<Sheet> {
+pub async fn sheet(
+    store: &Store,
+    scope: &Scope,
+    c: &CampaignInfo,
+    unit: Unit,
+) -> StoreResult<Sheet> {
     unit_name(&store.db, unit).await?;
     let r = ranking(store, scope, c).await?;
     let lines = match unit {

@@ -64,13 +64,15 @@ fn district_only(scope: &Scope) -> StoreResult<()> {
     }
 }
 
-/// The cases a scope sees: those of its subjects (every case for the city).
+/// The cases a scope sees: those of its subjects, and those of no subject (every case for
+/// the city).
 pub(crate) fn visible(scope: &Scope) -> sea_orm::sea_query::Condition {
     use sea_orm::sea_query::Condition;
     if scope.is_all() {
         Condition::all()
     } else {
-        Condition::all()
+        Condition::any()
+            .add(typical_case::Column::SubjectId.is_null())
             .add(typical_case::Column::SubjectId.in_subquery(crate::scope::subject_ids(scope)))
     }
 }

@@ -87,7 +87,10 @@ pub async fn viewer_for(
 ) -> StoreResult<Option<Viewer>> {
     use crate::{Reach, Role};
     // A one-district installation's district is its own intake; in a city the city's is.
-    let one_district = crate::entity::district::Entity::find().count(&store.db).await? == 1;
+    let one_district = crate::entity::district::Entity::find()
+        .count(&store.db)
+        .await?
+        == 1;
     Ok(match (role, scope.reach()) {
         (Role::District, Reach::District(d)) if !one_district => Some(Viewer::DistrictOf(d)),
         (Role::District, Reach::District(_)) | (Role::City, Reach::All) => match user_id {
@@ -158,7 +161,7 @@ pub async fn set_grant(
         .ok_or(StoreError::NotFound)?;
     if on && u.role != crate::Role::District.code() && u.role != crate::Role::City.code() {
         return Err(StoreError::Validation(
-            "举报受理只能授予区级或市级管理员账号".into(),
+            "举报受理只能授予区级管理员或市级管理员账号".into(),
         ));
     }
     let txn = store.write().await?;

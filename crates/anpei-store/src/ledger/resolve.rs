@@ -23,7 +23,10 @@ impl Names {
     pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Names> {
         let mut n = Names::default();
         for t in reference::towns(store, scope).await? {
-            if n.towns.insert(t.name.clone(), (t.id, t.district_id)).is_some() {
+            if n.towns
+                .insert(t.name.clone(), (t.id, t.district_id))
+                .is_some()
+            {
                 n.ambiguous_towns.insert(t.name);
             }
         }

@@ -684,11 +684,15 @@ impl Places {
         };
         if let Some(t) = u.scope_town_id {
             let t = self.towns.iter().find(|x| x.id == t);
-            return t.map(|t| qualified(Some(t.district_id), t.name.clone())).unwrap_or_default();
+            return t
+                .map(|t| qualified(Some(t.district_id), t.name.clone()))
+                .unwrap_or_default();
         }
         if let Some(d) = u.scope_department_id {
             let d = self.deps.iter().find(|x| x.id == d);
-            return d.map(|d| qualified(d.district_id, d.name.clone())).unwrap_or_default();
+            return d
+                .map(|d| qualified(d.district_id, d.name.clone()))
+                .unwrap_or_default();
         }
         if let Some(s) = u.scope_subject_id {
             return subjects

@@ -51,6 +51,7 @@ pub const PG_PAYLOAD: &str = "pg_dump-custom";
 /// and the notice's campaign (`campaign::seed_if_empty`). See [`check_empty`].
 pub const SEEDED_TABLES: &[&str] = &[
     "seaql_migrations",
+    "districts",
     "towns",
     "departments",
     "department_industries",

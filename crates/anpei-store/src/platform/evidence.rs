@@ -72,7 +72,7 @@ pub async fn subject_visible(
     subject_id: Option<i32>,
 ) -> StoreResult<bool> {
     Ok(match subject_id {
-        None => scope.is_all(),
+        None => scope.is_district_level(),
         Some(id) => {
             scope::subjects(scope)
                 .filter(subject::Column::Id.eq(id))
@@ -134,7 +134,10 @@ pub async fn openable(
     if row.subject_id.is_some() && !subject_visible(store, scope, row.subject_id).await? {
         return Ok(None);
     }
-    let supervisor = matches!(role, Role::City | Role::District | Role::Department | Role::Town);
+    let supervisor = matches!(
+        role,
+        Role::City | Role::District | Role::Department | Role::Town
+    );
     let db = &store.db;
     let may = match row.owner_kind.as_str() {
         selfcheck::EVIDENCE_OWNER => {
@@ -175,7 +178,15 @@ pub async fn openable(
                         Some(Unit::Town(t)) => r.town_id == Some(t),
                         None => false,
                     };
-                    supervisor && (scope.is_all() || own)
+                    let district_wide = match Unit::of_columns(r.department_id, r.town_id) {
+                        Some(u) if scope.is_district_level() => {
+                            crate::campaign::supervision::unit_in_scope(&store.db, scope, u)
+                                .await
+                                .is_ok()
+                        }
+                        _ => false,
+                    };
+                    supervisor && (district_wide || own)
                 }
                 None => false,
             }

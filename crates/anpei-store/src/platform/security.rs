@@ -6,9 +6,7 @@
 //! `anpei.toml`); the security administrator's saved settings hold only the values that
 //! differ from it, so a value he never changed keeps following the configuration.
 
-use crate::entity::{
-    password_history, person, security_setting, session, subject, user,
-};
+use crate::entity::{password_history, person, security_setting, session, subject, user};
 use crate::platform::accounts::verify_password;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::policy::{PasswordPolicy, SecurityPolicy};
@@ -851,8 +849,8 @@ pub async fn grant(
                 crate::platform::accounts::resolve_scope(&*txn, *role, scope.as_deref()).await?;
             let (old_scope, _) = scope_names(&*txn, &u).await?;
             let old_role = Role::from_code(&u.role).map_or("未知", Role::label);
-            let unchanged = u.role == role.code()
-                && crate::platform::accounts::ScopeColumns::of(&u) == cols;
+            let unchanged =
+                u.role == role.code() && crate::platform::accounts::ScopeColumns::of(&u) == cols;
             // A requested role is granted by choosing it here too, changed or not.
             if unchanged && !u.awaiting_grant {
                 return Ok(format!("账号 {} 的角色和范围没有变化", u.username));
@@ -1047,7 +1045,7 @@ mod tests {
             c,
             vec![
                 "密码最小长度：8位→10位".to_string(),
-                "可批量导出个人信息的角色：区级管理员→无".to_string()
+                "可批量导出个人信息的角色：市级管理员、区级管理员→无".to_string()
             ]
         );
         assert!(describe_changes(&old, &old).is_empty());

@@ -125,6 +125,7 @@ macro_rules! tables {
 }
 
 tables!(
+    district,
     town,
     department,
     department_industry,
@@ -198,10 +199,20 @@ pub async fn transfer(
         ));
     }
     crate::migration::Migrator::up(&dst.db, None).await?;
-    if let Some((table, n)) = counts(&dst.db).await?.into_iter().find(|(_, n)| *n > 0) {
+    // The migrations leave one unnamed district behind; the source's districts replace it.
+    let fresh = district::Entity::find().all(&dst.db).await?;
+    let placeholder = matches!(fresh.as_slice(), [d] if d.code.is_empty());
+    if let Some((table, n)) = counts(&dst.db)
+        .await?
+        .into_iter()
+        .find(|(t, n)| *n > 0 && !(placeholder && *t == "districts" && *n == 1))
+    {
         return Err(StoreError::Conflict(format!(
             "目标数据库不是空库（表 {table} 已有 {n} 行），为免覆盖，拒绝迁移"
         )));
+    }
+    if placeholder {
+        district::Entity::delete_many().exec(&dst.db).await?;
     }
     let tables = copy_all(src, dst, &mut progress).await?;
     if dst.backend() == DbBackend::Postgres {

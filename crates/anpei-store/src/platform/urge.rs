@@ -92,7 +92,11 @@ pub async fn send(
 pub fn may_urge(scope: &crate::Scope) -> StoreResult<()> {
     use crate::Reach;
     match scope.reach() {
-        Reach::All | Reach::Town(_) | Reach::Department(_) => Ok(()),
+        Reach::All
+        | Reach::District(_)
+        | Reach::Town(_)
+        | Reach::Department(_)
+        | Reach::CityDepartment(_) => Ok(()),
         _ => Err(crate::StoreError::Forbidden),
     }
 }

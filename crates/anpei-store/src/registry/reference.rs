@@ -80,13 +80,15 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
         (i + 1, f)
     });
     let cell = |f: &[String], i: Option<usize>| {
-        i.and_then(|i| f.get(i))
-            .filter(|v| !v.is_empty())
-            .cloned()
+        i.and_then(|i| f.get(i)).filter(|v| !v.is_empty()).cloned()
     };
     let width = |n: usize, f: &[String]| {
         if f.len() != cols.len() {
-            Err(format!("第{n}行：应有{}列，实际为{}列", cols.len(), f.len()))
+            Err(format!(
+                "第{n}行：应有{}列，实际为{}列",
+                cols.len(),
+                f.len()
+            ))
         } else {
             Ok(())
         }
@@ -130,7 +132,13 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
             if out.iter().any(|t| t.name == name && t.district == district) {
                 return Err(format!("第{n}行 名称：“{name}”在同一区县内重复"));
             }
-            out.push(TownRow { line: n, name, kind, district, code });
+            out.push(TownRow {
+                line: n,
+                name,
+                kind,
+                district,
+                code,
+            });
         }
         return Ok(ReferenceList::Towns(out));
     }
@@ -166,9 +174,11 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
         }
         return Ok(ReferenceList::Departments(out));
     }
-    Err("表头应为“代码,名称”（区县）、“名称,类型[,所属区县][,代码]”（镇街）\
+    Err(
+        "表头应为“代码,名称”（区县）、“名称,类型[,所属区县][,代码]”（镇街）\
          或“名称,监管行业[,所属区县][,上级部门]”（部门）"
-        .into())
+            .into(),
+    )
 }
 
 pub async fn seed_defaults_if_empty(store: &Store) -> StoreResult<()> {
@@ -199,9 +209,11 @@ pub async fn apply(
             (apply_districts(&*txn, rows).await?, "districts", rows.len())
         }
         ReferenceList::Towns(rows) => (apply_towns(&*txn, rows).await?, "towns", rows.len()),
-        ReferenceList::Departments(rows) => {
-            (apply_departments(&*txn, rows).await?, "departments", rows.len())
-        }
+        ReferenceList::Departments(rows) => (
+            apply_departments(&*txn, rows).await?,
+            "departments",
+            rows.len(),
+        ),
     };
     let ev = Event::ok("reference.import", format!("reference:{what}"))
         .with_detail(format!("rows={n} kept_in_use={kept}"));
@@ -334,10 +346,7 @@ async fn apply_towns<C: ConnectionTrait>(db: &C, rows: &[TownRow]) -> StoreResul
 }
 
 /// `None` for a department of the city.
-fn department_district(
-    all: &[district::Model],
-    r: &DepartmentRow,
-) -> StoreResult<Option<i32>> {
+fn department_district(all: &[district::Model], r: &DepartmentRow) -> StoreResult<Option<i32>> {
     match r.district.as_deref() {
         Some(w) if CITY_LEVEL.contains(&w) => Ok(None),
         w => resolve_district(all, r.line, w).map(Some),
@@ -356,8 +365,7 @@ async fn apply_departments<C: ConnectionTrait>(
     // The city's departments first, so that a district's department can name its parent.
     placed.sort_by_key(|(_, d)| d.is_some());
     let existing = department::Entity::find().all(db).await?;
-    let touched: std::collections::BTreeSet<Option<i32>> =
-        placed.iter().map(|(_, d)| *d).collect();
+    let touched: std::collections::BTreeSet<Option<i32>> = placed.iter().map(|(_, d)| *d).collect();
     let mut ids: Vec<(Option<i32>, String, i32)> = Vec::new();
     for (i, (r, d)) in placed.iter().enumerate() {
         let parent = match &r.parent {
@@ -498,7 +506,11 @@ pub async fn towns(store: &Store, scope: &Scope) -> StoreResult<Vec<town::Model>
         .order_by_asc(town::Column::Sort);
     Ok(match district_of_scope(&store.db, scope).await? {
         Ok(None) => q.all(&store.db).await?,
-        Ok(Some(d)) => q.filter(town::Column::DistrictId.eq(d)).all(&store.db).await?,
+        Ok(Some(d)) => {
+            q.filter(town::Column::DistrictId.eq(d))
+                .all(&store.db)
+                .await?
+        }
         Err(()) => Vec::new(),
     })
 }
@@ -591,10 +603,10 @@ mod tests {
             parse_reference_csv("代码,名称\n50011,渝北区\n").unwrap_err(),
             "第2行 代码：应为6位行政区划代码，实际为“50011”"
         );
-        let ReferenceList::Towns(t) = parse_reference_csv(
-            "名称,类型,所属区县\n城关镇,镇,城口县\n城关镇,镇,500112\n",
-        )
-        .unwrap() else {
+        let ReferenceList::Towns(t) =
+            parse_reference_csv("名称,类型,所属区县\n城关镇,镇,城口县\n城关镇,镇,500112\n")
+                .unwrap()
+        else {
             panic!()
         };
         assert_eq!(t[1].district.as_deref(), Some("500112"));

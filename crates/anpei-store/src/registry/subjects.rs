@@ -222,10 +222,16 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
         Some(t) => town::Entity::find_by_id(t).one(db).await?,
         None => None,
     };
-    let district = town.as_ref().map_or(0, |t| t.district_id);
+    // Without a town, the industry is still checked (against the first district's list).
+    let district = match &town {
+        Some(t) => t.district_id,
+        None => crate::entity::district::Entity::find()
+            .one(db)
+            .await?
+            .map_or(0, |d| d.id),
+    };
     let mut department_id = None;
     match (&industry, kind) {
-        (_, _) if town.is_none() => {}
         (Some(ind), _) => match reference::department_of_industry(db, district, ind).await? {
             Some(d) => department_id = Some(d),
             None => errs.push(("industry", format!("行业：“{ind}”不是任何部门监管的行业"))),
@@ -244,7 +250,6 @@ async fn validate<C: sea_orm::ConnectionTrait>(db: &C, input: &SubjectInput) -> 
         }
     }
     if industry.is_none()
-        && town.is_some()
         && kind.is_some()
         && kind != Some(SubjectKind::Enterprise)
         && department_id.is_none()

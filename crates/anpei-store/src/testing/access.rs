@@ -249,7 +249,10 @@ pub struct Containment {
 impl Containment {
     pub async fn load(store: &Store) -> Containment {
         use crate::entity::{department, town};
-        let towns = town::Entity::find().all(&store.db).await.expect("read towns");
+        let towns = town::Entity::find()
+            .all(&store.db)
+            .await
+            .expect("read towns");
         let deps = department::Entity::find()
             .all(&store.db)
             .await

@@ -717,13 +717,14 @@ async fn the_export_is_a_titled_workbook_with_masked_phones_and_neutralised_form
     let (status, bytes) = get_bytes(h, &town, "/problems/export.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     let rows = read_xlsx(&bytes);
-    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id == w.own.town_id)
-        .unwrap()
-        .name;
+    let town_name =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == w.own.town_id)
+            .unwrap()
+            .name;
     assert!(
         rows[0][0].starts_with(&town_name) && rows[0][0].ends_with("问题清单"),
         "title {:?}",
@@ -774,13 +775,14 @@ async fn the_word_list_has_the_exports_rows_filters_and_scope_and_the_unit_as_si
     add_problem(h, None, &w.own, due, "签到表笔迹相同").await;
     add_problem(h, None, &w.neighbour, due, "台账不全").await;
     add_problem(h, None, &w.foreign, due, "外镇问题").await;
-    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id == w.own.town_id)
-        .unwrap()
-        .name;
+    let town_name =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == w.own.town_id)
+            .unwrap()
+            .name;
     let town = h.login("town").await;
     let list = h.get(Some(&town), "/problems?q=台账").await;
     assert!(

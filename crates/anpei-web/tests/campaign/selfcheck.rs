@@ -989,12 +989,13 @@ async fn a_foreign_self_inspection_is_not_found() {
         .into_iter()
         .find(|s| s.id != own.id && s.kind == "enterprise" && s.town_id != own.town_id)
         .unwrap();
-    let other_town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id == other.town_id)
-        .unwrap();
+    let other_town =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == other.town_id)
+            .unwrap();
     let neighbour = account(&h, "neighbour", Role::Subject, &other.uscc).await;
     let far_town = account(&h, "fartown", Role::Town, &other_town.name).await;
     for who in [&neighbour, &far_town] {

@@ -255,7 +255,14 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
     let (town, subjects) = town_and_subjects(&h).await;
     seed_town(&h, cid, town, &subjects).await;
 
-    let s = sv::sheet(h.store(), &anpei_store::Scope::district_wide(), &c, Unit::Town(town)).await.unwrap();
+    let s = sv::sheet(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        &c,
+        Unit::Town(town),
+    )
+    .await
+    .unwrap();
     let i = s.line.ind;
     let n = subjects.len() as i64;
     assert_eq!(i.subjects, n);
@@ -345,7 +352,14 @@ async fn a_towns_sheet_counts_its_records_and_a_finding_becomes_its_problem() {
         )
         .await;
     assert_eq!(save.status, StatusCode::SEE_OTHER, "{}", save.body);
-    let s2 = sv::sheet(h.store(), &anpei_store::Scope::district_wide(), &c, Unit::Town(town)).await.unwrap();
+    let s2 = sv::sheet(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        &c,
+        Unit::Town(town),
+    )
+    .await
+    .unwrap();
     assert_eq!(s2.line.manual, -2.0);
     assert_eq!(s2.line.total, ((s.line.data - 2.0) * 10.0).round() / 10.0);
     assert!(s2.line.sheet.as_ref().unwrap().is_final());
@@ -374,7 +388,9 @@ async fn the_ranking_is_sorted_by_total_and_shown_with_its_chart() {
     let cid = c.campaign.id;
     let (town, subjects) = town_and_subjects(&h).await;
     seed_town(&h, cid, town, &subjects).await;
-    let r = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
+    let r = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c)
+        .await
+        .unwrap();
     for lines in [&r.towns, &r.departments] {
         assert!(!lines.is_empty());
         // Units with a measure that applies first, by total; those with none last, unranked.
@@ -417,10 +433,19 @@ async fn the_ranking_is_sorted_by_total_and_shown_with_its_chart() {
         reason: "工作成效突出".into(),
         finalise: String::new(),
     };
-    sv::save_sheet(h.store(), &anpei_store::Scope::district_wide(), &actor, &c, Unit::Town(town), &input)
+    sv::save_sheet(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+        &actor,
+        &c,
+        Unit::Town(town),
+        &input,
+    )
+    .await
+    .unwrap();
+    let r2 = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c)
         .await
         .unwrap();
-    let r2 = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
     let mine = r2
         .towns
         .iter()
@@ -552,7 +577,9 @@ async fn summaries_are_tracked_on_time_late_and_missing_and_reminded_once() {
     assert!(page.body.contains(&format!(
         "data-unit=\"department:{dep}\" data-state=\"late\""
     )));
-    let track = sv::summary::tracking(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
+    let track = sv::summary::tracking(h.store(), &anpei_store::Scope::district_wide(), &c)
+        .await
+        .unwrap();
     let missing = track
         .iter()
         .filter(|t| t.state == sv::summary::State::Missing)
@@ -639,7 +666,9 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     // Dates in the text the Chinese way, and the 落款 with the day.
     let today = h.store().today();
     let cn = anpei_import::docx::chinese_date;
-    let b = sv::bulletin::load(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
+    let b = sv::bulletin::load(h.store(), &anpei_store::Scope::district_wide(), &c)
+        .await
+        .unwrap();
     assert!(
         text.contains(&format!("{}至{}", cn(b.period.0), cn(b.period.1))),
         "{text}"
@@ -685,7 +714,9 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
     assert!(text.contains(&format!("已提交自查{}家", b.self_inspection.n)));
     assert!(text.contains("某培训机构压缩学时案"));
     // Late or missing: every unit but the town, by name.
-    let track = sv::summary::tracking(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
+    let track = sv::summary::tracking(h.store(), &anpei_store::Scope::district_wide(), &c)
+        .await
+        .unwrap();
     for t in &track {
         let listed = text.contains(&format!("{}\n逾期未报送", t.name));
         assert_eq!(listed, t.unit != Unit::Town(town), "{}", t.name);
@@ -731,13 +762,14 @@ async fn the_bulletin_docx_carries_the_databases_figures_and_no_personal_data() 
 async fn a_town_sees_neither_another_towns_sheet_nor_the_district_pages() {
     let h = Harness::with_demo(30, 60).await;
     let (town, _) = town_and_subjects(&h).await;
-    let other = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id != town)
-        .unwrap()
-        .id;
+    let other =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id != town)
+            .unwrap()
+            .id;
     let s = h.login("town").await;
     for path in [
         format!("/supervision/towns/{other}"),
@@ -783,7 +815,9 @@ async fn in_the_demo_district_no_idle_unit_ranks_above_one_that_worked() {
         .unwrap();
     let rule = sv::Scoring::of(h.store(), &c);
     assert!(!rule.enforcement_started);
-    let r = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c).await.unwrap();
+    let r = sv::ranking(h.store(), &anpei_store::Scope::district_wide(), &c)
+        .await
+        .unwrap();
     let mut idle_seen = 0;
     for lines in [&r.towns, &r.departments] {
         for l in lines.iter() {

@@ -118,7 +118,8 @@ pub async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), 
     let mine = |t: &anpei_store::model::Tipoff| match scope.reach() {
         anpei_store::Reach::Town(x) => t.assigned_town_id == Some(x),
         anpei_store::Reach::Department(x) => t.assigned_department_id == Some(x),
-        anpei_store::Reach::All => true,
+        // A one-district installation's district is its own intake.
+        anpei_store::Reach::All | anpei_store::Reach::District(_) => true,
         _ => false,
     };
     let inside = all.iter().find(|t| mine(t)).map_or(all[0].id, |t| t.id);
@@ -161,10 +162,11 @@ pub async fn problem_fixtures(h: &Harness) {
 pub async fn supervision_fixtures(h: &Harness) {
     use anpei_store::campaign::supervision::{self as sv, FindingInput, Unit};
     let c = sv::campaign_or_current(h.store(), None).await.unwrap();
-    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()[0]
-        .id;
+    let town =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()[0]
+            .id;
     let input = FindingInput {
         text: "授权矩阵用督查问题".into(),
         measures: "整改".into(),
@@ -334,28 +336,35 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     by_subject.insert("public_case", (published, None));
     // Towns, departments and their supervision problems are the district's pages only
     // (Perm::District): one of each, none outside.
-    let first_town = anpei_store::registry::reference::towns(store, &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()[0]
-        .id;
-    let first_department = anpei_store::registry::reference::departments(store, &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()[0]
-        .0
-        .id;
+    let first_town =
+        anpei_store::registry::reference::towns(store, &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()[0]
+            .id;
+    let first_department =
+        anpei_store::registry::reference::departments(store, &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()[0]
+            .0
+            .id;
     by_subject.insert("town", (first_town, None));
     by_subject.insert("department", (first_department, None));
     // The one supervision problem: supervision_fixtures' finding on the first town.
     let sp: i32 = {
         use anpei_store::campaign::supervision::{self as sv, Unit};
         let c = sv::campaign_or_current(store, None).await.unwrap();
-        sv::sheet(store, &anpei_store::Scope::district_wide(), &c, Unit::Town(first_town))
-            .await
-            .unwrap()
-            .problems
-            .first()
-            .expect("supervision_fixtures made one")
-            .id
+        sv::sheet(
+            store,
+            &anpei_store::Scope::district_wide(),
+            &c,
+            Unit::Town(first_town),
+        )
+        .await
+        .unwrap()
+        .problems
+        .first()
+        .expect("supervision_fixtures made one")
+        .id
     };
     by_subject.insert("supervision_problem", (sp, None));
     Objects {

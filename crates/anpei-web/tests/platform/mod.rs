@@ -2,6 +2,7 @@
 //! and write matrices every route answers to.
 
 mod authorization;
+mod city;
 mod evidence_sweep;
 mod mfa;
 mod policy_refresh;

@@ -229,10 +229,11 @@ async fn a_page_never_shows_a_text_from_its_query_string_as_a_message() {
 async fn a_list_opened_from_a_link_by_name_shows_its_filters_selected() {
     let h = Harness::with_demo(20, 60).await;
     let s = h.login("district").await;
-    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .remove(0);
+    let town =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .remove(0);
     let selected =
         |body: &str, value: &str| body.contains(&format!("<option value=\"{value}\" selected>"));
     // The work bench links to `/subjects?kind=生产经营单位`.

@@ -1114,12 +1114,15 @@ async fn foreign(
         .find(|s| s.town_id != demo_town && fit(s))
         .unwrap_or_else(|| panic!("a {kind:?} outside the demo town"))
         .clone();
-    let (dept, industries) = anpei_store::registry::reference::departments(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|(d, i)| d.id != demo_department && !i.is_empty())
-        .expect("another department with an industry");
+    let (dept, industries) = anpei_store::registry::reference::departments(
+        h.store(),
+        &anpei_store::Scope::district_wide(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|(d, i)| d.id != demo_department && !i.is_empty())
+    .expect("another department with an industry");
     // The district hands it to that department's first industry.
     anpei_store::registry::subjects::update(
         h.store(),
@@ -1457,13 +1460,14 @@ async fn prepare(
             id
         }
     };
-    let town_name = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id == subject.town_id)
-        .unwrap()
-        .name;
+    let town_name =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == subject.town_id)
+            .unwrap()
+            .name;
     Ctx {
         id,
         subject,

@@ -174,9 +174,10 @@ async fn supervisors_see_the_page_and_others_do_not() {
     .await
     .unwrap()
     .unwrap();
-    let mut towns = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap();
+    let mut towns =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap();
     towns.sort_by_key(|t| t.id);
     let other_town = towns.iter().find(|t| t.id != inst.town_id).unwrap().clone();
     let own_town = towns.iter().find(|t| t.id == inst.town_id).unwrap().clone();

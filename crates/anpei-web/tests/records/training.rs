@@ -690,12 +690,13 @@ async fn a_full_export_uploads_into_a_fresh_database_as_the_same_records() {
 
     // The institution's town reads the records but may not export them in full (the
     // policy's default roles): 403, audited as failed; nor may the institution itself.
-    let town = anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.id == a.town_id)
-        .unwrap();
+    let town =
+        anpei_store::registry::reference::towns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == a.town_id)
+            .unwrap();
     demo::create_accounts(
         h.store(),
         &[

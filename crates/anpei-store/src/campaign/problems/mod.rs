@@ -232,7 +232,8 @@ pub fn may_act(scope: &Scope, s: &subject::Model, action: Action) -> StoreResult
         };
     }
     match scope.reach() {
-        Reach::All => Ok(()),
+        // A district's and a city department's reach was checked by the scoped read.
+        Reach::All | Reach::District(_) | Reach::CityDepartment(_) => Ok(()),
         Reach::Town(t) if t == s.town_id => Ok(()),
         Reach::Department(d) if d == s.department_id => Ok(()),
         Reach::Subject(_) => Err(StoreError::Forbidden),

@@ -486,8 +486,18 @@ pub async fn history_seen_by(
     let mut q = import::Entity::find()
         .order_by_desc(import::Column::Id)
         .limit(limit);
-    if !scope.is_all() {
-        q = q.filter(import::Column::Username.eq(username));
+    match scope.reach() {
+        crate::Reach::All => {}
+        // A district's office sees the imports of its district's accounts.
+        crate::Reach::District(d) => {
+            q = q.filter(sea_orm::sea_query::Expr::cust_with_values(
+                "username IN (SELECT username FROM users WHERE scope_district_id = ? \
+                 OR scope_town_id IN (SELECT id FROM towns WHERE district_id = ?) \
+                 OR scope_department_id IN (SELECT id FROM departments WHERE district_id = ?))",
+                [d, d, d],
+            ))
+        }
+        _ => q = q.filter(import::Column::Username.eq(username)),
     }
     Ok(q.all(&store.db).await?)
 }

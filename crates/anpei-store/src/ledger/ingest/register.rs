@@ -33,7 +33,7 @@ impl Ingest<'_> {
         let mut inserted = 0u64;
         for (Pending { row, rec, cells }, key) in batch.into_iter().zip(keys) {
             self.report.counts.entry(Table::Registry).or_default().read += 1;
-            if !self.scope.is_all() {
+            if !self.scope.is_district_level() {
                 reject(
                     &mut self.report,
                     Table::Registry,

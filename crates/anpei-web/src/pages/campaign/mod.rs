@@ -188,7 +188,7 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
     Ok(render(ListPage {
         layout: Layout::new(&user, "专项整治", "campaigns"),
         rows,
-        district: user.scope.is_all(),
+        district: user.scope.is_district_level(),
     }))
 }
 
@@ -261,7 +261,7 @@ pub async fn detail(
         phases: phase_views(&c, st.store.today()),
         kinds,
         copied_from,
-        district: user.scope.is_all(),
+        district: user.scope.is_district_level(),
         created: q.created.is_some(),
         c,
     }))

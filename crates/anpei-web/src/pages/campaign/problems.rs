@@ -214,8 +214,14 @@ pub async fn list(
         departments,
         kinds: SubjectKind::ALL,
         sources: Source::ALL,
-        show_town: matches!(user.scope.reach(), Reach::All | Reach::Department(_)),
-        show_department: matches!(user.scope.reach(), Reach::All | Reach::Town(_)),
+        show_town: matches!(
+            user.scope.reach(),
+            Reach::All | Reach::District(_) | Reach::Department(_) | Reach::CityDepartment(_)
+        ),
+        show_department: matches!(
+            user.scope.reach(),
+            Reach::All | Reach::District(_) | Reach::Town(_)
+        ),
         can_create: is_supervisor(&user),
         export_query: q.base_query(),
         urge: crate::pages::UrgeBox {
@@ -506,7 +512,7 @@ async fn detail_page(
     let can_rectify = open && user.scope.reach() == Reach::Subject(p.subject_id);
     let can_verify = status == Some(ProblemStatus::AwaitingVerification)
         && match user.scope.reach() {
-            Reach::All => true,
+            Reach::All | Reach::District(_) => true,
             Reach::Town(t) => t == p.town_id,
             Reach::Department(d) => d == p.department_id,
             _ => false,

@@ -98,7 +98,8 @@ pub async fn page(
         None => (None, 0, Vec::new(), 0),
     };
     let unit = match user.scope.reach() {
-        Reach::All => "全区".to_string(),
+        Reach::All => "全市".to_string(),
+        Reach::District(_) => "全区".to_string(),
         Reach::Department(d) => {
             anpei_store::enforcement::unit_name(&st.store, Some(d), None).await?
         }

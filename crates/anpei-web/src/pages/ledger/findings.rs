@@ -190,11 +190,15 @@ pub async fn list(
         export_query: q.base_query(),
         q,
         by_rule,
-        can_scan: user.scope.is_all(),
-        can_assign: user.scope.is_all(),
+        can_scan: user.scope.is_district_level(),
+        can_assign: user.scope.is_district_level(),
         can_handle: matches!(
             user.scope.reach(),
-            Reach::All | Reach::Town(_) | Reach::Department(_)
+            Reach::All
+                | Reach::District(_)
+                | Reach::Town(_)
+                | Reach::Department(_)
+                | Reach::CityDepartment(_)
         ),
         statuses: &FindingStatus::ALL,
         message: flash.message(),
@@ -440,8 +444,15 @@ async fn detail_render(
         handling,
         assignee,
         history,
-        can_assign: matches!(reach, Reach::All),
-        can_handle: matches!(reach, Reach::All | Reach::Town(_) | Reach::Department(_)),
+        can_assign: matches!(reach, Reach::All | Reach::District(_)),
+        can_handle: matches!(
+            reach,
+            Reach::All
+                | Reach::District(_)
+                | Reach::Town(_)
+                | Reach::Department(_)
+                | Reach::CityDepartment(_)
+        ),
         message,
         error,
         today: st.store.today(),

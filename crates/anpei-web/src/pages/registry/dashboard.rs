@@ -146,7 +146,7 @@ async fn todo(
                 "todo-findings",
             ));
         }
-        Reach::All => {
+        Reach::All | Reach::District(_) => {
             out.push(line(
                 "待处理的问题线索（未交办）",
                 f.pending as i64,

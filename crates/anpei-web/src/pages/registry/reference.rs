@@ -39,7 +39,8 @@ async fn page_with(
     let mut res = render(ReferencePage {
         layout: Layout::new(user, "镇街与部门", "reference"),
         towns: reference::towns(&st.store, &anpei_store::Scope::district_wide()).await?,
-        departments: reference::departments(&st.store, &anpei_store::Scope::district_wide()).await?,
+        departments: reference::departments(&st.store, &anpei_store::Scope::district_wide())
+            .await?,
         message,
         error,
         csv,

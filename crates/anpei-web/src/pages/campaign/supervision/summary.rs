@@ -128,7 +128,7 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     match Unit::of_scope(&user.scope) {
         Some(unit) => own_page(&st, &user, unit, &q.campaign, None, vec![]).await,
-        None if user.scope.is_all() => Ok(Redirect::to("/summaries").into_response()),
+        None if user.scope.is_district_level() => Ok(Redirect::to("/summaries").into_response()),
         None => Err(AppError::NotFound),
     }
 }

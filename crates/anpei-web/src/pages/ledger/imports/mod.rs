@@ -102,10 +102,7 @@ pub async fn page(
 }
 
 /// The template workbook: header rows, an example row, drop-down lists from the reference.
-pub async fn template(
-    State(st): State<AppState>,
-    user: CurrentUser,
-) -> Result<Response, AppError> {
+pub async fn template(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let reference = load_reference(&st.store, &user.scope).await?;
     let bytes = tokio::task::spawn_blocking(move || anpei_import::template_workbook(&reference))
         .await

@@ -63,7 +63,10 @@ pub(super) fn multipart_failure(e: MultipartError) -> Failure {
 }
 
 /// The reference lists a row is checked against, from the database.
-pub async fn load_reference(store: &Store, scope: &anpei_store::Scope) -> Result<Reference, AppError> {
+pub async fn load_reference(
+    store: &Store,
+    scope: &anpei_store::Scope,
+) -> Result<Reference, AppError> {
     Ok(crate::ingest_file::load_reference(store, scope).await?)
 }
 
