@@ -95,31 +95,15 @@ ALTER TABLE "towns" ADD COLUMN "code" varchar NULL;
 ALTER TABLE "towns" DROP CONSTRAINT "towns_name_key";
 ALTER TABLE "towns" ADD CONSTRAINT "uq_towns_district_name" UNIQUE ("district_id", "name");
 CREATE INDEX "idx_towns_district" ON "towns" ("district_id", "sort");
-CREATE TABLE "departments_new" (
-    "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
-    "district_id" integer NULL REFERENCES "districts" ("id"),
-    "parent_id" integer NULL REFERENCES "departments" ("id"),
-    "name" varchar NOT NULL,
-    "sort" integer NOT NULL,
-    CONSTRAINT "uq_departments_district_name" UNIQUE ("district_id", "name")
-);
-INSERT INTO "departments_new" ("id", "district_id", "parent_id", "name", "sort")
-    SELECT "id", 1, NULL, "name", "sort" FROM "departments";
-DROP TABLE "departments";
-ALTER TABLE "departments_new" RENAME TO "departments";
+ALTER TABLE "departments" ADD COLUMN "district_id" integer NULL REFERENCES "districts" ("id");
+UPDATE "departments" SET "district_id" = 1;
+ALTER TABLE "departments" ADD COLUMN "parent_id" integer NULL REFERENCES "departments" ("id");
+ALTER TABLE "departments" DROP CONSTRAINT "departments_name_key";
+ALTER TABLE "departments" ADD CONSTRAINT "uq_departments_district_name" UNIQUE ("district_id", "name");
 CREATE INDEX "idx_departments_district" ON "departments" ("district_id", "sort");
 CREATE INDEX "idx_departments_parent" ON "departments" ("parent_id");
-CREATE TABLE "department_industries_new" (
-    "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
-    "department_id" integer NOT NULL REFERENCES "departments" ("id"),
-    "industry" varchar NOT NULL,
-    "sort" integer NOT NULL,
-    CONSTRAINT "uq_department_industries" UNIQUE ("department_id", "industry")
-);
-INSERT INTO "department_industries_new" ("id", "department_id", "industry", "sort")
-    SELECT "id", "department_id", "industry", "sort" FROM "department_industries";
-DROP TABLE "department_industries";
-ALTER TABLE "department_industries_new" RENAME TO "department_industries";
+ALTER TABLE "department_industries" DROP CONSTRAINT "department_industries_industry_key";
+ALTER TABLE "department_industries" ADD CONSTRAINT "uq_department_industries" UNIQUE ("department_id", "industry");
 CREATE INDEX "idx_department_industries_industry" ON "department_industries" ("industry");
 ALTER TABLE "users" ADD COLUMN "scope_district_id" integer NULL REFERENCES "districts" ("id");
 UPDATE "users" SET "scope_district_id" = 1 WHERE "role" = 'district';
