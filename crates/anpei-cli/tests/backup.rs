@@ -3,7 +3,7 @@
 //! test database and each restore target a fresh database using that schema's name (a
 //! `pg_dump` archive restores under its own schema name); an unreachable PostgreSQL fails.
 
-use crate::common::{anpei, pg_base, search_path_url, temp_dir, text, token};
+use crate::common::{anpei, fresh_schema, pg_base, search_path_url, temp_dir, text, token};
 use anpei_store::platform::audit::{self, Actor, Event};
 use anpei_store::platform::backup::{self, Container};
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
@@ -52,18 +52,10 @@ impl Env {
         let Some(base) = pg_base() else {
             return Env::sqlite();
         };
-        let schema = format!("b_{}", token());
-        let admin = Database::connect(&base)
-            .await
-            .expect("PostgreSQL reachable");
-        admin
-            .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-            .await
-            .unwrap();
-        admin.close().await.ok();
+        let (url, schema) = fresh_schema(&base, "b").await;
         Env {
             dir: temp_dir("backup"),
-            url: search_path_url(&base, &schema),
+            url,
             schema: Some(schema),
             own_db: None,
         }

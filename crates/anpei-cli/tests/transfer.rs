@@ -3,7 +3,7 @@
 //! `ANPEI_TEST_DATABASE_URL` names a server, else another SQLite file), the audit chain
 //! verifies there, and a second transfer into the now non-empty target is refused.
 
-use crate::common::{anpei, pg_base, search_path_url, stdout, temp_dir, text, token};
+use crate::common::{anpei, fresh_schema, pg_base, stdout, temp_dir, text};
 use sea_orm::{ConnectionTrait, Database};
 use std::io::Write;
 use std::process::Stdio;
@@ -40,16 +40,8 @@ async fn the_embedded_database_moves_to_an_empty_one_and_verifies_there() {
     assert!(out.status.success(), "{}", text(&out));
     let (to, schema) = match pg_base() {
         Some(base) => {
-            let schema = format!("x_{}", token());
-            let admin = Database::connect(&base)
-                .await
-                .expect("PostgreSQL reachable");
-            admin
-                .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .unwrap();
-            admin.close().await.ok();
-            (search_path_url(&base, &schema), Some((base, schema)))
+            let (url, schema) = fresh_schema(&base, "x").await;
+            (url, Some((base, schema)))
         }
         None => (
             format!("sqlite://{}?mode=rwc", dir.join("target.db").display()),

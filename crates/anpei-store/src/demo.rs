@@ -147,23 +147,32 @@ pub async fn load_other_districts(
         .collect();
     let mut all = vec![(DEMO_DISTRICT.0.to_string(), DEMO_DISTRICT.1.to_string())];
     all.extend(others.iter().cloned());
-    reference::apply(store, &actor, &reference::ReferenceList::Districts(all)).await?;
+    reference::apply(
+        store,
+        &actor,
+        &reference::ReferenceList::Districts(all.clone()),
+    )
+    .await?;
     let mut dep_rows = vec![reference::DepartmentRow {
         line: 0,
         name: CITY_DEPARTMENT.into(),
         industries: Vec::new(),
-        district: Some("市级".into()),
+        district: Some(reference::CITY_LEVEL[0].into()),
         parent: None,
     }];
     let mut town_rows = Vec::new();
-    for (_, name) in std::iter::once(&(String::new(), DEMO_DISTRICT.1.to_string())).chain(&others) {
+    for (_, name) in &all {
         for (d, industries) in &base_deps {
             dep_rows.push(reference::DepartmentRow {
                 line: 0,
                 name: d.name.clone(),
                 industries: industries.clone(),
                 district: Some(name.clone()),
-                parent: (d.name == "区应急管理局").then(|| CITY_DEPARTMENT.to_string()),
+                // The emergency bureau (the department of the high-risk trades).
+                parent: industries
+                    .iter()
+                    .any(|i| i == reference::INSTITUTIONS_SUPERVISED_AS)
+                    .then(|| CITY_DEPARTMENT.to_string()),
             });
         }
         if name == DEMO_DISTRICT.1 {
@@ -202,11 +211,13 @@ pub async fn load_other_districts(
             as_of: cfg.as_of,
         };
         let mut gen = generate_with(&sub, &towns, &deps);
+        // The generator writes the demo district's name into institutions and addresses.
+        let (demo_name, demo_short) = (DEMO_DISTRICT.1, DEMO_DISTRICT.1.trim_end_matches('区'));
         let short = name.trim_end_matches(['区', '县']);
         for s in &mut gen.subjects {
-            s.name = s.name.replace("渝北区", name).replace("渝北", short);
+            s.name = s.name.replace(demo_name, name).replace(demo_short, short);
             if let Some(a) = &mut s.address {
-                *a = a.replace("渝北区", name);
+                *a = a.replace(demo_name, name);
             }
         }
         gen.subjects[0].name = format!("重庆{short}示范化工有限公司");

@@ -40,6 +40,18 @@ pub fn search_path_url(url: &str, schema: &str) -> String {
     format!("{url}{sep}options=-c%20search_path%3D{schema}")
 }
 
+/// A new schema `{prefix}_{token}` in the test database at `base`: (its URL, its name).
+pub async fn fresh_schema(base: &str, prefix: &str) -> (String, String) {
+    let schema = format!("{prefix}_{}", token());
+    let admin = Database::connect(base).await.expect("PostgreSQL reachable");
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    admin.close().await.ok();
+    (search_path_url(base, &schema), schema)
+}
+
 /// A new directory `anpei-{what}-{token}` under the system temp dir.
 pub fn temp_dir(what: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("anpei-{what}-{}", token()));
@@ -103,16 +115,7 @@ impl Env {
         let dir = temp_dir("cli");
         match pg_base() {
             Some(base) => {
-                let schema = format!("c_{}", token());
-                let admin = Database::connect(&base)
-                    .await
-                    .expect("PostgreSQL reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                    .await
-                    .unwrap();
-                admin.close().await.ok();
-                let url = search_path_url(&base, &schema);
+                let (url, schema) = fresh_schema(&base, "c").await;
                 Env {
                     dir,
                     url,

@@ -424,10 +424,9 @@ pub async fn create_copy(
     input: &CopyInput,
 ) -> StoreResult<i32> {
     // A city's campaigns are the city's to set; a one-district installation's, its district's.
-    let single = crate::registry::reference::all_districts(store)
+    let single = crate::registry::reference::only_district(&store.db)
         .await?
-        .len()
-        == 1;
+        .is_some();
     if !(scope.is_all() || (single && scope.is_district_level())) {
         return Err(StoreError::Forbidden);
     }

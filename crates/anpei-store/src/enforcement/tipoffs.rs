@@ -87,10 +87,9 @@ pub async fn viewer_for(
 ) -> StoreResult<Option<Viewer>> {
     use crate::{Reach, Role};
     // A one-district installation's district is its own intake; in a city the city's is.
-    let one_district = crate::entity::district::Entity::find()
-        .count(&store.db)
+    let one_district = crate::registry::reference::only_district(&store.db)
         .await?
-        == 1;
+        .is_some();
     Ok(match (role, scope.reach()) {
         (Role::District, Reach::District(d)) if !one_district => Some(Viewer::DistrictOf(d)),
         (Role::District, Reach::District(_)) | (Role::City, Reach::All) => match user_id {
@@ -324,17 +323,8 @@ pub async fn submit(store: &Store, actor: Option<&Actor>, t: NewTipoff) -> Store
     let subject_id = match_subject(&*txn, &t.subject_text).await?;
     let now = store.now();
     // The only district's intake takes it; a city's reports wait at the city's intake.
-    let districts: Vec<i32> = crate::entity::district::Entity::find()
-        .select_only()
-        .column(crate::entity::district::Column::Id)
-        .into_tuple()
-        .all(&store.db)
-        .await?;
     let row = tipoff::ActiveModel {
-        district_id: Set(match districts.as_slice() {
-            [only] => Some(*only),
-            _ => None,
-        }),
+        district_id: Set(crate::registry::reference::only_district(&*txn).await?),
         receipt_code: Set(code.clone()),
         query_hash: Set(query_hash),
         channel: Set(Channel::from_code(&t.channel)

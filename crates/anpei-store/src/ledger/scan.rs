@@ -7,6 +7,16 @@ use crate::{Store, StoreError, StoreResult};
 use anpei_core::ledger::rules::{self, records::scan_records, Finding};
 use chrono::NaiveDate;
 
+/// Whether `scope` may re-scan the whole installation: the city, or the district of a
+/// one-district installation (a district of a city scans its subjects one by one).
+pub async fn may_scan_everything(store: &Store, scope: &crate::Scope) -> StoreResult<bool> {
+    Ok(scope.is_all()
+        || (scope.is_district_level()
+            && crate::registry::reference::only_district(&store.db)
+                .await?
+                .is_some()))
+}
+
 /// The findings of every check, for the district (`None`) or one subject.
 pub async fn run(
     store: &Store,

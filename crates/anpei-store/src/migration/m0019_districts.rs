@@ -124,7 +124,7 @@ impl MigrationTrait for Migration {
                 let after = broken_references(db).await?;
                 if after > before {
                     return Err(DbErr::Migration(format!(
-                        "the rebuild of towns and departments broke {} references",
+                        "重建镇街和部门表后有{}处引用失效，迁移已中止",
                         after - before
                     )));
                 }

@@ -234,7 +234,7 @@ pub(crate) async fn resolve_scope<C: ConnectionTrait>(
             let (district, name) = split_place(scope.ok_or_else(|| need("部门"))?);
             let mut q = department::Entity::find().filter(department::Column::Name.eq(name));
             match district {
-                Some(d) if ["市级", "全市", "市"].contains(&d) => {
+                Some(d) if crate::registry::reference::CITY_LEVEL.contains(&d) => {
                     q = q.filter(department::Column::DistrictId.is_null());
                 }
                 Some(d) => {
@@ -655,43 +655,60 @@ pub(crate) struct Places {
 
 impl Places {
     pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> StoreResult<Places> {
+        use sea_orm::QueryOrder;
         Ok(Places {
-            districts: district::Entity::find().all(db).await?,
-            towns: town::Entity::find().all(db).await?,
-            deps: department::Entity::find().all(db).await?,
+            districts: district::Entity::find()
+                .order_by_asc(district::Column::Sort)
+                .all(db)
+                .await?,
+            towns: town::Entity::find()
+                .order_by_asc(town::Column::DistrictId)
+                .order_by_asc(town::Column::Sort)
+                .all(db)
+                .await?,
+            deps: department::Entity::find()
+                .order_by_asc(department::Column::DistrictId)
+                .order_by_asc(department::Column::Sort)
+                .all(db)
+                .await?,
         })
     }
 
-    /// An account's scope as the lists show it, and as the grant form takes it back: a
-    /// town or department with its district (`渝北区/龙兴镇`, `市级/市应急管理局`) once the
-    /// installation has several districts.
+    fn district_name(&self, d: i32) -> String {
+        self.districts
+            .iter()
+            .find(|x| x.id == d)
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// A town's or department's name as [`resolve_scope`] takes it: with its district
+    /// (`渝北区/龙兴镇`, `市级/市应急管理局`) once the installation has several districts.
+    fn qualified(&self, d: Option<i32>, name: &str) -> String {
+        if self.districts.len() > 1 {
+            let district = d.map_or_else(
+                || crate::registry::reference::CITY_LEVEL[0].to_string(),
+                |d| self.district_name(d),
+            );
+            format!("{district}/{name}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// An account's scope as the lists show it, and as the grant form takes it back.
     pub(crate) fn label(&self, u: &user::Model, subjects: &[subject::Model]) -> (String, String) {
-        let several = self.districts.len() > 1;
-        let district = |d: i32| {
-            self.districts
-                .iter()
-                .find(|x| x.id == d)
-                .map(|x| x.name.clone())
-                .unwrap_or_default()
-        };
-        let qualified = |d: Option<i32>, name: String| {
-            let full = if several {
-                format!("{}/{name}", d.map_or_else(|| "市级".to_string(), district))
-            } else {
-                name
-            };
-            (full.clone(), full)
-        };
+        let both = |s: String| (s.clone(), s);
         if let Some(t) = u.scope_town_id {
             let t = self.towns.iter().find(|x| x.id == t);
             return t
-                .map(|t| qualified(Some(t.district_id), t.name.clone()))
+                .map(|t| both(self.qualified(Some(t.district_id), &t.name)))
                 .unwrap_or_default();
         }
         if let Some(d) = u.scope_department_id {
             let d = self.deps.iter().find(|x| x.id == d);
             return d
-                .map(|d| qualified(d.district_id, d.name.clone()))
+                .map(|d| both(self.qualified(d.district_id, &d.name)))
                 .unwrap_or_default();
         }
         if let Some(s) = u.scope_subject_id {
@@ -703,7 +720,9 @@ impl Places {
         }
         match (Role::from_code(&u.role), u.scope_district_id) {
             (Some(Role::City), _) => ("全市".into(), String::new()),
-            (Some(Role::District), Some(d)) if several => (district(d), district(d)),
+            (Some(Role::District), Some(d)) if self.districts.len() > 1 => {
+                both(self.district_name(d))
+            }
             (Some(Role::District), _) => ("全区".into(), String::new()),
             _ => ("—".into(), String::new()),
         }
@@ -721,46 +740,19 @@ pub struct ScopeChoices {
 /// Every district, town and department as the account forms offer them (towns and
 /// departments with their district once there are several).
 pub async fn scope_choices(store: &Store) -> StoreResult<ScopeChoices> {
-    use sea_orm::QueryOrder;
     let p = Places::load(&store.db).await?;
-    let several = p.districts.len() > 1;
-    let district = |d: Option<i32>| {
-        d.map_or_else(
-            || "市级".to_string(),
-            |d| {
-                p.districts
-                    .iter()
-                    .find(|x| x.id == d)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_default()
-            },
-        )
-    };
-    let name = |d: Option<i32>, n: &str| {
-        if several {
-            format!("{}/{n}", district(d))
-        } else {
-            n.to_string()
-        }
-    };
-    let mut towns = town::Entity::find()
-        .order_by_asc(town::Column::DistrictId)
-        .order_by_asc(town::Column::Sort)
-        .all(&store.db)
-        .await?;
-    towns.sort_by_key(|t| (t.district_id, t.sort));
-    let deps = department::Entity::find()
-        .order_by_asc(department::Column::DistrictId)
-        .order_by_asc(department::Column::Sort)
-        .all(&store.db)
-        .await?;
     Ok(ScopeChoices {
         districts: p.districts.iter().map(|d| d.name.clone()).collect(),
-        towns: towns
+        towns: p
+            .towns
             .iter()
-            .map(|t| name(Some(t.district_id), &t.name))
+            .map(|t| p.qualified(Some(t.district_id), &t.name))
             .collect(),
-        departments: deps.iter().map(|d| name(d.district_id, &d.name)).collect(),
+        departments: p
+            .deps
+            .iter()
+            .map(|d| p.qualified(d.district_id, &d.name))
+            .collect(),
     })
 }
 

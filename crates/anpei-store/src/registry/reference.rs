@@ -8,7 +8,7 @@ use crate::platform::audit::{self, Actor, Event};
 use crate::{Reach, Scope, Store, StoreError, StoreResult};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 pub const DEFAULT_TOWNS_CSV: &str = include_str!("../../data/towns.csv");
@@ -54,8 +54,9 @@ pub enum ReferenceList {
     Departments(Vec<DepartmentRow>),
 }
 
-/// What `所属区县` says for a department of the city itself.
-const CITY_LEVEL: &[&str] = &["市级", "全市", "市"];
+/// What `所属区县` says for a department of the city itself (the first is how the product
+/// writes it).
+pub(crate) const CITY_LEVEL: &[&str] = &["市级", "全市", "市"];
 
 /// Parses a reference CSV (UTF-8, optional BOM). The header decides the list:
 /// `代码,名称` for districts and counties; `名称,类型` for towns and streets, with the
@@ -105,6 +106,11 @@ pub fn parse_reference_csv(text: &str) -> Result<ReferenceList, String> {
             let code = cell(&f, Some(code_at)).unwrap_or_default();
             if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("第{n}行 代码：应为6位行政区划代码，实际为“{code}”"));
+            }
+            if !anpei_core::areas::current().contains(&code) {
+                return Err(format!(
+                    "第{n}行 代码：“{code}”不是GB/T 2260中的行政区划代码"
+                ));
             }
             if out.iter().any(|(c, _): &(String, String)| *c == code) {
                 return Err(format!("第{n}行 代码：“{code}”重复"));
@@ -486,10 +492,26 @@ pub(crate) async fn district_of_scope<C: ConnectionTrait>(
 /// The districts of the city in their list order (a district's accounts see their own).
 pub async fn districts(store: &Store, scope: &Scope) -> StoreResult<Vec<district::Model>> {
     let q = district::Entity::find().order_by_asc(district::Column::Sort);
-    Ok(match district_of_scope(&store.db, scope).await? {
-        Ok(None) => q.all(&store.db).await?,
-        Ok(Some(d)) => q.filter(district::Column::Id.eq(d)).all(&store.db).await?,
-        Err(()) => Vec::new(),
+    Ok(
+        match in_district_of(store, scope, q, district::Column::Id).await? {
+            Some(q) => q.all(&store.db).await?,
+            None => Vec::new(),
+        },
+    )
+}
+
+/// The id of the installation's only district; `None` once it serves several (a city).
+pub(crate) async fn only_district<C: ConnectionTrait>(db: &C) -> StoreResult<Option<i32>> {
+    let ids: Vec<i32> = district::Entity::find()
+        .select_only()
+        .column(district::Column::Id)
+        .limit(2)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(match ids.as_slice() {
+        [only] => Some(*only),
+        _ => None,
     })
 }
 
@@ -498,21 +520,33 @@ pub async fn all_districts(store: &Store) -> StoreResult<Vec<district::Model>> {
     districts(store, &Scope::district_wide()).await
 }
 
+/// `q` narrowed to the scope's district by `column` (untouched for the whole city), or
+/// `None` for a scope without business data.
+async fn in_district_of<E: EntityTrait>(
+    store: &Store,
+    scope: &Scope,
+    q: sea_orm::Select<E>,
+    column: E::Column,
+) -> StoreResult<Option<sea_orm::Select<E>>> {
+    Ok(match district_of_scope(&store.db, scope).await? {
+        Ok(None) => Some(q),
+        Ok(Some(d)) => Some(q.filter(column.eq(d))),
+        Err(()) => None,
+    })
+}
+
 /// The towns and streets the scope's district has (every district's for the city), in
 /// their list order.
 pub async fn towns(store: &Store, scope: &Scope) -> StoreResult<Vec<town::Model>> {
     let q = town::Entity::find()
         .order_by_asc(town::Column::DistrictId)
         .order_by_asc(town::Column::Sort);
-    Ok(match district_of_scope(&store.db, scope).await? {
-        Ok(None) => q.all(&store.db).await?,
-        Ok(Some(d)) => {
-            q.filter(town::Column::DistrictId.eq(d))
-                .all(&store.db)
-                .await?
-        }
-        Err(()) => Vec::new(),
-    })
+    Ok(
+        match in_district_of(store, scope, q, town::Column::DistrictId).await? {
+            Some(q) => q.all(&store.db).await?,
+            None => Vec::new(),
+        },
+    )
 }
 
 /// The scope's district's departments (every department, city and district, for the
@@ -524,14 +558,9 @@ pub async fn departments(
     let q = department::Entity::find()
         .order_by_asc(department::Column::DistrictId)
         .order_by_asc(department::Column::Sort);
-    let deps = match district_of_scope(&store.db, scope).await? {
-        Ok(None) => q.all(&store.db).await?,
-        Ok(Some(d)) => {
-            q.filter(department::Column::DistrictId.eq(d))
-                .all(&store.db)
-                .await?
-        }
-        Err(()) => Vec::new(),
+    let deps = match in_district_of(store, scope, q, department::Column::DistrictId).await? {
+        Some(q) => q.all(&store.db).await?,
+        None => Vec::new(),
     };
     let inds = department_industry::Entity::find()
         .order_by_asc(department_industry::Column::Sort)

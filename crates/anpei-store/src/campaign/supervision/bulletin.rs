@@ -155,7 +155,7 @@ pub async fn load(store: &Store, sc: &Scope, c: &CampaignInfo) -> StoreResult<Bu
 
     let today = store.today();
     // In a city, a district counts the reports its intake holds; alone, it holds them all.
-    let single = reference::all_districts(store).await?.len() == 1;
+    let single = reference::only_district(&store.db).await?.is_some();
     let in_district = match sc.reach() {
         crate::Reach::District(d) if !single => {
             Condition::all().add(tipoff::Column::DistrictId.eq(d))

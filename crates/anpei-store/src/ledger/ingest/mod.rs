@@ -490,12 +490,29 @@ pub async fn history_seen_by(
         crate::Reach::All => {}
         // A district's office sees the imports of its district's accounts.
         crate::Reach::District(d) => {
-            q = q.filter(sea_orm::sea_query::Expr::cust_with_values(
-                "username IN (SELECT username FROM users WHERE scope_district_id = ? \
-                 OR scope_town_id IN (SELECT id FROM towns WHERE district_id = ?) \
-                 OR scope_department_id IN (SELECT id FROM departments WHERE district_id = ?))",
-                [d, d, d],
-            ))
+            use crate::entity::{department, town, user};
+            use sea_orm::sea_query::{Condition, Query};
+            let towns = Query::select()
+                .column(town::Column::Id)
+                .from(town::Entity)
+                .and_where(town::Column::DistrictId.eq(d))
+                .to_owned();
+            let departments = Query::select()
+                .column(department::Column::Id)
+                .from(department::Entity)
+                .and_where(department::Column::DistrictId.eq(d))
+                .to_owned();
+            let accounts = Query::select()
+                .column(user::Column::Username)
+                .from(user::Entity)
+                .cond_where(
+                    Condition::any()
+                        .add(user::Column::ScopeDistrictId.eq(d))
+                        .add(user::Column::ScopeTownId.in_subquery(towns))
+                        .add(user::Column::ScopeDepartmentId.in_subquery(departments)),
+                )
+                .to_owned();
+            q = q.filter(import::Column::Username.in_subquery(accounts))
         }
         _ => q = q.filter(import::Column::Username.eq(username)),
     }

@@ -190,7 +190,7 @@ pub async fn list(
         export_query: q.base_query(),
         q,
         by_rule,
-        can_scan: user.scope.is_district_level(),
+        can_scan: anpei_store::ledger::scan::may_scan_everything(&st.store, &user.scope).await?,
         can_assign: user.scope.is_district_level(),
         can_handle: matches!(
             user.scope.reach(),
@@ -496,6 +496,9 @@ pub async fn scan_district(
     State(st): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
+    if !anpei_store::ledger::scan::may_scan_everything(&st.store, &user.scope).await? {
+        return Err(AppError::Forbidden);
+    }
     let m = run_scan(&st, &user, None).await?;
     Ok(Redirect::to(&format!(
         "/findings?done=scanned&new={}&open={}&resolved={}",
