@@ -114,6 +114,21 @@ async fn the_demo_loads_without_serving_and_prints_the_accounts() {
 }
 
 #[tokio::test]
+async fn the_demo_city_loads_three_districts_at_the_default_size_with_their_accounts() {
+    let env = Env::new().await;
+    let o = env.run(&["demo", "--no-serve", "--districts", "3"], None);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("已载入演示城市：3 个区县（渝北区、"), "{t}");
+    for user in ["city", "district2", "district3"] {
+        assert!(t.contains(user), "{user} missing from\n{t}");
+    }
+    let o = env.run(&["demo", "--no-serve", "--districts", "39"], None);
+    assert!(!o.status.success(), "39 districts: the city has 38");
+    env.cleanup().await;
+}
+
+#[tokio::test]
 async fn a_reference_list_with_a_bad_row_is_refused_with_its_line() {
     let env = Env::new().await;
     assert!(env.run(&["migrate"], None).status.success());

@@ -373,9 +373,24 @@ async fn insert_district(
     insert_batches(&*txn, trainings).await?;
 
     // The registry (登记库) the district checks certificates against.
+    // One registry serves the city: a certificate another district's demo brought is there
+    // already (the generators of two districts can draw the same number).
+    let registered: std::collections::HashSet<String> = registry::Entity::find()
+        .select_only()
+        .column(registry::Column::CertNoBidx)
+        .into_tuple::<String>()
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut seen = std::collections::HashSet::new();
     let registry: Vec<registry::ActiveModel> = district
         .registry
         .iter()
+        .filter(|k| {
+            let bidx = c.blind_index(&k.cert_no);
+            !registered.contains(&bidx) && seen.insert(bidx)
+        })
         .map(|k| registry::ActiveModel {
             id: NotSet,
             cert_type: Set(k.cert_type.code().into()),

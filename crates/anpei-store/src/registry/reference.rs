@@ -56,7 +56,7 @@ pub enum ReferenceList {
 
 /// What `所属区县` says for a department of the city itself (the first is how the product
 /// writes it).
-pub(crate) const CITY_LEVEL: &[&str] = &["市级", "全市", "市"];
+pub const CITY_LEVEL: &[&str] = &["市级", "全市", "市"];
 
 /// Parses a reference CSV (UTF-8, optional BOM). The header decides the list:
 /// `代码,名称` for districts and counties; `名称,类型` for towns and streets, with the

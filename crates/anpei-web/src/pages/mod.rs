@@ -139,7 +139,12 @@ const NAV: &[(&str, &[NavEntry])] = {
             "系统管理",
             &[
                 ("/admin/users", "账号管理", "users", Administer),
-                ("/admin/reference", "镇街与部门", "reference", Administer),
+                (
+                    "/admin/reference",
+                    "区县、镇街与部门",
+                    "reference",
+                    Administer,
+                ),
                 ("/admin/security", "安全策略", "security", Security),
                 ("/admin/grants", "角色授权", "grants", Security),
                 ("/admin/audit", "审计日志", "audit", Audit),

@@ -1,11 +1,11 @@
-//! 镇街与部门: the reference lists and their replacement by an uploaded CSV (system
+//! 区县、镇街与部门: the reference lists and their replacement by an uploaded CSV (system
 //! administrator; the same as `anpei reference import FILE`).
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{render, Layout};
 use crate::AppState;
-use anpei_store::model::{Department, Town};
+use anpei_store::model::{Department, District, Town};
 use anpei_store::registry::reference::{self, ReferenceList};
 use askama::Template;
 use axum::extract::State;
@@ -17,8 +17,11 @@ use serde::Deserialize;
 #[template(path = "registry/reference.html")]
 struct ReferencePage {
     layout: Layout,
-    towns: Vec<Town>,
-    departments: Vec<(Department, Vec<String>)>,
+    districts: Vec<District>,
+    /// Each town with its district's name.
+    towns: Vec<(String, Town)>,
+    /// Each department with its district's name (市级 for the city's) and industries.
+    departments: Vec<(String, Department, Vec<String>)>,
     message: Option<String>,
     error: Option<String>,
     csv: String,
@@ -36,11 +39,36 @@ async fn page_with(
     } else {
         axum::http::StatusCode::OK
     };
+    // The operator's page: every district's lists.
+    let all = anpei_store::Scope::district_wide();
+    let districts = reference::districts(&st.store, &all).await?;
+    let name = |d: Option<i32>| {
+        d.map_or_else(
+            || reference::CITY_LEVEL[0].to_string(),
+            |d| {
+                districts
+                    .iter()
+                    .find(|x| x.id == d)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            },
+        )
+    };
+    let towns = reference::towns(&st.store, &all)
+        .await?
+        .into_iter()
+        .map(|t| (name(Some(t.district_id)), t))
+        .collect();
+    let departments = reference::departments(&st.store, &all)
+        .await?
+        .into_iter()
+        .map(|(d, i)| (name(d.district_id), d, i))
+        .collect();
     let mut res = render(ReferencePage {
-        layout: Layout::new(user, "镇街与部门", "reference"),
-        towns: reference::towns(&st.store, &anpei_store::Scope::district_wide()).await?,
-        departments: reference::departments(&st.store, &anpei_store::Scope::district_wide())
-            .await?,
+        layout: Layout::new(user, "区县、镇街与部门", "reference"),
+        towns,
+        departments,
+        districts,
         message,
         error,
         csv,
