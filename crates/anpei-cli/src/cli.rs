@@ -549,8 +549,14 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         }
     }
     println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+    let city = !district_accounts.is_empty();
+    let home = if city {
+        demo::DEMO_DISTRICT.1
+    } else {
+        "全区"
+    };
     for (name, role, scope) in [
-        ("district", Role::District, "全区"),
+        ("district", Role::District, home),
         ("department", Role::Department, "区应急管理局监管的行业"),
         ("town", Role::Town, "演示企业所在镇街"),
         (
@@ -582,12 +588,13 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         ("auditor", Role::Auditor),
     ]
     .into_iter()
+    .chain(city.then_some(("city", Role::City)))
     .filter(|(_, r)| policy.requires_mfa(*r))
     .map(|(n, _)| n)
     .collect();
     if mfa.is_empty() {
         println!(
-            "两步验证：已关闭（ANPEI_SECURITY_MFA_ROLES 为空）；正式环境默认要求 district 和三个管理员账号首次登录时绑定手机身份验证器（TOTP）。"
+            "两步验证：已关闭（ANPEI_SECURITY_MFA_ROLES 为空）；正式环境默认要求市级、区级和三个管理员账号首次登录时绑定手机身份验证器（TOTP）。"
         );
     } else {
         println!(

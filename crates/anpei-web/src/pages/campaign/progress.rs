@@ -259,6 +259,9 @@ pub async fn page(
         ..Default::default()
     });
     drill("district", &mut by_district, &p.by_district);
+    // Over several districts, towns and departments repeat by name (each county has its
+    // 城关镇 and its 区应急管理局): the city reads districts and drills down.
+    let several = by_district.len() > 1;
     let mut by_town = rows(cid, &base, &p.by_town, |l| ProgressFilter {
         town_id: l.key.parse().ok(),
         ..Default::default()
@@ -270,6 +273,11 @@ pub async fn page(
         department_id: l.key.parse().ok(),
         ..Default::default()
     });
+    let (by_town, by_department) = if several {
+        (Vec::new(), Vec::new())
+    } else {
+        (by_town, by_department)
+    };
     let by_kind = rows(cid, &base, &p.by_kind, |l| ProgressFilter {
         kind: SubjectKind::from_code(&l.key),
         ..Default::default()
