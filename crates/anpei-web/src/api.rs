@@ -595,7 +595,7 @@ pub async fn import(
         Err(f) => return failure_response(f),
     };
     let done = async {
-        let up = imports::receive(multipart, &dir, &user)
+        let up = imports::receive(&st, multipart, &dir, &user)
             .await
             .map_err(failure_response)?;
         let limits = st.config.upload_limits();

@@ -163,7 +163,7 @@ pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Agenda> {
                 .await?;
                 a.not_submitted = Some((n, si_due));
             }
-            match Unit::of_scope(scope) {
+            match Unit::reporting_for(store, scope).await? {
                 Some(unit) => {
                     if summary::of_unit(store, cid, unit).await?.is_none() {
                         let late = store.now() >= summary::end_of(c.campaign.summary_due);

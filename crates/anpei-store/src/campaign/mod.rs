@@ -416,6 +416,15 @@ fn parse_date(raw: &str) -> Option<NaiveDate> {
 /// and catalogue version; new name and dates, checked (`validate_dates`) and not overlapping
 /// another campaign. One transaction, audited. Errors are per field, in Chinese.
 #[tracing::instrument(skip_all, fields(from))]
+/// Whether the scope sets campaigns (copies one for a new period): a city's campaigns are
+/// the city's to set; a one-district installation's, its district's.
+pub async fn may_copy(store: &Store, scope: &Scope) -> StoreResult<bool> {
+    let single = crate::registry::reference::only_district(&store.db)
+        .await?
+        .is_some();
+    Ok(scope.is_all() || (single && scope.is_district_level()))
+}
+
 pub async fn create_copy(
     store: &Store,
     scope: &Scope,
@@ -423,11 +432,7 @@ pub async fn create_copy(
     from: i32,
     input: &CopyInput,
 ) -> StoreResult<i32> {
-    // A city's campaigns are the city's to set; a one-district installation's, its district's.
-    let single = crate::registry::reference::only_district(&store.db)
-        .await?
-        .is_some();
-    if !(scope.is_all() || (single && scope.is_district_level())) {
+    if !may_copy(store, scope).await? {
         return Err(StoreError::Forbidden);
     }
     let src = get(store, from).await?.ok_or(StoreError::NotFound)?;

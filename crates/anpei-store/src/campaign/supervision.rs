@@ -72,11 +72,13 @@ pub const MANUAL_MAX: f64 = 10.0;
 /// Longest finding or reason, in characters.
 const MAX_TEXT: usize = 1000;
 
-/// A department or a town, as a supervised unit.
+/// A department or a town, as a supervised unit of its district; a district, as a
+/// supervised unit of the city.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Unit {
     Department(i32),
     Town(i32),
+    District(i32),
 }
 
 impl Unit {
@@ -85,6 +87,7 @@ impl Unit {
         match self {
             Unit::Department(_) => "department",
             Unit::Town(_) => "town",
+            Unit::District(_) => "district",
         }
     }
 
@@ -92,12 +95,13 @@ impl Unit {
         match self {
             Unit::Department(_) => "部门",
             Unit::Town(_) => "镇街",
+            Unit::District(_) => "区县",
         }
     }
 
     pub fn id(self) -> i32 {
         match self {
-            Unit::Department(i) | Unit::Town(i) => i,
+            Unit::Department(i) | Unit::Town(i) | Unit::District(i) => i,
         }
     }
 
@@ -120,17 +124,42 @@ impl Unit {
         }
     }
 
-    fn columns(self) -> (Option<i32>, Option<i32>) {
+    /// The unit an account reports for: its department or town, or, in a city, its
+    /// district (a one-district installation's district reports to nobody).
+    pub async fn reporting_for(store: &Store, scope: &Scope) -> StoreResult<Option<Unit>> {
+        Unit::reporting_for_in(&store.db, scope).await
+    }
+
+    pub(crate) async fn reporting_for_in<C: ConnectionTrait>(
+        db: &C,
+        scope: &Scope,
+    ) -> StoreResult<Option<Unit>> {
+        Ok(match scope.reach() {
+            Reach::District(d) if reference::only_district(db).await?.is_none() => {
+                Some(Unit::District(d))
+            }
+            _ => Unit::of_scope(scope),
+        })
+    }
+
+    /// `(department_id, town_id, district_id)`: exactly one is set.
+    pub(crate) fn columns(self) -> (Option<i32>, Option<i32>, Option<i32>) {
         match self {
-            Unit::Department(d) => (Some(d), None),
-            Unit::Town(t) => (None, Some(t)),
+            Unit::Department(d) => (Some(d), None, None),
+            Unit::Town(t) => (None, Some(t), None),
+            Unit::District(x) => (None, None, Some(x)),
         }
     }
 
-    pub(crate) fn of_columns(department: Option<i32>, town: Option<i32>) -> Option<Unit> {
-        match (department, town) {
-            (Some(d), None) => Some(Unit::Department(d)),
-            (None, Some(t)) => Some(Unit::Town(t)),
+    pub(crate) fn of_columns(
+        department: Option<i32>,
+        town: Option<i32>,
+        district: Option<i32>,
+    ) -> Option<Unit> {
+        match (department, town, district) {
+            (Some(d), None, None) => Some(Unit::Department(d)),
+            (None, Some(t), None) => Some(Unit::Town(t)),
+            (None, None, Some(x)) => Some(Unit::District(x)),
             _ => None,
         }
     }
@@ -142,6 +171,10 @@ impl Unit {
                 .add(supervision_sheet::Column::TownId.is_null()),
             Unit::Town(t) => Condition::all()
                 .add(supervision_sheet::Column::TownId.eq(t))
+                .add(supervision_sheet::Column::DepartmentId.is_null()),
+            Unit::District(x) => Condition::all()
+                .add(supervision_sheet::Column::DistrictId.eq(x))
+                .add(supervision_sheet::Column::TownId.is_null())
                 .add(supervision_sheet::Column::DepartmentId.is_null()),
         }
     }
@@ -527,12 +560,15 @@ fn rank(lines: &mut [UnitLine]) {
     }
 }
 
-/// The ranking of a campaign: towns and departments separately.
+/// The ranking of a campaign: towns and departments separately, and for the city of
+/// several districts the districts.
 #[derive(Debug, Clone)]
 pub struct Ranking {
     pub campaign: CampaignInfo,
     pub towns: Vec<UnitLine>,
     pub departments: Vec<UnitLine>,
+    /// Empty unless the scope is the city's and the installation has several districts.
+    pub districts: Vec<UnitLine>,
 }
 
 /// The campaign `id`, or the current one when `None` (`NotFound` if there is none).
@@ -548,8 +584,27 @@ pub async fn campaign_or_current(store: &Store, id: Option<i32>) -> StoreResult<
 /// no rows).
 type ProblemCounts = (i32, i32, i64, Option<i64>, Option<i64>);
 
-/// The indicators of every town and every department (two maps by id).
-pub type AllIndicators = (HashMap<i32, Indicators>, HashMap<i32, Indicators>);
+/// The indicators of every town, department and district, by id.
+#[derive(Debug, Clone, Default)]
+pub struct AllIndicators {
+    pub towns: HashMap<i32, Indicators>,
+    pub departments: HashMap<i32, Indicators>,
+    /// A district's: the sums over its towns (every subject lies in one town), with the
+    /// tip-offs of the district (handed to it by the city, or to one of its units).
+    pub districts: HashMap<i32, Indicators>,
+}
+
+impl AllIndicators {
+    /// The indicators of one unit (zero for a unit with nothing).
+    pub fn of(&self, unit: Unit) -> Indicators {
+        let map = match unit {
+            Unit::Department(_) => &self.departments,
+            Unit::Town(_) => &self.towns,
+            Unit::District(_) => &self.districts,
+        };
+        map.get(&unit.id()).copied().unwrap_or_default()
+    }
+}
 
 fn belongs_to_subject<E: EntityTrait>(col: E::Column) -> RelationDef {
     E::belongs_to(subject::Entity)
@@ -610,6 +665,7 @@ fn tipoff_on_time(store: &Store, t: &TipoffRow, today: NaiveDate) -> (bool, bool
 struct TipoffRow {
     assigned_department_id: Option<i32>,
     assigned_town_id: Option<i32>,
+    district_id: Option<i32>,
     status: TipoffStatus,
     accepted_on: NaiveDate,
     extension_days: i32,
@@ -713,11 +769,26 @@ pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllI
         g.overdue = overdue.unwrap_or(0);
     }
 
+    let district_of: HashMap<i32, i32> = crate::entity::town::Entity::find()
+        .select_only()
+        .columns([
+            crate::entity::town::Column::Id,
+            crate::entity::town::Column::DistrictId,
+        ])
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let mut towns: HashMap<i32, Indicators> = HashMap::new();
     let mut deps: HashMap<i32, Indicators> = HashMap::new();
+    let mut districts: HashMap<i32, Indicators> = HashMap::new();
     for ((t, d), g) in &groups {
         towns.entry(*t).or_default().add(g);
         deps.entry(*d).or_default().add(g);
+        if let Some(x) = district_of.get(t) {
+            districts.entry(*x).or_default().add(g);
+        }
     }
 
     let (from, to) = period(c);
@@ -726,6 +797,7 @@ pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllI
         .columns([
             tipoff::Column::AssignedDepartmentId,
             tipoff::Column::AssignedTownId,
+            tipoff::Column::DistrictId,
             tipoff::Column::Status,
             tipoff::Column::AcceptedOn,
             tipoff::Column::ExtensionDays,
@@ -736,27 +808,35 @@ pub async fn indicators_all(store: &Store, c: &CampaignInfo) -> StoreResult<AllI
         .filter(
             Condition::any()
                 .add(tipoff::Column::AssignedDepartmentId.is_not_null())
-                .add(tipoff::Column::AssignedTownId.is_not_null()),
+                .add(tipoff::Column::AssignedTownId.is_not_null())
+                .add(tipoff::Column::DistrictId.is_not_null()),
         )
         .into_model()
         .all(db)
         .await?;
     for t in &tips {
         let (due, on_time) = tipoff_on_time(store, t, today);
-        let g = match (t.assigned_department_id, t.assigned_town_id) {
-            (Some(d), _) => deps.entry(d).or_default(),
-            (None, Some(x)) => towns.entry(x).or_default(),
-            (None, None) => continue,
+        let unit = match (t.assigned_department_id, t.assigned_town_id) {
+            (Some(d), _) => Some(deps.entry(d).or_default()),
+            (None, Some(x)) => Some(towns.entry(x).or_default()),
+            (None, None) => None,
         };
-        g.tipoffs_assigned += 1;
-        if due {
-            g.tipoffs.of += 1;
-        }
-        if on_time {
-            g.tipoffs.n += 1;
+        let district = t.district_id.map(|x| districts.entry(x).or_default());
+        for g in [unit, district].into_iter().flatten() {
+            g.tipoffs_assigned += 1;
+            if due {
+                g.tipoffs.of += 1;
+            }
+            if on_time {
+                g.tipoffs.n += 1;
+            }
         }
     }
-    Ok((towns, deps))
+    Ok(AllIndicators {
+        towns,
+        departments: deps,
+        districts,
+    })
 }
 
 /// The campaign's sheets by unit.
@@ -769,63 +849,78 @@ async fn sheets_of<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|s| Unit::of_columns(s.department_id, s.town_id).map(|u| (u, s)))
+        .filter_map(|s| Unit::of_columns(s.department_id, s.town_id, s.district_id).map(|u| (u, s)))
         .collect())
 }
 
-/// The ranking of a campaign: every town and every department of the scope's district
-/// (of every district for the city), sorted by total.
+/// The ranking of a campaign: every town and every department of the scope's district,
+/// sorted by total; for the city of several districts, its districts and its own (city)
+/// departments — each district ranks its towns and departments itself.
 #[tracing::instrument(skip_all)]
 pub async fn ranking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreResult<Ranking> {
-    let (ti, di) = indicators_all(store, c).await?;
+    let all = indicators_all(store, c).await?;
     let sheets = sheets_of(&store.db, c.campaign.id).await?;
     let rule = Scoring::of(store, c);
-    let mut towns: Vec<UnitLine> = reference::towns(store, scope)
-        .await?
-        .into_iter()
-        .map(|t| {
-            let u = Unit::Town(t.id);
-            line(
-                u,
-                t.name,
-                ti.get(&t.id).copied().unwrap_or_default(),
-                sheets.get(&u),
-                rule,
-            )
-        })
-        .collect();
+    let unit_line = |u: Unit, name: String| line(u, name, all.of(u), sheets.get(&u), rule);
+    let city = supervises_districts(store, scope).await?;
+    let mut towns: Vec<UnitLine> = if city {
+        Vec::new()
+    } else {
+        reference::towns(store, scope)
+            .await?
+            .into_iter()
+            .map(|t| unit_line(Unit::Town(t.id), t.name))
+            .collect()
+    };
     let mut departments: Vec<UnitLine> = reference::departments(store, scope)
         .await?
         .into_iter()
-        .map(|(d, _)| {
-            let u = Unit::Department(d.id);
-            line(
-                u,
-                d.name,
-                di.get(&d.id).copied().unwrap_or_default(),
-                sheets.get(&u),
-                rule,
-            )
-        })
+        .filter(|(d, _)| !city || d.district_id.is_none())
+        .map(|(d, _)| unit_line(Unit::Department(d.id), d.name))
         .collect();
+    let mut districts: Vec<UnitLine> = if city {
+        reference::districts(store, scope)
+            .await?
+            .into_iter()
+            .map(|d| unit_line(Unit::District(d.id), d.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     rank(&mut towns);
     rank(&mut departments);
+    rank(&mut districts);
     Ok(Ranking {
         campaign: c.clone(),
         towns,
         departments,
+        districts,
     })
 }
 
+/// Whether the scope supervises districts: the city's, in an installation of several.
+pub async fn supervises_districts(store: &Store, scope: &Scope) -> StoreResult<bool> {
+    supervises_districts_in(&store.db, scope).await
+}
+
+async fn supervises_districts_in<C: ConnectionTrait>(db: &C, scope: &Scope) -> StoreResult<bool> {
+    Ok(scope.is_all() && reference::only_district(db).await?.is_none())
+}
+
 /// `NotFound` unless `unit` is a town or department of the scope's district (any district's
-/// for the city): what every read and write of a unit's sheet checks first.
+/// for the city), or a district the scope supervises: what every read and write of a
+/// unit's sheet checks first.
 pub async fn unit_in_scope<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     unit: Unit,
 ) -> StoreResult<()> {
-    use crate::entity::department;
+    use crate::entity::{department, district};
     let within = match unit {
+        Unit::District(x) => {
+            supervises_districts_in(db, scope).await?
+                && district::Entity::find_by_id(x).one(db).await?.is_some()
+        }
         Unit::Town(t) => scope.reaches_town(db, t).await?,
         Unit::Department(d) => {
             let dep = department::Entity::find_by_id(d).one(db).await?;
@@ -843,10 +938,34 @@ pub async fn unit_in_scope<C: ConnectionTrait>(
     }
 }
 
+/// The district a town or department lies in (none for a city department or a district).
+async fn unit_district<C: ConnectionTrait>(db: &C, unit: Unit) -> StoreResult<Option<i32>> {
+    use crate::entity::{department, town};
+    Ok(match unit {
+        Unit::Town(t) => town::Entity::find_by_id(t)
+            .one(db)
+            .await?
+            .map(|t| t.district_id),
+        Unit::Department(d) => department::Entity::find_by_id(d)
+            .one(db)
+            .await?
+            .and_then(|d| d.district_id),
+        Unit::District(_) => None,
+    })
+}
+
 /// A unit's name (`NotFound` for an unknown id).
 pub async fn unit_name<C: ConnectionTrait>(db: &C, unit: Unit) -> StoreResult<String> {
-    use crate::entity::{department, town};
+    use crate::entity::{department, district, town};
     let name: Option<String> = match unit {
+        Unit::District(x) => {
+            district::Entity::find_by_id(x)
+                .select_only()
+                .column(district::Column::Name)
+                .into_tuple()
+                .one(db)
+                .await?
+        }
         Unit::Department(d) => {
             department::Entity::find_by_id(d)
                 .select_only()
@@ -886,10 +1005,23 @@ pub async fn sheet(
     unit: Unit,
 ) -> StoreResult<Sheet> {
     unit_name(&store.db, unit).await?;
-    let r = ranking(store, scope, c).await?;
+    unit_in_scope(&store.db, scope, unit).await?;
+    // A town or a district department is ranked among its district's, also when the city
+    // opens its sheet.
+    let within = match (scope.is_all(), unit) {
+        (true, Unit::Town(_) | Unit::Department(_)) => {
+            match unit_district(&store.db, unit).await? {
+                Some(d) => Scope::of_district(d),
+                None => *scope,
+            }
+        }
+        _ => *scope,
+    };
+    let r = ranking(store, &within, c).await?;
     let lines = match unit {
         Unit::Department(_) => r.departments,
         Unit::Town(_) => r.towns,
+        Unit::District(_) => r.districts,
     };
     let of = lines.len();
     let line = lines
@@ -900,21 +1032,42 @@ pub async fn sheet(
     Ok(Sheet { line, of, problems })
 }
 
+/// The sheet of the unit the account reports for ([`Unit::reporting_for`]): a town's or a
+/// department's among its district's, a district's among the city's. None for an account
+/// that reports for no unit.
+pub async fn own_sheet(
+    store: &Store,
+    scope: &Scope,
+    c: &CampaignInfo,
+) -> StoreResult<Option<(Unit, Sheet)>> {
+    let Some(unit) = Unit::reporting_for(store, scope).await? else {
+        return Ok(None);
+    };
+    // A district reads its own line of the city's ranking, and nothing else of it.
+    let within = match unit {
+        Unit::District(_) => Scope::district_wide(),
+        _ => *scope,
+    };
+    Ok(Some((unit, sheet(store, &within, c, unit).await?)))
+}
+
 /// The supervision problems of a unit in a campaign, oldest first.
 pub async fn problems_of<C: ConnectionTrait>(
     db: &C,
     campaign_id: i32,
     unit: Unit,
 ) -> StoreResult<Vec<supervision_problem::Model>> {
-    let (d, t) = unit.columns();
-    let c = match (d, t) {
-        (Some(d), _) => Condition::all()
+    let c = match unit {
+        Unit::Department(d) => Condition::all()
             .add(supervision_problem::Column::DepartmentId.eq(d))
             .add(supervision_problem::Column::TownId.is_null()),
-        (_, Some(t)) => Condition::all()
+        Unit::Town(t) => Condition::all()
             .add(supervision_problem::Column::TownId.eq(t))
             .add(supervision_problem::Column::DepartmentId.is_null()),
-        _ => Condition::all().add(Expr::cust("1 = 0")),
+        Unit::District(x) => Condition::all()
+            .add(supervision_problem::Column::DistrictId.eq(x))
+            .add(supervision_problem::Column::TownId.is_null())
+            .add(supervision_problem::Column::DepartmentId.is_null()),
     };
     Ok(supervision_problem::Entity::find()
         .filter(supervision_problem::Column::CampaignId.eq(campaign_id))

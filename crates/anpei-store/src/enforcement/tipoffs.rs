@@ -519,6 +519,8 @@ pub struct TipoffView {
     pub channel_label: &'static str,
     pub subject_name: Option<String>,
     pub assignee: Option<String>,
+    /// The district it belongs to (a city's tip-off once handed to a district).
+    pub district_name: Option<String>,
     pub close_by: NaiveDate,
     pub feedback_by: Option<NaiveDate>,
     pub overdue: bool,
@@ -553,6 +555,13 @@ async fn view(store: &Store, row: tipoff::Model, with_reporter: bool) -> StoreRe
             .map(|t| t.name),
         _ => None,
     };
+    let district_name = match row.district_id {
+        Some(x) => crate::entity::district::Entity::find_by_id(x)
+            .one(&store.db)
+            .await?
+            .map(|d| d.name),
+        None => None,
+    };
     let dec = |v: &Option<Vec<u8>>| -> StoreResult<Option<String>> {
         match v {
             Some(b) if with_reporter => Ok(Some(store.crypto.decrypt(b)?)),
@@ -566,6 +575,7 @@ async fn view(store: &Store, row: tipoff::Model, with_reporter: bool) -> StoreRe
         channel_label: row.channel.label(),
         subject_name,
         assignee,
+        district_name,
         close_by: dl.close_by,
         feedback_by: dl.feedback_by,
         overdue: !closed && today > dl.close_by,
@@ -757,14 +767,50 @@ fn intake_only(viewer: Viewer) -> StoreResult<()> {
     }
 }
 
-/// Where a tip-off goes: a department (行业) or a town (属地).
+/// Where a tip-off goes: a department (行业) or a town (属地); in a city, first a district,
+/// whose office hands it on to one of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assignee {
     Department(i32),
     Town(i32),
+    District(i32),
 }
 
-/// The intake duty hands a tip-off to a department or a town.
+impl Assignee {
+    /// `department:3`, `town:7`, `district:2` (the assignment form's values).
+    pub fn parse(s: &str) -> Option<Assignee> {
+        let (kind, id) = s.split_once(':')?;
+        let id = id.trim().parse().ok()?;
+        match kind {
+            "department" => Some(Assignee::Department(id)),
+            "town" => Some(Assignee::Town(id)),
+            "district" => Some(Assignee::District(id)),
+            _ => None,
+        }
+    }
+}
+
+/// Who may hand a tip-off where: the intake duty to anyone; a district of a city, the
+/// tip-offs the city handed to it, to its own towns and departments.
+fn may_assign(viewer: Viewer, to: Assignee, target_district: Option<i32>) -> StoreResult<()> {
+    match viewer {
+        Viewer::Intake => Ok(()),
+        Viewer::DistrictOf(d) => match to {
+            Assignee::District(_) => Err(StoreError::Validation(
+                "交办单位：区县只能交办本区县的部门或镇街".into(),
+            )),
+            _ if target_district == Some(d) => Ok(()),
+            _ => Err(StoreError::Validation(
+                "交办单位：不属于本区县，请选择本区县的部门或镇街".into(),
+            )),
+        },
+        _ => Err(StoreError::Forbidden),
+    }
+}
+
+/// The intake duty hands a tip-off to a department, a town or (in a city) a district; a
+/// district hands what the city gave it on to its own department or town. The tip-off
+/// belongs from then on to the district of its assignee (a city department's keeps none).
 pub async fn assign(
     store: &Store,
     actor: &Actor,
@@ -772,23 +818,35 @@ pub async fn assign(
     id: i32,
     to: Assignee,
 ) -> StoreResult<()> {
-    intake_only(viewer)?;
+    use crate::entity::district;
+    if !matches!(viewer, Viewer::Intake | Viewer::DistrictOf(_)) {
+        return Err(StoreError::Forbidden);
+    }
     let txn = store.write().await?;
     let row = row_for(&*txn, viewer, id).await?;
     if row.status == Status::Closed {
         return Err(StoreError::Validation("该举报已办结，不能再交办".into()));
     }
-    let name = match to {
+    let target: Option<(String, Option<i32>)> = match to {
         Assignee::Department(d) => department::Entity::find_by_id(d)
             .one(&*txn)
             .await?
-            .map(|d| d.name),
+            .map(|d| (d.name, d.district_id)),
         Assignee::Town(t) => town::Entity::find_by_id(t)
             .one(&*txn)
             .await?
-            .map(|t| t.name),
+            .map(|t| (t.name, Some(t.district_id))),
+        Assignee::District(x) => district::Entity::find_by_id(x)
+            .one(&*txn)
+            .await?
+            .map(|d| (d.name, Some(d.id))),
+    };
+    let (name, target_district) =
+        target.ok_or_else(|| StoreError::Validation("交办单位：不存在".into()))?;
+    may_assign(viewer, to, target_district)?;
+    if let Assignee::District(x) = to {
+        return hand_to_district(store, txn, actor, row, x, &name).await;
     }
-    .ok_or_else(|| StoreError::Validation("交办单位：不存在".into()))?;
     let now = store.now();
     let (receipt_code, category, accepted_on, extension_days) = (
         row.receipt_code.clone(),
@@ -802,9 +860,13 @@ pub async fn assign(
     let (d, t) = match to {
         Assignee::Department(d) => (Some(d), None),
         Assignee::Town(t) => (None, Some(t)),
+        Assignee::District(_) => (None, None),
     };
     am.assigned_department_id = Set(d);
     am.assigned_town_id = Set(t);
+    if target_district.is_some() {
+        am.district_id = Set(target_district);
+    }
     am.update(&*txn).await?;
     event(
         &*txn,
@@ -852,8 +914,73 @@ impl Assignee {
         match self {
             Assignee::Department(d) => Unit::Department(d),
             Assignee::Town(t) => Unit::Town(t),
+            Assignee::District(x) => Unit::District(x),
         }
     }
+}
+
+/// The city's intake hands a tip-off to a district (转交区县): the district's office sees it
+/// from then on and hands it to one of its departments or towns; any earlier assignee lets
+/// go of it. The deadlines run on from the day the tip-off was accepted.
+async fn hand_to_district(
+    store: &Store,
+    txn: crate::WriteTxn,
+    actor: &Actor,
+    row: tipoff::Model,
+    district: i32,
+    name: &str,
+) -> StoreResult<()> {
+    let now = store.now();
+    let id = row.id;
+    let receipt_code = row.receipt_code.clone();
+    let category = row.category;
+    let close_by = rules::deadlines(
+        &store.params,
+        row.accepted_on,
+        u32::try_from(row.extension_days).unwrap_or(0),
+        None,
+    )
+    .close_by;
+    let mut am: tipoff::ActiveModel = row.into();
+    am.district_id = Set(Some(district));
+    am.assigned_department_id = Set(None);
+    am.assigned_town_id = Set(None);
+    am.status = Set(Status::Received);
+    am.update(&*txn).await?;
+    event(
+        &*txn,
+        now,
+        id,
+        "to_district",
+        format!("转交 {name}"),
+        actor.user_id,
+        &actor.username,
+    )
+    .await?;
+    audit::append(
+        &*txn,
+        now,
+        actor,
+        &Event::ok("tipoff.to_district", format!("tipoff:{id}")).with_detail(name.to_string()),
+    )
+    .await?;
+    let unit = Unit::District(district);
+    let msgs: Vec<NewMessage> = unit_accounts(&*txn, unit)
+        .await?
+        .into_iter()
+        .map(|uid| NewMessage {
+            user_id: uid,
+            kind: "tipoff_assigned".into(),
+            title: format!("转交举报：{receipt_code}（{}）", category.label()),
+            body: format!(
+                "市级受理的举报已转交{name}，请交办本区县的部门或镇街核查处理，于{close_by}前办结。"
+            ),
+            link: format!("/tipoffs/{id}"),
+            dedupe_key: format!("tipoff_assigned:{id}:{}:{uid}", unit.key()),
+        })
+        .collect();
+    inbox::send_many(&*txn, now, msgs).await?;
+    txn.commit().await
 }
 
 /// An approved extension of the deadline: once, at most the configured days, with the
@@ -1109,7 +1236,8 @@ pub async fn counts(store: &Store, viewer: Viewer) -> StoreResult<Counts> {
 
 /// 催办: the district reminds each town and department whose assigned tip-offs are past
 /// their deadline and not closed — every account of the unit gets an inbox message naming
-/// how many — at most once a day per unit ([`crate::platform::urge`]).
+/// how many — at most once a day per unit ([`crate::platform::urge`]). A district of a city
+/// reminds its own units of the tip-offs of its district.
 pub async fn urge_overdue(
     store: &Store,
     actor: &Actor,
@@ -1117,11 +1245,15 @@ pub async fn urge_overdue(
 ) -> StoreResult<crate::platform::urge::Urged> {
     use crate::platform::urge::{self, Matter, Reminder};
     use std::collections::BTreeMap;
-    if !matches!(viewer, Viewer::Intake | Viewer::District) {
+    if !matches!(
+        viewer,
+        Viewer::Intake | Viewer::District | Viewer::DistrictOf(_)
+    ) {
         return Err(StoreError::Forbidden);
     }
     let today = store.today();
     let rows: Vec<(Option<i32>, Option<i32>, NaiveDate, i32)> = tipoff::Entity::find()
+        .filter(viewer.condition())
         .select_only()
         .column(tipoff::Column::AssignedDepartmentId)
         .column(tipoff::Column::AssignedTownId)
@@ -1133,7 +1265,7 @@ pub async fn urge_overdue(
         .await?;
     let mut by_unit: BTreeMap<(&str, i32), (Unit, usize)> = BTreeMap::new();
     for (d, t, accepted, ext) in rows {
-        let Some(unit) = Unit::of_columns(d, t) else {
+        let Some(unit) = Unit::of_columns(d, t, None) else {
             continue;
         };
         let dl = rules::deadlines(

@@ -10,6 +10,7 @@ pub struct Model {
     pub campaign_id: i32,
     pub department_id: Option<i32>,
     pub town_id: Option<i32>,
+    pub district_id: Option<i32>,
     pub title: String,
     pub body: String,
     pub submitted_at: i64,

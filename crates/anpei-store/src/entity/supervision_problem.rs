@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A problem of a department or a town found by the district's supervisors (督查问题):
-/// exactly one of `department_id` and `town_id` is set. `status`: pending (待整改), closed
+/// exactly one of `department_id`, `town_id` and `district_id` (the city's supervisors) is set. `status`: pending (待整改), closed
 /// (已销号). Created with the supervision sheet's findings.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "supervision_problems")]
@@ -12,6 +12,7 @@ pub struct Model {
     pub sheet_id: i32,
     pub department_id: Option<i32>,
     pub town_id: Option<i32>,
+    pub district_id: Option<i32>,
     pub description: String,
     pub measures: String,
     pub deadline: Date,

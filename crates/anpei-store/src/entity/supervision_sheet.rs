@@ -12,6 +12,7 @@ pub struct Model {
     pub campaign_id: i32,
     pub department_id: Option<i32>,
     pub town_id: Option<i32>,
+    pub district_id: Option<i32>,
     pub scores: String,
     pub data_score: f64,
     pub manual_score: f64,

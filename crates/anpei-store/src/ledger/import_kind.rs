@@ -64,8 +64,10 @@ impl ImportKind {
         }
     }
 
-    /// The registry (登记库) is the district's: only district users may import it.
-    pub fn allowed_for(self, role: Role) -> bool {
-        self != ImportKind::Registry || matches!(role, Role::City | Role::District)
+    /// The registry (登记库) is the installation's one list of issued certificates: the
+    /// district imports it, and in a city (`city`) the city alone — a district's office
+    /// would otherwise rewrite the certificates of every other district's workers.
+    pub fn allowed_for(self, role: Role, city: bool) -> bool {
+        self != ImportKind::Registry || role == Role::City || (role == Role::District && !city)
     }
 }

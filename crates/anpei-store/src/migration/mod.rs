@@ -20,6 +20,7 @@ mod m0016_account_grants;
 mod m0017_finding_actions;
 mod m0018_tipoff_submission_key;
 mod m0019_districts;
+mod m0020_district_units;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_finding_actions::Migration),
             Box::new(m0018_tipoff_submission_key::Migration),
             Box::new(m0019_districts::Migration),
+            Box::new(m0020_district_units::Migration),
         ]
     }
 }

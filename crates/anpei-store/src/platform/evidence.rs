@@ -173,19 +173,21 @@ pub async fn openable(
                 .await?
             {
                 Some(r) => {
-                    let own = match Unit::of_scope(scope) {
+                    let own = match Unit::reporting_for(store, scope).await? {
                         Some(Unit::Department(d)) => r.department_id == Some(d),
                         Some(Unit::Town(t)) => r.town_id == Some(t),
+                        Some(Unit::District(x)) => r.district_id == Some(x),
                         None => false,
                     };
-                    let district_wide = match Unit::of_columns(r.department_id, r.town_id) {
-                        Some(u) if scope.is_district_level() => {
-                            crate::campaign::supervision::unit_in_scope(&store.db, scope, u)
-                                .await
-                                .is_ok()
-                        }
-                        _ => false,
-                    };
+                    let district_wide =
+                        match Unit::of_columns(r.department_id, r.town_id, r.district_id) {
+                            Some(u) if scope.is_district_level() => {
+                                crate::campaign::supervision::unit_in_scope(&store.db, scope, u)
+                                    .await
+                                    .is_ok()
+                            }
+                            _ => false,
+                        };
                     supervisor && (district_wide || own)
                 }
                 None => false,

@@ -500,6 +500,11 @@ pub async fn districts(store: &Store, scope: &Scope) -> StoreResult<Vec<district
     )
 }
 
+/// Whether the installation serves several districts (a city).
+pub async fn is_city(store: &Store) -> StoreResult<bool> {
+    Ok(only_district(&store.db).await?.is_none())
+}
+
 /// The id of the installation's only district; `None` once it serves several (a city).
 pub(crate) async fn only_district<C: ConnectionTrait>(db: &C) -> StoreResult<Option<i32>> {
     let ids: Vec<i32> = district::Entity::find()

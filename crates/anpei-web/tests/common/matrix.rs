@@ -111,18 +111,132 @@ fn photo(png: &[u8]) -> Attachment {
     }
 }
 
-/// The tip-offs a scope's role may open (assigned to it; the district all) and one it may
-/// not; and the attachment of each.
+/// Whether the installation has several districts (a city).
+pub async fn is_city(h: &Harness) -> bool {
+    anpei_store::registry::reference::districts(h.store(), &Scope::district_wide())
+        .await
+        .unwrap()
+        .len()
+        > 1
+}
+
+/// The demo district made a city of two: a second district with its towns, subjects and
+/// accounts (`city`, `district2`), the city's intake duty, and in the second district a
+/// supervision finding on its first town and a tip-off the city handed to it. Load after
+/// [`load_fixtures`].
+pub async fn city_fixtures(h: &Harness) {
+    use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    let store = h.store();
+    let system = Actor::system("test");
+    let city = accounts::find_user(store, "city").await.unwrap().unwrap();
+    tipoffs::set_grant(store, &system, city.id, tipoffs::INTAKE_GRANT, true)
+        .await
+        .unwrap();
+    let all = Scope::district_wide();
+    let districts = anpei_store::registry::reference::districts(store, &all)
+        .await
+        .unwrap();
+    let second = districts[1].id;
+    let town = anpei_store::registry::reference::towns(store, &all)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.district_id == second)
+        .unwrap()
+        .id;
+    use anpei_store::campaign::supervision::{self as sv, FindingInput, Unit};
+    let c = sv::campaign_or_current(store, None).await.unwrap();
+    sv::add_finding(
+        store,
+        &all,
+        &system,
+        &c,
+        Unit::Town(town),
+        &FindingInput {
+            text: "授权矩阵用督查问题（第二区县）".into(),
+            measures: "整改".into(),
+            deadline: (store.today() + chrono::Days::new(30)).to_string(),
+        },
+    )
+    .await
+    .unwrap();
+    let r = tipoffs::submit(
+        store,
+        None,
+        NewTipoff {
+            channel: "web".into(),
+            category: "other".into(),
+            description: "授权矩阵测试用举报，转交第二区县。".into(),
+            anonymous: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    tipoffs::assign(
+        store,
+        &system,
+        Viewer::Intake,
+        r.id,
+        Assignee::District(second),
+    )
+    .await
+    .unwrap();
+    let png = b"\x89PNG\r\n\x1a\n tip-off matrix fixture, second district";
+    let dir = super::test_config().evidence_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(anpei_store::crypto::sha256_hex(png)), png).unwrap();
+    tipoffs::attach(store, &system, &r, &photo(png))
+        .await
+        .unwrap();
+}
+
+/// Makes the demo harness a city of two districts with the accounts `city` and `district2`.
+pub async fn make_city(h: &Harness) {
+    use anpei_store::demo::{self, DemoAccount};
+    let cfg = anpei_core::demo::DemoConfig {
+        seed: 11,
+        subjects: 12,
+        persons: 60,
+        as_of: h.store().today(),
+    };
+    let names = demo::load_other_districts(h.store(), &cfg, 2)
+        .await
+        .unwrap();
+    demo::create_accounts(
+        h.store(),
+        &[
+            DemoAccount {
+                username: "city".into(),
+                role: anpei_store::Role::City,
+                scope: String::new(),
+            },
+            DemoAccount {
+                username: "district2".into(),
+                role: anpei_store::Role::District,
+                scope: names[0].clone(),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+}
+
+/// The tip-offs a scope's role may open (assigned to it; a one-district installation's
+/// district and the city all; a city's district those of its district) and one it may not;
+/// and the attachment of each.
 pub async fn tipoff_objects(h: &Harness, scope: &Scope) -> ((i32, Option<i32>), Vec<(i32, i32)>) {
     let all = access::tipoffs(h.store()).await;
+    let city = is_city(h).await;
     let mine = |t: &anpei_store::model::Tipoff| match scope.reach() {
         anpei_store::Reach::Town(x) => t.assigned_town_id == Some(x),
         anpei_store::Reach::Department(x) => t.assigned_department_id == Some(x),
+        anpei_store::Reach::District(d) if city => t.district_id == Some(d),
         // A one-district installation's district is its own intake.
         anpei_store::Reach::All | anpei_store::Reach::District(_) => true,
         _ => false,
     };
-    let inside = all.iter().find(|t| mine(t)).map_or(all[0].id, |t| t.id);
+    let inside = all.iter().find(|t| mine(t)).map_or(-1, |t| t.id);
     let outside = all.iter().find(|t| !mine(t)).map(|t| t.id);
     let files = access::evidence_files(h.store())
         .await
@@ -332,41 +446,92 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
         .map(|c| c.id)
         .min()
         .expect("enforcement_fixtures published one");
-    by_subject.insert("case", (published, None));
+    // In a city, a district manages the cases of its subjects (and those of none).
+    let case_pick = match scope.reach() {
+        anpei_store::Reach::District(_) => {
+            let ids = |sc: Scope| async move {
+                anpei_store::enforcement::cases::list(store, &sc)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|c| c.published)
+                    .map(|c| c.id)
+                    .collect::<Vec<i32>>()
+            };
+            let mine = ids(*scope).await;
+            let every = ids(Scope::district_wide()).await;
+            (
+                mine.iter().min().copied().unwrap_or(-1),
+                every.into_iter().find(|id| !mine.contains(id)),
+            )
+        }
+        _ => (published, None),
+    };
+    by_subject.insert("case", case_pick);
     by_subject.insert("public_case", (published, None));
-    // Towns, departments and their supervision problems are the district's pages only
-    // (Perm::District): one of each, none outside.
-    let first_town =
-        anpei_store::registry::reference::towns(store, &anpei_store::Scope::district_wide())
-            .await
-            .unwrap()[0]
-            .id;
-    let first_department =
-        anpei_store::registry::reference::departments(store, &anpei_store::Scope::district_wide())
-            .await
-            .unwrap()[0]
-            .0
-            .id;
-    by_subject.insert("town", (first_town, None));
-    by_subject.insert("department", (first_department, None));
-    // The one supervision problem: supervision_fixtures' finding on the first town.
-    let sp: i32 = {
+    // Towns, departments, their supervision problems and districts are the district's and
+    // the city's pages only (Perm::District): in a city, a district's are inside, another
+    // district's outside; a district's sheet is the city's alone.
+    let all = Scope::district_wide();
+    let reference = anpei_store::registry::reference::towns(store, &all)
+        .await
+        .unwrap();
+    let districts = anpei_store::registry::reference::districts(store, &all)
+        .await
+        .unwrap();
+    let mine = match scope.reach() {
+        anpei_store::Reach::District(d) if districts.len() > 1 => Some(d),
+        _ => None,
+    };
+    let within = |district: Option<i32>| mine.is_none_or(|d| district == Some(d));
+    let split = |rows: Vec<(i32, bool)>| -> (i32, Option<i32>) {
+        (
+            rows.iter().find(|r| r.1).map_or(-1, |r| r.0),
+            rows.iter().find(|r| !r.1).map(|r| r.0),
+        )
+    };
+    by_subject.insert(
+        "town",
+        split(
+            reference
+                .iter()
+                .map(|t| (t.id, within(Some(t.district_id))))
+                .collect(),
+        ),
+    );
+    by_subject.insert(
+        "department",
+        split(
+            anpei_store::registry::reference::departments(store, &all)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(d, _)| (d.id, within(d.district_id)))
+                .collect(),
+        ),
+    );
+    let supervises = scope.reach() == anpei_store::Reach::All && districts.len() > 1;
+    by_subject.insert(
+        "district",
+        split(districts.iter().map(|d| (d.id, supervises)).collect()),
+    );
+    // The supervision problems (supervision_fixtures' and city_fixtures'), by their town.
+    let mut problems = Vec::new();
+    {
         use anpei_store::campaign::supervision::{self as sv, Unit};
         let c = sv::campaign_or_current(store, None).await.unwrap();
-        sv::sheet(
-            store,
-            &anpei_store::Scope::district_wide(),
-            &c,
-            Unit::Town(first_town),
-        )
-        .await
-        .unwrap()
-        .problems
-        .first()
-        .expect("supervision_fixtures made one")
-        .id
-    };
-    by_subject.insert("supervision_problem", (sp, None));
+        for t in &reference {
+            for p in sv::sheet(store, &all, &c, Unit::Town(t.id))
+                .await
+                .unwrap()
+                .problems
+            {
+                problems.push((p.id, within(Some(t.district_id))));
+            }
+        }
+    }
+    assert!(!problems.is_empty(), "supervision_fixtures made one");
+    by_subject.insert("supervision_problem", split(problems));
     Objects {
         by_subject,
         subject_in: pick_in,

@@ -8,7 +8,7 @@ use anpei_store::platform::accounts;
 use anpei_store::scope::Role;
 use anpei_web::routes::{specs, Perm};
 use axum::http::StatusCode;
-use common::matrix::{load_fixtures, objects_for, tipoff_objects};
+use common::matrix::{city_fixtures, load_fixtures, make_city, objects_for, tipoff_objects};
 use common::{Harness, Reply, Session};
 
 /// What the test expects of a request.
@@ -142,6 +142,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "/supervision/departments/{id}/findings",
         "department",
     ),
+    ("GET", "/supervision/districts/{id}", "district"),
+    ("POST", "/supervision/districts/{id}", "district"),
+    ("POST", "/supervision/districts/{id}/findings", "district"),
     (
         "POST",
         "/supervision/problems/{id}/close",
@@ -210,20 +213,31 @@ fn every_route_has_a_row_in_the_matrix() {
 ///: unmasking needs a role in `unmask_roles`, refused with 403 before the person
 /// is looked up. (Bulk personal exports need `personal_export_roles` only above the
 /// threshold, which the matrix's small district stays under: tests/platform/security_admin.rs.)
-fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>) -> bool {
+fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>, city: bool) -> bool {
     let policy = h.store().policy();
+    // The intake duty is the district's in a one-district installation (granted to the
+    // demo district account by `tipoff_fixtures`), the city's in a city (`city_fixtures`).
+    let intake = if city { Role::City } else { Role::District };
     match (method, pattern) {
         ("POST", "/persons/{id}/unmask") => role.is_some_and(|r| policy.may_unmask(r)),
-        // The tip-off intake duty (granted to the demo district account by
-        // `tipoff_fixtures`): recording, assigning, extending, answering the reporter.
+        // A re-scan of the whole installation, and copying a campaign: the city's in a city
+        // (a district re-scans its subjects one by one).
+        ("POST", "/findings/scan") | ("GET" | "POST", "/campaigns/{id}/copy") if city => {
+            role == Some(Role::City)
+        }
+        // A city's district hands on what the city handed to it.
+        ("POST", "/tipoffs/{id}/assign") if city => {
+            matches!(role, Some(Role::City | Role::District))
+        }
+        // The intake duty: recording, assigning, extending, answering the reporter.
         ("GET" | "POST", "/tipoffs/new")
         | ("POST", "/tipoffs/{id}/assign" | "/tipoffs/{id}/extend" | "/tipoffs/{id}/feedback") => {
-            role == Some(Role::District)
+            role == Some(intake)
         }
         // Uploading a class file: the institution's own account and the district
         // (pages::records::training::may_upload).
         ("POST", "/training/{id}/import") => {
-            matches!(role, Some(Role::District | Role::Subject))
+            matches!(role, Some(Role::City | Role::District | Role::Subject))
         }
         _ => true,
     }
@@ -321,26 +335,71 @@ async fn request(
 async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
     let h = Harness::with_demo(40, 300).await;
     load_fixtures(&h).await;
-    let roles: [(Option<&str>, Option<Role>); 8] = [
-        (None, None),
-        (Some("district"), Some(Role::District)),
-        (Some("department"), Some(Role::Department)),
-        (Some("town"), Some(Role::Town)),
-        (Some("enterprise"), Some(Role::Subject)),
-        (Some("sysadmin"), Some(Role::Sysadmin)),
-        (Some("secadmin"), Some(Role::SecurityAdmin)),
-        (Some("auditor"), Some(Role::Auditor)),
-    ];
+    let failures = drive(
+        &h,
+        &[
+            (None, None),
+            (Some("district"), Some(Role::District)),
+            (Some("department"), Some(Role::Department)),
+            (Some("town"), Some(Role::Town)),
+            (Some("enterprise"), Some(Role::Subject)),
+            (Some("sysadmin"), Some(Role::Sysadmin)),
+            (Some("secadmin"), Some(Role::SecurityAdmin)),
+            (Some("auditor"), Some(Role::Auditor)),
+        ],
+        false,
+    )
+    .await;
+    h.db.cleanup().await;
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The same matrix on a city of two districts: the city reaches every district's objects
+/// and the districts' sheets; each district (渝北区's and the other's) only its own; the
+/// towns, departments and subjects of 渝北区 as before.
+#[tokio::test]
+async fn in_a_city_every_route_answers_every_role_as_its_permission_and_scope_say() {
+    let h = Harness::with_demo(30, 200).await;
+    make_city(&h).await;
+    load_fixtures(&h).await;
+    city_fixtures(&h).await;
+    let failures = drive(
+        &h,
+        &[
+            (Some("city"), Some(Role::City)),
+            (Some("district"), Some(Role::District)),
+            (Some("district2"), Some(Role::District)),
+            (Some("department"), Some(Role::Department)),
+            (Some("town"), Some(Role::Town)),
+            (Some("enterprise"), Some(Role::Subject)),
+        ],
+        true,
+    )
+    .await;
+    h.db.cleanup().await;
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches in a city:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Drives every row of the matrix as each of `roles`; the mismatches.
+async fn drive(h: &Harness, roles: &[(Option<&str>, Option<Role>)], city: bool) -> Vec<String> {
     let mut failures = Vec::new();
-    for (username, role) in roles {
+    for &(username, role) in roles {
         let scope = match username {
             Some(u) => anpei_store::testing::scope_of(
                 &accounts::find_user(h.store(), u).await.unwrap().unwrap(),
             ),
             None => anpei_store::testing::scope(anpei_store::Reach::Nothing),
         };
-        let mut objs = objects_for(&h, &scope).await;
-        let (tipoff_pick, tipoff_files) = tipoff_objects(&h, &scope).await;
+        let mut objs = objects_for(h, &scope).await;
+        let (tipoff_pick, tipoff_files) = tipoff_objects(h, &scope).await;
         objs.by_subject.insert("tipoff", tipoff_pick);
         let mut session = match username {
             Some(u) => Some(h.login(u).await),
@@ -397,9 +456,14 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
                         .map_or_else(|| "0".to_string(), |(_, f)| f.to_string()),
                     _ => "app.css".to_string(),
                 };
+                let allowed = perm.allows(role) && policy_allows(h, method, pattern, role, city);
+                // No object of the kind inside the scope: nothing to reach.
+                if allowed && inside && id == "-1" {
+                    continue;
+                }
                 let path = pattern.replace("{id}", &id).replace("{file}", &file);
-                let r = request(&h, session.as_ref(), token.as_deref(), method, &path).await;
-                let expected = if !perm.allows(role) || !policy_allows(&h, method, pattern, role) {
+                let r = request(h, session.as_ref(), token.as_deref(), method, &path).await;
+                let expected = if !allowed {
                     Outcome::Denied
                 } else if !inside
                     || (role.is_some()
@@ -425,12 +489,7 @@ async fn every_route_answers_every_role_as_its_permission_and_scope_say() {
             }
         }
     }
-    h.db.cleanup().await;
-    assert!(
-        failures.is_empty(),
-        "authorization matrix mismatches:\n{}",
-        failures.join("\n")
-    );
+    failures
 }
 
 /// 三员分立: each of the three administrators holds exactly one of the three powers, and none

@@ -167,3 +167,229 @@ async fn a_town_name_two_districts_share_is_placed_by_its_district() {
     assert!(p[2].2.contains(&u.scope_town_id.unwrap()));
     h.db.cleanup().await;
 }
+
+/// The city's intake hands a tip-off to a district (转交); that district's office, and no
+/// other, then sees it and hands it to one of its own towns, never to another district's.
+#[tokio::test]
+async fn the_city_hands_a_tip_off_to_a_district_which_hands_it_to_its_own_town() {
+    use anpei_store::enforcement::tipoffs::{self, NewTipoff};
+    use anpei_store::platform::accounts;
+    use anpei_store::platform::audit::Actor;
+    let h = city().await;
+    let p = places(&h).await;
+    let (yubei, other) = (&p[0], &p[1]);
+    let store = h.store();
+    let system = Actor::system("test");
+    let city_user = accounts::find_user(store, "city").await.unwrap().unwrap();
+    tipoffs::set_grant(store, &system, city_user.id, tipoffs::INTAKE_GRANT, true)
+        .await
+        .unwrap();
+    let r = tipoffs::submit(
+        store,
+        None,
+        NewTipoff {
+            channel: "web".into(),
+            category: "other".into(),
+            description: "城关镇某企业安全培训走过场，考试由他人代考。".into(),
+            anonymous: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let path = format!("/tipoffs/{}", r.id);
+    let assign = format!("{path}/assign");
+
+    // The city's form offers the districts (and city departments), not 38 districts' towns.
+    let city = h.login("city").await;
+    let page = h.get(Some(&city), &path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains(&format!("value=\"district:{}\"", other.0)));
+    assert!(!page.body.contains("value=\"town:"));
+    let d2 = h.login("district2").await;
+    assert_eq!(h.get(Some(&d2), &path).await.status, StatusCode::NOT_FOUND);
+
+    let to = format!("district:{}", other.0);
+    let res = h.post_form(Some(&city), &assign, &[("to", &to)]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // The district sees it, with its own towns to choose from; 渝北区 does not see it.
+    let page = h.get(Some(&d2), &path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"tipoff-district\""));
+    assert!(page
+        .body
+        .contains(&format!("value=\"town:{}\"", other.2[0])));
+    assert!(!page
+        .body
+        .contains(&format!("value=\"town:{}\"", yubei.2[0])));
+    assert!(!page.body.contains("value=\"district:"));
+    let d1 = h.login("district").await;
+    assert_eq!(h.get(Some(&d1), &path).await.status, StatusCode::NOT_FOUND);
+    let res = h
+        .post_form(
+            Some(&d1),
+            &assign,
+            &[("to", &format!("town:{}", yubei.2[0]))],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // Another district's town, or a district, is refused with the reason; nothing changes.
+    for (to, says) in [
+        (format!("town:{}", yubei.2[0]), "不属于本区县"),
+        (format!("district:{}", yubei.0), "区县只能交办本区县"),
+    ] {
+        let res = h.post_form(Some(&d2), &assign, &[("to", &to)]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{to}");
+        assert!(res.body.contains(says), "{to}: {}", res.body);
+    }
+    let row = access::tipoffs(store)
+        .await
+        .into_iter()
+        .find(|t| t.id == r.id)
+        .unwrap();
+    assert_eq!(row.district_id, Some(other.0));
+    assert_eq!(row.assigned_town_id, None);
+
+    let res = h
+        .post_form(
+            Some(&d2),
+            &assign,
+            &[("to", &format!("town:{}", other.2[0]))],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let row = access::tipoffs(store)
+        .await
+        .into_iter()
+        .find(|t| t.id == r.id)
+        .unwrap();
+    assert_eq!(row.assigned_town_id, Some(other.2[0]));
+    assert_eq!(row.district_id, Some(other.0));
+    h.db.cleanup().await;
+}
+
+/// The city supervises its districts as a district its towns: a ranking of the districts,
+/// a sheet per district (the city's alone), a finding the district sees on its own summary
+/// page, the district's summary report tracked by the city, and a 通报 by district.
+#[tokio::test]
+async fn the_city_scores_its_districts_and_tracks_their_summary_reports() {
+    let h = city().await;
+    let p = places(&h).await;
+    let (yubei, other) = (&p[0], &p[1]);
+    let city = h.login("city").await;
+    let r = h.get(Some(&city), "/supervision").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let table = r.body.split("id=\"ranking-districts\"").nth(1).unwrap();
+    for (id, name, _, _) in &p {
+        assert!(table.contains(name.as_str()), "{name} not ranked");
+        assert!(table.contains(&format!("/supervision/districts/{id}")));
+    }
+    // The towns are ranked by their districts, not across the city.
+    assert!(!r.body.contains("id=\"ranking-towns\""));
+
+    // The district's sheet counts the district's own subjects.
+    let sheet = format!("/supervision/districts/{}", other.0);
+    let r = h.get(Some(&city), &sheet).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("考核评分表 · {}", other.1)));
+    let c = anpei_store::campaign::supervision::campaign_or_current(h.store(), None)
+        .await
+        .unwrap();
+    let all = Scope::district_wide();
+    let ranked = anpei_store::campaign::supervision::ranking(h.store(), &all, &c)
+        .await
+        .unwrap();
+    let line = ranked
+        .districts
+        .iter()
+        .find(|l| l.unit.id() == other.0)
+        .unwrap();
+    assert_eq!(line.ind.subjects, other.3.len() as i64);
+
+    // No district opens or writes a district's sheet, its own included.
+    let d2 = h.login("district2").await;
+    assert_eq!(h.get(Some(&d2), &sheet).await.status, StatusCode::NOT_FOUND);
+    let res = h
+        .post_form(Some(&d2), &format!("{sheet}/findings"), &[("text", "x")])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // The city's finding reaches the district's own summary page.
+    let due = (h.store().today() + chrono::Days::new(20)).to_string();
+    let res = h
+        .post_form(
+            Some(&city),
+            &format!("{sheet}/findings"),
+            &[
+                ("text", "区级培训机构抽查比例不足"),
+                ("measures", "补齐抽查"),
+                ("deadline", &due),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let mine = h.get(Some(&d2), "/summary").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains(&format!("总结报告 · {}", other.1)));
+    assert!(mine.body.contains("区级培训机构抽查比例不足"));
+    assert!(mine.body.contains("id=\"own-units-tracking\""));
+
+    // The district reports to the city; the city's table shows it, the others missing or
+    // pending; the district's own table lists its towns.
+    let res = h
+        .post_multipart(
+            Some(&d2),
+            &format!("/summary?_csrf={}", d2.csrf),
+            &[
+                ("campaign", &c.campaign.id.to_string()),
+                ("title", "专项整治工作总结"),
+                ("body", "本区县专项整治工作总结正文。"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let track = h
+        .get(
+            Some(&city),
+            &format!("/summaries?campaign={}", c.campaign.id),
+        )
+        .await;
+    assert_eq!(track.status, StatusCode::OK);
+    let row = track
+        .body
+        .split("<tr")
+        .find(|r| r.contains(other.1.as_str()))
+        .expect("the district has a line");
+    assert!(
+        (row.contains("按时报送") || row.contains("逾期报送")) && !row.contains("未报送"),
+        "{row}"
+    );
+    assert!(
+        !track.body.contains("城关镇"),
+        "towns report to their district"
+    );
+    let own = h
+        .get(Some(&d2), &format!("/summaries?campaign={}", c.campaign.id))
+        .await;
+    assert!(own.body.contains("城关镇"));
+    assert!(
+        !own.body.contains("龙兴镇"),
+        "渝北区's towns are not the district's"
+    );
+    assert!(!track.body.contains("龙兴镇"));
+
+    // The city's 通报 has its table by district.
+    let b = h.get(Some(&city), "/bulletin").await;
+    assert_eq!(b.status, StatusCode::OK);
+    assert!(b.body.contains("二、各区县工作情况"));
+    let t = b.body.split("id=\"bulletin-districts\"").nth(1).unwrap();
+    assert!(t.contains(yubei.1.as_str()) && t.contains(other.1.as_str()));
+    let docx = h.get(Some(&city), "/bulletin.docx").await;
+    assert_eq!(docx.status, StatusCode::OK);
+    h.db.cleanup().await;
+}

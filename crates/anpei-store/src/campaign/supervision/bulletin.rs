@@ -73,9 +73,12 @@ pub struct Bulletin {
     pub coverage: Ratio,
     pub actions: Actions,
     pub tipoffs: Tipoffs,
-    /// Towns and departments with their indicators and scores, ranked.
+    /// Towns and departments with their indicators and scores, ranked (for the city of
+    /// several districts: no towns, the city's own departments).
     pub towns: Vec<UnitLine>,
     pub departments: Vec<UnitLine>,
+    /// The city's districts, ranked (empty for a district).
+    pub districts: Vec<UnitLine>,
     /// Units that reported late, and those whose report is missing past the deadline.
     pub late: Vec<Track>,
     pub missing: Vec<Track>,
@@ -113,7 +116,7 @@ pub async fn load(store: &Store, sc: &Scope, c: &CampaignInfo) -> StoreResult<Bu
 
     // The district's totals are the sums over towns (every subject lies in one town);
     // tip-offs are counted below over all of them, assigned or not.
-    let (towns_ind, _) = indicators_all(store, c).await?;
+    let towns_ind = indicators_all(store, c).await?.towns;
     let mut total = super::Indicators::default();
     for t in reference::towns(store, sc).await? {
         if let Some(i) = towns_ind.get(&t.id) {
@@ -168,6 +171,7 @@ pub async fn load(store: &Store, sc: &Scope, c: &CampaignInfo) -> StoreResult<Bu
         .columns([
             tipoff::Column::AssignedDepartmentId,
             tipoff::Column::AssignedTownId,
+            tipoff::Column::DistrictId,
             tipoff::Column::Status,
             tipoff::Column::AcceptedOn,
             tipoff::Column::ExtensionDays,
@@ -253,6 +257,7 @@ pub async fn load(store: &Store, sc: &Scope, c: &CampaignInfo) -> StoreResult<Bu
         tipoffs,
         towns: r.towns,
         departments: r.departments,
+        districts: r.districts,
         late,
         missing,
         pending,

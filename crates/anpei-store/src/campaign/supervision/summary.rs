@@ -87,7 +87,8 @@ impl Track {
     }
 }
 
-fn state_of(r: Option<&summary_report::Model>, due: NaiveDate, now: i64) -> State {
+/// Where a unit stands with its report `r` of a campaign due on `due`, at `now`.
+pub fn state_of(r: Option<&summary_report::Model>, due: NaiveDate, now: i64) -> State {
     match r {
         Some(r) if r.late => State::Late,
         Some(_) => State::OnTime,
@@ -106,28 +107,51 @@ async fn reports<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|r| super::Unit::of_columns(r.department_id, r.town_id).map(|u| (u, r)))
+        .filter_map(|r| {
+            super::Unit::of_columns(r.department_id, r.town_id, r.district_id).map(|u| (u, r))
+        })
         .collect())
 }
 
-/// Every town, then every department of the scope's district (of every district for the
-/// city), with its report's state.
-#[tracing::instrument(skip_all)]
-pub async fn tracking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreResult<Vec<Track>> {
-    let mut by_unit = reports(&store.db, c.campaign.id).await?;
-    let due = c.campaign.summary_due;
-    let now = store.now();
+/// The units that report to the scope, with their names: every town, then every department
+/// of the scope's district; for the city of several districts, every district, then the
+/// city's own departments (the towns and district departments report to their district).
+pub async fn reporting_units(store: &Store, scope: &Scope) -> StoreResult<Vec<(Unit, String)>> {
+    let departments = reference::departments(store, scope).await?;
+    if super::supervises_districts(store, scope).await? {
+        let mut units: Vec<(Unit, String)> = reference::districts(store, scope)
+            .await?
+            .into_iter()
+            .map(|d| (Unit::District(d.id), d.name))
+            .collect();
+        units.extend(
+            departments
+                .into_iter()
+                .filter(|(d, _)| d.district_id.is_none())
+                .map(|(d, _)| (Unit::Department(d.id), d.name)),
+        );
+        return Ok(units);
+    }
     let mut units: Vec<(Unit, String)> = reference::towns(store, scope)
         .await?
         .into_iter()
         .map(|t| (Unit::Town(t.id), t.name))
         .collect();
     units.extend(
-        reference::departments(store, scope)
-            .await?
+        departments
             .into_iter()
             .map(|(d, _)| (Unit::Department(d.id), d.name)),
     );
+    Ok(units)
+}
+
+/// The units that report to the scope ([`reporting_units`]), each with its report's state.
+#[tracing::instrument(skip_all)]
+pub async fn tracking(store: &Store, scope: &Scope, c: &CampaignInfo) -> StoreResult<Vec<Track>> {
+    let mut by_unit = reports(&store.db, c.campaign.id).await?;
+    let due = c.campaign.summary_due;
+    let now = store.now();
+    let units = reporting_units(store, scope).await?;
     Ok(units
         .into_iter()
         .map(|(unit, name)| {
@@ -160,7 +184,8 @@ pub struct SummaryInput {
     pub body: String,
 }
 
-/// Submits (or revises) the report of the caller's own department or town, with an
+/// Submits (or revises) the report of the caller's own department or town (in a city, of a
+/// district's account its district), with an
 /// optional attached file (already checked and stored, see `anpei_store::platform::evidence`); returns
 /// the report's id. One transaction — the report, the file's row and the audit entries.
 #[tracing::instrument(skip_all)]
@@ -172,9 +197,9 @@ pub async fn submit(
     input: &SummaryInput,
     attachment: Option<&crate::platform::evidence::Attachment>,
 ) -> StoreResult<i32> {
-    let Some(unit) = Unit::of_scope(scope) else {
+    let Some(unit) = Unit::reporting_for(store, scope).await? else {
         return Err(StoreError::Validation(
-            "总结报告由各部门、镇街报送；区级账号请在“总结报告”汇总表中查看报送情况。".into(),
+            "总结报告由各部门、镇街（多区县部署时还有各区县）报送；汇总账号请在“总结报告”汇总表中查看报送情况。".into(),
         ));
     };
     let title = anpei_core::ids::trim_cell(&input.title).to_string();
@@ -209,12 +234,13 @@ pub async fn submit(
         }
         None => {
             let late = now >= end_of(c.campaign.summary_due);
-            let (d, t) = unit.columns();
+            let (d, t, x) = unit.columns();
             let m = summary_report::ActiveModel {
                 id: NotSet,
                 campaign_id: Set(c.campaign.id),
                 department_id: Set(d),
                 town_id: Set(t),
+                district_id: Set(x),
                 title: Set(title),
                 body: Set(body),
                 submitted_at: Set(now),
@@ -245,9 +271,12 @@ pub async fn submit(
     Ok(id)
 }
 
-/// Active accounts of a department or town.
+/// Active accounts of a department, town or district.
 pub async fn unit_accounts<C: ConnectionTrait>(db: &C, unit: Unit) -> StoreResult<Vec<i32>> {
     let c = match unit {
+        Unit::District(x) => user::Column::Role
+            .eq(Role::District.code())
+            .and(user::Column::ScopeDistrictId.eq(x)),
         Unit::Department(d) => user::Column::Role
             .eq(Role::Department.code())
             .and(user::Column::ScopeDepartmentId.eq(d)),
@@ -266,27 +295,37 @@ pub async fn unit_accounts<C: ConnectionTrait>(db: &C, unit: Unit) -> StoreResul
         .await?)
 }
 
-/// Department and town accounts by unit.
+/// An account's id, role, and scope columns (department, town, district).
+type AccountRow = (i32, String, Option<i32>, Option<i32>, Option<i32>);
+
+/// Department and town accounts by unit, and in a city the districts' accounts.
 async fn all_unit_accounts<C: ConnectionTrait>(db: &C) -> StoreResult<HashMap<Unit, Vec<i32>>> {
-    let rows: Vec<(i32, String, Option<i32>, Option<i32>)> = user::Entity::find()
+    let city = reference::only_district(db).await?.is_none();
+    let rows: Vec<AccountRow> = user::Entity::find()
         .select_only()
         .columns([
             user::Column::Id,
             user::Column::Role,
             user::Column::ScopeDepartmentId,
             user::Column::ScopeTownId,
+            user::Column::ScopeDistrictId,
         ])
         .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Role.is_in([Role::Department.code(), Role::Town.code()]))
+        .filter(user::Column::Role.is_in([
+            Role::Department.code(),
+            Role::Town.code(),
+            Role::District.code(),
+        ]))
         .order_by_asc(user::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
     let mut out: HashMap<Unit, Vec<i32>> = HashMap::new();
-    for (id, role, d, t) in rows {
-        let unit = match (Role::from_code(&role), d, t) {
-            (Some(Role::Department), Some(d), _) => Unit::Department(d),
-            (Some(Role::Town), _, Some(t)) => Unit::Town(t),
+    for (id, role, d, t, x) in rows {
+        let unit = match (Role::from_code(&role), d, t, x) {
+            (Some(Role::Department), Some(d), _, _) => Unit::Department(d),
+            (Some(Role::Town), _, Some(t), _) => Unit::Town(t),
+            (Some(Role::District), _, _, Some(x)) if city => Unit::District(x),
             _ => continue,
         };
         out.entry(unit).or_default().push(id);

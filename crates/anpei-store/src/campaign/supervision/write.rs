@@ -61,12 +61,13 @@ async fn sheet_row<C: ConnectionTrait>(
     {
         return Ok(s);
     }
-    let (d, t) = unit.columns();
+    let (d, t, x) = unit.columns();
     Ok(supervision_sheet::ActiveModel {
         id: NotSet,
         campaign_id: Set(campaign_id),
         department_id: Set(d),
         town_id: Set(t),
+        district_id: Set(x),
         scores: Set("{}".into()),
         data_score: Set(0.0),
         manual_score: Set(0.0),
@@ -125,14 +126,7 @@ pub async fn save_sheet(
         return Err(StoreError::Fields(errs));
     }
     let finalise = input.finalise.trim() == "1";
-    let live = {
-        let (ti, di) = indicators_all(store, c).await?;
-        match unit {
-            Unit::Department(d) => di.get(&d).copied(),
-            Unit::Town(t) => ti.get(&t).copied(),
-        }
-        .unwrap_or_default()
-    };
+    let live = indicators_all(store, c).await?.of(unit);
     let txn = store.write().await?;
     let now = store.now();
     let row = sheet_row(&*txn, now, actor, c.campaign.id, unit).await?;
@@ -231,13 +225,14 @@ pub async fn add_finding(
     if row.status == SheetStatus::Final {
         return Err(finalised_error());
     }
-    let (d, t) = unit.columns();
+    let (d, t, x) = unit.columns();
     let p = supervision_problem::ActiveModel {
         id: NotSet,
         campaign_id: Set(c.campaign.id),
         sheet_id: Set(row.id),
         department_id: Set(d),
         town_id: Set(t),
+        district_id: Set(x),
         description: Set(text.clone()),
         measures: Set(measures.clone()),
         deadline: Set(deadline),
@@ -309,7 +304,8 @@ pub async fn problem(
         .one(&store.db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let unit = Unit::of_columns(p.department_id, p.town_id).ok_or(StoreError::NotFound)?;
+    let unit =
+        Unit::of_columns(p.department_id, p.town_id, p.district_id).ok_or(StoreError::NotFound)?;
     super::unit_in_scope(&store.db, scope, unit).await?;
     Ok(p)
 }
@@ -338,7 +334,8 @@ pub async fn close_problem(
         .one(&*txn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let unit = Unit::of_columns(p.department_id, p.town_id).ok_or(StoreError::NotFound)?;
+    let unit =
+        Unit::of_columns(p.department_id, p.town_id, p.district_id).ok_or(StoreError::NotFound)?;
     let n = supervision_problem::Entity::update_many()
         .col_expr(
             supervision_problem::Column::Status,

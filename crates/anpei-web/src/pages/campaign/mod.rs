@@ -188,7 +188,7 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
     Ok(render(ListPage {
         layout: Layout::new(&user, "专项整治", "campaigns"),
         rows,
-        district: user.scope.is_district_level(),
+        district: campaign::may_copy(&st.store, &user.scope).await?,
     }))
 }
 
@@ -261,7 +261,7 @@ pub async fn detail(
         phases: phase_views(&c, st.store.today()),
         kinds,
         copied_from,
-        district: user.scope.is_district_level(),
+        district: campaign::may_copy(&st.store, &user.scope).await?,
         created: q.created.is_some(),
         c,
     }))
@@ -304,6 +304,9 @@ pub async fn copy_form(
     Path(id): Path<i32>,
     Query(q): Query<CopyQuery>,
 ) -> Result<Response, AppError> {
+    if !campaign::may_copy(&st.store, &user.scope).await? {
+        return Err(AppError::Forbidden);
+    }
     let src = campaign::get(&st.store, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -616,6 +619,25 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             "/supervision/departments/{id}/findings",
             District,
             post(supervision::finding_department),
+        )
+        // The city's sheets of its districts (`unit_in_scope` answers 404 to anyone else).
+        .route(
+            "GET",
+            "/supervision/districts/{id}",
+            District,
+            get(supervision::district_sheet),
+        )
+        .route(
+            "POST",
+            "/supervision/districts/{id}",
+            District,
+            post(supervision::save_district),
+        )
+        .route(
+            "POST",
+            "/supervision/districts/{id}/findings",
+            District,
+            post(supervision::finding_district),
         )
         .route(
             "POST",

@@ -1,8 +1,9 @@
-//! 考核督查 (notice §三(三)): the district's ranking of towns and departments with a
-//! server-drawn SVG chart, the score sheet of one town or department (data indicators with
-//! links to what they count, the supervisors' findings, the manual adjustment, 定稿), and the
-//! closing of a supervision problem. District only (the routes' `Perm::District`). The
-//! summary reports ([`summary`]) and the bulletin ([`bulletin`]) sit beside.
+//! 考核督查 (notice §三(三)): the district's ranking of towns and departments (in a city, the
+//! city's ranking of its districts too) with a server-drawn SVG chart, the score sheet of one
+//! unit (data indicators with links to what they count, the supervisors' findings, the
+//! manual adjustment, 定稿), and the closing of a supervision problem. District and city
+//! only (the routes' `Perm::District`). The summary reports ([`summary`]) and the bulletin
+//! ([`bulletin`]) sit beside.
 
 pub mod bulletin;
 pub mod summary;
@@ -89,10 +90,14 @@ struct OverviewPage {
     campaign_name: String,
     towns: Vec<UnitLine>,
     departments: Vec<UnitLine>,
+    /// The city's districts (empty for a district).
+    districts: Vec<UnitLine>,
     town_bars: Vec<ChartBar>,
     department_bars: Vec<ChartBar>,
+    district_bars: Vec<ChartBar>,
     town_height: u32,
     department_height: u32,
+    district_height: u32,
     weights: [(&'static str, f64); 5],
     min_base: i64,
 }
@@ -117,6 +122,7 @@ pub async fn overview(
     let r = sv::ranking(&st.store, &user.scope, &c).await?;
     let town_bars = chart(&r.towns, c.campaign.id);
     let department_bars = chart(&r.departments, c.campaign.id);
+    let district_bars = chart(&r.districts, c.campaign.id);
     Ok(render(OverviewPage {
         layout: Layout::new(&user, "考核督查", "supervision"),
         campaigns: campaign_choices(&st).await?,
@@ -124,10 +130,13 @@ pub async fn overview(
         campaign_name: c.campaign.name.clone(),
         town_height: town_bars.len() as u32 * 24,
         department_height: department_bars.len() as u32 * 24,
+        district_height: district_bars.len() as u32 * 24,
         town_bars,
         department_bars,
+        district_bars,
         towns: r.towns,
         departments: r.departments,
+        districts: r.districts,
         weights: WEIGHTS,
         min_base: i64::from(st.store.params.score_min_base),
     }))
@@ -196,7 +205,10 @@ fn drills(c: i32, unit: Unit, l: &UnitLine) -> Vec<Drill> {
             pct: i.self_inspection.pct(),
             points: p.self_inspection,
             weight: sv::W_SELF_INSPECTION,
-            href: format!("/progress/subjects?{filter}&state=not_submitted"),
+            href: match unit {
+                Unit::District(x) => format!("/progress?campaign={c}&district={x}"),
+                _ => format!("/progress/subjects?{filter}&state=not_submitted"),
+            },
         },
         Drill {
             label: "执法检查覆盖率（已检查单位/单位总数）",
@@ -210,6 +222,7 @@ fn drills(c: i32, unit: Unit, l: &UnitLine) -> Vec<Drill> {
             href: match unit {
                 Unit::Town(t) => format!("/subjects?town={t}"),
                 Unit::Department(_) => format!("/progress/subjects?{filter}&state=must"),
+                Unit::District(x) => format!("/progress?campaign={c}&district={x}"),
             },
         },
         Drill {
@@ -218,7 +231,10 @@ fn drills(c: i32, unit: Unit, l: &UnitLine) -> Vec<Drill> {
             pct: i.rectified.pct(),
             points: p.rectified,
             weight: sv::W_RECTIFIED,
-            href: format!("/problems?{filter}"),
+            href: match unit {
+                Unit::District(_) => format!("/problems?campaign={c}"),
+                _ => format!("/problems?{filter}"),
+            },
         },
         Drill {
             label: "整改时效（逾期未整改问题扣减）",
@@ -226,7 +242,10 @@ fn drills(c: i32, unit: Unit, l: &UnitLine) -> Vec<Drill> {
             pct: i.timeliness().pct(),
             points: p.timeliness,
             weight: sv::W_TIMELINESS,
-            href: format!("/problems?{filter}&status=overdue"),
+            href: match unit {
+                Unit::District(_) => format!("/problems?campaign={c}&status=overdue"),
+                _ => format!("/problems?{filter}&status=overdue"),
+            },
         },
         Drill {
             label: "举报按期办结率（按期办结/已到期）",
@@ -298,6 +317,7 @@ fn unit_of(kind: &str, id: i32) -> Result<Unit, AppError> {
     match kind {
         "towns" => Ok(Unit::Town(id)),
         "departments" => Ok(Unit::Department(id)),
+        "districts" => Ok(Unit::District(id)),
         _ => Err(AppError::NotFound),
     }
 }
@@ -320,6 +340,16 @@ pub async fn department_sheet(
     q: Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
     show(st, user, "departments", id, q).await
+}
+
+/// `GET /supervision/districts/{id}`: the city's sheet of a district.
+pub async fn district_sheet(
+    st: State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    q: Query<CampaignQuery>,
+) -> Result<Response, AppError> {
+    show(st, user, "districts", id, q).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -366,6 +396,16 @@ pub async fn save_department(
     f: Form<SheetForm>,
 ) -> Result<Response, AppError> {
     save(st, user, Unit::Department(id), f).await
+}
+
+/// `POST /supervision/districts/{id}`.
+pub async fn save_district(
+    st: State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    f: Form<SheetForm>,
+) -> Result<Response, AppError> {
+    save(st, user, Unit::District(id), f).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -432,6 +472,16 @@ pub async fn finding_department(
     f: Form<FindingForm>,
 ) -> Result<Response, AppError> {
     finding(st, user, Unit::Department(id), f).await
+}
+
+/// `POST /supervision/districts/{id}/findings`.
+pub async fn finding_district(
+    st: State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    f: Form<FindingForm>,
+) -> Result<Response, AppError> {
+    finding(st, user, Unit::District(id), f).await
 }
 
 #[tracing::instrument(skip_all)]

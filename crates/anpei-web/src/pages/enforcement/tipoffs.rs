@@ -425,7 +425,7 @@ pub async fn list(
             fields: Vec::new(),
             button: (overdue
                 && counts.overdue > 0
-                && matches!(v, Viewer::Intake | Viewer::District))
+                && matches!(v, Viewer::Intake | Viewer::District | Viewer::DistrictOf(_)))
             .then(|| "一键催办承办单位".to_string()),
             units: "有超期举报的承办单位",
             result: q.urged.map(|n| (n, q.already.unwrap_or(0))),
@@ -450,7 +450,12 @@ struct DetailPage {
     events: Vec<TipoffEvent>,
     files: Vec<EvidenceFile>,
     is_intake: bool,
+    /// Whether the caller hands the tip-off on: the intake duty, or (in a city) the
+    /// district the city handed it to.
+    can_assign: bool,
     can_close: bool,
+    /// The districts the city's intake hands tip-offs to (empty elsewhere).
+    districts: Vec<anpei_store::model::District>,
     departments: Vec<Department>,
     towns: Vec<Town>,
     max_extension: u32,
@@ -480,6 +485,33 @@ async fn detail_page(
     let files = tipoffs::attachments(&st.store, &t).await?;
     let closed = t.row.status == Status::Closed;
     let can_close = !closed && (v == Viewer::Intake || v.is_assignee(&t.row));
+    let city_intake = v == Viewer::Intake
+        && anpei_store::campaign::supervision::supervises_districts(&st.store, &user.scope).await?;
+    // The city's intake hands to a district or to a city department; the districts' own
+    // towns and departments are theirs to choose.
+    let (districts, departments, towns) = if city_intake {
+        let city_departments = reference::departments(&st.store, &user.scope)
+            .await?
+            .into_iter()
+            .map(|(d, _)| d)
+            .filter(|d| d.district_id.is_none())
+            .collect();
+        (
+            reference::districts(&st.store, &user.scope).await?,
+            city_departments,
+            Vec::new(),
+        )
+    } else {
+        (
+            Vec::new(),
+            reference::departments(&st.store, &user.scope)
+                .await?
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect(),
+            reference::towns(&st.store, &user.scope).await?,
+        )
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -488,13 +520,11 @@ async fn detail_page(
     let mut res = render(DetailPage {
         layout: Layout::new(user, format!("举报 {}", t.row.receipt_code), "tipoffs"),
         is_intake: v == Viewer::Intake,
+        can_assign: !closed && matches!(v, Viewer::Intake | Viewer::DistrictOf(_)),
         can_close,
-        departments: reference::departments(&st.store, &user.scope)
-            .await?
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect(),
-        towns: reference::towns(&st.store, &user.scope).await?,
+        districts,
+        departments,
+        towns,
         max_extension: st.store.params.tipoff_extend_max_days,
         t,
         events,
@@ -564,7 +594,8 @@ pub struct AssignForm {
     to: String,
 }
 
-/// `POST /tipoffs/{id}/assign`: `to` is `department:ID` or `town:ID`.
+/// `POST /tipoffs/{id}/assign`: `to` is `department:ID`, `town:ID` or (the city's intake)
+/// `district:ID`.
 pub async fn assign(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -572,16 +603,11 @@ pub async fn assign(
     Form(f): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     let v = viewer(&st, &user).await?;
-    // The intake duty's action: refused before the form is even read.
-    if v != Viewer::Intake {
+    // The intake duty's action, or a city's district's: refused before the form is read.
+    if !matches!(v, Viewer::Intake | Viewer::DistrictOf(_)) {
         return Err(AppError::Forbidden);
     }
-    let to = match f.to.split_once(':') {
-        Some(("department", d)) => d.parse().ok().map(Assignee::Department),
-        Some(("town", t)) => t.parse().ok().map(Assignee::Town),
-        _ => None,
-    };
-    let Some(to) = to else {
+    let Some(to) = Assignee::parse(&f.to) else {
         return detail_page(&st, &user, id, Some("交办单位：请选择部门或镇街".into())).await;
     };
     let r = tipoffs::assign(&st.store, &user.actor(), v, id, to).await;

@@ -64,6 +64,10 @@ pub async fn assign(
     Path(id): Path<i32>,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, AppError> {
+    // A finding outside the scope is not there, whatever the form says.
+    anpei_store::ledger::findings::get(&st.store, &user.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let to = assign_to(&f.to)?;
     match leads::assign(
         &st.store,

@@ -35,6 +35,9 @@ pub const TITLE: &str = "关于安全生产培训“走过场”专项整治工�
 /// The title as the document sets it: broken between words, the longer line first.
 const TITLE_LINES: &str = "关于安全生产培训“走过场”专项整治\n工作情况的通报";
 
+/// The addressees of the city's bulletin to its districts.
+const CITY_RECIPIENTS: &str = "各区县安委会，市安委会成员单位，有关单位：";
+
 /// The addressees when the campaign's notice names none.
 const DEFAULT_RECIPIENTS: &str = "各镇人民政府，区安委会成员单位，各街道办事处，有关单位：";
 
@@ -121,6 +124,24 @@ pub struct Text {
     pub tipoffs: String,
     pub summaries: String,
     pub closing: Vec<String>,
+    /// The headings of the two tables of units: towns and departments, or for the city
+    /// districts and city departments.
+    pub first_heading: &'static str,
+    pub second_heading: &'static str,
+}
+
+/// Whether the bulletin is the city's, over its districts.
+fn is_city(b: &Bulletin) -> bool {
+    !b.districts.is_empty()
+}
+
+/// The units of the bulletin's first table: the districts for the city, else the towns.
+pub fn first_lines(b: &Bulletin) -> &[UnitLine] {
+    if is_city(b) {
+        &b.districts
+    } else {
+        &b.towns
+    }
 }
 
 impl Text {
@@ -133,17 +154,28 @@ impl Text {
         let a = &b.actions;
         let t = &b.tipoffs;
         let (from, to) = b.period;
+        let city = is_city(b);
+        let area = if city { "全市" } else { "全区" };
         Text {
-            recipients: recipients(&b.campaign.campaign.doc_text),
+            recipients: if city {
+                CITY_RECIPIENTS.to_string()
+            } else {
+                recipients(&b.campaign.campaign.doc_text)
+            },
             intro: format!(
-                "按照《{}》部署，{}至{}，全区各区安委会成员单位和镇街围绕生产经营单位、安全培训机构、考试点和考试机构等4类主体开展专项整治。截至{}，工作情况通报如下。",
+                "按照《{}》部署，{}至{}，{}围绕生产经营单位、安全培训机构、考试点和考试机构等4类主体开展专项整治。截至{}，工作情况通报如下。",
                 b.campaign.campaign.name,
                 chinese_date(from),
                 chinese_date(to),
+                if city {
+                    "全市各区县和市安委会成员单位"
+                } else {
+                    "全区各区安委会成员单位和镇街"
+                },
                 chinese_date(b.as_of)
             ),
             subjects: format!(
-                "全区纳入专项整治的监管对象共{}家，其中{}。",
+                "{area}纳入专项整治的监管对象共{}家，其中{}。",
                 b.subjects,
                 kinds.join("、")
             ),
@@ -188,9 +220,10 @@ impl Text {
                 t.received, t.closed, t.closed_on_time, t.substantiated
             ),
             summaries: format!(
-                "总结报告应于{}前报送。全区{}个部门和镇街中，按时报送{}个，逾期报送{}个，逾期未报送{}个{}。",
+                "总结报告应于{}前报送。{area}{}个{}中，按时报送{}个，逾期报送{}个，逾期未报送{}个{}。",
                 chinese_date(b.campaign.campaign.summary_due),
                 b.on_time + b.late.len() + b.missing.len() + b.pending,
+                if city { "区县和市级部门" } else { "部门和镇街" },
                 b.on_time,
                 b.late.len(),
                 b.missing.len(),
@@ -202,8 +235,18 @@ impl Text {
             ),
             closing: vec![
                 "各单位要对照本通报反映的问题，举一反三，逐项抓好整改落实；逾期报送或未报送总结报告的单位要立即补报，并说明原因。".into(),
-                "各区安委会成员单位和镇街要以此次专项整治为契机，进一步健全安全培训考试制度体系，强化基础建设，建立长效机制，着力提升培训质量，规范考试管理，推动全区安全教育培训工作高质量发展。".into(),
+                format!("{}要以此次专项整治为契机，进一步健全安全培训考试制度体系，强化基础建设，建立长效机制，着力提升培训质量，规范考试管理，推动{area}安全教育培训工作高质量发展。", if city { "各区县和市安委会成员单位" } else { "各区安委会成员单位和镇街" }),
             ],
+            first_heading: if city {
+                "二、各区县工作情况"
+            } else {
+                "二、各镇街工作情况"
+            },
+            second_heading: if city {
+                "三、市级部门工作情况"
+            } else {
+                "三、各部门工作情况"
+            },
         }
     }
 }
@@ -263,9 +306,9 @@ pub fn to_docx(
         .para(&t.enforcement)
         .para(&t.actions)
         .para(&t.tipoffs)
-        .heading("二、各镇街工作情况")
-        .table(&UNIT_HEADERS, &unit_rows(&b.towns))
-        .heading("三、各部门工作情况")
+        .heading(t.first_heading)
+        .table(&UNIT_HEADERS, &unit_rows(first_lines(b)))
+        .heading(t.second_heading)
         .table(&UNIT_HEADERS, &unit_rows(&b.departments))
         .heading("四、总结报告报送情况")
         .para(&t.summaries);

@@ -40,6 +40,8 @@ struct SummaryPage {
     /// The unit's finalised sheet.
     sheet: Option<UnitLine>,
     problems: Vec<(SupervisionProblem, &'static str)>,
+    /// A district of a city: it also tracks its own towns' and departments' reports.
+    oversees: bool,
 }
 
 impl SummaryPage {
@@ -68,16 +70,14 @@ async fn own_page(
 ) -> Result<Response, AppError> {
     let c = chosen_campaign(st, campaign).await?;
     let report = sm::of_unit(&st.store, c.campaign.id, unit).await?;
-    let track = sm::tracking(&st.store, &user.scope, &c).await?;
-    let state = track
-        .iter()
-        .find(|t| t.unit == unit)
-        .map_or(SumState::Pending, |t| t.state);
+    let state = sm::state_of(report.as_ref(), c.campaign.summary_due, st.store.now());
     let files = match &report {
         Some(r) => evidence::list(st, sm::EVIDENCE_OWNER, &[r.id]).await?,
         None => Vec::new(),
     };
-    let s = sv::sheet(&st.store, &user.scope, &c, unit).await?;
+    let (_, s) = sv::own_sheet(&st.store, &user.scope, &c)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let today = st.store.today();
     let sheet = s
         .line
@@ -113,20 +113,21 @@ async fn own_page(
         errors,
         sheet,
         problems,
+        oversees: matches!(unit, Unit::District(_)),
     });
     *res.status_mut() = status;
     Ok(res)
 }
 
-/// `GET /summary`: a department's or town's own report; the district goes to the tracking
-/// table.
+/// `GET /summary`: a department's or town's own report (in a city, a district's too); the
+/// district of a one-district installation and the city go to the tracking table.
 #[tracing::instrument(skip_all)]
 pub async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
-    match Unit::of_scope(&user.scope) {
+    match Unit::reporting_for(&st.store, &user.scope).await? {
         Some(unit) => own_page(&st, &user, unit, &q.campaign, None, vec![]).await,
         None if user.scope.is_district_level() => Ok(Redirect::to("/summaries").into_response()),
         None => Err(AppError::NotFound),
@@ -141,9 +142,9 @@ pub async fn submit(
     user: CurrentUser,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let Some(unit) = Unit::of_scope(&user.scope) else {
+    let Some(unit) = Unit::reporting_for(&st.store, &user.scope).await? else {
         return Err(StoreError::Validation(
-            "总结报告由各部门、镇街报送；区级账号请在“总结报告”汇总表中查看报送情况。".into(),
+            "总结报告由各部门、镇街（多区县部署时还有各区县）报送；汇总账号请在“总结报告”汇总表中查看报送情况。".into(),
         )
         .into());
     };

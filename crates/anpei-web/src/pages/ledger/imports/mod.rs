@@ -71,12 +71,13 @@ async fn page_with(
     error: Option<String>,
     message: Option<String>,
 ) -> Result<ImportsPage, AppError> {
+    let city = anpei_store::registry::reference::is_city(&st.store).await?;
     Ok(ImportsPage {
         layout: Layout::new(user, "台账导入", "imports"),
         progress_key: anpei_store::crypto::random_token(),
         kinds: ImportKind::ALL
             .into_iter()
-            .filter(|k| k.allowed_for(user.role))
+            .filter(|k| k.allowed_for(user.role, city))
             .collect(),
         history: history(st, user).await?,
         error,
@@ -199,7 +200,7 @@ async fn validate(
     dir: &Path,
     expected: u64,
 ) -> Result<(), Failure> {
-    let (up, progress) = receive_tracked(multipart, dir, user, expected).await?;
+    let (up, progress) = receive_tracked(st, multipart, dir, user, expected).await?;
     let progress = progress.unwrap_or_default();
     progress.set_stage(Stage::Checking);
     let checked = crate::ingest_file::screen_upload(st, &up).await;
@@ -324,7 +325,10 @@ pub async fn confirm(
         size: meta.size,
     };
     let outcome = async {
-        if !kind.allowed_for(user.role) {
+        if !kind.allowed_for(
+            user.role,
+            anpei_store::registry::reference::is_city(&st.store).await?,
+        ) {
             return Err(Failure::Forbidden);
         }
         let progress = track(f.id.as_deref().unwrap_or_default(), user.id, true);

@@ -138,16 +138,18 @@ pub fn check_length(headers: &HeaderMap) -> Result<(), Failure> {
 /// Streams the multipart form into `dir/file/<name>` (hashing as it goes) and checks `kind`
 /// and the caller's right to it.
 pub async fn receive(
+    st: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
     dir: &Path,
     user: &CurrentUser,
 ) -> Result<Upload, Failure> {
-    Ok(receive_tracked(multipart, dir, user, 0).await?.0)
+    Ok(receive_tracked(st, multipart, dir, user, 0).await?.0)
 }
 
 /// [`receive`], and when the form names a `progress` key (before its file), the progress of
 /// the upload (of `expected` bytes in all), polled by the page under that key.
 pub(super) async fn receive_tracked(
+    st: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
     dir: &Path,
     user: &CurrentUser,
@@ -207,7 +209,10 @@ pub(super) async fn receive_tracked(
                 .into(),
         )
     })?;
-    if !kind.allowed_for(user.role) {
+    if !kind.allowed_for(
+        user.role,
+        anpei_store::registry::reference::is_city(&st.store).await?,
+    ) {
         return Err(Failure::Forbidden);
     }
     match file {
