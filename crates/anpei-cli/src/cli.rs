@@ -542,9 +542,21 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
         // The current campaign: self-inspection under way, submissions and their problems.
         if let Some(c) = demo::campaign::load_demo(store, &district).await? {
+            let (mut inspections, mut submitted, mut problems) =
+                (c.inspections, c.submitted, c.problems);
+            // The other districts of a demo city run the same campaign.
+            for d in anpei_store::registry::reference::all_districts(store)
+                .await?
+                .iter()
+                .skip(1)
+            {
+                let m = demo::campaign::load_district(store, c.campaign_id, d.id).await?;
+                inspections += m.inspections;
+                submitted += m.submitted;
+                problems += m.problems;
+            }
             println!(
-                "已创建当前专项整治：{} 家单位已开始自查，其中 {} 家已提交，问题清单 {} 条。",
-                c.inspections, c.submitted, c.problems
+                "已创建当前专项整治：{inspections} 家单位已开始自查，其中 {submitted} 家已提交，问题清单 {problems} 条。"
             );
         }
     }

@@ -1040,6 +1040,96 @@ fn the_main_pages_fit_a_phone_and_a_desktop_in_chromium() {
     );
 }
 
+/// The city's journey over `anpei demo --districts 3`: the city official opens 工作进度, one
+/// line per district, drills into a district other than 渝北区 and on into one of its towns;
+/// 渝北区's office then opens the same two pages and gets 404 on both, and its own progress
+/// has no line of another district.
+#[test]
+fn the_city_drills_into_a_district_and_a_town_another_district_gets_404_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-browser-city");
+    let server = Server::start_demo_args(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &["--districts", "3"],
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+
+    let (district_name, district_url, town_name, town_url);
+    {
+        let b = driver.new_desktop_session(&chromium, &tmp.path.join("profile-city"));
+        b.log_in(&server.base, "city");
+        b.open(&format!("{}/progress", server.base));
+        let table = b.wait_for_element("#progress-by-district");
+        let links = b.find_all_in(&table, "a.drill");
+        let names: Vec<String> = links.iter().map(|l| b.element_text(l)).collect();
+        assert_eq!(names.len(), 3, "one line per district: {names:?}");
+        assert!(names.iter().any(|n| n == "渝北区"), "{names:?}");
+        assert!(
+            b.try_find("#progress-by-town").is_err(),
+            "the city reads districts, not every district's towns"
+        );
+        b.save_screenshot(&shots.join("city-progress.png"));
+
+        let (i, other) = names
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.as_str() != "渝北区")
+            .expect("a district other than 渝北区");
+        district_name = other.clone();
+        b.post(&format!("element/{}/click", links[i]), json!({}));
+        wait_for("the district's progress page", PAGE, || {
+            let t = b.title();
+            if t.contains(&format!("工作进度 · {district_name}")) {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        });
+        district_url = b.current_url();
+        let towns = b.wait_for_element("#progress-by-town");
+        let town_links = b.find_all_in(&towns, "a.drill");
+        assert!(!town_links.is_empty(), "{district_name} lists its towns");
+        town_name = b.element_text(&town_links[0]);
+        b.save_screenshot(&shots.join("city-progress-district.png"));
+        b.post(&format!("element/{}/click", town_links[0]), json!({}));
+        wait_for("the town's progress page", PAGE, || {
+            let t = b.title();
+            if t.contains(&town_name) && b.current_url() != district_url {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        });
+        town_url = b.current_url();
+        assert!(b.text_of("h1").contains(&town_name));
+        b.save_screenshot(&shots.join("city-progress-town.png"));
+    }
+    {
+        let b = driver.new_desktop_session(&chromium, &tmp.path.join("profile-yubei"));
+        b.log_in(&server.base, "district");
+        for (what, url) in [("district", &district_url), ("town", &town_url)] {
+            b.open(url);
+            let title = b.title();
+            assert!(
+                title.starts_with("404"),
+                "渝北区's office opened {district_name}'s {what} page {url}: {title:?}"
+            );
+        }
+        b.open(&format!("{}/progress", server.base));
+        b.wait_for_element("#progress-by-town");
+        assert!(b.try_find("#progress-by-district").is_err());
+        assert!(
+            !b.source().contains(&district_name),
+            "渝北区's progress names {district_name}"
+        );
+    }
+}
+
 fn env_is(name: &str, value: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == value)
 }
@@ -1211,11 +1301,18 @@ impl Server {
 
     /// [`Server::start_demo`] with extra environment variables.
     fn start_demo_with(data_dir: &Path, log: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_demo_args(data_dir, log, &[], env)
+    }
+
+    /// [`Server::start_demo_with`] with extra arguments to `anpei demo`.
+    fn start_demo_args(data_dir: &Path, log: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_anpei"));
         cmd.arg("--data-dir")
             .arg(data_dir)
-            .args(["demo", "--persons", "600", "--subjects", "40", "--bind"])
+            .args(["demo", "--persons", "600", "--subjects", "40"])
+            .args(args)
+            .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
             .env_remove("ANPEI_DATABASE_URL")
             .env_remove("ANPEI_BIND")

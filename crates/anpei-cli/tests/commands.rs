@@ -123,6 +123,17 @@ async fn the_demo_city_loads_three_districts_at_the_default_size_with_their_acco
     for user in ["city", "district2", "district3"] {
         assert!(t.contains(user), "{user} missing from\n{t}");
     }
+    // The other districts run the campaign too: more self-inspections than one district's.
+    let started: usize = t
+        .split("已创建当前专项整治：")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no campaign line in\n{t}"));
+    assert!(
+        started > anpei_store::demo::campaign::MAX_INSPECTIONS,
+        "{started} self-inspections: only 渝北区's?\n{t}"
+    );
     let o = env.run(&["demo", "--no-serve", "--districts", "39"], None);
     assert!(!o.status.success(), "39 districts: the city has 38");
     env.cleanup().await;

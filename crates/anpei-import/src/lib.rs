@@ -49,6 +49,9 @@ pub struct Reference {
     pub industries: HashMap<String, String>,
     /// Names of the district's departments (行业主管部门).
     pub departments: HashSet<String>,
+    /// The districts the importer reaches (所属区县): name → GB/T 2260 code (empty when the
+    /// district has none yet). Empty: the column is not checked here.
+    pub districts: HashMap<String, String>,
 }
 
 impl Reference {
@@ -70,7 +73,20 @@ impl Reference {
             towns: towns.into_iter().collect(),
             industries,
             departments: departments.iter().map(|(d, _)| d.clone()).collect(),
+            districts: HashMap::new(),
         }
+    }
+
+    /// The reference with the districts the importer reaches, as (code, name).
+    pub fn with_districts(mut self, districts: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.districts = districts.into_iter().map(|(c, n)| (n, c)).collect();
+        self
+    }
+
+    /// Whether `text` names a district of the reference, by name or by code.
+    pub fn knows_district(&self, text: &str) -> bool {
+        self.districts.contains_key(text)
+            || self.districts.values().any(|c| !c.is_empty() && c == text)
     }
 
     /// The department that supervises `industry`, if it is a supervised industry.

@@ -16,6 +16,7 @@ pub(crate) mod subject {
         "地址",
         "联系人",
         "联系电话",
+        "所属区县",
     ];
     pub const REQUIRED: &[&str] = &[
         "统一社会信用代码",
@@ -33,6 +34,7 @@ pub(crate) mod subject {
     pub const ADDRESS: usize = 6;
     pub const CONTACT: usize = 7;
     pub const PHONE: usize = 8;
+    pub const DISTRICT: usize = 9;
 }
 
 /// Column indexes of 人员.

@@ -360,6 +360,18 @@ pub(crate) fn subject(r: &RowView, reference: &Reference) -> Checked<SubjectReco
             None
         }
     };
+    let district = match r.text(sc::DISTRICT) {
+        "" => None,
+        t if reference.districts.is_empty() || reference.knows_district(t) => Some(t.to_string()),
+        t => {
+            let all = choices(&sorted(reference.districts.keys()));
+            f.push(r.fault(
+                sc::DISTRICT,
+                format!("“{t}”不是您管辖的区县，应为区县名称或6位行政区划代码：{all}（镇街名称不重复时可不填）"),
+            ));
+            None
+        }
+    };
     let contact_phone = f.take(r.phone(sc::PHONE));
     let (Some(uscc), Some(name), Some(kind), Some(town), Some(contact_phone)) =
         (uscc, name, kind, town, contact_phone)
@@ -376,6 +388,7 @@ pub(crate) fn subject(r: &RowView, reference: &Reference) -> Checked<SubjectReco
         industry,
         department,
         town,
+        district,
         address: r.optional(sc::ADDRESS),
         contact_name: r.optional(sc::CONTACT).map(|n| normalize_name(&n)),
         contact_phone,
@@ -700,6 +713,59 @@ mod tests {
             );
         }
         assert!(row("魔法").is_err());
+    }
+
+    #[test]
+    fn a_district_is_named_by_its_name_or_its_code_and_may_be_left_out() {
+        let reference = Reference::new(
+            ["城关镇".to_string()],
+            &[("区应急管理局".into(), vec!["危险化学品".into()])],
+        )
+        .with_districts([
+            ("500101".to_string(), "万州区".to_string()),
+            ("500102".to_string(), "涪陵区".to_string()),
+        ]);
+        let header: Vec<String> = columns(Table::Subjects)
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let map = map_header(Table::Subjects, &header).map;
+        let uscc = format!(
+            "91500112MA5U7Q4X1{}",
+            Uscc::check_char("91500112MA5U7Q4X1").unwrap()
+        );
+        let row = |district: &str| {
+            let cells: Vec<String> = [
+                uscc.as_str(),
+                "重庆某某化工有限公司",
+                "生产经营单位",
+                "危险化学品",
+                "城关镇",
+                "",
+                "",
+                "",
+                "",
+                district,
+            ]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+            let view = RowView {
+                cells: &cells,
+                map: &map,
+                names: columns(Table::Subjects),
+                numeric: 0,
+            };
+            subject(&view, &reference).map(|s| s.district)
+        };
+        assert_eq!(row("万州区").unwrap().as_deref(), Some("万州区"));
+        assert_eq!(row("500102").unwrap().as_deref(), Some("500102"));
+        assert_eq!(row("").unwrap(), None);
+        let e = row("渝北区").unwrap_err();
+        let text = format!("{e:?}");
+        assert!(text.contains("所属区县"), "{text}");
+        assert!(text.contains("“渝北区”不是您管辖的区县"), "{text}");
+        assert!(text.contains("万州区/涪陵区"), "{text}");
     }
 
     fn id_of(first17: &str) -> String {

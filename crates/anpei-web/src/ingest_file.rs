@@ -220,7 +220,11 @@ pub async fn load_reference(store: &Store, scope: &Scope) -> Result<Reference, S
         .into_iter()
         .map(|(d, i)| (d.name, i))
         .collect();
-    Ok(Reference::new(towns, &deps))
+    let districts = reference::districts(store, scope)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name));
+    Ok(Reference::new(towns, &deps).with_districts(districts))
 }
 
 enum Msg {

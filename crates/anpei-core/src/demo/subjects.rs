@@ -122,6 +122,7 @@ fn demo_enterprise(rng: &mut Rng, towns: &[String], ids: &mut IdFactory) -> Subj
         industry: Some(HAZCHEM.to_string()),
         department: None,
         town: town.clone(),
+        district: None,
         address: Some(names::address(rng, town)),
         contact_name: None,
         contact_phone: None,
@@ -175,6 +176,7 @@ pub(crate) fn generate(
             },
             industry,
             town: town.clone(),
+            district: None,
             address: if rng.chance(0.97) {
                 Some(names::address(rng, town))
             } else {

@@ -19,6 +19,9 @@ pub struct SubjectRecord {
     pub department: Option<String>,
     /// 所属镇街 (a known town or street).
     pub town: String,
+    /// 所属区县 (name or GB/T 2260 code), optional: needed only where the town's name is
+    /// one that several districts of a city share.
+    pub district: Option<String>,
     pub address: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,

@@ -99,6 +99,7 @@ fn subject_fields(s: &SubjectRecord) -> Vec<Field<'_>> {
         opt(&s.address),
         opt(&s.contact_name),
         opt(&s.contact_phone),
+        opt(&s.district),
     ]
 }
 

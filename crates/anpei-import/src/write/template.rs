@@ -82,6 +82,7 @@ impl Lists {
                 ("单位类型", labels(&kinds)),
                 ("行业", sorted(&mut reference.industries.keys())),
                 ("所属镇街", sorted(&mut reference.towns.iter())),
+                ("所属区县", sorted(&mut reference.districts.keys())),
                 ("行业主管部门", sorted(&mut reference.departments.iter())),
                 ("岗位类别", labels(&posts)),
                 ("作业类别", labels(&categories)),
@@ -182,6 +183,7 @@ impl Examples {
                 t(&format!("重庆市渝北区{town}兴业大道88号")),
                 t("王建国"),
                 t("13983012345"),
+                t(""),
             ],
             person: vec![
                 t(&uscc),
@@ -389,6 +391,9 @@ fn column_note(table: Table, col: usize) -> &'static str {
         (Table::Subjects, sc::ADDRESS) => "生产经营地址",
         (Table::Subjects, sc::CONTACT) => "安全生产联系人姓名",
         (Table::Subjects, sc::PHONE) => "11位手机号，或带区号的固定电话，如023-67824066",
+        (Table::Subjects, sc::DISTRICT) => {
+            "区县名称或6位行政区划代码，如 渝北区 或 500112；全市部署中镇街名称在多个区县重复（如城关镇）时必填，其余可不填"
+        }
         (Table::Persons, pc::USCC) => {
             "所在单位的统一社会信用代码，须是已导入或同一工作簿“单位”表中的单位"
         }

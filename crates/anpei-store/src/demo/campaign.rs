@@ -225,8 +225,41 @@ pub async fn load<C: ConnectionTrait>(
         .iter()
         .find(|p| p.kind == PhaseKind::SelfInspection)
         .map_or((today, today), |p| (p.starts_on, p.ends_on));
+    let part = Part {
+        campaign_id,
+        si_phase,
+        version: draft.catalogue_version,
+        first_is_demo: true,
+    };
+    Ok(Some(
+        take_part(db, crypto, now, today, &part, subjects).await?,
+    ))
+}
+
+/// Where more subjects join a demo campaign.
+struct Part {
+    campaign_id: i32,
+    /// The 自查自改 phase: (first day, last day).
+    si_phase: (NaiveDate, NaiveDate),
+    /// The checklist's version.
+    version: i32,
+    /// Whether the first subject is the demo enterprise (its self-inspection a draft).
+    first_is_demo: bool,
+}
+
+/// The self-inspections of `subjects` in the campaign (every state, one in ten not begun),
+/// their answers, and the problems of the submitted ones with their history.
+async fn take_part<C: ConnectionTrait>(
+    db: &C,
+    crypto: &Crypto,
+    now: i64,
+    today: NaiveDate,
+    part: &Part,
+    subjects: &[(i32, String)],
+) -> StoreResult<DemoCampaign> {
+    let (campaign_id, si_phase) = (part.campaign_id, part.si_phase);
     let items: Vec<checklist_item::Model> = checklist_item::Entity::find()
-        .filter(checklist_item::Column::Version.eq(draft.catalogue_version))
+        .filter(checklist_item::Column::Version.eq(part.version))
         .all(db)
         .await?;
     let day = |t: NaiveDate| {
@@ -238,7 +271,14 @@ pub async fn load<C: ConnectionTrait>(
     let taking: Vec<(usize, &(i32, String), State)> = subjects
         .iter()
         .enumerate()
-        .map(|(i, s)| (i, s, if i == 0 { State::Draft } else { state_of(i) }))
+        .map(|(i, s)| {
+            let st = if i == 0 && part.first_is_demo {
+                State::Draft
+            } else {
+                state_of(i)
+            };
+            (i, s, st)
+        })
         .filter(|(_, _, st)| *st != State::None)
         .take(MAX_INSPECTIONS)
         .collect();
@@ -298,12 +338,12 @@ pub async fn load<C: ConnectionTrait>(
         let own: Vec<&checklist_item::Model> = items.iter().filter(|it| it.kind == *kind).collect();
         let answered = match st {
             State::Submitted | State::Returned => own.len(),
-            _ if *i == 0 => 3.min(own.len()),
+            _ if *i == 0 && part.first_is_demo => 3.min(own.len()),
             _ => own.len() / 2,
         };
         let bad: Vec<usize> = match (st, own.len()) {
             (_, 0) => Vec::new(),
-            (State::Draft, n) if *i == 0 => vec![2 % n],
+            (State::Draft, n) if *i == 0 && part.first_is_demo => vec![2 % n],
             (_, n) => (0..i % 3).map(|k| (i * 3 + k * 5) % n).collect(),
         };
         if matches!(st, State::Submitted) {
@@ -388,6 +428,7 @@ pub async fn load<C: ConnectionTrait>(
     crate::ledger::bulk::insert_models(db, problems).await?;
     let made: Vec<problem::Model> = problem::Entity::find()
         .filter(problem::Column::CampaignId.eq(campaign_id))
+        .filter(problem::Column::SubjectId.is_in(subjects.iter().map(|(id, _)| *id)))
         .all(db)
         .await?;
     let mut events = Vec::new();
@@ -429,7 +470,54 @@ pub async fn load<C: ConnectionTrait>(
         }
     }
     crate::ledger::bulk::insert_models(db, events).await?;
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// Another district of a demo city takes part in the demo campaign `campaign_id`: its
+/// subjects' self-inspections, answers and problems, as the first district's; one
+/// transaction with its audit entry.
+pub async fn load_district(
+    store: &crate::Store,
+    campaign_id: i32,
+    district_id: i32,
+) -> StoreResult<DemoCampaign> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let c = store_campaign::get(store, campaign_id)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+    let si_phase = c
+        .phase_of(PhaseKind::SelfInspection)
+        .map_or((store.today(), store.today()), |p| (p.starts_on, p.ends_on));
+    let subjects: Vec<(i32, String)> =
+        crate::scope::subjects(&crate::Scope::of_district(district_id))
+            .select_only()
+            .columns([
+                crate::entity::subject::Column::Id,
+                crate::entity::subject::Column::Kind,
+            ])
+            .order_by_asc(crate::entity::subject::Column::Id)
+            .into_tuple()
+            .all(&store.db)
+            .await?;
+    let part = Part {
+        campaign_id,
+        si_phase,
+        version: c.campaign.catalogue_version,
+        first_is_demo: false,
+    };
+    let txn = store.write().await?;
+    let now = store.now();
+    let made = take_part(&*txn, &store.crypto, now, store.today(), &part, &subjects).await?;
+    crate::platform::audit::append(
+        &*txn,
+        now,
+        &crate::platform::audit::Actor::system("demo"),
+        &crate::platform::audit::Event::ok("demo.campaign", format!("campaign:{campaign_id}"))
+            .with_detail(format!("district:{district_id} {made:?}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(made)
 }
 
 #[cfg(test)]

@@ -10,8 +10,13 @@ use std::collections::{HashMap, HashSet};
 pub struct Names {
     /// town name → (id, district id).
     pub towns: HashMap<String, (i32, i32)>,
-    /// Town names that more than one district has (the city's import cannot place them).
+    /// Town names that more than one district has (the city's import cannot place them by
+    /// name alone).
     pub ambiguous_towns: HashSet<String>,
+    /// (district id, town name) → town id, for a row that names its district.
+    towns_in: HashMap<(i32, String), i32>,
+    /// District name and code → (id, name).
+    districts: HashMap<String, (i32, String)>,
     /// (district, department name) → id.
     pub departments: HashMap<(i32, String), i32>,
     /// (district, industry) → supervising department id.
@@ -22,7 +27,14 @@ pub struct Names {
 impl Names {
     pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Names> {
         let mut n = Names::default();
+        for d in reference::districts(store, scope).await? {
+            if !d.code.is_empty() {
+                n.districts.insert(d.code.clone(), (d.id, d.name.clone()));
+            }
+            n.districts.insert(d.name.clone(), (d.id, d.name));
+        }
         for t in reference::towns(store, scope).await? {
+            n.towns_in.insert((t.district_id, t.name.clone()), t.id);
             if n.towns
                 .insert(t.name.clone(), (t.id, t.district_id))
                 .is_some()
@@ -51,6 +63,28 @@ impl Names {
     /// A town's id and district by name.
     pub fn town(&self, name: &str) -> Option<(i32, i32)> {
         self.towns.get(name).copied()
+    }
+
+    /// A row's town (id, district id), by its name and, when the row names one, its
+    /// district (name or code); else what is wrong with them, in Chinese.
+    pub fn place(&self, town: &str, district: Option<&str>) -> Result<(i32, i32), String> {
+        let Some(d) = district else {
+            return self.town(town).ok_or_else(|| {
+                if self.ambiguous_towns.contains(town) {
+                    format!("“{town}”在多个区县都有，请在“所属区县”列写明是哪个区县的")
+                } else {
+                    format!("“{town}”不是本区的镇街，应为本区镇街名录中的名称")
+                }
+            });
+        };
+        let (id, name) = self
+            .districts
+            .get(d)
+            .ok_or_else(|| format!("所属区县“{d}”不在您的管辖范围内"))?;
+        self.towns_in
+            .get(&(*id, town.to_string()))
+            .map(|t| (*t, *id))
+            .ok_or_else(|| format!("“{town}”不是{name}的镇街"))
     }
 
     /// A town's name by id (for what an import changed).

@@ -393,3 +393,130 @@ async fn the_city_scores_its_districts_and_tracks_their_summary_reports() {
     assert_eq!(docx.status, StatusCode::OK);
     h.db.cleanup().await;
 }
+
+/// A city imports 单位 rows whose town name several districts share (城关镇): the optional
+/// 所属区县 column (name or code) places each; without it the row is refused with the
+/// reason, as is a town that is not in the district named, and a district's office cannot
+/// name another district.
+#[tokio::test]
+async fn the_district_column_of_an_import_places_a_town_name_several_districts_share() {
+    use anpei_core::ids::Uscc;
+    let (h, dir) = crate::common::with_uploads(10, 40, |_| {}).await;
+    let cfg = DemoConfig {
+        seed: 5,
+        subjects: 6,
+        persons: 20,
+        as_of: h.store().today(),
+    };
+    let names = demo::load_other_districts(h.store(), &cfg, 3)
+        .await
+        .unwrap();
+    demo::create_accounts(
+        h.store(),
+        &[
+            DemoAccount {
+                username: "city".into(),
+                role: Role::City,
+                scope: String::new(),
+            },
+            DemoAccount {
+                username: "district2".into(),
+                role: Role::District,
+                scope: names[0].clone(),
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let p = places(&h).await;
+    let all = Scope::district_wide();
+    let districts = reference::districts(h.store(), &all).await.unwrap();
+    let (second, third) = (&districts[1], &districts[2]);
+    let uscc = |n: u32| {
+        let body = format!("91500101MA6000{n:02}A");
+        format!("{body}{}", Uscc::check_char(&body).unwrap())
+    };
+    let header = "统一社会信用代码,单位名称,单位类型,行业,所属镇街,行业主管部门,地址,联系人,联系电话,所属区县";
+    let line = |n: u32, town: &str, district: &str| {
+        format!(
+            "{},重庆城关{n}化工有限公司,生产经营单位,危险化学品,{town},,,,,{district}",
+            uscc(n)
+        )
+    };
+    let csv = [
+        header.to_string(),
+        line(1, "城关镇", &second.name),
+        line(2, "城关镇", ""),
+        line(3, "城关镇", &third.code),
+        line(4, "龙兴镇", &second.name),
+    ]
+    .join("\n");
+    let token = h.api_token("city").await;
+    let r = h
+        .api_post_multipart(
+            &token,
+            "/api/v1/imports",
+            &[("kind", "subjects")],
+            Some(("单位.csv", csv.as_bytes())),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let c = &v["counts"]["单位"];
+    assert_eq!([&c["inserted"], &c["rejected"]], [2, 2], "{}", r.body);
+    let reasons: Vec<(u64, String)> = v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["row"].as_u64().unwrap(),
+                x["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|(row, why)| *row == 3 && why.contains("在多个区县都有，请在“所属区县”列写明")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|(row, why)| *row == 5
+                && why.contains(&format!("“龙兴镇”不是{}的镇街", second.name))),
+        "{reasons:?}"
+    );
+    let subjects = access::subjects(h.store()).await;
+    let town_of = |n: u32| {
+        subjects
+            .iter()
+            .find(|s| s.uscc == uscc(n))
+            .map(|s| s.town_id)
+            .expect("imported")
+    };
+    let in_district = |t: i32, d: i32| p.iter().any(|x| x.0 == d && x.2.contains(&t));
+    assert!(in_district(town_of(1), second.id));
+    assert!(in_district(town_of(3), third.id));
+
+    // The second district's office cannot name 渝北区.
+    let token = h.api_token("district2").await;
+    let csv = [header.to_string(), line(6, "龙兴镇", "渝北区")].join("\n");
+    let r = h
+        .api_post_multipart(
+            &token,
+            "/api/v1/imports",
+            &[("kind", "subjects")],
+            Some(("单位.csv", csv.as_bytes())),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["counts"]["单位"]["inserted"], 0, "{}", r.body);
+    let message = v["rejections"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("所属区县：“渝北区”不是您管辖的区县"),
+        "{message}"
+    );
+    crate::common::finish(h, dir).await;
+}

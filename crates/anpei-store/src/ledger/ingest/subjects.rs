@@ -30,20 +30,13 @@ impl Ingest<'_> {
                     format!("与第{first}行重复，同一单位只应填写一行"),
                 ));
             }
-            let placed = self.names.town(&rec.town);
-            if placed.is_none() {
-                faults.push(Fault::new(
-                    "所属镇街",
-                    if self.names.ambiguous_towns.contains(&rec.town) {
-                        format!(
-                            "“{}”在多个区县都有，无法确定是哪一个，应由所属区县的用户导入",
-                            rec.town
-                        )
-                    } else {
-                        format!("“{}”不是本区的镇街，应为本区镇街名录中的名称", rec.town)
-                    },
-                ));
-            }
+            let placed = match self.names.place(&rec.town, rec.district.as_deref()) {
+                Ok(p) => Some(p),
+                Err(message) => {
+                    faults.push(Fault::new("所属镇街", message));
+                    None
+                }
+            };
             let town = placed.map(|(t, _)| t);
             let dep = placed.and_then(|(_, district)| {
                 self.names.department_for(

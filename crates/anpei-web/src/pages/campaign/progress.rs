@@ -296,6 +296,11 @@ pub async fn page(
     let submission_bars = submission_chart(chart_rows);
     let problem_bars = problem_chart(chart_rows);
     let narrowed_to = narrowed_label(&st, &user, &base).await?;
+    // The browser tab names the district or town the page is narrowed to.
+    let layout = match &narrowed_to {
+        Some(n) => Layout::new(&user, format!("工作进度 · {n}"), "progress"),
+        None => layout,
+    };
     Ok(render(ProgressPage {
         layout,
         total: Some(Row {
