@@ -13,6 +13,7 @@
 //! the phases (`anpei_core::campaign::pick_current`).
 
 pub mod agenda;
+pub mod district_dates;
 pub mod problems;
 pub mod progress;
 pub mod selfcheck;

@@ -161,6 +161,29 @@ pub async fn self_inspection_end(
     }))
 }
 
+/// The districts that set their own dates for the campaign: the last day of their
+/// self-inspection phase and the moment it ends, by district.
+async fn own_self_inspection_ends(
+    store: &Store,
+    campaign_id: i32,
+) -> StoreResult<HashMap<i32, (NaiveDate, i64)>> {
+    let Some(c) = crate::campaign::get(store, campaign_id).await? else {
+        return Ok(HashMap::new());
+    };
+    let Some(i) = c.phases.iter().rposition(|p| p.kind == "self_inspection") else {
+        return Ok(HashMap::new());
+    };
+    Ok(crate::campaign::district_dates::all_of(store, campaign_id)
+        .await?
+        .into_iter()
+        .filter_map(|(d, x)| {
+            let e = x.phases.get(i)?.1;
+            let next = (e + chrono::Days::new(1)).and_time(NaiveTime::MIN);
+            Some((d, (e, next.and_utc().timestamp() - 8 * 3600)))
+        })
+        .collect())
+}
+
 fn inspection_subject() -> RelationDef {
     self_inspection::Entity::belongs_to(subject::Entity)
         .from(self_inspection::Column::SubjectId)
@@ -224,15 +247,35 @@ pub async fn load(
         groups.entry((t, d, k)).or_default().must = n;
     }
 
+    // On time: before the end of the self-inspection phase — in a city, of the subject's
+    // district where it set its own dates (区县实施安排), else the city's.
+    let own = own_self_inspection_ends(store, campaign_id).await?;
+    let submitted_at = || {
+        Expr::col((
+            self_inspection::Entity,
+            self_inspection::Column::SubmittedAt,
+        ))
+    };
     let on_time_cond = match end {
-        Some((_, end_ts)) => Condition::all().add(
-            Expr::col((
-                self_inspection::Entity,
-                self_inspection::Column::SubmittedAt,
-            ))
-            .lt(end_ts),
-        ),
+        Some((_, end_ts)) => {
+            let mut any = Condition::any();
+            let mut rest = Condition::all().add(submitted_at().lt(end_ts));
+            for (d, (_, ts)) in &own {
+                any = any.add(
+                    Condition::all()
+                        .add(scope::in_district(*d))
+                        .add(submitted_at().lt(*ts)),
+                );
+                rest = rest.add(Condition::all().add(scope::in_district(*d)).not());
+            }
+            any.add(rest)
+        }
         None => Condition::all(),
+    };
+    // The deadline the page names: the scope's district's own, else the city's.
+    let shown_end = match crate::campaign::district_dates::district_of(store, scope).await? {
+        Some(d) => own.get(&d).copied().or(end),
+        None => end,
     };
     let submitted: Vec<(i32, i32, String, i64, Option<i64>)> = self_inspection::Entity::find()
         .join(JoinType::InnerJoin, inspection_subject())
@@ -345,7 +388,7 @@ pub async fn load(
     Ok(Progress {
         campaign_id,
         campaign_name: c.name,
-        self_inspection_ends: end.map(|(d, _)| d),
+        self_inspection_ends: shown_end.map(|(d, _)| d),
         total,
         by_district,
         by_town,

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit;
 pub mod campaign;
+pub mod campaign_district;
 pub mod campaign_phase;
 pub mod certificate;
 pub mod checklist_item;

@@ -21,6 +21,7 @@ mod m0017_finding_actions;
 mod m0018_tipoff_submission_key;
 mod m0019_districts;
 mod m0020_district_units;
+mod m0021_campaign_districts;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_tipoff_submission_key::Migration),
             Box::new(m0019_districts::Migration),
             Box::new(m0020_district_units::Migration),
+            Box::new(m0021_campaign_districts::Migration),
         ]
     }
 }

@@ -108,6 +108,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/campaigns/{id}", "campaign"),
     ("GET", "/campaigns/{id}/copy", "campaign"),
     ("POST", "/campaigns/{id}/copy", "campaign"),
+    ("POST", "/campaigns/{id}/district-dates", "campaign"),
     ("GET", "/api/v1/checklists", ""),
     ("GET", "/selfcheck", ""),
     ("GET", "/selfcheck/{id}", "self_inspection"),
@@ -225,6 +226,8 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>, c
         ("POST", "/findings/scan") | ("GET" | "POST", "/campaigns/{id}/copy") if city => {
             role == Some(Role::City)
         }
+        // A district's own dates inside the city's campaign: a district of a city only.
+        ("POST", "/campaigns/{id}/district-dates") => city && role == Some(Role::District),
         // A city's district hands on what the city handed to it.
         ("POST", "/tipoffs/{id}/assign") if city => {
             matches!(role, Some(Role::City | Role::District))

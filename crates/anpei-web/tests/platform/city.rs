@@ -520,3 +520,92 @@ async fn the_district_column_of_an_import_places_a_town_name_several_districts_s
     );
     crate::common::finish(h, dir).await;
 }
+
+/// A district runs the city's campaign on its own dates: inside the city's phases, its own
+/// summary deadline no later than the city's. Its towns report by its deadline; the other
+/// districts, and the districts reporting to the city, keep the city's; the city sees each
+/// district's dates.
+#[tokio::test]
+async fn a_district_sets_its_own_dates_inside_the_citys_campaign() {
+    let h = city().await;
+    let c = anpei_store::campaign::supervision::campaign_or_current(h.store(), None)
+        .await
+        .unwrap();
+    let path = format!("/campaigns/{}", c.campaign.id);
+    let save = format!("{path}/district-dates");
+    let city_due = c.campaign.summary_due;
+    let own_due = city_due - chrono::Days::new(1);
+    let fields = |first_start: chrono::NaiveDate, due: chrono::NaiveDate| {
+        let mut f = vec![("summary_due".to_string(), due.to_string())];
+        for (i, p) in c.phases.iter().enumerate() {
+            let a = if i == 0 { first_start } else { p.starts_on };
+            f.push((format!("starts_on_{}", i + 1), a.to_string()));
+            f.push((format!("ends_on_{}", i + 1), p.ends_on.to_string()));
+        }
+        f
+    };
+    let post = |s: &crate::common::Session, f: Vec<(String, String)>| {
+        let h = &h;
+        let save = save.clone();
+        let s = s.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            h.post_form(Some(&s), &save, &refs).await
+        }
+    };
+    let d1 = h.login("district").await;
+    let page = h.get(Some(&d1), &path).await;
+    assert!(page.body.contains("id=\"district-dates-form\""));
+    assert!(page.body.contains("渝北区实施安排"));
+
+    // A day before the city's first phase, or a deadline after the city's: refused.
+    let first = c.phases[0].starts_on;
+    let r = post(&d1, fields(first - chrono::Days::new(1), own_due)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("应在市级安排"), "{}", r.body);
+    let r = post(&d1, fields(first, city_due + chrono::Days::new(1))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("不能晚于市级截止日期"), "{}", r.body);
+    assert!(
+        anpei_store::campaign::district_dates::all_of(h.store(), c.campaign.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Inside the city's: saved, and 渝北区's town reports by it.
+    let r = post(&d1, fields(first, own_due)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = h.get(Some(&d1), &path).await;
+    assert!(page.body.contains("（本区县实施安排）"));
+    let town = h.login("town").await;
+    let mine = h.get(Some(&town), "/summary").await;
+    assert!(
+        mine.body.contains(&format!("报送截止 {own_due}")),
+        "{}",
+        mine.body
+    );
+
+    // Another district's office, and that district reporting to the city: the city's date.
+    let d2 = h.login("district2").await;
+    let theirs = h.get(Some(&d2), "/summary").await;
+    assert!(theirs.body.contains(&format!("报送截止 {city_due}")));
+    let r = h.get(Some(&d2), &path).await;
+    assert!(!r.body.contains("（本区县实施安排）"));
+
+    // The city sees each district's dates; it sets none itself.
+    let city = h.login("city").await;
+    let r = h.get(Some(&city), &path).await;
+    let table = r.body.split("id=\"district-dates-table\"").nth(1).unwrap();
+    assert!(table.contains(&own_due.to_string()));
+    assert!(table.contains("按市级安排"));
+    let r = post(&city, fields(first, own_due)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Back to the city's dates.
+    let r = post(&d1, vec![("reset".into(), "1".into())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = h.get(Some(&town), "/summary").await;
+    assert!(mine.body.contains(&format!("报送截止 {city_due}")));
+    h.db.cleanup().await;
+}

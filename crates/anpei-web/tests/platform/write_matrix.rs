@@ -280,6 +280,12 @@ const WRITES: &[Write] = &[
         Target::Inspection,
         inspection_action,
     ),
+    // A district of a city sets its own dates inside the city's campaign.
+    w(
+        "/campaigns/{id}/district-dates",
+        Target::Campaign,
+        district_dates,
+    ),
     w("/enforcement/cases/{id}", Target::Case, case_save),
     w(
         "/enforcement/cases/{id}/publish",
@@ -1001,6 +1007,17 @@ fn supervision_finding(c: &Ctx) -> Req {
     ])
 }
 
+/// The notice's own dates (the city's, exactly at its bounds).
+fn district_dates(_: &Ctx) -> Req {
+    let n = anpei_core::campaign::notice_campaign();
+    let mut f = vec![("summary_due".to_string(), n.summary_due.to_string())];
+    for (i, p) in n.phases.iter().enumerate() {
+        f.push((format!("starts_on_{}", i + 1), p.starts_on.to_string()));
+        f.push((format!("ends_on_{}", i + 1), p.ends_on.to_string()));
+    }
+    Req::Form(f)
+}
+
 fn supervision_close(_: &Ctx) -> Req {
     form(&[("note", s("已督促整改到位，培训台账已补齐。"))])
 }
@@ -1553,6 +1570,8 @@ fn policy_allows(h: &Harness, path: &str, role: Role, city: bool) -> bool {
     let intake = if city { Role::City } else { Role::District };
     match path {
         p if city && CITY_ROUTES.contains(&p) => role == Role::City,
+        // A district's own dates: a district of a city only.
+        "/campaigns/{id}/district-dates" => city && role == Role::District,
         // A city's district hands on what the city handed to it.
         "/tipoffs/{id}/assign" if city => matches!(role, Role::City | Role::District),
         "/tipoffs/new"
@@ -1887,10 +1906,14 @@ async fn write_everything(h: &Harness, roles: &[(&'static str, Role)], city: boo
             } else {
                 row.writer
             };
-            // A one-district installation has no city to score districts.
+            // A one-district installation has no city to score districts, nor districts
+            // with dates of their own.
             let Some(writer) = whos.iter().find(|w| w.role == writer_role) else {
                 continue;
             };
+            if !policy_allows(h, row.path, writer.role, city) {
+                continue;
+            }
             uniq += 1;
             let c = prepare(h, &fx, row.target, row.writer == Role::Subject, kind, uniq).await;
             let before = fingerprint(h.store()).await;

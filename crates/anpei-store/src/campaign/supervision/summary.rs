@@ -333,6 +333,31 @@ async fn all_unit_accounts<C: ConnectionTrait>(db: &C) -> StoreResult<HashMap<Un
     Ok(out)
 }
 
+/// The district of each town and district department (its units report to it).
+async fn unit_districts<C: ConnectionTrait>(db: &C) -> StoreResult<HashMap<Unit, i32>> {
+    use crate::entity::{department, town};
+    let mut out: HashMap<Unit, i32> = town::Entity::find()
+        .select_only()
+        .columns([town::Column::Id, town::Column::DistrictId])
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(t, d)| (Unit::Town(t), d))
+        .collect();
+    let deps: Vec<(i32, Option<i32>)> = department::Entity::find()
+        .select_only()
+        .columns([department::Column::Id, department::Column::DistrictId])
+        .into_tuple()
+        .all(db)
+        .await?;
+    out.extend(
+        deps.into_iter()
+            .filter_map(|(id, d)| d.map(|d| (Unit::Department(id), d))),
+    );
+    Ok(out)
+}
+
 /// The reminders of `date` (module docs) for the daily job, to send inside its transaction:
 /// one before the deadline and one after it per campaign, unit and account (dedupe keys).
 pub async fn reminders<C: ConnectionTrait>(
@@ -360,11 +385,22 @@ pub async fn reminders<C: ConnectionTrait>(
     let accounts = all_unit_accounts(db).await?;
     let mut units: Vec<&Unit> = accounts.keys().collect();
     units.sort_by_key(|u| (u.kind_code(), u.id()));
+    let district_of = unit_districts(db).await?;
     let mut out = Vec::new();
-    for (cid, name, deadline) in due {
+    for (cid, name, city_deadline) in due {
         let have = reports(db, cid).await?;
-        let after = date > deadline;
+        // A town or department reports by its district's own deadline where the district
+        // set one (区县实施安排); a district by the city's.
+        let own = crate::campaign::district_dates::all_in(db, cid).await?;
         for unit in units.iter().filter(|u| !have.contains_key(u)) {
+            let deadline = district_of
+                .get(unit)
+                .and_then(|d| own.get(d))
+                .map_or(city_deadline, |x| x.summary_due);
+            if deadline < from || deadline > until {
+                continue;
+            }
+            let after = date > deadline;
             for uid in &accounts[unit] {
                 let (kind, title, key) = if after {
                     (

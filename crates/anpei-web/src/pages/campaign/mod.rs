@@ -17,8 +17,10 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::AppState;
 use anpei_core::SubjectKind;
+use anpei_store::campaign::district_dates::{self, DatesInput, DistrictDates};
 use anpei_store::campaign::{self, CampaignInfo, CopyInput};
 use anpei_store::model::ChecklistItem;
+use anpei_store::registry::reference;
 use anpei_store::{Store, StoreError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -209,11 +211,41 @@ struct DetailPage {
     copied_from: Option<(i32, String)>,
     district: bool,
     created: bool,
+    /// The dates shown are the caller's district's own (区县实施安排), not the city's.
+    local: bool,
+    /// A district's office of a city: its own dates' form.
+    own: Option<OwnDates>,
+    /// The city: every district's own dates (none: the city's).
+    districts: Vec<(String, Option<DistrictDates>)>,
+    saved: bool,
+}
+
+/// The form of a district's own dates, as stored or as typed.
+struct OwnDates {
+    district: String,
+    /// (phase name, the city's first and last day, first day, last day as typed).
+    phases: Vec<(String, NaiveDate, NaiveDate, String, String)>,
+    city_due: NaiveDate,
+    summary_due: String,
+    /// Whether the district has set its own dates.
+    set: bool,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl OwnDates {
+    fn error(&self, field: &str) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
 }
 
 #[derive(Deserialize, Default)]
 pub struct DetailQuery {
     created: Option<String>,
+    saved: Option<String>,
 }
 
 /// Rule codes with their Chinese names, for showing an item's links.
@@ -234,9 +266,76 @@ pub async fn detail(
     Path(id): Path<i32>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
-    let c = campaign::get(&st.store, id)
+    detail_page(&st, &user, id, &q, None).await
+}
+
+/// The campaign's page; `typed`: a district's dates as typed, with their errors.
+async fn detail_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    q: &DetailQuery,
+    typed: Option<(DatesInput, Vec<(&'static str, String)>)>,
+) -> Result<Response, AppError> {
+    let city = campaign::get(&st.store, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let c = district_dates::for_scope(&st.store, city.clone(), &user.scope).await?;
+    let local = c.campaign.summary_due != city.campaign.summary_due || c.phases != city.phases;
+    let is_city = reference::is_city(&st.store).await?;
+    let own = match user.scope.reach() {
+        anpei_store::Reach::District(d) if is_city => {
+            let name = reference::districts(&st.store, &user.scope)
+                .await?
+                .into_iter()
+                .find(|x| x.id == d)
+                .map(|x| x.name)
+                .unwrap_or_default();
+            let (input, errors) = match typed {
+                Some(t) => t,
+                None => (
+                    DatesInput {
+                        phases: c
+                            .phases
+                            .iter()
+                            .map(|p| (p.starts_on.to_string(), p.ends_on.to_string()))
+                            .collect(),
+                        summary_due: c.campaign.summary_due.to_string(),
+                    },
+                    Vec::new(),
+                ),
+            };
+            Some(OwnDates {
+                district: name,
+                phases: city
+                    .phases
+                    .iter()
+                    .zip(input.phases)
+                    .map(|(p, (a, b))| (p.name.clone(), p.starts_on, p.ends_on, a, b))
+                    .collect(),
+                city_due: city.campaign.summary_due,
+                summary_due: input.summary_due,
+                set: local,
+                errors,
+            })
+        }
+        _ => None,
+    };
+    let districts = if user.scope.is_all() && is_city {
+        let mut set = district_dates::all_of(&st.store, id).await?;
+        reference::districts(&st.store, &user.scope)
+            .await?
+            .into_iter()
+            .map(|d| (d.name, set.remove(&d.id)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = if own.as_ref().is_some_and(|o| !o.errors.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let items = campaign::items(&st.store, c.campaign.catalogue_version, None).await?;
     let kinds = SubjectKind::ALL
         .iter()
@@ -255,8 +354,8 @@ pub async fn detail(
             .map(|o| (o.campaign.id, o.campaign.name)),
         None => None,
     };
-    Ok(render(DetailPage {
-        layout: Layout::new(&user, c.campaign.name.clone(), "campaigns"),
+    let mut res = render(DetailPage {
+        layout: Layout::new(user, c.campaign.name.clone(), "campaigns"),
         span: span_text(&c),
         phases: phase_views(&c, st.store.today()),
         kinds,
@@ -264,7 +363,63 @@ pub async fn detail(
         district: campaign::may_copy(&st.store, &user.scope).await?,
         created: q.created.is_some(),
         c,
-    }))
+        local,
+        own,
+        districts,
+        saved: q.saved.is_some(),
+    });
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// `POST /campaigns/{id}/district-dates`: a district of a city sets its own dates inside the
+/// city's campaign (`reset=1`: back to the city's). Fields `starts_on_N`, `ends_on_N` (N from
+/// 1, one per phase) and `summary_due`.
+#[tracing::instrument(skip_all)]
+pub async fn save_district_dates(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i32>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let city = campaign::get(&st.store, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let input = DatesInput {
+        phases: (1..=city.phases.len())
+            .map(|i| {
+                (
+                    field(&format!("starts_on_{i}")),
+                    field(&format!("ends_on_{i}")),
+                )
+            })
+            .collect(),
+        summary_due: field("summary_due"),
+    };
+    let reset = field("reset") == "1";
+    match district_dates::save(&st.store, &user.scope, &user.actor(), id, &input, reset).await {
+        Ok(()) => {
+            st.phase.invalidate();
+            Ok(Redirect::to(&format!("/campaigns/{id}?saved=1#district-dates")).into_response())
+        }
+        Err(StoreError::Fields(errors)) => {
+            detail_page(
+                &st,
+                &user,
+                id,
+                &DetailQuery::default(),
+                Some((input, errors)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -530,6 +685,13 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
         .route("GET", "/campaigns/{id}", ViewBusiness, get(detail))
         .route("GET", "/campaigns/{id}/copy", District, get(copy_form))
         .route("POST", "/campaigns/{id}/copy", District, post(copy))
+        // A district of a city runs the city's campaign on its own dates.
+        .route(
+            "POST",
+            "/campaigns/{id}/district-dates",
+            District,
+            post(save_district_dates),
+        )
         .route(
             "GET",
             "/api/v1/checklists",

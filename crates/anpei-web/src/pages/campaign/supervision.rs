@@ -32,10 +32,21 @@ pub struct CampaignQuery {
 }
 
 /// The campaign a page is about: the one asked for (an unknown id answers 404), else the
-/// current one.
-pub async fn chosen_campaign(st: &AppState, q: &Option<String>) -> Result<CampaignInfo, AppError> {
+/// current one; as the city set it.
+pub async fn city_campaign(st: &AppState, q: &Option<String>) -> Result<CampaignInfo, AppError> {
     let id = nonempty(q).map(|s| s.parse::<i32>().unwrap_or(-1));
     Ok(sv::campaign_or_current(&st.store, id).await?)
+}
+
+/// [`city_campaign`] as the caller runs it: in a city, with the dates of the caller's
+/// district where it set its own (区县实施安排).
+pub async fn chosen_campaign(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &Option<String>,
+) -> Result<CampaignInfo, AppError> {
+    let c = city_campaign(st, q).await?;
+    Ok(anpei_store::campaign::district_dates::for_scope(&st.store, c, &user.scope).await?)
 }
 
 /// The campaigns for the page's selector: (id, name).
@@ -118,7 +129,7 @@ pub async fn overview(
     user: CurrentUser,
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     let r = sv::ranking(&st.store, &user.scope, &c).await?;
     let town_bars = chart(&r.towns, c.campaign.id);
     let department_bars = chart(&r.departments, c.campaign.id);
@@ -361,7 +372,7 @@ async fn show(
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
     let unit = unit_of(kind, id)?;
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     sheet_page(&st, &user, &c, unit, None, FindingInput::default(), vec![]).await
 }
 
@@ -415,7 +426,7 @@ async fn save(
     unit: Unit,
     Form(f): Form<SheetForm>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &f.campaign).await?;
+    let c = chosen_campaign(&st, &user, &f.campaign).await?;
     let input = SheetInput {
         manual: f.manual,
         reason: f.reason,
@@ -491,7 +502,7 @@ async fn finding(
     unit: Unit,
     Form(f): Form<FindingForm>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &f.campaign).await?;
+    let c = chosen_campaign(&st, &user, &f.campaign).await?;
     let input = FindingInput {
         text: f.text,
         measures: f.measures,

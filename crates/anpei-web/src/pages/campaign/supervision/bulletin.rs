@@ -370,7 +370,7 @@ pub async fn page(
     user: CurrentUser,
     Query(q): Query<CampaignQuery>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     let b = bl::load(&st.store, &user.scope, &c).await?;
     let t = Text::of(&b);
     Ok(render(BulletinPage {
@@ -393,7 +393,7 @@ pub async fn docx(
     Query(q): Query<DocxQuery>,
 ) -> Result<Response, AppError> {
     let number = doc_number(q.doc_number.as_deref().unwrap_or("")).map_err(AppError::BadRequest)?;
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     let id = c.campaign.id;
     let b = bl::load(&st.store, &user.scope, &c).await?;
     let written = number.clone();

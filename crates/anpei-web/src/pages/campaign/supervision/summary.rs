@@ -5,7 +5,7 @@
 //! A unit only ever submits for itself: the unit comes from the account's scope, never from
 //! the request.
 
-use super::{campaign_choices, chosen_campaign, CampaignQuery};
+use super::{campaign_choices, chosen_campaign, city_campaign, CampaignQuery};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::evidence;
@@ -60,6 +60,20 @@ impl SummaryPage {
     }
 }
 
+/// The campaign as a unit reports on it: a district reports to the city by the city's
+/// deadline; a town or department to its district by the district's (区县实施安排).
+async fn unit_campaign(
+    st: &AppState,
+    user: &CurrentUser,
+    unit: Unit,
+    campaign: &Option<String>,
+) -> Result<anpei_store::campaign::CampaignInfo, AppError> {
+    match unit {
+        Unit::District(_) => city_campaign(st, campaign).await,
+        _ => chosen_campaign(st, user, campaign).await,
+    }
+}
+
 async fn own_page(
     st: &AppState,
     user: &CurrentUser,
@@ -68,7 +82,7 @@ async fn own_page(
     input: Option<SummaryInput>,
     errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(st, campaign).await?;
+    let c = unit_campaign(st, user, unit, campaign).await?;
     let report = sm::of_unit(&st.store, c.campaign.id, unit).await?;
     let state = sm::state_of(report.as_ref(), c.campaign.summary_due, st.store.now());
     let files = match &report {
@@ -159,7 +173,7 @@ pub async fn submit(
         title: form.field("title").unwrap_or("").to_string(),
         body: form.field("body").unwrap_or("").to_string(),
     };
-    let c = chosen_campaign(&st, &campaign).await?;
+    let c = unit_campaign(&st, &user, unit, &campaign).await?;
     // The file is checked and stored first; its row comes with the report, in one
     // transaction, so a refused file saves nothing.
     let attachment = match &form.file {
@@ -241,7 +255,7 @@ pub async fn tracking(
     user: CurrentUser,
     Query(q): Query<TrackingQuery>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     let track = sm::tracking(&st.store, &user.scope, &c).await?;
     let ids: Vec<i32> = track
         .iter()
@@ -299,7 +313,7 @@ pub async fn urge(
     user: CurrentUser,
     axum::Form(q): axum::Form<CampaignQuery>,
 ) -> Result<Response, AppError> {
-    let c = chosen_campaign(&st, &q.campaign).await?;
+    let c = chosen_campaign(&st, &user, &q.campaign).await?;
     let u = sm::urge_missing(&st.store, &user.scope, &user.actor(), &c).await?;
     Ok(crate::pages::urged_redirect(
         &format!("/summaries?campaign={}", c.campaign.id),
