@@ -284,7 +284,7 @@ pub async fn authorize(State(st): State<AppState>, req: Request, next: Next) -> 
             .unwrap_or(0);
     }
     if let Some(u) = user.as_mut().filter(|_| !api) {
-        u.phase = st.phase.banner(&st.store).await;
+        u.phase = st.phase.banner(&st.store, &u.scope).await;
     }
     if let Some(u) = user {
         req.extensions_mut().insert(u);

@@ -112,6 +112,18 @@ pub async fn for_scope(store: &Store, c: CampaignInfo, scope: &Scope) -> StoreRe
     })
 }
 
+/// The campaign as district `district` runs it (its own dates where it set them).
+pub async fn for_district(
+    store: &Store,
+    c: CampaignInfo,
+    district: i32,
+) -> StoreResult<CampaignInfo> {
+    Ok(match of(store, c.campaign.id, district).await? {
+        Some(x) => c.with_dates(&x),
+        None => c,
+    })
+}
+
 /// The form: each phase's first and last day, and the summary deadline, as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct DatesInput {

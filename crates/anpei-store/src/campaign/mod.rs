@@ -357,6 +357,29 @@ pub async fn phase_now(store: &Store, today: NaiveDate) -> StoreResult<Option<Ph
     }))
 }
 
+/// [`phase_now`] as district `district` runs the campaign (its own dates, 区县实施安排).
+pub async fn phase_now_in(
+    store: &Store,
+    today: NaiveDate,
+    district: Option<i32>,
+) -> StoreResult<Option<PhaseNow>> {
+    let Some(now) = phase_now(store, today).await? else {
+        return Ok(None);
+    };
+    let Some(d) = district else {
+        return Ok(Some(now));
+    };
+    let Some(c) = get(store, now.campaign_id).await? else {
+        return Ok(Some(now));
+    };
+    let mine = district_dates::for_district(store, c, d).await?;
+    Ok(Some(PhaseNow {
+        phase: mine.phase_on(today).cloned(),
+        next: mine.phases.iter().find(|p| p.starts_on > today).cloned(),
+        ..now
+    }))
+}
+
 /// The catalogue items of a version, optionally of one kind, in catalogue order.
 pub async fn items(
     store: &Store,

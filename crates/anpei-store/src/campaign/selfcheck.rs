@@ -311,14 +311,18 @@ pub async fn load(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<L
         .one(&store.db)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let town = town::Entity::find_by_id(subject.town_id)
+    let town_row = town::Entity::find_by_id(subject.town_id)
         .one(&store.db)
-        .await?
-        .map(|t| t.name)
-        .unwrap_or_default();
+        .await?;
     let campaign = campaign::get(store, si.campaign_id)
         .await?
         .ok_or(StoreError::NotFound)?;
+    // As the subject's district runs it (区县实施安排).
+    let campaign = match &town_row {
+        Some(t) => campaign::district_dates::for_district(store, campaign, t.district_id).await?,
+        None => campaign,
+    };
+    let town = town_row.map(|t| t.name).unwrap_or_default();
     let kind = subject.kind;
     let items = campaign::items(store, campaign.campaign.catalogue_version, Some(kind)).await?;
     let answers = answers(store, si.id)

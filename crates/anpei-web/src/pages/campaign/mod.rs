@@ -72,25 +72,39 @@ impl PhaseBanner {
 
 /// The header's phase, computed at most once a minute per process and again as soon as the
 /// date changes (the store's clock) or a campaign is created here.
+/// Kept per district: in a city, a district may run the campaign on its own dates.
 #[derive(Debug, Default)]
 pub struct PhaseCache {
-    inner: Mutex<Option<(NaiveDate, Instant, Arc<PhaseBanner>)>>,
+    inner: Mutex<Banners>,
 }
+
+/// The banners by district (`None`: the city's dates).
+type Banners = std::collections::HashMap<Option<i32>, (NaiveDate, Instant, Arc<PhaseBanner>)>;
 
 const PHASE_TTL: Duration = Duration::from_secs(60);
 
 impl PhaseCache {
-    pub async fn banner(&self, store: &Store) -> Arc<PhaseBanner> {
+    /// The banner of the scope's district (the city's for the city and a one-district
+    /// installation).
+    pub async fn banner(&self, store: &Store, scope: &anpei_store::Scope) -> Arc<PhaseBanner> {
+        let district = match reference::is_city(store).await {
+            Ok(true) => district_dates::district_of(store, scope)
+                .await
+                .ok()
+                .flatten(),
+            _ => None,
+        };
         let today = store.today();
-        if let Some((d, at, b)) = self.lock().as_ref() {
+        if let Some((d, at, b)) = self.lock().get(&district) {
             if *d == today && at.elapsed() < PHASE_TTL {
                 return b.clone();
             }
         }
-        match campaign::phase_now(store, today).await {
+        match campaign::phase_now_in(store, today, district).await {
             Ok(now) => {
                 let b = Arc::new(PhaseBanner::of(now));
-                *self.lock() = Some((today, Instant::now(), b.clone()));
+                self.lock()
+                    .insert(district, (today, Instant::now(), b.clone()));
                 b
             }
             Err(e) => {
@@ -100,12 +114,12 @@ impl PhaseCache {
         }
     }
 
-    /// Forgets the cached phase (a campaign was created).
+    /// Forgets the cached phases (a campaign was created, a district set its dates).
     pub fn invalidate(&self) {
-        *self.lock() = None;
+        self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(NaiveDate, Instant, Arc<PhaseBanner>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Banners> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
