@@ -520,6 +520,18 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
                 district_accounts.push((username, name.clone()));
             }
             demo::create_accounts(store, &city).await?;
+            // In a city the tip-off intake (举报受理) is the city's.
+            if let Some(c) = accounts::find_user(store, "city").await? {
+                use anpei_store::enforcement::tipoffs;
+                tipoffs::set_grant(
+                    store,
+                    &Actor::system("demo"),
+                    c.id,
+                    tipoffs::INTAKE_GRANT,
+                    true,
+                )
+                .await?;
+            }
             println!(
                 "已载入演示城市：{} 个区县（{}），市级部门“{}”。",
                 names.len() + 1,
@@ -544,12 +556,12 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         if let Some(c) = demo::campaign::load_demo(store, &district).await? {
             let (mut inspections, mut submitted, mut problems) =
                 (c.inspections, c.submitted, c.problems);
-            // The other districts of a demo city run the same campaign.
-            for d in anpei_store::registry::reference::all_districts(store)
-                .await?
-                .iter()
-                .skip(1)
-            {
+            // The other districts of a demo city run the same campaign, the city's.
+            let all = anpei_store::registry::reference::all_districts(store).await?;
+            if all.len() > 1 {
+                demo::campaign::issue_as_city(store, c.campaign_id).await?;
+            }
+            for d in all.iter().skip(1) {
                 let m = demo::campaign::load_district(store, c.campaign_id, d.id).await?;
                 inspections += m.inspections;
                 submitted += m.submitted;

@@ -473,6 +473,32 @@ async fn take_part<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The issuing office of the demo city's campaign (the city's, not 渝北区's).
+pub const CITY_OFFICE: &str = "重庆市安全生产委员会办公室";
+
+/// The demo campaign becomes the city's: issued by [`CITY_OFFICE`]; audited.
+pub async fn issue_as_city(store: &crate::Store, campaign_id: i32) -> StoreResult<()> {
+    let txn = store.write().await?;
+    let now = store.now();
+    campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::IssuingOffice,
+            sea_orm::sea_query::Expr::value(CITY_OFFICE),
+        )
+        .filter(campaign::Column::Id.eq(campaign_id))
+        .exec(&*txn)
+        .await?;
+    crate::platform::audit::append(
+        &*txn,
+        now,
+        &crate::platform::audit::Actor::system("demo"),
+        &crate::platform::audit::Event::ok("demo.campaign", format!("campaign:{campaign_id}"))
+            .with_detail(format!("issuing_office={CITY_OFFICE}")),
+    )
+    .await?;
+    txn.commit().await
+}
+
 /// Another district of a demo city takes part in the demo campaign `campaign_id`: its
 /// subjects' self-inspections, answers and problems, as the first district's; one
 /// transaction with its audit entry.
