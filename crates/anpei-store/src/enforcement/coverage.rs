@@ -196,6 +196,15 @@ pub struct TownCell {
     pub all: Cell,
 }
 
+/// Coverage of one district (the city's roll-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictCell {
+    pub district_id: i32,
+    pub district: String,
+    pub mandated: Cell,
+    pub all: Cell,
+}
+
 /// The coverage page's numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
@@ -205,6 +214,8 @@ pub struct Coverage {
     pub all: Cell,
     pub by_category: Vec<(Category, Cell)>,
     pub by_town: Vec<TownCell>,
+    /// For the city of several districts (not narrowed to one): one line per district.
+    pub by_district: Vec<DistrictCell>,
 }
 
 /// Subjects with an inspection dated in `[from, to]`.
@@ -223,10 +234,22 @@ type Group = (String, Option<String>, i32, i64, Option<i64>);
 
 /// Coverage of the subjects in `scope` over `[from, to]`: one GROUP BY over kind, industry and
 /// town, folded into categories and towns.
-#[tracing::instrument(skip_all)]
 pub async fn coverage(
     store: &Store,
     scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Coverage> {
+    coverage_in(store, scope, None, from, to).await
+}
+
+/// [`coverage`], narrowed to one district of the scope's reach (the city's drill-down); over
+/// the whole city, also folded into districts.
+#[tracing::instrument(skip_all)]
+pub async fn coverage_in(
+    store: &Store,
+    scope: &Scope,
+    district: Option<i32>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> StoreResult<Coverage> {
@@ -237,7 +260,11 @@ pub async fn coverage(
         )
         .finally(Expr::cust("0")),
     );
-    let groups: Vec<Group> = scope::subjects(scope)
+    let mut q = scope::subjects(scope);
+    if let Some(d) = district {
+        q = q.filter(scope::in_district(d));
+    }
+    let groups: Vec<Group> = q
         .select_only()
         .column(subject::Column::Kind)
         .column(subject::Column::Industry)
@@ -295,11 +322,33 @@ pub async fn coverage(
             .position(|x| x.id == t.town_id)
             .unwrap_or(usize::MAX)
     });
+    let districts = reference::districts(store, scope).await?;
+    let mut by_district: Vec<DistrictCell> = Vec::new();
+    if district.is_none() && districts.len() > 1 {
+        for d in &districts {
+            let mut cell = DistrictCell {
+                district_id: d.id,
+                district: d.name.clone(),
+                mandated: Cell::default(),
+                all: Cell::default(),
+            };
+            for t in by_town.iter().filter(|t| {
+                towns
+                    .iter()
+                    .any(|x| x.id == t.town_id && x.district_id == d.id)
+            }) {
+                cell.mandated.add(t.mandated.total, t.mandated.covered);
+                cell.all.add(t.all.total, t.all.covered);
+            }
+            by_district.push(cell);
+        }
+    }
     Ok(Coverage {
         mandated,
         all,
         by_category,
         by_town,
+        by_district,
     })
 }
 
@@ -321,13 +370,14 @@ impl UncoveredRow {
 }
 
 /// The subjects in `scope` not inspected in `[from, to]`: of one category, or of the three
-/// mandatory ones when `category` is `None`; optionally of one town. A page and the total.
+/// mandatory ones when `category` is `None`; optionally of one district, of one town. A page
+/// and the total.
 pub async fn uncovered(
     store: &Store,
     scope: &Scope,
     (from, to): (NaiveDate, NaiveDate),
     category: Option<Category>,
-    town_id: Option<i32>,
+    (district, town_id): (Option<i32>, Option<i32>),
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<UncoveredRow>, u64)> {
@@ -341,6 +391,9 @@ pub async fn uncovered(
     let mut q = scope::subjects(scope)
         .filter(cats)
         .filter(subject::Column::Id.not_in_subquery(covered_ids(from, to)));
+    if let Some(d) = district {
+        q = q.filter(scope::in_district(d));
+    }
     if let Some(t) = town_id {
         q = q.filter(subject::Column::TownId.eq(t));
     }

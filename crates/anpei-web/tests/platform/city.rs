@@ -98,6 +98,26 @@ async fn the_city_drills_down_and_a_district_sees_only_its_own() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
 
+    // Coverage rolls up the same way: by district, then the district's towns.
+    let r = h.get(Some(&city), "/enforcement/coverage").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let table = r.body.split("id=\"coverage-by-district\"").nth(1).unwrap();
+    for (id, name, _, _) in &p {
+        assert!(table.contains(name.as_str()), "{name} missing");
+        assert!(table.contains(&format!("district={id}")));
+    }
+    assert!(!r.body.contains("id=\"coverage-by-town\""));
+    let r = h
+        .get(
+            Some(&city),
+            &format!("/enforcement/coverage?district={}", other.0),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("执法检查覆盖率（{}）", other.1)));
+    let towns = r.body.split("id=\"coverage-by-town\"").nth(1).unwrap();
+    assert!(towns.contains("城关镇") && !towns.contains("龙兴镇"));
+
     // 渝北区's account: its own district, nothing of the other.
     let d1 = h.login("district").await;
     for path in [
@@ -106,6 +126,7 @@ async fn the_city_drills_down_and_a_district_sees_only_its_own() {
         format!("/progress/subjects?town={}", other.2[0]),
         format!("/subjects/{}", other.3[0]),
         format!("/supervision/towns/{}", other.2[0]),
+        format!("/enforcement/coverage?district={}", other.0),
     ] {
         let r = h.get(Some(&d1), &path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "district user got {path}");

@@ -19,6 +19,8 @@ use serde::Deserialize;
 pub struct CoverageQuery {
     pub campaign: Option<String>,
     pub category: Option<String>,
+    /// The city's drill-down into one district.
+    pub district: Option<String>,
     pub town: Option<String>,
     pub page: Option<crate::pages::PageParam>,
     pub per_page: Option<crate::pages::PageParam>,
@@ -37,6 +39,8 @@ struct CoveragePage {
     category: Option<Category>,
     town_name: String,
     campaign_q: String,
+    /// The district the city drilled into (its id), if any.
+    district_q: String,
     show_towns: bool,
     /// 全区 / 区应急管理局 / 双凤桥街道.
     unit: String,
@@ -48,6 +52,9 @@ impl CoveragePage {
         let mut parts = Vec::new();
         if !self.campaign_q.is_empty() {
             parts.push(format!("campaign={}", self.campaign_q));
+        }
+        if !self.district_q.is_empty() {
+            parts.push(format!("district={}", self.district_q));
         }
         if let Some(c) = category {
             parts.push(format!("category={}", c.code()));
@@ -72,7 +79,22 @@ pub async fn page(
     let campaign_id = nonempty(&q.campaign).and_then(|s| s.parse::<i32>().ok());
     let window = coverage::window(&st.store, campaign_id).await?;
     let category = nonempty(&q.category).and_then(|s| Category::from_code(&s));
-    let towns = anpei_store::registry::reference::towns(&st.store, &user.scope).await?;
+    // The city drills into a district of its own reach; any other district is not there.
+    let districts = anpei_store::registry::reference::districts(&st.store, &user.scope).await?;
+    let district = match nonempty(&q.district) {
+        Some(s) => Some(
+            s.parse::<i32>()
+                .ok()
+                .and_then(|d| districts.iter().find(|x| x.id == d))
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let towns: Vec<_> = anpei_store::registry::reference::towns(&st.store, &user.scope)
+        .await?
+        .into_iter()
+        .filter(|t| district.is_none_or(|d| t.district_id == d.id))
+        .collect();
     let town_id = super::super::town_param(&q.town, &towns);
     let town_name = town_id
         .and_then(|t| towns.iter().find(|x| x.id == t))
@@ -81,14 +103,16 @@ pub async fn page(
     let (page, per_page) = paging(q.page, q.per_page);
     let (c, inspections, uncovered, total) = match &window {
         Some(w) => {
-            let c = coverage::coverage(&st.store, &user.scope, w.from, w.to).await?;
+            let c =
+                coverage::coverage_in(&st.store, &user.scope, district.map(|d| d.id), w.from, w.to)
+                    .await?;
             let n = coverage::inspections_in_window(&st.store, &user.scope, w).await?;
             let (rows, total) = coverage::uncovered(
                 &st.store,
                 &user.scope,
                 (w.from, w.to),
                 category,
-                town_id,
+                (district.map(|d| d.id), town_id),
                 page,
                 per_page,
             )
@@ -97,7 +121,43 @@ pub async fn page(
         }
         None => (None, 0, Vec::new(), 0),
     };
-    let unit = match user.scope.reach() {
+    let unit = match (user.scope.reach(), district) {
+        (_, Some(d)) => d.name.clone(),
+        (r, None) => unit_label(&st, r).await?,
+    };
+    let show_towns = !matches!(user.scope.reach(), Reach::Town(_))
+        && c.as_ref().is_none_or(|c| c.by_district.is_empty());
+    let district_q = district.map(|d| d.id.to_string()).unwrap_or_default();
+    Ok(render(CoveragePage {
+        layout: Layout::new(&user, "检查覆盖率", "coverage"),
+        campaigns: progress::campaigns(&st.store).await?,
+        campaign_q: campaign_id.map(|c| c.to_string()).unwrap_or_default(),
+        district_q,
+        pager: Pager {
+            page,
+            per_page,
+            total,
+            base_query: super::super::query_string(&[
+                ("campaign", &q.campaign),
+                ("district", &q.district),
+                ("category", &q.category),
+                ("town", &q.town),
+            ]),
+        },
+        show_towns,
+        window,
+        c,
+        inspections,
+        uncovered,
+        category,
+        town_name,
+        unit,
+    }))
+}
+
+/// 全市 / 全区 / a department's or a town's name.
+async fn unit_label(st: &AppState, r: Reach) -> Result<String, AppError> {
+    Ok(match r {
         Reach::All => "全市".to_string(),
         Reach::District(_) => "全区".to_string(),
         Reach::Department(d) => {
@@ -105,29 +165,5 @@ pub async fn page(
         }
         Reach::Town(t) => anpei_store::enforcement::unit_name(&st.store, None, Some(t)).await?,
         _ => String::new(),
-    };
-    Ok(render(CoveragePage {
-        layout: Layout::new(&user, "检查覆盖率", "coverage"),
-        campaigns: progress::campaigns(&st.store).await?,
-        campaign_q: campaign_id.map(|c| c.to_string()).unwrap_or_default(),
-        pager: Pager {
-            page,
-            per_page,
-            total,
-            base_query: super::super::query_string(&[
-                ("campaign", &q.campaign),
-                ("category", &q.category),
-                ("town", &q.town),
-            ]),
-        },
-        show_towns: !matches!(user.scope.reach(), Reach::Town(_)),
-        window,
-        c,
-        inspections,
-        uncovered,
-        category,
-
-        town_name,
-        unit,
-    }))
+    })
 }
