@@ -844,9 +844,9 @@ pub async fn assign(
     let (name, target_district) =
         target.ok_or_else(|| StoreError::Validation("交办单位：不存在".into()))?;
     may_assign(viewer, to, target_district)?;
-    if let Assignee::District(x) = to {
-        return hand_to_district(store, txn, actor, row, x, &name).await;
-    }
+    // 转交区县: the district's office sees it from then on and hands it to one of its own;
+    // any earlier assignee lets go of it, and the deadlines run on from acceptance.
+    let to_district = matches!(to, Assignee::District(_));
     let now = store.now();
     let (receipt_code, category, accepted_on, extension_days) = (
         row.receipt_code.clone(),
@@ -855,8 +855,12 @@ pub async fn assign(
         row.extension_days,
     );
     let mut am: tipoff::ActiveModel = row.into();
-    am.status = Set(Status::Assigned);
-    am.assigned_at = Set(Some(now));
+    if to_district {
+        am.status = Set(Status::Received);
+    } else {
+        am.status = Set(Status::Assigned);
+        am.assigned_at = Set(Some(now));
+    }
     let (d, t) = match to {
         Assignee::Department(d) => (Some(d), None),
         Assignee::Town(t) => (None, Some(t)),
@@ -868,12 +872,17 @@ pub async fn assign(
         am.district_id = Set(target_district);
     }
     am.update(&*txn).await?;
+    let (kind, verb, action) = if to_district {
+        ("to_district", "转交", "tipoff.to_district")
+    } else {
+        ("assigned", "交办", "tipoff.assign")
+    };
     event(
         &*txn,
         now,
         id,
-        "assigned",
-        format!("交办 {name}"),
+        kind,
+        format!("{verb} {name}"),
         actor.user_id,
         &actor.username,
     )
@@ -882,7 +891,7 @@ pub async fn assign(
         &*txn,
         now,
         actor,
-        &Event::ok("tipoff.assign", format!("tipoff:{id}")).with_detail(name.clone()),
+        &Event::ok(action, format!("tipoff:{id}")).with_detail(name.clone()),
     )
     .await?;
     let unit = to.unit();
@@ -899,8 +908,12 @@ pub async fn assign(
         .map(|uid| NewMessage {
             user_id: uid,
             kind: "tipoff_assigned".into(),
-            title: format!("交办举报：{receipt_code}（{}）", category.label()),
-            body: format!("该举报已交办{name}，请核查处理，于{close_by}前办结并提交处理结果。"),
+            title: format!("{verb}举报：{receipt_code}（{}）", category.label()),
+            body: if to_district {
+                format!("市级受理的举报已转交{name}，请交办本区县的部门或镇街核查处理，于{close_by}前办结。")
+            } else {
+                format!("该举报已交办{name}，请核查处理，于{close_by}前办结并提交处理结果。")
+            },
             link: format!("/tipoffs/{id}"),
             dedupe_key: format!("tipoff_assigned:{id}:{}:{uid}", unit.key()),
         })
@@ -917,70 +930,6 @@ impl Assignee {
             Assignee::District(x) => Unit::District(x),
         }
     }
-}
-
-/// The city's intake hands a tip-off to a district (转交区县): the district's office sees it
-/// from then on and hands it to one of its departments or towns; any earlier assignee lets
-/// go of it. The deadlines run on from the day the tip-off was accepted.
-async fn hand_to_district(
-    store: &Store,
-    txn: crate::WriteTxn,
-    actor: &Actor,
-    row: tipoff::Model,
-    district: i32,
-    name: &str,
-) -> StoreResult<()> {
-    let now = store.now();
-    let id = row.id;
-    let receipt_code = row.receipt_code.clone();
-    let category = row.category;
-    let close_by = rules::deadlines(
-        &store.params,
-        row.accepted_on,
-        u32::try_from(row.extension_days).unwrap_or(0),
-        None,
-    )
-    .close_by;
-    let mut am: tipoff::ActiveModel = row.into();
-    am.district_id = Set(Some(district));
-    am.assigned_department_id = Set(None);
-    am.assigned_town_id = Set(None);
-    am.status = Set(Status::Received);
-    am.update(&*txn).await?;
-    event(
-        &*txn,
-        now,
-        id,
-        "to_district",
-        format!("转交 {name}"),
-        actor.user_id,
-        &actor.username,
-    )
-    .await?;
-    audit::append(
-        &*txn,
-        now,
-        actor,
-        &Event::ok("tipoff.to_district", format!("tipoff:{id}")).with_detail(name.to_string()),
-    )
-    .await?;
-    let unit = Unit::District(district);
-    let msgs: Vec<NewMessage> = unit_accounts(&*txn, unit)
-        .await?
-        .into_iter()
-        .map(|uid| NewMessage {
-            user_id: uid,
-            kind: "tipoff_assigned".into(),
-            title: format!("转交举报：{receipt_code}（{}）", category.label()),
-            body: format!(
-                "市级受理的举报已转交{name}，请交办本区县的部门或镇街核查处理，于{close_by}前办结。"
-            ),
-            link: format!("/tipoffs/{id}"),
-            dedupe_key: format!("tipoff_assigned:{id}:{}:{uid}", unit.key()),
-        })
-        .collect();
-    inbox::send_many(&*txn, now, msgs).await?;
-    txn.commit().await
 }
 
 /// An approved extension of the deadline: once, at most the configured days, with the

@@ -386,6 +386,26 @@ async fn detail_page(
     Ok(res)
 }
 
+/// A form's field by name (empty when it is missing).
+fn form_field(form: &[(String, String)], name: &str) -> String {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The `n` phases' dates as typed: `starts_on_N`, `ends_on_N`, N from 1.
+fn typed_phases(form: &[(String, String)], n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .map(|i| {
+            (
+                form_field(form, &format!("starts_on_{i}")),
+                form_field(form, &format!("ends_on_{i}")),
+            )
+        })
+        .collect()
+}
+
 /// `POST /campaigns/{id}/district-dates`: a district of a city sets its own dates inside the
 /// city's campaign (`reset=1`: back to the city's). Fields `starts_on_N`, `ends_on_N` (N from
 /// 1, one per phase) and `summary_due`.
@@ -396,24 +416,12 @@ pub async fn save_district_dates(
     Path(id): Path<i32>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&form, name);
     let city = campaign::get(&st.store, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let input = DatesInput {
-        phases: (1..=city.phases.len())
-            .map(|i| {
-                (
-                    field(&format!("starts_on_{i}")),
-                    field(&format!("ends_on_{i}")),
-                )
-            })
-            .collect(),
+        phases: typed_phases(&form, city.phases.len()),
         summary_due: field("summary_due"),
     };
     let reset = field("reset") == "1";
@@ -522,23 +530,11 @@ pub async fn copy(
     let src = campaign::get(&st.store, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| form_field(&form, name);
     let input = CopyInput {
         name: field("name"),
         doc_number: field("doc_number"),
-        phases: (1..=src.phases.len())
-            .map(|i| {
-                (
-                    field(&format!("starts_on_{i}")),
-                    field(&format!("ends_on_{i}")),
-                )
-            })
-            .collect(),
+        phases: typed_phases(&form, src.phases.len()),
         summary_due: field("summary_due"),
     };
     match campaign::create_copy(&st.store, &user.scope, &user.actor(), id, &input).await {
