@@ -1,5 +1,5 @@
 //! `anpei transfer --to URL` as an operator runs it: the embedded SQLite database of a data
-//! directory moves into an empty database (a fresh PostgreSQL schema when
+//! directory (the demo city) moves into an empty database (a fresh PostgreSQL schema when
 //! `ANPEI_TEST_DATABASE_URL` names a server, else another SQLite file), the audit chain
 //! verifies there, and a second transfer into the now non-empty target is refused.
 
@@ -13,6 +13,26 @@ async fn the_embedded_database_moves_to_an_empty_one_and_verifies_there() {
     let dir = temp_dir("transfer");
     let src = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
     stdout(&anpei(&dir, &src, &["migrate"]).output().unwrap());
+    // The demo city of two districts: ledgers, the campaign in both, tip-offs, evidence
+    // references, the audit chain.
+    stdout(
+        &anpei(
+            &dir,
+            &src,
+            &[
+                "demo",
+                "--no-serve",
+                "--districts",
+                "2",
+                "--subjects",
+                "12",
+                "--persons",
+                "60",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
     // Something of its own: an account (audited).
     let mut add = anpei(
         &dir,
@@ -54,10 +74,16 @@ async fn the_embedded_database_moves_to_an_empty_one_and_verifies_there() {
             .unwrap(),
     );
     assert!(moved.contains("迁移完成"), "{moved}");
-    assert!(
-        moved.contains("audit_log") && moved.contains("users"),
-        "{moved}"
-    );
+    for table in [
+        "audit_log",
+        "users",
+        "districts",
+        "self_inspections",
+        "tipoffs",
+        "evidence_files",
+    ] {
+        assert!(moved.contains(table), "{table} not moved:\n{moved}");
+    }
     // The target is the installation now: its audit chain verifies.
     let verify = anpei(&dir, &to, &["audit", "verify"]).output().unwrap();
     assert!(verify.status.success(), "{}", text(&verify));
