@@ -22,9 +22,8 @@ pub type Span = (NaiveDate, NaiveDate);
 /// A district's own dates: one (first day, last day) per phase of the campaign, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistrictDates {
-    pub phases: Vec<(NaiveDate, NaiveDate)>,
+    pub phases: Vec<Span>,
     pub summary_due: NaiveDate,
-    pub updated_at: i64,
 }
 
 fn from_row(m: campaign_district::Model) -> Option<DistrictDates> {
@@ -32,7 +31,6 @@ fn from_row(m: campaign_district::Model) -> Option<DistrictDates> {
     Some(DistrictDates {
         phases,
         summary_due: m.summary_due,
-        updated_at: m.updated_at,
     })
 }
 
@@ -136,7 +134,7 @@ pub struct DatesInput {
 pub fn check(
     city: &CampaignInfo,
     input: &DatesInput,
-) -> Result<Vec<Span>, Vec<(&'static str, String)>> {
+) -> Result<DistrictDates, Vec<(&'static str, String)>> {
     use crate::campaign::problems::parse_date;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     if input.phases.len() != city.phases.len() {
@@ -188,15 +186,15 @@ pub fn check(
         )),
         Some(_) => {}
     }
-    if let (Some(d), true) = (due, errs.is_empty()) {
-        if let Err(v) = validate_dates(&mine, d) {
-            errs.extend(v.into_iter().map(|m| ("dates", m)));
-        }
-    }
-    if errs.is_empty() {
-        Ok(phases)
-    } else {
-        Err(errs)
+    match due {
+        Some(summary_due) if errs.is_empty() => match validate_dates(&mine, summary_due) {
+            Ok(()) => Ok(DistrictDates {
+                phases,
+                summary_due,
+            }),
+            Err(v) => Err(v.into_iter().map(|m| ("dates", m)).collect()),
+        },
+        _ => Err(errs),
     }
 }
 
@@ -219,10 +217,10 @@ pub async fn save(
     let city = super::get(store, campaign_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let phases = if reset {
-        Vec::new()
+    let dates = if reset {
+        None
     } else {
-        check(&city, input).map_err(StoreError::Fields)?
+        Some(check(&city, input).map_err(StoreError::Fields)?)
     };
     let txn = store.write().await?;
     let now = store.now();
@@ -231,27 +229,29 @@ pub async fn save(
         .filter(campaign_district::Column::DistrictId.eq(district))
         .exec(&*txn)
         .await?;
-    let detail = if reset {
-        format!("district:{district} 恢复按市级安排")
-    } else {
-        let due = crate::campaign::problems::parse_date(&input.summary_due)
-            .ok_or_else(|| StoreError::Validation("总结报告截止：请填写日期".into()))?;
-        campaign_district::ActiveModel {
-            id: NotSet,
-            campaign_id: Set(campaign_id),
-            district_id: Set(district),
-            phases: Set(serde_json::to_string(&phases).unwrap_or_default()),
-            summary_due: Set(due),
-            updated_at: Set(now),
-            updated_by: Set(actor.user_id),
+    let detail = match dates {
+        None => format!("district:{district} 恢复按市级安排"),
+        Some(DistrictDates {
+            phases,
+            summary_due: due,
+        }) => {
+            campaign_district::ActiveModel {
+                id: NotSet,
+                campaign_id: Set(campaign_id),
+                district_id: Set(district),
+                phases: Set(serde_json::to_string(&phases).unwrap_or_default()),
+                summary_due: Set(due),
+                updated_at: Set(now),
+                updated_by: Set(actor.user_id),
+            }
+            .insert(&*txn)
+            .await?;
+            let spans: Vec<String> = phases.iter().map(|(a, b)| format!("{a}~{b}")).collect();
+            format!(
+                "district:{district} phases={} summary_due={due}",
+                spans.join(",")
+            )
         }
-        .insert(&*txn)
-        .await?;
-        let spans: Vec<String> = phases.iter().map(|(a, b)| format!("{a}~{b}")).collect();
-        format!(
-            "district:{district} phases={} summary_due={due}",
-            spans.join(",")
-        )
     };
     audit::append(
         &*txn,
@@ -322,7 +322,7 @@ mod tests {
             "2022-07-31",
         );
         assert_eq!(
-            check(&c, &ok).unwrap(),
+            check(&c, &ok).unwrap().phases,
             vec![
                 (d("2022-06-05"), d("2022-06-15")),
                 (d("2022-06-20"), d("2022-07-31"))
@@ -378,7 +378,6 @@ mod tests {
                 (d("2022-06-20"), d("2022-07-20")),
             ],
             summary_due: d("2022-07-25"),
-            updated_at: 0,
         };
         let x = c.with_dates(&mine);
         assert_eq!(x.phases[1].starts_on, d("2022-06-20"));

@@ -16,7 +16,7 @@ use crate::platform::jobs::catalogue_kinds;
 use crate::scope::{self, Scope};
 use crate::{registry::reference, Store, StoreResult};
 use anpei_core::SubjectKind;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Condition, Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
@@ -155,10 +155,7 @@ pub async fn self_inspection_end(
         .into_tuple()
         .one(&store.db)
         .await?;
-    Ok(ends.map(|d| {
-        let next = (d + chrono::Days::new(1)).and_time(NaiveTime::MIN);
-        (d, next.and_utc().timestamp() - 8 * 3600)
-    }))
+    Ok(ends.map(|d| (d, crate::campaign::supervision::summary::end_of(d))))
 }
 
 /// The districts that set their own dates for the campaign: the last day of their
@@ -178,8 +175,7 @@ async fn own_self_inspection_ends(
         .into_iter()
         .filter_map(|(d, x)| {
             let e = x.phases.get(i)?.1;
-            let next = (e + chrono::Days::new(1)).and_time(NaiveTime::MIN);
-            Some((d, (e, next.and_utc().timestamp() - 8 * 3600)))
+            Some((d, (e, crate::campaign::supervision::summary::end_of(e))))
         })
         .collect())
 }

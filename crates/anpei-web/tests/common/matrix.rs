@@ -52,7 +52,7 @@ pub fn pick_by_subject(rows: &[(i32, i32)], visible: &[i32]) -> (i32, Option<i32
 /// Two tip-offs, one assigned to the demo town and one to the demo department, each with an
 /// attachment; the demo district account holds the intake duty.
 pub async fn tipoff_fixtures(h: &Harness) {
-    use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    use anpei_store::enforcement::tipoffs::{self, Assignee, Viewer};
     let system = Actor::system("test");
     let district = accounts::find_user(h.store(), "district")
         .await
@@ -78,19 +78,7 @@ pub async fn tipoff_fixtures(h: &Harness) {
         Assignee::Town(town.scope_town_id.unwrap()),
         Assignee::Department(dept.scope_department_id.unwrap()),
     ] {
-        let r = tipoffs::submit(
-            h.store(),
-            None,
-            NewTipoff {
-                channel: "web".into(),
-                category: "other".into(),
-                description: "授权矩阵测试用举报，描述不少于十个字。".into(),
-                anonymous: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let r = anonymous_tipoff(h.store(), "授权矩阵测试用举报，描述不少于十个字。").await;
         tipoffs::assign(h.store(), &system, Viewer::Intake, r.id, to)
             .await
             .unwrap();
@@ -98,6 +86,27 @@ pub async fn tipoff_fixtures(h: &Harness) {
             .await
             .unwrap();
     }
+}
+
+/// An anonymous tip-off from the public web form, of category 其他.
+pub async fn anonymous_tipoff(
+    store: &anpei_store::Store,
+    description: &str,
+) -> anpei_store::enforcement::tipoffs::Receipt {
+    use anpei_store::enforcement::tipoffs::{self, NewTipoff};
+    tipoffs::submit(
+        store,
+        None,
+        NewTipoff {
+            channel: "web".into(),
+            category: "other".into(),
+            description: description.into(),
+            anonymous: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 /// A checked photo, stored under its SHA-256 already.
@@ -125,7 +134,7 @@ pub async fn is_city(h: &Harness) -> bool {
 /// supervision finding on its first town and a tip-off the city handed to it. Load after
 /// [`load_fixtures`].
 pub async fn city_fixtures(h: &Harness) {
-    use anpei_store::enforcement::tipoffs::{self, Assignee, NewTipoff, Viewer};
+    use anpei_store::enforcement::tipoffs::{self, Assignee, Viewer};
     let store = h.store();
     let system = Actor::system("test");
     let city = accounts::find_user(store, "city").await.unwrap().unwrap();
@@ -160,19 +169,7 @@ pub async fn city_fixtures(h: &Harness) {
     )
     .await
     .unwrap();
-    let r = tipoffs::submit(
-        store,
-        None,
-        NewTipoff {
-            channel: "web".into(),
-            category: "other".into(),
-            description: "授权矩阵测试用举报，转交第二区县。".into(),
-            anonymous: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let r = anonymous_tipoff(store, "授权矩阵测试用举报，转交第二区县。").await;
     tipoffs::assign(
         store,
         &system,

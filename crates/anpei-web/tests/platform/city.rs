@@ -193,7 +193,7 @@ async fn a_town_name_two_districts_share_is_placed_by_its_district() {
 /// other, then sees it and hands it to one of its own towns, never to another district's.
 #[tokio::test]
 async fn the_city_hands_a_tip_off_to_a_district_which_hands_it_to_its_own_town() {
-    use anpei_store::enforcement::tipoffs::{self, NewTipoff};
+    use anpei_store::enforcement::tipoffs;
     use anpei_store::platform::accounts;
     use anpei_store::platform::audit::Actor;
     let h = city().await;
@@ -205,19 +205,11 @@ async fn the_city_hands_a_tip_off_to_a_district_which_hands_it_to_its_own_town()
     tipoffs::set_grant(store, &system, city_user.id, tipoffs::INTAKE_GRANT, true)
         .await
         .unwrap();
-    let r = tipoffs::submit(
+    let r = crate::common::matrix::anonymous_tipoff(
         store,
-        None,
-        NewTipoff {
-            channel: "web".into(),
-            category: "other".into(),
-            description: "城关镇某企业安全培训走过场，考试由他人代考。".into(),
-            anonymous: true,
-            ..Default::default()
-        },
+        "城关镇某企业安全培训走过场，考试由他人代考。",
     )
-    .await
-    .unwrap();
+    .await;
     let path = format!("/tipoffs/{}", r.id);
     let assign = format!("{path}/assign");
 

@@ -234,6 +234,15 @@ struct DetailPage {
     saved: bool,
 }
 
+/// The messages of one field among a form's errors.
+fn messages_for<'a>(errors: &'a [(&'static str, String)], field: &str) -> Vec<&'a str> {
+    errors
+        .iter()
+        .filter(|(f, _)| *f == field)
+        .map(|(_, m)| m.as_str())
+        .collect()
+}
+
 /// The form of a district's own dates, as stored or as typed.
 struct OwnDates {
     district: String,
@@ -248,11 +257,7 @@ struct OwnDates {
 
 impl OwnDates {
     fn error(&self, field: &str) -> Vec<&str> {
-        self.errors
-            .iter()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-            .collect()
+        messages_for(&self.errors, field)
     }
 }
 
@@ -460,11 +465,7 @@ struct CopyPage {
 
 impl CopyPage {
     fn error(&self, field: &str) -> Vec<&str> {
-        self.errors
-            .iter()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-            .collect()
+        messages_for(&self.errors, field)
     }
 }
 
