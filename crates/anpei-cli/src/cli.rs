@@ -561,6 +561,9 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
             if all.len() > 1 {
                 demo::campaign::issue_as_city(store, c.campaign_id).await?;
             }
+            if let (true, Some(first)) = (all.len() > 1, all.first()) {
+                demo::campaign::district_follow_up(store, c.campaign_id, first.id).await?;
+            }
             for d in all.iter().skip(1) {
                 let m = demo::campaign::load_district(store, c.campaign_id, d.id).await?;
                 inspections += m.inspections;

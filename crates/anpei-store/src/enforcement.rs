@@ -385,10 +385,7 @@ async fn check_input(
         }
     };
     let running = match inspected_on {
-        Some(d) => campaign::list(store)
-            .await?
-            .into_iter()
-            .find(|c| c.runs_on(d)),
+        Some(d) => campaign::running_in_town(&**txn, subject.town_id, d).await?,
         None => None,
     };
     let (version, catalogue) = checklist(
@@ -525,10 +522,8 @@ pub async fn record(
     let c = check_input(store, &txn, scope, input).await?;
     let now = store.now();
     let (department_id, town_id) = unit_of(scope);
-    let campaign_id = campaign::list(store)
+    let campaign_id = campaign::running_in_town(&*txn, c.subject.town_id, c.inspected_on)
         .await?
-        .into_iter()
-        .find(|x| x.runs_on(c.inspected_on))
         .map(|x| x.campaign.id);
     let ins = inspection::ActiveModel {
         id: NotSet,

@@ -96,9 +96,9 @@ pub async fn district_of(store: &Store, scope: &Scope) -> StoreResult<Option<i32
 }
 
 /// The campaign as the scope runs it: its district's dates where the district set its own,
-/// else the city's.
+/// else the city's (a district's own campaign as it is).
 pub async fn for_scope(store: &Store, c: CampaignInfo, scope: &Scope) -> StoreResult<CampaignInfo> {
-    if !reference::is_city(store).await? {
+    if c.campaign.district_id.is_some() || !reference::is_city(store).await? {
         return Ok(c);
     }
     let Some(d) = district_of(store, scope).await? else {
@@ -116,6 +116,9 @@ pub async fn for_district(
     c: CampaignInfo,
     district: i32,
 ) -> StoreResult<CampaignInfo> {
+    if c.campaign.district_id.is_some() {
+        return Ok(c);
+    }
     Ok(match of(store, c.campaign.id, district).await? {
         Some(x) => c.with_dates(&x),
         None => c,
@@ -214,8 +217,11 @@ pub async fn save(
     if !reference::is_city(store).await? {
         return Err(StoreError::Forbidden);
     }
+    // The city's campaigns only: a district's own campaign has its own dates already, and
+    // another district's is not there for it.
     let city = super::get(store, campaign_id)
         .await?
+        .filter(|c| c.campaign.district_id.is_none())
         .ok_or(StoreError::NotFound)?;
     let dates = if reset {
         None
@@ -292,6 +298,7 @@ mod tests {
                 doc_text: String::new(),
                 doc_file_id: None,
                 catalogue_version: 1,
+                district_id: None,
                 summary_due: d("2022-11-30"),
                 copied_from: None,
                 created_at: 0,

@@ -8,9 +8,13 @@
 //! current campaign and phase on a date, creating the next campaign by copying one, and the
 //! catalogue items of a version and kind.
 //!
-//! Campaigns are the district's and not scoped: every business role reads them; only the
-//! district creates them. Nothing here knows the notice's years: "current" is computed from
-//! the phases (`anpei_core::campaign::pick_current`).
+//! Whose campaigns they are: the city's (or a one-district installation's) apply to everyone
+//! and are set by the city (the district, in a one-district installation); in a city a
+//! district may also set campaigns of its own (`district_id`), which apply to its office,
+//! towns, departments and subjects only. A reader sees the campaigns that apply to it
+//! ([`list_for`], [`get_for`], [`current_for`]); the city sees the districts' own as well,
+//! read-only, but its own pages run on its own campaigns. Nothing here knows the notice's
+//! years: "current" is computed from the phases (`anpei_core::campaign::pick_current`).
 
 pub mod agenda;
 pub mod district_dates;
@@ -27,8 +31,8 @@ use anpei_core::SubjectKind;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
@@ -109,7 +113,7 @@ pub async fn seed_if_empty(store: &Store) -> StoreResult<()> {
         ));
     }
     if need_campaign && campaign::Entity::find().count(&*txn).await? == 0 {
-        let id = insert_campaign(&*txn, &core::notice_campaign(), None, None, None, now).await?;
+        let id = insert_campaign(&*txn, &core::notice_campaign(), Origin::none(), now).await?;
         seeded.push(format!("campaign:{id}"));
     }
     if !seeded.is_empty() {
@@ -187,25 +191,32 @@ async fn insert_catalogue<C: ConnectionTrait>(db: &C, version: i32) -> StoreResu
     Ok(n)
 }
 
-async fn insert_campaign<C: ConnectionTrait>(
-    db: &C,
-    c: &core::CampaignDraft,
+/// Who sets a new campaign and whose it is.
+struct Origin {
     doc_number: Option<String>,
     copied_from: Option<i32>,
     created_by: Option<i32>,
+    district_id: Option<i32>,
+}
+
+async fn insert_campaign<C: ConnectionTrait>(
+    db: &C,
+    c: &core::CampaignDraft,
+    o: Origin,
     now: i64,
 ) -> StoreResult<i32> {
     let m = campaign::ActiveModel {
         name: Set(c.name.clone()),
         issuing_office: Set(c.issuing_office.clone()),
-        doc_number: Set(doc_number),
+        doc_number: Set(o.doc_number),
         doc_text: Set(c.doc_text.clone()),
         doc_file_id: Set(None),
         catalogue_version: Set(c.catalogue_version),
         summary_due: Set(c.summary_due),
-        copied_from: Set(copied_from),
+        copied_from: Set(o.copied_from),
         created_at: Set(now),
-        created_by: Set(created_by),
+        created_by: Set(o.created_by),
+        district_id: Set(o.district_id),
         ..Default::default()
     }
     .insert(db)
@@ -237,7 +248,22 @@ pub async fn insert_draft<C: ConnectionTrait>(
     copied_from: Option<i32>,
     now: i64,
 ) -> StoreResult<i32> {
-    insert_campaign(db, c, None, copied_from, None, now).await
+    let o = Origin {
+        copied_from,
+        ..Origin::none()
+    };
+    insert_campaign(db, c, o, now).await
+}
+
+impl Origin {
+    fn none() -> Origin {
+        Origin {
+            doc_number: None,
+            copied_from: None,
+            created_by: None,
+            district_id: None,
+        }
+    }
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -267,15 +293,64 @@ async fn with_phases<C: ConnectionTrait>(
         .collect())
 }
 
-/// Every campaign, the latest first.
-pub async fn list(store: &Store) -> StoreResult<Vec<CampaignInfo>> {
-    let all = campaign::Entity::find().all(&store.db).await?;
-    let mut out = with_phases(&store.db, all).await?;
+/// The campaigns that apply in `district`: the city's, and the district's own.
+fn applying_in(district: Option<i32>) -> Condition {
+    let c = Condition::any().add(campaign::Column::DistrictId.is_null());
+    match district {
+        Some(d) => c.add(campaign::Column::DistrictId.eq(d)),
+        None => c,
+    }
+}
+
+/// What a scope reads of the campaigns: `None` every one (the city), else those that apply
+/// in its district (the city's only for a city department).
+async fn readable_by(store: &Store, scope: &Scope) -> StoreResult<Option<Condition>> {
+    if scope.is_all() {
+        return Ok(None);
+    }
+    let d = district_dates::district_of(store, scope).await?;
+    Ok(Some(applying_in(d)))
+}
+
+/// The district whose campaigns a scope runs on (its own district's beside the city's);
+/// `None` for the city and a city department, which run on the city's.
+pub async fn home_district(store: &Store, scope: &Scope) -> StoreResult<Option<i32>> {
+    if scope.is_all() {
+        return Ok(None);
+    }
+    district_dates::district_of(store, scope).await
+}
+
+async fn listed(store: &Store, only: Option<Condition>) -> StoreResult<Vec<CampaignInfo>> {
+    let mut q = campaign::Entity::find();
+    if let Some(c) = only {
+        q = q.filter(c);
+    }
+    let mut out = with_phases(&store.db, q.all(&store.db).await?).await?;
     out.sort_by_key(|c| std::cmp::Reverse((c.span().map(|s| s.0), c.campaign.id)));
     Ok(out)
 }
 
-/// One campaign.
+/// Every campaign, the latest first (the city's and every district's own): for the
+/// installation-wide jobs and the console.
+pub async fn list(store: &Store) -> StoreResult<Vec<CampaignInfo>> {
+    listed(store, None).await
+}
+
+/// The campaigns `scope` reads, the latest first: the city sees every one; anyone else the
+/// city's and its own district's.
+pub async fn list_for(store: &Store, scope: &Scope) -> StoreResult<Vec<CampaignInfo>> {
+    let only = readable_by(store, scope).await?;
+    listed(store, only).await
+}
+
+/// The campaigns that apply in `district` (the city's and its own), the latest first; the
+/// city's only for `None`.
+pub async fn list_in(store: &Store, district: Option<i32>) -> StoreResult<Vec<CampaignInfo>> {
+    listed(store, Some(applying_in(district))).await
+}
+
+/// One campaign, whoever's.
 pub async fn get(store: &Store, id: i32) -> StoreResult<Option<CampaignInfo>> {
     let Some(c) = campaign::Entity::find_by_id(id).one(&store.db).await? else {
         return Ok(None);
@@ -283,15 +358,88 @@ pub async fn get(store: &Store, id: i32) -> StoreResult<Option<CampaignInfo>> {
     Ok(with_phases(&store.db, vec![c]).await?.pop())
 }
 
-/// The current campaign on `today`: the one running, else the latest started, else the next.
+/// One campaign if `scope` reads it (another district's own is `None`, as if it did not
+/// exist).
+pub async fn get_for(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<CampaignInfo>> {
+    let mut q = campaign::Entity::find_by_id(id);
+    if let Some(c) = readable_by(store, scope).await? {
+        q = q.filter(c);
+    }
+    let Some(c) = q.one(&store.db).await? else {
+        return Ok(None);
+    };
+    Ok(with_phases(&store.db, vec![c]).await?.pop())
+}
+
+/// One campaign if it applies in `district`: the city's, or the district's own (the city's
+/// only for `None`). What a page runs on: the city's pages on the city's campaigns, a
+/// district's on the city's and its own.
+pub async fn get_in(
+    store: &Store,
+    district: Option<i32>,
+    id: i32,
+) -> StoreResult<Option<CampaignInfo>> {
+    let Some(c) = campaign::Entity::find_by_id(id)
+        .filter(applying_in(district))
+        .one(&store.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_phases(&store.db, vec![c]).await?.pop())
+}
+
+/// The campaign running on `d` where town `town_id` lies (the city's, or its district's
+/// own): what an inspection of a subject of that town on that day belongs to.
+pub async fn running_in_town<C: ConnectionTrait>(
+    db: &C,
+    town_id: i32,
+    d: NaiveDate,
+) -> StoreResult<Option<CampaignInfo>> {
+    let district = crate::entity::town::Entity::find_by_id(town_id)
+        .one(db)
+        .await?
+        .map(|t| t.district_id);
+    let all = campaign::Entity::find()
+        .filter(applying_in(district))
+        .all(db)
+        .await?;
+    Ok(with_phases(db, all)
+        .await?
+        .into_iter()
+        .find(|c| c.runs_on(d)))
+}
+
+/// The city's current campaign on `today` (a one-district installation's): the one running,
+/// else the latest started, else the next.
 pub async fn current(store: &Store, today: NaiveDate) -> StoreResult<Option<CampaignInfo>> {
-    let all = list(store).await?;
+    current_in(store, today, None).await
+}
+
+/// The current campaign of district `district` on `today`, among the city's and its own.
+pub async fn current_in(
+    store: &Store,
+    today: NaiveDate,
+    district: Option<i32>,
+) -> StoreResult<Option<CampaignInfo>> {
+    let all = list_in(store, district).await?;
     let spans: Vec<(i32, NaiveDate, NaiveDate)> = all
         .iter()
         .filter_map(|c| c.span().map(|(a, b)| (c.campaign.id, a, b)))
         .collect();
     let id = core::pick_current(&spans, today);
     Ok(all.into_iter().find(|c| Some(c.campaign.id) == id))
+}
+
+/// The campaign `scope` runs on `today`: its district's current one (the city's or the
+/// district's own), the city's for the city.
+pub async fn current_for(
+    store: &Store,
+    scope: &Scope,
+    today: NaiveDate,
+) -> StoreResult<Option<CampaignInfo>> {
+    let d = home_district(store, scope).await?;
+    current_in(store, today, d).await
 }
 
 /// What the page header shows: the campaign running today and its phase, if any.
@@ -316,12 +464,39 @@ impl PhaseNow {
     }
 }
 
-/// The campaign running on `today` and its phase; `None` when no campaign runs (the header
-/// then shows 常态化监管). Two small queries: the phases (a handful a year), one name.
+/// The city's campaign running on `today` and its phase; `None` when none runs (the header
+/// then shows 常态化监管).
 pub async fn phase_now(store: &Store, today: NaiveDate) -> StoreResult<Option<PhaseNow>> {
+    phase_now_in(store, today, None).await
+}
+
+/// The campaign running on `today` in district `district` (the city's or its own) and its
+/// phase, as the district runs it: a city campaign on the district's own dates where it set
+/// them (区县实施安排). A few small queries: the campaigns that apply, their phases (a handful
+/// a year), the district's dates.
+pub async fn phase_now_in(
+    store: &Store,
+    today: NaiveDate,
+    district: Option<i32>,
+) -> StoreResult<Option<PhaseNow>> {
     use sea_orm::QuerySelect;
+    let applying: Vec<(i32, String, Option<i32>)> = campaign::Entity::find()
+        .select_only()
+        .columns([
+            campaign::Column::Id,
+            campaign::Column::Name,
+            campaign::Column::DistrictId,
+        ])
+        .filter(applying_in(district))
+        .into_tuple()
+        .all(&store.db)
+        .await?;
+    if applying.is_empty() {
+        return Ok(None);
+    }
     let mut by_campaign: HashMap<i32, Vec<campaign_phase::Model>> = HashMap::new();
     for p in campaign_phase::Entity::find()
+        .filter(campaign_phase::Column::CampaignId.is_in(applying.iter().map(|c| c.0)))
         .order_by_asc(campaign_phase::Column::Seq)
         .all(&store.db)
         .await?
@@ -339,14 +514,21 @@ pub async fn phase_now(store: &Store, today: NaiveDate) -> StoreResult<Option<Ph
     let Some((_, id)) = running else {
         return Ok(None);
     };
-    let name: Option<String> = campaign::Entity::find_by_id(id)
-        .select_only()
-        .column(campaign::Column::Name)
-        .into_tuple()
-        .one(&store.db)
-        .await?;
-    let phases = by_campaign.remove(&id).unwrap_or_default();
-    Ok(name.map(|campaign_name| PhaseNow {
+    let Some((_, campaign_name, owner)) = applying.into_iter().find(|c| c.0 == id) else {
+        return Ok(None);
+    };
+    let mut phases = by_campaign.remove(&id).unwrap_or_default();
+    if let (Some(d), None) = (district, owner) {
+        if let Some(x) = district_dates::of(store, id, d).await? {
+            if x.phases.len() == phases.len() {
+                for (p, (a, b)) in phases.iter_mut().zip(&x.phases) {
+                    p.starts_on = *a;
+                    p.ends_on = *b;
+                }
+            }
+        }
+    }
+    Ok(Some(PhaseNow {
         campaign_id: id,
         campaign_name,
         phase: phases
@@ -354,29 +536,6 @@ pub async fn phase_now(store: &Store, today: NaiveDate) -> StoreResult<Option<Ph
             .find(|p| p.starts_on <= today && today <= p.ends_on)
             .cloned(),
         next: phases.iter().find(|p| p.starts_on > today).cloned(),
-    }))
-}
-
-/// [`phase_now`] as district `district` runs the campaign (its own dates, 区县实施安排).
-pub async fn phase_now_in(
-    store: &Store,
-    today: NaiveDate,
-    district: Option<i32>,
-) -> StoreResult<Option<PhaseNow>> {
-    let Some(now) = phase_now(store, today).await? else {
-        return Ok(None);
-    };
-    let Some(d) = district else {
-        return Ok(Some(now));
-    };
-    let Some(c) = get(store, now.campaign_id).await? else {
-        return Ok(Some(now));
-    };
-    let mine = district_dates::for_district(store, c, d).await?;
-    Ok(Some(PhaseNow {
-        phase: mine.phase_on(today).cloned(),
-        next: mine.phases.iter().find(|p| p.starts_on > today).cloned(),
-        ..now
     }))
 }
 
@@ -436,19 +595,35 @@ fn parse_date(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
 }
 
-/// Creates a campaign by copying `from` (district only): same issuing office, document text
-/// and catalogue version; new name and dates, checked (`validate_dates`) and not overlapping
-/// another campaign. One transaction, audited. Errors are per field, in Chinese.
-#[tracing::instrument(skip_all, fields(from))]
-/// Whether the scope sets campaigns (copies one for a new period): a city's campaigns are
-/// the city's to set; a one-district installation's, its district's.
-pub async fn may_copy(store: &Store, scope: &Scope) -> StoreResult<bool> {
+/// Whose a campaign set by `scope` would be: `Some(None)` the city's (the city, or the
+/// district of a one-district installation), `Some(Some(d))` district `d`'s own (a district's
+/// office in a city), `None` when the scope sets no campaigns.
+pub async fn new_campaign_owner(store: &Store, scope: &Scope) -> StoreResult<Option<Option<i32>>> {
+    if scope.is_all() {
+        return Ok(Some(None));
+    }
+    let crate::Reach::District(d) = scope.reach() else {
+        return Ok(None);
+    };
     let single = crate::registry::reference::only_district(&store.db)
         .await?
         .is_some();
-    Ok(scope.is_all() || (single && scope.is_district_level()))
+    Ok(Some((!single).then_some(d)))
 }
 
+/// Whether the scope sets campaigns (copies one for a new period): the city sets the city's,
+/// a district's office in a city its own, a one-district installation's district its
+/// installation's.
+pub async fn may_copy(store: &Store, scope: &Scope) -> StoreResult<bool> {
+    Ok(new_campaign_owner(store, scope).await?.is_some())
+}
+
+/// Creates a campaign by copying `from` (one `scope` reads): same document text and
+/// catalogue version, the issuing office of the copy's owner; new name and dates, checked
+/// (`validate_dates`) and not overlapping another campaign that applies where the new one
+/// will (a city campaign: any campaign; a district's own: the city's and the district's).
+/// One transaction, audited. Errors are per field, in Chinese.
+#[tracing::instrument(skip_all, fields(from))]
 pub async fn create_copy(
     store: &Store,
     scope: &Scope,
@@ -456,10 +631,12 @@ pub async fn create_copy(
     from: i32,
     input: &CopyInput,
 ) -> StoreResult<i32> {
-    if !may_copy(store, scope).await? {
-        return Err(StoreError::Forbidden);
-    }
-    let src = get(store, from).await?.ok_or(StoreError::NotFound)?;
+    let owner = new_campaign_owner(store, scope)
+        .await?
+        .ok_or(StoreError::Forbidden)?;
+    let src = get_for(store, scope, from)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let mut errs: Vec<(&'static str, String)> = Vec::new();
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -524,7 +701,11 @@ pub async fn create_copy(
     }
     let txn = store.write().await?;
     if errs.is_empty() {
-        let others = with_phases(&*txn, campaign::Entity::find().all(&*txn).await?).await?;
+        let mut q = campaign::Entity::find();
+        if owner.is_some() {
+            q = q.filter(applying_in(owner));
+        }
+        let others = with_phases(&*txn, q.all(&*txn).await?).await?;
         let (from_d, to_d) = core::span(&phases).expect("validated: at least one phase");
         for o in &others {
             if o.campaign.name == name {
@@ -546,30 +727,38 @@ pub async fn create_copy(
     if !errs.is_empty() {
         return Err(StoreError::Fields(errs));
     }
+    let issuing_office = match owner {
+        Some(d) => crate::entity::district::Entity::find_by_id(d)
+            .one(&*txn)
+            .await?
+            .map(|x| format!("{}安全生产委员会办公室", x.name))
+            .unwrap_or_else(|| src.campaign.issuing_office.clone()),
+        None => src.campaign.issuing_office.clone(),
+    };
     let draft = core::CampaignDraft {
         name: name.clone(),
-        issuing_office: src.campaign.issuing_office.clone(),
+        issuing_office,
         doc_text: src.campaign.doc_text.clone(),
         catalogue_version: src.campaign.catalogue_version,
         summary_due: summary_due.expect("checked"),
         phases,
     };
     let now = store.now();
-    let id = insert_campaign(
-        &*txn,
-        &draft,
-        (!doc_number.is_empty()).then_some(doc_number),
-        Some(from),
-        actor.user_id,
-        now,
-    )
-    .await?;
+    let origin = Origin {
+        doc_number: (!doc_number.is_empty()).then_some(doc_number),
+        copied_from: Some(from),
+        created_by: actor.user_id,
+        district_id: owner,
+    };
+    let id = insert_campaign(&*txn, &draft, origin, now).await?;
     audit::append(
         &*txn,
         now,
         actor,
-        &Event::ok("campaign.create", format!("campaign:{id}"))
-            .with_detail(format!("copied from campaign:{from}; {name}")),
+        &Event::ok("campaign.create", format!("campaign:{id}")).with_detail(match owner {
+            Some(d) => format!("copied from campaign:{from}; {name}; district:{d}"),
+            None => format!("copied from campaign:{from}; {name}"),
+        }),
     )
     .await?;
     txn.commit().await?;

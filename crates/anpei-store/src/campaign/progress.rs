@@ -124,18 +124,27 @@ pub struct Progress {
     pub by_kind: Vec<Line>,
 }
 
-/// Campaigns, newest first.
-pub async fn campaigns(store: &Store) -> StoreResult<Vec<campaign::Model>> {
-    Ok(campaign::Entity::find()
-        .order_by_desc(campaign::Column::Id)
-        .all(&store.db)
-        .await?)
+/// The campaigns `scope` runs on (the city's and its district's own; the city's for the
+/// city), newest first.
+pub async fn campaigns(store: &Store, scope: &Scope) -> StoreResult<Vec<campaign::Model>> {
+    let d = crate::campaign::home_district(store, scope).await?;
+    let mut out: Vec<campaign::Model> = crate::campaign::list_in(store, d)
+        .await?
+        .into_iter()
+        .map(|c| c.campaign)
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.id));
+    Ok(out)
 }
 
-/// The campaign in force today, as the page header has it ([`crate::campaign::current`]:
-/// the one running, else the latest started, else the next).
-pub async fn current_campaign(store: &Store) -> StoreResult<Option<campaign::Model>> {
-    Ok(crate::campaign::current(store, store.today())
+/// The campaign in force today for `scope`, as the page header has it
+/// ([`crate::campaign::current_for`]: the one running, else the latest started, else the
+/// next).
+pub async fn current_campaign(
+    store: &Store,
+    scope: &Scope,
+) -> StoreResult<Option<campaign::Model>> {
+    Ok(crate::campaign::current_for(store, scope, store.today())
         .await?
         .map(|c| c.campaign))
 }

@@ -384,6 +384,13 @@ pub async fn open_for_subject(
     if let Some(si) = find(store, campaign_id, subject_id).await? {
         return Ok(si);
     }
+    // Only in a campaign that applies to the subject (the city's, or its district's own).
+    if campaign::get_for(store, scope, campaign_id)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
     let txn = store.write().await?;
     // Looked up again under the writer lock: another tab may have created it meanwhile.
     if let Some(si) = self_inspection::Entity::find()

@@ -571,11 +571,21 @@ pub struct Ranking {
     pub districts: Vec<UnitLine>,
 }
 
-/// The campaign `id`, or the current one when `None` (`NotFound` if there is none).
+/// The city's campaign `id`, or its current one when `None` (`NotFound` if there is none).
 pub async fn campaign_or_current(store: &Store, id: Option<i32>) -> StoreResult<CampaignInfo> {
+    campaign_in(store, None, id).await
+}
+
+/// The campaign asked for if it applies in `district` (the city's, or the district's own;
+/// the city's only for `None`), else the district's current one.
+pub async fn campaign_in(
+    store: &Store,
+    district: Option<i32>,
+    id: Option<i32>,
+) -> StoreResult<CampaignInfo> {
     match id {
-        Some(id) => campaigns::get(store, id).await?,
-        None => campaigns::current(store, store.today()).await?,
+        Some(id) => campaigns::get_in(store, district, id).await?,
+        None => campaigns::current_in(store, store.today(), district).await?,
     }
     .ok_or(StoreError::NotFound)
 }

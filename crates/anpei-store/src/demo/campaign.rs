@@ -546,6 +546,39 @@ pub async fn load_district(
     Ok(made)
 }
 
+/// The name of the first district's own campaign in a demo city.
+pub const DISTRICT_FOLLOW_UP: &str = "安全生产培训“走过场”问题“回头看”专项整治";
+
+/// In a demo city, the first district (渝北区) sets a campaign of its own: a follow-up of the
+/// city's campaign `campaign_id` a year later (未开始 today), issued by its office and seen by
+/// its own accounts and the city only. Through [`store_campaign::create_copy`], as its
+/// office would; returns the new campaign's id.
+pub async fn district_follow_up(
+    store: &crate::Store,
+    campaign_id: i32,
+    district_id: i32,
+) -> StoreResult<i32> {
+    let scope = crate::Scope::of_district(district_id);
+    let src = store_campaign::get(store, campaign_id)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+    let (phases, summary_due) = store_campaign::shifted_dates(&src, 1);
+    let input = store_campaign::CopyInput {
+        name: DISTRICT_FOLLOW_UP.into(),
+        doc_number: String::new(),
+        phases,
+        summary_due,
+    };
+    store_campaign::create_copy(
+        store,
+        &scope,
+        &crate::platform::audit::Actor::system("demo"),
+        campaign_id,
+        &input,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

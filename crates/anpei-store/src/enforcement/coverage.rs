@@ -120,10 +120,15 @@ pub struct Window {
 
 /// The enforcement phase of campaign `id`, or by default of the latest campaign whose
 /// enforcement phase has begun (else the current campaign's, not begun yet). `None` when no
-/// campaign has an enforcement phase.
-pub async fn window(store: &Store, campaign_id: Option<i32>) -> StoreResult<Option<Window>> {
+/// campaign has an enforcement phase. Among the campaigns that apply in `district` (the
+/// city's, and the district's own; the city's for `None`).
+pub async fn window(
+    store: &Store,
+    district: Option<i32>,
+    campaign_id: Option<i32>,
+) -> StoreResult<Option<Window>> {
     let today = store.today();
-    let all = campaign::list(store).await?;
+    let all = campaign::list_in(store, district).await?;
     let with_phase = |c: &campaign::CampaignInfo| {
         c.phase_of(PhaseKind::Enforcement).map(|p| Window {
             campaign_id: c.campaign.id,
@@ -148,7 +153,7 @@ pub async fn window(store: &Store, campaign_id: Option<i32>) -> StoreResult<Opti
     if begun.is_some() {
         return Ok(begun);
     }
-    Ok(campaign::current(store, today)
+    Ok(campaign::current_in(store, today, district)
         .await?
         .as_ref()
         .and_then(with_phase))

@@ -22,6 +22,9 @@ pub struct Model {
     pub copied_from: Option<i32>,
     pub created_at: i64,
     pub created_by: Option<i32>,
+    /// The district whose own campaign this is (`None`: the city's, or a one-district
+    /// installation's).
+    pub district_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ mod m0018_tipoff_submission_key;
 mod m0019_districts;
 mod m0020_district_units;
 mod m0021_campaign_districts;
+mod m0022_district_campaigns;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_districts::Migration),
             Box::new(m0020_district_units::Migration),
             Box::new(m0021_campaign_districts::Migration),
+            Box::new(m0022_district_campaigns::Migration),
         ]
     }
 }

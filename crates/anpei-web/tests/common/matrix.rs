@@ -417,13 +417,14 @@ pub async fn objects_for(h: &Harness, scope: &Scope) -> Objects {
     );
     by_subject.insert("evidence", pick_by_subject(&evidence, &visible));
     // Campaigns are the district's, not scoped: every business role sees them.
-    let campaign: i32 = anpei_store::campaign::progress::campaigns(store)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .min()
-        .expect("a migrated database has the notice's campaign");
+    let campaign: i32 =
+        anpei_store::campaign::progress::campaigns(store, &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .min()
+            .expect("a migrated database has the notice's campaign");
     by_subject.insert("campaign", (campaign, None));
     for (kind, table) in [
         ("self_inspection", "self_inspections"),

@@ -131,7 +131,10 @@ async fn a_town_officer_records_an_inspection_with_a_finding_and_a_fine() {
     let outside = subject_where(&h, |s| s.town_id != town_id).await;
     let town = h.login("town").await;
 
-    let window = coverage::window(h.store(), None).await.unwrap().unwrap();
+    let window = coverage::window(h.store(), None, None)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(window.started && window.from <= h.store().today());
     let before = coverage::coverage(h.store(), &town_scope, window.from, window.to)
         .await

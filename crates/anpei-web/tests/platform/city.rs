@@ -622,3 +622,145 @@ async fn a_district_sets_its_own_dates_inside_the_citys_campaign() {
     assert!(mine.body.contains(&format!("报送截止 {city_due}")));
     h.db.cleanup().await;
 }
+
+/// A district's office copies a campaign as its own: issued by its office, run by its
+/// district only. Its towns see it; another district neither lists, opens, copies nor
+/// reports on it (404); the city lists it read-only and its own pages stay on the city's
+/// campaigns. Its period may not overlap a campaign that applies in the district, and the
+/// city's next campaign may not overlap it.
+#[tokio::test]
+async fn a_district_sets_a_campaign_of_its_own_that_only_its_district_runs() {
+    let h = city().await;
+    let c = anpei_store::campaign::supervision::campaign_or_current(h.store(), None)
+        .await
+        .unwrap();
+    let (dates, due) = anpei_store::campaign::shifted_dates(&c, 1);
+    let fields = |name: &str| {
+        let mut f = vec![
+            ("name".to_string(), name.to_string()),
+            ("summary_due".to_string(), due.clone()),
+        ];
+        for (i, (a, b)) in dates.iter().enumerate() {
+            f.push((format!("starts_on_{}", i + 1), a.clone()));
+            f.push((format!("ends_on_{}", i + 1), b.clone()));
+        }
+        f
+    };
+    let post = |s: &crate::common::Session, path: String, f: Vec<(String, String)>| {
+        let h = &h;
+        let s = s.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            h.post_form(Some(&s), &path, &refs).await
+        }
+    };
+    let copy = format!("/campaigns/{}/copy", c.campaign.id);
+    let d1 = h.login("district").await;
+    let list = h.get(Some(&d1), "/campaigns").await;
+    assert!(list.body.contains("复制为本区县专项整治"), "{}", list.body);
+    let form = h.get(Some(&d1), &copy).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("渝北区安全生产委员会办公室部署"));
+
+    let name = "渝北区安全生产培训“回头看”专项整治";
+    let r = post(&d1, copy.clone(), fields(name)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let own: i32 = r
+        .location()
+        .trim_start_matches("/campaigns/")
+        .trim_end_matches("?created=1")
+        .parse()
+        .unwrap();
+    let made = anpei_store::campaign::get(h.store(), own)
+        .await
+        .unwrap()
+        .unwrap();
+    let all = Scope::district_wide();
+    let districts = reference::districts(h.store(), &all).await.unwrap();
+    let yubei = districts.iter().find(|d| d.name == "渝北区").unwrap().id;
+    assert_eq!(made.campaign.district_id, Some(yubei));
+    assert_eq!(made.campaign.issuing_office, "渝北区安全生产委员会办公室");
+
+    // 渝北区's office and its town list and open it; it has no 区县实施安排 form (its dates
+    // are its own).
+    let page = format!("/campaigns/{own}");
+    let r = h.get(Some(&d1), &page).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("区县自行部署"));
+    assert!(!r.body.contains("id=\"district-dates-form\""));
+    let town = h.login("town").await;
+    assert!(h.get(Some(&town), "/campaigns").await.body.contains(name));
+    assert_eq!(h.get(Some(&town), &page).await.status, StatusCode::OK);
+    // Its dates are not set as a district's dates inside a city campaign.
+    let r = post(&d1, format!("{page}/district-dates"), fields(name)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Another district: not listed, not there.
+    let d2 = h.login("district2").await;
+    assert!(!h.get(Some(&d2), "/campaigns").await.body.contains(name));
+    for path in [
+        page.clone(),
+        format!("{page}/copy"),
+        format!("/progress?campaign={own}"),
+        format!("/supervision?campaign={own}"),
+        format!("/summary?campaign={own}"),
+    ] {
+        assert_eq!(
+            h.get(Some(&d2), &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // The problems list filters by campaign: nothing of it, not even its name.
+    let r = h.get(Some(&d2), &format!("/problems?campaign={own}")).await;
+    assert!(!r.body.contains(name));
+    let r = post(&d2, format!("{page}/copy"), fields("借用他区专项整治")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Its own campaign for the same year is its business: no overlap across districts.
+    let r = post(&d2, copy.clone(), fields("第二区县专项整治")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // 渝北区 cannot run two campaigns at once, nor the city one over a district's.
+    let r = post(&d1, copy.clone(), fields("重叠的区县专项整治")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("重叠"), "{}", r.body);
+    let city = h.login("city").await;
+    let r = post(&city, copy.clone(), fields("重叠的市级专项整治")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(name), "{}", r.body);
+
+    // The city lists it with its district, opens it, and runs its own pages on its own.
+    let list = h.get(Some(&city), "/campaigns").await;
+    assert!(list.body.contains(name) && list.body.contains("<td>渝北区</td>"));
+    assert_eq!(h.get(Some(&city), &page).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get(Some(&city), &format!("/supervision?campaign={own}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // When it runs, it is 渝北区's current campaign, and only 渝北区's.
+    let day = made.span().unwrap().0;
+    let d2_id = districts.iter().find(|d| d.id != yubei).unwrap().id;
+    let store = h.store();
+    let at = |d: Option<i32>| async move {
+        anpei_store::campaign::current_in(store, day, d)
+            .await
+            .unwrap()
+            .map(|c| c.campaign.name)
+    };
+    assert_eq!(at(Some(yubei)).await.as_deref(), Some(name));
+    assert_ne!(at(None).await.as_deref(), Some(name));
+    assert_eq!(
+        anpei_store::campaign::phase_now_in(h.store(), day, Some(yubei))
+            .await
+            .unwrap()
+            .map(|p| p.campaign_name)
+            .as_deref(),
+        Some(name)
+    );
+    let theirs = at(Some(d2_id)).await;
+    assert!(theirs.is_some_and(|n| n != name));
+    h.db.cleanup().await;
+}

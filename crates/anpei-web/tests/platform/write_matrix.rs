@@ -1230,11 +1230,12 @@ async fn fixtures(h: &Harness, scopes: &[Scope]) -> Fixtures {
         .find(|s| Some(s.id) == ent.scope_subject_id)
         .unwrap();
     let mut campaign_id = None;
-    for c in anpei_store::campaign::progress::campaigns(h.store())
-        .await
-        .unwrap()
-        .into_iter()
-        .rev()
+    for c in
+        anpei_store::campaign::progress::campaigns(h.store(), &anpei_store::Scope::district_wide())
+            .await
+            .unwrap()
+            .into_iter()
+            .rev()
     {
         if let Some(si) = anpei_store::campaign::selfcheck::find(h.store(), c.id, own.id)
             .await
@@ -1475,14 +1476,17 @@ async fn prepare(
             .await
             .unwrap()
         }
-        Target::Campaign => anpei_store::campaign::progress::campaigns(h.store())
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|c| c.copied_from.is_none())
-            .map(|c| c.id)
-            .min()
-            .expect("the notice's campaign"),
+        Target::Campaign => anpei_store::campaign::progress::campaigns(
+            h.store(),
+            &anpei_store::Scope::district_wide(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.copied_from.is_none())
+        .map(|c| c.id)
+        .min()
+        .expect("the notice's campaign"),
         Target::Case => {
             access::add_case(h.store(), &format!("写入矩阵用案例{uniq}"), "正文", None).await
         }
@@ -1550,9 +1554,9 @@ impl Who {
     }
 }
 
-/// Writes that are the city's alone in a city: a re-scan of the whole installation and
-/// setting a campaign.
-const CITY_ROUTES: &[&str] = &["/findings/scan", "/campaigns/{id}/copy"];
+/// Writes that are the city's alone in a city: a re-scan of the whole installation. (A
+/// district's office of a city copies a campaign as its own: in its reach.)
+const CITY_ROUTES: &[&str] = &["/findings/scan"];
 
 /// The tip-off routes of the intake duty (a city's is the city's).
 const INTAKE_ROUTES: &[&str] = &[

@@ -217,7 +217,8 @@ pub async fn create(
     let campaign_id = match input.campaign_id.trim() {
         "" => None,
         c => match c.parse::<i32>() {
-            Ok(id) if campaign::Entity::find_by_id(id).one(&*txn).await?.is_some() => Some(id),
+            // One that applies where the subject lies (the city's, or its district's own).
+            Ok(id) if applies_to(&*txn, id, subject.as_ref()).await? => Some(id),
             _ => {
                 errs.push(("campaign_id", "所属专项整治：不存在，请重新选择".into()));
                 None
@@ -553,4 +554,26 @@ pub async fn urge_overdue(
         reminders,
     )
     .await
+}
+
+/// Whether campaign `id` exists and applies where `subject` lies: the city's apply
+/// everywhere, a district's own in its district only.
+async fn applies_to<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: i32,
+    subject: Option<&subject::Model>,
+) -> StoreResult<bool> {
+    let Some(c) = campaign::Entity::find_by_id(id).one(db).await? else {
+        return Ok(false);
+    };
+    let Some(owner) = c.district_id else {
+        return Ok(true);
+    };
+    let Some(s) = subject else {
+        return Ok(false);
+    };
+    Ok(crate::entity::town::Entity::find_by_id(s.town_id)
+        .one(db)
+        .await?
+        .is_some_and(|t| t.district_id == owner))
 }

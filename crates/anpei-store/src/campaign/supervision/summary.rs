@@ -202,6 +202,11 @@ pub async fn submit(
             "总结报告由各部门、镇街（多区县部署时还有各区县）报送；汇总账号请在“总结报告”汇总表中查看报送情况。".into(),
         ));
     };
+    if matches!(unit, Unit::District(_)) && c.campaign.district_id.is_some() {
+        return Err(StoreError::Validation(
+            "本区县自行部署的专项整治，总结报告由本区县的镇街、部门报送，不向市级报送。".into(),
+        ));
+    }
     let title = anpei_core::ids::trim_cell(&input.title).to_string();
     let body = input.body.trim().to_string();
     let mut errs: Vec<(&'static str, String)> = Vec::new();
@@ -366,12 +371,13 @@ pub async fn reminders<C: ConnectionTrait>(
 ) -> StoreResult<Vec<NewMessage>> {
     let from = date - chrono::Days::new(REMIND_AFTER_DAYS);
     let until = date + chrono::Days::new(REMIND_BEFORE_DAYS);
-    let due: Vec<(i32, String, NaiveDate)> = campaign::Entity::find()
+    let due: Vec<(i32, String, NaiveDate, Option<i32>)> = campaign::Entity::find()
         .select_only()
         .columns([
             campaign::Column::Id,
             campaign::Column::Name,
             campaign::Column::SummaryDue,
+            campaign::Column::DistrictId,
         ])
         .filter(campaign::Column::SummaryDue.gte(from))
         .filter(campaign::Column::SummaryDue.lte(until))
@@ -387,12 +393,20 @@ pub async fn reminders<C: ConnectionTrait>(
     units.sort_by_key(|u| (u.kind_code(), u.id()));
     let district_of = unit_districts(db).await?;
     let mut out = Vec::new();
-    for (cid, name, city_deadline) in due {
+    for (cid, name, city_deadline, owner) in due {
         let have = reports(db, cid).await?;
         // A town or department reports by its district's own deadline where the district
         // set one (区县实施安排); a district by the city's.
         let own = crate::campaign::district_dates::all_in(db, cid).await?;
-        for unit in units.iter().filter(|u| !have.contains_key(u)) {
+        // A district's own campaign: its towns and departments report to it; no one else.
+        let reports_in = |u: &Unit| match owner {
+            None => true,
+            Some(d) => !matches!(u, Unit::District(_)) && district_of.get(u) == Some(&d),
+        };
+        for unit in units
+            .iter()
+            .filter(|u| !have.contains_key(u) && reports_in(u))
+        {
             let deadline = district_of
                 .get(unit)
                 .and_then(|d| own.get(d))

@@ -169,6 +169,8 @@ struct Row {
     span: String,
     phase: String,
     current: bool,
+    /// Whose it is, in a city: 市级 or the district's name.
+    level: String,
 }
 
 #[derive(Template)]
@@ -177,18 +179,45 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
     district: bool,
+    /// The installation is a city: the list shows whose each campaign is.
+    city: bool,
+    /// A district's office of a city: the copies it makes are its own campaigns.
+    own_district: Option<String>,
+}
+
+/// The name of the caller's district when it is a district's office of a city (the
+/// campaigns it sets are its own).
+async fn own_district_name(st: &AppState, user: &CurrentUser) -> Result<Option<String>, AppError> {
+    let Some(Some(d)) = campaign::new_campaign_owner(&st.store, &user.scope).await? else {
+        return Ok(None);
+    };
+    Ok(reference::districts(&st.store, &user.scope)
+        .await?
+        .into_iter()
+        .find(|x| x.id == d)
+        .map(|x| x.name))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let today = st.store.today();
-    let current = campaign::current(&st.store, today)
+    let current = campaign::current_for(&st.store, &user.scope, today)
         .await?
         .map(|c| c.campaign.id);
-    let rows = campaign::list(&st.store)
-        .await?
-        .into_iter()
-        .map(|c| Row {
+    let city = reference::is_city(&st.store).await?;
+    let names: std::collections::HashMap<i32, String> = if city {
+        reference::districts(&st.store, &user.scope)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let mut rows = Vec::new();
+    for c in campaign::list_for(&st.store, &user.scope).await? {
+        let c = district_dates::for_scope(&st.store, c, &user.scope).await?;
+        rows.push(Row {
             span: span_text(&c),
             phase: match (c.phase_on(today), c.span()) {
                 (Some(p), _) => format!("{}（进行中）", p.name),
@@ -198,13 +227,19 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
                 (None, None) => "—".into(),
             },
             current: Some(c.campaign.id) == current,
+            level: match c.campaign.district_id {
+                None => "市级".into(),
+                Some(d) => names.get(&d).cloned().unwrap_or_default(),
+            },
             c,
-        })
-        .collect();
+        });
+    }
     Ok(render(ListPage {
         layout: Layout::new(&user, "专项整治", "campaigns"),
         rows,
         district: campaign::may_copy(&st.store, &user.scope).await?,
+        city,
+        own_district: own_district_name(&st, &user).await?,
     }))
 }
 
@@ -296,14 +331,16 @@ async fn detail_page(
     q: &DetailQuery,
     typed: Option<(DatesInput, Vec<(&'static str, String)>)>,
 ) -> Result<Response, AppError> {
-    let city = campaign::get(&st.store, id)
+    let city = campaign::get_for(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let c = district_dates::for_scope(&st.store, city.clone(), &user.scope).await?;
     let local = c.campaign.summary_due != city.campaign.summary_due || c.phases != city.phases;
     let is_city = reference::is_city(&st.store).await?;
+    // A district's own campaign has its own dates: 区县实施安排 is of the city's campaigns.
+    let citys = city.campaign.district_id.is_none();
     let own = match user.scope.reach() {
-        anpei_store::Reach::District(d) if is_city => {
+        anpei_store::Reach::District(d) if is_city && citys => {
             let name = reference::districts(&st.store, &user.scope)
                 .await?
                 .into_iter()
@@ -340,7 +377,7 @@ async fn detail_page(
         }
         _ => None,
     };
-    let districts = if user.scope.is_all() && is_city {
+    let districts = if user.scope.is_all() && is_city && citys {
         let mut set = district_dates::all_of(&st.store, id).await?;
         reference::districts(&st.store, &user.scope)
             .await?
@@ -368,7 +405,7 @@ async fn detail_page(
         })
         .collect();
     let copied_from = match c.campaign.copied_from {
-        Some(f) => campaign::get(&st.store, f)
+        Some(f) => campaign::get_for(&st.store, &user.scope, f)
             .await?
             .map(|o| (o.campaign.id, o.campaign.name)),
         None => None,
@@ -422,7 +459,7 @@ pub async fn save_district_dates(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let field = |name: &str| form_field(&form, name);
-    let city = campaign::get(&st.store, id)
+    let city = campaign::get_for(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let input = DatesInput {
@@ -461,6 +498,8 @@ struct CopyPage {
     summary_due: String,
     years: i32,
     errors: Vec<(&'static str, String)>,
+    /// A district's office of a city: the copy becomes this district's own campaign.
+    owner: Option<String>,
 }
 
 impl CopyPage {
@@ -485,7 +524,7 @@ pub async fn copy_form(
     if !campaign::may_copy(&st.store, &user.scope).await? {
         return Err(AppError::Forbidden);
     }
-    let src = campaign::get(&st.store, id)
+    let src = campaign::get_for(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let years = q.years.unwrap_or(1).clamp(-5, 10);
@@ -516,11 +555,13 @@ pub async fn copy_form(
         summary_due,
         years,
         errors: Vec::new(),
+        owner: own_district_name(&st, &user).await?,
         src,
     }))
 }
 
-/// Creates the copy (district only: the route's permission).
+/// Creates the copy: the city's campaign for the city (a one-district installation's for its
+/// district), a district's own for a district's office of a city.
 #[tracing::instrument(skip_all)]
 pub async fn copy(
     State(st): State<AppState>,
@@ -528,7 +569,10 @@ pub async fn copy(
     Path(id): Path<i32>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let src = campaign::get(&st.store, id)
+    if !campaign::may_copy(&st.store, &user.scope).await? {
+        return Err(AppError::Forbidden);
+    }
+    let src = campaign::get_for(&st.store, &user.scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let field = |name: &str| form_field(&form, name);
@@ -558,6 +602,7 @@ pub async fn copy(
                 summary_due: input.summary_due,
                 years: 1,
                 errors,
+                owner: own_district_name(&st, &user).await?,
                 src,
             });
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -598,7 +643,7 @@ pub struct ChecklistResponse {
 #[tracing::instrument(skip_all)]
 pub async fn checklists_api(
     State(st): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     crate::api::ApiQuery(q): crate::api::ApiQuery<ChecklistQuery>,
 ) -> Result<axum::Json<ChecklistResponse>, crate::error::ApiError> {
     let kind = match super::nonempty(&q.kind) {
@@ -616,7 +661,7 @@ pub async fn checklists_api(
             .ok()
             .filter(|v| versions.contains(v))
             .ok_or_else(|| AppError::BadRequest(format!("version：检查表第“{v}”版不存在")))?,
-        None => match campaign::current(&st.store, st.store.today()).await? {
+        None => match campaign::current_for(&st.store, &user.scope, st.store.today()).await? {
             Some(c) => c.campaign.catalogue_version,
             None => versions
                 .first()

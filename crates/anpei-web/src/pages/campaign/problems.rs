@@ -209,7 +209,7 @@ pub async fn list(
         layout: Layout::new(&user, "问题清单", "problems"),
         results,
         tabs: tabs(&q, &counts),
-        campaigns: progress::campaigns(&st.store).await?,
+        campaigns: progress::campaigns(&st.store, &user.scope).await?,
         towns,
         departments,
         kinds: SubjectKind::ALL,
@@ -444,11 +444,11 @@ async fn export_title(
     }
     .unwrap_or_else(|| "全区".into());
     let campaign = match f.campaign_id {
-        Some(id) => progress::campaigns(&st.store)
+        Some(id) => progress::campaigns(&st.store, &user.scope)
             .await?
             .into_iter()
             .find(|c| c.id == id),
-        None => progress::current_campaign(&st.store).await?,
+        None => progress::current_campaign(&st.store, &user.scope).await?,
     };
     let signer = match user.scope.reach() {
         Reach::Subject(_) | Reach::Town(_) | Reach::Department(_) => unit.clone(),
@@ -722,7 +722,7 @@ async fn form_page(
         input,
         errors,
         sources: Source::BY_SUPERVISOR,
-        campaigns: progress::campaigns(&st.store).await?,
+        campaigns: progress::campaigns(&st.store, &user.scope).await?,
         subject_name,
     });
     *res.status_mut() = status;
@@ -741,7 +741,7 @@ pub async fn new_form(
     user: CurrentUser,
     Query(nq): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    let current = progress::current_campaign(&st.store).await?;
+    let current = progress::current_campaign(&st.store, &user.scope).await?;
     let input = ProblemInput {
         subject_id: nq.subject_id.unwrap_or_default(),
         source: Source::Enforcement.code().into(),

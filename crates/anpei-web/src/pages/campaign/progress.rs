@@ -204,6 +204,7 @@ fn rows(
 
 async fn chosen_campaign(
     st: &AppState,
+    user: &CurrentUser,
     q: &ProgressQuery,
     campaigns: &[Campaign],
 ) -> Result<Option<i32>, AppError> {
@@ -215,7 +216,9 @@ async fn chosen_campaign(
                 .map(|c| c.id)
                 .ok_or(AppError::NotFound)?,
         ),
-        None => progress::current_campaign(&st.store).await?.map(|c| c.id),
+        None => progress::current_campaign(&st.store, &user.scope)
+            .await?
+            .map(|c| c.id),
     })
 }
 
@@ -227,8 +230,8 @@ pub async fn page(
     Query(q): Query<ProgressQuery>,
 ) -> Result<Response, AppError> {
     let layout = Layout::new(&user, "工作进度", "progress");
-    let campaigns = progress::campaigns(&st.store).await?;
-    let Some(cid) = chosen_campaign(&st, &q, &campaigns).await? else {
+    let campaigns = progress::campaigns(&st.store, &user.scope).await?;
+    let Some(cid) = chosen_campaign(&st, &user, &q, &campaigns).await? else {
         return Ok(render(ProgressPage {
             layout,
             campaigns,
@@ -412,9 +415,9 @@ pub async fn subjects(
     headers: HeaderMap,
     Query(q): Query<ProgressQuery>,
 ) -> Result<Response, AppError> {
-    let campaigns = progress::campaigns(&st.store).await?;
+    let campaigns = progress::campaigns(&st.store, &user.scope).await?;
     // No campaign yet: an empty list (no subject has anything to submit).
-    let cid = chosen_campaign(&st, &q, &campaigns).await?;
+    let cid = chosen_campaign(&st, &user, &q, &campaigns).await?;
     let state = nonempty(&q.state)
         .and_then(|s| SubjectState::from_code(&s))
         .unwrap_or(SubjectState::Must);
@@ -501,8 +504,8 @@ pub async fn urge(
     user: CurrentUser,
     axum::Form(q): axum::Form<ProgressQuery>,
 ) -> Result<Response, AppError> {
-    let campaigns = progress::campaigns(&st.store).await?;
-    let Some(cid) = chosen_campaign(&st, &q, &campaigns).await? else {
+    let campaigns = progress::campaigns(&st.store, &user.scope).await?;
+    let Some(cid) = chosen_campaign(&st, &user, &q, &campaigns).await? else {
         return Err(AppError::BadRequest(
             "没有进行中的专项整治，无需催办".into(),
         ));

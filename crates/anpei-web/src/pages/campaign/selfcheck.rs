@@ -53,7 +53,8 @@ pub async fn index(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let Some(current) = campaign::current(&st.store, st.store.today()).await? else {
+    let Some(current) = campaign::current_for(&st.store, &user.scope, st.store.today()).await?
+    else {
         return Ok(render(NoCampaignPage {
             layout: Layout::new(&user, "自查自改", "selfcheck"),
         }));
@@ -121,7 +122,8 @@ async fn list(
     q: ListQuery,
     current: CampaignInfo,
 ) -> Result<Response, AppError> {
-    let campaigns = campaign::list(&st.store).await?;
+    let d = campaign::home_district(&st.store, &user.scope).await?;
+    let campaigns = campaign::list_in(&st.store, d).await?;
     let campaign_id = nonempty(&q.campaign)
         .and_then(|c| c.parse::<i32>().ok())
         .filter(|id| campaigns.iter().any(|c| c.campaign.id == *id))

@@ -31,27 +31,34 @@ pub struct CampaignQuery {
     pub campaign: Option<String>,
 }
 
-/// The campaign a page is about: the one asked for (an unknown id answers 404), else the
-/// current one; as the city set it.
+/// The city's campaign a page is about: the one asked for (an unknown id, or a district's
+/// own campaign, answers 404), else the city's current one; as the city set it.
 pub async fn city_campaign(st: &AppState, q: &Option<String>) -> Result<CampaignInfo, AppError> {
     let id = nonempty(q).map(|s| s.parse::<i32>().unwrap_or(-1));
     Ok(sv::campaign_or_current(&st.store, id).await?)
 }
 
-/// [`city_campaign`] as the caller runs it: in a city, with the dates of the caller's
-/// district where it set its own (区县实施安排).
+/// The campaign a page is about as the caller runs it: the one asked for among those that
+/// apply to the caller (the city's, and its district's own), else its current one; a city
+/// campaign on the dates of the caller's district where it set its own (区县实施安排).
 pub async fn chosen_campaign(
     st: &AppState,
     user: &CurrentUser,
     q: &Option<String>,
 ) -> Result<CampaignInfo, AppError> {
-    let c = city_campaign(st, q).await?;
+    let id = nonempty(q).map(|s| s.parse::<i32>().unwrap_or(-1));
+    let d = campaigns::home_district(&st.store, &user.scope).await?;
+    let c = sv::campaign_in(&st.store, d, id).await?;
     Ok(anpei_store::campaign::district_dates::for_scope(&st.store, c, &user.scope).await?)
 }
 
-/// The campaigns for the page's selector: (id, name).
-pub async fn campaign_choices(st: &AppState) -> Result<Vec<(i32, String)>, AppError> {
-    Ok(campaigns::list(&st.store)
+/// The campaigns for the page's selector, those the caller runs on: (id, name).
+pub async fn campaign_choices(
+    st: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<(i32, String)>, AppError> {
+    let d = campaigns::home_district(&st.store, &user.scope).await?;
+    Ok(campaigns::list_in(&st.store, d)
         .await?
         .into_iter()
         .map(|c| (c.campaign.id, c.campaign.name))
@@ -136,7 +143,7 @@ pub async fn overview(
     let district_bars = chart(&r.districts, c.campaign.id);
     Ok(render(OverviewPage {
         layout: Layout::new(&user, "考核督查", "supervision"),
-        campaigns: campaign_choices(&st).await?,
+        campaigns: campaign_choices(&st, &user).await?,
         campaign_id: c.campaign.id,
         campaign_name: c.campaign.name.clone(),
         town_height: town_bars.len() as u32 * 24,

@@ -77,7 +77,8 @@ pub async fn page(
     Query(q): Query<CoverageQuery>,
 ) -> Result<Response, AppError> {
     let campaign_id = nonempty(&q.campaign).and_then(|s| s.parse::<i32>().ok());
-    let window = coverage::window(&st.store, campaign_id).await?;
+    let home = anpei_store::campaign::home_district(&st.store, &user.scope).await?;
+    let window = coverage::window(&st.store, home, campaign_id).await?;
     let category = nonempty(&q.category).and_then(|s| Category::from_code(&s));
     // The city drills into a district of its own reach; any other district is not there.
     let districts = anpei_store::registry::reference::districts(&st.store, &user.scope).await?;
@@ -130,7 +131,7 @@ pub async fn page(
     let district_q = district.map(|d| d.id.to_string()).unwrap_or_default();
     Ok(render(CoveragePage {
         layout: Layout::new(&user, "检查覆盖率", "coverage"),
-        campaigns: progress::campaigns(&st.store).await?,
+        campaigns: progress::campaigns(&st.store, &user.scope).await?,
         campaign_q: campaign_id.map(|c| c.to_string()).unwrap_or_default(),
         district_q,
         pager: Pager {

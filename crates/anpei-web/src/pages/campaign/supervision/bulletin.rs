@@ -375,7 +375,7 @@ pub async fn page(
     let t = Text::of(&b);
     Ok(render(BulletinPage {
         layout: Layout::new(&user, "通报", "bulletin"),
-        campaigns: campaign_choices(&st).await?,
+        campaigns: campaign_choices(&st, &user).await?,
         campaign_id: c.campaign.id,
         title: TITLE,
         b,

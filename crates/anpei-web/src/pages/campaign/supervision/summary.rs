@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::evidence;
 use crate::pages::{render, Layout};
 use crate::AppState;
+use anpei_store::campaign as campaigns;
 use anpei_store::campaign::supervision::summary::{
     self as sm, State as SumState, SummaryInput, Track,
 };
@@ -115,7 +116,15 @@ async fn own_page(
     };
     let mut res = render(SummaryPage {
         layout: Layout::new(user, "总结报告", "summary"),
-        campaigns: campaign_choices(st).await?,
+        campaigns: match unit {
+            // A district reports to the city on the city's campaigns.
+            Unit::District(_) => campaigns::list_in(&st.store, None)
+                .await?
+                .into_iter()
+                .map(|c| (c.campaign.id, c.campaign.name))
+                .collect(),
+            _ => campaign_choices(st, user).await?,
+        },
         campaign_id: c.campaign.id,
         campaign_name: c.campaign.name.clone(),
         unit_name: s.line.name.clone(),
@@ -284,7 +293,7 @@ pub async fn tracking(
         .collect();
     Ok(render(TrackingPage {
         layout: Layout::new(&user, "总结报告报送情况", "summary"),
-        campaigns: campaign_choices(&st).await?,
+        campaigns: campaign_choices(&st, &user).await?,
         campaign_id: c.campaign.id,
         campaign_name: c.campaign.name.clone(),
         due: c.campaign.summary_due,
