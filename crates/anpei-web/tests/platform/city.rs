@@ -731,7 +731,7 @@ async fn a_district_sets_a_campaign_of_its_own_that_only_its_district_runs() {
 
     // The city lists it with its district, opens it, and runs its own pages on its own.
     let list = h.get(Some(&city), "/campaigns").await;
-    assert!(list.body.contains(name) && list.body.contains("<td>渝北区</td>"));
+    assert!(list.body.contains(name) && list.body.contains("<td class=\"nowrap\">渝北区</td>"));
     assert_eq!(h.get(Some(&city), &page).await.status, StatusCode::OK);
     assert_eq!(
         h.get(Some(&city), &format!("/supervision?campaign={own}"))
