@@ -764,3 +764,31 @@ async fn a_district_sets_a_campaign_of_its_own_that_only_its_district_runs() {
     assert!(theirs.is_some_and(|n| n != name));
     h.db.cleanup().await;
 }
+
+/// The public pages (举报, 典型案例) speak for the office that runs the campaign: the
+/// district's office in a one-district installation, the city's once the city issues it.
+#[tokio::test]
+async fn the_public_pages_name_the_office_that_runs_the_campaign() {
+    let h = city().await;
+    for path in ["/tipoff", "/tipoff/status", "/cases"] {
+        let r = h.get(None, path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            r.body.contains("重庆市渝北区安全生产委员会办公室"),
+            "{path}"
+        );
+    }
+    let c = anpei_store::campaign::current(h.store(), h.store().today())
+        .await
+        .unwrap()
+        .unwrap();
+    demo::campaign::issue_as_city(h.store(), c.campaign.id)
+        .await
+        .unwrap();
+    for path in ["/tipoff", "/tipoff/status", "/cases"] {
+        let r = h.get(None, path).await;
+        assert!(r.body.contains(demo::campaign::CITY_OFFICE), "{path}");
+        assert!(!r.body.contains("渝北区安全生产委员会"), "{path}");
+    }
+    h.db.cleanup().await;
+}

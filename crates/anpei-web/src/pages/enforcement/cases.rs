@@ -164,18 +164,21 @@ pub async fn publish(
 #[derive(Template)]
 #[template(path = "enforcement/public_cases.html")]
 struct PublicList {
+    office: String,
     rows: Vec<CaseRow>,
 }
 
 #[derive(Template)]
 #[template(path = "enforcement/public_case.html")]
 struct PublicCase {
+    office: String,
     case: CaseRow,
 }
 
 /// `GET /cases`: published typical cases, no sign-in.
 pub async fn public_list(State(st): State<AppState>) -> Result<Response, AppError> {
     Ok(render(PublicList {
+        office: super::tipoffs::public_office(&st).await,
         rows: cases::published(&st.store).await?,
     }))
 }
@@ -188,5 +191,8 @@ pub async fn public_case(
     let case = cases::public_case(&st.store, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(render(PublicCase { case }))
+    Ok(render(PublicCase {
+        office: super::tipoffs::public_office(&st).await,
+        case,
+    }))
 }

@@ -61,6 +61,7 @@ fn with_public_csrf(st: &AppState, mut res: Response, token: &str) -> Response {
 #[derive(Template)]
 #[template(path = "enforcement/tipoffs/public_form.html")]
 struct PublicForm {
+    office: String,
     csrf: String,
     categories: &'static [Category],
     error: Option<String>,
@@ -96,7 +97,7 @@ fn finish_public(st: &AppState, res: Response, csrf: &str, fresh: bool) -> Respo
     }
 }
 
-fn public_form(
+async fn public_form(
     st: &AppState,
     user: Option<&CurrentUser>,
     error: Option<String>,
@@ -105,6 +106,7 @@ fn public_form(
 ) -> Response {
     let (csrf, fresh) = public_csrf(user);
     let mut res = render(PublicForm {
+        office: public_office(st).await,
         csrf: csrf.clone(),
         categories: Category::ALL,
         error,
@@ -112,6 +114,20 @@ fn public_form(
     });
     *res.status_mut() = status;
     finish_public(st, res, &csrf, fresh)
+}
+
+/// The office the public pages speak for: the issuing office of the installation's campaign
+/// (the city's in a city, the district's in a one-district installation), else a generic
+/// name.
+pub async fn public_office(st: &AppState) -> String {
+    match anpei_store::campaign::current(&st.store, st.store.today()).await {
+        Ok(Some(c)) => c.campaign.issuing_office,
+        Ok(None) => "安全生产委员会办公室".into(),
+        Err(e) => {
+            tracing::warn!(error = %e, "campaign lookup for the public pages failed");
+            "安全生产委员会办公室".into()
+        }
+    }
 }
 
 /// `GET /tipoff`: the public report form.
@@ -127,18 +143,21 @@ pub async fn public_page(State(st): State<AppState>, user: Option<CurrentUser>) 
         },
         StatusCode::OK,
     )
+    .await
 }
 
 /// A form handed in again: its report was received already.
 #[derive(Template)]
 #[template(path = "enforcement/tipoffs/duplicate.html")]
 struct DuplicatePage {
+    office: String,
     receipt_code: String,
 }
 
 #[derive(Template)]
 #[template(path = "enforcement/tipoffs/receipt.html")]
 struct ReceiptPage {
+    office: String,
     receipt_code: String,
     query_password: String,
     close_by: String,
@@ -207,7 +226,10 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
     };
     // The same form again (a refresh, a second click): the report it already handed in.
     if let Some(code) = tipoffs::by_submission_key(&st.store, &f.key).await? {
-        return Ok(render(DuplicatePage { receipt_code: code }));
+        return Ok(render(DuplicatePage {
+            office: public_office(&st).await,
+            receipt_code: code,
+        }));
     }
     let new = NewTipoff {
         channel: Channel::Web.code().into(),
@@ -220,13 +242,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         submission_key: Some(f.key.clone()),
     };
     if let Err(msg) = tipoffs::validate(&new) {
-        return Ok(public_form(
-            &st,
-            user,
-            Some(msg),
-            f,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Ok(public_form(&st, user, Some(msg), f, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     // Check the attachment before anything is stored: a refused file refuses the whole form.
     if let Some((name, bytes)) = &form.file {
@@ -238,7 +254,8 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
                 Some(format!("附件：{e}（可上传图片或 PDF，不超过 5 MB）")),
                 f,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            ));
+            )
+            .await);
         }
     }
     // Only reports that would be stored count against the address's hourly limit; a refused
@@ -253,7 +270,8 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
             )),
             f,
             StatusCode::TOO_MANY_REQUESTS,
-        );
+        )
+        .await;
         wait.apply(&mut res);
         return Ok(res);
     }
@@ -261,7 +279,12 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         Ok(r) => r,
         // Two posts of one form at the same moment: the key's unique index let one in.
         Err(e) => match tipoffs::by_submission_key(&st.store, &f.key).await? {
-            Some(code) => return Ok(render(DuplicatePage { receipt_code: code })),
+            Some(code) => {
+                return Ok(render(DuplicatePage {
+                    office: public_office(&st).await,
+                    receipt_code: code,
+                }))
+            }
             None => return Err(e.into()),
         },
     };
@@ -277,6 +300,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
         }
     }
     Ok(render(ReceiptPage {
+        office: public_office(&st).await,
         receipt_code: receipt.receipt_code,
         query_password: receipt.query_password,
         close_by: receipt.close_by.to_string(),
@@ -287,6 +311,7 @@ pub async fn public_submit(State(st): State<AppState>, req: Request) -> Result<R
 #[derive(Template)]
 #[template(path = "enforcement/tipoffs/status.html")]
 struct StatusPage {
+    office: String,
     csrf: String,
     error: Option<String>,
     receipt_code: String,
@@ -297,6 +322,7 @@ struct StatusPage {
 pub async fn status_page(State(st): State<AppState>, user: Option<CurrentUser>) -> Response {
     let (csrf, fresh) = public_csrf(user.as_ref());
     let res = render(StatusPage {
+        office: public_office(&st).await,
         csrf: csrf.clone(),
         error: None,
         receipt_code: String::new(),
@@ -341,6 +367,7 @@ pub async fn status_submit(State(st): State<AppState>, req: Request) -> Result<R
         },
     };
     let mut res = render(StatusPage {
+        office: public_office(&st).await,
         csrf: csrf.clone(),
         error,
         receipt_code: f.receipt_code,
