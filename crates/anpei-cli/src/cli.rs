@@ -542,15 +542,15 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
                 demo::CITY_DEPARTMENT
             );
         }
-        let found = anpei_store::ledger::scan::run(store, None, store.today()).await?;
-        let m = anpei_store::ledger::findings::merge(
+        let m = anpei_store::ledger::scan::run_whole(
             store,
-            &Actor::system("demo"),
-            None,
+            Some(&Actor::system("demo")),
             store.today(),
-            &found,
+            anpei_store::ledger::scan::PART_PERSONS,
+            |_| Ok(()),
         )
-        .await?;
+        .await?
+        .merge;
         println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
         // The current campaign: self-inspection under way, submissions and their problems.
         if let Some(c) = demo::campaign::load_demo(store, &district).await? {

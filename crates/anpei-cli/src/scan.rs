@@ -3,7 +3,7 @@
 //! merged into the stored findings (new, still open, resolved).
 
 use anpei_core::ledger::rules::{Finding, Rule};
-use anpei_store::ledger::findings;
+use anpei_store::ledger::{findings, scan};
 use anpei_store::platform::audit::Actor;
 use anpei_store::Store;
 use anyhow::{anyhow, bail, Context, Result};
@@ -65,23 +65,44 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let today = store.today();
     let as_of = args.as_of.unwrap_or(today);
     let t = std::time::Instant::now();
-    let found = anpei_store::ledger::scan::run(store, subject_id, as_of).await?;
+    let actor = Actor::system("cli");
+    let save = (as_of == today).then_some(&actor);
+    // The whole installation goes part by part (bounded memory); one subject at once.
+    let (found, merged) = match subject_id {
+        None => {
+            let mut found = Vec::new();
+            let w = scan::run_whole(store, save, as_of, scan::PART_PERSONS, |f| {
+                found.extend_from_slice(f);
+                Ok(())
+            })
+            .await?;
+            (found, save.map(|_| w.merge))
+        }
+        Some(_) => {
+            let found = scan::run(store, subject_id, as_of).await?;
+            let m = match save {
+                Some(a) => Some(findings::merge(store, a, subject_id, as_of, &found).await?),
+                None => None,
+            };
+            (found, m)
+        }
+    };
     tracing::info!(
         findings = found.len(),
         total_ms = t.elapsed().as_millis() as u64,
         "scan"
     );
-    if as_of == today {
-        let m = findings::merge(store, &Actor::system("cli"), subject_id, as_of, &found).await?;
-        eprintln!(
+    match merged {
+        Some(m) => eprintln!(
             "已保存扫描结果：新发现 {} 条，仍存在 {} 条，已消除 {} 条。",
             m.new, m.still_open, m.resolved
-        );
-    } else {
-        eprintln!("按 {as_of} 扫描的结果仅输出，不保存（只有按当天扫描的结果会保存）。");
+        ),
+        None => {
+            eprintln!("按 {as_of} 扫描的结果仅输出，不保存（只有按当天扫描的结果会保存）。")
+        }
     }
 
-    let (subjects, persons) = findings::report_names(store, subject_id).await?;
+    let (subjects, persons) = findings::report_names_of(store, &found).await?;
     let empty = (String::new(), String::new());
     let rows: Vec<JsonFinding> = found
         .iter()

@@ -469,3 +469,89 @@ async fn dismissed_findings_stay_dismissed_until_their_facts_change() {
     ));
     db.cleanup().await;
 }
+
+/// A whole scan in parts of a few persons finds exactly what one pass over the whole ledger
+/// finds (the registry looked up by each part's certificate numbers), and leaves the stored
+/// findings as a one-pass merge does; a re-run changes nothing, and a finding of a person no
+/// longer there is resolved by the part that covers its id.
+#[tokio::test]
+async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
+    use anpei_store::ledger::scan;
+    let db = TestDb::new().await;
+    let d = district(&db.store, 30, 600).await;
+    ingest_all(&db.store, Scope::district_wide(), &d, Mode::Normal).await;
+    assert!(row_count(&db.store, "registry_entries").await > 0);
+    let today = db.store.today();
+    let actor = Actor::system("test");
+
+    let mut whole = scan::run(&db.store, None, today).await.unwrap();
+    assert!(whole
+        .iter()
+        .any(|f| f.rule == rules::Rule::CertNotInRegistry));
+    let parts = scan::parts(&db.store, 37).await.unwrap();
+    assert!(parts.len() >= 600 / 37, "{parts:?}");
+    assert_eq!(parts.first().unwrap().0, i32::MIN);
+    assert_eq!(parts.last().unwrap().1, i32::MAX);
+    assert!(parts.windows(2).all(|w| w[0].1 + 1 == w[1].0));
+
+    let mut got = Vec::new();
+    let w = scan::run_whole(&db.store, Some(&actor), today, 37, |f| {
+        got.extend_from_slice(f);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(w.parts, parts.len());
+    assert_eq!(w.found as usize, whole.len());
+    let key = |f: &rules::Finding| (f.key(), f.detail.clone());
+    got.sort_by_key(key);
+    whole.sort_by_key(key);
+    assert_eq!(got, whole, "the same findings, details included");
+    assert_eq!(w.merge.new as usize, whole.len());
+    assert_eq!(row_count(&db.store, "findings").await as usize, whole.len());
+
+    // Again: nothing new, nothing resolved.
+    let again = scan::run_whole(&db.store, Some(&actor), today, 37, |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!((again.merge.new, again.merge.resolved), (0, 0), "{again:?}");
+    assert_eq!(again.merge.still_open as usize, whole.len());
+
+    // A stored ledger finding the checks no longer find (its facts fixed since): resolved by
+    // the part that covers its person.
+    let person = whole[0].person_id.unwrap();
+    let stale = rules::Finding {
+        rule: rules::Rule::CertExpired,
+        subject_id: whole[0].subject_id,
+        person_id: Some(person),
+        who: None,
+        topic: Some("已整改".into()),
+        records: vec![],
+        detail: "证书已过期".into(),
+    };
+    let p = person as i32;
+    findings::merge_which(
+        &db.store,
+        &actor,
+        facts::Which::Persons(p, p),
+        Some(&rules::Rule::LEDGER),
+        today,
+        &[
+            whole
+                .iter()
+                .filter(|f| f.person_id == Some(person))
+                .cloned()
+                .collect::<Vec<_>>(),
+            vec![stale],
+        ]
+        .concat(),
+    )
+    .await
+    .unwrap();
+    let third = scan::run_whole(&db.store, Some(&actor), today, 37, |_| Ok(()))
+        .await
+        .unwrap();
+    assert_eq!((third.merge.new, third.merge.resolved), (0, 1));
+    assert_eq!(finding_count(&db.store, "resolved").await, 1);
+    db.cleanup().await;
+}

@@ -119,6 +119,55 @@ pub(crate) async fn sqlite_bulk_rows_halves(
     Ok(a)
 }
 
+/// Whose facts to load: the whole installation, one subject, or the persons whose ids lie
+/// in a range (a part of a whole scan in bounded memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    All,
+    Subject(i32),
+    /// Persons `first..=last` by id.
+    Persons(i32, i32),
+}
+
+impl Which {
+    fn subject(self) -> Option<i32> {
+        match self {
+            Which::Subject(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the rows of `table` that `filter` (an SQL condition) selects, from SQLite in one
+/// round trip (fields joined by U+001F, rows by U+001E, as [`sqlite_bulk_rows`]): for a part
+/// of a table that an index finds, bounded by the caller.
+pub(crate) async fn sqlite_rows_where<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    cols: &[&str],
+    filter: &str,
+) -> StoreResult<BulkRows> {
+    let fields = cols
+        .iter()
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+        .collect::<Vec<_>>()
+        .join(" || char(31) || ");
+    let sql = format!(
+        "SELECT group_concat(r, char(30)) FROM (SELECT {fields} AS r FROM {table} WHERE {filter})"
+    );
+    let row = db
+        .query_one(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            sql,
+        ))
+        .await?;
+    let text: Option<String> = match row {
+        Some(r) => r.try_get_by_index(0)?,
+        None => None,
+    };
+    Ok(BulkRows(text.into_iter().collect()))
+}
+
 /// Parses SQLite's stored `YYYY-MM-DD` without chrono's format machinery; anything else
 /// falls back to chrono.
 pub(crate) fn parse_sqlite_date(s: &str) -> Option<NaiveDate> {
@@ -156,12 +205,25 @@ pub(crate) fn parse_sqlite_datetime(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()
 }
 
-async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<PersonFacts>> {
+async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
     let t = Instant::now();
-    let high: HashMap<i32, bool> = subject::Entity::find()
+    let subject_id = which.subject();
+    let mut q = subject::Entity::find()
         .select_only()
         .columns([subject::Column::Id, subject::Column::Industry])
-        .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
+        .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)));
+    if let Which::Persons(a, b) = which {
+        q = q.filter(
+            subject::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(person::Column::SubjectId)
+                    .from(person::Entity)
+                    .and_where(person::Column::Id.between(a, b))
+                    .to_owned(),
+            ),
+        );
+    }
+    let high: HashMap<i32, bool> = q
         .into_tuple::<(i32, Option<String>)>()
         .all(&store.db)
         .await?
@@ -169,6 +231,10 @@ async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Pers
         .map(|(id, ind)| (id, ind.is_some_and(|i| store.params.is_high_risk(&i))))
         .collect();
     if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
+        let range = match which {
+            Which::Persons(a, b) => format!("AND id BETWEEN {a} AND {b}"),
+            _ => String::new(),
+        };
         let cols = [
             "id",
             "subject_id",
@@ -178,7 +244,7 @@ async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Pers
             "appointed_on",
             "id_bidx",
         ];
-        let out: Vec<PersonFacts> = sqlite_bulk_rows(&store.db, "persons", &cols, "")
+        let out: Vec<PersonFacts> = sqlite_bulk_rows(&store.db, "persons", &cols, &range)
             .await?
             .rows()
             .filter_map(|r| {
@@ -220,6 +286,9 @@ async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Pers
             person::Column::IdBidx,
         ])
         .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
+        .apply_if(range_of(which), |q, (a, b)| {
+            q.filter(person::Column::Id.between(a, b))
+        })
         .into_tuple()
         .all(&store.db)
         .await?;
@@ -242,7 +311,15 @@ async fn persons(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Pers
     Ok(out)
 }
 
-async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<CertFacts>> {
+fn range_of(which: Which) -> Option<(i32, i32)> {
+    match which {
+        Which::Persons(a, b) => Some((a, b)),
+        _ => None,
+    }
+}
+
+async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>> {
+    let subject_id = which.subject();
     let t = Instant::now();
     let mut q = certificate::Entity::find().select_only().columns([
         certificate::Column::Id,
@@ -261,6 +338,11 @@ async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec
         q = q
             .join(JoinType::InnerJoin, certificate::Relation::Person.def())
             .filter(person::Column::SubjectId.eq(s));
+    } else if let (Some((a, b)), false) = (
+        range_of(which),
+        store.backend() == sea_orm::DbBackend::Sqlite,
+    ) {
+        q = q.filter(certificate::Column::PersonId.between(a, b));
     } else if store.backend() == sea_orm::DbBackend::Sqlite {
         let cols = [
             "id",
@@ -277,8 +359,20 @@ async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec
         ];
         let date = |s: &str| (!s.is_empty()).then(|| parse_sqlite_date(s)).flatten();
         let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        let out = sqlite_bulk_rows(&store.db, "certificates", &cols, "")
-            .await?
+        let rows = match range_of(which) {
+            // By the person index: the part's rows only.
+            Some((a, b)) => {
+                sqlite_rows_where(
+                    &store.db,
+                    "certificates",
+                    &cols,
+                    &format!("person_id BETWEEN {a} AND {b}"),
+                )
+                .await?
+            }
+            None => sqlite_bulk_rows(&store.db, "certificates", &cols, "").await?,
+        };
+        let out = rows
             .rows()
             .filter_map(|r| {
                 let f: Vec<&str> = r.split('\u{1f}').collect();
@@ -346,8 +440,9 @@ async fn certificates(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec
     Ok(out)
 }
 
-async fn trainings(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<TrainingFacts>> {
+async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts>> {
     let t = Instant::now();
+    let subject_id = which.subject();
     let q = training::Entity::find()
         .select_only()
         .columns([
@@ -362,6 +457,9 @@ async fn trainings(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Tr
         ])
         .apply_if(subject_id, |q, s| {
             q.filter(training::Column::SubjectId.eq(s))
+        })
+        .apply_if(range_of(which), |q, (a, b)| {
+            q.filter(training::Column::PersonId.between(a, b))
         });
     // A whole district on SQLite goes the bulk way; one subject's rows come by index.
     if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
@@ -375,7 +473,18 @@ async fn trainings(store: &Store, subject_id: Option<i32>) -> StoreResult<Vec<Tr
             "theory_hours",
             "practical_hours",
         ];
-        let rows = sqlite_bulk_rows_halves(store, "trainings", &cols).await?;
+        let rows = match range_of(which) {
+            Some((a, b)) => {
+                sqlite_rows_where(
+                    &store.db,
+                    "trainings",
+                    &cols,
+                    &format!("person_id BETWEEN {a} AND {b}"),
+                )
+                .await?
+            }
+            None => sqlite_bulk_rows_halves(store, "trainings", &cols).await?,
+        };
         let mut out = Vec::with_capacity(rows.estimate());
         out.extend(rows.rows().filter_map(|r| {
             let mut f = r.split('\u{1f}');
@@ -476,12 +585,19 @@ async fn registry(
 /// the registry when one has been imported.
 #[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, subject_id: Option<i32>) -> StoreResult<Ledger> {
+    load_which(store, subject_id.map_or(Which::All, Which::Subject)).await
+}
+
+/// Loads the ledger of `which`: for a part, its persons with their certificates and training
+/// records, and the registry entries of those certificates' numbers only.
+pub async fn load_which(store: &Store, which: Which) -> StoreResult<Ledger> {
     let (persons, certificates, trainings) = tokio::try_join!(
-        persons(store, subject_id),
-        certificates(store, subject_id),
-        trainings(store, subject_id)
+        persons(store, which),
+        certificates(store, which),
+        trainings(store, which)
     )?;
-    let keys = subject_id.map(|_| certificates.iter().map(|c| c.cert_no_key.clone()).collect());
+    let keys =
+        (which != Which::All).then(|| certificates.iter().map(|c| c.cert_no_key.clone()).collect());
     let registry = registry(store, keys).await?;
     Ok(Ledger {
         persons,

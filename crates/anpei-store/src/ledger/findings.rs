@@ -3,6 +3,7 @@
 //! transaction. Queries go through the scope filter like everything else.
 
 use crate::entity::{finding, person, subject, town};
+use crate::ledger::facts::Which;
 use crate::ledger::leads::{self, FindingStatus};
 use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
@@ -36,6 +37,15 @@ pub struct Merge {
     pub resolved: u64,
 }
 
+impl Merge {
+    /// Adds another merge's counts (the parts of a whole scan).
+    pub fn add(&mut self, o: Merge) {
+        self.new += o.new;
+        self.still_open += o.still_open;
+        self.resolved += o.resolved;
+    }
+}
+
 /// Merges a scan of the whole district (`subject_id` None) or of one subject, as of `as_of`.
 #[tracing::instrument(skip_all)]
 pub async fn merge(
@@ -60,6 +70,28 @@ pub async fn merge_rules(
     as_of: NaiveDate,
     found: &[Finding],
 ) -> StoreResult<Merge> {
+    let which = subject_id.map_or(Which::All, Which::Subject);
+    merge_which(store, actor, which, rules, as_of, found).await
+}
+
+/// Like [`merge_rules`], over the stored findings of `which`: the whole installation, one
+/// subject, or the persons of a part of a whole scan (their findings by `person_id`).
+pub async fn merge_which(
+    store: &Store,
+    actor: &Actor,
+    which: Which,
+    rules: Option<&[Rule]>,
+    as_of: NaiveDate,
+    found: &[Finding],
+) -> StoreResult<Merge> {
+    let subject_id = match which {
+        Which::Subject(s) => Some(s),
+        _ => None,
+    };
+    let persons = match which {
+        Which::Persons(a, b) => Some((a, b)),
+        _ => None,
+    };
     let codes: Option<Vec<&str>> = rules.map(|r| r.iter().map(|r| r.code()).collect());
     let found: Vec<&Finding> = found
         .iter()
@@ -79,6 +111,9 @@ pub async fn merge_rules(
         ])
         .apply_if(subject_id, |q, s| {
             q.filter(finding::Column::SubjectId.eq(s))
+        })
+        .apply_if(persons, |q, (a, b)| {
+            q.filter(finding::Column::PersonId.between(a, b))
         })
         .apply_if(codes, |q, c| q.filter(finding::Column::Rule.is_in(c)))
         .into_model::<Stored>()
@@ -225,9 +260,14 @@ pub async fn merge_rules(
         FindingStatus::Resolved,
     )
     .await?;
-    let object = subject_id.map_or_else(|| "district".to_string(), |s| format!("subject:{s}"));
+    let object = match which {
+        Which::All => "district".to_string(),
+        Which::Subject(s) => format!("subject:{s}"),
+        Which::Persons(a, b) => format!("persons:{a}-{b}"),
+    };
     let which = match rules {
         Some(r) if r == Rule::RECORDS => " rules=records".to_string(),
+        Some(r) if r == Rule::LEDGER => " rules=ledger".to_string(),
         Some(r) => format!(
             " rules={}",
             r.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
@@ -578,6 +618,57 @@ pub async fn report_names(
         .into_iter()
         .map(|(id, n, m)| (i64::from(id), (n, m)))
         .collect();
+    Ok((subjects, persons))
+}
+
+/// [`report_names`] of the subjects and persons that `found` names only (looked up by id, a
+/// few hundred at a time): what a report of a whole scan needs, without every person's name.
+pub async fn report_names_of(
+    store: &Store,
+    found: &[Finding],
+) -> StoreResult<(
+    HashMap<i64, (String, String)>,
+    HashMap<i64, (String, String)>,
+)> {
+    let mut sids: Vec<i32> = found.iter().map(|f| f.subject_id as i32).collect();
+    sids.sort_unstable();
+    sids.dedup();
+    let mut pids: Vec<i32> = found
+        .iter()
+        .filter_map(|f| f.person_id.map(|p| p as i32))
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let mut subjects = HashMap::new();
+    for chunk in sids.chunks(900) {
+        let rows: Vec<(i32, String, String)> = subject::Entity::find()
+            .select_only()
+            .columns([
+                subject::Column::Id,
+                subject::Column::Uscc,
+                subject::Column::Name,
+            ])
+            .filter(subject::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(&store.db)
+            .await?;
+        subjects.extend(rows.into_iter().map(|(id, u, n)| (i64::from(id), (u, n))));
+    }
+    let mut persons = HashMap::new();
+    for chunk in pids.chunks(900) {
+        let rows: Vec<(i32, String, String)> = person::Entity::find()
+            .select_only()
+            .columns([
+                person::Column::Id,
+                person::Column::Name,
+                person::Column::IdMasked,
+            ])
+            .filter(person::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(&store.db)
+            .await?;
+        persons.extend(rows.into_iter().map(|(id, n, m)| (i64::from(id), (n, m))));
+    }
     Ok((subjects, persons))
 }
 

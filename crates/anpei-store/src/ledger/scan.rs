@@ -2,10 +2,15 @@
 //! for the whole district or one subject, as of a date. The pure engines run on a blocking
 //! thread; the caller merges the result into the stored findings.
 
+use super::facts::Which;
+use super::findings::{self, Merge};
 use super::{facts, records};
+use crate::entity::person;
+use crate::platform::audit::Actor;
 use crate::{Store, StoreError, StoreResult};
-use anpei_core::ledger::rules::{self, records::scan_records, Finding};
+use anpei_core::ledger::rules::{self, records::scan_records, Finding, Rule};
 use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Whether `scope` may re-scan the whole installation: the city, or the district of a
 /// one-district installation (a district of a city scans its subjects one by one).
@@ -56,4 +61,99 @@ fn engine_failed(e: tokio::task::JoinError) -> StoreError {
     StoreError::Db(sea_orm::DbErr::Custom(format!(
         "rule engine task failed: {e}"
     )))
+}
+
+/// Persons per part of a whole scan: what one part holds in memory (its persons,
+/// certificates, training records, registry entries and findings) stays in the tens of
+/// megabytes whatever the installation's size.
+pub const PART_PERSONS: u64 = 50_000;
+
+/// The parts of a whole scan: person-id ranges of about `size` persons each, in order,
+/// covering every id (the first from `i32::MIN`, the last to `i32::MAX`, so that the
+/// findings of persons deleted since the last scan are resolved too). Found by stepping
+/// through the primary key, `size` rows at a time.
+pub async fn parts(store: &Store, size: u64) -> StoreResult<Vec<(i32, i32)>> {
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut first = i32::MIN;
+    loop {
+        let last: Option<i32> = person::Entity::find()
+            .select_only()
+            .column(person::Column::Id)
+            .filter(person::Column::Id.gte(first))
+            .order_by_asc(person::Column::Id)
+            .offset(size - 1)
+            .limit(1)
+            .into_tuple()
+            .one(&store.db)
+            .await?;
+        match last {
+            Some(l) if l < i32::MAX => {
+                out.push((first, l));
+                first = l + 1;
+            }
+            _ => {
+                out.push((first, i32::MAX));
+                return Ok(out);
+            }
+        }
+    }
+}
+
+/// What a whole scan did: the findings merged (when saved) and found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Whole {
+    pub merge: Merge,
+    pub found: u64,
+    pub parts: usize,
+}
+
+/// The whole installation scanned in bounded memory: the ledger checks part by part
+/// ([`parts`], [`PART_PERSONS`] persons each) — each part's facts loaded, checked on a
+/// blocking thread, handed to `each`, and, when `save` names the actor, merged into the stored
+/// findings of its persons in its own transaction — then the checks on training and exam
+/// records over everything, merged for their rules. The findings are those of [`run`] over the
+/// whole installation (the ledger checks look at one person at a time; a part's registry
+/// entries are those of its certificates' numbers).
+pub async fn run_whole(
+    store: &Store,
+    save: Option<&Actor>,
+    as_of: NaiveDate,
+    part_persons: u64,
+    mut each: impl FnMut(&[Finding]) -> StoreResult<()>,
+) -> StoreResult<Whole> {
+    let mut w = Whole::default();
+    let parts = parts(store, part_persons).await?;
+    w.parts = parts.len();
+    for (a, b) in parts {
+        let which = Which::Persons(a, b);
+        let ledger = facts::load_which(store, which).await?;
+        let params = store.params.clone();
+        let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params))
+            .await
+            .map_err(engine_failed)?;
+        w.found += found.len() as u64;
+        each(&found)?;
+        if let Some(actor) = save {
+            let m = findings::merge_which(store, actor, which, Some(&Rule::LEDGER), as_of, &found)
+                .await?;
+            w.merge.add(m);
+        }
+    }
+    let found = run_records(store, as_of).await?;
+    w.found += found.len() as u64;
+    each(&found)?;
+    if let Some(actor) = save {
+        let m = findings::merge_which(
+            store,
+            actor,
+            Which::All,
+            Some(&Rule::RECORDS),
+            as_of,
+            &found,
+        )
+        .await?;
+        w.merge.add(m);
+    }
+    Ok(w)
 }

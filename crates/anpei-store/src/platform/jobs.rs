@@ -229,13 +229,11 @@ pub async fn daily_reminders(
 /// pressing 全区扫描. A failure is logged and noted in the run's outcome; it does not undo the
 /// reminders already sent.
 async fn daily_scan(store: &Store, date: NaiveDate) -> String {
-    let merged = match crate::ledger::scan::run(store, None, date).await {
-        Ok(found) => {
-            crate::ledger::findings::merge(store, &Actor::system("scheduler"), None, date, &found)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    use crate::ledger::scan;
+    let actor = Actor::system("scheduler");
+    let merged = scan::run_whole(store, Some(&actor), date, scan::PART_PERSONS, |_| Ok(()))
+        .await
+        .map(|w| w.merge);
     match merged {
         Ok(m) => format!(
             "scan_new={} scan_open={} scan_resolved={}",

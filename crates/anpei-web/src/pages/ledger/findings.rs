@@ -544,7 +544,16 @@ pub(crate) async fn run_scan(
     user: &CurrentUser,
     subject: Option<i32>,
 ) -> Result<findings::Merge, AppError> {
+    use anpei_store::ledger::scan;
     let as_of = st.store.today();
-    let found = anpei_store::ledger::scan::run(&st.store, subject, as_of).await?;
+    if subject.is_none() {
+        let actor = user.actor();
+        let w = scan::run_whole(&st.store, Some(&actor), as_of, scan::PART_PERSONS, |_| {
+            Ok(())
+        })
+        .await?;
+        return Ok(w.merge);
+    }
+    let found = scan::run(&st.store, subject, as_of).await?;
     Ok(findings::merge(&st.store, &user.actor(), subject, as_of, &found).await?)
 }
