@@ -6,6 +6,7 @@ mod common;
 
 mod backup;
 mod browser;
+mod cluster;
 mod commands;
 mod logs;
 mod permissions;

@@ -1,7 +1,11 @@
 //! Times a full and a one-subject scan of the ledger, and the checks on training and exam
 //! records, on an existing database (engine only: load facts and evaluate the rules; nothing
 //! is stored). Usage:
-//! `cargo run --release -p anpei-store --example scan_bench -- DATABASE_URL [RUNS]`
+//! `cargo run --release -p anpei-store --example scan_bench -- DATABASE_URL [RUNS] [PART_PERSONS]`
+//!
+//! With PART_PERSONS, the full scan is the one the product runs — in parts of that many
+//! persons (`ledger::scan::run_whole`, nothing saved) — instead of one pass over the whole
+//! ledger loaded at once; run each under `/usr/bin/time -v` to compare their peak memory.
 use anpei_store::ledger::facts;
 use anpei_store::{ConnectConfig, Crypto, Store, SystemClock};
 use std::sync::Arc;
@@ -12,6 +16,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("usage: scan_bench DATABASE_URL [RUNS]");
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let parts: Option<u64> = args.next().and_then(|r| r.parse().ok());
     let cfg = ConnectConfig {
         url,
         ..Default::default()
@@ -27,6 +32,19 @@ async fn main() {
     .expect("connect");
     let today = store.today();
     for run in 1..=runs {
+        if let Some(n) = parts {
+            let t = Instant::now();
+            let w = anpei_store::ledger::scan::run_whole(&store, None, today, n, |_| Ok(()))
+                .await
+                .expect("scan");
+            println!(
+                "run {run}: whole scan in {} parts of {n} persons (ledger and records checks): total {:.0} ms, {} findings",
+                w.parts,
+                t.elapsed().as_secs_f64() * 1e3,
+                w.found
+            );
+            continue;
+        }
         let t = Instant::now();
         let ledger = facts::load(&store, None).await.expect("load");
         let loaded = t.elapsed();
