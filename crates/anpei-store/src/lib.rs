@@ -62,6 +62,22 @@ pub struct ConnectConfig {
     pub max_connections: Option<u32>,
 }
 
+/// SQLite's page cache per connection, KiB: what every connection of the pool may hold, so
+/// that a whole scan's reads (several connections at once) stay within tens of megabytes.
+pub const CACHE_KIB: u32 = 16 * 1024;
+/// SQLite's page cache of a bulk import's connection, KiB, while it runs: an import touches
+/// random pages of the blind-index B-trees.
+pub const BULK_CACHE_KIB: u32 = 64 * 1024;
+
+/// Sets the SQLite page cache of the connection `db` runs on (KiB); nothing on PostgreSQL.
+pub(crate) async fn set_sqlite_cache<C: ConnectionTrait>(db: &C, kib: u32) -> StoreResult<()> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(&format!("PRAGMA cache_size = -{kib}"))
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     pub async fn connect(
         cfg: &ConnectConfig,
@@ -79,9 +95,10 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
-                    // 64 MiB page cache per connection: bulk imports touch random pages of
-                    // the blind-index B-trees, and the default 2 MiB cache spills to disk.
-                    .pragma("cache_size", "-65536")
+                    // 16 MiB page cache per connection (the default 2 MiB spills to disk on
+                    // the district's reads); a bulk import raises its own connection's to
+                    // [`BULK_CACHE_KIB`] while it runs.
+                    .pragma("cache_size", format!("-{CACHE_KIB}"))
                     .pragma("temp_store", "memory")
                     .create_if_missing(true)
             });

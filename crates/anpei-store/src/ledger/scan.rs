@@ -66,7 +66,7 @@ fn engine_failed(e: tokio::task::JoinError) -> StoreError {
 /// Persons per part of a whole scan: what one part holds in memory (its persons,
 /// certificates, training records, registry entries and findings) stays in the tens of
 /// megabytes whatever the installation's size.
-pub const PART_PERSONS: u64 = 50_000;
+pub const PART_PERSONS: u64 = 20_000;
 
 /// The parts of a whole scan: person-id ranges of about `size` persons each, in order,
 /// covering every id (the first from `i32::MIN`, the last to `i32::MAX`, so that the

@@ -211,6 +211,7 @@ impl<'a> Ingest<'a> {
             _ => HashSet::new(),
         };
         let txn = store.write().await?;
+        crate::set_sqlite_cache(&*txn, crate::BULK_CACHE_KIB).await?;
         let subjects = subject::Entity::find()
             .select_only()
             .columns([
@@ -436,6 +437,8 @@ impl<'a> Ingest<'a> {
         // With the insert settled, this is the only reference left.
         let txn = std::sync::Arc::into_inner(self.txn)
             .ok_or_else(|| StoreError::Validation("导入事务仍被占用".into()))?;
+        // The connection goes back to the pool with the ordinary cache.
+        crate::set_sqlite_cache(&*txn, crate::CACHE_KIB).await?;
         let txn = if keep {
             txn
         } else {
