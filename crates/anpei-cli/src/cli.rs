@@ -542,15 +542,12 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
                 demo::CITY_DEPARTMENT
             );
         }
-        let m = anpei_store::ledger::scan::run_whole(
+        let m = anpei_store::ledger::scan::run_whole_saved(
             store,
-            Some(&Actor::system("demo")),
+            &Actor::system("demo"),
             store.today(),
-            anpei_store::ledger::scan::PART_PERSONS,
-            |_| Ok(()),
         )
-        .await?
-        .merge;
+        .await?;
         println!("已完成首次扫描：发现问题线索 {} 条。", m.new);
         // The current campaign: self-inspection under way, submissions and their problems.
         if let Some(c) = demo::campaign::load_demo(store, &district).await? {

@@ -31,13 +31,6 @@ struct JsonFinding<'a> {
     detail: &'a str,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    as_of: String,
-    findings: Vec<JsonFinding<'a>>,
-    counts: BTreeMap<&'static str, usize>,
-}
-
 pub struct ScanArgs {
     pub as_of: Option<NaiveDate>,
     pub subject: Option<String>,
@@ -67,28 +60,45 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let t = std::time::Instant::now();
     let actor = Actor::system("cli");
     let save = (as_of == today).then_some(&actor);
-    // The whole installation goes part by part (bounded memory); one subject at once.
-    let (found, merged) = match subject_id {
+    // Written as the findings come (a whole scan part by part, in bounded memory), into a
+    // temporary file renamed at the end: a failed scan leaves no half report behind.
+    let (mut out, tmp): (Box<dyn Write>, Option<PathBuf>) = match &args.output {
+        Some(p) => {
+            let tmp = p.with_extension("partial");
+            let f = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法写入 {}", tmp.display()))?;
+            (Box::new(std::io::BufWriter::new(f)), Some(tmp))
+        }
+        None => (Box::new(std::io::BufWriter::new(std::io::stdout())), None),
+    };
+    let mut report = Report::begin(&mut out, args.format, as_of)?;
+    let merged = match subject_id {
         None => {
-            let mut found = Vec::new();
-            let w = scan::run_whole(store, save, as_of, scan::PART_PERSONS, |f| {
-                found.extend_from_slice(f);
-                Ok(())
+            let w = scan::run_whole(store, save, as_of, scan::PART_PERSONS, async |f| {
+                let names = findings::report_names_of(store, f).await?;
+                report.rows(f, &names).map_err(anyhow::Error::from)
             })
             .await?;
-            (found, save.map(|_| w.merge))
+            save.map(|_| w.merge)
         }
         Some(_) => {
             let found = scan::run(store, subject_id, as_of).await?;
-            let m = match save {
+            let names = findings::report_names_of(store, &found).await?;
+            report.rows(&found, &names)?;
+            match save {
                 Some(a) => Some(findings::merge(store, a, subject_id, as_of, &found).await?),
                 None => None,
-            };
-            (found, m)
+            }
         }
     };
+    let total = report.end()?;
+    out.flush()?;
+    drop(out);
+    if let (Some(tmp), Some(p)) = (tmp, &args.output) {
+        std::fs::rename(&tmp, p).with_context(|| format!("无法写入 {}", p.display()))?;
+    }
     tracing::info!(
-        findings = found.len(),
+        findings = total,
         total_ms = t.elapsed().as_millis() as u64,
         "scan"
     );
@@ -101,12 +111,47 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
             eprintln!("按 {as_of} 扫描的结果仅输出，不保存（只有按当天扫描的结果会保存）。")
         }
     }
+    Ok(())
+}
 
-    let (subjects, persons) = findings::report_names_of(store, &found).await?;
-    let empty = (String::new(), String::new());
-    let rows: Vec<JsonFinding> = found
-        .iter()
-        .map(|f: &Finding| {
+/// Names of the subjects and persons a batch of findings names: (USCC, name) by subject id,
+/// (name, masked ID number) by person id.
+type Names = (
+    std::collections::HashMap<i64, (String, String)>,
+    std::collections::HashMap<i64, (String, String)>,
+);
+
+/// A report written as the findings come: the JSON object (`as_of`, `findings`, `counts`),
+/// the CSV with its header, or the table with its counts at the end.
+struct Report<'w> {
+    out: &'w mut dyn Write,
+    format: Format,
+    as_of: NaiveDate,
+    counts: BTreeMap<&'static str, usize>,
+    total: usize,
+}
+
+impl<'w> Report<'w> {
+    fn begin(out: &'w mut dyn Write, format: Format, as_of: NaiveDate) -> std::io::Result<Self> {
+        match format {
+            Format::Json => write!(out, "{{\n  \"as_of\": \"{as_of}\",\n  \"findings\": [")?,
+            Format::Csv => out.write_all(
+                "\u{feff}规则,严重程度,统一社会信用代码,单位名称,姓名,身份证号,情况\n".as_bytes(),
+            )?,
+            Format::Table => {}
+        }
+        Ok(Report {
+            out,
+            format,
+            as_of,
+            counts: Rule::ALL.iter().map(|r| (r.code(), 0)).collect(),
+            total: 0,
+        })
+    }
+
+    fn rows(&mut self, found: &[Finding], (subjects, persons): &Names) -> std::io::Result<()> {
+        let empty = (String::new(), String::new());
+        for f in found {
             let (uscc, sname) = subjects.get(&f.subject_id).unwrap_or(&empty);
             let (pname, masked) = match (&f.person_id, &f.who) {
                 (Some(p), _) => {
@@ -116,7 +161,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
                 (None, Some(w)) => (&w.name, &w.id_masked),
                 (None, None) => (&empty.0, &empty.1),
             };
-            JsonFinding {
+            let r = JsonFinding {
                 rule: f.rule.code(),
                 severity: f.rule.severity().code(),
                 subject_uscc: uscc,
@@ -124,78 +169,76 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
                 person_name: pname,
                 id_number_masked: masked,
                 detail: &f.detail,
-            }
-        })
-        .collect();
-    let mut counts: BTreeMap<&'static str, usize> =
-        Rule::ALL.iter().map(|r| (r.code(), 0)).collect();
-    for f in &found {
-        *counts.entry(f.rule.code()).or_default() += 1;
-    }
-
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("无法写入 {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match args.format {
-        Format::Json => {
-            let report = JsonReport {
-                as_of: as_of.to_string(),
-                findings: rows,
-                counts,
             };
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
-        Format::Csv => {
-            out.write_all(
-                "\u{feff}规则,严重程度,统一社会信用代码,单位名称,姓名,身份证号,情况\n".as_bytes(),
-            )?;
-            for r in &rows {
-                let cells = [
-                    r.rule,
-                    r.severity,
-                    r.subject_uscc,
-                    r.subject_name,
-                    r.person_name,
-                    r.id_number_masked,
-                    r.detail,
-                ];
-                writeln!(
-                    out,
-                    "{}",
-                    cells
-                        .iter()
-                        .map(|c| csv_cell(c))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )?;
-            }
-        }
-        Format::Table => {
-            for r in &rows {
-                writeln!(
+            *self.counts.entry(r.rule).or_default() += 1;
+            let out = &mut *self.out;
+            match self.format {
+                Format::Json => {
+                    let sep = if self.total == 0 { "" } else { "," };
+                    write!(out, "{sep}\n    ")?;
+                    serde_json::to_writer(&mut *out, &r)?;
+                }
+                Format::Csv => {
+                    let cells = [
+                        r.rule,
+                        r.severity,
+                        r.subject_uscc,
+                        r.subject_name,
+                        r.person_name,
+                        r.id_number_masked,
+                        r.detail,
+                    ];
+                    writeln!(
+                        out,
+                        "{}",
+                        cells
+                            .iter()
+                            .map(|c| csv_cell(c))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )?;
+                }
+                Format::Table => writeln!(
                     out,
                     "{:<22} {:<6} {:<20} {:<8} {:<18} {}",
                     r.rule, r.severity, r.subject_name, r.person_name, r.id_number_masked, r.detail
-                )?;
+                )?,
             }
-            writeln!(out, "\n按 {as_of} 检查，共 {} 条问题线索：", rows.len())?;
-            for rule in Rule::ALL {
+            self.total += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the report; returns how many findings it holds.
+    fn end(self) -> std::io::Result<usize> {
+        let out = self.out;
+        match self.format {
+            Format::Json => {
+                let close = if self.total == 0 { "]" } else { "\n  ]" };
+                write!(out, "{close},\n  \"counts\": ")?;
+                serde_json::to_writer(&mut *out, &self.counts)?;
+                writeln!(out, "\n}}")?;
+            }
+            Format::Csv => {}
+            Format::Table => {
                 writeln!(
                     out,
-                    "  {:<24} {:>6}  {}",
-                    rule.code(),
-                    counts[rule.code()],
-                    rule.name()
+                    "\n按 {} 检查，共 {} 条问题线索：",
+                    self.as_of, self.total
                 )?;
+                for rule in Rule::ALL {
+                    writeln!(
+                        out,
+                        "  {:<24} {:>6}  {}",
+                        rule.code(),
+                        self.counts[rule.code()],
+                        rule.name()
+                    )?;
+                }
             }
         }
+        Ok(self.total)
     }
-    out.flush()?;
-    Ok(())
 }
 
 /// Quotes a CSV cell and neutralises formula injection (a leading = + - @).

@@ -34,9 +34,15 @@ async fn main() {
     for run in 1..=runs {
         if let Some(n) = parts {
             let t = Instant::now();
-            let w = anpei_store::ledger::scan::run_whole(&store, None, today, n, |_| Ok(()))
-                .await
-                .expect("scan");
+            let w = anpei_store::ledger::scan::run_whole::<anpei_store::StoreError>(
+                &store,
+                None,
+                today,
+                n,
+                async |_| Ok(()),
+            )
+            .await
+            .expect("scan");
             println!(
                 "run {run}: whole scan in {} parts of {n} persons (ledger and records checks): total {:.0} ms, {} findings",
                 w.parts,

@@ -495,9 +495,9 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     assert!(parts.windows(2).all(|w| w[0].1 + 1 == w[1].0));
 
     let mut got = Vec::new();
-    let w = scan::run_whole(&db.store, Some(&actor), today, 37, |f| {
+    let w = scan::run_whole(&db.store, Some(&actor), today, 37, async |f| {
         got.extend_from_slice(f);
-        Ok(())
+        Ok::<(), anpei_store::StoreError>(())
     })
     .await
     .unwrap();
@@ -511,9 +511,15 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     assert_eq!(row_count(&db.store, "findings").await as usize, whole.len());
 
     // Again: nothing new, nothing resolved.
-    let again = scan::run_whole(&db.store, Some(&actor), today, 37, |_| Ok(()))
-        .await
-        .unwrap();
+    let again = scan::run_whole::<anpei_store::StoreError>(
+        &db.store,
+        Some(&actor),
+        today,
+        37,
+        async |_| Ok(()),
+    )
+    .await
+    .unwrap();
     assert_eq!((again.merge.new, again.merge.resolved), (0, 0), "{again:?}");
     assert_eq!(again.merge.still_open as usize, whole.len());
 
@@ -548,9 +554,15 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     )
     .await
     .unwrap();
-    let third = scan::run_whole(&db.store, Some(&actor), today, 37, |_| Ok(()))
-        .await
-        .unwrap();
+    let third = scan::run_whole::<anpei_store::StoreError>(
+        &db.store,
+        Some(&actor),
+        today,
+        37,
+        async |_| Ok(()),
+    )
+    .await
+    .unwrap();
     assert_eq!((third.merge.new, third.merge.resolved), (0, 1));
     assert_eq!(finding_count(&db.store, "resolved").await, 1);
     db.cleanup().await;

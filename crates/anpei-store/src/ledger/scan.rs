@@ -109,19 +109,19 @@ pub struct Whole {
 }
 
 /// The whole installation scanned in bounded memory: the ledger checks part by part
-/// ([`parts`], [`PART_PERSONS`] persons each) — each part's facts loaded, checked on a
+/// ([`parts`], `part_persons` persons each) — each part's facts loaded, checked on a
 /// blocking thread, handed to `each`, and, when `save` names the actor, merged into the stored
 /// findings of its persons in its own transaction — then the checks on training and exam
 /// records over everything, merged for their rules. The findings are those of [`run`] over the
 /// whole installation (the ledger checks look at one person at a time; a part's registry
 /// entries are those of its certificates' numbers).
-pub async fn run_whole(
+pub async fn run_whole<E: From<StoreError>>(
     store: &Store,
     save: Option<&Actor>,
     as_of: NaiveDate,
     part_persons: u64,
-    mut each: impl FnMut(&[Finding]) -> StoreResult<()>,
-) -> StoreResult<Whole> {
+    mut each: impl AsyncFnMut(&[Finding]) -> Result<(), E>,
+) -> Result<Whole, E> {
     let mut w = Whole::default();
     let parts = parts(store, part_persons).await?;
     w.parts = parts.len();
@@ -133,7 +133,7 @@ pub async fn run_whole(
             .await
             .map_err(engine_failed)?;
         w.found += found.len() as u64;
-        each(&found)?;
+        each(&found).await?;
         if let Some(actor) = save {
             let m = findings::merge_which(store, actor, which, Some(&Rule::LEDGER), as_of, &found)
                 .await?;
@@ -142,7 +142,7 @@ pub async fn run_whole(
     }
     let found = run_records(store, as_of).await?;
     w.found += found.len() as u64;
-    each(&found)?;
+    each(&found).await?;
     if let Some(actor) = save {
         let m = findings::merge_which(
             store,
@@ -156,4 +156,12 @@ pub async fn run_whole(
         w.merge.add(m);
     }
     Ok(w)
+}
+
+/// [`run_whole`] as the daily job and 全区扫描 run it: every part merged by `actor`, in parts of
+/// [`PART_PERSONS`], nothing else done with the findings.
+pub async fn run_whole_saved(store: &Store, actor: &Actor, as_of: NaiveDate) -> StoreResult<Merge> {
+    let w =
+        run_whole::<StoreError>(store, Some(actor), as_of, PART_PERSONS, async |_| Ok(())).await?;
+    Ok(w.merge)
 }

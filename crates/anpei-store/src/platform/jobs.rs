@@ -229,11 +229,8 @@ pub async fn daily_reminders(
 /// pressing 全区扫描. A failure is logged and noted in the run's outcome; it does not undo the
 /// reminders already sent.
 async fn daily_scan(store: &Store, date: NaiveDate) -> String {
-    use crate::ledger::scan;
-    let actor = Actor::system("scheduler");
-    let merged = scan::run_whole(store, Some(&actor), date, scan::PART_PERSONS, |_| Ok(()))
-        .await
-        .map(|w| w.merge);
+    let merged =
+        crate::ledger::scan::run_whole_saved(store, &Actor::system("scheduler"), date).await;
     match merged {
         Ok(m) => format!(
             "scan_new={} scan_open={} scan_resolved={}",

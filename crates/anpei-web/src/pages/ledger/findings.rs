@@ -547,12 +547,7 @@ pub(crate) async fn run_scan(
     use anpei_store::ledger::scan;
     let as_of = st.store.today();
     if subject.is_none() {
-        let actor = user.actor();
-        let w = scan::run_whole(&st.store, Some(&actor), as_of, scan::PART_PERSONS, |_| {
-            Ok(())
-        })
-        .await?;
-        return Ok(w.merge);
+        return Ok(scan::run_whole_saved(&st.store, &user.actor(), as_of).await?);
     }
     let found = scan::run(&st.store, subject, as_of).await?;
     Ok(findings::merge(&st.store, &user.actor(), subject, as_of, &found).await?)
