@@ -51,6 +51,16 @@ pub struct Store {
     /// Serialises writers in this process: SQLite has one writer, and the audit chain
     /// needs the previous entry's hash to be stable while a transaction appends.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Commits of this process's writes: what the memos of repeated reads are checked
+    /// against ([`platform::memo`]).
+    pub(crate) epoch: platform::memo::Epoch,
+    /// Who a session or API token belongs to, by the token's hash.
+    pub(crate) sessions: Arc<platform::memo::Memo<String, platform::accounts::SignedIn>>,
+    /// Totals of lists, by a key naming the list, the scope and the filter.
+    pub(crate) totals: Arc<platform::memo::Memo<String, u64>>,
+    /// Whether the memos are used (off in the test suites, whose helpers write around the
+    /// write epoch; a test turns them on with [`Store::with_memos`]).
+    memos: bool,
 }
 
 /// Options for opening a database.
@@ -113,7 +123,21 @@ impl Store {
             clock,
             policy: Arc::default(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            epoch: Default::default(),
+            sessions: Default::default(),
+            totals: Default::default(),
+            memos: !cfg!(feature = "test-support"),
         })
+    }
+
+    /// This store with the memos of repeated reads on or off ([`platform::memo`]).
+    pub fn with_memos(mut self, on: bool) -> Store {
+        self.memos = on;
+        self
+    }
+
+    pub(crate) fn memos_on(&self) -> bool {
+        self.memos
     }
 
     /// The security policy in force.
@@ -217,7 +241,11 @@ impl Store {
             }
             _ => {}
         }
-        Ok(WriteTxn { txn, _guard: guard })
+        Ok(WriteTxn {
+            txn,
+            _guard: guard,
+            epoch: self.epoch.clone(),
+        })
     }
 }
 
@@ -225,11 +253,13 @@ impl Store {
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _guard: tokio::sync::OwnedMutexGuard<()>,
+    epoch: platform::memo::Epoch,
 }
 
 impl WriteTxn {
     pub async fn commit(self) -> StoreResult<()> {
         self.txn.commit().await?;
+        self.epoch.bump();
         Ok(())
     }
 }

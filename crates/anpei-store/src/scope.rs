@@ -266,6 +266,32 @@ pub(crate) fn subjects(scope: &Scope) -> Select<subject::Entity> {
     subject::Entity::find().filter(scope.subject_condition())
 }
 
+/// [`subjects`] for a page in name order: the same rows, with a district's predicate put as
+/// `EXISTS (SELECT 1 FROM towns WHERE towns.id = subjects.town_id AND district_id = d)`, which
+/// lets the database walk the name index and stop at the page's end instead of sorting every
+/// subject of the district (SQLite otherwise starts from the town index).
+pub(crate) fn subjects_by_name(scope: &Scope) -> Select<subject::Entity> {
+    use crate::entity::town;
+    use sea_orm::sea_query::{Alias, Query};
+    match scope.reach() {
+        Reach::District(d) => {
+            let t = Alias::new("scope_town");
+            subject::Entity::find().filter(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from_as(town::Entity, t.clone())
+                    .and_where(
+                        Expr::col((t.clone(), town::Column::Id))
+                            .equals((subject::Entity, subject::Column::TownId)),
+                    )
+                    .and_where(Expr::col((t, town::Column::DistrictId)).eq(d))
+                    .to_owned(),
+            ))
+        }
+        _ => subjects(scope),
+    }
+}
+
 /// The ids of the subjects visible in `scope`, as a subquery (`x.subject_id IN (…)`).
 pub(crate) fn subject_ids(scope: &Scope) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::QueryTrait;

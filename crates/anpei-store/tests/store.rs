@@ -838,3 +838,80 @@ async fn a_whole_installation_moves_to_an_empty_database_with_its_ids_and_audit_
     src.cleanup().await;
     dst.cleanup().await;
 }
+
+/// The memos of repeated reads: who a token belongs to and a list's total are read again
+/// after any write committed through the store (a sign-out at once), and after two seconds
+/// when another process changed the database behind the store's back.
+#[tokio::test]
+async fn remembered_sessions_and_totals_give_way_to_a_write_or_two_seconds() {
+    let (db, _) = demo_db(8, 40).await;
+    let store = db.store.clone().with_memos(true);
+    let all = anpei_store::Scope::district_wide();
+    demo::create_accounts(
+        &store,
+        &[demo::DemoAccount {
+            username: "district".into(),
+            role: Role::District,
+            scope: String::new(),
+        }],
+    )
+    .await
+    .unwrap();
+    let uid = anpei_store::testing::platform::all_users(&store).await[0].id;
+    let s = accounts::create_session(&store, uid, "api", "127.0.0.1")
+        .await
+        .unwrap();
+    let who = |t: String| {
+        let store = store.clone();
+        async move { accounts::signed_in(&store, &t, "api").await.unwrap() }
+    };
+    assert!(who(s.token.clone()).await.is_some());
+    assert!(who(s.token.clone()).await.is_some(), "remembered");
+    accounts::end_session(&store, &s.token).await.unwrap();
+    assert!(
+        who(s.token.clone()).await.is_none(),
+        "a sign-out is seen at once"
+    );
+
+    // A session removed by another process: seen within two seconds.
+    let s = accounts::create_session(&store, uid, "api", "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(who(s.token.clone()).await.is_some());
+    execute_raw(&store, "DELETE FROM sessions").await.unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(who(s.token.clone()).await.is_none(), "after two seconds");
+
+    let enterprises = SubjectFilter {
+        kind: Some(anpei_core::SubjectKind::Enterprise),
+        ..Default::default()
+    };
+    let total = || {
+        let store = store.clone();
+        let f = enterprises.clone();
+        async move { subjects::list(&store, &all, &f, 1, 5).await.unwrap().1 }
+    };
+    let n = total().await;
+    assert!(n > 1);
+    execute_raw(
+        &store,
+        "UPDATE subjects SET kind = 'exam_site' WHERE id = \
+         (SELECT min(id) FROM subjects WHERE kind = 'enterprise')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        total().await,
+        n,
+        "remembered: written behind the store's back"
+    );
+    audit::record(&store, &Actor::system("t"), Event::ok("test", "memo"))
+        .await
+        .unwrap();
+    assert_eq!(
+        total().await,
+        n - 1,
+        "any write through the store: read again"
+    );
+    db.cleanup().await;
+}

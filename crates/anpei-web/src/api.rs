@@ -306,7 +306,11 @@ pub async fn subjects(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ListResponse<SubjectItem>>, ApiError> {
-    let towns = reference::towns(&st.store, &user.scope).await?;
+    // The towns are read only to resolve a town filter given by name.
+    let towns = match crate::pages::nonempty(&q.town) {
+        Some(_) => reference::towns(&st.store, &user.scope).await?,
+        None => Vec::new(),
+    };
     let (page, per_page) = paging(q.page, q.per_page)?;
     let (rows, total) =
         subjects::list(&st.store, &user.scope, &q.filter(&towns), page, per_page).await?;

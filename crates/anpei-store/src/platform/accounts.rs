@@ -583,15 +583,35 @@ pub struct SignedIn {
 }
 
 /// The caller a session or API token belongs to, with its scope (see [`lookup_session`]).
+///
+/// The answer is kept for the next requests of the same token ([`crate::platform::memo`]):
+/// until any write is committed through this process, and two seconds at most; a kept
+/// session is still checked against its expiry and idle time.
 pub async fn signed_in(store: &Store, token: &str, kind: &str) -> StoreResult<Option<SignedIn>> {
+    let key = sha256_hex(token.as_bytes());
+    let epoch = store.epoch.now();
+    if store.memos_on() {
+        if let Some(s) = store.sessions.get(&key, epoch) {
+            let now = store.now();
+            let idle = kind == "web" && now - s.session.last_seen_at > SESSION_IDLE_SECS;
+            if s.session.kind == kind && now < s.session.expires_at && !idle {
+                return Ok(Some(s));
+            }
+            store.sessions.forget(&key);
+        }
+    }
     let Some((session, user)) = lookup_session(store, token, kind).await? else {
         return Ok(None);
     };
-    Ok(Some(SignedIn {
+    let s = SignedIn {
         scope: crate::Scope::for_account(&store.db, &user).await?,
         session,
         user,
-    }))
+    };
+    if store.memos_on() {
+        store.sessions.put(key, epoch, s.clone());
+    }
+    Ok(Some(s))
 }
 
 pub async fn lookup_session(

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod files;
 pub mod inbox;
 pub mod jobs;
+pub mod memo;
 pub mod mfa;
 pub mod policy;
 pub mod security;

@@ -91,7 +91,7 @@ fn filter_condition(store: &Store, f: &SubjectFilter) -> Condition {
 }
 
 fn rows(scope: &Scope) -> sea_orm::Select<subject::Entity> {
-    scope::subjects(scope)
+    scope::subjects_by_name(scope)
         .select_only()
         .columns([
             subject::Column::Id,
@@ -122,10 +122,23 @@ pub async fn list(
     per_page: u64,
 ) -> StoreResult<(Vec<SubjectRow>, u64)> {
     let cond = filter_condition(store, f);
-    let total = scope::subjects(scope)
-        .filter(cond.clone())
-        .count(&store.db)
-        .await?;
+    // The total of the same list and filter is read again only after a write, or after
+    // two seconds ([`crate::platform::memo`]): a client paging through asks for it each time.
+    let key = format!("subjects:{:?}:{f:?}", scope.reach());
+    let epoch = store.epoch.now();
+    let total = match store.totals.get(&key, epoch).filter(|_| store.memos_on()) {
+        Some(t) => t,
+        None => {
+            let t = scope::subjects(scope)
+                .filter(cond.clone())
+                .count(&store.db)
+                .await?;
+            if store.memos_on() {
+                store.totals.put(key, epoch, t);
+            }
+            t
+        }
+    };
     let items = rows(scope)
         .filter(cond)
         .order_by_asc(subject::Column::Name)
