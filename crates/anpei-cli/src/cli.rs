@@ -269,6 +269,7 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
     let store = Store::connect(
         &ConnectConfig {
             url: url.clone(),
+            max_connections: cfg.database_max_connections.filter(|n| *n > 0),
             ..Default::default()
         },
         crypto,

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     pub bind: Option<String>,
     pub database_url: Option<String>,
+    /// Connections of this instance's pool (default 16); with several app servers on one
+    /// PostgreSQL, their sum stays under the server's `max_connections`.
+    pub database_max_connections: Option<u32>,
     /// 64 hex characters; without it a key file is generated in the data directory.
     pub master_key: Option<String>,
     pub secure_cookies: bool,
@@ -99,6 +102,7 @@ impl std::fmt::Debug for Config {
                 "database_url",
                 &self.database_url.as_ref().map(|u| redact_url(u)),
             )
+            .field("database_max_connections", &self.database_max_connections)
             .field(
                 "master_key",
                 &self.master_key.as_ref().map(|_| "<redacted>"),
@@ -141,6 +145,11 @@ impl Config {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let Some(v) = env("ANPEI_BIND") {
             cfg.bind = Some(v);
+        }
+        if let Some(v) = env("ANPEI_DATABASE_MAX_CONNECTIONS") {
+            cfg.database_max_connections = Some(v.parse().with_context(|| {
+                format!("ANPEI_DATABASE_MAX_CONNECTIONS：“{v}”不是正整数")
+            })?);
         }
         if let Some(v) = env("ANPEI_MASTER_KEY") {
             cfg.master_key = Some(v);
