@@ -147,9 +147,10 @@ impl Config {
             cfg.bind = Some(v);
         }
         if let Some(v) = env("ANPEI_DATABASE_MAX_CONNECTIONS") {
-            cfg.database_max_connections = Some(v.parse().with_context(|| {
-                format!("ANPEI_DATABASE_MAX_CONNECTIONS：“{v}”不是正整数")
-            })?);
+            cfg.database_max_connections = Some(
+                v.parse()
+                    .with_context(|| format!("ANPEI_DATABASE_MAX_CONNECTIONS：“{v}”不是正整数"))?,
+            );
         }
         if let Some(v) = env("ANPEI_MASTER_KEY") {
             cfg.master_key = Some(v);
