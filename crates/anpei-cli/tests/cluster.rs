@@ -10,7 +10,7 @@
 //! HAProxy is a Debian package `.ci/run` installs; without it this test fails under `CI=true`
 //! and is skipped with a note otherwise.
 
-use crate::common::{free_port, stdout, temp_dir, Env};
+use crate::common::{free_port, multipart, stdout, temp_dir, Env};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -152,19 +152,6 @@ fn get_with(base: &str, path: &str, cookie: &str) -> (u16, Option<ureq::Response
             .set("Cookie", cookie)
             .call(),
     )
-}
-
-fn multipart(kind: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let b = "----anpei-cluster-test-boundary";
-    let mut body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={b}"), body)
 }
 
 #[tokio::test]

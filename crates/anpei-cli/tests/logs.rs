@@ -3,7 +3,7 @@
 //! API tokens, an import carrying personal data and reads of personal data, then scans
 //! everything the process wrote.
 
-use crate::common::{free_port, temp_dir};
+use crate::common::{free_port, multipart, temp_dir};
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -45,19 +45,6 @@ fn start(dir: &Path, log: &Path, port: u16) -> Server {
         .spawn()
         .expect("start anpei demo");
     Server { child }
-}
-
-fn multipart(kind: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let b = "----anpei-log-test-boundary";
-    let mut body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
-         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-         Content-Type: text/csv\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={b}"), body)
 }
 
 #[test]

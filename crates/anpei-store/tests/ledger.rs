@@ -511,15 +511,21 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     assert_eq!(row_count(&db.store, "findings").await as usize, whole.len());
 
     // Again: nothing new, nothing resolved.
-    let again = scan::run_whole::<anpei_store::StoreError>(
-        &db.store,
-        Some(&actor),
-        today,
-        37,
-        async |_| Ok(()),
-    )
-    .await
-    .unwrap();
+    let rescan = || {
+        let (store, actor) = (db.store.clone(), actor.clone());
+        async move {
+            scan::run_whole::<anpei_store::StoreError>(
+                &store,
+                Some(&actor),
+                today,
+                37,
+                async |_| Ok(()),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let again = rescan().await;
     assert_eq!((again.merge.new, again.merge.resolved), (0, 0), "{again:?}");
     assert_eq!(again.merge.still_open as usize, whole.len());
 
@@ -554,15 +560,7 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     )
     .await
     .unwrap();
-    let third = scan::run_whole::<anpei_store::StoreError>(
-        &db.store,
-        Some(&actor),
-        today,
-        37,
-        async |_| Ok(()),
-    )
-    .await
-    .unwrap();
+    let third = rescan().await;
     assert_eq!((third.merge.new, third.merge.resolved), (0, 1));
     assert_eq!(finding_count(&db.store, "resolved").await, 1);
     db.cleanup().await;

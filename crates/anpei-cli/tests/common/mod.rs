@@ -156,3 +156,18 @@ impl Env {
         std::fs::remove_dir_all(&self.dir).ok();
     }
 }
+
+/// A multipart body of an import through the API: the `kind` field and one CSV file `name`;
+/// (its content type, the body).
+pub fn multipart(kind: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let b = "----anpei-test-boundary";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
