@@ -545,6 +545,7 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         }
         let m = anpei_store::ledger::scan::run_whole_saved(
             store,
+            None,
             &Actor::system("demo"),
             store.today(),
         )

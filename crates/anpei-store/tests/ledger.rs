@@ -545,7 +545,7 @@ async fn a_whole_scan_in_parts_finds_and_stores_what_one_pass_does() {
     findings::merge_which(
         &db.store,
         &actor,
-        facts::Which::Persons(p, p),
+        facts::Which::Persons(p, p, None),
         Some(&rules::Rule::LEDGER),
         today,
         &[

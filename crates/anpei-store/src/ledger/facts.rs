@@ -8,6 +8,7 @@ use crate::{Store, StoreResult};
 use anpei_core::ledger::rules::{CertFacts, Ledger, PersonFacts, RegistryEntry, TrainingFacts};
 use anpei_core::{CertType, Post, TrainingForm, TrainingType};
 use chrono::{NaiveDate, NaiveDateTime};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
     QueryTrait, RelationTrait,
@@ -125,8 +126,10 @@ pub(crate) async fn sqlite_bulk_rows_halves(
 pub enum Which {
     All,
     Subject(i32),
-    /// Persons `first..=last` by id.
-    Persons(i32, i32),
+    /// Persons `first..=last` by id; of one district's subjects only when it is named.
+    Persons(i32, i32, Option<i32>),
+    /// Every person of one district's subjects (for a merge: the findings of its subjects).
+    District(i32),
 }
 
 impl Which {
@@ -135,6 +138,36 @@ impl Which {
             Which::Subject(s) => Some(s),
             _ => None,
         }
+    }
+
+    fn district(self) -> Option<i32> {
+        match self {
+            Which::Persons(_, _, d) => d,
+            Which::District(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// `{column} IN (the ids of district d's subjects)`, as SQL both databases read (`d` is an id,
+/// never text from a request).
+pub(crate) fn subject_in_district(column: &str, d: i32) -> String {
+    format!(
+        "{column} IN (SELECT s.id FROM subjects s JOIN towns t ON t.id = s.town_id \
+         WHERE t.district_id = {d})"
+    )
+}
+
+/// The SQL condition of a part on a table with a `person_id` column: its id range, and for a
+/// district's part, its persons (`persons.subject_id` in the district).
+fn part_of_persons(a: i32, b: i32, district: Option<i32>) -> String {
+    match district {
+        None => format!("person_id BETWEEN {a} AND {b}"),
+        Some(d) => format!(
+            "person_id BETWEEN {a} AND {b} AND person_id IN (SELECT id FROM persons \
+             WHERE id BETWEEN {a} AND {b} AND {})",
+            subject_in_district("subject_id", d)
+        ),
     }
 }
 
@@ -212,7 +245,7 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
         .select_only()
         .columns([subject::Column::Id, subject::Column::Industry])
         .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)));
-    if let Which::Persons(a, b) = which {
+    if let Some((a, b)) = range_of(which) {
         q = q.filter(
             subject::Column::Id.in_subquery(
                 sea_orm::sea_query::Query::select()
@@ -232,7 +265,12 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
         .collect();
     if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
         let range = match which {
-            Which::Persons(a, b) => format!("AND id BETWEEN {a} AND {b}"),
+            Which::Persons(a, b, None) => format!("AND id BETWEEN {a} AND {b}"),
+            Which::Persons(a, b, Some(d)) => format!(
+                "AND id BETWEEN {a} AND {b} AND {}",
+                subject_in_district("subject_id", d)
+            ),
+            Which::District(d) => format!("AND {}", subject_in_district("subject_id", d)),
             _ => String::new(),
         };
         let cols = [
@@ -289,6 +327,9 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
         .apply_if(range_of(which), |q, (a, b)| {
             q.filter(person::Column::Id.between(a, b))
         })
+        .apply_if(which.district(), |q, d| {
+            q.filter(Expr::cust(subject_in_district("persons.subject_id", d)))
+        })
         .into_tuple()
         .all(&store.db)
         .await?;
@@ -313,7 +354,8 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
 
 fn range_of(which: Which) -> Option<(i32, i32)> {
     match which {
-        Which::Persons(a, b) => Some((a, b)),
+        Which::Persons(a, b, _) => Some((a, b)),
+        Which::District(_) => Some((i32::MIN, i32::MAX)),
         _ => None,
     }
 }
@@ -342,7 +384,10 @@ async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>
         range_of(which),
         store.backend() == sea_orm::DbBackend::Sqlite,
     ) {
-        q = q.filter(certificate::Column::PersonId.between(a, b));
+        q = q.filter(Expr::cust(format!(
+            "certificates.{}",
+            part_of_persons(a, b, which.district())
+        )));
     } else if store.backend() == sea_orm::DbBackend::Sqlite {
         let cols = [
             "id",
@@ -366,7 +411,7 @@ async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>
                     &store.db,
                     "certificates",
                     &cols,
-                    &format!("person_id BETWEEN {a} AND {b}"),
+                    &part_of_persons(a, b, which.district()),
                 )
                 .await?
             }
@@ -460,6 +505,9 @@ async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts
         })
         .apply_if(range_of(which), |q, (a, b)| {
             q.filter(training::Column::PersonId.between(a, b))
+        })
+        .apply_if(which.district(), |q, d| {
+            q.filter(Expr::cust(subject_in_district("trainings.subject_id", d)))
         });
     // A whole district on SQLite goes the bulk way; one subject's rows come by index.
     if store.backend() == sea_orm::DbBackend::Sqlite && subject_id.is_none() {
@@ -479,7 +527,13 @@ async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts
                     &store.db,
                     "trainings",
                     &cols,
-                    &format!("person_id BETWEEN {a} AND {b}"),
+                    &match which.district() {
+                        None => format!("person_id BETWEEN {a} AND {b}"),
+                        Some(d) => format!(
+                            "person_id BETWEEN {a} AND {b} AND {}",
+                            subject_in_district("subject_id", d)
+                        ),
+                    },
                 )
                 .await?
             }

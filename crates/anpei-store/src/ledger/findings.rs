@@ -89,7 +89,12 @@ pub async fn merge_which(
         _ => None,
     };
     let persons = match which {
-        Which::Persons(a, b) => Some((a, b)),
+        Which::Persons(a, b, _) => Some((a, b)),
+        _ => None,
+    };
+    let district = match which {
+        Which::Persons(_, _, d) => d,
+        Which::District(d) => Some(d),
         _ => None,
     };
     let codes: Option<Vec<&str>> = rules.map(|r| r.iter().map(|r| r.code()).collect());
@@ -114,6 +119,12 @@ pub async fn merge_which(
         })
         .apply_if(persons, |q, (a, b)| {
             q.filter(finding::Column::PersonId.between(a, b))
+        })
+        .apply_if(district, |q, d| {
+            q.filter(Expr::cust(crate::ledger::facts::subject_in_district(
+                "findings.subject_id",
+                d,
+            )))
         })
         .apply_if(codes, |q, c| q.filter(finding::Column::Rule.is_in(c)))
         .into_model::<Stored>()
@@ -263,7 +274,9 @@ pub async fn merge_which(
     let object = match which {
         Which::All => "district".to_string(),
         Which::Subject(s) => format!("subject:{s}"),
-        Which::Persons(a, b) => format!("persons:{a}-{b}"),
+        Which::Persons(a, b, None) => format!("persons:{a}-{b}"),
+        Which::Persons(a, b, Some(d)) => format!("district:{d} persons:{a}-{b}"),
+        Which::District(d) => format!("district:{d}"),
     };
     let which = match rules {
         Some(r) if r == Rule::RECORDS => " rules=records".to_string(),

@@ -12,14 +12,20 @@ use anpei_core::ledger::rules::{self, records::scan_records, Finding, Rule};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-/// Whether `scope` may re-scan the whole installation: the city, or the district of a
-/// one-district installation (a district of a city scans its subjects one by one).
-pub async fn may_scan_everything(store: &Store, scope: &crate::Scope) -> StoreResult<bool> {
-    Ok(scope.is_all()
-        || (scope.is_district_level()
-            && crate::registry::reference::only_district(&store.db)
-                .await?
-                .is_some()))
+/// What `scope` may re-scan at once: `Some(None)` the whole installation (the city, or the
+/// district of a one-district installation), `Some(Some(d))` its own district (a district's
+/// office of a city), `None` nothing at once (it scans its subjects one by one).
+pub async fn scan_reach(store: &Store, scope: &crate::Scope) -> StoreResult<Option<Option<i32>>> {
+    if scope.is_all() {
+        return Ok(Some(None));
+    }
+    let crate::Reach::District(d) = scope.reach() else {
+        return Ok(None);
+    };
+    let single = crate::registry::reference::only_district(&store.db)
+        .await?
+        .is_some();
+    Ok(Some((!single).then_some(d)))
 }
 
 /// The findings of every check, for the district (`None`) or one subject.
@@ -68,19 +74,35 @@ fn engine_failed(e: tokio::task::JoinError) -> StoreError {
 /// megabytes whatever the installation's size.
 pub const PART_PERSONS: u64 = 20_000;
 
-/// The parts of a whole scan: person-id ranges of about `size` persons each, in order,
-/// covering every id (the first from `i32::MIN`, the last to `i32::MAX`, so that the
-/// findings of persons deleted since the last scan are resolved too). Found by stepping
-/// through the primary key, `size` rows at a time.
+/// The parts of a whole scan: person-id ranges of about `size` persons each (of district
+/// `district`'s subjects only, when named), in order, covering every id (the first from
+/// `i32::MIN`, the last to `i32::MAX`, so that the findings of persons deleted since the last
+/// scan are resolved too). Found by stepping through the primary key, `size` rows at a time.
 pub async fn parts(store: &Store, size: u64) -> StoreResult<Vec<(i32, i32)>> {
+    parts_in(store, None, size).await
+}
+
+/// [`parts`] of one district's persons (`None`: everyone's).
+pub async fn parts_in(
+    store: &Store,
+    district: Option<i32>,
+    size: u64,
+) -> StoreResult<Vec<(i32, i32)>> {
     let size = size.max(1);
     let mut out = Vec::new();
     let mut first = i32::MIN;
     loop {
-        let last: Option<i32> = person::Entity::find()
+        let mut q = person::Entity::find()
             .select_only()
             .column(person::Column::Id)
-            .filter(person::Column::Id.gte(first))
+            .filter(person::Column::Id.gte(first));
+        if let Some(d) = district {
+            q = q.filter(sea_orm::sea_query::Expr::cust(facts::subject_in_district(
+                "persons.subject_id",
+                d,
+            )));
+        }
+        let last: Option<i32> = q
             .order_by_asc(person::Column::Id)
             .offset(size - 1)
             .limit(1)
@@ -120,13 +142,27 @@ pub async fn run_whole<E: From<StoreError>>(
     save: Option<&Actor>,
     as_of: NaiveDate,
     part_persons: u64,
+    each: impl AsyncFnMut(&[Finding]) -> Result<(), E>,
+) -> Result<Whole, E> {
+    run_whole_in(store, None, save, as_of, part_persons, each).await
+}
+
+/// [`run_whole`] over one district (`Some`): its persons part by part, and of the records
+/// checks (which look across districts: a teacher booked in two) the findings of its subjects
+/// only; the other districts' stored findings are left as they are.
+pub async fn run_whole_in<E: From<StoreError>>(
+    store: &Store,
+    district: Option<i32>,
+    save: Option<&Actor>,
+    as_of: NaiveDate,
+    part_persons: u64,
     mut each: impl AsyncFnMut(&[Finding]) -> Result<(), E>,
 ) -> Result<Whole, E> {
     let mut w = Whole::default();
-    let parts = parts(store, part_persons).await?;
+    let parts = parts_in(store, district, part_persons).await?;
     w.parts = parts.len();
     for (a, b) in parts {
-        let which = Which::Persons(a, b);
+        let which = Which::Persons(a, b, district);
         let ledger = facts::load_which(store, which).await?;
         let params = store.params.clone();
         let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params))
@@ -140,28 +176,47 @@ pub async fn run_whole<E: From<StoreError>>(
             w.merge.add(m);
         }
     }
-    let found = run_records(store, as_of).await?;
+    let mut found = run_records(store, as_of).await?;
+    let records = match district {
+        None => Which::All,
+        Some(d) => {
+            let mine: std::collections::HashSet<i64> =
+                crate::registry::reference::subject_ids_in_district(store, d)
+                    .await?
+                    .into_iter()
+                    .map(i64::from)
+                    .collect();
+            found.retain(|f| mine.contains(&f.subject_id));
+            Which::District(d)
+        }
+    };
     w.found += found.len() as u64;
     each(&found).await?;
     if let Some(actor) = save {
-        let m = findings::merge_which(
-            store,
-            actor,
-            Which::All,
-            Some(&Rule::RECORDS),
-            as_of,
-            &found,
-        )
-        .await?;
+        let m = findings::merge_which(store, actor, records, Some(&Rule::RECORDS), as_of, &found)
+            .await?;
         w.merge.add(m);
     }
     Ok(w)
 }
 
-/// [`run_whole`] as the daily job and 全区扫描 run it: every part merged by `actor`, in parts of
-/// [`PART_PERSONS`], nothing else done with the findings.
-pub async fn run_whole_saved(store: &Store, actor: &Actor, as_of: NaiveDate) -> StoreResult<Merge> {
-    let w =
-        run_whole::<StoreError>(store, Some(actor), as_of, PART_PERSONS, async |_| Ok(())).await?;
+/// [`run_whole_in`] as the daily job and 全区扫描 run it (the whole installation, or one
+/// district): every part merged by `actor`, in parts of [`PART_PERSONS`], nothing else done
+/// with the findings.
+pub async fn run_whole_saved(
+    store: &Store,
+    district: Option<i32>,
+    actor: &Actor,
+    as_of: NaiveDate,
+) -> StoreResult<Merge> {
+    let w = run_whole_in::<StoreError>(
+        store,
+        district,
+        Some(actor),
+        as_of,
+        PART_PERSONS,
+        async |_| Ok(()),
+    )
+    .await?;
     Ok(w.merge)
 }

@@ -230,7 +230,7 @@ pub async fn daily_reminders(
 /// reminders already sent.
 async fn daily_scan(store: &Store, date: NaiveDate) -> String {
     let merged =
-        crate::ledger::scan::run_whole_saved(store, &Actor::system("scheduler"), date).await;
+        crate::ledger::scan::run_whole_saved(store, None, &Actor::system("scheduler"), date).await;
     match merged {
         Ok(m) => format!(
             "scan_new={} scan_open={} scan_resolved={}",

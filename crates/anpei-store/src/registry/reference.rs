@@ -667,3 +667,14 @@ mod tests {
         );
     }
 }
+
+/// The ids of district `d`'s subjects (those of its towns), for the installation-wide jobs
+/// that narrow to one district.
+pub(crate) async fn subject_ids_in_district(store: &Store, d: i32) -> StoreResult<Vec<i32>> {
+    Ok(crate::scope::subjects(&Scope::of_district(d))
+        .select_only()
+        .column(subject::Column::Id)
+        .into_tuple()
+        .all(&store.db)
+        .await?)
+}

@@ -221,9 +221,6 @@ fn policy_allows(h: &Harness, method: &str, pattern: &str, role: Option<Role>, c
     let intake = if city { Role::City } else { Role::District };
     match (method, pattern) {
         ("POST", "/persons/{id}/unmask") => role.is_some_and(|r| policy.may_unmask(r)),
-        // A re-scan of the whole installation: the city's in a city (a district re-scans its
-        // subjects one by one). A district's office of a city copies a campaign as its own.
-        ("POST", "/findings/scan") if city => role == Some(Role::City),
         // A district's own dates inside the city's campaign: a district of a city only.
         ("POST", "/campaigns/{id}/district-dates") => city && role == Some(Role::District),
         // A city's district hands on what the city handed to it.

@@ -792,3 +792,106 @@ async fn the_public_pages_name_the_office_that_runs_the_campaign() {
     }
     h.db.cleanup().await;
 }
+
+/// A district's office of a city re-scans its own district at once (本区县重新扫描): its
+/// persons part by part, and of the records checks its subjects' findings; another district's
+/// stored findings are left as they are. The city's button scans the whole city.
+#[tokio::test]
+async fn a_district_re_scans_its_own_district_and_leaves_the_others_alone() {
+    use anpei_core::ledger::rules::{Finding, Rule};
+    use anpei_store::ledger::{facts::Which, findings, scan};
+    use anpei_store::platform::audit::Actor;
+    let h = city().await;
+    let store = h.store();
+    let actor = Actor::system("test");
+    let today = store.today();
+    scan::run_whole_saved(store, None, &actor, today)
+        .await
+        .unwrap();
+    let all = Scope::district_wide();
+    let ds = reference::districts(store, &all).await.unwrap();
+    let (yubei, other) = (
+        ds.iter().find(|d| d.name == "渝北区").unwrap().id,
+        ds.iter().find(|d| d.name != "渝北区").unwrap().id,
+    );
+    // A stale finding (facts fixed since) on one person of each district.
+    let persons = access::persons(store).await;
+    let subjects = access::subjects(store).await;
+    let towns = reference::towns(store, &all).await.unwrap();
+    let district_of = |subject: i32| {
+        let s = subjects.iter().find(|s| s.id == subject).unwrap();
+        towns
+            .iter()
+            .find(|t| t.id == s.town_id)
+            .unwrap()
+            .district_id
+    };
+    let mut stale = Vec::new();
+    for d in [yubei, other] {
+        let p = persons
+            .iter()
+            .find(|p| district_of(p.subject_id) == d)
+            .unwrap();
+        let f = Finding {
+            rule: Rule::CertExpired,
+            subject_id: p.subject_id.into(),
+            person_id: Some(p.id.into()),
+            who: None,
+            topic: Some("已整改".into()),
+            records: vec![],
+            detail: "证书已过期".into(),
+        };
+        findings::merge_which(
+            store,
+            &actor,
+            Which::Persons(p.id, p.id, None),
+            Some(&[Rule::CertExpired]),
+            today,
+            std::slice::from_ref(&f),
+        )
+        .await
+        .unwrap();
+        stale.push(f.key());
+    }
+    let status = |key: String| async move {
+        for st in ["open", "resolved"] {
+            let of = anpei_store::testing::records::findings_in_status(store, st).await;
+            if of.iter().any(|f| f.finding_key == key) {
+                return st;
+            }
+        }
+        "missing"
+    };
+    assert_eq!(status(stale[0].clone()).await, "open");
+
+    // district2's office: its button, and its scan resolves its own stale finding only.
+    let d2 = h.login("district2").await;
+    let page = h.get(Some(&d2), "/findings").await;
+    assert!(page.body.contains("本区县重新扫描"), "{}", page.body);
+    let r = h.post_form(Some(&d2), "/findings/scan", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().contains("new=0"), "{}", r.location());
+    assert!(r.location().contains("resolved=1"), "{}", r.location());
+    assert_eq!(status(stale[1].clone()).await, "resolved");
+    assert_eq!(
+        status(stale[0].clone()).await,
+        "open",
+        "渝北区's is left alone"
+    );
+
+    // The city's button scans the whole city: 渝北区's goes too.
+    let city = h.login("city").await;
+    assert!(h
+        .get(Some(&city), "/findings")
+        .await
+        .body
+        .contains("全市重新扫描"));
+    let r = h.post_form(Some(&city), "/findings/scan", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(status(stale[0].clone()).await, "resolved");
+    // A town's account re-scans subject by subject only.
+    let town = h.login("town").await;
+    let r = h.post_form(Some(&town), "/findings/scan", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    h.db.cleanup().await;
+}

@@ -1554,10 +1554,6 @@ impl Who {
     }
 }
 
-/// Writes that are the city's alone in a city: a re-scan of the whole installation. (A
-/// district's office of a city copies a campaign as its own: in its reach.)
-const CITY_ROUTES: &[&str] = &["/findings/scan"];
-
 /// The tip-off routes of the intake duty (a city's is the city's).
 const INTAKE_ROUTES: &[&str] = &[
     "/tipoffs/new",
@@ -1573,7 +1569,6 @@ const INTAKE_ROUTES: &[&str] = &[
 fn policy_allows(h: &Harness, path: &str, role: Role, city: bool) -> bool {
     let intake = if city { Role::City } else { Role::District };
     match path {
-        p if city && CITY_ROUTES.contains(&p) => role == Role::City,
         // A district's own dates: a district of a city only.
         "/campaigns/{id}/district-dates" => city && role == Role::District,
         // A city's district hands on what the city handed to it.
@@ -1899,13 +1894,8 @@ async fn write_everything(h: &Harness, roles: &[(&'static str, Role)], city: boo
                 }
             }
             // In scope, the same form writes.
-            // In a city the intake duty, the certificate registry, the whole re-scan and
-            // the campaigns are the city's.
-            let writer_role = if city
-                && (INTAKE_ROUTES.contains(&row.path)
-                    || CITY_ROUTES.contains(&row.path)
-                    || kind == "registry")
-            {
+            // In a city the intake duty and the certificate registry are the city's.
+            let writer_role = if city && (INTAKE_ROUTES.contains(&row.path) || kind == "registry") {
                 Role::City
             } else {
                 row.writer

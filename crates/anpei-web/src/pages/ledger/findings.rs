@@ -93,7 +93,8 @@ struct ListPage {
     town_bars: Vec<Bar>,
     town_height: u32,
     export_query: String,
-    can_scan: bool,
+    /// The re-scan button's label, when the caller may re-scan at once.
+    can_scan: Option<&'static str>,
     can_assign: bool,
     can_handle: bool,
     statuses: &'static [FindingStatus],
@@ -190,7 +191,14 @@ pub async fn list(
         export_query: q.base_query(),
         q,
         by_rule,
-        can_scan: anpei_store::ledger::scan::may_scan_everything(&st.store, &user.scope).await?,
+        can_scan: match anpei_store::ledger::scan::scan_reach(&st.store, &user.scope).await? {
+            None => None,
+            Some(Some(_)) => Some("本区县重新扫描"),
+            Some(None) if user.scope.is_all() && reference::is_city(&st.store).await? => {
+                Some("全市重新扫描")
+            }
+            Some(None) => Some("全区重新扫描"),
+        },
         can_assign: user.scope.is_district_level(),
         can_handle: matches!(
             user.scope.reach(),
@@ -491,14 +499,12 @@ pub async fn catalogue(State(st): State<AppState>, user: CurrentUser) -> Respons
     })
 }
 
-/// Re-scans the district (district users) and stores the findings.
+/// Re-scans what the caller may re-scan at once (the installation, or a city's district its
+/// own district) and stores the findings.
 pub async fn scan_district(
     State(st): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    if !anpei_store::ledger::scan::may_scan_everything(&st.store, &user.scope).await? {
-        return Err(AppError::Forbidden);
-    }
     let m = run_scan(&st, &user, None).await?;
     Ok(Redirect::to(&format!(
         "/findings?done=scanned&new={}&open={}&resolved={}",
@@ -547,7 +553,10 @@ pub(crate) async fn run_scan(
     use anpei_store::ledger::scan;
     let as_of = st.store.today();
     if subject.is_none() {
-        return Ok(scan::run_whole_saved(&st.store, &user.actor(), as_of).await?);
+        let district = scan::scan_reach(&st.store, &user.scope)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        return Ok(scan::run_whole_saved(&st.store, district, &user.actor(), as_of).await?);
     }
     let found = scan::run(&st.store, subject, as_of).await?;
     Ok(findings::merge(&st.store, &user.actor(), subject, as_of, &found).await?)
