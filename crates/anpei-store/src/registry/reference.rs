@@ -599,6 +599,17 @@ pub async fn department_of_industry<C: ConnectionTrait>(
         .map(|i| i.department_id))
 }
 
+/// The ids of district `d`'s subjects (those of its towns), for the installation-wide jobs
+/// that narrow to one district.
+pub(crate) async fn subject_ids_in_district(store: &Store, d: i32) -> StoreResult<Vec<i32>> {
+    Ok(crate::scope::subjects(&Scope::of_district(d))
+        .select_only()
+        .column(subject::Column::Id)
+        .into_tuple()
+        .all(&store.db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,15 +677,4 @@ mod tests {
             "{err}"
         );
     }
-}
-
-/// The ids of district `d`'s subjects (those of its towns), for the installation-wide jobs
-/// that narrow to one district.
-pub(crate) async fn subject_ids_in_district(store: &Store, d: i32) -> StoreResult<Vec<i32>> {
-    Ok(crate::scope::subjects(&Scope::of_district(d))
-        .select_only()
-        .column(subject::Column::Id)
-        .into_tuple()
-        .all(&store.db)
-        .await?)
 }
