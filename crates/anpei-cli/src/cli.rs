@@ -95,6 +95,10 @@ enum Command {
         /// Only this subject (统一社会信用代码).
         #[arg(long)]
         subject: Option<String>,
+        /// Only this district of a city (name or GB/T 2260 code): its persons, and of the
+        /// records checks its subjects' findings (e.g. after the district's import).
+        #[arg(long, conflicts_with = "subject")]
+        district: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: crate::scan::Format,
         /// Write to this file instead of standard output.
@@ -360,6 +364,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scan {
             as_of,
             subject,
+            district,
             format,
             output,
         } => {
@@ -367,6 +372,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let args = crate::scan::ScanArgs {
                 as_of: *as_of,
                 subject: subject.clone(),
+                district: district.clone(),
                 format: *format,
                 output: output.clone(),
             };

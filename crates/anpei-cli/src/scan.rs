@@ -34,6 +34,8 @@ struct JsonFinding<'a> {
 pub struct ScanArgs {
     pub as_of: Option<NaiveDate>,
     pub subject: Option<String>,
+    /// A district's name or code.
+    pub district: Option<String>,
     pub format: Format,
     pub output: Option<PathBuf>,
 }
@@ -50,6 +52,21 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
             .await?;
             Some(
                 s.ok_or_else(|| anyhow!("统一社会信用代码为 {code} 的单位不存在"))?
+                    .id,
+            )
+        }
+        None => None,
+    };
+    let district = match &args.district {
+        Some(d) => {
+            let d = d.trim();
+            let all = anpei_store::registry::reference::all_districts(store).await?;
+            Some(
+                all.iter()
+                    .find(|x| x.name == d || x.code == d)
+                    .ok_or_else(|| {
+                        anyhow!("区县“{d}”不存在（请写名称或代码，如 渝北区 或 500112）")
+                    })?
                     .id,
             )
         }
@@ -74,10 +91,17 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     let mut report = Report::begin(&mut out, args.format, as_of)?;
     let merged = match subject_id {
         None => {
-            let w = scan::run_whole(store, save, as_of, scan::PART_PERSONS, async |f| {
-                let names = findings::report_names_of(store, f).await?;
-                report.rows(f, &names).map_err(anyhow::Error::from)
-            })
+            let w = scan::run_whole_in(
+                store,
+                district,
+                save,
+                as_of,
+                scan::PART_PERSONS,
+                async |f| {
+                    let names = findings::report_names_of(store, f).await?;
+                    report.rows(f, &names).map_err(anyhow::Error::from)
+                },
+            )
             .await?;
             save.map(|_| w.merge)
         }

@@ -363,3 +363,55 @@ async fn scan_prints_the_contract_json_and_stores_findings() {
     assert_ne!(bad.status.code(), Some(0));
     env.cleanup().await;
 }
+
+/// `anpei scan --district NAME|CODE` in a city: each district's scan finds its own share of
+/// what the whole city's scan finds (the two add up to it); an unknown district is refused
+/// in Chinese and nothing is scanned.
+#[tokio::test]
+async fn a_scan_of_one_district_finds_its_share_of_the_citys() {
+    let env = Env::new().await;
+    let o = env.run(
+        &[
+            "demo",
+            "--no-serve",
+            "--districts",
+            "2",
+            "--subjects",
+            "12",
+            "--persons",
+            "80",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let total = |args: &[&str]| {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend_from_slice(args);
+        let o = env.run(&all, None);
+        assert!(o.status.success(), "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["findings"].as_array().unwrap().len()
+    };
+    let city = total(&[]);
+    let yubei = total(&["--district", "渝北区"]);
+    // The second district of the demo city, by its code.
+    let db = Database::connect(&env.url).await.unwrap();
+    let row = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT code FROM districts WHERE name <> '渝北区'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let code: String = row.try_get_by_index(0).unwrap();
+    db.close().await.ok();
+    let other = total(&["--district", &code]);
+    assert!(yubei > 0 && other > 0, "{yubei} {other}");
+    assert_eq!(yubei + other, city);
+
+    let bad = env.run(&["scan", "--district", "不存在区"], None);
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(text(&bad).contains("区县“不存在区”不存在"), "{}", text(&bad));
+    env.cleanup().await;
+}
