@@ -412,6 +412,10 @@ async fn a_scan_of_one_district_finds_its_share_of_the_citys() {
 
     let bad = env.run(&["scan", "--district", "不存在区"], None);
     assert_ne!(bad.status.code(), Some(0));
-    assert!(text(&bad).contains("区县“不存在区”不存在"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("区县“不存在区”不存在"),
+        "{}",
+        text(&bad)
+    );
     env.cleanup().await;
 }
