@@ -98,7 +98,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
                 as_of,
                 scan::PART_PERSONS,
                 async |f| {
-                    let names = findings::report_names_of(store, f).await?;
+                    let names = findings::report_names(store, f).await?;
                     report.rows(f, &names).map_err(anyhow::Error::from)
                 },
             )
@@ -107,7 +107,7 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
         }
         Some(_) => {
             let found = scan::run(store, subject_id, as_of).await?;
-            let names = findings::report_names_of(store, &found).await?;
+            let names = findings::report_names(store, &found).await?;
             report.rows(&found, &names)?;
             match save {
                 Some(a) => Some(findings::merge(store, a, subject_id, as_of, &found).await?),
@@ -138,13 +138,6 @@ pub async fn run(store: &Store, args: ScanArgs) -> Result<()> {
     Ok(())
 }
 
-/// Names of the subjects and persons a batch of findings names: (USCC, name) by subject id,
-/// (name, masked ID number) by person id.
-type Names = (
-    std::collections::HashMap<i64, (String, String)>,
-    std::collections::HashMap<i64, (String, String)>,
-);
-
 /// A report written as the findings come: the JSON object (`as_of`, `findings`, `counts`),
 /// the CSV with its header, or the table with its counts at the end.
 struct Report<'w> {
@@ -173,7 +166,11 @@ impl<'w> Report<'w> {
         })
     }
 
-    fn rows(&mut self, found: &[Finding], (subjects, persons): &Names) -> std::io::Result<()> {
+    fn rows(
+        &mut self,
+        found: &[Finding],
+        (subjects, persons): &findings::ReportNames,
+    ) -> std::io::Result<()> {
         let empty = (String::new(), String::new());
         for f in found {
             let (uscc, sname) = subjects.get(&f.subject_id).unwrap_or(&empty);

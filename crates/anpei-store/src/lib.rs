@@ -140,6 +140,25 @@ impl Store {
         self.memos
     }
 
+    /// A list's total by `key` (naming the list, the scope and the filter): the one counted
+    /// before if no write was committed through this store since and it is younger than two
+    /// seconds ([`platform::memo`]), else `count`'s.
+    pub(crate) async fn remembered_total(
+        &self,
+        key: String,
+        count: impl std::future::Future<Output = Result<u64, sea_orm::DbErr>>,
+    ) -> StoreResult<u64> {
+        let epoch = self.epoch.now();
+        if let Some(t) = self.totals.get(&key, epoch).filter(|_| self.memos) {
+            return Ok(t);
+        }
+        let t = count.await?;
+        if self.memos {
+            self.totals.put(key, epoch, t);
+        }
+        Ok(t)
+    }
+
     /// The security policy in force.
     pub fn policy(&self) -> platform::policy::SecurityPolicy {
         self.policy

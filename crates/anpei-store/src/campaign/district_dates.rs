@@ -69,19 +69,29 @@ pub async fn of(
         .and_then(from_row))
 }
 
+impl DistrictDates {
+    /// Puts the district's dates on the campaign's phases, in order; `false` (nothing
+    /// changed) when the phases no longer match.
+    pub(crate) fn apply_to(&self, phases: &mut [crate::entity::campaign_phase::Model]) -> bool {
+        if self.phases.len() != phases.len() {
+            return false;
+        }
+        for (p, (a, b)) in phases.iter_mut().zip(&self.phases) {
+            p.starts_on = *a;
+            p.ends_on = *b;
+        }
+        true
+    }
+}
+
 impl CampaignInfo {
     /// The campaign as a district runs it: its phases' dates and its summary deadline
     /// replaced by the district's (unchanged if the phases no longer match).
     pub fn with_dates(&self, d: &DistrictDates) -> CampaignInfo {
         let mut c = self.clone();
-        if d.phases.len() != c.phases.len() {
-            return c;
+        if d.apply_to(&mut c.phases) {
+            c.campaign.summary_due = d.summary_due;
         }
-        for (p, (a, b)) in c.phases.iter_mut().zip(&d.phases) {
-            p.starts_on = *a;
-            p.ends_on = *b;
-        }
-        c.campaign.summary_due = d.summary_due;
         c
     }
 }

@@ -113,7 +113,7 @@ pub async fn seed_if_empty(store: &Store) -> StoreResult<()> {
         ));
     }
     if need_campaign && campaign::Entity::find().count(&*txn).await? == 0 {
-        let id = insert_campaign(&*txn, &core::notice_campaign(), Origin::none(), now).await?;
+        let id = insert_campaign(&*txn, &core::notice_campaign(), Origin::default(), now).await?;
         seeded.push(format!("campaign:{id}"));
     }
     if !seeded.is_empty() {
@@ -192,6 +192,7 @@ async fn insert_catalogue<C: ConnectionTrait>(db: &C, version: i32) -> StoreResu
 }
 
 /// Who sets a new campaign and whose it is.
+#[derive(Default)]
 struct Origin {
     doc_number: Option<String>,
     copied_from: Option<i32>,
@@ -250,20 +251,9 @@ pub async fn insert_draft<C: ConnectionTrait>(
 ) -> StoreResult<i32> {
     let o = Origin {
         copied_from,
-        ..Origin::none()
+        ..Origin::default()
     };
     insert_campaign(db, c, o, now).await
-}
-
-impl Origin {
-    fn none() -> Origin {
-        Origin {
-            doc_number: None,
-            copied_from: None,
-            created_by: None,
-            district_id: None,
-        }
-    }
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -308,8 +298,7 @@ async fn readable_by(store: &Store, scope: &Scope) -> StoreResult<Option<Conditi
     if scope.is_all() {
         return Ok(None);
     }
-    let d = district_dates::district_of(store, scope).await?;
-    Ok(Some(applying_in(d)))
+    Ok(Some(applying_in(home_district(store, scope).await?)))
 }
 
 /// The district whose campaigns a scope runs on (its own district's beside the city's);
@@ -331,12 +320,6 @@ async fn listed(store: &Store, only: Option<Condition>) -> StoreResult<Vec<Campa
     Ok(out)
 }
 
-/// Every campaign, the latest first (the city's and every district's own): for the
-/// installation-wide jobs and the console.
-pub async fn list(store: &Store) -> StoreResult<Vec<CampaignInfo>> {
-    listed(store, None).await
-}
-
 /// The campaigns `scope` reads, the latest first: the city sees every one; anyone else the
 /// city's and its own district's.
 pub async fn list_for(store: &Store, scope: &Scope) -> StoreResult<Vec<CampaignInfo>> {
@@ -350,25 +333,28 @@ pub async fn list_in(store: &Store, district: Option<i32>) -> StoreResult<Vec<Ca
     listed(store, Some(applying_in(district))).await
 }
 
-/// One campaign, whoever's.
-pub async fn get(store: &Store, id: i32) -> StoreResult<Option<CampaignInfo>> {
-    let Some(c) = campaign::Entity::find_by_id(id).one(&store.db).await? else {
-        return Ok(None);
-    };
-    Ok(with_phases(&store.db, vec![c]).await?.pop())
-}
-
-/// One campaign if `scope` reads it (another district's own is `None`, as if it did not
-/// exist).
-pub async fn get_for(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<CampaignInfo>> {
+/// One campaign among those `only` selects (any when `None`).
+async fn one(store: &Store, id: i32, only: Option<Condition>) -> StoreResult<Option<CampaignInfo>> {
     let mut q = campaign::Entity::find_by_id(id);
-    if let Some(c) = readable_by(store, scope).await? {
+    if let Some(c) = only {
         q = q.filter(c);
     }
     let Some(c) = q.one(&store.db).await? else {
         return Ok(None);
     };
     Ok(with_phases(&store.db, vec![c]).await?.pop())
+}
+
+/// One campaign, whoever's.
+pub async fn get(store: &Store, id: i32) -> StoreResult<Option<CampaignInfo>> {
+    one(store, id, None).await
+}
+
+/// One campaign if `scope` reads it (another district's own is `None`, as if it did not
+/// exist).
+pub async fn get_for(store: &Store, scope: &Scope, id: i32) -> StoreResult<Option<CampaignInfo>> {
+    let only = readable_by(store, scope).await?;
+    one(store, id, only).await
 }
 
 /// One campaign if it applies in `district`: the city's, or the district's own (the city's
@@ -379,14 +365,7 @@ pub async fn get_in(
     district: Option<i32>,
     id: i32,
 ) -> StoreResult<Option<CampaignInfo>> {
-    let Some(c) = campaign::Entity::find_by_id(id)
-        .filter(applying_in(district))
-        .one(&store.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(with_phases(&store.db, vec![c]).await?.pop())
+    one(store, id, Some(applying_in(district))).await
 }
 
 /// The campaign running on `d` where town `town_id` lies (the city's, or its district's
@@ -464,15 +443,10 @@ impl PhaseNow {
     }
 }
 
-/// The city's campaign running on `today` and its phase; `None` when none runs (the header
-/// then shows 常态化监管).
-pub async fn phase_now(store: &Store, today: NaiveDate) -> StoreResult<Option<PhaseNow>> {
-    phase_now_in(store, today, None).await
-}
-
-/// The campaign running on `today` in district `district` (the city's or its own) and its
-/// phase, as the district runs it: a city campaign on the district's own dates where it set
-/// them (区县实施安排). A few small queries: the campaigns that apply, their phases (a handful
+/// The campaign running on `today` in district `district` (the city's or its own; the city's
+/// only for `None`) and its phase, as the district runs it: a city campaign on the district's
+/// own dates where it set them (区县实施安排); `None` when none runs (the header then shows
+/// 常态化监管). A few small queries: the campaigns that apply, their phases (a handful
 /// a year), the district's dates.
 pub async fn phase_now_in(
     store: &Store,
@@ -520,12 +494,7 @@ pub async fn phase_now_in(
     let mut phases = by_campaign.remove(&id).unwrap_or_default();
     if let (Some(d), None) = (district, owner) {
         if let Some(x) = district_dates::of(store, id, d).await? {
-            if x.phases.len() == phases.len() {
-                for (p, (a, b)) in phases.iter_mut().zip(&x.phases) {
-                    p.starts_on = *a;
-                    p.ends_on = *b;
-                }
-            }
+            x.apply_to(&mut phases);
         }
     }
     Ok(Some(PhaseNow {
@@ -595,27 +564,13 @@ fn parse_date(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
 }
 
-/// Whose a campaign set by `scope` would be: `Some(None)` the city's (the city, or the
-/// district of a one-district installation), `Some(Some(d))` district `d`'s own (a district's
-/// office in a city), `None` when the scope sets no campaigns.
-pub async fn new_campaign_owner(store: &Store, scope: &Scope) -> StoreResult<Option<Option<i32>>> {
-    if scope.is_all() {
-        return Ok(Some(None));
-    }
-    let crate::Reach::District(d) = scope.reach() else {
-        return Ok(None);
-    };
-    let single = crate::registry::reference::only_district(&store.db)
-        .await?
-        .is_some();
-    Ok(Some((!single).then_some(d)))
-}
-
 /// Whether the scope sets campaigns (copies one for a new period): the city sets the city's,
 /// a district's office in a city its own, a one-district installation's district its
 /// installation's.
 pub async fn may_copy(store: &Store, scope: &Scope) -> StoreResult<bool> {
-    Ok(new_campaign_owner(store, scope).await?.is_some())
+    Ok(crate::registry::reference::acts_for(store, scope)
+        .await?
+        .is_some())
 }
 
 /// Creates a campaign by copying `from` (one `scope` reads): same document text and
@@ -631,7 +586,8 @@ pub async fn create_copy(
     from: i32,
     input: &CopyInput,
 ) -> StoreResult<i32> {
-    let owner = new_campaign_owner(store, scope)
+    // Whose the copy is: the city's (or a one-district installation's), or the district's.
+    let owner = crate::registry::reference::acts_for(store, scope)
         .await?
         .ok_or(StoreError::Forbidden)?;
     let src = get_for(store, scope, from)

@@ -222,10 +222,12 @@ pub async fn load(
     f: &ProgressFilter,
 ) -> StoreResult<Progress> {
     let db = &store.db;
-    let c = campaign::Entity::find_by_id(campaign_id)
-        .one(db)
+    // A campaign that applies where the scope runs (another district's own is not found).
+    let home = crate::campaign::home_district(store, scope).await?;
+    let c = crate::campaign::get_in(store, home, campaign_id)
         .await?
-        .ok_or(crate::StoreError::NotFound)?;
+        .ok_or(crate::StoreError::NotFound)?
+        .campaign;
     let kinds = catalogue_kinds(db, campaign_id).await?;
     let end = self_inspection_end(store, campaign_id).await?;
     let today = store.today();

@@ -593,56 +593,16 @@ pub async fn records_of(
     Ok((certificates, trainings))
 }
 
-/// Who findings name, for a report of a scan (the CLI operator's, district-wide or of one
-/// subject): subjects by id → (统一社会信用代码, name); persons by id → (name, masked ID).
-#[allow(clippy::type_complexity)]
-pub async fn report_names(
-    store: &Store,
-    subject_id: Option<i32>,
-) -> StoreResult<(
+/// What a report of findings names: (USCC, name) by subject id, (name, masked ID number) by
+/// person id.
+pub type ReportNames = (
     HashMap<i64, (String, String)>,
     HashMap<i64, (String, String)>,
-)> {
-    let subjects = subject::Entity::find()
-        .select_only()
-        .columns([
-            subject::Column::Id,
-            subject::Column::Uscc,
-            subject::Column::Name,
-        ])
-        .apply_if(subject_id, |q, s| q.filter(subject::Column::Id.eq(s)))
-        .into_tuple::<(i32, String, String)>()
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|(id, u, n)| (i64::from(id), (u, n)))
-        .collect();
-    let persons = person::Entity::find()
-        .select_only()
-        .columns([
-            person::Column::Id,
-            person::Column::Name,
-            person::Column::IdMasked,
-        ])
-        .apply_if(subject_id, |q, s| q.filter(person::Column::SubjectId.eq(s)))
-        .into_tuple::<(i32, String, String)>()
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|(id, n, m)| (i64::from(id), (n, m)))
-        .collect();
-    Ok((subjects, persons))
-}
+);
 
-/// [`report_names`] of the subjects and persons that `found` names only (looked up by id, a
-/// few hundred at a time): what a report of a whole scan needs, without every person's name.
-pub async fn report_names_of(
-    store: &Store,
-    found: &[Finding],
-) -> StoreResult<(
-    HashMap<i64, (String, String)>,
-    HashMap<i64, (String, String)>,
-)> {
+/// The names of the subjects and persons that `found` names (looked up by id, a few hundred at
+/// a time): what a report of a scan needs, part by part, without every person's name.
+pub async fn report_names(store: &Store, found: &[Finding]) -> StoreResult<ReportNames> {
     let mut sids: Vec<i32> = found.iter().map(|f| f.subject_id as i32).collect();
     sids.sort_unstable();
     sids.dedup();

@@ -1,6 +1,8 @@
 //! One scan: the ledger checks of the rule catalogue and the checks on training and exam records,
-//! for the whole district or one subject, as of a date. The pure engines run on a blocking
-//! thread; the caller merges the result into the stored findings.
+//! as of a date — for one subject ([`run`]), or for the whole installation or one district of a
+//! city part by part in bounded memory ([`run_whole_in`], each part merged as it goes). The pure
+//! engines run on a blocking thread. What a scope may re-scan at once is
+//! `registry::reference::acts_for`.
 
 use super::facts::Which;
 use super::findings::{self, Merge};
@@ -11,22 +13,6 @@ use crate::{Store, StoreError, StoreResult};
 use anpei_core::ledger::rules::{self, records::scan_records, Finding, Rule};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-
-/// What `scope` may re-scan at once: `Some(None)` the whole installation (the city, or the
-/// district of a one-district installation), `Some(Some(d))` its own district (a district's
-/// office of a city), `None` nothing at once (it scans its subjects one by one).
-pub async fn scan_reach(store: &Store, scope: &crate::Scope) -> StoreResult<Option<Option<i32>>> {
-    if scope.is_all() {
-        return Ok(Some(None));
-    }
-    let crate::Reach::District(d) = scope.reach() else {
-        return Ok(None);
-    };
-    let single = crate::registry::reference::only_district(&store.db)
-        .await?
-        .is_some();
-    Ok(Some((!single).then_some(d)))
-}
 
 /// The findings of every check, for the district (`None`) or one subject.
 pub async fn run(

@@ -520,6 +520,21 @@ pub(crate) async fn only_district<C: ConnectionTrait>(db: &C) -> StoreResult<Opt
     })
 }
 
+/// What `scope` acts for as a whole — sets campaigns for, re-scans at once: `Some(None)` the
+/// whole installation (the city, or the district of a one-district installation),
+/// `Some(Some(d))` its own district (a district's office of a city), `None` nothing as a whole
+/// (a town, a department, a subject).
+pub async fn acts_for(store: &Store, scope: &Scope) -> StoreResult<Option<Option<i32>>> {
+    if scope.is_all() {
+        return Ok(Some(None));
+    }
+    let Reach::District(d) = scope.reach() else {
+        return Ok(None);
+    };
+    let single = only_district(&store.db).await?.is_some();
+    Ok(Some((!single).then_some(d)))
+}
+
 /// Every district, for the operator's console and the loaders (no account's view).
 pub async fn all_districts(store: &Store) -> StoreResult<Vec<district::Model>> {
     districts(store, &Scope::district_wide()).await

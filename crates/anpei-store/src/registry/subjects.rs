@@ -122,23 +122,10 @@ pub async fn list(
     per_page: u64,
 ) -> StoreResult<(Vec<SubjectRow>, u64)> {
     let cond = filter_condition(store, f);
-    // The total of the same list and filter is read again only after a write, or after
-    // two seconds ([`crate::platform::memo`]): a client paging through asks for it each time.
+    // A client paging through asks for the same total each time.
     let key = format!("subjects:{:?}:{f:?}", scope.reach());
-    let epoch = store.epoch.now();
-    let total = match store.totals.get(&key, epoch).filter(|_| store.memos_on()) {
-        Some(t) => t,
-        None => {
-            let t = scope::subjects(scope)
-                .filter(cond.clone())
-                .count(&store.db)
-                .await?;
-            if store.memos_on() {
-                store.totals.put(key, epoch, t);
-            }
-            t
-        }
-    };
+    let count = scope::subjects(scope).filter(cond.clone()).count(&store.db);
+    let total = store.remembered_total(key, count).await?;
     let items = rows(scope)
         .filter(cond)
         .order_by_asc(subject::Column::Name)

@@ -345,7 +345,7 @@ async fn every_page_shows_the_phase_of_the_day() {
 async fn the_district_copies_a_campaign_and_wrong_dates_are_refused_in_chinese() {
     let h = with_campaign(12, 60).await;
     let s = h.login("district").await;
-    let notice_id: i32 = anpei_store::campaign::list(h.store())
+    let notice_id: i32 = anpei_store::campaign::list_in(h.store(), None)
         .await
         .unwrap()
         .into_iter()

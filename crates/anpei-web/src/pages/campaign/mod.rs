@@ -186,9 +186,13 @@ struct ListPage {
 }
 
 /// The name of the caller's district when it is a district's office of a city (the
-/// campaigns it sets are its own).
-async fn own_district_name(st: &AppState, user: &CurrentUser) -> Result<Option<String>, AppError> {
-    let Some(Some(d)) = campaign::new_campaign_owner(&st.store, &user.scope).await? else {
+/// campaigns it sets are its own), from what it acts for ([`reference::acts_for`]).
+async fn own_district_name(
+    st: &AppState,
+    user: &CurrentUser,
+    acts_for: Option<Option<i32>>,
+) -> Result<Option<String>, AppError> {
+    let Some(Some(d)) = acts_for else {
         return Ok(None);
     };
     Ok(reference::districts(&st.store, &user.scope)
@@ -234,12 +238,13 @@ pub async fn list(State(st): State<AppState>, user: CurrentUser) -> Result<Respo
             c,
         });
     }
+    let acts_for = reference::acts_for(&st.store, &user.scope).await?;
     Ok(render(ListPage {
         layout: Layout::new(&user, "专项整治", "campaigns"),
         rows,
-        district: campaign::may_copy(&st.store, &user.scope).await?,
+        district: acts_for.is_some(),
         city,
-        own_district: own_district_name(&st, &user).await?,
+        own_district: own_district_name(&st, &user, acts_for).await?,
     }))
 }
 
@@ -521,7 +526,8 @@ pub async fn copy_form(
     Path(id): Path<i32>,
     Query(q): Query<CopyQuery>,
 ) -> Result<Response, AppError> {
-    if !campaign::may_copy(&st.store, &user.scope).await? {
+    let acts_for = reference::acts_for(&st.store, &user.scope).await?;
+    if acts_for.is_none() {
         return Err(AppError::Forbidden);
     }
     let src = campaign::get_for(&st.store, &user.scope, id)
@@ -555,7 +561,7 @@ pub async fn copy_form(
         summary_due,
         years,
         errors: Vec::new(),
-        owner: own_district_name(&st, &user).await?,
+        owner: own_district_name(&st, &user, acts_for).await?,
         src,
     }))
 }
@@ -602,7 +608,12 @@ pub async fn copy(
                 summary_due: input.summary_due,
                 years: 1,
                 errors,
-                owner: own_district_name(&st, &user).await?,
+                owner: own_district_name(
+                    &st,
+                    &user,
+                    reference::acts_for(&st.store, &user.scope).await?,
+                )
+                .await?,
                 src,
             });
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

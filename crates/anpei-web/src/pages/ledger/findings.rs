@@ -191,7 +191,7 @@ pub async fn list(
         export_query: q.base_query(),
         q,
         by_rule,
-        can_scan: match anpei_store::ledger::scan::scan_reach(&st.store, &user.scope).await? {
+        can_scan: match reference::acts_for(&st.store, &user.scope).await? {
             None => None,
             Some(Some(_)) => Some("本区县重新扫描"),
             Some(None) if user.scope.is_all() && reference::is_city(&st.store).await? => {
@@ -553,7 +553,7 @@ pub(crate) async fn run_scan(
     use anpei_store::ledger::scan;
     let as_of = st.store.today();
     if subject.is_none() {
-        let district = scan::scan_reach(&st.store, &user.scope)
+        let district = reference::acts_for(&st.store, &user.scope)
             .await?
             .ok_or(AppError::Forbidden)?;
         return Ok(scan::run_whole_saved(&st.store, district, &user.actor(), as_of).await?);
