@@ -370,19 +370,7 @@ async fn scan_prints_the_contract_json_and_stores_findings() {
 #[tokio::test]
 async fn a_scan_of_one_district_finds_its_share_of_the_citys() {
     let env = Env::new().await;
-    let o = env.run(
-        &[
-            "demo",
-            "--no-serve",
-            "--districts",
-            "2",
-            "--subjects",
-            "12",
-            "--persons",
-            "80",
-        ],
-        None,
-    );
+    let o = env.run(crate::common::SMALL_CITY, None);
     assert!(o.status.success(), "{}", text(&o));
     let total = |args: &[&str]| {
         let mut all = vec!["scan", "--format", "json"];

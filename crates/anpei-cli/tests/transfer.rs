@@ -3,7 +3,7 @@
 //! `ANPEI_TEST_DATABASE_URL` names a server, else another SQLite file), the audit chain
 //! verifies there, and a second transfer into the now non-empty target is refused.
 
-use crate::common::{anpei, fresh_schema, pg_base, stdout, temp_dir, text};
+use crate::common::{anpei, fresh_schema, pg_base, stdout, temp_dir, text, SMALL_CITY};
 use sea_orm::{ConnectionTrait, Database};
 use std::io::Write;
 use std::process::Stdio;
@@ -13,26 +13,7 @@ async fn the_embedded_database_moves_to_an_empty_one_and_verifies_there() {
     let dir = temp_dir("transfer");
     let src = format!("sqlite://{}?mode=rwc", dir.join("anpei.db").display());
     stdout(&anpei(&dir, &src, &["migrate"]).output().unwrap());
-    // The demo city of two districts: ledgers, the campaign in both, tip-offs, evidence
-    // references, the audit chain.
-    stdout(
-        &anpei(
-            &dir,
-            &src,
-            &[
-                "demo",
-                "--no-serve",
-                "--districts",
-                "2",
-                "--subjects",
-                "12",
-                "--persons",
-                "60",
-            ],
-        )
-        .output()
-        .unwrap(),
-    );
+    stdout(&anpei(&dir, &src, SMALL_CITY).output().unwrap());
     // Something of its own: an account (audited).
     let mut add = anpei(
         &dir,

@@ -171,3 +171,16 @@ pub fn multipart(kind: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={b}"), body)
 }
+
+/// `anpei demo` of a small city without serving: two districts (渝北区 and one more), their
+/// ledgers, the campaign in both, tip-offs, evidence references, the audit chain.
+pub const SMALL_CITY: &[&str] = &[
+    "demo",
+    "--no-serve",
+    "--districts",
+    "2",
+    "--subjects",
+    "12",
+    "--persons",
+    "60",
+];
