@@ -3,6 +3,7 @@
 //! hash-chained audit log, accounts and sessions, reference lists and the demo loader.
 #![forbid(unsafe_code)]
 
+mod bulk_txn;
 pub mod campaign;
 pub mod clock;
 pub mod crypto;
@@ -58,6 +59,8 @@ pub struct Store {
     pub(crate) sessions: Arc<platform::memo::Memo<String, platform::accounts::SignedIn>>,
     /// Totals of lists, by a key naming the list, the scope and the filter.
     pub(crate) totals: Arc<platform::memo::Memo<String, u64>>,
+    /// How the database was opened (a bulk write opens a connection of its own).
+    connect: Arc<ConnectConfig>,
     /// Whether the memos are used (off in the test suites, whose helpers write around the
     /// write epoch; a test turns them on with [`Store::with_memos`]).
     memos: bool,
@@ -78,6 +81,10 @@ pub const CACHE_KIB: u32 = 16 * 1024;
 /// SQLite's page cache of a bulk import's connection, KiB, while it runs: an import touches
 /// random pages of the blind-index B-trees.
 pub const BULK_CACHE_KIB: u32 = 64 * 1024;
+
+/// The key of PostgreSQL's transaction-level advisory lock every write transaction takes, so
+/// that several servers on one database append to the audit chain one at a time.
+pub(crate) const WRITERS_LOCK: i64 = 7_212_021;
 
 /// Sets the SQLite page cache of the connection `db` runs on (KiB); nothing on PostgreSQL.
 pub(crate) async fn set_sqlite_cache<C: ConnectionTrait>(db: &C, kib: u32) -> StoreResult<()> {
@@ -126,6 +133,7 @@ impl Store {
             epoch: Default::default(),
             sessions: Default::default(),
             totals: Default::default(),
+            connect: Arc::new(cfg.clone()),
             memos: !cfg!(feature = "test-support"),
         })
     }
@@ -247,7 +255,7 @@ impl Store {
             DbBackend::Postgres => {
                 // Several app servers may share one PostgreSQL: serialise audit appends
                 // across them.
-                txn.execute_unprepared("SELECT pg_advisory_xact_lock(7212021)")
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
                     .await?;
             }
             DbBackend::Sqlite => {

@@ -30,7 +30,7 @@ impl Ingest<'_> {
         } else {
             certificate::Entity::find()
                 .filter(certificate::Column::CertNoBidx.is_in(lookup))
-                .all(&**self.settled().await?)
+                .all(&*self.settled().await?)
                 .await?
         }
         .into_iter()
@@ -140,7 +140,7 @@ impl Ingest<'_> {
                         am.reviewed_on = Set(rec.reviewed_on);
                         am.issuer = Set(rec.issuer);
                         self.settle().await?;
-                        am.update(&**self.txn).await?;
+                        am.update(&*self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Certificates)

@@ -5,12 +5,13 @@
 //! counted exactly once: read = inserted + updated + unchanged + rejected.
 
 use super::resolve::Names;
+use crate::bulk_txn::BulkTxn;
 use crate::entity::{certificate, import, person, registry, subject, training};
-use crate::ledger::bulk::{coded, date, datetime, insert_shaped, usual, Bind, Shape};
+use crate::ledger::bulk::{coded, date, datetime, usual, Bind, Shape};
 use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
 use crate::Reach;
-use crate::{Store, StoreError, StoreResult, WriteTxn};
+use crate::{Store, StoreError, StoreResult};
 use anpei_core::kinds::SPECIAL_OP_CATEGORIES;
 use anpei_core::ledger::{
     CertificateRecord, Fault, PersonRecord, RowError, SheetHeader, SubjectRecord, Table,
@@ -44,7 +45,10 @@ pub use report::*;
 use shapes::*;
 use trainings::*;
 
+/// Rows resolved and written together: on SQLite, one batch of multi-row inserts; on
+/// PostgreSQL one `COPY`, whose fixed cost (and the reference check after it) wants more rows.
 const BATCH: usize = 2000;
+const PG_BATCH: usize = 10_000;
 
 /// A row waiting for its batch: its number in the file, the parsed record, the cells.
 struct Pending<T> {
@@ -121,7 +125,7 @@ fn unpack<T>(rows: Vec<Pending<LedgerRow>>, pick: fn(LedgerRow) -> Option<T>) ->
 pub struct Ingest<'a> {
     store: &'a Store,
     /// Shared with the insert in flight (see `dispatch`).
-    txn: std::sync::Arc<WriteTxn>,
+    txn: std::sync::Arc<BulkTxn>,
     /// The last batch's insert, a task of its own (its statements run on the driver's
     /// thread while this one prepares the next batch); settled before any other use of the
     /// transaction.
@@ -133,6 +137,11 @@ pub struct Ingest<'a> {
     person_lookups: usize,
     /// The whole person index is in `persons`: only persons inserted since can be missing.
     persons_loaded: bool,
+    /// Whether the whole person index may be read into memory (see `resolve_persons`).
+    person_index_fits: bool,
+    /// The highest training id when the import began: a stored row above it is this
+    /// import's own.
+    trainings_before: i32,
     scope: Scope,
     names: Names,
     scope_departments: HashSet<i32>,
@@ -152,6 +161,10 @@ pub struct Ingest<'a> {
     empty_at_start: HashSet<Table>,
     /// Rows waiting for their batch, all of one table.
     buffer: Vec<Pending<LedgerRow>>,
+    /// Rows a batch holds ([`BATCH`] or [`PG_BATCH`]).
+    batch: usize,
+    /// The most persons whose whole index is read into memory (see `resolve_persons`).
+    person_index_max: usize,
     report: IngestReport,
 }
 
@@ -210,8 +223,8 @@ impl<'a> Ingest<'a> {
                 .collect(),
             _ => HashSet::new(),
         };
-        let txn = store.write().await?;
-        crate::set_sqlite_cache(&*txn, crate::BULK_CACHE_KIB).await?;
+        let txn = store.bulk_write().await?;
+        crate::set_sqlite_cache(&txn, crate::BULK_CACHE_KIB).await?;
         let subjects = subject::Entity::find()
             .select_only()
             .columns([
@@ -221,22 +234,30 @@ impl<'a> Ingest<'a> {
                 subject::Column::DepartmentId,
             ])
             .into_tuple::<(String, i32, i32, i32)>()
-            .all(&*txn)
+            .all(&txn)
             .await?
             .into_iter()
             .map(|(u, id, t, d)| (u, (id, t, d)))
             .collect();
         let mut empty_at_start = HashSet::new();
-        if person::Entity::find().count(&*txn).await? == 0 {
+        if person::Entity::find().one(&txn).await?.is_none() {
             empty_at_start.insert(Table::Persons);
         }
-        if certificate::Entity::find().count(&*txn).await? == 0 {
+        if certificate::Entity::find().one(&txn).await?.is_none() {
             empty_at_start.insert(Table::Certificates);
         }
-        if training::Entity::find().count(&*txn).await? == 0 {
+        let trainings_before: i32 = training::Entity::find()
+            .select_only()
+            .column_as(training::Column::Id.max(), "m")
+            .into_tuple::<Option<i32>>()
+            .one(&txn)
+            .await?
+            .flatten()
+            .unwrap_or(0);
+        if trainings_before == 0 {
             empty_at_start.insert(Table::Trainings);
         }
-        if registry::Entity::find().count(&*txn).await? == 0 {
+        if registry::Entity::find().one(&txn).await?.is_none() {
             empty_at_start.insert(Table::Registry);
         }
         Ok(Ingest {
@@ -246,6 +267,8 @@ impl<'a> Ingest<'a> {
             unresolved: HashSet::new(),
             person_lookups: 0,
             persons_loaded: false,
+            person_index_fits: true,
+            trainings_before,
             scope,
             names,
             scope_departments,
@@ -257,9 +280,24 @@ impl<'a> Ingest<'a> {
             seen: HashMap::new(),
             seen_trainings: SeenTrainings::default(),
             empty_at_start,
-            buffer: Vec::with_capacity(BATCH),
+            buffer: Vec::new(),
+            batch: if store.backend() == sea_orm::DbBackend::Postgres {
+                PG_BATCH
+            } else {
+                BATCH
+            },
+            person_index_max: PERSON_INDEX_MAX,
             report: IngestReport::default(),
         })
+    }
+
+    /// Lowers the memory bounds of this import (the duplicate check's keys, the person index
+    /// read whole) and its batches, so that a test's small file goes the way a city's goes.
+    #[cfg(test)]
+    pub(crate) fn bound_memory(&mut self, keys: usize, persons: usize) {
+        self.seen_trainings = SeenTrainings::with_max(keys);
+        self.person_index_max = persons;
+        self.batch = 1000;
     }
 
     /// Waits for the insert in flight, if any.
@@ -273,7 +311,7 @@ impl<'a> Ingest<'a> {
     }
 
     /// The transaction, once the insert in flight has finished.
-    async fn settled(&mut self) -> StoreResult<std::sync::Arc<WriteTxn>> {
+    async fn settled(&mut self) -> StoreResult<std::sync::Arc<BulkTxn>> {
         self.settle().await?;
         Ok(self.txn.clone())
     }
@@ -292,7 +330,7 @@ impl<'a> Ingest<'a> {
         }
         let txn = self.txn.clone();
         self.pending = Some(tokio::spawn(async move {
-            crate::ledger::bulk::insert_models(&**txn, rows).await
+            crate::ledger::bulk::insert_models(&*txn, rows).await
         }));
         Ok(())
     }
@@ -308,9 +346,7 @@ impl<'a> Ingest<'a> {
             return Ok(());
         }
         let txn = self.txn.clone();
-        self.pending = Some(tokio::spawn(async move {
-            insert_shaped(&**txn, shape, values).await
-        }));
+        self.pending = Some(tokio::spawn(async move { txn.insert(shape, values).await }));
         Ok(())
     }
 
@@ -384,7 +420,7 @@ impl<'a> Ingest<'a> {
         let mut cells: Cells = cells.into();
         cells.sheet = self.report.sheets.len().checked_sub(1);
         self.buffer.push(Pending { row, rec, cells });
-        if self.buffer.len() >= BATCH {
+        if self.buffer.len() >= self.batch {
             self.flush().await?;
         }
         Ok(())
@@ -438,12 +474,12 @@ impl<'a> Ingest<'a> {
         let txn = std::sync::Arc::into_inner(self.txn)
             .ok_or_else(|| StoreError::Validation("导入事务仍被占用".into()))?;
         // The connection goes back to the pool with the ordinary cache.
-        crate::set_sqlite_cache(&*txn, crate::CACHE_KIB).await?;
+        crate::set_sqlite_cache(&txn, crate::CACHE_KIB).await?;
         let txn = if keep {
             txn
         } else {
-            drop(txn); // rolls back
-            store.write().await?
+            txn.rollback().await?;
+            BulkTxn::Write(store.write().await?)
         };
         import::ActiveModel {
             id: NotSet,
@@ -457,7 +493,7 @@ impl<'a> Ingest<'a> {
             outcome: Set(outcome.into()),
             counts: Set(report.counts_json()),
         }
-        .insert(&*txn)
+        .insert(&txn)
         .await?;
         let changes = if keep {
             self.changes.summary()
@@ -471,7 +507,7 @@ impl<'a> Ingest<'a> {
             outcome,
             report.counts_json()
         ));
-        audit::append(&*txn, store.now(), actor, &ev).await?;
+        audit::append(&txn, store.now(), actor, &ev).await?;
         txn.commit().await?;
         Ok((report, outcome))
     }

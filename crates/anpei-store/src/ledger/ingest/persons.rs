@@ -21,6 +21,10 @@ pub(super) fn add_holder(persons: &mut HashMap<String, Vec<Holder>>, bidx: Strin
     }
 }
 
+/// Persons whose whole index an import reads into memory at most (about 150 bytes each);
+/// beyond, each batch looks up its own.
+pub(super) const PERSON_INDEX_MAX: usize = 1_500_000;
+
 impl Ingest<'_> {
     /// Looks up persons by blind index: the cache first; then, for the first batch that
     /// misses, the database by those keys; for later ones (a big import) the whole person
@@ -30,6 +34,10 @@ impl Ingest<'_> {
         &mut self,
         bidxs: impl Iterator<Item = String>,
     ) -> StoreResult<()> {
+        if !self.person_index_fits && self.persons.len() > self.person_index_max {
+            // A cache only: what it forgets is looked up again.
+            self.persons.clear();
+        }
         let missing: Vec<String> = bidxs
             .filter(|b| !self.persons.contains_key(b) || self.unresolved.contains(b))
             .collect::<HashSet<_>>()
@@ -44,7 +52,14 @@ impl Ingest<'_> {
             return self.lookup_persons(recent).await;
         }
         self.person_lookups += 1;
-        if self.person_lookups < 2 {
+        if self.person_lookups == 2 {
+            // Whether the whole index fits: a city's ledger of millions of persons does not,
+            // and its batches look their persons up one batch at a time instead.
+            let txn = self.settled().await?;
+            self.person_index_fits =
+                person::Entity::find().count(&*txn).await? <= self.person_index_max as u64;
+        }
+        if self.person_lookups < 2 || !self.person_index_fits {
             let mut keys: HashSet<String> = missing.into_iter().collect();
             keys.extend(std::mem::take(&mut self.unresolved));
             return self.lookup_persons(keys.into_iter().collect()).await;
@@ -53,7 +68,7 @@ impl Ingest<'_> {
         if self.store.backend() == sea_orm::DbBackend::Sqlite {
             // The driver's per-row hand-off costs more than the row: chunks come as strings.
             let cols = ["id_bidx", "id", "subject_id", "name"];
-            let rows = crate::ledger::facts::sqlite_bulk_rows(&**txn, "persons", &cols, "").await?;
+            let rows = crate::ledger::facts::sqlite_bulk_rows(&*txn, "persons", &cols, "").await?;
             self.persons.reserve(rows.estimate());
             for r in rows.rows() {
                 let mut f = r.split('\u{1f}');
@@ -81,7 +96,7 @@ impl Ingest<'_> {
                     person::Column::Name,
                 ])
                 .into_tuple::<(String, i32, i32, String)>()
-                .all(&**txn)
+                .all(&*txn)
                 .await?;
             for (b, id, subject, name) in all {
                 add_holder(&mut self.persons, b, Holder { id, subject, name });
@@ -108,7 +123,7 @@ impl Ingest<'_> {
                 ])
                 .filter(person::Column::IdBidx.is_in(chunk.to_vec()))
                 .into_tuple::<(String, i32, i32, String)>()
-                .all(&**txn)
+                .all(&*txn)
                 .await?;
             for (b, id, subject, name) in found {
                 add_holder(&mut self.persons, b, Holder { id, subject, name });
@@ -159,7 +174,7 @@ impl Ingest<'_> {
         } else {
             person::Entity::find()
                 .filter(person::Column::IdBidx.is_in(lookup))
-                .all(&**self.settled().await?)
+                .all(&*self.settled().await?)
                 .await?
         }
         .into_iter()
@@ -255,7 +270,7 @@ impl Ingest<'_> {
                         am.phone_masked = Set(phone.as_deref().map(mask_phone));
                         am.updated_at = Set(self.now);
                         self.settle().await?;
-                        am.update(&**self.txn).await?;
+                        am.update(&*self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Persons)

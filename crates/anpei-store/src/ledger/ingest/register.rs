@@ -22,7 +22,7 @@ impl Ingest<'_> {
         } else {
             registry::Entity::find()
                 .filter(registry::Column::CertNoBidx.is_in(lookup))
-                .all(&**self.settled().await?)
+                .all(&*self.settled().await?)
                 .await?
         }
         .into_iter()
@@ -91,7 +91,7 @@ impl Ingest<'_> {
                         am.issuer = Set(rec.issuer);
                         am.updated_at = Set(self.now);
                         self.settle().await?;
-                        am.update(&**self.txn).await?;
+                        am.update(&*self.txn).await?;
                         self.report
                             .counts
                             .entry(Table::Registry)

@@ -13,7 +13,7 @@ impl Ingest<'_> {
         let usccs: Vec<String> = batch.iter().map(|p| p.rec.uscc.to_string()).collect();
         let existing: HashMap<String, subject::Model> = subject::Entity::find()
             .filter(subject::Column::Uscc.is_in(usccs))
-            .all(&**self.txn)
+            .all(&*self.txn)
             .await?
             .into_iter()
             .map(|m| (m.uscc.clone(), m))
@@ -163,7 +163,7 @@ impl Ingest<'_> {
                         am.contact_phone_masked = Set(phone.as_deref().map(mask_phone));
                         am.updated_at = Set(self.now);
                         self.settle().await?;
-                        am.update(&**self.txn).await?;
+                        am.update(&*self.txn).await?;
                         self.subjects.insert(uscc, (o.id, town, dep));
                         self.report
                             .counts
@@ -216,7 +216,7 @@ impl Ingest<'_> {
                 ])
                 .filter(subject::Column::Uscc.is_in(new_usccs))
                 .into_tuple::<(String, i32, i32, i32)>()
-                .all(&**self.settled().await?)
+                .all(&*self.settled().await?)
                 .await?;
             for (u, id, t, d) in ids {
                 self.subjects.insert(u, (id, t, d));

@@ -49,7 +49,7 @@ async fn rows_read_back_as_imported() {
         match i % 5 {
             0 => t.result = Some("良好".into()),
             1 => t.result = None,
-            2 => t.institution = Some("O'Brien 培训中心 \\ ?".into()),
+            2 => t.institution = Some("O'Brien 培训中心 \\ ?\t\\N\r\n第二行".into()),
             3 => t.start += chrono::TimeDelta::milliseconds(250),
             _ => {}
         }
@@ -254,9 +254,171 @@ async fn a_big_training_import_finds_persons_stored_before_it() {
     db.cleanup().await;
 }
 
+/// A training file bigger than an import's memory bounds (scaled down here): past them, each
+/// batch looks its persons up by itself, and a row repeating one of an earlier batch is found
+/// among the rows already stored. Every row is stored once and the repeat is rejected.
+#[tokio::test]
+async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
+    use anpei_core::demo::DemoConfig;
+    let db = crate::testing::TestDb::new().await;
+    let store = &db.store;
+    let cfg = DemoConfig {
+        seed: 5,
+        subjects: 30,
+        persons: 600,
+        as_of: store.today(),
+    };
+    let d = crate::demo::generate(store, &cfg).await.unwrap();
+    let prov = Provenance {
+        file_name: "t.csv".into(),
+        sha256: "00".repeat(32),
+        kind: "training".into(),
+    };
+    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
+    for (i, s) in d.subjects.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    for (i, p) in d.persons.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    ing.finish(&Actor::system("test"), Mode::Normal, &prov)
+        .await
+        .unwrap();
+    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
+    ing.bound_memory(300, 50);
+    let n = d.trainings.len();
+    assert!(n > 2 * ing.batch, "{n}");
+    for (i, t) in d.trainings.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    ing.push(n + 2, LedgerRow::Training(d.trainings[3].clone()), vec![])
+        .await
+        .unwrap();
+    let (report, outcome) = ing
+        .finish(&Actor::system("test"), Mode::Normal, &prov)
+        .await
+        .unwrap();
+    assert_eq!(outcome, "partial");
+    let c = report.counts[&Table::Trainings];
+    assert_eq!(
+        (c.inserted as usize, c.rejected),
+        (n, 1),
+        "{:?}",
+        report.rejections
+    );
+    let e = &report.rejections[0];
+    assert_eq!(e.row, n + 2);
+    assert!(
+        e.faults[0].reason.contains("与本文件中前面的一行重复"),
+        "{:?}",
+        e.faults
+    );
+    let stored = training::Entity::find().count(&store.db).await.unwrap();
+    assert_eq!(stored as usize, n);
+    db.cleanup().await;
+}
+
 #[test]
 fn cells_split_back_into_the_original_cells() {
     let cells = vec!["a".to_string(), String::new(), "张三 ".to_string()];
     assert_eq!(Cells::new(&cells).split(), cells);
     assert_eq!(Cells::from(Vec::new()).split(), Vec::<String>::new());
+}
+
+/// The ledger's references hold in the database itself, whatever writes: on PostgreSQL by
+/// the statement-level checks that replace the foreign keys, on SQLite by its foreign keys.
+#[tokio::test]
+async fn the_database_refuses_rows_naming_missing_persons_and_deleting_named_ones() {
+    use anpei_core::demo::DemoConfig;
+    use sea_orm::ConnectionTrait;
+    let db = crate::testing::TestDb::new().await;
+    let store = &db.store;
+    let cfg = DemoConfig {
+        seed: 6,
+        subjects: 3,
+        persons: 20,
+        as_of: store.today(),
+    };
+    let d = crate::demo::generate(store, &cfg).await.unwrap();
+    let prov = Provenance {
+        file_name: "t.csv".into(),
+        sha256: "00".repeat(32),
+        kind: "ledger".into(),
+    };
+    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
+    for (i, s) in d.subjects.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    for (i, p) in d.persons.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    for (i, c) in d.certificates.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Certificate(c.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    for (i, t) in d.trainings.iter().enumerate() {
+        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
+            .await
+            .unwrap();
+    }
+    ing.finish(&Actor::system("test"), Mode::Normal, &prov)
+        .await
+        .unwrap();
+    assert!(!d.certificates.is_empty());
+    let t = training::Entity::find()
+        .one(&store.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let training_row = |person: i32, subject: i32, hour: u32| {
+        format!(
+            "INSERT INTO trainings (person_id, subject_id, training_type, form, start_at, \
+             end_at, theory_hours, practical_hours, created_at) VALUES ({person}, {subject}, \
+             'retraining', 'offline', '2020-01-01 {hour:02}:00:00', '2020-01-01 {hour:02}:30:00', \
+             1, 0, 0)"
+        )
+    };
+    // A row naming an existing person and employer goes in; a missing one is refused.
+    store
+        .db
+        .execute_unprepared(&training_row(t.person_id, t.subject_id, 1))
+        .await
+        .unwrap();
+    for bad in [
+        training_row(t.person_id + 100_000, t.subject_id, 2),
+        training_row(t.person_id, t.subject_id + 100_000, 3),
+        format!(
+            "UPDATE trainings SET person_id = {} WHERE id = {}",
+            t.person_id + 100_000,
+            t.id
+        ),
+        format!(
+            "UPDATE certificates SET person_id = {}",
+            t.person_id + 100_000
+        ),
+        format!("UPDATE persons SET subject_id = {}", t.subject_id + 100_000),
+        format!("DELETE FROM persons WHERE id = {}", t.person_id),
+        format!("DELETE FROM subjects WHERE id = {}", t.subject_id),
+        format!(
+            "UPDATE persons SET id = id + 100000 WHERE id = {}",
+            t.person_id
+        ),
+    ] {
+        let r = store.db.execute_unprepared(&bad).await;
+        assert!(r.is_err(), "accepted: {bad}");
+    }
+    let stored = training::Entity::find().count(&store.db).await.unwrap();
+    assert_eq!(stored as usize, d.trainings.len() + 1);
+    db.cleanup().await;
 }

@@ -2,18 +2,78 @@
 //! trainee.
 
 use super::*;
+use std::hash::BuildHasherDefault;
 
 /// The natural keys (person, start, end, type) of the training rows of this import, each
 /// with the row that had it first. A key packs into 128 bits when its times are whole
 /// seconds from 1900 on (all but odd ones), which hashes in one go and takes a third of
 /// the room of the whole key; the others are kept whole.
-#[derive(Default)]
+///
+/// Memory stays bounded: past [`SEEN_TRAININGS_MAX`] keys it keeps the keys of the current
+/// batch only, and the batches after look earlier rows up among the rows this import stored.
 pub(super) struct SeenTrainings {
-    packed: HashMap<u128, usize>,
+    packed: HashMap<u128, usize, BuildHasherDefault<PackedKeyHasher>>,
     whole: HashMap<(i32, NaiveDateTime, NaiveDateTime, TrainingType), usize>,
+    full: bool,
+    max: usize,
+}
+
+impl Default for SeenTrainings {
+    fn default() -> Self {
+        SeenTrainings::with_max(SEEN_TRAININGS_MAX)
+    }
+}
+
+/// Training keys an import remembers at most (about 40 bytes each).
+pub(super) const SEEN_TRAININGS_MAX: usize = 4_000_000;
+
+/// Hashes a packed key with one multiplication (the standard SipHash costs more than the
+/// rest of a row's duplicate check). Keys come from the importer's own file, so a crafted
+/// file could at worst slow its own import.
+#[derive(Default)]
+pub(super) struct PackedKeyHasher(u64);
+
+impl std::hash::Hasher for PackedKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let x = (n as u64) ^ ((n >> 64) as u64).rotate_left(29) ^ self.0;
+        let h = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
 }
 
 impl SeenTrainings {
+    pub(super) fn with_max(max: usize) -> SeenTrainings {
+        SeenTrainings {
+            packed: HashMap::default(),
+            whole: HashMap::new(),
+            full: false,
+            max,
+        }
+    }
+
+    /// A batch begins: once full, only its own keys are kept.
+    pub(super) fn start_batch(&mut self) {
+        if self.full {
+            self.packed.clear();
+            self.whole.clear();
+        }
+    }
+
+    /// Whether earlier batches' keys have been let go (they are looked up instead).
+    pub(super) fn is_full(&self) -> bool {
+        self.full
+    }
+
     /// The row that first had this key; none if this is the first (which `row` now is).
     pub(super) fn first(
         &mut self,
@@ -24,6 +84,9 @@ impl SeenTrainings {
         row: usize,
     ) -> Option<usize> {
         use std::collections::hash_map::Entry;
+        if self.packed.len() + self.whole.len() >= self.max {
+            self.full = true;
+        }
         match pack_training_key(person, start, end, ty) {
             Some(k) => match self.packed.entry(k) {
                 Entry::Occupied(e) => Some(*e.get()),
@@ -86,7 +149,8 @@ impl Ingest<'_> {
             (i32, chrono::NaiveDateTime, chrono::NaiveDateTime, String),
             training::Model,
         > = HashMap::new();
-        if !self.empty_at_start.contains(&Table::Trainings) {
+        self.seen_trainings.start_batch();
+        if !self.empty_at_start.contains(&Table::Trainings) || self.seen_trainings.is_full() {
             let pids: Vec<i32> = keys
                 .iter()
                 .filter_map(|k| self.persons.get(k))
@@ -101,7 +165,7 @@ impl Ingest<'_> {
             for chunk in pids.chunks(900) {
                 for m in training::Entity::find()
                     .filter(training::Column::PersonId.is_in(chunk.to_vec()))
-                    .all(&**self.txn)
+                    .all(&*self.txn)
                     .await?
                 {
                     existing.insert(
@@ -187,6 +251,18 @@ impl Ingest<'_> {
                 ))
             };
             match old {
+                // A row this import stored: an earlier row of the file had the same key
+                // (one whose number is no longer remembered).
+                Some(o) if o.id > self.trainings_before => {
+                    reject(
+                        &mut self.report,
+                        Table::Trainings,
+                        row,
+                        "开始时间",
+                        "与本文件中前面的一行重复（同一人员、同一时间、同一培训类型），同一次培训只应填写一行".into(),
+                        cells,
+                    );
+                }
                 Some(o) => {
                     let same = o.form == rec.form.code()
                         && o.theory_hours == rec.theory_hours
@@ -231,7 +307,7 @@ impl Ingest<'_> {
                         am.score = Set(rec.score);
                         am.result = Set(rec.result);
                         self.settle().await?;
-                        am.update(&**self.txn).await?;
+                        am.update(&*self.txn).await?;
                         counts.updated += 1;
                     }
                 }
