@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pandas_peer.sh — the product's ledger import + scan against a straightforward pandas peer.
 #
-# What it measures: wall time and peak RSS (/usr/bin/time -f "%e s %M KiB") of
+# What it measures: wall time and peak RSS (/usr/bin/time -f "%e s %M KiB (%U user %S sys)") of
 #   (a) the product: the five `anpei import` runs (单位 → 人员 → 证书 → 培训 → 登记库) into a
 #       fresh SQLite database, then `anpei scan --format json` as of a date;
 #   (b) scripts/pandas_peer.py: the same five CSVs read, trimmed, validated (ID check digits,
@@ -46,7 +46,7 @@ machine() {
 
 run_peer() {
     echo "== pandas peer ($(machine))"
-    /usr/bin/time -f "pandas peer: %e s %M KiB" \
+    /usr/bin/time -f "pandas peer: %e s %M KiB (%U user %S sys)" \
         "$venv/bin/python" "$here/pandas_peer.py" "$export_dir" --as-of "$as_of" \
         --output "$work/pandas_findings.csv"
 }
@@ -59,12 +59,12 @@ run_product() {
     for kind_file in subjects:单位 persons:人员 certificates:证书 training:培训 registry:登记库; do
         local kind="${kind_file%%:*}" file="${kind_file#*:}"
         # Exit 3 means some rows were rejected (the valid ones are stored): not a failure here.
-        /usr/bin/time -f "import $kind: %e s %M KiB" \
+        /usr/bin/time -f "import $kind: %e s %M KiB (%U user %S sys)" \
             "$anpei" --data-dir "$db" import "$kind" "$export_dir/$file.csv" >"$work/import_$kind.log" \
             || [ $? -eq 3 ]
         tail -n 1 "$work/import_$kind.log"
     done
-    /usr/bin/time -f "scan: %e s %M KiB" \
+    /usr/bin/time -f "scan: %e s %M KiB (%U user %S sys)" \
         "$anpei" --data-dir "$db" scan --as-of "$as_of" --format json --output "$work/scan.json"
     echo "product total: $(echo "$(date +%s.%N) - $start" | bc) s"
     "$venv/bin/python" - "$work/scan.json" <<'EOF'

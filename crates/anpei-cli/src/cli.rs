@@ -274,6 +274,7 @@ async fn open(cli: &Cli, cfg: &Config) -> Result<Store> {
         &ConnectConfig {
             url: url.clone(),
             max_connections: cfg.database_max_connections.filter(|n| *n > 0),
+            read_url: cfg.database_read_url.clone(),
             ..Default::default()
         },
         crypto,

@@ -15,6 +15,9 @@ pub struct Config {
     /// Connections of this instance's pool (default 16); with several app servers on one
     /// PostgreSQL, their sum stays under the server's `max_connections`.
     pub database_max_connections: Option<u32>,
+    /// A PostgreSQL streaming-replication standby of `database_url`: list pages, the
+    /// dashboard and scans read from it once it has replayed what they must see.
+    pub database_read_url: Option<String>,
     /// 64 hex characters; without it a key file is generated in the data directory.
     pub master_key: Option<String>,
     pub secure_cookies: bool,
@@ -104,6 +107,10 @@ impl std::fmt::Debug for Config {
             )
             .field("database_max_connections", &self.database_max_connections)
             .field(
+                "database_read_url",
+                &self.database_read_url.as_ref().map(|u| redact_url(u)),
+            )
+            .field(
                 "master_key",
                 &self.master_key.as_ref().map(|_| "<redacted>"),
             )
@@ -145,6 +152,9 @@ impl Config {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let Some(v) = env("ANPEI_BIND") {
             cfg.bind = Some(v);
+        }
+        if let Some(v) = env("ANPEI_DATABASE_READ_URL") {
+            cfg.database_read_url = Some(v);
         }
         if let Some(v) = env("ANPEI_DATABASE_MAX_CONNECTIONS") {
             cfg.database_max_connections = Some(

@@ -134,6 +134,7 @@ impl Env {
                 url: self.url.clone(),
                 pg_schema: None,
                 max_connections: Some(2),
+                read_url: None,
             },
             self.crypto(),
             Default::default(),

@@ -16,6 +16,7 @@ impl Env {
                 url: self.url.clone(),
                 pg_schema: None,
                 max_connections: Some(2),
+                read_url: None,
             },
             Crypto::from_master_key(&[1u8; 32]),
             anpei_core::Params::default(),

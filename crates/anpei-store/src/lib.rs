@@ -61,6 +61,8 @@ pub struct Store {
     pub(crate) totals: Arc<platform::memo::Memo<String, u64>>,
     /// How the database was opened (a bulk write opens a connection of its own).
     connect: Arc<ConnectConfig>,
+    /// The standby heavy reads may use ([`platform::replica`]).
+    replica: Option<Arc<platform::replica::Replica>>,
     /// Whether the memos are used (off in the test suites, whose helpers write around the
     /// write epoch; a test turns them on with [`Store::with_memos`]).
     memos: bool,
@@ -73,6 +75,9 @@ pub struct ConnectConfig {
     /// PostgreSQL schema to use (tests run each in a fresh schema).
     pub pg_schema: Option<String>,
     pub max_connections: Option<u32>,
+    /// A PostgreSQL streaming-replication standby that heavy reads may use
+    /// ([`platform::replica`]).
+    pub read_url: Option<String>,
 }
 
 /// SQLite's page cache per connection, KiB: what every connection of the pool may hold, so
@@ -102,27 +107,41 @@ impl Store {
         params: Params,
         clock: Arc<dyn Clock>,
     ) -> StoreResult<Store> {
-        let mut opts = ConnectOptions::new(cfg.url.clone());
-        opts.sqlx_logging(false)
-            .max_connections(cfg.max_connections.unwrap_or(16))
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-                    // 16 MiB page cache per connection (the default 2 MiB spills to disk on
-                    // the district's reads); a bulk import raises its own connection's to
-                    // [`BULK_CACHE_KIB`] while it runs.
-                    .pragma("cache_size", format!("-{CACHE_KIB}"))
-                    .pragma("temp_store", "memory")
-                    .create_if_missing(true)
-            });
-        if let Some(schema) = &cfg.pg_schema {
-            opts.set_schema_search_path(schema.clone());
+        let options = |url: &str| {
+            let mut opts = ConnectOptions::new(url.to_string());
+            opts.sqlx_logging(false)
+                .max_connections(cfg.max_connections.unwrap_or(16))
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(30))
+                        // 16 MiB page cache per connection (the default 2 MiB spills to disk on
+                        // the district's reads); a bulk import raises its own connection's to
+                        // [`BULK_CACHE_KIB`] while it runs.
+                        .pragma("cache_size", format!("-{CACHE_KIB}"))
+                        .pragma("temp_store", "memory")
+                        .create_if_missing(true)
+                });
+            if let Some(schema) = &cfg.pg_schema {
+                opts.set_schema_search_path(schema.clone());
+            }
+            opts
+        };
+        let replica = match &cfg.read_url {
+            Some(url) => Some(Arc::new(platform::replica::Replica::new(
+                Database::connect(options(url)).await?,
+            ))),
+            None => None,
+        };
+        let db = Database::connect(options(&cfg.url)).await?;
+        if replica.is_some() && db.get_database_backend() != DbBackend::Postgres {
+            return Err(StoreError::Validation(
+                "只读备库（database_read_url）只用于 PostgreSQL".into(),
+            ));
         }
-        let db = Database::connect(opts).await?;
         Ok(Store {
             db,
             crypto,
@@ -134,6 +153,7 @@ impl Store {
             sessions: Default::default(),
             totals: Default::default(),
             connect: Arc::new(cfg.clone()),
+            replica,
             memos: !cfg!(feature = "test-support"),
         })
     }

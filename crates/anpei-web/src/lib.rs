@@ -17,6 +17,7 @@ pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
 pub mod scheduler;
+pub mod standby;
 pub mod tls;
 
 use std::collections::HashMap;

@@ -140,6 +140,10 @@ pub fn with_middleware(router: Router<AppState>, state: AppState) -> Router {
     router
         .route_layer(from_fn_with_state(state.clone(), auth::authorize))
         .fallback(pages::not_found)
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::standby::route_reads,
+        ))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn_with_state(state.clone(), auth::security_headers))
         .with_state(state)

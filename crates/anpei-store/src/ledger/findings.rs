@@ -411,7 +411,8 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<FindingRow>, u64)> {
-    let total = query(scope, f).count(&store.db).await?;
+    let db = store.reads().await;
+    let total = query(scope, f).count(db).await?;
     let rows = rows(query(scope, f))
         .order_by_asc(finding::Column::Status)
         .order_by_asc(finding::Column::Rule)
@@ -419,7 +420,7 @@ pub async fn list(
         .offset((page.max(1) - 1) * per_page)
         .limit(per_page)
         .into_model::<FindingRow>()
-        .all(&store.db)
+        .all(db)
         .await?;
     Ok((rows, total))
 }

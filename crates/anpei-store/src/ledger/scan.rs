@@ -147,9 +147,14 @@ pub async fn run_whole_in<E: From<StoreError>>(
     let mut w = Whole::default();
     let parts = parts_in(store, district, part_persons).await?;
     w.parts = parts.len();
+    // The ledger may be read from a standby that has replayed every write committed before
+    // the scan began.
+    let seen = store.primary_position().await?;
     for (a, b) in parts {
         let which = Which::Persons(a, b, district);
-        let ledger = facts::load_which(store, which).await?;
+        let (ledger, _) =
+            crate::platform::replica::read_after(seen, facts::load_which(store, which)).await;
+        let ledger = ledger?;
         let params = store.params.clone();
         let found = tokio::task::spawn_blocking(move || rules::scan(&ledger, as_of, &params))
             .await

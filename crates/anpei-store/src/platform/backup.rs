@@ -579,6 +579,7 @@ async fn open_sqlite(store: &Store, path: &Path) -> Result<Store, BackupError> {
             url: format!("sqlite://{}?mode=rwc", path.display()),
             pg_schema: None,
             max_connections: Some(1),
+            read_url: None,
         },
         store.crypto.clone(),
         (*store.params).clone(),

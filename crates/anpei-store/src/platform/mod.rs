@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod memo;
 pub mod mfa;
 pub mod policy;
+pub mod replica;
 pub mod security;
 pub mod transfer;
 pub mod urge;

@@ -32,7 +32,7 @@ pub struct Dashboard {
 
 #[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, scope: &Scope) -> StoreResult<Dashboard> {
-    let db = &store.db;
+    let db = store.reads().await;
     let count_id = || Func::count(Expr::col((subject::Entity, subject::Column::Id)));
     let by_kind_raw: Vec<(String, i64)> = scope::subjects(scope)
         .select_only()

@@ -96,17 +96,15 @@ pub async fn list(
     per_page: u64,
 ) -> StoreResult<(Vec<PersonRow>, u64)> {
     let cond = condition(store, f);
-    let total = scope::persons(scope)
-        .filter(cond.clone())
-        .count(&store.db)
-        .await?;
+    let db = store.reads().await;
+    let total = scope::persons(scope).filter(cond.clone()).count(db).await?;
     let persons = scope::persons(scope)
         .filter(cond)
         .order_by_asc(person::Column::SubjectId)
         .order_by_asc(person::Column::Id)
         .offset((page.max(1) - 1) * per_page)
         .limit(per_page)
-        .all(&store.db)
+        .all(db)
         .await?;
     Ok((to_rows(store, persons).await?, total))
 }

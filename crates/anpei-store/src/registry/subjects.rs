@@ -124,7 +124,8 @@ pub async fn list(
     let cond = filter_condition(store, f);
     // A client paging through asks for the same total each time.
     let key = format!("subjects:{:?}:{f:?}", scope.reach());
-    let count = scope::subjects(scope).filter(cond.clone()).count(&store.db);
+    let db = store.reads().await;
+    let count = scope::subjects(scope).filter(cond.clone()).count(db);
     let total = store.remembered_total(key, count).await?;
     let items = rows(scope)
         .filter(cond)
@@ -133,7 +134,7 @@ pub async fn list(
         .offset((page.max(1) - 1) * per_page)
         .limit(per_page)
         .into_model::<SubjectRow>()
-        .all(&store.db)
+        .all(db)
         .await?;
     Ok((items, total))
 }

@@ -69,6 +69,7 @@ impl TestDb {
                         url,
                         pg_schema: Some(schema),
                         max_connections: Some(4),
+                        read_url: None,
                     },
                     None,
                 )
@@ -83,6 +84,7 @@ impl TestDb {
                         url,
                         pg_schema: None,
                         max_connections: Some(4),
+                        read_url: None,
                     },
                     Some(path),
                 )

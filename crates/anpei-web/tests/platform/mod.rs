@@ -10,6 +10,7 @@ mod ratelimit;
 mod requests;
 mod security_admin;
 mod signin;
+mod standby;
 mod transport;
 mod uploads;
 mod write_matrix;

@@ -16,6 +16,7 @@ async fn a_policy_saved_on_one_instance_reaches_another_at_its_next_wake_up() {
             url: db.url.clone(),
             pg_schema: db.pg_schema.clone(),
             max_connections: Some(2),
+            read_url: None,
         },
         Crypto::from_master_key(&[42u8; 32]),
         Params::default(),

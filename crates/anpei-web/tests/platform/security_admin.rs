@@ -185,6 +185,7 @@ async fn the_security_administrator_edits_the_policy_it_is_audited_and_the_new_r
             url: h.db.url.clone(),
             pg_schema: h.db.pg_schema.clone(),
             max_connections: Some(2),
+            read_url: None,
         },
         h.store().crypto.clone(),
         anpei_core::Params::default(),
