@@ -78,6 +78,8 @@ impl Store {
             .await
             .map_err(db_err)?;
         let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
+        // Many short statements: compiling them is never worth it.
+        db.execute_unprepared("SET jit = off").await?;
         db.execute_unprepared("BEGIN").await?;
         let txn = CopyTxn {
             db,

@@ -57,8 +57,8 @@ pub struct Store {
     pub(crate) epoch: platform::memo::Epoch,
     /// Who a session or API token belongs to, by the token's hash.
     pub(crate) sessions: Arc<platform::memo::Memo<String, platform::accounts::SignedIn>>,
-    /// Totals of lists, by a key naming the list, the scope and the filter.
-    pub(crate) totals: Arc<platform::memo::Memo<String, u64>>,
+    /// Totals and pages of lists, by a key naming the list, the scope and the filter.
+    pub(crate) answers: Arc<platform::memo::Memo<String, Arc<dyn std::any::Any + Send + Sync>>>,
     /// How the database was opened (a bulk write opens a connection of its own).
     connect: Arc<ConnectConfig>,
     /// The standby heavy reads may use ([`platform::replica`]).
@@ -151,7 +151,7 @@ impl Store {
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             epoch: Default::default(),
             sessions: Default::default(),
-            totals: Default::default(),
+            answers: Default::default(),
             connect: Arc::new(cfg.clone()),
             replica,
             memos: !cfg!(feature = "test-support"),
@@ -168,23 +168,34 @@ impl Store {
         self.memos
     }
 
-    /// A list's total by `key` (naming the list, the scope and the filter): the one counted
-    /// before if no write was committed through this store since and it is younger than two
-    /// seconds ([`platform::memo`]), else `count`'s.
-    pub(crate) async fn remembered_total(
+    /// An answer by `key` (naming the list, the scope and the filter): the one read before
+    /// if no write was committed through this store since and it is younger than two
+    /// seconds ([`platform::memo`]), else `read`'s.
+    pub(crate) async fn remembered<T, E>(
         &self,
         key: String,
-        count: impl std::future::Future<Output = Result<u64, sea_orm::DbErr>>,
-    ) -> StoreResult<u64> {
+        read: impl std::future::Future<Output = Result<T, E>>,
+    ) -> StoreResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        StoreError: From<E>,
+    {
         let epoch = self.epoch.now();
-        if let Some(t) = self.totals.get(&key, epoch).filter(|_| self.memos) {
-            return Ok(t);
+        // A reader that must see a write made through another server reads afresh.
+        let memos = self.memos && !platform::replica::wants_recent();
+        let kept = self
+            .answers
+            .get(&key, epoch)
+            .filter(|_| memos)
+            .and_then(|a| a.downcast_ref::<T>().cloned());
+        if let Some(v) = kept {
+            return Ok(v);
         }
-        let t = count.await?;
-        if self.memos {
-            self.totals.put(key, epoch, t);
+        let v = read.await?;
+        if memos {
+            self.answers.put(key, epoch, Arc::new(v.clone()));
         }
-        Ok(t)
+        Ok(v)
     }
 
     /// The security policy in force.

@@ -1,5 +1,5 @@
 //! Short-lived answers kept in memory, for the reads every request repeats: who a session or
-//! API token belongs to, and the total of a list. An answer is used again only while it is
+//! API token belongs to, and the total and the pages of a list. An answer is used again only while it is
 //! younger than [`FRESH_FOR`] and no write has been committed through this process since it
 //! was read (the store's write epoch, bumped by every commit). So within one instance a
 //! change is seen at once — a sign-out, a password change, an import — and another process

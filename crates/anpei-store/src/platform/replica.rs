@@ -120,6 +120,12 @@ pub async fn read_after<F: std::future::Future>(need: u64, work: F) -> (F::Outpu
         .await
 }
 
+/// Whether this unit of work must see a write from a log position on (a browser that wrote
+/// through some server): answers remembered in memory may be older than that.
+pub(crate) fn wants_recent() -> bool {
+    READ_AFTER.try_with(|r| r.need > 0).unwrap_or(false)
+}
+
 impl Store {
     /// Where a heavy read-only query runs: the standby when one is configured, the work is
     /// wrapped in [`read_after`] and the standby has replayed far enough; else the primary.

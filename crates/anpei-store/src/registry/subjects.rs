@@ -122,11 +122,12 @@ pub async fn list(
     per_page: u64,
 ) -> StoreResult<(Vec<SubjectRow>, u64)> {
     let cond = filter_condition(store, f);
-    // A client paging through asks for the same total each time.
-    let key = format!("subjects:{:?}:{f:?}", scope.reach());
+    // A client paging through asks for the same total each time; a script polling the API
+    // asks for the same page.
     let db = store.reads().await;
     let count = scope::subjects(scope).filter(cond.clone()).count(db);
-    let total = store.remembered_total(key, count).await?;
+    let key = format!("subjects-total:{:?}:{f:?}", scope.reach());
+    let total = store.remembered(key, count).await?;
     let items = rows(scope)
         .filter(cond)
         .order_by_asc(subject::Column::Name)
@@ -134,8 +135,9 @@ pub async fn list(
         .offset((page.max(1) - 1) * per_page)
         .limit(per_page)
         .into_model::<SubjectRow>()
-        .all(db)
-        .await?;
+        .all(db);
+    let key = format!("subjects-page:{:?}:{f:?}:{page}:{per_page}", scope.reach());
+    let items = store.remembered(key, items).await?;
     Ok((items, total))
 }
 

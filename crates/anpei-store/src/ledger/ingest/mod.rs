@@ -139,6 +139,8 @@ pub struct Ingest<'a> {
     persons_loaded: bool,
     /// Whether the whole person index may be read into memory (see `resolve_persons`).
     person_index_fits: bool,
+    /// Whether the training table's statistics were brought up to date in this import.
+    trainings_analyzed: bool,
     /// The highest training id when the import began: a stored row above it is this
     /// import's own.
     trainings_before: i32,
@@ -269,6 +271,7 @@ impl<'a> Ingest<'a> {
             persons_loaded: false,
             person_index_fits: true,
             trainings_before,
+            trainings_analyzed: false,
             scope,
             names,
             scope_departments,
@@ -298,6 +301,18 @@ impl<'a> Ingest<'a> {
         self.seen_trainings = SeenTrainings::with_max(keys);
         self.person_index_max = persons;
         self.batch = 1000;
+    }
+
+    /// Brings a table's planner statistics up to date inside the import's transaction
+    /// (PostgreSQL's ANALYZE counts the rows this transaction wrote), so that the lookups of
+    /// later batches use its indexes; nothing on SQLite.
+    async fn analyze(&mut self, table: &str) -> StoreResult<()> {
+        if self.store.backend() == sea_orm::DbBackend::Postgres {
+            use sea_orm::ConnectionTrait;
+            let txn = self.settled().await?;
+            txn.execute_unprepared(&format!("ANALYZE {table}")).await?;
+        }
+        Ok(())
     }
 
     /// Waits for the insert in flight, if any.

@@ -58,6 +58,9 @@ impl Ingest<'_> {
             let txn = self.settled().await?;
             self.person_index_fits =
                 person::Entity::find().count(&*txn).await? <= self.person_index_max as u64;
+            if !self.person_index_fits {
+                self.analyze("persons").await?;
+            }
         }
         if self.person_lookups < 2 || !self.person_index_fits {
             let mut keys: HashSet<String> = missing.into_iter().collect();

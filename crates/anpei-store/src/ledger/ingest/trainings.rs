@@ -150,6 +150,12 @@ impl Ingest<'_> {
             training::Model,
         > = HashMap::new();
         self.seen_trainings.start_batch();
+        if self.seen_trainings.is_full() && !self.trainings_analyzed {
+            // The batches from now on look their rows up by trainee: the planner needs to
+            // know how many rows this import stored (else it reads the whole table).
+            self.analyze("trainings").await?;
+            self.trainings_analyzed = true;
+        }
         if !self.empty_at_start.contains(&Table::Trainings) || self.seen_trainings.is_full() {
             let pids: Vec<i32> = keys
                 .iter()
