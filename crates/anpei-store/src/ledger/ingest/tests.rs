@@ -96,36 +96,24 @@ async fn rows_read_back_as_imported() {
     want.sort();
     for round in 0..2 {
         let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-        for (i, s) in d.subjects.iter().enumerate() {
-            ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
-                .await
-                .unwrap();
-        }
-        for (i, p) in d.persons.iter().enumerate() {
-            ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
-                .await
-                .unwrap();
-        }
-        for (i, c) in d.certificates.iter().enumerate() {
-            ing.push(i + 2, LedgerRow::Certificate(c.clone()), vec![])
-                .await
-                .unwrap();
-        }
-        for (i, t) in d.trainings.iter().enumerate() {
-            ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
-                .await
-                .unwrap();
-        }
-        for (i, c) in d.registry.iter().enumerate() {
-            ing.push(i + 2, LedgerRow::Registry(c.clone()), vec![])
-                .await
-                .unwrap();
-        }
-        let prov = Provenance {
-            file_name: "t.xlsx".into(),
-            sha256: "00".repeat(32),
-            kind: "ledger".into(),
-        };
+        push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
+        push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
+        push_rows(
+            &mut ing,
+            d.certificates.iter().cloned().map(LedgerRow::Certificate),
+        )
+        .await;
+        push_rows(
+            &mut ing,
+            d.trainings.iter().cloned().map(LedgerRow::Training),
+        )
+        .await;
+        push_rows(
+            &mut ing,
+            d.registry.iter().cloned().map(LedgerRow::Registry),
+        )
+        .await;
+        let prov = provenance("t.xlsx", "ledger");
         let (report, outcome) = ing
             .finish(&Actor::system("test"), Mode::Normal, &prov)
             .await
@@ -219,31 +207,19 @@ async fn a_big_training_import_finds_persons_stored_before_it() {
     };
     let d = crate::demo::generate(store, &cfg).await.unwrap();
     assert!(d.trainings.len() > 2 * BATCH, "{}", d.trainings.len());
-    let prov = Provenance {
-        file_name: "t.csv".into(),
-        sha256: "00".repeat(32),
-        kind: "training".into(),
-    };
+    let prov = provenance("t.csv", "training");
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    for (i, s) in d.subjects.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
-            .await
-            .unwrap();
-    }
-    for (i, p) in d.persons.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
-            .await
-            .unwrap();
-    }
+    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
+    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
     ing.finish(&Actor::system("test"), Mode::Normal, &prov)
         .await
         .unwrap();
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    for (i, t) in d.trainings.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
-            .await
-            .unwrap();
-    }
+    push_rows(
+        &mut ing,
+        d.trainings.iter().cloned().map(LedgerRow::Training),
+    )
+    .await;
     let (report, outcome) = ing
         .finish(&Actor::system("test"), Mode::Normal, &prov)
         .await
@@ -269,22 +245,10 @@ async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
         as_of: store.today(),
     };
     let d = crate::demo::generate(store, &cfg).await.unwrap();
-    let prov = Provenance {
-        file_name: "t.csv".into(),
-        sha256: "00".repeat(32),
-        kind: "training".into(),
-    };
+    let prov = provenance("t.csv", "training");
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    for (i, s) in d.subjects.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
-            .await
-            .unwrap();
-    }
-    for (i, p) in d.persons.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
-            .await
-            .unwrap();
-    }
+    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
+    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
     ing.finish(&Actor::system("test"), Mode::Normal, &prov)
         .await
         .unwrap();
@@ -292,11 +256,11 @@ async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
     ing.bound_memory(300, 50);
     let n = d.trainings.len();
     assert!(n > 2 * ing.batch, "{n}");
-    for (i, t) in d.trainings.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
-            .await
-            .unwrap();
-    }
+    push_rows(
+        &mut ing,
+        d.trainings.iter().cloned().map(LedgerRow::Training),
+    )
+    .await;
     ing.push(n + 2, LedgerRow::Training(d.trainings[3].clone()), vec![])
         .await
         .unwrap();
@@ -324,6 +288,21 @@ async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
     db.cleanup().await;
 }
 
+fn provenance(file_name: &str, kind: &str) -> Provenance {
+    Provenance {
+        file_name: file_name.into(),
+        sha256: "00".repeat(32),
+        kind: kind.into(),
+    }
+}
+
+/// Pushes one table's rows, numbered from 2 as in a file under its header row.
+async fn push_rows(ing: &mut Ingest<'_>, rows: impl Iterator<Item = LedgerRow>) {
+    for (i, r) in rows.enumerate() {
+        ing.push(i + 2, r, vec![]).await.unwrap();
+    }
+}
+
 #[test]
 fn cells_split_back_into_the_original_cells() {
     let cells = vec!["a".to_string(), String::new(), "张三 ".to_string()];
@@ -346,32 +325,20 @@ async fn the_database_refuses_rows_naming_missing_persons_and_deleting_named_one
         as_of: store.today(),
     };
     let d = crate::demo::generate(store, &cfg).await.unwrap();
-    let prov = Provenance {
-        file_name: "t.csv".into(),
-        sha256: "00".repeat(32),
-        kind: "ledger".into(),
-    };
+    let prov = provenance("t.csv", "ledger");
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    for (i, s) in d.subjects.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Subject(s.clone()), vec![])
-            .await
-            .unwrap();
-    }
-    for (i, p) in d.persons.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Person(p.clone()), vec![])
-            .await
-            .unwrap();
-    }
-    for (i, c) in d.certificates.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Certificate(c.clone()), vec![])
-            .await
-            .unwrap();
-    }
-    for (i, t) in d.trainings.iter().enumerate() {
-        ing.push(i + 2, LedgerRow::Training(t.clone()), vec![])
-            .await
-            .unwrap();
-    }
+    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
+    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
+    push_rows(
+        &mut ing,
+        d.certificates.iter().cloned().map(LedgerRow::Certificate),
+    )
+    .await;
+    push_rows(
+        &mut ing,
+        d.trainings.iter().cloned().map(LedgerRow::Training),
+    )
+    .await;
     ing.finish(&Actor::system("test"), Mode::Normal, &prov)
         .await
         .unwrap();
