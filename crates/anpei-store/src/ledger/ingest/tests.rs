@@ -208,12 +208,7 @@ async fn a_big_training_import_finds_persons_stored_before_it() {
     let d = crate::demo::generate(store, &cfg).await.unwrap();
     assert!(d.trainings.len() > 2 * BATCH, "{}", d.trainings.len());
     let prov = provenance("t.csv", "training");
-    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
-    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
-    ing.finish(&Actor::system("test"), Mode::Normal, &prov)
-        .await
-        .unwrap();
+    store_ledger(store, &d, &[]).await;
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
     push_rows(
         &mut ing,
@@ -246,12 +241,7 @@ async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
     };
     let d = crate::demo::generate(store, &cfg).await.unwrap();
     let prov = provenance("t.csv", "training");
-    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
-    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
-    ing.finish(&Actor::system("test"), Mode::Normal, &prov)
-        .await
-        .unwrap();
+    store_ledger(store, &d, &[]).await;
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
     ing.bound_memory(300, 50);
     let n = d.trainings.len();
@@ -296,6 +286,28 @@ fn provenance(file_name: &str, kind: &str) -> Provenance {
     }
 }
 
+/// Imports `d`'s subjects and persons, and those of its certificates and trainings `more`
+/// names, in one import that stores every row.
+async fn store_ledger(store: &Store, d: &anpei_core::demo::DemoDistrict, more: &[Table]) {
+    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
+    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
+    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
+    if more.contains(&Table::Certificates) {
+        let rows = d.certificates.iter().cloned().map(LedgerRow::Certificate);
+        push_rows(&mut ing, rows).await;
+    }
+    if more.contains(&Table::Trainings) {
+        let rows = d.trainings.iter().cloned().map(LedgerRow::Training);
+        push_rows(&mut ing, rows).await;
+    }
+    let prov = provenance("t.csv", "ledger");
+    let (report, outcome) = ing
+        .finish(&Actor::system("test"), Mode::Normal, &prov)
+        .await
+        .unwrap();
+    assert_eq!(outcome, "stored", "{:?}", report.rejections.first());
+}
+
 /// Pushes one table's rows, numbered from 2 as in a file under its header row.
 async fn push_rows(ing: &mut Ingest<'_>, rows: impl Iterator<Item = LedgerRow>) {
     for (i, r) in rows.enumerate() {
@@ -325,23 +337,7 @@ async fn the_database_refuses_rows_naming_missing_persons_and_deleting_named_one
         as_of: store.today(),
     };
     let d = crate::demo::generate(store, &cfg).await.unwrap();
-    let prov = provenance("t.csv", "ledger");
-    let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
-    push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
-    push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
-    push_rows(
-        &mut ing,
-        d.certificates.iter().cloned().map(LedgerRow::Certificate),
-    )
-    .await;
-    push_rows(
-        &mut ing,
-        d.trainings.iter().cloned().map(LedgerRow::Training),
-    )
-    .await;
-    ing.finish(&Actor::system("test"), Mode::Normal, &prov)
-        .await
-        .unwrap();
+    store_ledger(store, &d, &[Table::Certificates, Table::Trainings]).await;
     assert!(!d.certificates.is_empty());
     let t = training::Entity::find()
         .one(&store.db)
