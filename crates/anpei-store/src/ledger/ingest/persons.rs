@@ -23,7 +23,7 @@ pub(super) fn add_holder(persons: &mut HashMap<String, Vec<Holder>>, bidx: Strin
 
 /// Persons whose whole index an import reads into memory at most (about 150 bytes each);
 /// beyond, each batch looks up its own.
-pub(super) const PERSON_INDEX_MAX: usize = 1_500_000;
+pub(super) const PERSON_INDEX_MAX: usize = 1_000_000;
 
 impl Ingest<'_> {
     /// Looks up persons by blind index: the cache first; then, for the first batch that
