@@ -172,10 +172,12 @@ fn an_enterprise_self_inspects_and_rectifies_and_the_town_verifies_in_chromium()
         let confirm = b.element_text(&b.find("#submit-confirm"));
         assert!(confirm.contains("存在问题 1 项"), "{confirm}");
         b.click("#confirm-submit");
+        // Across the navigation the submit starts: the status of the page being left may go
+        // stale between finding it and reading it.
         wait_for("the self-inspection to be submitted", PAGE, || {
-            match b.try_find("#selfcheck-status") {
-                Ok(el) if b.element_text(&el).contains("已提交") => Ok(()),
-                Ok(el) => Err(b.element_text(&el)),
+            match b.try_text("#selfcheck-status") {
+                Ok(t) if t.contains("已提交") => Ok(()),
+                Ok(t) => Err(t),
                 Err(e) => Err(e),
             }
         });
