@@ -88,12 +88,7 @@ impl Store {
             _guard: guard,
             epoch: self.epoch.clone(),
         };
-        txn.db
-            .execute_unprepared(&format!(
-                "SELECT pg_advisory_xact_lock({})",
-                crate::WRITERS_LOCK
-            ))
-            .await?;
+        txn.db.execute_unprepared(crate::LOCK_WRITERS).await?;
         Ok(BulkTxn::Copy(txn))
     }
 }

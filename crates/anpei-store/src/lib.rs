@@ -87,9 +87,9 @@ pub const CACHE_KIB: u32 = 16 * 1024;
 /// random pages of the blind-index B-trees.
 pub const BULK_CACHE_KIB: u32 = 64 * 1024;
 
-/// The key of PostgreSQL's transaction-level advisory lock every write transaction takes, so
-/// that several servers on one database append to the audit chain one at a time.
-pub(crate) const WRITERS_LOCK: i64 = 7_212_021;
+/// Takes PostgreSQL's transaction-level advisory lock every write transaction takes, so that
+/// several servers on one database append to the audit chain one at a time.
+pub(crate) const LOCK_WRITERS: &str = "SELECT pg_advisory_xact_lock(7212021)";
 
 /// Sets the SQLite page cache of the connection `db` runs on (KiB); nothing on PostgreSQL.
 pub(crate) async fn set_sqlite_cache<C: ConnectionTrait>(db: &C, kib: u32) -> StoreResult<()> {
@@ -286,8 +286,7 @@ impl Store {
             DbBackend::Postgres => {
                 // Several app servers may share one PostgreSQL: serialise audit appends
                 // across them.
-                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITERS_LOCK})"))
-                    .await?;
+                txn.execute_unprepared(LOCK_WRITERS).await?;
             }
             DbBackend::Sqlite => {
                 // Take SQLite's write lock now (waiting out the busy timeout), not at the

@@ -372,16 +372,21 @@ pub struct NextQuery {
     pub next: String,
 }
 
-pub(crate) fn prelogin_cookie(token: &str, secure: bool) -> String {
+/// A `Set-Cookie` value: `name=value; attrs`, and `Secure` when the installation serves
+/// HTTPS (or sits behind it).
+pub(crate) fn cookie_value(name: &str, value: &str, attrs: &str, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{PRELOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}")
+    format!("{name}={value}; {attrs}{secure}")
+}
+
+pub(crate) fn prelogin_cookie(token: &str, secure: bool) -> String {
+    let attrs = "Path=/login; HttpOnly; SameSite=Strict";
+    cookie_value(PRELOGIN_COOKIE, token, attrs, secure)
 }
 
 pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
+    let attrs = format!("Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+    cookie_value(SESSION_COOKIE, token, &attrs, secure)
 }
 
 fn login_form(

@@ -8,7 +8,7 @@
 //! throughout. A response whose reads used the standby says so in `X-Anpei-Read: standby`
 //! (for operators and tests).
 
-use crate::auth::cookie;
+use crate::auth::{cookie, cookie_value};
 use crate::AppState;
 use anpei_store::platform::replica::read_after;
 use axum::extract::{Request, State};
@@ -37,14 +37,14 @@ pub async fn route_reads(State(state): State<AppState>, req: Request, next: Next
     let mut res = next.run(req).await;
     match state.store.primary_position().await {
         Ok(pos) if pos > seen => {
-            let secure = if state.config.secure_cookies {
-                "; Secure"
-            } else {
-                ""
-            };
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{SEEN_COOKIE}={pos}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}"
-            )) {
+            let attrs = "Path=/; HttpOnly; SameSite=Lax; Max-Age=600";
+            let cookie = cookie_value(
+                SEEN_COOKIE,
+                &pos.to_string(),
+                attrs,
+                state.config.secure_cookies,
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
         }

@@ -113,8 +113,8 @@ pub(crate) async fn sqlite_bulk_rows_halves(
     let first = format!("AND id <= {mid}");
     let second = format!("AND id > {mid}");
     let (mut a, b) = tokio::try_join!(
-        sqlite_bulk_rows(store.reads().await, table, cols, &first),
-        sqlite_bulk_rows(store.reads().await, table, cols, &second)
+        sqlite_bulk_rows(&store.db, table, cols, &first),
+        sqlite_bulk_rows(&store.db, table, cols, &second)
     )?;
     a.0.extend(b.0);
     Ok(a)
@@ -239,6 +239,7 @@ pub(crate) fn parse_sqlite_datetime(s: &str) -> Option<NaiveDateTime> {
 }
 
 async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
+    let db = store.reads().await;
     let t = Instant::now();
     let subject_id = which.subject();
     let mut q = subject::Entity::find()
@@ -258,7 +259,7 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
     }
     let high: HashMap<i32, bool> = q
         .into_tuple::<(i32, Option<String>)>()
-        .all(store.reads().await)
+        .all(db)
         .await?
         .into_iter()
         .map(|(id, ind)| (id, ind.is_some_and(|i| store.params.is_high_risk(&i))))
@@ -282,7 +283,7 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
             "appointed_on",
             "id_bidx",
         ];
-        let out: Vec<PersonFacts> = sqlite_bulk_rows(store.reads().await, "persons", &cols, &range)
+        let out: Vec<PersonFacts> = sqlite_bulk_rows(db, "persons", &cols, &range)
             .await?
             .rows()
             .filter_map(|r| {
@@ -331,7 +332,7 @@ async fn persons(store: &Store, which: Which) -> StoreResult<Vec<PersonFacts>> {
             q.filter(Expr::cust(subject_in_district("persons.subject_id", d)))
         })
         .into_tuple()
-        .all(store.reads().await)
+        .all(db)
         .await?;
     let out = rows
         .into_iter()
@@ -361,6 +362,7 @@ fn range_of(which: Which) -> Option<(i32, i32)> {
 }
 
 async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>> {
+    let db = store.reads().await;
     let subject_id = which.subject();
     let t = Instant::now();
     let mut q = certificate::Entity::find().select_only().columns([
@@ -408,14 +410,14 @@ async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>
             // By the person index: the part's rows only.
             Some((a, b)) => {
                 sqlite_rows_where(
-                    store.reads().await,
+                    db,
                     "certificates",
                     &cols,
                     &part_of_persons(a, b, which.district()),
                 )
                 .await?
             }
-            None => sqlite_bulk_rows(store.reads().await, "certificates", &cols, "").await?,
+            None => sqlite_bulk_rows(db, "certificates", &cols, "").await?,
         };
         let out = rows
             .rows()
@@ -460,7 +462,7 @@ async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>
         Date,
         Date,
     );
-    let rows: Vec<CertRow> = q.into_tuple().all(store.reads().await).await?;
+    let rows: Vec<CertRow> = q.into_tuple().all(db).await?;
     let out = rows
         .into_iter()
         .filter_map(
@@ -486,6 +488,7 @@ async fn certificates(store: &Store, which: Which) -> StoreResult<Vec<CertFacts>
 }
 
 async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts>> {
+    let db = store.reads().await;
     let t = Instant::now();
     let subject_id = which.subject();
     let q = training::Entity::find()
@@ -524,7 +527,7 @@ async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts
         let rows = match range_of(which) {
             Some((a, b)) => {
                 sqlite_rows_where(
-                    store.reads().await,
+                    db,
                     "trainings",
                     &cols,
                     &match which.district() {
@@ -559,7 +562,7 @@ async fn trainings(store: &Store, which: Which) -> StoreResult<Vec<TrainingFacts
         );
         return Ok(out);
     }
-    let rows: Vec<TrainingRow> = q.into_tuple().all(store.reads().await).await?;
+    let rows: Vec<TrainingRow> = q.into_tuple().all(db).await?;
     let out = rows
         .into_iter()
         .filter_map(|(id, pid, ty, form, start, end, theory, practical)| {
@@ -585,7 +588,8 @@ async fn registry(
     store: &Store,
     keys: Option<Vec<String>>,
 ) -> StoreResult<Option<HashMap<String, RegistryEntry>>> {
-    if registry::Entity::find().count(store.reads().await).await? == 0 {
+    let db = store.reads().await;
+    if registry::Entity::find().count(db).await? == 0 {
         return Ok(None);
     }
     let q = registry::Entity::find().select_only().columns([
@@ -602,7 +606,7 @@ async fn registry(
     match keys {
         None if store.backend() == sea_orm::DbBackend::Sqlite => {
             let rows = sqlite_bulk_rows(
-                store.reads().await,
+                db,
                 "registry_entries",
                 &["cert_no_bidx", "holder_bidx", "name"],
                 "",
@@ -620,14 +624,14 @@ async fn registry(
                 })
                 .collect())
         }
-        None => add(q.into_tuple().all(store.reads().await).await?),
+        None => add(q.into_tuple().all(db).await?),
         Some(keys) => {
             for chunk in keys.chunks(900) {
                 add(q
                     .clone()
                     .filter(registry::Column::CertNoBidx.is_in(chunk.to_vec()))
                     .into_tuple()
-                    .all(store.reads().await)
+                    .all(db)
                     .await?);
             }
         }

@@ -431,14 +431,10 @@ pub async fn list(
         return Ok((Vec::new(), total));
     }
     let place: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut rows = rows(
-        finding::Entity::find()
-            .join(JoinType::InnerJoin, finding::Relation::Subject.def())
-            .filter(finding::Column::Id.is_in(ids)),
-    )
-    .into_model::<FindingRow>()
-    .all(db)
-    .await?;
+    let mut rows = rows(query(scope, f).filter(finding::Column::Id.is_in(ids)))
+        .into_model::<FindingRow>()
+        .all(db)
+        .await?;
     rows.sort_by_key(|r| place.get(&r.id).copied().unwrap_or(usize::MAX));
     Ok((rows, total))
 }

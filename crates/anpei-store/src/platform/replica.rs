@@ -35,8 +35,8 @@ pub struct Replica {
     pub(crate) db: DatabaseConnection,
     /// The last replay position read from the standby.
     replayed: AtomicU64,
-    /// When it was read, or when the standby last failed (then `failed`).
-    checked: Mutex<(Instant, bool)>,
+    /// When it was last read (none yet), and whether the standby failed to answer then.
+    checked: Mutex<Option<(Instant, bool)>>,
 }
 
 impl Replica {
@@ -44,7 +44,7 @@ impl Replica {
         Replica {
             db,
             replayed: AtomicU64::new(0),
-            checked: Mutex::new((Instant::now() - REPLAY_FRESH, false)),
+            checked: Mutex::new(None),
         }
     }
 
@@ -54,15 +54,16 @@ impl Replica {
         if self.replayed.load(Ordering::Acquire) >= need {
             return true;
         }
-        let (at, failed) = *self.checked.lock().unwrap_or_else(|e| e.into_inner());
-        if failed && at.elapsed() < RETRY_AFTER {
-            return false;
-        }
-        if !failed && at.elapsed() < REPLAY_FRESH {
-            return false;
+        let last = *self.checked.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, failed)) = last {
+            let wait = if failed { RETRY_AFTER } else { REPLAY_FRESH };
+            if at.elapsed() < wait {
+                return false;
+            }
         }
         let pos = lsn(&self.db, "pg_last_wal_replay_lsn()").await;
-        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), pos.is_err());
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), pos.is_err()));
         match pos {
             Ok(p) => {
                 self.replayed.fetch_max(p, Ordering::AcqRel);

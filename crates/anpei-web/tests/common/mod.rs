@@ -273,6 +273,13 @@ impl Harness {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// Imports one CSV file through the API (`POST /api/v1/imports`).
+    pub async fn api_import(&self, token: &str, kind: &str, file_name: &str, csv: &str) -> Reply {
+        let file = Some((file_name, csv.as_bytes()));
+        self.api_post_multipart(token, "/api/v1/imports", &[("kind", kind)], file)
+            .await
+    }
+
     /// Posts a multipart form to the API with a bearer token.
     pub async fn api_post_multipart(
         &self,

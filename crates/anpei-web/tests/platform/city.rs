@@ -465,14 +465,7 @@ async fn the_district_column_of_an_import_places_a_town_name_several_districts_s
     ]
     .join("\n");
     let token = h.api_token("city").await;
-    let r = h
-        .api_post_multipart(
-            &token,
-            "/api/v1/imports",
-            &[("kind", "subjects")],
-            Some(("单位.csv", csv.as_bytes())),
-        )
-        .await;
+    let r = h.api_import(&token, "subjects", "单位.csv", &csv).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     let c = &v["counts"]["单位"];
@@ -516,14 +509,7 @@ async fn the_district_column_of_an_import_places_a_town_name_several_districts_s
     // The second district's office cannot name 渝北区.
     let token = h.api_token("district2").await;
     let csv = [header.to_string(), line(6, "龙兴镇", "渝北区")].join("\n");
-    let r = h
-        .api_post_multipart(
-            &token,
-            "/api/v1/imports",
-            &[("kind", "subjects")],
-            Some(("单位.csv", csv.as_bytes())),
-        )
-        .await;
+    let r = h.api_import(&token, "subjects", "单位.csv", &csv).await;
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["counts"]["单位"]["inserted"], 0, "{}", r.body);
     let message = v["rejections"][0]["message"].as_str().unwrap();

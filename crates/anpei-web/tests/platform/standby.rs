@@ -27,10 +27,6 @@ fn standby_url() -> Option<String> {
     url
 }
 
-fn percent(s: &str) -> String {
-    s.bytes().map(|b| format!("%{b:02X}")).collect()
-}
-
 #[tokio::test]
 async fn list_reads_use_the_standby_once_it_has_replayed_what_their_user_wrote() {
     let Some(standby) = standby_url() else {
@@ -73,20 +69,27 @@ async fn list_reads_use_the_standby_once_it_has_replayed_what_their_user_wrote()
             .is_some_and(|v| v == "standby")
     };
 
+    // Reads `path` with the cookie `seen`, checking each answer, until the standby serves it.
+    let until_standby =
+        async |what: &str, path: &str, seen: Option<&str>, check: &dyn Fn(&common::Reply)| {
+            let started = Instant::now();
+            loop {
+                let r = get(path.to_string(), seen.map(str::to_string)).await;
+                check(&r);
+                if from_standby(&r) {
+                    return;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "the standby never served {what}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+
     // Once the standby has replayed the demo, the list is read there.
-    let started = Instant::now();
-    loop {
-        let r = get("/api/v1/subjects".into(), None).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        if from_standby(&r) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the standby never served the list"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ok = |r: &common::Reply| assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    until_standby("the list", "/api/v1/subjects", None, &ok).await;
 
     // A write goes to the primary (the standby would refuse it) and hands back the log
     // position it reached.
@@ -97,14 +100,7 @@ async fn list_reads_use_the_standby_once_it_has_replayed_what_their_user_wrote()
         "统一社会信用代码,单位名称,单位类型,行业,所属镇街,行业主管部门,地址,联系人,联系电话\n\
          {uscc},{name},生产经营单位,危险化学品,龙兴镇,,,,\n"
     );
-    let r = h
-        .api_post_multipart(
-            &token,
-            "/api/v1/imports",
-            &[("kind", "subjects")],
-            Some(("单位.csv", csv.as_bytes())),
-        )
-        .await;
+    let r = h.api_import(&token, "subjects", "单位.csv", &csv).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("\"inserted\":1"), "{}", r.body);
     let seen = r
@@ -118,7 +114,8 @@ async fn list_reads_use_the_standby_once_it_has_replayed_what_their_user_wrote()
 
     // Right after, with that position, the writer reads the new subject: from the standby
     // if it has caught up, else from the primary.
-    let mine = format!("/api/v1/subjects?q={}", percent(name));
+    let q = anpei_web::pages::query_string(&[("q", &Some(name.to_string()))]);
+    let mine = format!("/api/v1/subjects?{q}");
     for _ in 0..20 {
         let r = get(mine.clone(), Some(seen.clone())).await;
         assert_eq!(r.status, StatusCode::OK);
@@ -128,19 +125,8 @@ async fn list_reads_use_the_standby_once_it_has_replayed_what_their_user_wrote()
             r.body
         );
     }
-    let started = Instant::now();
-    loop {
-        let r = get(mine.clone(), Some(seen.clone())).await;
-        assert!(r.body.contains(&uscc), "{}", r.body);
-        if from_standby(&r) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "never caught up"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mine_read = |r: &common::Reply| assert!(r.body.contains(&uscc), "{}", r.body);
+    until_standby("the new subject", &mine, Some(&seen), &mine_read).await;
 
     // A position the standby has not replayed keeps the reads on the primary.
     let ahead = format!("anpei_seen={}", u64::MAX / 2);

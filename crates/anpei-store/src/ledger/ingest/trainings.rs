@@ -24,6 +24,9 @@ impl Default for SeenTrainings {
     }
 }
 
+/// Why a repeated training row is refused, after the row it repeats.
+const SAME_TRAINING: &str = "（同一人员、同一时间、同一培训类型），同一次培训只应填写一行";
+
 /// Training keys an import remembers at most (about 40 bytes each).
 pub(super) const SEEN_TRAININGS_MAX: usize = 4_000_000;
 
@@ -239,7 +242,7 @@ impl Ingest<'_> {
             if let Some(first) = first {
                 faults.push(Fault::new(
                     "开始时间",
-                    format!("与第{first}行重复（同一人员、同一时间、同一培训类型），同一次培训只应填写一行"),
+                    format!("与第{first}行重复{SAME_TRAINING}"),
                 ));
             }
             if !faults.is_empty() {
@@ -265,7 +268,7 @@ impl Ingest<'_> {
                         Table::Trainings,
                         row,
                         "开始时间",
-                        "与本文件中前面的一行重复（同一人员、同一时间、同一培训类型），同一次培训只应填写一行".into(),
+                        format!("与本文件中前面的一行重复{SAME_TRAINING}"),
                         cells,
                     );
                 }

@@ -44,8 +44,8 @@ pub const PUBLIC_KINDS: &[FileKind] =
 const PUBLIC_CSRF_COOKIE: &str = "anpei_prelogin";
 
 fn public_csrf_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{PUBLIC_CSRF_COOKIE}={token}; Path=/tipoff; HttpOnly; SameSite=Strict{secure}")
+    let attrs = "Path=/tipoff; HttpOnly; SameSite=Strict";
+    crate::auth::cookie_value(PUBLIC_CSRF_COOKIE, token, attrs, secure)
 }
 
 /// Sets a fresh CSRF cookie for the public tip-off forms and returns its token.

@@ -36,10 +36,8 @@ pub const MFA_COOKIE: &str = "anpei_mfa";
 const WRONG_CODE: &str = "验证码错误，或账号已被临时锁定。";
 
 fn pending_cookie(token: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{MFA_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
+    let attrs = format!("Path=/login; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+    crate::auth::cookie_value(MFA_COOKIE, token, &attrs, secure)
 }
 
 fn set_cookie(res: &mut Response, value: &str) -> Result<(), AppError> {
