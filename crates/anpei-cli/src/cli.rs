@@ -503,6 +503,8 @@ async fn load_demo(store: &Store, cfg: &DemoConfig, districts: usize) -> Result<
         // Exam sites' and institutions' plans, sessions, credentials.
         anpei_store::demo::exams::load_demo(store).await?;
         anpei_store::demo::collusion::load_demo(store).await?;
+        // The first institution's online-training platform logs.
+        anpei_store::demo::online::load_demo(store).await?;
         println!(
             "已载入演示区县：{} 家单位、{} 名人员、{} 本证书、{} 条培训记录（用时 {:.1} 秒）。",
             loaded.subjects,

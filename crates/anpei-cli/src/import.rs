@@ -14,11 +14,12 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Parses the KIND argument: ledger, subjects, persons, certificates, training, registry.
+/// Parses the KIND argument: ledger, subjects, persons, certificates, training, registry,
+/// online.
 pub fn parse_kind(s: &str) -> Result<ImportKind, String> {
     ImportKind::from_code(s).ok_or_else(|| {
         format!(
-            "未知导入内容“{s}”，应为 ledger、subjects、persons、certificates、training 或 registry"
+            "未知导入内容“{s}”，应为 ledger、subjects、persons、certificates、training、registry 或 online"
         )
     })
 }
@@ -62,7 +63,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> Result<ExitCode> {
         scope: Scope::district_wide(),
         actor: &actor,
         path: args.file.clone(),
-        only: args.kind.table(),
+        only: anpei_web::ingest_file::select(args.kind),
         mode,
         provenance: Provenance {
             file_name: args

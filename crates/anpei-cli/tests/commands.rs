@@ -330,7 +330,7 @@ async fn scan_prints_the_contract_json_and_stores_findings() {
     let counts = v["counts"].as_object().unwrap();
     // Every check has a count; the ledger's ten are all broken by the demo ledger (the
     // records checks need training and exam records, which a ledger import has not).
-    assert_eq!(counts.len(), 25);
+    assert_eq!(counts.len(), 32);
     for rule in anpei_core::ledger::rules::Rule::LEDGER {
         let n = counts[rule.code()].as_u64().unwrap();
         assert!(n > 0, "the imported demo ledger should break {rule}");

@@ -436,19 +436,29 @@ mod tests {
         assert!(rules("X02").contains(&Rule::HighRiskPaperExam));
         assert!(rules("X06").contains(&Rule::ProctorNoCredential));
         assert!(rules("X07").contains(&Rule::ProctorAbsent));
+        // Online training (网络培训) is the enterprises' item E08, and the institutions that
+        // run it compress hours with it (T02).
+        for r in Rule::ONLINE {
+            assert!(rules("E08").contains(&r), "E08 lacks {r:?}");
+            assert!(rules("T02").contains(&r), "T02 lacks {r:?}");
+        }
         // Each item links only checks that can find something at a subject of its kind,
-        // and every records check is linked somewhere.
+        // and every records and online check is linked somewhere. The online checks' findings
+        // are filed under the uploading training institution, else the employer.
         for i in items {
             for r in &i.rules {
-                assert_eq!(
-                    r.on_records(),
-                    i.kind != SubjectKind::Enterprise,
-                    "{} links {r}",
-                    i.code
-                );
+                let fits = if r.on_online() {
+                    matches!(
+                        i.kind,
+                        SubjectKind::Enterprise | SubjectKind::TrainingInstitution
+                    )
+                } else {
+                    r.on_records() == (i.kind != SubjectKind::Enterprise)
+                };
+                assert!(fits, "{} links {r}", i.code);
             }
         }
-        for r in Rule::RECORDS {
+        for r in Rule::RECORDS.into_iter().chain(Rule::ONLINE) {
             assert!(items.iter().any(|i| i.rules.contains(&r)), "{r} unlinked");
         }
         assert!(catalogue(2).is_none() && catalogue_source(2).is_none());

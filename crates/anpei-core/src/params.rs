@@ -73,6 +73,37 @@ pub struct Params {
     pub pass_rate_min_gap: f64,
     /// PASS_RATE_ANOMALY: one-sided z critical value (3.09 ≈ p < 0.001).
     pub pass_rate_z: f64,
+    /// ONLINE_DAILY_EXCESS: most hours of online study a person can plausibly put in on one
+    /// calendar day. A local working rule of provincial online-training supervision (网络培训
+    /// 监管), not a statute.
+    pub online_daily_max_hours: f64,
+    /// ONLINE_DEVICE_SHARED: this many different persons studying on one device on one day
+    /// means the device is shared (代学). A local working rule of online-training supervision.
+    pub online_device_persons_per_day: u32,
+    /// ONLINE_FACE_GAP: sessions longer than this many minutes need face checks (人脸核验).
+    /// A local working rule of online-training supervision.
+    pub online_face_session_minutes: u32,
+    /// ONLINE_FACE_GAP: such a session needs a passed face check within this many minutes of
+    /// its start. A local working rule of online-training supervision.
+    pub online_face_first_minutes: u32,
+    /// ONLINE_FACE_GAP: and at least one passed check in every window of this many minutes
+    /// from its start. A local working rule of online-training supervision.
+    pub online_face_window_minutes: u32,
+    /// ONLINE_SPEED: how far (percent) the video progress may run ahead of the session's
+    /// length (clock drift, buffering) before it counts as speeding or skipping. A local
+    /// working rule of online-training supervision.
+    pub online_speed_tolerance_pct: u32,
+    /// ONLINE_HOURS_UNSUPPORTED: how far (percent) an online training record's hours may
+    /// exceed the hours its platform logs support. A local working rule of online-training
+    /// supervision.
+    pub online_hours_tolerance_pct: u32,
+    /// ONLINE_EXAM_TOO_FAST: online exams with at least this many questions are timed. A
+    /// local working rule of online-training supervision.
+    pub online_exam_min_questions: u32,
+    /// ONLINE_EXAM_TOO_FAST: fewest seconds a question needs on average; a passing exam
+    /// answered faster was not taken by its candidate. A local working rule of online-training
+    /// supervision.
+    pub online_exam_min_secs_per_question: u32,
 }
 
 impl Default for Params {
@@ -111,6 +142,15 @@ impl Default for Params {
             pass_rate_min_candidates: 30,
             pass_rate_min_gap: 0.20,
             pass_rate_z: 3.09,
+            online_daily_max_hours: 8.0,
+            online_device_persons_per_day: 3,
+            online_face_session_minutes: 30,
+            online_face_first_minutes: 10,
+            online_face_window_minutes: 30,
+            online_speed_tolerance_pct: 5,
+            online_hours_tolerance_pct: 10,
+            online_exam_min_questions: 50,
+            online_exam_min_secs_per_question: 10,
         }
     }
 }

@@ -35,14 +35,14 @@ pub enum ImportError {
         source: csv::Error,
     },
     /// A CSV whose table neither the caller nor its file name tells.
-    #[error("无法判断CSV文件“{file}”是哪张表，请指明（单位、人员、证书、培训或登记库）")]
-    UnknownCsvTable { file: String },
+    #[error("无法判断CSV文件“{file}”是哪张表，请指明（{tables}之一），或把文件命名为表名，如“{example}.csv”", example = .tables.split('、').next().unwrap_or_default())]
+    UnknownCsvTable { file: String, tables: String },
     /// A sheet (or CSV) lacks required columns: all of them are named.
     #[error("工作表“{sheet}”缺少必填列：{}，请在表头行加上这些列（列名可对照导入模板）", .columns.join("、"))]
     MissingColumns { sheet: String, columns: Vec<String> },
     /// No sheet of the workbook is named after a table.
-    #[error("工作簿中没有可导入的工作表（应为单位、人员、证书、培训或登记库），实有：{}", .found.join("、"))]
-    NoKnownSheet { found: Vec<String> },
+    #[error("工作簿中没有可导入的工作表（应为{tables}），实有：{}", .found.join("、"))]
+    NoKnownSheet { found: Vec<String>, tables: String },
     /// An error report path that ends neither in .xlsx nor .csv.
     #[error("错误报告只能保存为.xlsx或.csv文件：{}", .0.display())]
     ReportFormat(PathBuf),

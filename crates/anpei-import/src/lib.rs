@@ -24,12 +24,13 @@ mod validate;
 mod write;
 
 use anpei_core::ledger::{
-    CertificateRecord, PersonRecord, RowError, SheetHeader, SubjectRecord, Table, TrainingRecord,
+    CertificateRecord, CourseRecord, FaceCheckRecord, OnlineExamRecord, PersonRecord, RowError,
+    SessionRecord, SheetHeader, SubjectRecord, Table, TrainingRecord,
 };
 use std::collections::{HashMap, HashSet};
 
 pub use error::ImportError;
-pub use read::{read_bytes, read_path, read_path_counted, table_of_sheet};
+pub use read::{read_bytes, read_path, read_path_counted, table_of_sheet, Select};
 pub use schema::{columns, required_columns, REASON_COLUMN};
 pub use write::docx;
 pub use write::problems::{
@@ -103,6 +104,11 @@ pub enum Row {
     /// A certificate of the 证书 sheet or of the registry (登记库): the table says which.
     Certificate(CertificateRecord),
     Training(TrainingRecord),
+    /// Rows of an online-training platform's logs.
+    Session(SessionRecord),
+    FaceCheck(FaceCheckRecord),
+    Course(CourseRecord),
+    OnlineExam(OnlineExamRecord),
 }
 
 /// Where the reader delivers rows, in file order (单位 before 人员 before 证书 before 培训

@@ -138,6 +138,85 @@ pub(crate) mod training {
     pub const RESULT: usize = 11;
 }
 
+/// Column indexes of 学习记录 (one learning session of an online-training platform).
+pub(crate) mod session {
+    pub const COLUMNS: &[&str] = &[
+        "平台名称",
+        "统一社会信用代码",
+        "身份证号",
+        "姓名",
+        "课程编号",
+        "开始时间",
+        "结束时间",
+        "视频进度秒数",
+        "设备标识",
+        "IP地址",
+    ];
+    pub const REQUIRED: &[&str] = &[
+        "平台名称",
+        "统一社会信用代码",
+        "身份证号",
+        "姓名",
+        "课程编号",
+        "开始时间",
+        "结束时间",
+        "视频进度秒数",
+    ];
+    pub const PLATFORM: usize = 0;
+    pub const USCC: usize = 1;
+    pub const ID: usize = 2;
+    pub const NAME: usize = 3;
+    pub const COURSE: usize = 4;
+    pub const START: usize = 5;
+    pub const END: usize = 6;
+    pub const PROGRESS: usize = 7;
+    pub const DEVICE: usize = 8;
+    pub const IP: usize = 9;
+}
+
+/// Column indexes of 人脸核验.
+pub(crate) mod face {
+    pub const COLUMNS: &[&str] = &["平台名称", "身份证号", "核验时间", "核验结果", "比对相似度"];
+    pub const REQUIRED: &[&str] = &["平台名称", "身份证号", "核验时间", "核验结果"];
+    pub const PLATFORM: usize = 0;
+    pub const ID: usize = 1;
+    pub const AT: usize = 2;
+    pub const RESULT: usize = 3;
+    pub const SIMILARITY: usize = 4;
+}
+
+/// Column indexes of 课程.
+pub(crate) mod course {
+    pub const COLUMNS: &[&str] = &["平台名称", "课程编号", "课程名称", "视频时长秒数", "学时"];
+    pub const REQUIRED: &[&str] = COLUMNS;
+    pub const PLATFORM: usize = 0;
+    pub const NUMBER: usize = 1;
+    pub const TITLE: usize = 2;
+    pub const VIDEO: usize = 3;
+    pub const HOURS: usize = 4;
+}
+
+/// Column indexes of 在线考试.
+pub(crate) mod exam {
+    pub const COLUMNS: &[&str] = &[
+        "平台名称",
+        "身份证号",
+        "考试编号",
+        "开始时间",
+        "结束时间",
+        "题量",
+        "成绩",
+    ];
+    pub const REQUIRED: &[&str] = COLUMNS;
+    pub const PLATFORM: usize = 0;
+    pub const ID: usize = 1;
+    pub const NUMBER: usize = 2;
+    pub const START: usize = 3;
+    pub const END: usize = 4;
+    pub const QUESTIONS: usize = 5;
+    pub const SCORE: usize = 6;
+}
+
 /// The last column of an error report: why its row was rejected. A corrected report is
 /// uploaded as it is, so the importer passes over this column without a word.
 pub const REASON_COLUMN: &str = "错误原因";
@@ -152,6 +231,10 @@ pub fn columns(table: Table) -> &'static [&'static str] {
         Table::Persons => person::COLUMNS,
         Table::Certificates | Table::Registry => certificate::COLUMNS,
         Table::Trainings => training::COLUMNS,
+        Table::Sessions => session::COLUMNS,
+        Table::FaceChecks => face::COLUMNS,
+        Table::Courses => course::COLUMNS,
+        Table::OnlineExams => exam::COLUMNS,
     }
 }
 
@@ -164,6 +247,10 @@ pub fn required_columns(table: Table) -> &'static [&'static str] {
         Table::Persons => person::REQUIRED,
         Table::Certificates | Table::Registry => certificate::REQUIRED,
         Table::Trainings => training::REQUIRED,
+        Table::Sessions => session::REQUIRED,
+        Table::FaceChecks => face::REQUIRED,
+        Table::Courses => course::REQUIRED,
+        Table::OnlineExams => exam::REQUIRED,
     }
 }
 

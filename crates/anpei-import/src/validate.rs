@@ -19,6 +19,9 @@ use anpei_core::ledger::{
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use std::borrow::Cow;
 
+mod online;
+pub(crate) use online::{course, face_check, online_exam, session};
+
 /// One cell's check: its value, or its problem.
 type V<T> = Result<T, Fault>;
 /// A row's check: its record, or all its problems.
@@ -238,6 +241,16 @@ fn hint(column: &str) -> &'static str {
         "开始时间" => "日期时间，如2022-03-31 09:00",
         "结束时间" => "日期时间，如2022-03-31 17:00",
         "理论学时" | "实操学时" => "不小于0的数字，如8",
+        "平台名称" => "网络培训平台的名称",
+        "课程编号" => "平台上的课程编号",
+        "课程名称" => "课程名称",
+        "考试编号" => "平台上的考试编号",
+        "核验时间" => "日期时间，如2022-03-31 09:05:30",
+        "核验结果" => "通过或不通过",
+        "视频进度秒数" | "视频时长秒数" => "不小于0的整数秒数，如1800",
+        "学时" => "不小于0的数字，如2",
+        "题量" => "正整数，如100",
+        "成绩" => "0到100之间的数字，如85",
         _ => "内容",
     }
 }
@@ -863,6 +876,10 @@ mod tests {
                     Table::Persons => person(&view).map(|_| ()),
                     Table::Certificates | Table::Registry => certificate(&view).map(|_| ()),
                     Table::Trainings => training(&view).map(|_| ()),
+                    Table::Sessions => session(&view).map(|_| ()),
+                    Table::FaceChecks => face_check(&view).map(|_| ()),
+                    Table::Courses => course(&view).map(|_| ()),
+                    Table::OnlineExams => online_exam(&view).map(|_| ()),
                 };
             }
         }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 pub mod campaign;
 pub mod collusion;
 pub mod exams;
+pub mod online;
 
 /// Password of every demo account (printed by `anpei demo`).
 pub const DEMO_PASSWORD: &str = "Anpei@2021";

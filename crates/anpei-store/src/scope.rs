@@ -106,6 +106,12 @@ impl Scope {
         Scope(Reach::District(d))
     }
 
+    /// One subject's scope, for the demo loader acting as that subject's account (a training
+    /// institution uploading its platform's logs).
+    pub(crate) fn of_subject(s: i32) -> Scope {
+        Scope(Reach::Subject(s))
+    }
+
     /// A scope of the given reach, for the test suites only.
     #[cfg(feature = "test-support")]
     pub(crate) fn of(reach: Reach) -> Scope {

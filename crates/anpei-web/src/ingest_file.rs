@@ -11,7 +11,8 @@
 
 use anpei_core::ledger::{RowError, SheetHeader, Table};
 use anpei_import::sniff::{self, FileKind, UploadError, UploadLimits};
-use anpei_import::{ImportError, Reference, Row, Sink};
+use anpei_import::{ImportError, Reference, Row, Select, Sink};
+use anpei_store::ledger::import_kind::ImportKind;
 use anpei_store::ledger::ingest::Cells;
 use anpei_store::ledger::{Ingest, IngestReport, LedgerRow, Mode, Provenance};
 use anpei_store::platform::audit::Actor;
@@ -240,7 +241,7 @@ const SINK_BATCH: usize = 256;
 struct ChannelSink {
     tx: mpsc::Sender<Vec<Msg>>,
     batch: Vec<Msg>,
-    only: Option<Table>,
+    only: Select,
     skipped: usize,
 }
 
@@ -262,7 +263,7 @@ impl ChannelSink {
 
 impl Sink for ChannelSink {
     fn row(&mut self, table: Table, row_no: usize, row: Row, cells: &[String]) {
-        if self.only.is_some_and(|t| t != table) {
+        if !self.only.includes(table) {
             self.skipped += 1;
             return;
         }
@@ -278,9 +279,18 @@ impl Sink for ChannelSink {
     }
 
     fn header(&mut self, header: SheetHeader) {
-        if self.only.is_none_or(|t| t == header.table) {
+        if self.only.includes(header.table) {
             self.push(Msg::Header(header));
         }
+    }
+}
+
+/// What an upload of `kind` is read as.
+pub fn select(kind: ImportKind) -> Select {
+    match (kind.table(), kind) {
+        (Some(t), _) => Select::One(t),
+        (None, ImportKind::Online) => Select::Online,
+        (None, _) => Select::Ledger,
     }
 }
 
@@ -290,8 +300,9 @@ pub struct FileIngest<'a> {
     pub scope: Scope,
     pub actor: &'a Actor,
     pub path: PathBuf,
-    /// Only this table's rows (a single-table import), or every known sheet.
-    pub only: Option<Table>,
+    /// Only this table's rows (a single-table import), or every known sheet of the ledger or of
+    /// the online logs: [`select`] of the import's kind.
+    pub only: Select,
     pub mode: Mode,
     pub provenance: Provenance,
 }
@@ -447,6 +458,10 @@ async fn ingest(
                         (Table::Registry, Row::Certificate(c)) => Some(LedgerRow::Registry(c)),
                         (_, Row::Certificate(c)) => Some(LedgerRow::Certificate(c)),
                         (_, Row::Training(t)) => Some(LedgerRow::Training(t)),
+                        (_, Row::Session(r)) => Some(LedgerRow::Session(r)),
+                        (_, Row::FaceCheck(r)) => Some(LedgerRow::FaceCheck(r)),
+                        (_, Row::Course(r)) => Some(LedgerRow::Course(r)),
+                        (_, Row::OnlineExam(r)) => Some(LedgerRow::OnlineExam(r)),
                         _ => None,
                     };
                     match rec {
@@ -473,7 +488,7 @@ async fn ingest(
     if skipped > 0 {
         ingest.warning(format!(
             "工作簿中其他工作表的 {skipped} 行未导入（本次只导入{}）",
-            only.map_or("", |t| t.sheet())
+            only.sheet_names()
         ));
     }
     tracker.set_stage(Stage::Finishing);

@@ -84,7 +84,64 @@ impl TrainingRecord {
     }
 }
 
-/// The sheet (table) a ledger row comes from; `sheet()` is its name in workbooks.
+/// One learning session (学习记录) of an online-training platform's log: who studied which
+/// course, when, how much of its video the session covered, on which device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub platform: String,
+    /// The trainee's employer.
+    pub employer: Uscc,
+    pub id_number: IdNumber,
+    pub name: String,
+    pub course_no: String,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    /// 视频进度秒数: seconds of course video covered in the session.
+    pub progress_secs: i64,
+    /// 设备标识, as the platform records it.
+    pub device: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// One face check (人脸核验) of a trainee on a platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceCheckRecord {
+    pub platform: String,
+    pub id_number: IdNumber,
+    pub at: NaiveDateTime,
+    /// 核验结果: 通过 (true) or 不通过.
+    pub passed: bool,
+    /// 比对相似度, 0–100.
+    pub similarity: Option<f64>,
+}
+
+/// A course (课程) of a platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseRecord {
+    pub platform: String,
+    pub course_no: String,
+    pub title: String,
+    pub video_secs: i64,
+    /// 学时 the course counts for.
+    pub hours: f64,
+}
+
+/// An online exam (在线考试) taken on a platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlineExamRecord {
+    pub platform: String,
+    pub id_number: IdNumber,
+    pub exam_no: String,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    /// 题量.
+    pub questions: i64,
+    pub score: f64,
+}
+
+/// The sheet (table) an imported row comes from; `sheet()` is its name in workbooks: the five
+/// of the ledger ([`Table::LEDGER`]) and the four of an online-training platform's logs
+/// ([`Table::ONLINE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
     Subjects,
@@ -92,16 +149,46 @@ pub enum Table {
     Certificates,
     Trainings,
     Registry,
+    Sessions,
+    FaceChecks,
+    Courses,
+    OnlineExams,
 }
 
 impl Table {
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 9] = [
+        Table::Subjects,
+        Table::Persons,
+        Table::Certificates,
+        Table::Trainings,
+        Table::Registry,
+        Table::Sessions,
+        Table::FaceChecks,
+        Table::Courses,
+        Table::OnlineExams,
+    ];
+
+    /// The tables of the ledger workbook (台账), in the order a workbook is read.
+    pub const LEDGER: [Table; 5] = [
         Table::Subjects,
         Table::Persons,
         Table::Certificates,
         Table::Trainings,
         Table::Registry,
     ];
+
+    /// The sheets of an online-training platform's logs, in the order a workbook is read.
+    pub const ONLINE: [Table; 4] = [
+        Table::Sessions,
+        Table::FaceChecks,
+        Table::Courses,
+        Table::OnlineExams,
+    ];
+
+    /// A sheet of an online-training platform's logs.
+    pub fn is_online(self) -> bool {
+        Table::ONLINE.contains(&self)
+    }
 
     /// 单位, 人员, 证书, 培训, 登记库.
     pub fn sheet(self) -> &'static str {
@@ -111,6 +198,10 @@ impl Table {
             Table::Certificates => "证书",
             Table::Trainings => "培训",
             Table::Registry => "登记库",
+            Table::Sessions => "学习记录",
+            Table::FaceChecks => "人脸核验",
+            Table::Courses => "课程",
+            Table::OnlineExams => "在线考试",
         }
     }
 

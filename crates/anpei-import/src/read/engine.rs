@@ -166,8 +166,8 @@ impl Links {
 pub(crate) struct Engine<'a> {
     reference: &'a Reference,
     sink: &'a mut dyn Sink,
-    read: [usize; 5],
-    rejected: [usize; 5],
+    read: [usize; Table::ALL.len()],
+    rejected: [usize; Table::ALL.len()],
     sheets: Vec<String>,
     warnings: usize,
     links: Links,
@@ -182,8 +182,8 @@ impl<'a> Engine<'a> {
         Self {
             reference,
             sink,
-            read: [0; 5],
-            rejected: [0; 5],
+            read: [0; Table::ALL.len()],
+            rejected: [0; Table::ALL.len()],
             sheets: Vec::new(),
             warnings: 0,
             links: Links::default(),
@@ -245,7 +245,7 @@ impl<'a> Engine<'a> {
     }
 
     pub fn finish(self) -> ReadSummary {
-        let per_table = |counts: [usize; 5]| {
+        let per_table = |counts: [usize; Table::ALL.len()]| {
             Table::ALL
                 .into_iter()
                 .zip(counts)
@@ -322,6 +322,10 @@ impl<'a> Engine<'a> {
                     validate::certificate(&view).map(Row::Certificate)
                 }
                 Table::Trainings => validate::training(&view).map(Row::Training),
+                Table::Sessions => validate::session(&view).map(Row::Session),
+                Table::FaceChecks => validate::face_check(&view).map(Row::FaceCheck),
+                Table::Courses => validate::course(&view).map(Row::Course),
+                Table::OnlineExams => validate::online_exam(&view).map(Row::OnlineExam),
             }
         };
         if self.links.enabled {

@@ -16,11 +16,66 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// What a file is read as: one table, the ledger's workbook (单位, 人员, 证书, 培训, 登记库), or
+/// an online-training platform's logs (学习记录, 人脸核验, 课程, 在线考试).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    One(Table),
+    Ledger,
+    Online,
+}
+
+impl Select {
+    /// The tables read, in the order a workbook's sheets are read.
+    pub fn tables(self) -> Vec<Table> {
+        match self {
+            Select::One(t) => vec![t],
+            Select::Ledger => Table::LEDGER.to_vec(),
+            Select::Online => Table::ONLINE.to_vec(),
+        }
+    }
+
+    pub fn includes(self, table: Table) -> bool {
+        match self {
+            Select::One(t) => t == table,
+            Select::Ledger => !table.is_online(),
+            Select::Online => table.is_online(),
+        }
+    }
+
+    /// The one table, if only one is read.
+    pub fn one(self) -> Option<Table> {
+        match self {
+            Select::One(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The names of the sheets read, as a message lists them: `单位、人员、证书、培训、登记库`.
+    pub fn sheet_names(self) -> String {
+        let names: Vec<&str> = self.tables().into_iter().map(Table::sheet).collect();
+        names.join("、")
+    }
+}
+
+/// `None` is the ledger's workbook, `Some` one table of it.
+impl From<Option<Table>> for Select {
+    fn from(t: Option<Table>) -> Select {
+        t.map_or(Select::Ledger, Select::One)
+    }
+}
+
+impl From<Table> for Select {
+    fn from(t: Table) -> Select {
+        Select::One(t)
+    }
+}
+
 /// Reads the file at `path`: an xlsx workbook or a CSV holding one table. See [`read_bytes`]
 /// for the formats. The file is streamed, never loaded whole.
 pub fn read_path(
     path: &Path,
-    table: Option<Table>,
+    table: impl Into<Select>,
     reference: &Reference,
     sink: &mut dyn Sink,
 ) -> Result<ReadSummary, ImportError> {
@@ -31,7 +86,7 @@ pub fn read_path(
 /// file's size, a measure of its progress for a progress bar.
 pub fn read_path_counted(
     path: &Path,
-    table: Option<Table>,
+    table: impl Into<Select>,
     reference: &Reference,
     sink: &mut dyn Sink,
     read: Arc<AtomicU64>,
@@ -45,6 +100,7 @@ pub fn read_path_counted(
     let n = read_up_to(&mut file, &mut magic)?;
     file.seek(SeekFrom::Start(0))?;
     let file = Counted { inner: file, read };
+    let table = table.into();
     let mut engine = Engine::new(reference, sink);
     match kind_of(&magic[..n], &file_name)? {
         Kind::Xlsx => xlsx::read_workbook(
@@ -64,7 +120,8 @@ pub fn read_path_counted(
 /// Reads an uploaded file held in memory.
 ///
 /// - An xlsx workbook (detected by the zip signature `PK\x03\x04`, not by the name): the
-///   sheets 单位, 人员, 证书, 培训 and 登记库 are read in that order, so that a row can be
+///   sheets 单位, 人员, 证书, 培训 and 登记库 (or, for [`Select::Online`], 学习记录, 人脸核验, 课程
+///   and 在线考试) are read in that order, so that a row can be
 ///   checked against the rows it refers to; a sheet named after a table with a number
 ///   (`培训2`, `培训(2)`) continues that table, since one sheet holds at most 1,048,576
 ///   rows. Other sheets are ignored with a warning (the template's 说明 and 下拉选项 silently).
@@ -87,10 +144,11 @@ pub fn read_path_counted(
 pub fn read_bytes(
     bytes: &[u8],
     file_name: &str,
-    table: Option<Table>,
+    table: impl Into<Select>,
     reference: &Reference,
     sink: &mut dyn Sink,
 ) -> Result<ReadSummary, ImportError> {
+    let table = table.into();
     let mut engine = Engine::new(reference, sink);
     match kind_of(&bytes[..bytes.len().min(8)], file_name)? {
         Kind::Xlsx => xlsx::read_workbook(Cursor::new(bytes), file_name, table, &mut engine)?,
@@ -147,15 +205,17 @@ fn kind_of(magic: &[u8], file_name: &str) -> Result<Kind, ImportError> {
     }
 }
 
-fn csv_table(table: Option<Table>, file_name: &str) -> Result<Table, ImportError> {
+fn csv_table(select: Select, file_name: &str) -> Result<Table, ImportError> {
     let stem = Path::new(file_name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    table
-        .or_else(|| table_of_sheet(&stem))
+    select
+        .one()
+        .or_else(|| table_of_sheet(&stem).filter(|t| select.includes(*t)))
         .ok_or_else(|| ImportError::UnknownCsvTable {
             file: file_name.to_string(),
+            tables: select.sheet_names(),
         })
 }
 

@@ -3,7 +3,7 @@
 
 use super::engine::{Engine, RowBuf, MAX_CELLS};
 use super::pipe;
-use super::table_of_sheet;
+use super::{table_of_sheet, Select};
 use crate::cells::{format_number, trim};
 use crate::ImportError;
 use anpei_core::ledger::Table;
@@ -19,7 +19,7 @@ pub(crate) const TEMPLATE_SHEETS: [&str; 2] = ["说明", "下拉选项"];
 pub(crate) fn read_workbook<RS: Read + Seek + Send>(
     input: RS,
     file: &str,
-    only: Option<Table>,
+    only: Select,
     engine: &mut Engine,
 ) -> Result<(), ImportError> {
     let bad = |source| ImportError::Workbook {
@@ -35,13 +35,16 @@ pub(crate) fn read_workbook<RS: Read + Seek + Send>(
             continue;
         }
         let why = match (table_of_sheet(name), only) {
-            (Some(_), Some(t)) => format!("本次只导入{}", t.sheet()),
-            _ => "不是可导入的工作表（单位、人员、证书、培训、登记库）".to_string(),
+            (Some(_), Select::One(t)) => format!("本次只导入{}", t.sheet()),
+            _ => format!("不是可导入的工作表（{}）", only.sheet_names()),
         };
         engine.warn(format!("工作表“{name}”{why}，已忽略"));
     }
     if plan.is_empty() {
-        return Err(ImportError::NoKnownSheet { found: names });
+        return Err(ImportError::NoKnownSheet {
+            found: names,
+            tables: only.sheet_names(),
+        });
     }
     let file = file.to_string();
     let sheets = plan.clone();
@@ -83,12 +86,12 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, XlsxError> 
         .unwrap_or(Err(XlsxError::Unexpected("damaged workbook")))
 }
 
-/// The sheets to read, in table order, each with its table. With `only`, a workbook without
-/// a sheet of that table has its first sheet read as it.
-fn plan(names: &[String], only: Option<Table>) -> Vec<(Table, String)> {
-    let mut plan: Vec<(Table, String)> = Table::ALL
+/// The sheets to read, in table order, each with its table. With one table only, a workbook
+/// without a sheet of that table has its first sheet read as it.
+fn plan(names: &[String], only: Select) -> Vec<(Table, String)> {
+    let mut plan: Vec<(Table, String)> = only
+        .tables()
         .into_iter()
-        .filter(|t| only.is_none_or(|o| o == *t))
         .flat_map(|t| {
             names
                 .iter()
@@ -96,7 +99,7 @@ fn plan(names: &[String], only: Option<Table>) -> Vec<(Table, String)> {
                 .map(move |n| (t, n.clone()))
         })
         .collect();
-    if let (true, Some(t), Some(first)) = (plan.is_empty(), only, names.first()) {
+    if let (true, Some(t), Some(first)) = (plan.is_empty(), only.one(), names.first()) {
         if table_of_sheet(first).is_none() {
             plan.push((t, first.clone()));
         }

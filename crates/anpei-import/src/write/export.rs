@@ -36,14 +36,14 @@ pub struct ExportSummary {
 /// thread meanwhile.
 pub fn export_district(dir: &Path, d: &DemoDistrict) -> Result<ExportSummary, ImportError> {
     std::fs::create_dir_all(dir)?;
-    let csv_paths: Vec<PathBuf> = Table::ALL
+    let csv_paths: Vec<PathBuf> = Table::LEDGER
         .iter()
         .map(|t| dir.join(format!("{}.csv", t.sheet())))
         .collect();
     let workbook_path = dir.join(LEDGER_WORKBOOK);
     let csv_result = std::thread::scope(|s| {
         let csvs = s.spawn(|| -> Result<(), ImportError> {
-            for (table, path) in Table::ALL.iter().zip(&csv_paths) {
+            for (table, path) in Table::LEDGER.iter().zip(&csv_paths) {
                 write_csv(path, *table, d)?;
             }
             Ok(())
@@ -57,7 +57,7 @@ pub fn export_district(dir: &Path, d: &DemoDistrict) -> Result<ExportSummary, Im
     csv_result?;
     let mut files = csv_paths;
     files.push(workbook_path);
-    let rows = Table::ALL.into_iter().map(|t| (t, count(t, d))).collect();
+    let rows = Table::LEDGER.into_iter().map(|t| (t, count(t, d))).collect();
     Ok(ExportSummary { files, rows })
 }
 
@@ -68,6 +68,7 @@ fn count(table: Table, d: &DemoDistrict) -> usize {
         Table::Certificates => d.certificates.len(),
         Table::Trainings => d.trainings.len(),
         Table::Registry => d.registry.len(),
+        Table::Sessions | Table::FaceChecks | Table::Courses | Table::OnlineExams => 0,
     }
 }
 
@@ -157,6 +158,9 @@ fn rows(table: Table, d: &DemoDistrict) -> Box<dyn Iterator<Item = Vec<Field<'_>
         Table::Certificates => Box::new(d.certificates.iter().map(certificate_fields)),
         Table::Trainings => Box::new(d.trainings.iter().map(training_fields)),
         Table::Registry => Box::new(d.registry.iter().map(certificate_fields)),
+        Table::Sessions | Table::FaceChecks | Table::Courses | Table::OnlineExams => {
+            Box::new(std::iter::empty())
+        }
     }
 }
 
@@ -196,7 +200,7 @@ fn write_csv(path: &Path, table: Table, d: &DemoDistrict) -> Result<(), ImportEr
 
 fn write_workbook(path: &Path, d: &DemoDistrict) -> Result<(), ImportError> {
     let mut workbook = Workbook::new();
-    for table in Table::ALL {
+    for table in Table::LEDGER {
         let cells =
             rows(table, d).map(|fields| fields.into_iter().map(to_cell).collect::<Vec<_>>());
         write_sheets(

@@ -281,6 +281,7 @@ pub async fn merge_which(
     let which = match rules {
         Some(r) if r == Rule::RECORDS => " rules=records".to_string(),
         Some(r) if r == Rule::LEDGER => " rules=ledger".to_string(),
+        Some(r) if r == Rule::ONLINE => " rules=online".to_string(),
         Some(r) => format!(
             " rules={}",
             r.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
@@ -350,6 +351,10 @@ impl FindingRow {
     /// exam session it names, else the subject's training or exam records, or its
     /// relationship view for the signals of collusion.
     pub fn link(&self) -> String {
+        let s = self.subject_id;
+        if Rule::from_code(&self.rule).is_some_and(Rule::on_online) {
+            return format!("/online/subjects/{s}");
+        }
         if let Some(p) = self.person_id {
             return format!("/persons/{p}");
         }
@@ -361,7 +366,6 @@ impl FindingRow {
                 _ => {}
             }
         }
-        let s = self.subject_id;
         match Rule::from_code(&self.rule) {
             Some(Rule::StaffConflict | Rule::PassRateAnomaly) => format!("/relations/{s}"),
             Some(Rule::TeacherDoubleBooked | Rule::TraineeDoubleBooked) => {
@@ -446,12 +450,23 @@ pub async fn records_open(
     scope: &Scope,
     subject_id: i32,
 ) -> StoreResult<Vec<FindingRow>> {
+    open_of(store, scope, subject_id, &Rule::RECORDS).await
+}
+
+/// The open findings of `rules` at one subject (at most 200, by rule), for a subject's page of
+/// those checks.
+pub async fn open_of(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+    rules: &[Rule],
+) -> StoreResult<Vec<FindingRow>> {
     let f = FindingFilter {
         subject_id: Some(subject_id),
         status: Some(ACTIVE.into()),
         ..Default::default()
     };
-    let codes: Vec<&str> = Rule::RECORDS.iter().map(|r| r.code()).collect();
+    let codes: Vec<&str> = rules.iter().map(|r| r.code()).collect();
     Ok(
         rows(query(scope, &f).filter(finding::Column::Rule.is_in(codes)))
             .order_by_asc(finding::Column::Rule)

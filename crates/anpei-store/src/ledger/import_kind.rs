@@ -14,16 +14,19 @@ pub enum ImportKind {
     Certificates,
     Training,
     Registry,
+    /// An online-training platform's logs: 学习记录, 人脸核验, 课程, 在线考试.
+    Online,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 6] = [
+    pub const ALL: [ImportKind; 7] = [
         ImportKind::Ledger,
         ImportKind::Subjects,
         ImportKind::Persons,
         ImportKind::Certificates,
         ImportKind::Training,
         ImportKind::Registry,
+        ImportKind::Online,
     ];
 
     pub fn code(self) -> &'static str {
@@ -34,6 +37,7 @@ impl ImportKind {
             ImportKind::Certificates => "certificates",
             ImportKind::Training => "training",
             ImportKind::Registry => "registry",
+            ImportKind::Online => "online",
         }
     }
 
@@ -45,6 +49,7 @@ impl ImportKind {
             ImportKind::Certificates => "证书",
             ImportKind::Training => "培训",
             ImportKind::Registry => "证书登记库",
+            ImportKind::Online => "网络培训平台日志（学习记录、人脸核验、课程、在线考试）",
         }
     }
 
@@ -52,15 +57,29 @@ impl ImportKind {
         Self::ALL.into_iter().find(|k| k.code() == code.trim())
     }
 
-    /// The one table to read, or every sheet of a workbook.
+    /// The one table to read, or every sheet of a workbook (of the ledger, or of the online
+    /// logs: [`ImportKind::tables`]).
     pub fn table(self) -> Option<Table> {
         match self {
-            ImportKind::Ledger => None,
+            ImportKind::Ledger | ImportKind::Online => None,
             ImportKind::Subjects => Some(Table::Subjects),
             ImportKind::Persons => Some(Table::Persons),
             ImportKind::Certificates => Some(Table::Certificates),
             ImportKind::Training => Some(Table::Trainings),
             ImportKind::Registry => Some(Table::Registry),
+        }
+    }
+
+    /// The tables an upload of this kind may hold, in the order a workbook is read.
+    pub fn tables(self) -> &'static [Table] {
+        match self {
+            ImportKind::Ledger => &Table::LEDGER,
+            ImportKind::Online => &Table::ONLINE,
+            ImportKind::Subjects => &Table::LEDGER[0..1],
+            ImportKind::Persons => &Table::LEDGER[1..2],
+            ImportKind::Certificates => &Table::LEDGER[2..3],
+            ImportKind::Training => &Table::LEDGER[3..4],
+            ImportKind::Registry => &Table::LEDGER[4..5],
         }
     }
 

@@ -6,11 +6,13 @@
 
 use super::facts::Which;
 use super::findings::{self, Merge};
-use super::{facts, records};
+use super::{facts, online, records};
 use crate::entity::person;
 use crate::platform::audit::Actor;
 use crate::{Store, StoreError, StoreResult};
-use anpei_core::ledger::rules::{self, records::scan_records, Finding, Rule};
+use anpei_core::ledger::rules::{
+    self, online::scan_online, records::scan_records, Finding, Rule,
+};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -20,15 +22,20 @@ pub async fn run(
     subject_id: Option<i32>,
     as_of: NaiveDate,
 ) -> StoreResult<Vec<Finding>> {
-    let (ledger, recs) = tokio::try_join!(facts::load(store, subject_id), records::load(store))?;
+    let (ledger, recs, logs) = tokio::try_join!(
+        facts::load(store, subject_id),
+        records::load(store),
+        online::load(store)
+    )?;
     let params = store.params.clone();
     tokio::task::spawn_blocking(move || {
         let mut found = rules::scan(&ledger, as_of, &params);
-        let mut on_records = scan_records(&recs, as_of, &params);
+        let mut others = scan_records(&recs, as_of, &params);
+        others.append(&mut scan_online(&logs, &params));
         if let Some(s) = subject_id {
-            on_records.retain(|f| f.subject_id == i64::from(s));
+            others.retain(|f| f.subject_id == i64::from(s));
         }
-        found.append(&mut on_records);
+        found.append(&mut others);
         found
     })
     .await
@@ -43,6 +50,17 @@ pub async fn run_records(store: &Store, as_of: NaiveDate) -> StoreResult<Vec<Fin
     let recs = records::load(store).await?;
     let params = store.params.clone();
     tokio::task::spawn_blocking(move || scan_records(&recs, as_of, &params))
+        .await
+        .map_err(engine_failed)
+}
+
+/// The findings of the checks on online-training platforms' logs, for the whole installation
+/// (a device shared across employers). Merge them with
+/// `findings::merge_rules(…, None, Some(&Rule::ONLINE), …)`.
+pub async fn run_online(store: &Store) -> StoreResult<Vec<Finding>> {
+    let logs = online::load(store).await?;
+    let params = store.params.clone();
+    tokio::task::spawn_blocking(move || scan_online(&logs, &params))
         .await
         .map_err(engine_failed)
 }
@@ -120,7 +138,7 @@ pub struct Whole {
 /// ([`parts`], `part_persons` persons each) — each part's facts loaded, checked on a
 /// blocking thread, handed to `each`, and, when `save` names the actor, merged into the stored
 /// findings of its persons in its own transaction — then the checks on training and exam
-/// records over everything, merged for their rules. The findings are those of [`run`] over the
+/// records and on online-training logs over everything, merged for their rules. The findings are those of [`run`] over the
 /// whole installation (the ledger checks look at one person at a time; a part's registry
 /// entries are those of its certificates' numbers).
 pub async fn run_whole<E: From<StoreError>>(
@@ -167,26 +185,32 @@ pub async fn run_whole_in<E: From<StoreError>>(
             w.merge.add(m);
         }
     }
-    let mut found = run_records(store, as_of).await?;
-    let records = match district {
-        None => Which::All,
-        Some(d) => {
-            let mine: std::collections::HashSet<i64> =
-                crate::registry::reference::subject_ids_in_district(store, d)
-                    .await?
-                    .into_iter()
-                    .map(i64::from)
-                    .collect();
-            found.retain(|f| mine.contains(&f.subject_id));
-            Which::District(d)
-        }
+    let mine: Option<std::collections::HashSet<i64>> = match district {
+        None => None,
+        Some(d) => Some(
+            crate::registry::reference::subject_ids_in_district(store, d)
+                .await?
+                .into_iter()
+                .map(i64::from)
+                .collect(),
+        ),
     };
-    w.found += found.len() as u64;
-    each(&found).await?;
-    if let Some(actor) = save {
-        let m = findings::merge_which(store, actor, records, Some(&Rule::RECORDS), as_of, &found)
-            .await?;
-        w.merge.add(m);
+    let which = district.map_or(Which::All, Which::District);
+    for rules in [&Rule::RECORDS[..], &Rule::ONLINE[..]] {
+        let mut found = if rules == Rule::RECORDS {
+            run_records(store, as_of).await?
+        } else {
+            run_online(store).await?
+        };
+        if let Some(mine) = &mine {
+            found.retain(|f| mine.contains(&f.subject_id));
+        }
+        w.found += found.len() as u64;
+        each(&found).await?;
+        if let Some(actor) = save {
+            let m = findings::merge_which(store, actor, which, Some(rules), as_of, &found).await?;
+            w.merge.add(m);
+        }
     }
     Ok(w)
 }

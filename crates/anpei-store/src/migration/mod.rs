@@ -24,6 +24,7 @@ mod m0020_district_units;
 mod m0021_campaign_districts;
 mod m0022_district_campaigns;
 mod m0023_ledger_reference_checks;
+mod m0024_online_logs;
 
 /// Creates a plain index on `table` over `cols`.
 pub(crate) async fn index(
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_campaign_districts::Migration),
             Box::new(m0022_district_campaigns::Migration),
             Box::new(m0023_ledger_reference_checks::Migration),
+            Box::new(m0024_online_logs::Migration),
         ]
     }
 }

@@ -106,6 +106,7 @@ const NAV: &[(&str, &[NavEntry])] = {
                 ("/subjects", "监管对象", "subjects", ViewBusiness),
                 ("/persons", "从业人员", "persons", ViewBusiness),
                 ("/training", "培训档案", "training", ViewBusiness),
+                ("/online", "网络培训", "online", ViewBusiness),
                 ("/exams", "考试监管", "exams", ViewBusiness),
                 ("/imports", "台账导入", "imports", ViewBusiness),
                 ("/findings", "问题线索", "findings", ViewBusiness),
@@ -175,6 +176,7 @@ const SUBJECT_NAV: &[(&str, &[NavEntry])] = {
             &[
                 ("/persons", "从业人员", "persons", SelfInspect),
                 ("/training", "培训档案", "training", SelfInspect),
+                ("/online", "网络培训", "online", SelfInspect),
                 ("/exams", "考试记录", "exams", SelfInspect),
                 ("/imports", "台账导入", "imports", SelfInspect),
                 ("/rules", "检查规则", "rules", SelfInspect),

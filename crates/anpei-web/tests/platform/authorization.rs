@@ -183,6 +183,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/training/{id}/export.xlsx", "subject"),
     ("GET", "/training/classes/{id}", "training_class"),
     ("GET", "/relations/{id}", "subject"),
+    ("GET", "/online", ""),
+    ("GET", "/online/subjects/{id}", "subject"),
+    ("GET", "/online/devices", ""),
 ];
 
 #[test]

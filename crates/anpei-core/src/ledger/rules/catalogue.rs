@@ -1,13 +1,13 @@
-//! The rule catalogue: the ten ledger checks and the fifteen checks of the
-//! training and exam records, each with its code, Chinese name, severity, legal
-//! basis, definition (the exact semantics, precise enough to implement and test) and the parameters
-//! it reads.
+//! The rule catalogue: the ten ledger checks, the fifteen checks of the training and exam
+//! records and the seven checks of online-training platforms' logs, each with its code,
+//! Chinese name, severity, legal basis, definition (the exact semantics, precise enough to
+//! implement and test) and the parameters it reads.
 
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 
-/// One of the checks: the ten on the ledger, then the fifteen on training and exam
-/// records. Serialises as its code.
+/// One of the checks: the ten on the ledger, the fifteen on training and exam records,
+/// then the seven on online-training logs. Serialises as its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Rule {
@@ -36,6 +36,13 @@ pub enum Rule {
     HighRiskPaperExam,
     FacilityInspectionExpired,
     PassRateAnomaly,
+    OnlineConcurrent,
+    OnlineDeviceShared,
+    OnlineDailyExcess,
+    OnlineFaceGap,
+    OnlineSpeed,
+    OnlineHoursUnsupported,
+    OnlineExamTooFast,
 }
 
 /// How serious a finding is. Serialises as its code.
@@ -80,17 +87,25 @@ impl std::fmt::Display for Severity {
 }
 
 impl Rule {
-    /// Every check, in catalogue order: the ledger's, then the records'.
-    pub const ALL: [Rule; 25] = {
-        let mut all = [Rule::ManagerCertMissing; 25];
+    /// Every check, in catalogue order: the ledger's, the records', then the online logs'.
+    pub const ALL: [Rule; 32] = {
+        let mut all = [Rule::ManagerCertMissing; 32];
         let mut i = 0;
         while i < Rule::LEDGER.len() {
             all[i] = Rule::LEDGER[i];
             i += 1;
         }
-        while i < all.len() {
-            all[i] = Rule::RECORDS[i - Rule::LEDGER.len()];
+        let mut j = 0;
+        while j < Rule::RECORDS.len() {
+            all[i] = Rule::RECORDS[j];
             i += 1;
+            j += 1;
+        }
+        let mut j = 0;
+        while j < Rule::ONLINE.len() {
+            all[i] = Rule::ONLINE[j];
+            i += 1;
+            j += 1;
         }
         all
     };
@@ -128,9 +143,26 @@ impl Rule {
         Rule::PassRateAnomaly,
     ];
 
-    /// A check on training and exam records (not on persons of the ledger).
+    /// The seven checks of online-training platforms' logs (网络培训).
+    pub const ONLINE: [Rule; 7] = [
+        Rule::OnlineConcurrent,
+        Rule::OnlineDeviceShared,
+        Rule::OnlineDailyExcess,
+        Rule::OnlineFaceGap,
+        Rule::OnlineSpeed,
+        Rule::OnlineHoursUnsupported,
+        Rule::OnlineExamTooFast,
+    ];
+
+    /// One of the fifteen checks on training and exam records (not on persons of the
+    /// ledger, not on online-training logs).
     pub fn on_records(self) -> bool {
-        self >= Rule::ClassHoursShort
+        (Rule::ClassHoursShort..=Rule::PassRateAnomaly).contains(&self)
+    }
+
+    /// One of the seven checks on online-training platforms' logs.
+    pub fn on_online(self) -> bool {
+        self >= Rule::OnlineConcurrent
     }
 
     /// The rule's stable code, e.g. `MANAGER_CERT_MISSING`.
@@ -161,6 +193,13 @@ impl Rule {
             Rule::HighRiskPaperExam => "HIGH_RISK_PAPER_EXAM",
             Rule::FacilityInspectionExpired => "FACILITY_INSPECTION_EXPIRED",
             Rule::PassRateAnomaly => "PASS_RATE_ANOMALY",
+            Rule::OnlineConcurrent => "ONLINE_CONCURRENT",
+            Rule::OnlineDeviceShared => "ONLINE_DEVICE_SHARED",
+            Rule::OnlineDailyExcess => "ONLINE_DAILY_EXCESS",
+            Rule::OnlineFaceGap => "ONLINE_FACE_GAP",
+            Rule::OnlineSpeed => "ONLINE_SPEED",
+            Rule::OnlineHoursUnsupported => "ONLINE_HOURS_UNSUPPORTED",
+            Rule::OnlineExamTooFast => "ONLINE_EXAM_TOO_FAST",
         }
     }
 
@@ -198,6 +237,13 @@ impl Rule {
             Rule::HighRiskPaperExam => "高危行业管理人员未使用国家考试系统考试",
             Rule::FacilityInspectionExpired => "考试设施设备检验合格证过期",
             Rule::PassRateAnomaly => "考试通过率异常偏高",
+            Rule::OnlineConcurrent => "同一人网络学习时段重叠（挂机/代学）",
+            Rule::OnlineDeviceShared => "同一设备多人学习（代学）",
+            Rule::OnlineDailyExcess => "单日网络学习时长超限（刷课）",
+            Rule::OnlineFaceGap => "人脸核验缺失或未通过（挂机/代学）",
+            Rule::OnlineSpeed => "视频进度超过学习时长（倍速/拖动）",
+            Rule::OnlineHoursUnsupported => "线上培训学时无学习记录支撑（压缩学时）",
+            Rule::OnlineExamTooFast => "在线考试用时过短",
         }
     }
 
@@ -214,6 +260,10 @@ impl Rule {
             | Rule::ProctorNoCredential
             | Rule::StaffConflict
             | Rule::HighRiskPaperExam => Severity::High,
+            Rule::OnlineConcurrent
+            | Rule::OnlineDeviceShared
+            | Rule::OnlineHoursUnsupported
+            | Rule::OnlineExamTooFast => Severity::High,
             Rule::CertExpired | Rule::ReviewOverdue | Rule::TrainingOverlap => Severity::Medium,
             Rule::ClassOverCapacity
             | Rule::TraineeDoubleBooked
@@ -223,6 +273,7 @@ impl Rule {
             | Rule::ProctorAbsent
             | Rule::FacilityInspectionExpired
             | Rule::PassRateAnomaly => Severity::Medium,
+            Rule::OnlineDailyExcess | Rule::OnlineFaceGap | Rule::OnlineSpeed => Severity::Medium,
             Rule::ManagerRetrainShort | Rule::EmployeeRetrainShort | Rule::PrejobHoursShort => {
                 Severity::Low
             }
@@ -268,6 +319,15 @@ impl Rule {
             Rule::HighRiskPaperExam => "通知二（四）2",
             Rule::FacilityInspectionExpired => "通知二（三）2、3",
             Rule::PassRateAnomaly => "通知二（二）4、二（三）5、二（四）8（包过班、参与作弊）",
+            Rule::OnlineConcurrent
+            | Rule::OnlineDeviceShared
+            | Rule::OnlineDailyExcess
+            | Rule::OnlineFaceGap
+            | Rule::OnlineSpeed
+            | Rule::OnlineExamTooFast => "《安全生产培训管理办法》第11条；AQ 8011-2023；通知二（一）8",
+            Rule::OnlineHoursUnsupported => {
+                "《安全生产培训管理办法》第11条；AQ 8011-2023；通知二（一）8、二（二）2（压缩培训学时）"
+            }
         }
     }
 
@@ -369,6 +429,45 @@ impl Rule {
                  最小差值，且单侧双比例 z 检验 z = (p₁ − p₀) / √(p̄(1 − p̄)(1/n₁ + 1/n₀))（p̄ 为合并通过率）\
                  不低于临界值。"
             }
+            Rule::OnlineConcurrent => {
+                "同一人员（台账人员）的两个网络学习时段时间相互重叠（一个的开始早于另一个的结束，\
+                 反之亦然；首尾相接不算），不论平台、设备、课程；按人员和日期各一条，日期为重叠两时段中\
+                 较晚开始者的开始日期，记在该日各重叠时段对所涉时段中开始最早者的单位\
+                 （上传日志的培训机构，无则为用人单位）名下。"
+            }
+            Rule::OnlineDeviceShared => {
+                "同一设备（设备标识非空）在某日：不同人员的两个学习时段相互重叠（日期为较晚开始者的\
+                 开始日期），或开始于该日的学习时段涉及不少于［同设备每日人数］名不同人员；按设备和日期\
+                 各一条，记在所涉时段（该日各重叠时段对的时段；人数达到时另含该日在该设备开始的\
+                 全部时段）中开始最早者的单位名下。"
+            }
+            Rule::OnlineDailyExcess => {
+                "同一人员各网络学习时段落在某一自然日（0时至次日0时）内的时长之和（重叠部分不合并，\
+                 跨零点的时段分别计入两日）超过［每日上限］小时；按人员和日期各一条，记在当日计入时长的\
+                 时段中开始最早者的单位名下。"
+            }
+            Rule::OnlineFaceGap => {
+                "对每个学习时段，取同一人员、同一平台、时间在时段开始至结束之间（含两端）的人脸核验：\
+                 时段长于［须核验时长］分钟，而开始后［首次核验］分钟内（含）无通过的核验，或自开始起每\
+                 ［核验间隔］分钟的完整区间（含两端，只计结束不晚于时段结束的区间）中有一个无通过的核验；\
+                 或（不论时长）有未通过的核验，而其后（严格晚于）至时段结束无通过的核验。每个时段一条。"
+            }
+            Rule::OnlineSpeed => {
+                "学习时段的视频进度秒数乘以100，大于时段时长（结束减开始的整秒数）乘以\
+                 （100 + ［允许误差］）。每个时段一条。"
+            }
+            Rule::OnlineHoursUnsupported => {
+                "台账中培训形式为线上的培训记录，其人员在平台日志中有学习时段、且日志覆盖记录期间的（该人\
+                 最早的学习时段开始不晚于记录结束，最晚的学习时段结束不早于记录开始）：开始不早于记录开始、\
+                 结束不晚于记录结束的各学习时段的有效学习秒数（时段时长与视频进度的较小者，进度为负按0计）\
+                 合计，除以每学时秒数（线上每学时［每学时分钟数］分钟）为有记录支撑的学时；记录学时大于\
+                 支撑学时乘以（1 + ［允许误差］%）。平台日志中没有学习时段、或日志未覆盖记录期间的，不作\
+                 判断。每条培训记录一条。"
+            }
+            Rule::OnlineExamTooFast => {
+                "在线考试试题数不少于［最少题数］，用时（结束减开始的秒数）少于试题数乘以\
+                 ［每题最少秒数］，且成绩不低于合格分数。每场考试一条。"
+            }
         }
     }
 
@@ -451,6 +550,32 @@ impl Rule {
                 p.pass_rate_min_candidates,
                 fmt_hours(p.pass_rate_min_gap * 100.0),
                 fmt_hours(p.pass_rate_z)
+            ),
+            Rule::OnlineConcurrent => "无数值参数（首尾相接不算重叠）".into(),
+            Rule::OnlineDeviceShared => format!(
+                "同设备每日人数 {} 人（或不同人员时段重叠）",
+                p.online_device_persons_per_day
+            ),
+            Rule::OnlineDailyExcess => format!(
+                "每日上限 {} 小时",
+                fmt_hours(p.online_daily_max_hours)
+            ),
+            Rule::OnlineFaceGap => format!(
+                "须核验时长超过 {} 分钟；首次核验在开始后 {} 分钟内；核验间隔 {} 分钟",
+                p.online_face_session_minutes,
+                p.online_face_first_minutes,
+                p.online_face_window_minutes
+            ),
+            Rule::OnlineSpeed => format!("允许误差 {}%", p.online_speed_tolerance_pct),
+            Rule::OnlineHoursUnsupported => format!(
+                "每学时线上 {} 分钟；允许误差 {}%",
+                p.class_hour_minutes.1, p.online_hours_tolerance_pct
+            ),
+            Rule::OnlineExamTooFast => format!(
+                "最少题数 {} 道；每题最少 {} 秒；合格分数 {} 分",
+                p.online_exam_min_questions,
+                p.online_exam_min_secs_per_question,
+                p.exam_pass_score
             ),
         }
     }

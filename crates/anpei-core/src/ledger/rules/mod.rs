@@ -10,10 +10,16 @@
 //! [`scan`] evaluates every rule as of a date. Its cost is linear in the ledger (plus small
 //! per-person sorts), so a one-subject scan is cheap either way: pass a ledger holding
 //! only that subject's records, or the whole ledger to [`scan_subject`].
+//!
+//! The checks of training and exam records are in [`records`], those of online-training
+//! platforms' logs in [`online`].
 
 mod catalogue;
 #[cfg(test)]
 mod crosscheck;
+pub mod online;
+#[cfg(test)]
+mod online_tests;
 #[cfg(test)]
 mod proptests;
 pub mod records;
@@ -137,6 +143,11 @@ pub enum RecordRef {
     Equipment(RecordId),
     /// A subject (单位) as a whole, e.g. the other side of a conflict of interest.
     Subject(RecordId),
+    /// A study session (学习记录), a face check (人脸核验) and an online exam (在线考试) of
+    /// an online-training platform's log.
+    OnlineSession(RecordId),
+    FaceCheck(RecordId),
+    OnlineExam(RecordId),
 }
 
 /// Someone a records finding is about who is not on the ledger of persons (a teacher, a
@@ -148,17 +159,19 @@ pub struct Who {
 }
 
 /// One violation of one rule: by one person of the ledger (`person_id`), or, for the
-/// checks on training and exam records, by one class, session, recording… of a subject.
+/// checks on training and exam records, by one class, session, recording… of a subject, or,
+/// for the online-training checks, by a person or a device on a day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: Rule,
     pub subject_id: RecordId,
-    /// The ledger person; `None` for the checks on records.
+    /// The ledger person; `None` for the checks on records and for ONLINE_DEVICE_SHARED.
     pub person_id: Option<RecordId>,
     /// For the checks on records: the person concerned, if one is.
     pub who: Option<Who>,
     /// Part of the identity of a finding that no record carries (the exam category of a
-    /// PASS_RATE_ANOMALY).
+    /// PASS_RATE_ANOMALY, the day of an online finding per day, `device|day` of an
+    /// ONLINE_DEVICE_SHARED).
     pub topic: Option<String>,
     /// The records that triggered it, sorted: the person, then the certificate(s) or
     /// training record(s) the finding is about. The rules about a missing certificate or
@@ -197,6 +210,9 @@ impl Finding {
                 RecordRef::Credential(id) => write!(k, ":cr{id}"),
                 RecordRef::Equipment(id) => write!(k, ":eq{id}"),
                 RecordRef::Subject(id) => write!(k, ":u{id}"),
+                RecordRef::OnlineSession(id) => write!(k, ":os{id}"),
+                RecordRef::FaceCheck(id) => write!(k, ":fc{id}"),
+                RecordRef::OnlineExam(id) => write!(k, ":oe{id}"),
             };
         }
         if let Some(t) = &self.topic {

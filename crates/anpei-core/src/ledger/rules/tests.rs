@@ -109,11 +109,19 @@ fn around(l: &Ledger, day: &str, rule: Rule) -> [bool; 3] {
 #[test]
 fn the_catalogue_has_the_ten_rules_of_rules_md_with_their_codes_and_names() {
     assert_eq!(Rule::LEDGER.len(), 10);
-    assert_eq!(Rule::ALL.len(), 25);
+    assert_eq!(Rule::ALL.len(), 32);
     assert_eq!(Rule::ALL[..10], Rule::LEDGER);
-    assert_eq!(Rule::ALL[10..], Rule::RECORDS);
-    assert!(Rule::RECORDS.iter().all(|r| r.on_records()));
-    assert!(Rule::LEDGER.iter().all(|r| !r.on_records()));
+    assert_eq!(Rule::ALL[10..25], Rule::RECORDS);
+    assert_eq!(Rule::ALL[25..], Rule::ONLINE);
+    assert!(Rule::RECORDS
+        .iter()
+        .all(|r| r.on_records() && !r.on_online()));
+    assert!(Rule::LEDGER
+        .iter()
+        .all(|r| !r.on_records() && !r.on_online()));
+    assert!(Rule::ONLINE
+        .iter()
+        .all(|r| !r.on_records() && r.on_online()));
     for r in Rule::ALL {
         assert_eq!(Rule::from_code(r.code()), Some(r));
         assert!(!r.name().is_empty() && !r.basis().is_empty() && !r.definition().is_empty());

@@ -14,8 +14,8 @@ use crate::Reach;
 use crate::{Store, StoreError, StoreResult};
 use anpei_core::kinds::SPECIAL_OP_CATEGORIES;
 use anpei_core::ledger::{
-    CertificateRecord, Fault, PersonRecord, RowError, SheetHeader, SubjectRecord, Table,
-    TrainingRecord,
+    CertificateRecord, CourseRecord, FaceCheckRecord, Fault, OnlineExamRecord, PersonRecord,
+    RowError, SessionRecord, SheetHeader, SubjectRecord, Table, TrainingRecord,
 };
 use anpei_core::mask::{mask_id, mask_phone};
 use anpei_core::{CertType, Post, TrainingForm, TrainingType};
@@ -30,6 +30,7 @@ use std::sync::LazyLock;
 
 mod certificates;
 mod changes;
+mod online;
 mod persons;
 mod register;
 mod report;
@@ -66,6 +67,11 @@ pub enum LedgerRow {
     /// A row of the certificate register (登记库): district users only.
     Registry(CertificateRecord),
     Training(TrainingRecord),
+    /// Rows of an online-training platform's logs.
+    Session(SessionRecord),
+    FaceCheck(FaceCheckRecord),
+    Course(CourseRecord),
+    OnlineExam(OnlineExamRecord),
 }
 
 impl LedgerRow {
@@ -76,6 +82,38 @@ impl LedgerRow {
             LedgerRow::Certificate(_) => Table::Certificates,
             LedgerRow::Registry(_) => Table::Registry,
             LedgerRow::Training(_) => Table::Trainings,
+            LedgerRow::Session(_) => Table::Sessions,
+            LedgerRow::FaceCheck(_) => Table::FaceChecks,
+            LedgerRow::Course(_) => Table::Courses,
+            LedgerRow::OnlineExam(_) => Table::OnlineExams,
+        }
+    }
+
+    fn session(self) -> Option<SessionRecord> {
+        match self {
+            LedgerRow::Session(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn face_check(self) -> Option<FaceCheckRecord> {
+        match self {
+            LedgerRow::FaceCheck(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn course(self) -> Option<CourseRecord> {
+        match self {
+            LedgerRow::Course(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn online_exam(self) -> Option<OnlineExamRecord> {
+        match self {
+            LedgerRow::OnlineExam(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -167,6 +205,8 @@ pub struct Ingest<'a> {
     batch: usize,
     /// The most persons whose whole index is read into memory (see `resolve_persons`).
     person_index_max: usize,
+    /// For the rows of online-training logs: the training institution importing, if one is.
+    provider: online::Provider,
     report: IngestReport,
 }
 
@@ -225,6 +265,7 @@ impl<'a> Ingest<'a> {
                 .collect(),
             _ => HashSet::new(),
         };
+        let provider = online::Provider::of(store, &scope).await?;
         let txn = store.bulk_write().await?;
         crate::set_sqlite_cache(&txn, crate::BULK_CACHE_KIB).await?;
         let subjects = subject::Entity::find()
@@ -290,6 +331,7 @@ impl<'a> Ingest<'a> {
                 BATCH
             },
             person_index_max: PERSON_INDEX_MAX,
+            provider,
             report: IngestReport::default(),
         })
     }
@@ -460,6 +502,16 @@ impl<'a> Ingest<'a> {
             }
             Table::Trainings => {
                 self.flush_trainings(unpack(rows, LedgerRow::training))
+                    .await
+            }
+            Table::Sessions => self.flush_sessions(unpack(rows, LedgerRow::session)).await,
+            Table::FaceChecks => {
+                self.flush_face_checks(unpack(rows, LedgerRow::face_check))
+                    .await
+            }
+            Table::Courses => self.flush_courses(unpack(rows, LedgerRow::course)).await,
+            Table::OnlineExams => {
+                self.flush_online_exams(unpack(rows, LedgerRow::online_exam))
                     .await
             }
         }

@@ -1,7 +1,8 @@
 //! The records pages: training institutions' 培训档案, exam sites' and exam institutions'
-//! records, and the relations between them.
+//! records, online-training platforms' logs (网络培训), and the relations between them.
 
 pub mod exams;
+pub mod online;
 pub mod relations;
 pub mod training;
 
@@ -86,6 +87,15 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
             ViewBusiness,
             get(training::class),
         )
+        // 网络培训: online-training platforms' logs of a subject, and one device's users.
+        .route("GET", "/online", ViewBusiness, get(online::list))
+        .route(
+            "GET",
+            "/online/subjects/{id}",
+            ViewBusiness,
+            get(online::subject),
+        )
+        .route("GET", "/online/devices", ViewBusiness, get(online::device))
         // 关联关系: a training institution's exam sites, pass rates, shared staff.
         .route("GET", "/relations/{id}", Supervise, get(relations::page))
 }

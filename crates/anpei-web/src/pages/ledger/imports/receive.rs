@@ -261,7 +261,7 @@ pub(super) async fn run_tracked(
         scope: user.scope,
         actor: &user.actor(),
         path: up.path.clone(),
-        only: up.kind.table(),
+        only: crate::ingest_file::select(up.kind),
         mode,
         provenance: Provenance {
             file_name: up.file_name.clone(),
