@@ -61,6 +61,8 @@ fn the_exported_demo_district_reimports_to_the_same_records() {
                 .collect(),
             Table::Trainings => d.trainings.iter().cloned().map(Row::Training).collect(),
             Table::Registry => d.registry.iter().cloned().map(Row::Certificate).collect(),
+            // The demo export holds no online-training logs.
+            _ => Vec::new(),
         }
     };
 

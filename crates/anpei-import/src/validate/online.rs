@@ -39,10 +39,7 @@ impl RowView<'_> {
         let t = self.required(col)?;
         match cells::parse_number(t) {
             Ok(v) if v.fract() == 0.0 && v >= min as f64 && v < 1e12 => Ok(v as i64),
-            _ => Err(self.fault(
-                col,
-                format!("“{t}”不是有效的数值，应为不小于{min}的整数"),
-            )),
+            _ => Err(self.fault(col, format!("“{t}”不是有效的数值，应为不小于{min}的整数"))),
         }
     }
 
@@ -298,10 +295,7 @@ mod tests {
                 assert_eq!((s.end - s.start).num_seconds(), 45 * 60 + 10);
             }
             // The sample USCC may not carry a valid check character; its message says so.
-            Err(e) => assert!(
-                e.iter().all(|m| m.starts_with("统一社会信用代码")),
-                "{e:?}"
-            ),
+            Err(e) => assert!(e.iter().all(|m| m.starts_with("统一社会信用代码")), "{e:?}"),
         }
     }
 
@@ -326,9 +320,18 @@ mod tests {
         .unwrap_err();
         let joined = e.join("\n");
         assert!(joined.contains("平台名称：不能为空"), "{joined}");
-        assert!(joined.contains("开始时间：“2026-03-02”缺少时刻"), "{joined}");
-        assert!(joined.contains("视频进度秒数：“-5”不是有效的数值"), "{joined}");
-        assert!(joined.contains("IP地址：“10.1.2”不是有效的IP地址"), "{joined}");
+        assert!(
+            joined.contains("开始时间：“2026-03-02”缺少时刻"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("视频进度秒数：“-5”不是有效的数值"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("IP地址：“10.1.2”不是有效的IP地址"),
+            "{joined}"
+        );
     }
 
     #[test]

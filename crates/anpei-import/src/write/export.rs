@@ -57,7 +57,10 @@ pub fn export_district(dir: &Path, d: &DemoDistrict) -> Result<ExportSummary, Im
     csv_result?;
     let mut files = csv_paths;
     files.push(workbook_path);
-    let rows = Table::LEDGER.into_iter().map(|t| (t, count(t, d))).collect();
+    let rows = Table::LEDGER
+        .into_iter()
+        .map(|t| (t, count(t, d)))
+        .collect();
     Ok(ExportSummary { files, rows })
 }
 

@@ -218,12 +218,28 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
             0 => {
                 clean(&mut logs, [15, 12, 9]);
                 logs.session(t, "K04", at(day(8), 9, 0), 60, &own, &ip(i), true);
-                logs.session(t, "K05", at(day(8), 9, 30), 60, "PHONE-8812", "10.30.1.8", true);
+                logs.session(
+                    t,
+                    "K05",
+                    at(day(8), 9, 30),
+                    60,
+                    "PHONE-8812",
+                    "10.30.1.8",
+                    true,
+                );
             }
             // Two trainees on one device at the same time.
             1 | 2 => {
                 clean(&mut logs, [15, 12, 9]);
-                logs.session(t, "K04", at(day(7), 14, 0), 50, TWIN_DEVICE, "10.30.2.2", true);
+                logs.session(
+                    t,
+                    "K04",
+                    at(day(7), 14, 0),
+                    50,
+                    TWIN_DEVICE,
+                    "10.30.2.2",
+                    true,
+                );
             }
             // Three trainees in turn on one device in one day.
             3..=5 => {
@@ -298,11 +314,15 @@ pub async fn load_demo(store: &Store) -> StoreResult<usize> {
     }
     for c in logs.checks {
         row += 1;
-        ingest.push(row, LedgerRow::FaceCheck(c), Vec::new()).await?;
+        ingest
+            .push(row, LedgerRow::FaceCheck(c), Vec::new())
+            .await?;
     }
     for e in logs.exams {
         row += 1;
-        ingest.push(row, LedgerRow::OnlineExam(e), Vec::new()).await?;
+        ingest
+            .push(row, LedgerRow::OnlineExam(e), Vec::new())
+            .await?;
     }
     let (report, _) = ingest
         .finish(&actor, Mode::Normal, &provenance("渝培在线-学习日志.xlsx"))

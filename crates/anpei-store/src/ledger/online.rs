@@ -242,7 +242,10 @@ async fn person_days(
         .into_iter()
         .map(|c| ((c.platform, c.course_no), c.title))
         .collect();
-    let (lo, hi) = match (keys.iter().map(|k| k.0).min(), keys.iter().map(|k| k.0).max()) {
+    let (lo, hi) = match (
+        keys.iter().map(|k| k.0).min(),
+        keys.iter().map(|k| k.0).max(),
+    ) {
         (Some(a), Some(b)) => (a, b),
         _ => return Ok(Vec::new()),
     };
@@ -365,7 +368,11 @@ pub async fn device(store: &Store, scope: &Scope, device: &str) -> StoreResult<O
             keys.push(k);
         }
     }
-    let persons = rows.iter().map(|s| s.person_id).collect::<HashSet<_>>().len();
+    let persons = rows
+        .iter()
+        .map(|s| s.person_id)
+        .collect::<HashSet<_>>()
+        .len();
     let mut subjects: Vec<(i32, String)> = visible.into_iter().collect();
     subjects.sort_by(|a, b| a.1.cmp(&b.1));
     let days = person_days(store, &rows, &keys).await?;

@@ -10,9 +10,7 @@ use super::{facts, online, records};
 use crate::entity::person;
 use crate::platform::audit::Actor;
 use crate::{Store, StoreError, StoreResult};
-use anpei_core::ledger::rules::{
-    self, online::scan_online, records::scan_records, Finding, Rule,
-};
+use anpei_core::ledger::rules::{self, online::scan_online, records::scan_records, Finding, Rule};
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

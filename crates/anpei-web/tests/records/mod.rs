@@ -3,5 +3,6 @@
 
 mod checks;
 mod exams;
+mod online;
 mod relations;
 mod training;

@@ -31,6 +31,8 @@ use std::sync::LazyLock;
 mod certificates;
 mod changes;
 mod online;
+#[cfg(test)]
+mod online_tests;
 mod persons;
 mod register;
 mod report;

@@ -147,7 +147,12 @@ impl Ingest<'_> {
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, String, NaiveDateTime), session::Model> =
             HashMap::new();
-        let distinct: Vec<String> = keys.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
+        let distinct: Vec<String> = keys
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in session::Entity::find()
@@ -156,7 +161,12 @@ impl Ingest<'_> {
                 .await?
             {
                 existing.insert(
-                    (m.id_bidx.clone(), m.platform.clone(), m.course_no.clone(), m.start_at),
+                    (
+                        m.id_bidx.clone(),
+                        m.platform.clone(),
+                        m.course_no.clone(),
+                        m.start_at,
+                    ),
                     m,
                 );
             }
@@ -188,7 +198,14 @@ impl Ingest<'_> {
                 continue;
             };
             if !self.may_report(&bidx) {
-                reject(&mut self.report, T, row, "身份证号", NOT_A_TRAINEE.into(), cells);
+                reject(
+                    &mut self.report,
+                    T,
+                    row,
+                    "身份证号",
+                    NOT_A_TRAINEE.into(),
+                    cells,
+                );
                 continue;
             }
             let mut faults = Vec::new();
@@ -213,7 +230,12 @@ impl Ingest<'_> {
                 continue;
             }
             let provider = self.provider.id;
-            match existing.get(&(bidx.clone(), rec.platform.clone(), rec.course_no.clone(), rec.start)) {
+            match existing.get(&(
+                bidx.clone(),
+                rec.platform.clone(),
+                rec.course_no.clone(),
+                rec.start,
+            )) {
                 Some(o) => {
                     let same = o.end_at == rec.end
                         && o.progress_secs == rec.progress_secs
@@ -281,7 +303,12 @@ impl Ingest<'_> {
         const T: Table = Table::FaceChecks;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, NaiveDateTime), face::Model> = HashMap::new();
-        let distinct: Vec<String> = keys.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
+        let distinct: Vec<String> = keys
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in face::Entity::find()
@@ -297,11 +324,25 @@ impl Ingest<'_> {
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
             let Some(h) = self.log_holder(&bidx).cloned() else {
-                reject(&mut self.report, T, row, "身份证号", NOT_YOURS.into(), cells);
+                reject(
+                    &mut self.report,
+                    T,
+                    row,
+                    "身份证号",
+                    NOT_YOURS.into(),
+                    cells,
+                );
                 continue;
             };
             if !self.may_report(&bidx) {
-                reject(&mut self.report, T, row, "身份证号", NOT_A_TRAINEE.into(), cells);
+                reject(
+                    &mut self.report,
+                    T,
+                    row,
+                    "身份证号",
+                    NOT_A_TRAINEE.into(),
+                    cells,
+                );
                 continue;
             }
             let key = format!("{bidx}\u{1f}{}\u{1f}{}", rec.platform, rec.at);
@@ -326,7 +367,11 @@ impl Ingest<'_> {
                         format!("人脸核验 {} {}", h.name, rec.at),
                         &[
                             ("核验结果", result(o.passed), result(rec.passed)),
-                            ("比对相似度", opt_num(&o.similarity), opt_num(&rec.similarity)),
+                            (
+                                "比对相似度",
+                                opt_num(&o.similarity),
+                                opt_num(&rec.similarity),
+                            ),
                         ],
                     );
                     let mut am = o.clone().into_active_model();
@@ -447,7 +492,12 @@ impl Ingest<'_> {
         const T: Table = Table::OnlineExams;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, String), exam::Model> = HashMap::new();
-        let distinct: Vec<String> = keys.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
+        let distinct: Vec<String> = keys
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in exam::Entity::find()
@@ -455,7 +505,10 @@ impl Ingest<'_> {
                 .all(&*txn)
                 .await?
             {
-                existing.insert((m.id_bidx.clone(), m.platform.clone(), m.exam_no.clone()), m);
+                existing.insert(
+                    (m.id_bidx.clone(), m.platform.clone(), m.exam_no.clone()),
+                    m,
+                );
             }
         }
         let mut counts = Counts::default();
@@ -463,11 +516,25 @@ impl Ingest<'_> {
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
             let Some(h) = self.log_holder(&bidx).cloned() else {
-                reject(&mut self.report, T, row, "身份证号", NOT_YOURS.into(), cells);
+                reject(
+                    &mut self.report,
+                    T,
+                    row,
+                    "身份证号",
+                    NOT_YOURS.into(),
+                    cells,
+                );
                 continue;
             };
             if !self.may_report(&bidx) {
-                reject(&mut self.report, T, row, "身份证号", NOT_A_TRAINEE.into(), cells);
+                reject(
+                    &mut self.report,
+                    T,
+                    row,
+                    "身份证号",
+                    NOT_A_TRAINEE.into(),
+                    cells,
+                );
                 continue;
             }
             let key = format!("{bidx}\u{1f}{}\u{1f}{}", rec.platform, rec.exam_no);

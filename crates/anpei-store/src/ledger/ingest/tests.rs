@@ -278,7 +278,7 @@ async fn past_its_memory_bounds_an_import_still_finds_persons_and_repeats() {
     db.cleanup().await;
 }
 
-fn provenance(file_name: &str, kind: &str) -> Provenance {
+pub(super) fn provenance(file_name: &str, kind: &str) -> Provenance {
     Provenance {
         file_name: file_name.into(),
         sha256: "00".repeat(32),
@@ -288,7 +288,11 @@ fn provenance(file_name: &str, kind: &str) -> Provenance {
 
 /// Imports `d`'s subjects and persons, and those of its certificates and trainings `more`
 /// names, in one import that stores every row.
-async fn store_ledger(store: &Store, d: &anpei_core::demo::DemoDistrict, more: &[Table]) {
+pub(super) async fn store_ledger(
+    store: &Store,
+    d: &anpei_core::demo::DemoDistrict,
+    more: &[Table],
+) {
     let mut ing = Ingest::begin(store, Scope::district_wide()).await.unwrap();
     push_rows(&mut ing, d.subjects.iter().cloned().map(LedgerRow::Subject)).await;
     push_rows(&mut ing, d.persons.iter().cloned().map(LedgerRow::Person)).await;
@@ -309,7 +313,7 @@ async fn store_ledger(store: &Store, d: &anpei_core::demo::DemoDistrict, more: &
 }
 
 /// Pushes one table's rows, numbered from 2 as in a file under its header row.
-async fn push_rows(ing: &mut Ingest<'_>, rows: impl Iterator<Item = LedgerRow>) {
+pub(super) async fn push_rows(ing: &mut Ingest<'_>, rows: impl Iterator<Item = LedgerRow>) {
     for (i, r) in rows.enumerate() {
         ing.push(i + 2, r, vec![]).await.unwrap();
     }

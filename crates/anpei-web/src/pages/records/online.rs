@@ -215,7 +215,8 @@ pub async fn subject(
         subject_id: id,
         ticks: ticks(),
         days_shown: online::DAYS_SHOWN,
-        can_import: crate::Perm::EditSubjects.allows(Some(user.role)) || user.role == anpei_store::Role::Subject,
+        can_import: crate::Perm::EditSubjects.allows(Some(user.role))
+            || user.role == anpei_store::Role::Subject,
         o,
     }))
 }
