@@ -809,6 +809,67 @@ fn a_department_officer_sees_a_suspicious_institutions_relations_in_chromium() {
     );
 }
 
+/// The district opens 网络培训, goes to the training institution whose platform logs the demo
+/// loaded, reads its findings and a person's day on the timeline, then follows the device used by
+/// several persons to the device's page, where every one of them is listed day by day.
+#[test]
+fn the_district_follows_an_institutions_online_logs_to_a_shared_device_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_tools() else {
+        return;
+    };
+    let tmp = TempDir::new("anpei-online");
+    let server = Server::start_demo_with(
+        &tmp.path.join("data"),
+        &tmp.path.join("server.log"),
+        &[("ANPEI_SECURITY_MFA_ROLES", "")],
+    );
+    let driver = Driver::start(&chromedriver, &tmp.path.join("chromedriver.log"));
+    let shots = screenshot_dir();
+    let base = &server.base;
+    let b = driver.new_session(&chromium, &tmp.path.join("profile-district"));
+    b.log_in(base, "district");
+    b.open(&format!("{base}/online"));
+    let list = b.wait_for_element("#online-subjects");
+    // The institution (most sessions) comes first.
+    let first = b.find_all_in(&list, "tbody td:first-child a");
+    assert!(!first.is_empty(), "subjects with online logs are listed");
+    let href = b.attribute(&first[0], "href");
+    b.open(&format!("{base}{href}"));
+    b.wait_for_element("#online-days");
+    let findings = b.text_of("#record-findings");
+    for rule in [
+        "同一设备多人学习",
+        "人脸核验缺失或未通过",
+        "视频进度超过学习时长",
+        "在线考试用时过短",
+    ] {
+        assert!(
+            findings.contains(rule),
+            "the institution's findings name {rule}: {findings}"
+        );
+    }
+    assert!(
+        b.try_find("#online-days svg.timeline rect.bar-flagged")
+            .is_ok(),
+        "a session named by a finding is drawn red on its day"
+    );
+    b.save_screenshot(&shots.join("online.png"));
+    // The devices table marks a device several persons used; its link opens the device page.
+    let shared = b.find("#online-devices tr.row-flagged a");
+    let device = b.element_text(&shared);
+    b.click("#online-devices tr.row-flagged a");
+    b.wait_for_element("#device-persons");
+    let persons: u32 = b.text_of("#device-persons").trim().parse().unwrap_or(0);
+    assert!(persons >= 2, "{device} was used by {persons} persons");
+    assert!(b.text_of("#device-shared").contains("代学"));
+    let days = b.find_all_in(&b.find("#online-days"), "article.online-day");
+    assert!(
+        days.len() >= 2,
+        "one timeline per person and day on {device}"
+    );
+    b.save_screenshot(&shots.join("online-device.png"));
+}
+
 /// A 16×16 red PNG (valid chunks and checksums), the "photo" of the rectification.
 const PHOTO_PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
@@ -888,6 +949,7 @@ fn the_main_pages_fit_a_phone_and_a_desktop_in_chromium() {
                 "/summaries",
                 "/tipoffs",
                 "/rules",
+                "/online",
             ],
         ),
     ];

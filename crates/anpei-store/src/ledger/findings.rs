@@ -478,6 +478,29 @@ pub async fn open_of(
     )
 }
 
+/// The stable keys of the open findings of `rules` at one subject in `scope`, with their rule
+/// codes: what a page matches its rows against (a person's day, a device's day).
+pub async fn open_keys(
+    store: &Store,
+    scope: &Scope,
+    subject_id: i32,
+    rules: &[Rule],
+) -> StoreResult<Vec<(String, String)>> {
+    let f = FindingFilter {
+        subject_id: Some(subject_id),
+        status: Some(ACTIVE.into()),
+        ..Default::default()
+    };
+    let codes: Vec<&str> = rules.iter().map(|r| r.code()).collect();
+    Ok(query(scope, &f)
+        .filter(finding::Column::Rule.is_in(codes))
+        .select_only()
+        .columns([finding::Column::Rule, finding::Column::FindingKey])
+        .into_tuple()
+        .all(&store.db)
+        .await?)
+}
+
 /// Every finding matching the filter (exports), in one query.
 pub async fn all(store: &Store, scope: &Scope, f: &FindingFilter) -> StoreResult<Vec<FindingRow>> {
     Ok(rows(query(scope, f))

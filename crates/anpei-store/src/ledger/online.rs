@@ -256,7 +256,7 @@ async fn person_days(
         .order_by_asc(face::Column::At)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(keys.len());
+    let mut out: Vec<PersonDay> = Vec::with_capacity(keys.len());
     for &(d, pid) in keys {
         let (name, id_masked) = people.get(&pid).cloned().unwrap_or_default();
         let mut sessions: Vec<SessionView> = rows
@@ -284,6 +284,15 @@ async fn person_days(
             face_checks,
         });
     }
+    // The latest day first; within a day, in the order the persons began.
+    out.sort_by(|a, b| {
+        let first = |p: &PersonDay| {
+            p.sessions
+                .first()
+                .map(|s| (s.session.start_at, s.session.id))
+        };
+        b.day.cmp(&a.day).then(first(a).cmp(&first(b)))
+    });
     Ok(out)
 }
 

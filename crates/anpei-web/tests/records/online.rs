@@ -152,6 +152,14 @@ async fn online_logs_come_in_through_the_api_and_show_on_the_pages_in_scope() {
     ] {
         assert!(page.body.contains(want), "subject page lacks {want}");
     }
+    // The person's day carries the name of the check that found it.
+    assert!(
+        page.body.contains(&format!(
+            "<span class=\"badge badge-danger\">{}</span>",
+            Rule::OnlineConcurrent.name()
+        )),
+        "no day badge"
+    );
     assert!(!page.body.contains("11010519491231002X"));
     let list = h.get(Some(&district), "/online").await;
     assert!(list.body.contains(&format!("/online/subjects/{id}")));

@@ -45,6 +45,84 @@ pub struct DayView {
     pub marks: Vec<Mark>,
     /// Minutes of study that day (sessions summed).
     pub minutes: i64,
+    /// The names of the checks whose open findings are about this person's day (two sessions
+    /// at once, too many hours) or a device he used that day.
+    pub flags: Vec<&'static str>,
+}
+
+/// What the open findings of a page name: sessions (drawn red) and the days of persons and
+/// devices, read from the findings' stable keys (`RULE:person:day`, `RULE:s…:device|day`).
+#[derive(Default)]
+struct Named {
+    sessions: HashSet<i32>,
+    person_days: Vec<(&'static str, i64, String)>,
+    device_days: Vec<(&'static str, String, String)>,
+}
+
+impl Named {
+    fn new(findings: &[FindingRow], keys: &[(String, String)]) -> Named {
+        let sessions = findings
+            .iter()
+            .flat_map(FindingRow::record_refs)
+            .filter_map(|r| match r {
+                RecordRef::OnlineSession(id) => i32::try_from(id).ok(),
+                _ => None,
+            })
+            .collect();
+        let mut n = Named {
+            sessions,
+            ..Named::default()
+        };
+        for (code, key) in keys {
+            let Some(rule) = Rule::from_code(code) else {
+                continue;
+            };
+            let rest = key.strip_prefix(code.as_str()).unwrap_or_default();
+            match rule {
+                Rule::OnlineConcurrent | Rule::OnlineDailyExcess => {
+                    // `:person:day`
+                    let mut parts = rest.trim_start_matches(':').splitn(2, ':');
+                    if let (Some(Ok(p)), Some(day)) =
+                        (parts.next().map(str::parse::<i64>), parts.next())
+                    {
+                        n.person_days.push((rule.name(), p, day.to_string()));
+                    }
+                }
+                Rule::OnlineDeviceShared => {
+                    // `:s<subject>:<device>|<day>`; the device may hold `:` but not `|` last.
+                    let after = rest.trim_start_matches(':');
+                    let after = after.split_once(':').map_or("", |(_, r)| r);
+                    if let Some((device, day)) = after.rsplit_once('|') {
+                        n.device_days
+                            .push((rule.name(), device.to_string(), day.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+
+    fn flags(&self, d: &PersonDay) -> Vec<&'static str> {
+        let day = d.day.to_string();
+        let mut out: Vec<&'static str> = self
+            .person_days
+            .iter()
+            .filter(|(_, p, x)| *p == i64::from(d.person_id) && *x == day)
+            .map(|(r, _, _)| *r)
+            .collect();
+        for (r, device, x) in &self.device_days {
+            if *x == day
+                && d.sessions
+                    .iter()
+                    .any(|s| s.session.device.as_deref() == Some(device.as_str()))
+            {
+                out.push(r);
+            }
+        }
+        out.dedup();
+        out
+    }
 }
 
 fn minute_of(t: NaiveDateTime) -> i64 {
@@ -56,7 +134,9 @@ fn hm(t: NaiveDateTime) -> String {
 }
 
 impl DayView {
-    fn new(d: PersonDay, flagged: &HashSet<i32>) -> DayView {
+    fn new(d: PersonDay, named: &Named) -> DayView {
+        let flagged = &named.sessions;
+        let flags = named.flags(&d);
         let mut minutes = 0;
         let bars = d
             .sessions
@@ -116,6 +196,7 @@ impl DayView {
             bars,
             marks,
             minutes,
+            flags,
         }
     }
 
@@ -127,18 +208,6 @@ impl DayView {
         let secs = (s.end_at - s.start_at).num_seconds();
         format!("{}分{}秒", secs / 60, secs % 60)
     }
-}
-
-/// The sessions the open findings name (a bar drawn red).
-fn flagged_sessions(findings: &[FindingRow]) -> HashSet<i32> {
-    findings
-        .iter()
-        .flat_map(FindingRow::record_refs)
-        .filter_map(|r| match r {
-            RecordRef::OnlineSession(id) => i32::try_from(id).ok(),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Hour ticks of the timeline: (minute, label).
@@ -200,12 +269,13 @@ pub async fn subject(
         .await?
         .ok_or(AppError::NotFound)?;
     let findings = findings::open_of(&st.store, &user.scope, id, &Rule::ONLINE).await?;
-    let flagged = flagged_sessions(&findings);
+    let keys = findings::open_keys(&st.store, &user.scope, id, &Rule::ONLINE).await?;
+    let named = Named::new(&findings, &keys);
     let days = o
         .days
         .iter()
         .cloned()
-        .map(|d| DayView::new(d, &flagged))
+        .map(|d| DayView::new(d, &named))
         .collect();
     Ok(render(SubjectPage {
         layout: Layout::new(&user, format!("{} 网络培训", o.subject.name), "online"),
@@ -256,7 +326,7 @@ pub async fn device(
     let days = v
         .iter()
         .flat_map(|v| v.days.iter().cloned())
-        .map(|d| DayView::new(d, &HashSet::new()))
+        .map(|d| DayView::new(d, &Named::default()))
         .collect();
     let title = if query.is_empty() {
         "设备查询".to_string()
