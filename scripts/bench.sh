@@ -13,8 +13,62 @@
 #     workbook into another, each timed with its peak RSS; then a full and a one-subject
 #     scan (`scan_bench`). SQLite in a temporary data directory, or the PostgreSQL database
 #     that BENCH_DATABASE_URL names (dropped and created again: use a scratch database).
+#
+#   scripts/bench.sh online [SUBJECTS] [PERSONS] [SESSIONS_PER_PERSON]
+#     Online-training logs: exports the demo ledger, makes SESSIONS_PER_PERSON sessions a
+#     person with two face checks each (scripts/online_logs.py), imports 单位, 人员 and 培训, then
+#     学习记录 and 人脸核验 (`anpei import online`), each timed with its peak RSS, and prints the
+#     time per row of the sessions against the training rows on the same engine; then a whole
+#     scan (`anpei scan`), which runs the online checks with the others. SQLite, or
+#     BENCH_DATABASE_URL as above.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "online" ]; then
+  shift
+  subjects=${1:-10000}
+  persons=${2:-200000}
+  per=${3:-5}
+  dir=$(mktemp -d /tmp/anpei-bench.XXXXXX)
+  trap 'rm -rf "$dir"' EXIT
+  cargo build --release -p anpei-cli
+  bin=target/release/anpei
+  "$bin" --data-dir "$dir/gen" demo --subjects "$subjects" --persons "$persons" --export "$dir/csv" --no-serve | tail -1
+  python3 scripts/online_logs.py "$dir/csv" "$per"
+  wc -l "$dir"/csv/培训.csv "$dir"/csv/学习记录.csv "$dir"/csv/人脸核验.csv | sed 's/^/rows+1: /'
+  url=${BENCH_DATABASE_URL:-}
+  mkdir -p "$dir/db"
+  if [ -n "$url" ]; then
+    base=${url%/*} name=${url##*/}
+    psql -q "$base/postgres" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+    db=$url
+  else
+    db="sqlite://$dir/db/anpei.db"
+  fi
+  "$bin" --data-dir "$dir/db" --database-url "$db" migrate >/dev/null
+  timed() { # timed LABEL ROWS anpei-args…: wall time, peak RSS and µs a row
+    local label=$1 rows=$2
+    shift 2
+    local t0 t1
+    t0=$(date +%s%N)
+    /usr/bin/time -f "$label: %e s wall, %M KiB max RSS" "$bin" --data-dir "$dir/db" --database-url "$db" "$@" >/dev/null ||
+      echo "$label: exit status $? (3: some rows rejected)"
+    t1=$(date +%s%N)
+    echo "$label: $(((t1 - t0) / 1000 / (rows > 0 ? rows : 1))) µs a row ($rows rows)"
+  }
+  rows() { echo $(($(wc -l <"$1") - 1)); }
+  echo "== ${url:-SQLite}"
+  timed 单位 "$(rows "$dir/csv/单位.csv")" import subjects "$dir/csv/单位.csv"
+  timed 人员 "$(rows "$dir/csv/人员.csv")" import persons "$dir/csv/人员.csv"
+  timed 培训 "$(rows "$dir/csv/培训.csv")" import training "$dir/csv/培训.csv"
+  timed 学习记录 "$(rows "$dir/csv/学习记录.csv")" import online "$dir/csv/学习记录.csv"
+  timed 人脸核验 "$(rows "$dir/csv/人脸核验.csv")" import online "$dir/csv/人脸核验.csv"
+  timed "学习记录 again (unchanged)" "$(rows "$dir/csv/学习记录.csv")" import online "$dir/csv/学习记录.csv"
+  timed "whole scan" "$(rows "$dir/csv/学习记录.csv")" scan --format csv --output "$dir/findings.csv"
+  echo "online findings by rule:"
+  grep -o '^[^,]*,ONLINE_[A-Z_]*' "$dir/findings.csv" | cut -d, -f2 | sort | uniq -c || true
+  exit 0
+fi
 
 if [ "${1:-}" = "import" ]; then
   shift
