@@ -1,5 +1,6 @@
-//! The logs of online-training platforms: the facts the seven online checks read (loaded for
-//! the whole installation: a shared device crosses employers and institutions), and what the
+//! The logs of online-training platforms: the facts the seven online checks read (part by part:
+//! a range of persons for the checks that look at one person, a range of devices for the shared
+//! device, which crosses employers and institutions), and what the
 //! 网络培训 pages show of them — one subject's sessions, face checks, devices and addresses, and
 //! one device's users. Every page read goes through the scope filter on the subject.
 
@@ -15,49 +16,94 @@ use anpei_core::ledger::rules::online::{
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{HashMap, HashSet};
 
-/// Every row the online checks read: all sessions, face checks and exams, and the ledger's
-/// online training records of persons who have sessions.
+/// Which log rows a part of the online checks reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part<'a> {
+    /// Everything (a small installation, the tests' reference).
+    All,
+    /// The sessions, face checks, exams and online training records of persons `first..=last`
+    /// by id: every check but the shared device's looks at one person at a time.
+    Persons(i32, i32),
+    /// The sessions on devices after the first (exclusive, `None`: from the first) up to the
+    /// second (inclusive, `None`: to the last), for the shared-device check.
+    Devices(Option<&'a str>, Option<&'a str>),
+}
+
+fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFacts {
+    SessionFacts {
+        id: s.id.into(),
+        subject_id: s.provider_id.unwrap_or(s.subject_id).into(),
+        person_id: s.person_id.into(),
+        name: names.get(&s.person_id).cloned().unwrap_or_default(),
+        platform: s.platform,
+        course: s.course_no,
+        start: s.start_at,
+        end: s.end_at,
+        progress_secs: s.progress_secs,
+        device: s.device.unwrap_or_default(),
+    }
+}
+
+/// The rows the online checks read for `part`: its sessions, and (but for a part of devices)
+/// the face checks and exams of its persons and the ledger's online training records of those
+/// who have sessions.
 #[tracing::instrument(skip_all)]
-pub async fn load(store: &Store) -> StoreResult<OnlineLog> {
+pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
     let db = &store.db;
-    let names: HashMap<i32, String> = person::Entity::find()
-        .select_only()
-        .columns([person::Column::Id, person::Column::Name])
-        .filter(
-            person::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .distinct()
-                    .column(session::Column::PersonId)
-                    .from(session::Entity)
-                    .to_owned(),
-            ),
-        )
-        .into_tuple::<(i32, String)>()
-        .all(db)
-        .await?
+    let mut q = session::Entity::find();
+    match part {
+        Part::All => {}
+        Part::Persons(a, b) => q = q.filter(session::Column::PersonId.between(a, b)),
+        Part::Devices(after, upto) => {
+            q = q.filter(session::Column::Device.is_not_null());
+            if let Some(a) = after {
+                q = q.filter(session::Column::Device.gt(a));
+            }
+            if let Some(b) = upto {
+                q = q.filter(session::Column::Device.lte(b));
+            }
+        }
+    }
+    let rows = q.all(db).await?;
+    let with_sessions: Vec<i32> = rows
+        .iter()
+        .map(|s| s.person_id)
+        .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let sessions: Vec<SessionFacts> = session::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| SessionFacts {
-            id: s.id.into(),
-            subject_id: s.provider_id.unwrap_or(s.subject_id).into(),
-            person_id: s.person_id.into(),
-            name: names.get(&s.person_id).cloned().unwrap_or_default(),
-            platform: s.platform,
-            course: s.course_no,
-            start: s.start_at,
-            end: s.end_at,
-            progress_secs: s.progress_secs,
-            device: s.device.unwrap_or_default(),
-        })
-        .collect();
-    let face_checks = face::Entity::find()
+    let mut names: HashMap<i32, String> = HashMap::new();
+    for chunk in with_sessions.chunks(900) {
+        names.extend(
+            person::Entity::find()
+                .select_only()
+                .columns([person::Column::Id, person::Column::Name])
+                .filter(person::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple::<(i32, String)>()
+                .all(db)
+                .await?,
+        );
+    }
+    let sessions: Vec<SessionFacts> = rows.into_iter().map(|s| session_facts(s, &names)).collect();
+    if matches!(part, Part::Devices(..)) {
+        return Ok(OnlineLog {
+            sessions,
+            ..OnlineLog::default()
+        });
+    }
+    let persons = match part {
+        Part::Persons(a, b) => Some((a, b)),
+        _ => None,
+    };
+    let mut fq = face::Entity::find();
+    let mut eq = exam::Entity::find();
+    if let Some((a, b)) = persons {
+        fq = fq.filter(face::Column::PersonId.between(a, b));
+        eq = eq.filter(exam::Column::PersonId.between(a, b));
+    }
+    let face_checks = fq
         .all(db)
         .await?
         .into_iter()
@@ -69,7 +115,7 @@ pub async fn load(store: &Store) -> StoreResult<OnlineLog> {
             passed: f.passed,
         })
         .collect();
-    let exams = exam::Entity::find()
+    let exams = eq
         .all(db)
         .await?
         .into_iter()
@@ -85,7 +131,6 @@ pub async fn load(store: &Store) -> StoreResult<OnlineLog> {
             score: e.score,
         })
         .collect();
-    let with_sessions: Vec<i32> = names.keys().copied().collect();
     let mut claims = Vec::new();
     for chunk in with_sessions.chunks(900) {
         for t in training::Entity::find()
@@ -110,6 +155,41 @@ pub async fn load(store: &Store) -> StoreResult<OnlineLog> {
         exams,
         claims,
     })
+}
+
+/// The parts of devices of about `size` sessions each, in order: `(after, upto)` bounds of
+/// [`Part::Devices`], a device never split between two parts. Found by stepping through the
+/// sessions' device index, `size` rows at a time.
+pub async fn device_parts(store: &Store, size: u64) -> StoreResult<Vec<(Option<String>, Option<String>)>> {
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut q = session::Entity::find()
+            .select_only()
+            .column(session::Column::Device)
+            .filter(session::Column::Device.is_not_null());
+        if let Some(a) = &after {
+            q = q.filter(session::Column::Device.gt(a.as_str()));
+        }
+        let upto: Option<Option<String>> = q
+            .order_by_asc(session::Column::Device)
+            .offset(size - 1)
+            .limit(1)
+            .into_tuple()
+            .one(&store.db)
+            .await?;
+        match upto.flatten() {
+            Some(u) => {
+                out.push((after.clone(), Some(u.clone())));
+                after = Some(u);
+            }
+            None => {
+                out.push((after, None));
+                return Ok(out);
+            }
+        }
+    }
 }
 
 /// A subject whose 网络培训 the pages show: a training institution (the sessions it uploaded)
@@ -165,6 +245,10 @@ pub struct Overview {
 
 /// The person-days a page shows at most (the latest).
 pub const DAYS_SHOWN: usize = 60;
+/// The latest sessions a page reads to find its person-days.
+const SESSIONS_READ: u64 = 3000;
+/// The devices (and addresses) a page lists at most, most persons first.
+pub const USAGE_SHOWN: u64 = 100;
 
 /// A subject's 网络培训 in `scope` (`None`: not in scope, or no such subject), showing the
 /// person-days of `day` when given, else the latest [`DAYS_SHOWN`].
@@ -181,23 +265,41 @@ pub async fn overview(
     else {
         return Ok(None);
     };
-    let db = &store.db;
-    let rows = session::Entity::find()
-        .filter(of_subject(&subject))
+    let db = store.reads().await;
+    let cond = of_subject(&subject);
+    let sessions = session::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
+    let persons = session::Entity::find()
+        .filter(cond.clone())
+        .select_only()
+        .column(session::Column::PersonId)
+        .distinct()
+        .count(db)
+        .await?;
+    let devices = usage(db, cond.clone(), session::Column::Device).await?;
+    let addresses = usage(db, cond.clone(), session::Column::Ip).await?;
+    // The person-days to show: those of `day`, or the latest, read from the latest sessions
+    // (a bounded read whatever the subject's size).
+    let mut q = session::Entity::find().filter(cond);
+    if let Some(d) = day {
+        let midnight = d.and_time(chrono::NaiveTime::MIN);
+        q = q
+            .filter(session::Column::StartAt.gte(midnight))
+            .filter(session::Column::StartAt.lt(midnight + chrono::TimeDelta::days(1)));
+    }
+    let rows = q
         .order_by_desc(session::Column::StartAt)
         .order_by_asc(session::Column::Id)
+        .limit(SESSIONS_READ)
         .all(db)
         .await?;
-    let sessions = rows.len() as u64;
-    let persons: HashSet<i32> = rows.iter().map(|s| s.person_id).collect();
-    let devices = usage(&rows, |s| s.device.clone());
-    let addresses = usage(&rows, |s| s.ip.clone());
-    // The person-days to show: those of `day`, or the latest.
     let mut keys: Vec<(NaiveDate, i32)> = Vec::new();
     let mut seen = HashSet::new();
     for s in &rows {
         let k = (s.start_at.date(), s.person_id);
-        if day.is_none_or(|d| d == k.0) && seen.insert(k) {
+        if seen.insert(k) {
             keys.push(k);
             if keys.len() == DAYS_SHOWN {
                 break;
@@ -208,7 +310,7 @@ pub async fn overview(
     Ok(Some(Overview {
         subject,
         sessions,
-        persons: persons.len() as u64,
+        persons,
         days,
         devices,
         addresses,
@@ -296,34 +398,42 @@ async fn person_days(
     Ok(out)
 }
 
-/// Sessions by the value `of` picks (a device, an address), most persons first.
-fn usage(rows: &[session::Model], of: impl Fn(&session::Model) -> Option<String>) -> Vec<Usage> {
-    let mut by: BTreeMap<String, (HashSet<i32>, usize, NaiveDateTime, NaiveDateTime)> =
-        BTreeMap::new();
-    for s in rows {
-        let Some(v) = of(s).filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        let e = by
-            .entry(v)
-            .or_insert_with(|| (HashSet::new(), 0, s.start_at, s.start_at));
-        e.0.insert(s.person_id);
-        e.1 += 1;
-        e.2 = e.2.min(s.start_at);
-        e.3 = e.3.max(s.start_at);
-    }
-    let mut out: Vec<Usage> = by
+/// Sessions by the value of `col` (a device, an address) of the subject's sessions: persons,
+/// sessions, first and last use; most persons first, at most [`USAGE_SHOWN`].
+async fn usage(
+    db: &sea_orm::DatabaseConnection,
+    cond: Condition,
+    col: session::Column,
+) -> StoreResult<Vec<Usage>> {
+    use sea_orm::sea_query::{Expr, Order};
+    let persons = Expr::cust("COUNT(DISTINCT person_id)");
+    let rows: Vec<(String, i64, i64, NaiveDateTime, NaiveDateTime)> = session::Entity::find()
+        .filter(cond)
+        .filter(col.is_not_null())
+        .filter(col.ne(""))
+        .select_only()
+        .column(col)
+        .column_as(persons, "persons")
+        .column_as(session::Column::Id.count(), "sessions")
+        .column_as(session::Column::StartAt.min(), "first")
+        .column_as(session::Column::StartAt.max(), "last")
+        .group_by(col)
+        .order_by(Expr::cust("persons"), Order::Desc)
+        .order_by(col, Order::Asc)
+        .limit(USAGE_SHOWN)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
         .into_iter()
-        .map(|(value, (p, n, first, last))| Usage {
+        .map(|(value, p, n, first, last)| Usage {
             value,
-            persons: p.len(),
-            sessions: n,
+            persons: p as usize,
+            sessions: n as usize,
             first,
             last,
         })
-        .collect();
-    out.sort_by(|a, b| b.persons.cmp(&a.persons).then(a.value.cmp(&b.value)));
-    out
+        .collect())
 }
 
 /// One device's use, as far as `scope` may see: every session on it of subjects in scope,
@@ -345,6 +455,7 @@ pub async fn device(store: &Store, scope: &Scope, device: &str) -> StoreResult<O
         .filter(session::Column::Device.eq(device))
         .order_by_desc(session::Column::StartAt)
         .order_by_asc(session::Column::Id)
+        .limit(SESSIONS_READ)
         .all(db)
         .await?;
     let ids: HashSet<i32> = rows
@@ -405,25 +516,29 @@ pub struct SubjectLogs {
 /// The subjects in `scope` with online-training logs: training institutions by the sessions
 /// they uploaded, employers by their workers' sessions; most sessions first.
 pub async fn subjects(store: &Store, scope: &Scope) -> StoreResult<Vec<SubjectLogs>> {
+    use sea_orm::sea_query::Expr;
     let db = store.reads().await;
-    let mut by: HashMap<i32, (u64, HashSet<i32>, Option<NaiveDateTime>)> = HashMap::new();
-    let rows: Vec<(i32, Option<i32>, i32, NaiveDateTime)> = session::Entity::find()
-        .select_only()
-        .columns([
-            session::Column::SubjectId,
-            session::Column::ProviderId,
-            session::Column::PersonId,
-            session::Column::StartAt,
-        ])
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (s, p, person, at) in rows {
-        for id in [Some(s), p].into_iter().flatten() {
-            let e = by.entry(id).or_default();
-            e.0 += 1;
-            e.1.insert(person);
-            e.2 = e.2.max(Some(at));
+    // Per employer and per uploading institution: sessions, persons, the latest start.
+    let mut by: HashMap<i32, (u64, u64, Option<NaiveDateTime>)> = HashMap::new();
+    for col in [session::Column::SubjectId, session::Column::ProviderId] {
+        let rows: Vec<(Option<i32>, i64, i64, Option<NaiveDateTime>)> = session::Entity::find()
+            .filter(col.is_not_null())
+            .select_only()
+            .column(col)
+            .column_as(session::Column::Id.count(), "sessions")
+            .column_as(Expr::cust("COUNT(DISTINCT person_id)"), "persons")
+            .column_as(session::Column::StartAt.max(), "last")
+            .group_by(col)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, n, p, last) in rows {
+            if let Some(id) = id {
+                let e = by.entry(id).or_default();
+                e.0 += n as u64;
+                e.1 = e.1.max(p as u64);
+                e.2 = e.2.max(last);
+            }
         }
     }
     let ids: Vec<i32> = by.keys().copied().collect();
@@ -438,7 +553,7 @@ pub async fn subjects(store: &Store, scope: &Scope) -> StoreResult<Vec<SubjectLo
                 out.push(SubjectLogs {
                     subject: s,
                     sessions: n,
-                    persons: p.len() as u64,
+                    persons: p,
                     last,
                 });
             }

@@ -20,16 +20,16 @@ pub async fn run(
     subject_id: Option<i32>,
     as_of: NaiveDate,
 ) -> StoreResult<Vec<Finding>> {
-    let (ledger, recs, logs) = tokio::try_join!(
+    let (ledger, recs, mut on_logs) = tokio::try_join!(
         facts::load(store, subject_id),
         records::load(store),
-        online::load(store)
+        run_online(store)
     )?;
     let params = store.params.clone();
     tokio::task::spawn_blocking(move || {
         let mut found = rules::scan(&ledger, as_of, &params);
         let mut others = scan_records(&recs, as_of, &params);
-        others.append(&mut scan_online(&logs, &params));
+        others.append(&mut on_logs);
         if let Some(s) = subject_id {
             others.retain(|f| f.subject_id == i64::from(s));
         }
@@ -52,11 +52,55 @@ pub async fn run_records(store: &Store, as_of: NaiveDate) -> StoreResult<Vec<Fin
         .map_err(engine_failed)
 }
 
-/// The findings of the checks on online-training platforms' logs, for the whole installation
-/// (a device shared across employers). Merge them with
-/// `findings::merge_rules(…, None, Some(&Rule::ONLINE), …)`.
+/// Sessions per part of the shared-device check of a whole scan.
+pub const PART_SESSIONS: u64 = 200_000;
+
+/// The findings of the checks on online-training platforms' logs, for the whole installation,
+/// in bounded memory: the checks that look at one person at a time part by part of
+/// [`PART_PERSONS`] persons, the shared device part by part of devices (about
+/// [`PART_SESSIONS`] sessions each). The same findings as one pass over every row
+/// ([`online::Part::All`]). Merge them with `findings::merge_rules(…, None, Some(&Rule::ONLINE), …)`.
 pub async fn run_online(store: &Store) -> StoreResult<Vec<Finding>> {
-    let logs = online::load(store).await?;
+    run_online_in_parts(store, PART_PERSONS, PART_SESSIONS).await
+}
+
+/// [`run_online`] with parts of the given sizes.
+pub async fn run_online_in_parts(
+    store: &Store,
+    part_persons: u64,
+    part_sessions: u64,
+) -> StoreResult<Vec<Finding>> {
+    let mut found = Vec::new();
+    for (a, b) in parts(store, part_persons).await? {
+        let logs = online::load(store, online::Part::Persons(a, b)).await?;
+        found.extend(
+            check_online(store, logs)
+                .await?
+                .into_iter()
+                .filter(|f| f.rule != Rule::OnlineDeviceShared),
+        );
+    }
+    for (after, upto) in online::device_parts(store, part_sessions).await? {
+        let part = online::Part::Devices(after.as_deref(), upto.as_deref());
+        let logs = online::load(store, part).await?;
+        found.extend(
+            check_online(store, logs)
+                .await?
+                .into_iter()
+                .filter(|f| f.rule == Rule::OnlineDeviceShared),
+        );
+    }
+    Ok(found)
+}
+
+/// The online checks over `logs`, on a blocking thread.
+pub async fn check_online(
+    store: &Store,
+    logs: anpei_core::ledger::rules::online::OnlineLog,
+) -> StoreResult<Vec<Finding>> {
+    if logs.sessions.is_empty() && logs.exams.is_empty() {
+        return Ok(Vec::new());
+    }
     let params = store.params.clone();
     tokio::task::spawn_blocking(move || scan_online(&logs, &params))
         .await
