@@ -61,12 +61,13 @@ if [ "${1:-}" = "online" ]; then
   timed 单位 "$(rows "$dir/csv/单位.csv")" import subjects "$dir/csv/单位.csv"
   timed 人员 "$(rows "$dir/csv/人员.csv")" import persons "$dir/csv/人员.csv"
   timed 培训 "$(rows "$dir/csv/培训.csv")" import training "$dir/csv/培训.csv"
+  timed "whole scan before the logs" "$(rows "$dir/csv/培训.csv")" scan --format csv --output "$dir/before.csv"
   timed 学习记录 "$(rows "$dir/csv/学习记录.csv")" import online "$dir/csv/学习记录.csv"
   timed 人脸核验 "$(rows "$dir/csv/人脸核验.csv")" import online "$dir/csv/人脸核验.csv"
   timed "学习记录 again (unchanged)" "$(rows "$dir/csv/学习记录.csv")" import online "$dir/csv/学习记录.csv"
   timed "whole scan" "$(rows "$dir/csv/学习记录.csv")" scan --format csv --output "$dir/findings.csv"
   echo "online findings by rule:"
-  grep -o '^[^,]*,ONLINE_[A-Z_]*' "$dir/findings.csv" | cut -d, -f2 | sort | uniq -c || true
+  grep -o 'ONLINE_[A-Z_]*' "$dir/findings.csv" | sort | uniq -c || true
   exit 0
 fi
 

@@ -160,7 +160,10 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
 /// The parts of devices of about `size` sessions each, in order: `(after, upto)` bounds of
 /// [`Part::Devices`], a device never split between two parts. Found by stepping through the
 /// sessions' device index, `size` rows at a time.
-pub async fn device_parts(store: &Store, size: u64) -> StoreResult<Vec<(Option<String>, Option<String>)>> {
+pub async fn device_parts(
+    store: &Store,
+    size: u64,
+) -> StoreResult<Vec<(Option<String>, Option<String>)>> {
     let size = size.max(1);
     let mut out = Vec::new();
     let mut after: Option<String> = None;

@@ -13,6 +13,45 @@ use anpei_core::ledger::{CourseRecord, FaceCheckRecord, OnlineExamRecord, Sessio
 use anpei_core::SubjectKind;
 use sea_orm::{ConnectionTrait, Statement};
 
+/// How session rows are inserted (`COPY` on PostgreSQL; see `flush_sessions` for a row's values).
+pub(super) static SESSION_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::plain(
+        "online_sessions",
+        &[
+            "platform",
+            "id_bidx",
+            "person_id",
+            "subject_id",
+            "provider_id",
+            "course_no",
+            "start_at",
+            "end_at",
+            "progress_secs",
+            "device",
+            "ip",
+            "created_at",
+        ],
+    )
+});
+
+/// How face-check rows are inserted (see `flush_face_checks`).
+pub(super) static FACE_ROWS: LazyLock<Shape> = LazyLock::new(|| {
+    Shape::plain(
+        "online_face_checks",
+        &[
+            "platform",
+            "id_bidx",
+            "person_id",
+            "subject_id",
+            "provider_id",
+            "at",
+            "passed",
+            "similarity",
+            "created_at",
+        ],
+    )
+});
+
 /// Said of a row about a person the importer may not report on.
 const NOT_YOURS: &str = "此人不在您管辖范围内的人员台账中，应先在“人员”表中登记";
 /// Said of a row about a person who is not a training institution's trainee.
@@ -27,6 +66,24 @@ pub(super) struct Provider {
     pub(super) id: Option<i32>,
     /// Blind indexes of the institution's trainees, read on first use.
     trainees: Option<HashSet<String>>,
+    /// The natural keys of the rows read so far, per table, as 128-bit hashes (16 bytes a row
+    /// whatever the key's length), with the row that had each.
+    seen: HashMap<Table, HashMap<u128, u32>>,
+    /// Whether each table held no row when this import first wrote to it: then no stored row
+    /// can share a key but this import's own, which `seen` catches, and no lookup is needed.
+    empty: HashMap<Table, bool>,
+}
+
+/// A 128-bit hash of a natural key's parts (two SipHash runs with different prefixes).
+fn key_hash(parts: &[&str]) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = DefaultHasher::new();
+        salt.hash(&mut h);
+        parts.hash(&mut h);
+        h.finish()
+    };
+    u128::from(half(0)) << 64 | u128::from(half(1))
 }
 
 impl Provider {
@@ -40,7 +97,10 @@ impl Provider {
                 .map(|x| x.id),
             _ => None,
         };
-        Ok(Provider { id, trainees: None })
+        Ok(Provider {
+            id,
+            ..Provider::default()
+        })
     }
 }
 
@@ -93,6 +153,29 @@ impl Ingest<'_> {
         Ok(())
     }
 
+    /// The row that had the same natural key earlier in this import, if one did.
+    fn repeat(&mut self, table: Table, parts: &[&str], row: usize) -> Option<usize> {
+        let seen = self.provider.seen.entry(table).or_default();
+        match seen.entry(key_hash(parts)) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get() as usize),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(row as u32);
+                None
+            }
+        }
+    }
+
+    /// Whether `table` held no row when this import first wrote to it.
+    async fn was_empty<E: EntityTrait>(&mut self, table: Table) -> StoreResult<bool> {
+        if let Some(&e) = self.provider.empty.get(&table) {
+            return Ok(e);
+        }
+        let txn = self.settled().await?;
+        let e = E::find().one(&*txn).await?.is_none();
+        self.provider.empty.insert(table, e);
+        Ok(e)
+    }
+
     /// Whether the importer may report on the person whose ID has blind index `bidx`.
     fn may_report(&self, bidx: &str) -> bool {
         self.provider
@@ -125,7 +208,20 @@ impl Ingest<'_> {
         id: impl Fn(&T) -> &str,
     ) -> StoreResult<Vec<String>> {
         let c = &self.store.crypto;
-        let keys: Vec<String> = batch.iter().map(|p| c.blind_index(id(&p.rec))).collect();
+        // Rows come grouped by person: one blind index for each run of one ID number.
+        let mut keys: Vec<String> = Vec::with_capacity(batch.len());
+        let mut last: Option<&str> = None;
+        for p in batch {
+            let n = id(&p.rec);
+            match (last, keys.last()) {
+                (Some(l), Some(k)) if l == n => {
+                    let k = k.clone();
+                    keys.push(k);
+                }
+                _ => keys.push(c.blind_index(n)),
+            }
+            last = Some(n);
+        }
         self.resolve_persons(keys.iter().cloned()).await?;
         self.trainees().await?;
         Ok(keys)
@@ -147,12 +243,16 @@ impl Ingest<'_> {
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, String, NaiveDateTime), session::Model> =
             HashMap::new();
-        let distinct: Vec<String> = keys
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        // An empty table at the import's start has no stored row to compare with.
+        let distinct: Vec<String> = if self.was_empty::<session::Entity>(T).await? {
+            Vec::new()
+        } else {
+            keys.iter()
+                .cloned()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        };
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in session::Entity::find()
@@ -172,7 +272,7 @@ impl Ingest<'_> {
             }
         }
         let mut counts = Counts::default();
-        let mut rows = Vec::new();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * SESSION_ROWS.params());
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
             let Some(sid) = self.log_employer(rec.employer.as_str()) else {
@@ -215,11 +315,10 @@ impl Ingest<'_> {
                     format!("与人员台账中该身份证号登记的姓名不一致，应为“{}”", h.name),
                 ));
             }
-            let key = format!(
-                "{bidx}\u{1f}{}\u{1f}{}\u{1f}{}",
-                rec.platform, rec.course_no, rec.start
-            );
-            if let Some(first) = self.duplicate(T, &key, row) {
+            let start = rec.start.to_string();
+            if let Some(first) =
+                self.repeat(T, &[&bidx, &rec.platform, &rec.course_no, &start], row)
+            {
                 faults.push(Fault::new(
                     "开始时间",
                     format!("与第{first}行重复（同一平台、身份证号、课程编号和开始时间的学习记录只能有一条）"),
@@ -230,12 +329,17 @@ impl Ingest<'_> {
                 continue;
             }
             let provider = self.provider.id;
-            match existing.get(&(
-                bidx.clone(),
-                rec.platform.clone(),
-                rec.course_no.clone(),
-                rec.start,
-            )) {
+            let old = if existing.is_empty() {
+                None
+            } else {
+                existing.get(&(
+                    bidx.clone(),
+                    rec.platform.clone(),
+                    rec.course_no.clone(),
+                    rec.start,
+                ))
+            };
+            match old {
                 Some(o) => {
                     let same = o.end_at == rec.end
                         && o.progress_secs == rec.progress_secs
@@ -273,27 +377,28 @@ impl Ingest<'_> {
                     counts.updated += 1;
                 }
                 None => {
-                    rows.push(session::ActiveModel {
-                        id: NotSet,
-                        platform: Set(rec.platform),
-                        id_bidx: Set(bidx),
-                        person_id: Set(h.id),
-                        subject_id: Set(sid),
-                        provider_id: Set(provider),
-                        course_no: Set(rec.course_no),
-                        start_at: Set(rec.start),
-                        end_at: Set(rec.end),
-                        progress_secs: Set(rec.progress_secs),
-                        device: Set(rec.device),
-                        ip: Set(rec.ip),
-                        created_at: Set(self.now),
-                    });
+                    // In SESSION_ROWS order.
+                    let backend = self.store.backend();
+                    values.extend([
+                        Value::String(Some(Box::new(rec.platform))),
+                        Value::String(Some(Box::new(bidx))),
+                        Value::Int(Some(h.id)),
+                        Value::Int(Some(sid)),
+                        Value::Int(provider),
+                        Value::String(Some(Box::new(rec.course_no))),
+                        datetime(backend, rec.start),
+                        datetime(backend, rec.end),
+                        Value::BigInt(Some(rec.progress_secs)),
+                        Value::String(rec.device.map(Box::new)),
+                        Value::String(rec.ip.map(Box::new)),
+                        Value::BigInt(Some(self.now)),
+                    ]);
                     counts.inserted += 1;
                 }
             }
         }
         self.add_counts(T, counts);
-        self.dispatch(rows).await
+        self.dispatch_values(&SESSION_ROWS, values).await
     }
 
     pub(super) async fn flush_face_checks(
@@ -303,12 +408,16 @@ impl Ingest<'_> {
         const T: Table = Table::FaceChecks;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, NaiveDateTime), face::Model> = HashMap::new();
-        let distinct: Vec<String> = keys
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        // An empty table at the import's start has no stored row to compare with.
+        let distinct: Vec<String> = if self.was_empty::<face::Entity>(T).await? {
+            Vec::new()
+        } else {
+            keys.iter()
+                .cloned()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        };
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in face::Entity::find()
@@ -320,7 +429,7 @@ impl Ingest<'_> {
             }
         }
         let mut counts = Counts::default();
-        let mut rows = Vec::new();
+        let mut values: Vec<Value> = Vec::with_capacity(batch.len() * FACE_ROWS.params());
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
             let Some(h) = self.log_holder(&bidx).cloned() else {
@@ -345,8 +454,8 @@ impl Ingest<'_> {
                 );
                 continue;
             }
-            let key = format!("{bidx}\u{1f}{}\u{1f}{}", rec.platform, rec.at);
-            if let Some(first) = self.duplicate(T, &key, row) {
+            let at = rec.at.to_string();
+            if let Some(first) = self.repeat(T, &[&bidx, &rec.platform, &at], row) {
                 reject(
                     &mut self.report,
                     T,
@@ -357,7 +466,12 @@ impl Ingest<'_> {
                 );
                 continue;
             }
-            match existing.get(&(bidx.clone(), rec.platform.clone(), rec.at)) {
+            let old = if existing.is_empty() {
+                None
+            } else {
+                existing.get(&(bidx.clone(), rec.platform.clone(), rec.at))
+            };
+            match old {
                 Some(o) if o.passed == rec.passed && o.similarity == rec.similarity => {
                     counts.unchanged += 1;
                 }
@@ -382,24 +496,24 @@ impl Ingest<'_> {
                     counts.updated += 1;
                 }
                 None => {
-                    rows.push(face::ActiveModel {
-                        id: NotSet,
-                        platform: Set(rec.platform),
-                        id_bidx: Set(bidx),
-                        person_id: Set(h.id),
-                        subject_id: Set(h.subject),
-                        provider_id: Set(self.provider.id),
-                        at: Set(rec.at),
-                        passed: Set(rec.passed),
-                        similarity: Set(rec.similarity),
-                        created_at: Set(self.now),
-                    });
+                    // In FACE_ROWS order.
+                    values.extend([
+                        Value::String(Some(Box::new(rec.platform))),
+                        Value::String(Some(Box::new(bidx))),
+                        Value::Int(Some(h.id)),
+                        Value::Int(Some(h.subject)),
+                        Value::Int(self.provider.id),
+                        datetime(self.store.backend(), rec.at),
+                        Value::Bool(Some(rec.passed)),
+                        Value::Double(rec.similarity),
+                        Value::BigInt(Some(self.now)),
+                    ]);
                     counts.inserted += 1;
                 }
             }
         }
         self.add_counts(T, counts);
-        self.dispatch(rows).await
+        self.dispatch_values(&FACE_ROWS, values).await
     }
 
     pub(super) async fn flush_courses(
@@ -425,8 +539,7 @@ impl Ingest<'_> {
         let mut rows = Vec::new();
         for Pending { row, rec, cells } in batch {
             counts.read += 1;
-            let key = format!("{}\u{1f}{}", rec.platform, rec.course_no);
-            if let Some(first) = self.duplicate(T, &key, row) {
+            if let Some(first) = self.repeat(T, &[&rec.platform, &rec.course_no], row) {
                 reject(
                     &mut self.report,
                     T,
@@ -492,12 +605,16 @@ impl Ingest<'_> {
         const T: Table = Table::OnlineExams;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
         let mut existing: HashMap<(String, String, String), exam::Model> = HashMap::new();
-        let distinct: Vec<String> = keys
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        // An empty table at the import's start has no stored row to compare with.
+        let distinct: Vec<String> = if self.was_empty::<exam::Entity>(T).await? {
+            Vec::new()
+        } else {
+            keys.iter()
+                .cloned()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        };
         let txn = self.settled().await?;
         for chunk in distinct.chunks(900) {
             for m in exam::Entity::find()
@@ -537,8 +654,7 @@ impl Ingest<'_> {
                 );
                 continue;
             }
-            let key = format!("{bidx}\u{1f}{}\u{1f}{}", rec.platform, rec.exam_no);
-            if let Some(first) = self.duplicate(T, &key, row) {
+            if let Some(first) = self.repeat(T, &[&bidx, &rec.platform, &rec.exam_no], row) {
                 reject(
                     &mut self.report,
                     T,
