@@ -492,5 +492,15 @@ async fn ingest(
         ));
     }
     tracker.set_stage(Stage::Finishing);
-    Ok(ingest.finish(job.actor, job.mode, &job.provenance).await?)
+    let (mut report, outcome) = ingest.finish(job.actor, job.mode, &job.provenance).await?;
+    // Online-training logs stored: their checks run again at once, so the importer's findings
+    // are there when the report is read.
+    if only == Select::Online && matches!(outcome, "stored" | "partial") {
+        let m = anpei_store::ledger::scan::recheck_online(job.store, job.actor, &job.scope).await?;
+        report.warnings.push(format!(
+            "网络培训检查已重新运行：新发现问题线索{}条，仍存在{}条，已消除{}条",
+            m.new, m.still_open, m.resolved
+        ));
+    }
+    Ok((report, outcome))
 }

@@ -30,6 +30,10 @@ pub enum Part<'a> {
     /// The sessions on devices after the first (exclusive, `None`: from the first) up to the
     /// second (inclusive, `None`: to the last), for the shared-device check.
     Devices(Option<&'a str>, Option<&'a str>),
+    /// The rows of these persons (as [`Part::Persons`]).
+    PersonIds(&'a [i32]),
+    /// The sessions on these devices (as [`Part::Devices`]).
+    DeviceList(&'a [String]),
 }
 
 fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFacts {
@@ -57,6 +61,8 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
     match part {
         Part::All => {}
         Part::Persons(a, b) => q = q.filter(session::Column::PersonId.between(a, b)),
+        Part::PersonIds(ids) => q = q.filter(session::Column::PersonId.is_in(ids.to_vec())),
+        Part::DeviceList(list) => q = q.filter(session::Column::Device.is_in(list.to_vec())),
         Part::Devices(after, upto) => {
             q = q.filter(session::Column::Device.is_not_null());
             if let Some(a) = after {
@@ -87,21 +93,24 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
         );
     }
     let sessions: Vec<SessionFacts> = rows.into_iter().map(|s| session_facts(s, &names)).collect();
-    if matches!(part, Part::Devices(..)) {
+    if matches!(part, Part::Devices(..) | Part::DeviceList(_)) {
         return Ok(OnlineLog {
             sessions,
             ..OnlineLog::default()
         });
     }
-    let persons = match part {
-        Part::Persons(a, b) => Some((a, b)),
-        _ => None,
-    };
     let mut fq = face::Entity::find();
     let mut eq = exam::Entity::find();
-    if let Some((a, b)) = persons {
-        fq = fq.filter(face::Column::PersonId.between(a, b));
-        eq = eq.filter(exam::Column::PersonId.between(a, b));
+    match part {
+        Part::Persons(a, b) => {
+            fq = fq.filter(face::Column::PersonId.between(a, b));
+            eq = eq.filter(exam::Column::PersonId.between(a, b));
+        }
+        Part::PersonIds(ids) => {
+            fq = fq.filter(face::Column::PersonId.is_in(ids.to_vec()));
+            eq = eq.filter(exam::Column::PersonId.is_in(ids.to_vec()));
+        }
+        _ => {}
     }
     let face_checks = fq
         .all(db)
@@ -155,6 +164,42 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
         exams,
         claims,
     })
+}
+
+/// The persons whose logs name subject `s` (their sessions' employer or uploading institution,
+/// their exams') and the devices those sessions used: what a re-check of `s` reads.
+pub async fn persons_and_devices_of(store: &Store, s: i32) -> StoreResult<(Vec<i32>, Vec<String>)> {
+    let db = &store.db;
+    let mine = Condition::any()
+        .add(session::Column::SubjectId.eq(s))
+        .add(session::Column::ProviderId.eq(s));
+    let rows: Vec<(i32, Option<String>)> = session::Entity::find()
+        .filter(mine)
+        .select_only()
+        .columns([session::Column::PersonId, session::Column::Device])
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let exams: Vec<i32> = exam::Entity::find()
+        .filter(
+            Condition::any()
+                .add(exam::Column::SubjectId.eq(s))
+                .add(exam::Column::ProviderId.eq(s)),
+        )
+        .select_only()
+        .column(exam::Column::PersonId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut persons: Vec<i32> = rows.iter().map(|r| r.0).chain(exams).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    let mut devices: Vec<String> = rows.into_iter().filter_map(|r| r.1).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    Ok((persons, devices))
 }
 
 /// The parts of devices of about `size` sessions each, in order: `(after, upto)` bounds of

@@ -93,6 +93,53 @@ pub async fn run_online_in_parts(
     Ok(found)
 }
 
+/// Re-runs the online checks after an upload of logs in `scope`, as `actor`, and merges their
+/// findings: for a subject's own upload (a training institution's, an enterprise's) over the
+/// logs of its persons and the devices they used, the findings filed under it; for a
+/// supervisor's, over everything ([`run_online`]).
+pub async fn recheck_online(
+    store: &Store,
+    actor: &Actor,
+    scope: &crate::Scope,
+) -> StoreResult<findings::Merge> {
+    let as_of = store.today();
+    let crate::Reach::Subject(s) = scope.reach() else {
+        let found = run_online(store).await?;
+        return findings::merge_which(store, actor, Which::All, Some(&Rule::ONLINE), as_of, &found)
+            .await;
+    };
+    let (persons, devices) = online::persons_and_devices_of(store, s).await?;
+    let mut found = Vec::new();
+    for chunk in persons.chunks(PART_PERSONS as usize) {
+        let logs = online::load(store, online::Part::PersonIds(chunk)).await?;
+        found.extend(
+            check_online(store, logs)
+                .await?
+                .into_iter()
+                .filter(|f| f.rule != Rule::OnlineDeviceShared),
+        );
+    }
+    for chunk in devices.chunks(900) {
+        let logs = online::load(store, online::Part::DeviceList(chunk)).await?;
+        found.extend(
+            check_online(store, logs)
+                .await?
+                .into_iter()
+                .filter(|f| f.rule == Rule::OnlineDeviceShared),
+        );
+    }
+    found.retain(|f| f.subject_id == i64::from(s));
+    findings::merge_which(
+        store,
+        actor,
+        Which::Subject(s),
+        Some(&Rule::ONLINE),
+        as_of,
+        &found,
+    )
+    .await
+}
+
 /// The online checks over `logs`, on a blocking thread.
 pub async fn check_online(
     store: &Store,

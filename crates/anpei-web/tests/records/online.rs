@@ -223,7 +223,8 @@ async fn a_training_institution_reports_on_its_trainees_only() {
         .unwrap();
     let csv = [
         SESSION_HEADER.to_string(),
-        session_row(&uscc, p, "K01", "09:00", "09:40", 2300, "DEV-I"),
+        // Forty minutes of video in twenty.
+        session_row(&uscc, p, "K01", "09:00", "09:20", 2400, "DEV-I"),
     ]
     .join("\n");
     let token = h.api_token("institution").await;
@@ -246,6 +247,12 @@ async fn a_training_institution_reports_on_its_trainees_only() {
     assert_eq!(counts(&r.body, "培训"), [1, 1, 0, 0, 0], "{}", r.body);
     let r = h.api_import(&token, "online", "学习记录.csv", &csv).await;
     assert_eq!(counts(&r.body, "学习记录"), [1, 1, 0, 0, 0], "{}", r.body);
+    // The upload's checks ran with it: the finding is the institution's at once, no scan.
+    assert!(
+        r.body.contains("网络培训检查已重新运行：新发现问题线索1条"),
+        "{}",
+        r.body
+    );
 
     // The session is the institution's (its page) and the employer's (the employer's page).
     let inst_id = subject_id(&h, &inst.uscc.to_string()).await;
@@ -256,6 +263,7 @@ async fn a_training_institution_reports_on_its_trainees_only() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("DEV-I"));
+    assert!(page.body.contains(Rule::OnlineSpeed.name()));
     assert_eq!(
         h.get(Some(&me), &format!("/online/subjects/{emp_id}"))
             .await
