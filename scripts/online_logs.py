@@ -8,7 +8,7 @@ CSV_DIR/人脸核验.csv in the import format of `anpei import online`: for ever
 SESSIONS_PER_PERSON sessions of 45 minutes on consecutive evenings of 2026-03 (one course each,
 video covered at 95 %, the person's own device and address) and two passed face checks a
 session (2 and 27 minutes in). Every 50th person shares a device with the next person at the
-same time, and every 97th studies past eight hours one day, so the checks have something to find
+same time, and every 97th studies nine hours one day, so the checks have something to find
 at any size. Deterministic: the same ledger gives the same files.
 """
 import csv
@@ -38,6 +38,7 @@ def main() -> None:
                 start = base + dt.timedelta(days=k)
                 minutes = 45
                 if i % 97 == 0 and k == 0:
+                    start -= dt.timedelta(hours=11)
                     minutes = 9 * 60
                 end = start + dt.timedelta(minutes=minutes)
                 sw.writerow(

@@ -15,10 +15,18 @@ impl RowView<'_> {
     /// A required short text (a platform's name, a course's number).
     fn code(&self, col: usize) -> V<String> {
         let t = self.required(col)?;
+        self.short_text(col, t).map(String::from)
+    }
+
+    /// A short text without control characters (a tab, a line break pasted into a cell).
+    fn short_text<'t>(&self, col: usize, t: &'t str) -> V<&'t str> {
         if t.chars().count() > MAX_TEXT {
             return Err(self.fault(col, format!("过长，应不超过{MAX_TEXT}个字符")));
         }
-        Ok(t.to_string())
+        if t.chars().any(char::is_control) {
+            return Err(self.fault(col, "含有换行、制表符等控制字符，应只填写可见的文字和数字"));
+        }
+        Ok(t)
     }
 
     /// A moment of a log: a date with its time of day.
@@ -61,10 +69,7 @@ impl RowView<'_> {
     fn short(&self, col: usize) -> V<Option<String>> {
         match self.text(col) {
             "" => Ok(None),
-            t if t.chars().count() > MAX_TEXT => {
-                Err(self.fault(col, format!("过长，应不超过{MAX_TEXT}个字符")))
-            }
-            t => Ok(Some(t.to_string())),
+            t => self.short_text(col, t).map(|t| Some(t.to_string())),
         }
     }
 
@@ -378,6 +383,32 @@ mod tests {
                 "核验结果：“成功”不是可选值，应为：通过/不通过",
                 "比对相似度：“101”不是有效的数值，应为0到100之间的数字，如85"
             ]
+        );
+    }
+
+    #[test]
+    fn a_device_with_a_line_break_is_refused() {
+        let e = check(
+            Table::Sessions,
+            &[
+                "安全学习网",
+                USCC,
+                ID,
+                "张三",
+                "K01",
+                "2026-03-02 09:00:00",
+                "2026-03-02 09:30:00",
+                "1700",
+                "DEV\n1",
+                "",
+            ],
+            session,
+        )
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|m| m == "设备标识：含有换行、制表符等控制字符，应只填写可见的文字和数字"),
+            "{e:?}"
         );
     }
 

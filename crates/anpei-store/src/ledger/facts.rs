@@ -52,6 +52,18 @@ pub(crate) async fn sqlite_bulk_rows<C: ConnectionTrait>(
     cols: &[&str],
     filter: &str,
 ) -> StoreResult<BulkRows> {
+    sqlite_bulk_rows_bound(db, table, cols, filter, &[]).await
+}
+
+/// [`sqlite_bulk_rows`] with `filter` taking `?` parameters bound to `values` (text from users
+/// is never written into the SQL). The fields must not hold U+001E or U+001F.
+pub(crate) async fn sqlite_bulk_rows_bound<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    cols: &[&str],
+    filter: &str,
+    values: &[sea_orm::Value],
+) -> StoreResult<BulkRows> {
     const CHUNK: i64 = 50_000;
     let fields = cols
         .iter()
@@ -66,9 +78,10 @@ pub(crate) async fn sqlite_bulk_rows<C: ConnectionTrait>(
              (SELECT id, {fields} AS r FROM {table} WHERE id > {after} {filter} ORDER BY id LIMIT {CHUNK})"
         );
         let row = db
-            .query_one(sea_orm::Statement::from_string(
+            .query_one(sea_orm::Statement::from_sql_and_values(
                 sea_orm::DbBackend::Sqlite,
                 sql,
+                values.iter().cloned(),
             ))
             .await?;
         let Some(row) = row else { break };

@@ -56,6 +56,9 @@ fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFact
 /// who have sessions.
 #[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
+    if store.backend() == sea_orm::DbBackend::Sqlite {
+        return load_sqlite(store, part).await;
+    }
     let db = &store.db;
     let mut q = session::Entity::find();
     match part {
@@ -140,12 +143,204 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
             score: e.score,
         })
         .collect();
-    let mut claims = Vec::new();
+    let claims = claims_of(store, &with_sessions).await?;
+    Ok(OnlineLog {
+        sessions,
+        face_checks,
+        exams,
+        claims,
+    })
+}
+
+/// The filter of `part` over a table's `person_id` (and, for sessions, `device`) as SQL with
+/// `?` parameters, for [`crate::ledger::facts::sqlite_bulk_rows_bound`].
+fn sqlite_filter(part: Part<'_>, sessions: bool) -> (String, Vec<sea_orm::Value>) {
+    let marks = |n: usize| vec!["?"; n].join(",");
+    match part {
+        Part::All => (String::new(), Vec::new()),
+        Part::Persons(a, b) => (
+            "AND person_id BETWEEN ? AND ?".into(),
+            vec![a.into(), b.into()],
+        ),
+        Part::PersonIds(ids) => (
+            format!("AND person_id IN ({})", marks(ids.len().max(1))),
+            if ids.is_empty() {
+                vec![sea_orm::Value::Int(None)]
+            } else {
+                ids.iter().map(|&i| i.into()).collect()
+            },
+        ),
+        Part::Devices(after, upto) if sessions => {
+            let mut sql = "AND device IS NOT NULL".to_string();
+            let mut v = Vec::new();
+            if let Some(a) = after {
+                sql.push_str(" AND device > ?");
+                v.push(a.into());
+            }
+            if let Some(b) = upto {
+                sql.push_str(" AND device <= ?");
+                v.push(b.into());
+            }
+            (sql, v)
+        }
+        Part::DeviceList(list) if sessions => (
+            format!("AND device IN ({})", marks(list.len().max(1))),
+            if list.is_empty() {
+                vec![sea_orm::Value::String(None)]
+            } else {
+                list.iter().map(|d| d.as_str().into()).collect()
+            },
+        ),
+        // Face checks and exams are read by person only.
+        Part::Devices(..) | Part::DeviceList(_) => ("AND 1 = 0".into(), Vec::new()),
+    }
+}
+
+/// [`load`] on SQLite: the sessions and face checks (the big tables) read as text in chunks,
+/// the driver's per-row cost being most of a row-by-row read.
+async fn load_sqlite(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
+    use crate::ledger::facts::{parse_sqlite_datetime, sqlite_bulk_rows_bound};
+    let db = &store.db;
+    let (filter, values) = sqlite_filter(part, true);
+    let cols = [
+        "id",
+        "subject_id",
+        "provider_id",
+        "person_id",
+        "platform",
+        "course_no",
+        "start_at",
+        "end_at",
+        "progress_secs",
+        "device",
+    ];
+    let rows = sqlite_bulk_rows_bound(db, "online_sessions", &cols, &filter, &values).await?;
+    let mut sessions = Vec::new();
+    for r in rows.rows() {
+        let f: Vec<&str> = r.split('\u{1f}').collect();
+        let [id, subject, provider, person, platform, course, start, end, progress, device] =
+            f.as_slice()
+        else {
+            continue;
+        };
+        let (Ok(id), Ok(subject), Ok(person), Some(start), Some(end), Ok(progress)) = (
+            id.parse::<i64>(),
+            subject.parse::<i64>(),
+            person.parse::<i64>(),
+            parse_sqlite_datetime(start),
+            parse_sqlite_datetime(end),
+            progress.parse::<i64>(),
+        ) else {
+            continue;
+        };
+        sessions.push(SessionFacts {
+            id,
+            subject_id: provider.parse::<i64>().unwrap_or(subject),
+            person_id: person,
+            name: String::new(),
+            platform: platform.to_string(),
+            course: course.to_string(),
+            start,
+            end,
+            progress_secs: progress,
+            device: device.to_string(),
+        });
+    }
+    drop(rows);
+    let with_sessions: Vec<i32> = sessions
+        .iter()
+        .map(|s| s.person_id as i32)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut names: HashMap<i64, String> = HashMap::new();
     for chunk in with_sessions.chunks(900) {
+        for (id, name) in person::Entity::find()
+            .select_only()
+            .columns([person::Column::Id, person::Column::Name])
+            .filter(person::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple::<(i32, String)>()
+            .all(db)
+            .await?
+        {
+            names.insert(id.into(), name);
+        }
+    }
+    for s in &mut sessions {
+        if let Some(n) = names.get(&s.person_id) {
+            s.name.clone_from(n);
+        }
+    }
+    if matches!(part, Part::Devices(..) | Part::DeviceList(_)) {
+        return Ok(OnlineLog {
+            sessions,
+            ..OnlineLog::default()
+        });
+    }
+    let (filter, values) = sqlite_filter(part, false);
+    let cols = ["id", "person_id", "platform", "at", "passed"];
+    let rows = sqlite_bulk_rows_bound(db, "online_face_checks", &cols, &filter, &values).await?;
+    let mut face_checks = Vec::new();
+    for r in rows.rows() {
+        let f: Vec<&str> = r.split('\u{1f}').collect();
+        let [id, person, platform, at, passed] = f.as_slice() else {
+            continue;
+        };
+        let (Ok(id), Ok(person), Some(at)) = (
+            id.parse::<i64>(),
+            person.parse::<i64>(),
+            parse_sqlite_datetime(at),
+        ) else {
+            continue;
+        };
+        face_checks.push(FaceCheckFacts {
+            id,
+            person_id: person,
+            platform: platform.to_string(),
+            at,
+            passed: *passed == "1",
+        });
+    }
+    drop(rows);
+    let mut eq = exam::Entity::find();
+    match part {
+        Part::Persons(a, b) => eq = eq.filter(exam::Column::PersonId.between(a, b)),
+        Part::PersonIds(ids) => eq = eq.filter(exam::Column::PersonId.is_in(ids.to_vec())),
+        _ => {}
+    }
+    let exams = eq
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| ExamFacts {
+            id: e.id.into(),
+            subject_id: e.provider_id.unwrap_or(e.subject_id).into(),
+            person_id: e.person_id.into(),
+            platform: e.platform,
+            exam_no: e.exam_no,
+            start: e.start_at,
+            end: e.end_at,
+            questions: e.questions,
+            score: e.score,
+        })
+        .collect();
+    let claims = claims_of(store, &with_sessions).await?;
+    Ok(OnlineLog {
+        sessions,
+        face_checks,
+        exams,
+        claims,
+    })
+}
+
+/// The ledger's online training records of `persons`.
+async fn claims_of(store: &Store, persons: &[i32]) -> StoreResult<Vec<ClaimFacts>> {
+    let mut claims = Vec::new();
+    for chunk in persons.chunks(900) {
         for t in training::Entity::find()
             .filter(training::Column::Form.eq(anpei_core::TrainingForm::Online.code()))
             .filter(training::Column::PersonId.is_in(chunk.to_vec()))
-            .all(db)
+            .all(&store.db)
             .await?
         {
             claims.push(ClaimFacts {
@@ -158,12 +353,7 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
             });
         }
     }
-    Ok(OnlineLog {
-        sessions,
-        face_checks,
-        exams,
-        claims,
-    })
+    Ok(claims)
 }
 
 /// The persons whose logs name subject `s` (their sessions' employer or uploading institution,
