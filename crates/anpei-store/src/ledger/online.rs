@@ -143,7 +143,7 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
             score: e.score,
         })
         .collect();
-    let claims = claims_of(store, &with_sessions).await?;
+    let claims = claims_of(store, part, &with_sessions).await?;
     Ok(OnlineLog {
         sessions,
         face_checks,
@@ -324,7 +324,7 @@ async fn load_sqlite(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
             score: e.score,
         })
         .collect();
-    let claims = claims_of(store, &with_sessions).await?;
+    let claims = claims_of(store, part, &with_sessions).await?;
     Ok(OnlineLog {
         sessions,
         face_checks,
@@ -333,23 +333,86 @@ async fn load_sqlite(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
     })
 }
 
-/// The ledger's online training records of `persons`.
-async fn claims_of(store: &Store, persons: &[i32]) -> StoreResult<Vec<ClaimFacts>> {
+/// The ledger's online training records of `persons` (those of a part with sessions).
+async fn claims_of(store: &Store, part: Part<'_>, persons: &[i32]) -> StoreResult<Vec<ClaimFacts>> {
+    use crate::ledger::facts::{parse_sqlite_datetime, sqlite_bulk_rows_bound};
+    let online = anpei_core::TrainingForm::Online.code();
     let mut claims = Vec::new();
+    if let (Part::Persons(a, b), sea_orm::DbBackend::Sqlite) = (part, store.backend()) {
+        // One read of the range's online records as text, kept for the persons with sessions.
+        let wanted: HashSet<i64> = persons.iter().map(|&p| i64::from(p)).collect();
+        let cols = [
+            "id",
+            "subject_id",
+            "person_id",
+            "start_at",
+            "end_at",
+            "theory_hours",
+            "practical_hours",
+        ];
+        let rows = sqlite_bulk_rows_bound(
+            &store.db,
+            "trainings",
+            &cols,
+            "AND person_id BETWEEN ? AND ? AND form = ?",
+            &[a.into(), b.into(), online.into()],
+        )
+        .await?;
+        for r in rows.rows() {
+            let f: Vec<&str> = r.split('\u{1f}').collect();
+            let [id, subject, person, start, end, theory, practical] = f.as_slice() else {
+                continue;
+            };
+            let (Ok(id), Ok(subject), Ok(person), Some(start), Some(end), Ok(t), Ok(p)) = (
+                id.parse::<i64>(),
+                subject.parse::<i64>(),
+                person.parse::<i64>(),
+                parse_sqlite_datetime(start),
+                parse_sqlite_datetime(end),
+                theory.parse::<f64>(),
+                practical.parse::<f64>(),
+            ) else {
+                continue;
+            };
+            if wanted.contains(&person) {
+                claims.push(ClaimFacts {
+                    id,
+                    subject_id: subject,
+                    person_id: person,
+                    start,
+                    end,
+                    hours: t + p,
+                });
+            }
+        }
+        return Ok(claims);
+    }
+    type Row = (i32, i32, i32, NaiveDateTime, NaiveDateTime, f64, f64);
     for chunk in persons.chunks(900) {
-        for t in training::Entity::find()
-            .filter(training::Column::Form.eq(anpei_core::TrainingForm::Online.code()))
+        let rows: Vec<Row> = training::Entity::find()
+            .filter(training::Column::Form.eq(online))
             .filter(training::Column::PersonId.is_in(chunk.to_vec()))
+            .select_only()
+            .columns([
+                training::Column::Id,
+                training::Column::SubjectId,
+                training::Column::PersonId,
+                training::Column::StartAt,
+                training::Column::EndAt,
+                training::Column::TheoryHours,
+                training::Column::PracticalHours,
+            ])
+            .into_tuple()
             .all(&store.db)
-            .await?
-        {
+            .await?;
+        for (id, subject, person, start, end, t, p) in rows {
             claims.push(ClaimFacts {
-                id: t.id.into(),
-                subject_id: t.subject_id.into(),
-                person_id: t.person_id.into(),
-                start: t.start_at,
-                end: t.end_at,
-                hours: t.theory_hours + t.practical_hours,
+                id: id.into(),
+                subject_id: subject.into(),
+                person_id: person.into(),
+                start,
+                end,
+                hours: t + p,
             });
         }
     }
