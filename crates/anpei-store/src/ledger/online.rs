@@ -36,6 +36,20 @@ pub enum Part<'a> {
     DeviceList(&'a [String]),
 }
 
+fn exam_facts(e: exam::Model) -> ExamFacts {
+    ExamFacts {
+        id: e.id.into(),
+        subject_id: e.provider_id.unwrap_or(e.subject_id).into(),
+        person_id: e.person_id.into(),
+        platform: e.platform,
+        exam_no: e.exam_no,
+        start: e.start_at,
+        end: e.end_at,
+        questions: e.questions,
+        score: e.score,
+    }
+}
+
 fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFacts {
     SessionFacts {
         id: s.id.into(),
@@ -127,22 +141,7 @@ pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
             passed: f.passed,
         })
         .collect();
-    let exams = eq
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| ExamFacts {
-            id: e.id.into(),
-            subject_id: e.provider_id.unwrap_or(e.subject_id).into(),
-            person_id: e.person_id.into(),
-            platform: e.platform,
-            exam_no: e.exam_no,
-            start: e.start_at,
-            end: e.end_at,
-            questions: e.questions,
-            score: e.score,
-        })
-        .collect();
+    let exams = eq.all(db).await?.into_iter().map(exam_facts).collect();
     let claims = claims_of(store, part, &with_sessions).await?;
     Ok(OnlineLog {
         sessions,
@@ -308,22 +307,7 @@ async fn load_sqlite(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
         Part::PersonIds(ids) => eq = eq.filter(exam::Column::PersonId.is_in(ids.to_vec())),
         _ => {}
     }
-    let exams = eq
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| ExamFacts {
-            id: e.id.into(),
-            subject_id: e.provider_id.unwrap_or(e.subject_id).into(),
-            person_id: e.person_id.into(),
-            platform: e.platform,
-            exam_no: e.exam_no,
-            start: e.start_at,
-            end: e.end_at,
-            questions: e.questions,
-            score: e.score,
-        })
-        .collect();
+    let exams = eq.all(db).await?.into_iter().map(exam_facts).collect();
     let claims = claims_of(store, part, &with_sessions).await?;
     Ok(OnlineLog {
         sessions,

@@ -176,6 +176,36 @@ impl Ingest<'_> {
         Ok(e)
     }
 
+    /// The stored rows of `E` whose blind index (`col`) is among `keys` (none when the table
+    /// was empty as this import began: the only rows to compare with are its own).
+    async fn stored_of<E: EntityTrait>(
+        &mut self,
+        table: Table,
+        keys: &[String],
+        col: E::Column,
+    ) -> StoreResult<Vec<E::Model>> {
+        if self.was_empty::<E>(table).await? {
+            return Ok(Vec::new());
+        }
+        let distinct: Vec<String> = keys
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let txn = self.settled().await?;
+        let mut out = Vec::new();
+        for chunk in distinct.chunks(900) {
+            out.extend(
+                E::find()
+                    .filter(col.is_in(chunk.to_vec()))
+                    .all(&*txn)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Whether the importer may report on the person whose ID has blind index `bidx`.
     fn may_report(&self, bidx: &str) -> bool {
         self.provider
@@ -241,36 +271,20 @@ impl Ingest<'_> {
     ) -> StoreResult<()> {
         const T: Table = Table::Sessions;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
-        let mut existing: HashMap<(String, String, String, NaiveDateTime), session::Model> =
-            HashMap::new();
-        // An empty table at the import's start has no stored row to compare with.
-        let distinct: Vec<String> = if self.was_empty::<session::Entity>(T).await? {
-            Vec::new()
-        } else {
-            keys.iter()
-                .cloned()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        let txn = self.settled().await?;
-        for chunk in distinct.chunks(900) {
-            for m in session::Entity::find()
-                .filter(session::Column::IdBidx.is_in(chunk.to_vec()))
-                .all(&*txn)
-                .await?
-            {
-                existing.insert(
-                    (
-                        m.id_bidx.clone(),
-                        m.platform.clone(),
-                        m.course_no.clone(),
-                        m.start_at,
-                    ),
-                    m,
+        let existing: HashMap<(String, String, String, NaiveDateTime), session::Model> = self
+            .stored_of::<session::Entity>(T, &keys, session::Column::IdBidx)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let k = (
+                    m.id_bidx.clone(),
+                    m.platform.clone(),
+                    m.course_no.clone(),
+                    m.start_at,
                 );
-            }
-        }
+                (k, m)
+            })
+            .collect();
         let mut counts = Counts::default();
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * SESSION_ROWS.params());
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
@@ -407,27 +421,12 @@ impl Ingest<'_> {
     ) -> StoreResult<()> {
         const T: Table = Table::FaceChecks;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
-        let mut existing: HashMap<(String, String, NaiveDateTime), face::Model> = HashMap::new();
-        // An empty table at the import's start has no stored row to compare with.
-        let distinct: Vec<String> = if self.was_empty::<face::Entity>(T).await? {
-            Vec::new()
-        } else {
-            keys.iter()
-                .cloned()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        let txn = self.settled().await?;
-        for chunk in distinct.chunks(900) {
-            for m in face::Entity::find()
-                .filter(face::Column::IdBidx.is_in(chunk.to_vec()))
-                .all(&*txn)
-                .await?
-            {
-                existing.insert((m.id_bidx.clone(), m.platform.clone(), m.at), m);
-            }
-        }
+        let existing: HashMap<(String, String, NaiveDateTime), face::Model> = self
+            .stored_of::<face::Entity>(T, &keys, face::Column::IdBidx)
+            .await?
+            .into_iter()
+            .map(|m| ((m.id_bidx.clone(), m.platform.clone(), m.at), m))
+            .collect();
         let mut counts = Counts::default();
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * FACE_ROWS.params());
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
@@ -604,30 +603,17 @@ impl Ingest<'_> {
     ) -> StoreResult<()> {
         const T: Table = Table::OnlineExams;
         let keys = self.log_keys(&batch, |r| r.id_number.as_str()).await?;
-        let mut existing: HashMap<(String, String, String), exam::Model> = HashMap::new();
-        // An empty table at the import's start has no stored row to compare with.
-        let distinct: Vec<String> = if self.was_empty::<exam::Entity>(T).await? {
-            Vec::new()
-        } else {
-            keys.iter()
-                .cloned()
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        let txn = self.settled().await?;
-        for chunk in distinct.chunks(900) {
-            for m in exam::Entity::find()
-                .filter(exam::Column::IdBidx.is_in(chunk.to_vec()))
-                .all(&*txn)
-                .await?
-            {
-                existing.insert(
+        let existing: HashMap<(String, String, String), exam::Model> = self
+            .stored_of::<exam::Entity>(T, &keys, exam::Column::IdBidx)
+            .await?
+            .into_iter()
+            .map(|m| {
+                (
                     (m.id_bidx.clone(), m.platform.clone(), m.exam_no.clone()),
                     m,
-                );
-            }
-        }
+                )
+            })
+            .collect();
         let mut counts = Counts::default();
         let mut rows = Vec::new();
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
