@@ -37,8 +37,8 @@ pub use write::problems::{
     problem_list_docx, problem_list_xlsx, ProblemListRow, PROBLEM_LIST_COLUMNS,
 };
 pub use write::{
-    error_report_csv, error_report_xlsx, export_district, template_workbook, write_error_report,
-    write_table_xlsx, ExportSummary, LEDGER_WORKBOOK,
+    error_report_csv, error_report_xlsx, export_district, online_template_workbook,
+    template_workbook, write_error_report, write_table_xlsx, ExportSummary, LEDGER_WORKBOOK,
 };
 
 /// What the importer knows of the district: the reference lists a row is checked against.

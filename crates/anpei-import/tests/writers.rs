@@ -325,3 +325,30 @@ fn table_exports_have_a_bold_frozen_header_and_no_formulas() {
     assert!(!sheet.contains("<f>"), "no formula cells");
     assert!(part(&xlsx, "xl/styles.xml").contains("<b/>"));
 }
+
+#[test]
+fn the_online_template_reads_back_as_one_valid_row_a_sheet() {
+    let bytes = anpei_import::online_template_workbook().unwrap();
+    let mut sink = Collect::default();
+    let summary = read_bytes(
+        &bytes,
+        "网络培训日志模板.xlsx",
+        anpei_import::Select::Online,
+        &reference(),
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!(sink.errors, vec![]);
+    assert_eq!(sink.warnings, Vec::<String>::new());
+    for table in Table::ONLINE {
+        assert_eq!(summary.accepted_of(table), 1, "{table:?}");
+    }
+    let Row::Session(s) = &sink.rows[0].2 else {
+        panic!("the first row is a session: {:?}", sink.rows[0].2)
+    };
+    assert_eq!((s.end - s.start).num_minutes(), 45);
+    assert_eq!(s.device.as_deref(), Some("PC-0101"));
+    // The ledger's reading of the same file finds none of its sheets.
+    let mut other = Collect::default();
+    assert!(read_bytes(&bytes, "x.xlsx", None, &reference(), &mut other).is_err());
+}

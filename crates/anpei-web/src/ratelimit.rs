@@ -393,6 +393,7 @@ pub const EXPORT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/bulletin.docx"),
     ("GET", "/exams/template.xlsx"),
     ("GET", "/training/template.xlsx"),
+    ("GET", "/online/template.xlsx"),
     ("GET", "/exams/subjects/{id}/export.xlsx"),
     ("GET", "/training/{id}/export.xlsx"),
 ];

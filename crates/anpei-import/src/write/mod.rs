@@ -9,7 +9,7 @@ pub mod problems;
 mod template;
 
 pub use export::{export_district, ExportSummary, LEDGER_WORKBOOK};
-pub use template::template_workbook;
+pub use template::{online_template_workbook, template_workbook};
 
 use crate::cells::trim;
 use crate::schema::REASON_COLUMN;

@@ -436,3 +436,50 @@ fn column_note(table: Table, col: usize) -> &'static str {
         _ => "",
     }
 }
+
+/// The template of an online-training platform's logs: the sheets 学习记录, 人脸核验, 课程 and
+/// 在线考试, each with its columns and one example row that imports as it is once the example
+/// person is on the ledger (valid check characters; moments with their time of day). Cells are
+/// text, so that Excel keeps the 18 characters of the codes.
+pub fn online_template_workbook() -> Result<Vec<u8>, ImportError> {
+    let uscc_body = "91500112MA5U7L3K0";
+    let uscc = format!("{uscc_body}{}", Uscc::check_char(uscc_body).unwrap_or('0'));
+    let id_body = "50011219850312451";
+    let id = format!("{id_body}{}", IdNumber::check_char(id_body).unwrap_or('0'));
+    let platform = "渝培在线";
+    let examples: [Vec<&str>; 4] = [
+        vec![
+            platform,
+            &uscc,
+            &id,
+            "王建国",
+            "K01",
+            "2026-03-02 19:00:00",
+            "2026-03-02 19:45:00",
+            "2565",
+            "PC-0101",
+            "10.20.3.17",
+        ],
+        vec![platform, &id, "2026-03-02 19:02:00", "通过", "93.5"],
+        vec![platform, "K01", "安全生产法律法规", "2700", "1.5"],
+        vec![
+            platform,
+            &id,
+            "EX-2026-01",
+            "2026-03-09 10:00:00",
+            "2026-03-09 10:45:00",
+            "100",
+            "86",
+        ],
+    ];
+    let sheets: Vec<crate::sheets::Sheet> = Table::ONLINE
+        .into_iter()
+        .zip(examples)
+        .map(|(t, example)| {
+            let header = columns(t).iter().map(|c| c.to_string()).collect();
+            let row = example.into_iter().map(String::from).collect();
+            (t.sheet().to_string(), vec![header, row])
+        })
+        .collect();
+    crate::sheets::write_sheets(&sheets).map_err(|e| ImportError::Io(std::io::Error::other(e)))
+}

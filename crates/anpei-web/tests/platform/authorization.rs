@@ -184,6 +184,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/training/classes/{id}", "training_class"),
     ("GET", "/relations/{id}", "subject"),
     ("GET", "/online", ""),
+    ("GET", "/online/template.xlsx", ""),
     ("GET", "/online/subjects/{id}", "subject"),
     ("GET", "/online/devices", ""),
 ];

@@ -108,7 +108,7 @@ async fn every_export_route_is_limited_per_user_with_429_and_retry_after() {
         .find(|s| s.kind == anpei_core::SubjectKind::TrainingInstitution)
         .unwrap()
         .id;
-    assert_eq!(EXPORT_ROUTES.len(), 11);
+    assert_eq!(EXPORT_ROUTES.len(), 12);
     for (method, route) in EXPORT_ROUTES {
         assert_eq!(*method, "GET");
         let path = if *route == "/imports/errors.xlsx" {

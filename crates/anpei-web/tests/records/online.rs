@@ -161,6 +161,12 @@ async fn online_logs_come_in_through_the_api_and_show_on_the_pages_in_scope() {
         "no day badge"
     );
     assert!(!page.body.contains("11010519491231002X"));
+    let template = h.get(Some(&district), "/online/template.xlsx").await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(template
+        .headers
+        .get("content-disposition")
+        .is_some_and(|v| v.to_str().unwrap_or("").contains("attachment")));
     let list = h.get(Some(&district), "/online").await;
     assert!(list.body.contains(&format!("/online/subjects/{id}")));
     let device = h.get(Some(&district), "/online/devices?d=DEV-A").await;

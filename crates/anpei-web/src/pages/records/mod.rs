@@ -91,6 +91,12 @@ pub(crate) fn routes(r: crate::routes::RouteTable) -> crate::routes::RouteTable 
         .route("GET", "/online", ViewBusiness, get(online::list))
         .route(
             "GET",
+            "/online/template.xlsx",
+            ViewBusiness,
+            get(online::template),
+        )
+        .route(
+            "GET",
             "/online/subjects/{id}",
             ViewBusiness,
             get(online::subject),

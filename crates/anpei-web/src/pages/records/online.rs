@@ -341,3 +341,26 @@ pub async fn device(
         ticks: ticks(),
     }))
 }
+
+/// The template of a platform's logs: the four sheets, each with one example row.
+pub async fn template(_user: CurrentUser) -> Result<Response, AppError> {
+    let bytes =
+        anpei_import::online_template_workbook().map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                crate::evidence::attachment_disposition(
+                    "网络培训平台日志导入模板.xlsx",
+                    "online-logs-template.xlsx",
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
