@@ -192,7 +192,7 @@ pub(crate) fn course(r: &RowView) -> Checked<CourseRecord> {
     let mut f = Faults::default();
     let platform = f.take(r.code(co::PLATFORM));
     let course_no = f.take(r.code(co::NUMBER));
-    let title = f.take(r.required(co::TITLE).map(String::from));
+    let title = f.take(r.code(co::TITLE));
     let video_secs = f.take(r.whole(co::VIDEO, 0));
     let hours = f.take(r.hours(co::HOURS, false));
     let (Some(platform), Some(course_no), Some(title), Some(video_secs), Some(hours)) =

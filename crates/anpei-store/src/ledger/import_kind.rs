@@ -58,7 +58,7 @@ impl ImportKind {
     }
 
     /// The one table to read, or every sheet of a workbook (of the ledger, or of the online
-    /// logs: [`ImportKind::tables`]).
+    /// logs).
     pub fn table(self) -> Option<Table> {
         match self {
             ImportKind::Ledger | ImportKind::Online => None,
@@ -67,19 +67,6 @@ impl ImportKind {
             ImportKind::Certificates => Some(Table::Certificates),
             ImportKind::Training => Some(Table::Trainings),
             ImportKind::Registry => Some(Table::Registry),
-        }
-    }
-
-    /// The tables an upload of this kind may hold, in the order a workbook is read.
-    pub fn tables(self) -> &'static [Table] {
-        match self {
-            ImportKind::Ledger => &Table::LEDGER,
-            ImportKind::Online => &Table::ONLINE,
-            ImportKind::Subjects => &Table::LEDGER[0..1],
-            ImportKind::Persons => &Table::LEDGER[1..2],
-            ImportKind::Certificates => &Table::LEDGER[2..3],
-            ImportKind::Training => &Table::LEDGER[3..4],
-            ImportKind::Registry => &Table::LEDGER[4..5],
         }
     }
 

@@ -50,12 +50,12 @@ fn exam_facts(e: exam::Model) -> ExamFacts {
     }
 }
 
-fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFacts {
+fn session_facts(s: session::Model) -> SessionFacts {
     SessionFacts {
         id: s.id.into(),
         subject_id: s.provider_id.unwrap_or(s.subject_id).into(),
         person_id: s.person_id.into(),
-        name: names.get(&s.person_id).cloned().unwrap_or_default(),
+        name: String::new(),
         platform: s.platform,
         course: s.course_no,
         start: s.start_at,
@@ -67,88 +67,194 @@ fn session_facts(s: session::Model, names: &HashMap<i32, String>) -> SessionFact
 
 /// The rows the online checks read for `part`: its sessions, and (but for a part of devices)
 /// the face checks and exams of its persons and the ledger's online training records of those
-/// who have sessions.
+/// who have sessions. On SQLite the big tables (sessions, face checks) are read as text in
+/// chunks, the driver's per-row cost being most of a row-by-row read.
 #[tracing::instrument(skip_all)]
 pub async fn load(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
-    if store.backend() == sea_orm::DbBackend::Sqlite {
-        return load_sqlite(store, part).await;
-    }
-    let db = &store.db;
-    let mut q = session::Entity::find();
-    match part {
-        Part::All => {}
-        Part::Persons(a, b) => q = q.filter(session::Column::PersonId.between(a, b)),
-        Part::PersonIds(ids) => q = q.filter(session::Column::PersonId.is_in(ids.to_vec())),
-        Part::DeviceList(list) => q = q.filter(session::Column::Device.is_in(list.to_vec())),
-        Part::Devices(after, upto) => {
-            q = q.filter(session::Column::Device.is_not_null());
-            if let Some(a) = after {
-                q = q.filter(session::Column::Device.gt(a));
-            }
-            if let Some(b) = upto {
-                q = q.filter(session::Column::Device.lte(b));
-            }
-        }
-    }
-    let rows = q.all(db).await?;
-    let with_sessions: Vec<i32> = rows
+    let mut sessions = sessions_of(store, part).await?;
+    let with_sessions: Vec<i32> = sessions
         .iter()
-        .map(|s| s.person_id)
+        .map(|s| s.person_id as i32)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut names: HashMap<i32, String> = HashMap::new();
-    for chunk in with_sessions.chunks(900) {
-        names.extend(
-            person::Entity::find()
-                .select_only()
-                .columns([person::Column::Id, person::Column::Name])
-                .filter(person::Column::Id.is_in(chunk.to_vec()))
-                .into_tuple::<(i32, String)>()
-                .all(db)
-                .await?,
-        );
+    let names = names_of(store, &with_sessions).await?;
+    for s in &mut sessions {
+        if let Some(n) = names.get(&(s.person_id as i32)) {
+            s.name.clone_from(n);
+        }
     }
-    let sessions: Vec<SessionFacts> = rows.into_iter().map(|s| session_facts(s, &names)).collect();
     if matches!(part, Part::Devices(..) | Part::DeviceList(_)) {
         return Ok(OnlineLog {
             sessions,
             ..OnlineLog::default()
         });
     }
-    let mut fq = face::Entity::find();
-    let mut eq = exam::Entity::find();
-    match part {
-        Part::Persons(a, b) => {
-            fq = fq.filter(face::Column::PersonId.between(a, b));
-            eq = eq.filter(exam::Column::PersonId.between(a, b));
-        }
-        Part::PersonIds(ids) => {
-            fq = fq.filter(face::Column::PersonId.is_in(ids.to_vec()));
-            eq = eq.filter(exam::Column::PersonId.is_in(ids.to_vec()));
-        }
-        _ => {}
-    }
-    let face_checks = fq
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| FaceCheckFacts {
-            id: f.id.into(),
-            person_id: f.person_id.into(),
-            platform: f.platform,
-            at: f.at,
-            passed: f.passed,
-        })
-        .collect();
-    let exams = eq.all(db).await?.into_iter().map(exam_facts).collect();
-    let claims = claims_of(store, part, &with_sessions).await?;
     Ok(OnlineLog {
         sessions,
-        face_checks,
-        exams,
-        claims,
+        face_checks: face_checks_of(store, part).await?,
+        exams: exams_of(store, part).await?,
+        claims: claims_of(store, part, &with_sessions).await?,
     })
+}
+
+/// The names of `persons`, for the findings' details.
+async fn names_of(store: &Store, persons: &[i32]) -> StoreResult<HashMap<i32, String>> {
+    let mut names = HashMap::new();
+    for chunk in persons.chunks(900) {
+        names.extend(
+            person::Entity::find()
+                .select_only()
+                .columns([person::Column::Id, person::Column::Name])
+                .filter(person::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple::<(i32, String)>()
+                .all(&store.db)
+                .await?,
+        );
+    }
+    Ok(names)
+}
+
+/// The sessions of `part` (names left empty).
+async fn sessions_of(store: &Store, part: Part<'_>) -> StoreResult<Vec<SessionFacts>> {
+    use crate::ledger::facts::{parse_sqlite_datetime, sqlite_bulk_rows_bound};
+    if store.backend() != sea_orm::DbBackend::Sqlite {
+        let mut q = session::Entity::find();
+        match part {
+            Part::All => {}
+            Part::Persons(a, b) => q = q.filter(session::Column::PersonId.between(a, b)),
+            Part::PersonIds(ids) => q = q.filter(session::Column::PersonId.is_in(ids.to_vec())),
+            Part::DeviceList(list) => q = q.filter(session::Column::Device.is_in(list.to_vec())),
+            Part::Devices(after, upto) => {
+                q = q.filter(session::Column::Device.is_not_null());
+                if let Some(a) = after {
+                    q = q.filter(session::Column::Device.gt(a));
+                }
+                if let Some(b) = upto {
+                    q = q.filter(session::Column::Device.lte(b));
+                }
+            }
+        }
+        return Ok(q
+            .all(&store.db)
+            .await?
+            .into_iter()
+            .map(session_facts)
+            .collect());
+    }
+    let (filter, values) = sqlite_filter(part, true);
+    let cols = [
+        "id",
+        "subject_id",
+        "provider_id",
+        "person_id",
+        "platform",
+        "course_no",
+        "start_at",
+        "end_at",
+        "progress_secs",
+        "device",
+    ];
+    let rows =
+        sqlite_bulk_rows_bound(&store.db, "online_sessions", &cols, &filter, &values).await?;
+    let mut sessions = Vec::new();
+    for r in rows.rows() {
+        let f: Vec<&str> = r.split('\u{1f}').collect();
+        let [id, subject, provider, person, platform, course, start, end, progress, device] =
+            f.as_slice()
+        else {
+            continue;
+        };
+        let (Ok(id), Ok(subject), Ok(person), Some(start), Some(end), Ok(progress)) = (
+            id.parse::<i64>(),
+            subject.parse::<i64>(),
+            person.parse::<i64>(),
+            parse_sqlite_datetime(start),
+            parse_sqlite_datetime(end),
+            progress.parse::<i64>(),
+        ) else {
+            continue;
+        };
+        sessions.push(SessionFacts {
+            id,
+            subject_id: provider.parse::<i64>().unwrap_or(subject),
+            person_id: person,
+            name: String::new(),
+            platform: platform.to_string(),
+            course: course.to_string(),
+            start,
+            end,
+            progress_secs: progress,
+            device: device.to_string(),
+        });
+    }
+    Ok(sessions)
+}
+
+/// The face checks of `part`'s persons.
+async fn face_checks_of(store: &Store, part: Part<'_>) -> StoreResult<Vec<FaceCheckFacts>> {
+    use crate::ledger::facts::{parse_sqlite_datetime, sqlite_bulk_rows_bound};
+    if store.backend() != sea_orm::DbBackend::Sqlite {
+        let mut q = face::Entity::find();
+        match part {
+            Part::Persons(a, b) => q = q.filter(face::Column::PersonId.between(a, b)),
+            Part::PersonIds(ids) => q = q.filter(face::Column::PersonId.is_in(ids.to_vec())),
+            _ => {}
+        }
+        return Ok(q
+            .all(&store.db)
+            .await?
+            .into_iter()
+            .map(|f| FaceCheckFacts {
+                id: f.id.into(),
+                person_id: f.person_id.into(),
+                platform: f.platform,
+                at: f.at,
+                passed: f.passed,
+            })
+            .collect());
+    }
+    let (filter, values) = sqlite_filter(part, false);
+    let cols = ["id", "person_id", "platform", "at", "passed"];
+    let rows =
+        sqlite_bulk_rows_bound(&store.db, "online_face_checks", &cols, &filter, &values).await?;
+    let mut face_checks = Vec::new();
+    for r in rows.rows() {
+        let f: Vec<&str> = r.split('\u{1f}').collect();
+        let [id, person, platform, at, passed] = f.as_slice() else {
+            continue;
+        };
+        let (Ok(id), Ok(person), Some(at)) = (
+            id.parse::<i64>(),
+            person.parse::<i64>(),
+            parse_sqlite_datetime(at),
+        ) else {
+            continue;
+        };
+        face_checks.push(FaceCheckFacts {
+            id,
+            person_id: person,
+            platform: platform.to_string(),
+            at,
+            passed: *passed == "1",
+        });
+    }
+    Ok(face_checks)
+}
+
+/// The online exams of `part`'s persons (few: read as rows on either database).
+async fn exams_of(store: &Store, part: Part<'_>) -> StoreResult<Vec<ExamFacts>> {
+    let mut q = exam::Entity::find();
+    match part {
+        Part::Persons(a, b) => q = q.filter(exam::Column::PersonId.between(a, b)),
+        Part::PersonIds(ids) => q = q.filter(exam::Column::PersonId.is_in(ids.to_vec())),
+        _ => {}
+    }
+    Ok(q.all(&store.db)
+        .await?
+        .into_iter()
+        .map(exam_facts)
+        .collect())
 }
 
 /// The filter of `part` over a table's `person_id` (and, for sessions, `device`) as SQL with
@@ -193,128 +299,6 @@ fn sqlite_filter(part: Part<'_>, sessions: bool) -> (String, Vec<sea_orm::Value>
         // Face checks and exams are read by person only.
         Part::Devices(..) | Part::DeviceList(_) => ("AND 1 = 0".into(), Vec::new()),
     }
-}
-
-/// [`load`] on SQLite: the sessions and face checks (the big tables) read as text in chunks,
-/// the driver's per-row cost being most of a row-by-row read.
-async fn load_sqlite(store: &Store, part: Part<'_>) -> StoreResult<OnlineLog> {
-    use crate::ledger::facts::{parse_sqlite_datetime, sqlite_bulk_rows_bound};
-    let db = &store.db;
-    let (filter, values) = sqlite_filter(part, true);
-    let cols = [
-        "id",
-        "subject_id",
-        "provider_id",
-        "person_id",
-        "platform",
-        "course_no",
-        "start_at",
-        "end_at",
-        "progress_secs",
-        "device",
-    ];
-    let rows = sqlite_bulk_rows_bound(db, "online_sessions", &cols, &filter, &values).await?;
-    let mut sessions = Vec::new();
-    for r in rows.rows() {
-        let f: Vec<&str> = r.split('\u{1f}').collect();
-        let [id, subject, provider, person, platform, course, start, end, progress, device] =
-            f.as_slice()
-        else {
-            continue;
-        };
-        let (Ok(id), Ok(subject), Ok(person), Some(start), Some(end), Ok(progress)) = (
-            id.parse::<i64>(),
-            subject.parse::<i64>(),
-            person.parse::<i64>(),
-            parse_sqlite_datetime(start),
-            parse_sqlite_datetime(end),
-            progress.parse::<i64>(),
-        ) else {
-            continue;
-        };
-        sessions.push(SessionFacts {
-            id,
-            subject_id: provider.parse::<i64>().unwrap_or(subject),
-            person_id: person,
-            name: String::new(),
-            platform: platform.to_string(),
-            course: course.to_string(),
-            start,
-            end,
-            progress_secs: progress,
-            device: device.to_string(),
-        });
-    }
-    drop(rows);
-    let with_sessions: Vec<i32> = sessions
-        .iter()
-        .map(|s| s.person_id as i32)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut names: HashMap<i64, String> = HashMap::new();
-    for chunk in with_sessions.chunks(900) {
-        for (id, name) in person::Entity::find()
-            .select_only()
-            .columns([person::Column::Id, person::Column::Name])
-            .filter(person::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple::<(i32, String)>()
-            .all(db)
-            .await?
-        {
-            names.insert(id.into(), name);
-        }
-    }
-    for s in &mut sessions {
-        if let Some(n) = names.get(&s.person_id) {
-            s.name.clone_from(n);
-        }
-    }
-    if matches!(part, Part::Devices(..) | Part::DeviceList(_)) {
-        return Ok(OnlineLog {
-            sessions,
-            ..OnlineLog::default()
-        });
-    }
-    let (filter, values) = sqlite_filter(part, false);
-    let cols = ["id", "person_id", "platform", "at", "passed"];
-    let rows = sqlite_bulk_rows_bound(db, "online_face_checks", &cols, &filter, &values).await?;
-    let mut face_checks = Vec::new();
-    for r in rows.rows() {
-        let f: Vec<&str> = r.split('\u{1f}').collect();
-        let [id, person, platform, at, passed] = f.as_slice() else {
-            continue;
-        };
-        let (Ok(id), Ok(person), Some(at)) = (
-            id.parse::<i64>(),
-            person.parse::<i64>(),
-            parse_sqlite_datetime(at),
-        ) else {
-            continue;
-        };
-        face_checks.push(FaceCheckFacts {
-            id,
-            person_id: person,
-            platform: platform.to_string(),
-            at,
-            passed: *passed == "1",
-        });
-    }
-    drop(rows);
-    let mut eq = exam::Entity::find();
-    match part {
-        Part::Persons(a, b) => eq = eq.filter(exam::Column::PersonId.between(a, b)),
-        Part::PersonIds(ids) => eq = eq.filter(exam::Column::PersonId.is_in(ids.to_vec())),
-        _ => {}
-    }
-    let exams = eq.all(db).await?.into_iter().map(exam_facts).collect();
-    let claims = claims_of(store, part, &with_sessions).await?;
-    Ok(OnlineLog {
-        sessions,
-        face_checks,
-        exams,
-        claims,
-    })
 }
 
 /// The ledger's online training records of `persons` (those of a part with sessions).
@@ -657,9 +641,12 @@ async fn person_days(
             })
             .collect();
         sessions.sort_by_key(|s| (s.session.start_at, s.session.id));
+        // The checks of the platforms these sessions were on (another platform's are not the
+        // page's to show).
         let face_checks = checks
             .iter()
             .filter(|c| c.person_id == pid && c.at.date() == d)
+            .filter(|c| sessions.iter().any(|s| s.session.platform == c.platform))
             .cloned()
             .collect();
         out.push(PersonDay {

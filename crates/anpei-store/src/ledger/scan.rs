@@ -72,24 +72,25 @@ pub async fn run_online_in_parts(
 ) -> StoreResult<Vec<Finding>> {
     let mut found = Vec::new();
     for (a, b) in parts(store, part_persons).await? {
-        let logs = online::load(store, online::Part::Persons(a, b)).await?;
-        found.extend(
-            check_online(store, logs)
-                .await?
-                .into_iter()
-                .filter(|f| f.rule != Rule::OnlineDeviceShared),
-        );
+        found.extend(check_part(store, online::Part::Persons(a, b)).await?);
     }
     for (after, upto) in online::device_parts(store, part_sessions).await? {
         let part = online::Part::Devices(after.as_deref(), upto.as_deref());
-        let logs = online::load(store, part).await?;
-        found.extend(
-            check_online(store, logs)
-                .await?
-                .into_iter()
-                .filter(|f| f.rule == Rule::OnlineDeviceShared),
-        );
+        found.extend(check_part(store, part).await?);
     }
+    Ok(found)
+}
+
+/// The findings one part of the online checks owns: of a part of devices the shared device's,
+/// of a part of persons every other check's (each looks at one person at a time).
+async fn check_part(store: &Store, part: online::Part<'_>) -> StoreResult<Vec<Finding>> {
+    let devices = matches!(
+        part,
+        online::Part::Devices(..) | online::Part::DeviceList(_)
+    );
+    let logs = online::load(store, part).await?;
+    let mut found = check_online(store, logs).await?;
+    found.retain(|f| (f.rule == Rule::OnlineDeviceShared) == devices);
     Ok(found)
 }
 
@@ -111,22 +112,10 @@ pub async fn recheck_online(
     let (persons, devices) = online::persons_and_devices_of(store, s).await?;
     let mut found = Vec::new();
     for chunk in persons.chunks(PART_PERSONS as usize) {
-        let logs = online::load(store, online::Part::PersonIds(chunk)).await?;
-        found.extend(
-            check_online(store, logs)
-                .await?
-                .into_iter()
-                .filter(|f| f.rule != Rule::OnlineDeviceShared),
-        );
+        found.extend(check_part(store, online::Part::PersonIds(chunk)).await?);
     }
     for chunk in devices.chunks(900) {
-        let logs = online::load(store, online::Part::DeviceList(chunk)).await?;
-        found.extend(
-            check_online(store, logs)
-                .await?
-                .into_iter()
-                .filter(|f| f.rule == Rule::OnlineDeviceShared),
-        );
+        found.extend(check_part(store, online::Part::DeviceList(chunk)).await?);
     }
     found.retain(|f| f.subject_id == i64::from(s));
     findings::merge_which(

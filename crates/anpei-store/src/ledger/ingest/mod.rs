@@ -6,7 +6,10 @@
 
 use super::resolve::Names;
 use crate::bulk_txn::BulkTxn;
-use crate::entity::{certificate, import, person, registry, subject, training};
+use crate::entity::{
+    certificate, import, online_exam, online_face_check, online_session, person, registry, subject,
+    training,
+};
 use crate::ledger::bulk::{coded, date, datetime, usual, Bind, Shape};
 use crate::platform::audit::{self, Actor, Event};
 use crate::scope::Scope;
@@ -304,6 +307,24 @@ impl<'a> Ingest<'a> {
         }
         if registry::Entity::find().one(&txn).await?.is_none() {
             empty_at_start.insert(Table::Registry);
+        }
+        for (table, empty) in [
+            (
+                Table::Sessions,
+                online_session::Entity::find().one(&txn).await?.is_none(),
+            ),
+            (
+                Table::FaceChecks,
+                online_face_check::Entity::find().one(&txn).await?.is_none(),
+            ),
+            (
+                Table::OnlineExams,
+                online_exam::Entity::find().one(&txn).await?.is_none(),
+            ),
+        ] {
+            if empty {
+                empty_at_start.insert(table);
+            }
         }
         Ok(Ingest {
             store,

@@ -69,9 +69,6 @@ pub(super) struct Provider {
     /// The natural keys of the rows read so far, per table, as 128-bit hashes (16 bytes a row
     /// whatever the key's length), with the row that had each.
     seen: HashMap<Table, HashMap<u128, u32>>,
-    /// Whether each table held no row when this import first wrote to it: then no stored row
-    /// can share a key but this import's own, which `seen` catches, and no lookup is needed.
-    empty: HashMap<Table, bool>,
 }
 
 /// A 128-bit hash of a natural key's parts (two SipHash runs with different prefixes).
@@ -165,26 +162,16 @@ impl Ingest<'_> {
         }
     }
 
-    /// Whether `table` held no row when this import first wrote to it.
-    async fn was_empty<E: EntityTrait>(&mut self, table: Table) -> StoreResult<bool> {
-        if let Some(&e) = self.provider.empty.get(&table) {
-            return Ok(e);
-        }
-        let txn = self.settled().await?;
-        let e = E::find().one(&*txn).await?.is_none();
-        self.provider.empty.insert(table, e);
-        Ok(e)
-    }
-
     /// The stored rows of `E` whose blind index (`col`) is among `keys` (none when the table
-    /// was empty as this import began: the only rows to compare with are its own).
+    /// was empty as this import began).
     async fn stored_of<E: EntityTrait>(
         &mut self,
         table: Table,
         keys: &[String],
         col: E::Column,
     ) -> StoreResult<Vec<E::Model>> {
-        if self.was_empty::<E>(table).await? {
+        if self.empty_at_start.contains(&table) {
+            // Only this import's own rows could share a key, and `repeat` catches those.
             return Ok(Vec::new());
         }
         let distinct: Vec<String> = keys
@@ -222,12 +209,21 @@ impl Ingest<'_> {
     }
 
     /// The ledger row a log row without an employer (a face check, an exam) is about: the
-    /// latest recorded row of that ID number the importer reaches.
-    fn log_holder(&self, bidx: &str) -> Option<&Holder> {
-        let rows = self.persons.get(bidx)?;
-        rows.iter()
-            .filter(|h| self.provider.id.is_some() || self.person_in_scope(h.subject))
-            .max_by_key(|h| h.id)
+    /// latest recorded row of that ID number the importer reaches, or why there is none.
+    fn log_person(&self, bidx: &str) -> Result<Holder, &'static str> {
+        let h = self
+            .persons
+            .get(bidx)
+            .and_then(|rows| {
+                rows.iter()
+                    .filter(|h| self.provider.id.is_some() || self.person_in_scope(h.subject))
+                    .max_by_key(|h| h.id)
+            })
+            .ok_or(NOT_YOURS)?;
+        if !self.may_report(bidx) {
+            return Err(NOT_A_TRAINEE);
+        }
+        Ok(h.clone())
     }
 
     /// Blind indexes of a batch's ID numbers, in row order, the person index resolved for
@@ -431,28 +427,13 @@ impl Ingest<'_> {
         let mut values: Vec<Value> = Vec::with_capacity(batch.len() * FACE_ROWS.params());
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
-            let Some(h) = self.log_holder(&bidx).cloned() else {
-                reject(
-                    &mut self.report,
-                    T,
-                    row,
-                    "身份证号",
-                    NOT_YOURS.into(),
-                    cells,
-                );
-                continue;
+            let h = match self.log_person(&bidx) {
+                Ok(h) => h,
+                Err(why) => {
+                    reject(&mut self.report, T, row, "身份证号", why.into(), cells);
+                    continue;
+                }
             };
-            if !self.may_report(&bidx) {
-                reject(
-                    &mut self.report,
-                    T,
-                    row,
-                    "身份证号",
-                    NOT_A_TRAINEE.into(),
-                    cells,
-                );
-                continue;
-            }
             let at = rec.at.to_string();
             if let Some(first) = self.repeat(T, &[&bidx, &rec.platform, &at], row) {
                 reject(
@@ -618,28 +599,13 @@ impl Ingest<'_> {
         let mut rows = Vec::new();
         for (Pending { row, rec, cells }, bidx) in batch.into_iter().zip(keys) {
             counts.read += 1;
-            let Some(h) = self.log_holder(&bidx).cloned() else {
-                reject(
-                    &mut self.report,
-                    T,
-                    row,
-                    "身份证号",
-                    NOT_YOURS.into(),
-                    cells,
-                );
-                continue;
+            let h = match self.log_person(&bidx) {
+                Ok(h) => h,
+                Err(why) => {
+                    reject(&mut self.report, T, row, "身份证号", why.into(), cells);
+                    continue;
+                }
             };
-            if !self.may_report(&bidx) {
-                reject(
-                    &mut self.report,
-                    T,
-                    row,
-                    "身份证号",
-                    NOT_A_TRAINEE.into(),
-                    cells,
-                );
-                continue;
-            }
             if let Some(first) = self.repeat(T, &[&bidx, &rec.platform, &rec.exam_no], row) {
                 reject(
                     &mut self.report,

@@ -305,29 +305,3 @@ async fn a_changed_session_is_updated_and_strangers_are_refused() {
     );
     db.cleanup().await;
 }
-
-#[test]
-fn the_log_shapes_have_the_entities_columns_but_their_ids() {
-    use sea_orm::{IdenStatic, Iterable};
-    fn names<C: Iterable + IdenStatic>() -> Vec<String> {
-        let mut v: Vec<String> = C::iter()
-            .map(|c| c.as_str().to_string())
-            .filter(|c| c != "id")
-            .collect();
-        v.sort();
-        v
-    }
-    let sorted = |s: &Shape| {
-        let mut v: Vec<String> = s.column_names().iter().map(|c| c.to_string()).collect();
-        v.sort();
-        v
-    };
-    assert_eq!(
-        sorted(&super::online::SESSION_ROWS),
-        names::<online_session::Column>()
-    );
-    assert_eq!(
-        sorted(&super::online::FACE_ROWS),
-        names::<online_face_check::Column>()
-    );
-}

@@ -28,6 +28,15 @@ fn the_other_shapes_have_the_entities_columns_but_their_ids() {
     assert_eq!(sorted(&PERSON_ROWS), names::<person::Column>());
     assert_eq!(sorted(&CERTIFICATE_ROWS), names::<certificate::Column>());
     assert_eq!(sorted(&REGISTRY_ROWS), names::<registry::Column>());
+    use crate::entity::{online_face_check, online_session};
+    assert_eq!(
+        sorted(&online::SESSION_ROWS),
+        names::<online_session::Column>()
+    );
+    assert_eq!(
+        sorted(&online::FACE_ROWS),
+        names::<online_face_check::Column>()
+    );
 }
 
 /// Every stored training row reads back as it was imported, whatever its result and

@@ -254,7 +254,6 @@ struct SubjectPage {
     subject_id: i32,
     ticks: Vec<(i64, String)>,
     days_shown: usize,
-    can_import: bool,
 }
 
 /// One subject's 网络培训; `?day=2026-03-02` shows that day's person-days.
@@ -285,8 +284,6 @@ pub async fn subject(
         subject_id: id,
         ticks: ticks(),
         days_shown: online::DAYS_SHOWN,
-        can_import: crate::Perm::EditSubjects.allows(Some(user.role))
-            || user.role == anpei_store::Role::Subject,
         o,
     }))
 }
